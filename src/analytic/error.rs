@@ -1,0 +1,44 @@
+//! Errors of the analytic solvers.
+
+/// Why an analytic solver refused its input.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalyticError {
+    /// An infinite-capacity node at or beyond saturation: no steady state exists.
+    #[error(
+        "unstable: utilisation {utilisation:.6} >= 1, so the queue grows without bound; add servers, speed up service or lower the arrival rate (or set a finite capacity)"
+    )]
+    Unstable {
+        /// The per-server utilisation ρ = λ / (c μ) (or its analogue).
+        utilisation: f64,
+    },
+    /// A parameter is non-finite, zero or negative, or otherwise out of range.
+    #[error("{name} must be {rule}, got {value}")]
+    InvalidParameter {
+        /// The parameter's name (`arrival_rate`, `service_rate`, `servers`, ...).
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// The rule it breaks, e.g. `a finite number > 0`.
+        rule: &'static str,
+    },
+    /// No method in kendall applies to this input; the reason says why and what to do.
+    #[error("no analytic method applies: {reason}")]
+    NoMethod {
+        /// Why, and what to do instead (often: simulate).
+        reason: String,
+    },
+}
+
+/// Checks that `value` is finite and > 0.
+pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64, AnalyticError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(AnalyticError::InvalidParameter {
+            name,
+            value,
+            rule: "a finite number > 0",
+        })
+    }
+}

@@ -1,0 +1,220 @@
+//! The common face of every single-node solver and the flat record it produces.
+
+use super::method::Method;
+use serde::{Deserialize, Serialize};
+
+/// The percentile levels reported everywhere: p50, p95, p99, p999.
+pub const PERCENTILE_LEVELS: [f64; 4] = [0.50, 0.95, 0.99, 0.999];
+
+/// What every single-node solver can tell. Means are required; distributional figures
+/// are `None` where the solver does not know them exactly (never a made-up number).
+///
+/// Conventions: `arrival_rate` is the offered λ; `throughput` the admitted rate
+/// λ(1 − P(block)); `utilisation` the per-server busy fraction X / (c μ); W and Wq are
+/// per admitted message; times in seconds.
+pub trait QueueMetrics {
+    /// How the means were obtained.
+    fn method(&self) -> Method;
+    /// Offered arrival rate λ, messages/s.
+    fn arrival_rate(&self) -> f64;
+    /// Admitted (and, in steady state, departing) rate X, messages/s.
+    fn throughput(&self) -> f64;
+    /// Per-server utilisation ρ.
+    fn utilisation(&self) -> f64;
+    /// Servers c (`None` for infinitely many).
+    fn servers(&self) -> Option<u64>;
+    /// L, mean number in the node (waiting and in service).
+    fn mean_number_in_system(&self) -> f64;
+    /// Lq, mean number waiting.
+    fn mean_queue_length(&self) -> f64;
+    /// W, mean sojourn (wait + service), seconds.
+    fn mean_sojourn(&self) -> f64;
+    /// Wq, mean wait before service, seconds.
+    fn mean_wait(&self) -> f64;
+    /// P0, probability the node is empty.
+    fn prob_empty(&self) -> Option<f64> {
+        None
+    }
+    /// Probability an (admitted) arrival has to wait.
+    fn prob_wait(&self) -> Option<f64> {
+        None
+    }
+    /// Probability an arrival is blocked (finite capacity).
+    fn prob_block(&self) -> Option<f64> {
+        None
+    }
+    /// P(N = n), time-stationary.
+    fn prob_n(&self, _n: u64) -> Option<f64> {
+        None
+    }
+    /// P(Wq <= t) for an admitted message.
+    fn wait_cdf(&self, _t: f64) -> Option<f64> {
+        None
+    }
+    /// P(W <= t) for an admitted message.
+    fn sojourn_cdf(&self, _t: f64) -> Option<f64> {
+        None
+    }
+    /// The p-quantile of the wait (0 where p is within the atom at zero).
+    fn wait_quantile(&self, _p: f64) -> Option<f64> {
+        None
+    }
+    /// The p-quantile of the sojourn time.
+    fn sojourn_quantile(&self, _p: f64) -> Option<f64> {
+        None
+    }
+    /// How the distributional figures were obtained, when that differs from [`Self::method`].
+    fn distribution_method(&self) -> Option<Method> {
+        None
+    }
+}
+
+/// p50, p95, p99, p999 of a time, seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+}
+
+impl Percentiles {
+    /// Evaluates `quantile` at the four levels; `None` if any is unknown.
+    pub fn from_fn(quantile: impl Fn(f64) -> Option<f64>) -> Option<Self> {
+        Some(Self {
+            p50: quantile(0.50)?,
+            p95: quantile(0.95)?,
+            p99: quantile(0.99)?,
+            p999: quantile(0.999)?,
+        })
+    }
+}
+
+/// The flat, serialisable result of solving one node: every figure and its method.
+/// This is the JSON shape of `kendall solve` for each node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeSolution {
+    /// How the means were obtained.
+    pub method: Method,
+    /// Offered arrival rate λ, messages/s.
+    pub arrival_rate: f64,
+    /// Admitted rate X, messages/s.
+    pub throughput: f64,
+    /// Per-server utilisation ρ.
+    pub utilisation: f64,
+    /// Servers (absent for infinitely many).
+    pub servers: Option<u64>,
+    /// L, mean number in the node.
+    pub l: f64,
+    /// Lq, mean number waiting.
+    pub lq: f64,
+    /// W, mean sojourn, seconds.
+    pub w: f64,
+    /// Wq, mean wait, seconds.
+    pub wq: f64,
+    /// P0 (absent if unknown).
+    pub p0: Option<f64>,
+    /// Probability of waiting.
+    pub p_wait: Option<f64>,
+    /// Probability of blocking.
+    pub p_block: Option<f64>,
+    /// P(N = n) for n = 0, 1, ... until the tail mass is below 1e-6 (at most 200 terms).
+    pub state_probabilities: Vec<f64>,
+    /// Percentiles of the wait, seconds.
+    pub wait_percentiles: Option<Percentiles>,
+    /// Percentiles of the sojourn time, seconds.
+    pub sojourn_percentiles: Option<Percentiles>,
+    /// How the distributional figures were obtained.
+    pub distribution_method: Option<Method>,
+}
+
+impl NodeSolution {
+    /// Collects every figure a solver knows.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::{NodeSolution, mm1::MM1};
+    /// let s = NodeSolution::from_metrics(&MM1::new(0.5, 1.0).unwrap());
+    /// assert!((s.l - 1.0).abs() < 1e-12);
+    /// ```
+    pub fn from_metrics(m: &dyn QueueMetrics) -> Self {
+        let mut state_probabilities = Vec::new();
+        let mut mass = 0.0;
+        for n in 0..200u64 {
+            match m.prob_n(n) {
+                Some(p) if p.is_finite() => {
+                    state_probabilities.push(p);
+                    mass += p;
+                    if 1.0 - mass < 1e-6 {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        let wait = Percentiles::from_fn(|p| m.wait_quantile(p));
+        let sojourn = Percentiles::from_fn(|p| m.sojourn_quantile(p));
+        let distribution_method = if wait.is_some() || sojourn.is_some() {
+            Some(m.distribution_method().unwrap_or_else(|| m.method()))
+        } else {
+            None
+        };
+        Self {
+            method: m.method(),
+            arrival_rate: m.arrival_rate(),
+            throughput: m.throughput(),
+            utilisation: m.utilisation(),
+            servers: m.servers(),
+            l: m.mean_number_in_system(),
+            lq: m.mean_queue_length(),
+            w: m.mean_sojourn(),
+            wq: m.mean_wait(),
+            p0: m.prob_empty(),
+            p_wait: m.prob_wait(),
+            p_block: m.prob_block(),
+            state_probabilities,
+            wait_percentiles: wait,
+            sojourn_percentiles: sojourn,
+            distribution_method,
+        }
+    }
+}
+
+/// Inverts a continuous, non-decreasing CDF by bracketing and bisection to relative
+/// precision 1e-13: the smallest t >= 0 with cdf(t) >= p. Returns 0 when cdf(0) >= p
+/// (the atom at zero of a waiting time). `scale` is a typical time (e.g. a mean) used to
+/// start the bracket.
+pub fn invert_cdf(cdf: impl Fn(f64) -> f64, p: f64, scale: f64) -> Option<f64> {
+    if !(p > 0.0 && p < 1.0) || !(scale.is_finite() && scale > 0.0) {
+        return None;
+    }
+    if cdf(0.0) >= p {
+        return Some(0.0);
+    }
+    let mut hi = scale;
+    let mut iterations = 0;
+    while cdf(hi) < p {
+        hi *= 2.0;
+        iterations += 1;
+        if iterations > 2000 || !hi.is_finite() {
+            return None;
+        }
+    }
+    let mut lo = 0.0;
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if cdf(mid) >= p {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+        if hi - lo <= 1e-13 * hi {
+            break;
+        }
+    }
+    Some(hi)
+}

@@ -1,0 +1,3 @@
+//! kendall
+pub mod analytic;
+pub mod model;

@@ -1,0 +1,400 @@
+//! Arrival processes of sources: how messages are produced over time.
+//!
+//! ```toml
+//! arrival = { type = "poisson", rate = 800.0 }
+//! arrival = { type = "deterministic", rate = 100.0 }
+//! arrival = { type = "renewal", interarrival = { type = "erlang", k = 2, mean = "1ms" } }
+//! arrival = { type = "mmpp", rates = [500.0, 5000.0], generator = [[-0.1, 0.1], [1.0, -1.0]] }
+//! arrival = { type = "profile", base = 500.0, segments = [
+//!     { start = "1h", end = "2h", rate = 2000.0 } ], period = "24h" }
+//! arrival = { type = "trace", file = "arrivals.csv" }
+//! ```
+
+use super::distribution::Distribution;
+use super::duration::{opt_seconds, seconds};
+use super::error::Problem;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// One piece of a time-varying rate profile: `rate` messages/s during `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Segment {
+    /// Start of the segment, seconds from the start of the run (or of the period).
+    #[serde(deserialize_with = "seconds")]
+    pub start: f64,
+    /// End of the segment (exclusive), seconds.
+    #[serde(deserialize_with = "seconds")]
+    pub end: f64,
+    /// Arrival rate during the segment, messages per second (>= 0).
+    pub rate: f64,
+}
+
+/// How a source produces messages. Rates are messages per second.
+///
+/// # Example
+/// ```
+/// use kendall::model::ArrivalProcess;
+/// let a = ArrivalProcess::Mmpp { rates: vec![100.0, 1000.0], generator: vec![vec![-1.0, 1.0], vec![9.0, -9.0]] };
+/// // Stationary phase probabilities (0.9, 0.1): mean rate 0.9*100 + 0.1*1000.
+/// assert!((a.mean_rate().unwrap() - 190.0).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum ArrivalProcess {
+    /// Poisson arrivals (exponential inter-arrival times).
+    Poisson {
+        /// Messages per second (> 0).
+        rate: f64,
+    },
+    /// Evenly spaced arrivals, one every 1/rate seconds.
+    Deterministic {
+        /// Messages per second (> 0).
+        rate: f64,
+    },
+    /// Independent inter-arrival times from any distribution.
+    Renewal {
+        /// The inter-arrival time distribution.
+        interarrival: Distribution,
+    },
+    /// Markov-modulated Poisson process: a background CTMC with generator `generator`
+    /// switches among phases; in phase i arrivals are Poisson with rate `rates[i]`.
+    Mmpp {
+        /// Poisson rate in each phase (>= 0, at least one > 0).
+        rates: Vec<f64>,
+        /// Generator of the phase process: square, off-diagonals >= 0, rows sum to 0.
+        generator: Vec<Vec<f64>>,
+    },
+    /// Non-homogeneous Poisson with a piecewise-constant rate: `base` outside the
+    /// segments, the segment's rate inside. With `period`, the profile repeats.
+    Profile {
+        /// Rate outside every segment, messages per second (>= 0).
+        base: f64,
+        /// Non-overlapping segments.
+        #[serde(default)]
+        segments: Vec<Segment>,
+        /// Repeat the profile every `period` seconds (e.g. `"24h"`); none = no repeat.
+        #[serde(
+            default,
+            deserialize_with = "opt_seconds",
+            skip_serializing_if = "Option::is_none"
+        )]
+        period: Option<f64>,
+    },
+    /// Replay recorded arrival timestamps (seconds, one per line, sorted).
+    Trace {
+        /// CSV file of timestamps; relative paths are relative to the scenario file.
+        file: PathBuf,
+    },
+}
+
+impl ArrivalProcess {
+    /// Long-run mean arrival rate, messages per second. `None` for a trace (known only
+    /// once the file is read) and for invalid parameters.
+    pub fn mean_rate(&self) -> Option<f64> {
+        match self {
+            ArrivalProcess::Poisson { rate } | ArrivalProcess::Deterministic { rate } => {
+                Some(*rate)
+            }
+            ArrivalProcess::Renewal { interarrival } => {
+                let m = interarrival.mean();
+                (m > 0.0).then(|| 1.0 / m)
+            }
+            ArrivalProcess::Mmpp { rates, generator } => {
+                let pi = stationary(generator)?;
+                Some(pi.iter().zip(rates).map(|(p, r)| p * r).sum())
+            }
+            ArrivalProcess::Profile {
+                base,
+                segments,
+                period,
+            } => {
+                let horizon =
+                    period.unwrap_or_else(|| segments.iter().map(|s| s.end).fold(0.0, f64::max));
+                if horizon <= 0.0 {
+                    return Some(*base);
+                }
+                let inside: f64 = segments.iter().map(|s| s.end - s.start).sum();
+                let mass: f64 = segments.iter().map(|s| s.rate * (s.end - s.start)).sum();
+                Some((mass + base * (horizon - inside)) / horizon)
+            }
+            ArrivalProcess::Trace { .. } => None,
+        }
+    }
+
+    /// Squared coefficient of variation of the inter-arrival time where it is known in
+    /// closed form (Poisson 1, deterministic 0, renewal: that of its distribution).
+    /// `None` for MMPP, profiles and traces, which are not renewal processes.
+    pub fn interarrival_scv(&self) -> Option<f64> {
+        match self {
+            ArrivalProcess::Poisson { .. } => Some(1.0),
+            ArrivalProcess::Deterministic { .. } => Some(0.0),
+            ArrivalProcess::Renewal { interarrival } => Some(interarrival.scv()),
+            _ => None,
+        }
+    }
+
+    /// The rate at time `t` for a profile (handles `period`); `None` for other kinds.
+    pub fn profile_rate_at(&self, t: f64) -> Option<f64> {
+        let ArrivalProcess::Profile {
+            base,
+            segments,
+            period,
+        } = self
+        else {
+            return None;
+        };
+        let t = match period {
+            Some(p) if *p > 0.0 => t.rem_euclid(*p),
+            _ => t,
+        };
+        Some(
+            segments
+                .iter()
+                .find(|s| s.start <= t && t < s.end)
+                .map_or(*base, |s| s.rate),
+        )
+    }
+
+    /// Checks every parameter, pushing one [`Problem`] per rule broken, prefixed by `path`.
+    pub fn check(&self, path: &str, out: &mut Vec<Problem>) {
+        let rate_ok = |r: f64| r.is_finite() && r > 0.0;
+        match self {
+            ArrivalProcess::Poisson { rate } | ArrivalProcess::Deterministic { rate } => {
+                if !rate_ok(*rate) {
+                    out.push(Problem::new(
+                        format!("{path}.rate"),
+                        format!("must be a finite number of messages per second > 0, got {rate}"),
+                    ));
+                }
+            }
+            ArrivalProcess::Renewal { interarrival } => {
+                interarrival.check(&format!("{path}.interarrival"), out);
+                if interarrival.mean() <= 0.0 && interarrival.mean().is_finite() {
+                    out.push(Problem::new(
+                        format!("{path}.interarrival"),
+                        "must have a mean > 0 (a zero mean means infinitely many arrivals)",
+                    ));
+                }
+            }
+            ArrivalProcess::Mmpp { rates, generator } => {
+                let n = rates.len();
+                if n == 0 {
+                    out.push(Problem::new(
+                        format!("{path}.rates"),
+                        "needs at least one phase",
+                    ));
+                }
+                for (i, r) in rates.iter().enumerate() {
+                    if !(r.is_finite() && *r >= 0.0) {
+                        out.push(Problem::new(
+                            format!("{path}.rates[{i}]"),
+                            format!("must be finite and >= 0, got {r}"),
+                        ));
+                    }
+                }
+                if n > 0 && rates.iter().all(|r| *r == 0.0) {
+                    out.push(Problem::new(
+                        format!("{path}.rates"),
+                        "at least one phase needs a rate > 0",
+                    ));
+                }
+                if generator.len() != n || generator.iter().any(|row| row.len() != n) {
+                    out.push(Problem::new(
+                        format!("{path}.generator"),
+                        format!("must be a {n}x{n} matrix (one row and column per rate)"),
+                    ));
+                    return;
+                }
+                let mut ok = true;
+                for (i, row) in generator.iter().enumerate() {
+                    for (j, q) in row.iter().enumerate() {
+                        if !q.is_finite() || (i != j && *q < 0.0) {
+                            ok = false;
+                            out.push(Problem::new(
+                                format!("{path}.generator[{i}][{j}]"),
+                                format!("off-diagonal rates must be finite and >= 0, got {q}"),
+                            ));
+                        }
+                    }
+                    let sum: f64 = row.iter().sum();
+                    let scale: f64 = row.iter().map(|q| q.abs()).sum::<f64>().max(1.0);
+                    if sum.abs() > 1e-9 * scale {
+                        ok = false;
+                        out.push(Problem::new(
+                            format!("{path}.generator[{i}]"),
+                            format!("row must sum to 0 (set the diagonal to minus the others), got {sum}"),
+                        ));
+                    }
+                }
+                if ok && n > 1 && stationary(generator).is_none() {
+                    out.push(Problem::new(
+                        format!("{path}.generator"),
+                        "phase process must be irreducible (every phase reachable from every other)",
+                    ));
+                }
+            }
+            ArrivalProcess::Profile {
+                base,
+                segments,
+                period,
+            } => {
+                if !(base.is_finite() && *base >= 0.0) {
+                    out.push(Problem::new(
+                        format!("{path}.base"),
+                        format!("must be finite and >= 0, got {base}"),
+                    ));
+                }
+                let mut sorted: Vec<(usize, &Segment)> = segments.iter().enumerate().collect();
+                sorted.sort_by(|a, b| a.1.start.total_cmp(&b.1.start));
+                for (i, s) in segments.iter().enumerate() {
+                    if !(s.rate.is_finite() && s.rate >= 0.0) {
+                        out.push(Problem::new(
+                            format!("{path}.segments[{i}].rate"),
+                            format!("must be finite and >= 0, got {}", s.rate),
+                        ));
+                    }
+                    if !(s.end > s.start) {
+                        out.push(Problem::new(
+                            format!("{path}.segments[{i}].end"),
+                            format!("must be after start ({}), got {}", s.start, s.end),
+                        ));
+                    }
+                    if let Some(p) = period
+                        && s.end > *p
+                    {
+                        out.push(Problem::new(
+                            format!("{path}.segments[{i}].end"),
+                            format!("must be within the period ({p} s), got {}", s.end),
+                        ));
+                    }
+                }
+                for w in sorted.windows(2) {
+                    if w[1].1.start < w[0].1.end {
+                        out.push(Problem::new(
+                            format!("{path}.segments[{}]", w[1].0),
+                            format!("overlaps segments[{}]: segments must not overlap", w[0].0),
+                        ));
+                    }
+                }
+                if let Some(p) = period
+                    && !(p.is_finite() && *p > 0.0)
+                {
+                    out.push(Problem::new(
+                        format!("{path}.period"),
+                        format!("must be > 0, got {p}"),
+                    ));
+                }
+                if *base == 0.0 && segments.iter().all(|s| s.rate == 0.0) {
+                    out.push(Problem::new(
+                        format!("{path}"),
+                        "profile never produces a message: give base or a segment a rate > 0",
+                    ));
+                }
+            }
+            ArrivalProcess::Trace { file } => {
+                if file.as_os_str().is_empty() {
+                    out.push(Problem::new(
+                        format!("{path}.file"),
+                        "must name a CSV file of timestamps",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Stationary distribution of a small generator by a dense solve; `None` if singular
+/// (reducible) or not a valid distribution.
+pub(crate) fn stationary(generator: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let n = generator.len();
+    if n == 0 {
+        return None;
+    }
+    if n == 1 {
+        return Some(vec![1.0]);
+    }
+    // Solve pi Q = 0, sum pi = 1: transpose, replace the last equation by normalisation.
+    let mut a = nalgebra::DMatrix::<f64>::zeros(n, n);
+    for i in 0..n {
+        for j in 0..n {
+            a[(j, i)] = generator[i][j];
+        }
+    }
+    for j in 0..n {
+        a[(n - 1, j)] = 1.0;
+    }
+    let mut b = nalgebra::DVector::<f64>::zeros(n);
+    b[n - 1] = 1.0;
+    let pi = a.lu().solve(&b)?;
+    if pi.iter().all(|p| p.is_finite() && *p > 1e-300) {
+        Some(pi.iter().copied().collect())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_mean_rate_and_lookup() {
+        let p = ArrivalProcess::Profile {
+            base: 100.0,
+            segments: vec![Segment {
+                start: 10.0,
+                end: 20.0,
+                rate: 1000.0,
+            }],
+            period: Some(40.0),
+        };
+        // (100*30 + 1000*10)/40 = 325
+        assert!((p.mean_rate().unwrap() - 325.0).abs() < 1e-12);
+        assert_eq!(p.profile_rate_at(15.0), Some(1000.0));
+        assert_eq!(p.profile_rate_at(55.0), Some(1000.0));
+        assert_eq!(p.profile_rate_at(25.0), Some(100.0));
+    }
+
+    #[test]
+    fn checks_mmpp_and_profile() {
+        let mut out = Vec::new();
+        ArrivalProcess::Mmpp {
+            rates: vec![1.0, 2.0],
+            generator: vec![vec![-1.0, 1.0], vec![0.5, -0.4]],
+        }
+        .check("source \"s\".arrival", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].path, "source \"s\".arrival.generator[1]");
+        out.clear();
+        ArrivalProcess::Mmpp {
+            rates: vec![1.0, 2.0],
+            generator: vec![vec![-1.0, 1.0], vec![0.0, 0.0]],
+        }
+        .check("a", &mut out);
+        assert!(out[0].message.contains("irreducible"), "{out:?}");
+        out.clear();
+        ArrivalProcess::Profile {
+            base: 1.0,
+            segments: vec![
+                Segment {
+                    start: 0.0,
+                    end: 10.0,
+                    rate: 1.0,
+                },
+                Segment {
+                    start: 5.0,
+                    end: 12.0,
+                    rate: 1.0,
+                },
+            ],
+            period: None,
+        }
+        .check("a", &mut out);
+        assert!(out[0].message.contains("overlaps"), "{out:?}");
+        out.clear();
+        ArrivalProcess::Poisson { rate: -3.0 }.check("a", &mut out);
+        assert_eq!(out[0].path, "a.rate");
+    }
+}

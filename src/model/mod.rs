@@ -1,0 +1,112 @@
+//! The one model both engines run: sources, queues, topics and routes.
+//!
+//! A [`Model`] is plain data, built in Rust or read from a TOML/JSON scenario file
+//! with the same field names. [`Model::validate`] checks it once, collecting every
+//! problem with the path of its field, and returns the [`Topology`]: the same graph
+//! with names resolved to indices, which the simulator and the analytic solvers use.
+//!
+//! # Example
+//! ```
+//! use kendall::model::{ArrivalProcess, Distribution, Model, Queue, Route, Source, Topic};
+//! let model = Model::default()
+//!     .with_source(Source::new("checkout", ArrivalProcess::Poisson { rate: 800.0 }, "payments"))
+//!     .with_queue(Queue::new("payments", 10, Distribution::Exponential { mean: 0.01 })
+//!         .with_route(Route::To("settlement".into())))
+//!     .with_topic(Topic::new("settlement", ["ledger", "risk"]))
+//!     .with_queue(Queue::new("ledger", 4, Distribution::Exponential { mean: 0.004 }))
+//!     .with_queue(Queue::new("risk", 2, Distribution::Exponential { mean: 0.002 }));
+//! let topology = model.validate().unwrap();
+//! assert_eq!(topology.queue_count(), 3);
+//! ```
+
+pub mod arrival;
+pub mod distribution;
+pub mod duration;
+pub mod error;
+pub mod queue;
+pub mod route;
+pub mod scenario;
+pub mod settings;
+pub mod source;
+pub mod topic;
+pub mod topology;
+
+pub use arrival::{ArrivalProcess, Segment};
+pub use distribution::{Branch, Distribution, Sampler};
+pub use error::{ModelError, Problem, Problems};
+pub use queue::{Discipline, OnFull, Queue};
+pub use route::{EXIT, Route, RouteBranch};
+pub use settings::RunSettings;
+pub use source::Source;
+pub use topic::Topic;
+pub use topology::{Dest, NodeId, Topology};
+
+use serde::{Deserialize, Serialize};
+
+/// A whole deployment: producers, broker queues, topics and listener pools, plus the
+/// settings for simulating it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// A name for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Free text for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The producers (`[[source]]` in TOML).
+    #[serde(default, rename = "source")]
+    pub sources: Vec<Source>,
+    /// Queues and listener pools (`[[queue]]`).
+    #[serde(default, rename = "queue")]
+    pub queues: Vec<Queue>,
+    /// Event-bus topics (`[[topic]]`).
+    #[serde(default, rename = "topic", skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<Topic>,
+    /// Simulation settings (`[simulation]`).
+    #[serde(default)]
+    pub simulation: RunSettings,
+}
+
+impl Model {
+    /// Adds a source.
+    pub fn with_source(mut self, s: Source) -> Self {
+        self.sources.push(s);
+        self
+    }
+    /// Adds a queue or listener pool.
+    pub fn with_queue(mut self, q: Queue) -> Self {
+        self.queues.push(q);
+        self
+    }
+    /// Adds a topic.
+    pub fn with_topic(mut self, t: Topic) -> Self {
+        self.topics.push(t);
+        self
+    }
+    /// Replaces the simulation settings.
+    pub fn with_settings(mut self, s: RunSettings) -> Self {
+        self.simulation = s;
+        self
+    }
+
+    /// The queue called `name`.
+    pub fn queue(&self, name: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.name == name)
+    }
+
+    /// Mutable access to the queue called `name` (for sizing and sweeps).
+    pub fn queue_mut(&mut self, name: &str) -> Option<&mut Queue> {
+        self.queues.iter_mut().find(|q| q.name == name)
+    }
+
+    /// Checks the whole model and resolves names into a [`Topology`].
+    ///
+    /// # Errors
+    /// [`ModelError::Invalid`] with every problem found, each naming its field and fix:
+    /// bad parameters, unknown or duplicate names, routes whose probabilities do not sum
+    /// to 1, capacity below the number of servers, and cycles that never exit.
+    pub fn validate(&self) -> Result<Topology, ModelError> {
+        topology::validate(self)
+    }
+}

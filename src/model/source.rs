@@ -1,0 +1,51 @@
+//! Sources: synthetic producers of messages.
+
+use super::arrival::ArrivalProcess;
+use serde::{Deserialize, Serialize};
+
+/// A producer: messages arrive by `arrival` and are sent to the queue or published to
+/// the topic named `to`.
+///
+/// ```toml
+/// [[source]]
+/// name = "checkout"
+/// arrival = { type = "poisson", rate = 800.0 }
+/// to = "payments"
+/// ```
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Source};
+/// let s = Source::new("checkout", ArrivalProcess::Poisson { rate: 800.0 }, "payments");
+/// assert_eq!(s.priority, 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Unique name among sources.
+    pub name: String,
+    /// The arrival process.
+    pub arrival: ArrivalProcess,
+    /// Destination: a queue name or a topic name.
+    pub to: String,
+    /// Priority class of this source's messages (1 is the highest); used by queues
+    /// with a priority discipline. Default 1.
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+}
+
+fn default_priority() -> u32 {
+    1
+}
+
+impl Source {
+    /// A source of priority class 1.
+    pub fn new(name: impl Into<String>, arrival: ArrivalProcess, to: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            arrival,
+            to: to.into(),
+            priority: 1,
+        }
+    }
+}

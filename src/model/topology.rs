@@ -1,0 +1,498 @@
+//! Validation of a [`Model`] and its resolved form, the [`Topology`]: names replaced by
+//! indices, routes as cumulative probabilities, topics as lists of subscribers.
+
+use super::error::{ModelError, Problem, Problems};
+use super::route::EXIT;
+use super::{Model, OnFull};
+use nalgebra::DMatrix;
+use std::collections::HashMap;
+
+/// A node of the model by index: `Queue(i)` is `model.queues[i]`, `Topic(t)` is
+/// `model.topics[t]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeId {
+    /// A queue or listener pool.
+    Queue(usize),
+    /// A topic.
+    Topic(usize),
+}
+
+/// A destination: leave the system, or go to a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dest {
+    /// Leave the system.
+    Exit,
+    /// Go to (or publish to) this node.
+    Node(NodeId),
+}
+
+/// The validated model with names resolved to indices, shared by both engines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topology {
+    /// Destination of each source's messages, by source index.
+    pub source_dest: Vec<NodeId>,
+    /// For each queue, its route as `(cumulative probability, destination)`; the last
+    /// cumulative probability is 1.
+    pub routes: Vec<Vec<(f64, Dest)>>,
+    /// For each queue, where exhausted messages go (`Exit` = dropped and counted).
+    pub dead_letter: Vec<Dest>,
+    /// For each topic, the indices of its subscribed queues.
+    pub subscribers: Vec<Vec<usize>>,
+    /// `flow[i][j]`: expected number of messages entering queue j per message entering
+    /// queue i (routing, topic copies, dead-lettering; redeliveries excluded).
+    pub flow: DMatrix<f64>,
+    /// Names of the queues, by index.
+    pub queue_names: Vec<String>,
+}
+
+impl Topology {
+    /// Number of queues.
+    pub fn queue_count(&self) -> usize {
+        self.queue_names.len()
+    }
+
+    /// The queues a message sent to `node` enters (one, or a topic's subscribers).
+    pub fn entries(&self, node: NodeId) -> Vec<usize> {
+        match node {
+            NodeId::Queue(q) => vec![q],
+            NodeId::Topic(t) => self.subscribers[t].clone(),
+        }
+    }
+
+    /// Mean arrival rate of outside traffic into each queue, messages/s: each source's
+    /// mean rate added to every queue its messages enter. `None` where a source's rate
+    /// is unknown before running (a trace).
+    pub fn external_rates(&self, model: &Model) -> Option<Vec<f64>> {
+        let mut l0 = vec![0.0; self.queue_count()];
+        for (s, dest) in model.sources.iter().zip(&self.source_dest) {
+            let r = s.arrival.mean_rate()?;
+            for q in self.entries(*dest) {
+                l0[q] += r;
+            }
+        }
+        Some(l0)
+    }
+}
+
+fn name_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+struct Names<'a> {
+    ids: HashMap<&'a str, NodeId>,
+    all: Vec<&'a str>,
+}
+
+impl Names<'_> {
+    fn unknown(&self, name: &str, what: &str) -> String {
+        let close = self
+            .all
+            .iter()
+            .map(|n| (edit_distance(n, name), *n))
+            .filter(|(d, _)| *d <= 2)
+            .min();
+        match close {
+            Some((_, n)) => format!("unknown {what} {name:?}: did you mean {n:?}?"),
+            None if self.all.is_empty() => {
+                format!("unknown {what} {name:?}: the model has no queues or topics")
+            }
+            None => format!(
+                "unknown {what} {name:?}: known are {}",
+                name_list(&self.all)
+            ),
+        }
+    }
+}
+
+pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
+    let mut out = Vec::new();
+    let mut ids: HashMap<&str, NodeId> = HashMap::new();
+    let mut all = Vec::new();
+    for (i, q) in model.queues.iter().enumerate() {
+        check_name(&q.name, &format!("queue[{i}].name"), &mut out);
+        if ids.insert(q.name.as_str(), NodeId::Queue(i)).is_some() {
+            out.push(Problem::new(
+                format!("queue {:?}.name", q.name),
+                "is used twice: queue and topic names must be unique",
+            ));
+        } else {
+            all.push(q.name.as_str());
+        }
+    }
+    for (t, topic) in model.topics.iter().enumerate() {
+        check_name(&topic.name, &format!("topic[{t}].name"), &mut out);
+        if ids.insert(topic.name.as_str(), NodeId::Topic(t)).is_some() {
+            out.push(Problem::new(
+                format!("topic {:?}.name", topic.name),
+                "is used twice: queue and topic names must be unique",
+            ));
+        } else {
+            all.push(topic.name.as_str());
+        }
+    }
+    let names = Names { ids, all };
+
+    if model.sources.is_empty() {
+        out.push(Problem::new(
+            "source",
+            "the model needs at least one [[source]] producing messages",
+        ));
+    }
+    let mut source_names = HashMap::new();
+    let mut source_dest = Vec::new();
+    for (i, s) in model.sources.iter().enumerate() {
+        let path = format!("source {:?}", s.name);
+        check_name(&s.name, &format!("source[{i}].name"), &mut out);
+        if source_names.insert(s.name.as_str(), i).is_some() {
+            out.push(Problem::new(
+                format!("{path}.name"),
+                "is used twice: source names must be unique",
+            ));
+        }
+        s.arrival.check(&format!("{path}.arrival"), &mut out);
+        if s.priority == 0 {
+            out.push(Problem::new(
+                format!("{path}.priority"),
+                "must be >= 1 (1 is the highest class)",
+            ));
+        }
+        match names.ids.get(s.to.as_str()) {
+            Some(id) => source_dest.push(*id),
+            None => {
+                out.push(Problem::new(
+                    format!("{path}.to"),
+                    names.unknown(&s.to, "queue or topic"),
+                ));
+                source_dest.push(NodeId::Queue(usize::MAX));
+            }
+        }
+    }
+
+    let resolve = |name: &str, path: String, out: &mut Vec<Problem>| -> Dest {
+        if name == EXIT {
+            return Dest::Exit;
+        }
+        match names.ids.get(name) {
+            Some(id) => Dest::Node(*id),
+            None => {
+                out.push(Problem::new(path, names.unknown(name, "queue or topic")));
+                Dest::Exit
+            }
+        }
+    };
+
+    let mut routes = Vec::new();
+    let mut dead_letter = Vec::new();
+    for q in &model.queues {
+        let path = format!("queue {:?}", q.name);
+        if q.servers == 0 {
+            out.push(Problem::new(
+                format!("{path}.servers"),
+                "must be >= 1, got 0",
+            ));
+        }
+        q.service.check(&format!("{path}.service"), &mut out);
+        if let Some(k) = q.capacity
+            && k < u64::from(q.servers.max(1))
+        {
+            out.push(Problem::new(
+                format!("{path}.capacity"),
+                format!(
+                    "must be >= servers ({}): capacity K counts messages in service too, got {k}",
+                    q.servers
+                ),
+            ));
+        }
+        if q.capacity.is_none() && q.on_full == OnFull::Block {
+            out.push(Problem::new(
+                format!("{path}.on_full"),
+                "\"block\" needs a capacity: set capacity or remove on_full",
+            ));
+        }
+        if !(q.failure_probability.is_finite() && (0.0..1.0).contains(&q.failure_probability)) {
+            out.push(Problem::new(
+                format!("{path}.failure_probability"),
+                format!("must be in [0, 1), got {}", q.failure_probability),
+            ));
+        }
+        if q.max_attempts == 0 {
+            out.push(Problem::new(
+                format!("{path}.max_attempts"),
+                "must be >= 1 (deliveries before dead-lettering), got 0",
+            ));
+        }
+        if !(q.backoff.is_finite() && q.backoff >= 0.0) {
+            out.push(Problem::new(
+                format!("{path}.backoff"),
+                format!("must be finite and >= 0, got {}", q.backoff),
+            ));
+        }
+        dead_letter.push(match &q.dead_letter {
+            Some(d) if d == &q.name => {
+                out.push(Problem::new(
+                    format!("{path}.dead_letter"),
+                    "cannot be the queue itself: name a separate dead-letter queue",
+                ));
+                Dest::Exit
+            }
+            Some(d) => resolve(d, format!("{path}.dead_letter"), &mut out),
+            None => Dest::Exit,
+        });
+        let branches = q.route.branches();
+        let mut cumulative = Vec::with_capacity(branches.len());
+        let mut acc = 0.0;
+        if branches.is_empty() {
+            out.push(Problem::new(
+                format!("{path}.route"),
+                "needs at least one branch (or \"exit\")",
+            ));
+        }
+        for (b, branch) in branches.iter().enumerate() {
+            let bpath = if matches!(q.route, super::Route::Choice(_)) {
+                format!("{path}.route[{b}]")
+            } else {
+                format!("{path}.route")
+            };
+            if !(branch.probability.is_finite()
+                && branch.probability > 0.0
+                && branch.probability <= 1.0)
+            {
+                out.push(Problem::new(
+                    format!("{bpath}.probability"),
+                    format!("must be in (0, 1], got {}", branch.probability),
+                ));
+            }
+            acc += branch.probability;
+            cumulative.push((acc, resolve(&branch.to, format!("{bpath}.to"), &mut out)));
+        }
+        if !branches.is_empty() && (acc - 1.0).abs() > 1e-9 {
+            out.push(Problem::new(
+                format!("{path}.route"),
+                format!("probabilities must sum to 1, got {acc}"),
+            ));
+        }
+        if let Some(last) = cumulative.last_mut() {
+            last.0 = 1.0;
+        }
+        routes.push(cumulative);
+    }
+
+    let mut subscribers = Vec::new();
+    for topic in &model.topics {
+        let path = format!("topic {:?}.subscribers", topic.name);
+        if topic.subscribers.is_empty() {
+            out.push(Problem::new(
+                &path,
+                "needs at least one subscribed listener pool (a queue)",
+            ));
+        }
+        let mut subs = Vec::new();
+        for (k, s) in topic.subscribers.iter().enumerate() {
+            match names.ids.get(s.as_str()) {
+                Some(NodeId::Queue(q)) => {
+                    if subs.contains(q) {
+                        out.push(Problem::new(
+                            format!("{path}[{k}]"),
+                            format!("{s:?} is subscribed twice"),
+                        ));
+                    }
+                    subs.push(*q);
+                }
+                Some(NodeId::Topic(_)) => out.push(Problem::new(
+                    format!("{path}[{k}]"),
+                    format!("{s:?} is a topic: subscribers must be queues (listener pools)"),
+                )),
+                None => out.push(Problem::new(
+                    format!("{path}[{k}]"),
+                    names.unknown(s, "queue"),
+                )),
+            }
+        }
+        subscribers.push(subs);
+    }
+
+    if !out.is_empty() {
+        return Err(ModelError::Invalid(Problems(out)));
+    }
+
+    let n = model.queues.len();
+    let entries = |d: Dest| -> Vec<usize> {
+        match d {
+            Dest::Exit => vec![],
+            Dest::Node(NodeId::Queue(q)) => vec![q],
+            Dest::Node(NodeId::Topic(t)) => subscribers[t].clone(),
+        }
+    };
+    let mut flow = DMatrix::<f64>::zeros(n, n);
+    for (i, q) in model.queues.iter().enumerate() {
+        let exhausted = q.failure_probability.powi(q.max_attempts as i32);
+        let mut prev = 0.0;
+        for (c, d) in &routes[i] {
+            for j in entries(*d) {
+                flow[(i, j)] += (1.0 - exhausted) * (c - prev);
+            }
+            prev = *c;
+        }
+        for j in entries(dead_letter[i]) {
+            flow[(i, j)] += exhausted;
+        }
+    }
+    check_flow(
+        &flow,
+        &model
+            .queues
+            .iter()
+            .map(|q| q.name.as_str())
+            .collect::<Vec<_>>(),
+        &mut out,
+    );
+    if !out.is_empty() {
+        return Err(ModelError::Invalid(Problems(out)));
+    }
+    Ok(Topology {
+        source_dest,
+        routes,
+        dead_letter,
+        subscribers,
+        flow,
+        queue_names: model.queues.iter().map(|q| q.name.clone()).collect(),
+    })
+}
+
+fn check_name(name: &str, path: &str, out: &mut Vec<Problem>) {
+    if name.trim().is_empty() {
+        out.push(Problem::new(path, "must not be empty"));
+    } else if name == EXIT {
+        out.push(Problem::new(
+            path,
+            "\"exit\" is reserved for leaving the system: choose another name",
+        ));
+    }
+}
+
+/// Flow converges iff the spectral radius of `flow` is below 1, iff `I - flow` is a
+/// non-singular M-matrix, iff its inverse exists and is entry-wise non-negative. Where it
+/// fails, the offending strongly connected components are named.
+fn check_flow(flow: &DMatrix<f64>, names: &[&str], out: &mut Vec<Problem>) {
+    if converges(flow) {
+        return;
+    }
+    for comp in strongly_connected(flow) {
+        let cyclic = comp.len() > 1 || flow[(comp[0], comp[0])] > 0.0;
+        if !cyclic {
+            continue;
+        }
+        let sub = DMatrix::from_fn(comp.len(), comp.len(), |a, b| flow[(comp[a], comp[b])]);
+        if converges(&sub) {
+            continue;
+        }
+        let members: Vec<&str> = comp.iter().map(|i| names[*i]).collect();
+        let leaks = comp.iter().any(|i| {
+            let row_sum: f64 = comp.iter().map(|j| flow[(*i, *j)]).sum();
+            row_sum < 1.0 - 1e-12
+        });
+        let message = if leaks {
+            "messages are copied around this cycle faster than they leave it (topic fan-out feeding back): the flow grows without bound; lower the loop probabilities or the fan-out".to_string()
+        } else {
+            "no message ever leaves this cycle: give one of its routes a branch to \"exit\" (or to a node outside the cycle) with probability > 0".to_string()
+        };
+        out.push(Problem::new(
+            format!("cycle {}", members.join(" -> ")),
+            message,
+        ));
+    }
+    if out.is_empty() {
+        out.push(Problem::new(
+            "route",
+            "the flow equations of the routes do not converge",
+        ));
+    }
+}
+
+fn converges(m: &DMatrix<f64>) -> bool {
+    let n = m.nrows();
+    let a = DMatrix::<f64>::identity(n, n) - m;
+    match a.try_inverse() {
+        Some(inv) => inv.iter().all(|x| x.is_finite() && *x >= -1e-9),
+        None => false,
+    }
+}
+
+/// Tarjan's strongly connected components of the graph with an edge i→j where m[i][j] > 0.
+fn strongly_connected(m: &DMatrix<f64>) -> Vec<Vec<usize>> {
+    let n = m.nrows();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut comps = Vec::new();
+    let mut counter = 0;
+    // Iterative DFS: (node, next neighbour to visit).
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut call: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = counter;
+        low[root] = counter;
+        counter += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut next)) = call.last_mut() {
+            if *next < n {
+                let w = *next;
+                *next += 1;
+                if m[(v, w)] <= 0.0 {
+                    continue;
+                }
+                if index[w] == usize::MAX {
+                    index[w] = counter;
+                    low[w] = counter;
+                    counter += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(parent, _)) = call.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let mut comp = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        comp.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    comp.reverse();
+                    comps.push(comp);
+                }
+            }
+        }
+    }
+    comps
+}
