@@ -189,7 +189,7 @@ impl NodeSolution {
 /// (the atom at zero of a waiting time). `scale` is a typical time (e.g. a mean) used to
 /// start the bracket.
 pub fn invert_cdf(cdf: impl Fn(f64) -> f64, p: f64, scale: f64) -> Option<f64> {
-    if !(p > 0.0 && p < 1.0) || !(scale.is_finite() && scale > 0.0) {
+    if !(p > 0.0 && p < 1.0 && scale.is_finite() && scale > 0.0) {
         return None;
     }
     if cdf(0.0) >= p {

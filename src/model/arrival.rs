@@ -255,7 +255,7 @@ impl ArrivalProcess {
                             format!("must be finite and >= 0, got {}", s.rate),
                         ));
                     }
-                    if !(s.end > s.start) {
+                    if s.end.partial_cmp(&s.start) != Some(std::cmp::Ordering::Greater) {
                         out.push(Problem::new(
                             format!("{path}.segments[{i}].end"),
                             format!("must be after start ({}), got {}", s.start, s.end),
@@ -288,7 +288,7 @@ impl ArrivalProcess {
                 }
                 if *base == 0.0 && segments.iter().all(|s| s.rate == 0.0) {
                     out.push(Problem::new(
-                        format!("{path}"),
+                        path.to_string(),
                         "profile never produces a message: give base or a segment a rate > 0",
                     ));
                 }
