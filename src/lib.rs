@@ -1,3 +1,22 @@
-//! kendall
+//! # kendall
+//!
+//! Queueing-theory capacity modelling for message-queue and event-driven systems:
+//! producers, broker queues with consumer pools, topics fanning out to listener pools.
+//! One [`model::Model`] is run by two engines: exact and approximate analytic solvers
+//! ([`analytic`]) and a discrete-event simulator.
+//!
+//! - [`model`]: the shared description (sources, queues, topics, routes, distributions),
+//!   validation, scenario files.
+//! - [`analytic`]: single-node formulas (M/M/1, M/M/c, M/M/c/K, M/G/1, priorities,
+//!   G/G/c approximations), Markov chains, and [`analytic::solve::solve`] for a model.
+//! - [`report`]: tables, CSV and JSON.
+//!
+//! ```
+//! use kendall::analytic::{QueueMetrics, mm1::MM1};
+//! let q = MM1::new(800.0, 1000.0).unwrap();
+//! assert!((q.mean_sojourn() - 0.005).abs() < 1e-15);
+//! ```
+
 pub mod analytic;
 pub mod model;
+pub mod report;

@@ -9,6 +9,8 @@ pub mod error;
 pub mod method;
 pub mod metrics;
 pub mod mm1;
+pub mod solve;
+pub mod traffic;
 
 pub use error::AnalyticError;
 pub use method::{Exactness, Method};

@@ -61,7 +61,7 @@ pub enum ModelError {
     #[error("the model has {} problem(s):\n{}", .0.0.len(), .0)]
     Invalid(Problems),
     /// The scenario file could not be read.
-    #[error("cannot read scenario file {path}: {source}")]
+    #[error("cannot read scenario file {path}")]
     Io {
         /// The file.
         path: PathBuf,

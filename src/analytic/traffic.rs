@@ -1,0 +1,60 @@
+//! Traffic equations: the mean arrival rate of every queue of a model.
+//!
+//! With λ⁰ the outside traffic into each queue (every source's mean rate added to each
+//! queue its messages enter, a topic's subscribers each getting every event) and F the
+//! flow matrix of the [`Topology`] (routing, topic copies, dead-lettering), the rates
+//! solve λ = λ⁰ + Fᵀλ. Validation has already proved that the flow converges (the
+//! spectral radius of F is below 1), so I − Fᵀ is non-singular.
+//! Redeliveries are counted separately: a queue with failure probability f and m
+//! attempts serves each message (1 − fᵐ)/(1 − f) times on average.
+
+use super::error::AnalyticError;
+use crate::model::{Model, Topology};
+use nalgebra::{DMatrix, DVector};
+
+/// Mean message arrival rate into each queue (first deliveries, not redeliveries),
+/// messages/s, by queue index.
+///
+/// # Errors
+/// [`AnalyticError::NoMethod`] when a source's mean rate is not known in advance
+/// (a trace replay).
+///
+/// # Example
+/// ```
+/// use kendall::analytic::traffic::arrival_rates;
+/// use kendall::model::Model;
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
+/// let t = m.validate().unwrap();
+/// let rates = arrival_rates(&m, &t).unwrap();
+/// // Every listener of the settlement topic sees every payment.
+/// assert!(rates.iter().all(|r| (r - 800.0).abs() < 1e-9));
+/// ```
+pub fn arrival_rates(model: &Model, topology: &Topology) -> Result<Vec<f64>, AnalyticError> {
+    let l0 = topology
+        .external_rates(model)
+        .ok_or_else(|| AnalyticError::NoMethod {
+            reason: "a trace source's rate is known only from its file: simulate this model".into(),
+        })?;
+    let n = l0.len();
+    let a = DMatrix::<f64>::identity(n, n) - topology.flow.transpose();
+    let lambda = a
+        .lu()
+        .solve(&DVector::from_vec(l0))
+        .ok_or_else(|| AnalyticError::NoMethod {
+            reason: "the traffic equations are singular (a cycle without exit)".into(),
+        })?;
+    Ok(lambda.iter().map(|x| x.max(0.0)).collect())
+}
+
+/// Expected deliveries per message at a queue with failure probability `f` and
+/// `max_attempts` m: 1 + f + … + f^{m−1} = (1 − fᵐ)/(1 − f).
+///
+/// # Example
+/// ```
+/// use kendall::analytic::traffic::deliveries_per_message;
+/// assert!((deliveries_per_message(0.5, 3) - 1.75).abs() < 1e-15);
+/// assert_eq!(deliveries_per_message(0.0, 5), 1.0);
+/// ```
+pub fn deliveries_per_message(f: f64, max_attempts: u32) -> f64 {
+    (0..max_attempts).map(|k| f.powi(k as i32)).sum()
+}

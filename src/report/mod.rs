@@ -1,0 +1,7 @@
+//! Reports: tables, CSV and JSON of analytic and simulated results.
+
+pub mod solution;
+pub mod table;
+
+pub use solution::solution_table;
+pub use table::{Table, num};
