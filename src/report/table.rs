@@ -96,7 +96,7 @@ impl Table {
 pub fn num(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
-        Some(v) if v == 0.0 => "0".into(),
+        Some(0.0) => "0".into(),
         Some(v) if v.abs() >= 1e-4 && v.abs() < 1e7 => {
             let digits = (5 - v.abs().log10().floor() as i32).max(0) as usize;
             let s = format!("{v:.digits$}");
