@@ -9,6 +9,7 @@ pub mod error;
 pub mod method;
 pub mod metrics;
 pub mod mm1;
+pub mod qna;
 pub mod solve;
 pub mod traffic;
 

@@ -135,6 +135,45 @@ impl ArrivalProcess {
         }
     }
 
+    /// Asymptotic index of dispersion for counts, lim Var N(t) / E N(t), the
+    /// variability measure QNA uses for a non-renewal stream (Whitt 1983, §4.3).
+    /// Poisson 1, deterministic 0, renewal: the inter-arrival SCV. MMPP (a doubly
+    /// stochastic Poisson process with rate λ(J_t)): Var N(t) = E N(t) + Var ∫λ(J_s)ds, so
+    /// I = 1 + 2 πΛDΛ1 / λ̄ with D = (1π − Q)⁻¹ − 1π the deviation matrix of the phases.
+    /// `None` for profiles and traces (not stationary / not known in advance).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::ArrivalProcess;
+    /// // Two phases, rates 1 and 11, switching 1 -> 2 at 0.5 and 2 -> 1 at 1.5:
+    /// // I = 1 + 2 r1 r2 (l1 - l2)^2 / ((r1 + r2)^2 (l1 r2 + l2 r1)) = 1 + 150/(4 * 7).
+    /// let a = ArrivalProcess::Mmpp { rates: vec![1.0, 11.0], generator: vec![vec![-0.5, 0.5], vec![1.5, -1.5]] };
+    /// assert!((a.index_of_dispersion().unwrap() - (1.0 + 150.0 / 28.0)).abs() < 1e-12);
+    /// ```
+    pub fn index_of_dispersion(&self) -> Option<f64> {
+        match self {
+            ArrivalProcess::Mmpp { rates, generator } => {
+                let n = rates.len();
+                let pi = stationary(generator)?;
+                let lbar: f64 = pi.iter().zip(rates).map(|(p, r)| p * r).sum();
+                if lbar <= 0.0 {
+                    return None;
+                }
+                let q = nalgebra::DMatrix::from_fn(n, n, |i, j| generator[i][j]);
+                let epi = nalgebra::DMatrix::from_fn(n, n, |_, j| pi[j]);
+                let d = (&epi - q).try_inverse()? - &epi;
+                let mut acc = 0.0;
+                for i in 0..n {
+                    for j in 0..n {
+                        acc += pi[i] * rates[i] * d[(i, j)] * rates[j];
+                    }
+                }
+                Some(1.0 + 2.0 * acc / lbar)
+            }
+            other => other.interarrival_scv(),
+        }
+    }
+
     /// The rate at time `t` for a profile (handles `period`); `None` for other kinds.
     pub fn profile_rate_at(&self, t: f64) -> Option<f64> {
         let ArrivalProcess::Profile {
