@@ -102,7 +102,7 @@ pub fn qna(model: &Model, topology: &Topology) -> Result<QnaFlows, AnalyticError
         let r = rho[i].min(1.0);
         let q = &model.queues[i];
         let depart_rate = messages[i]; // messages leave once, after their last attempt
-        let mut add = |j: usize, p: f64, streams: &mut Vec<Vec<Stream>>| {
+        let add = |j: usize, p: f64, streams: &mut Vec<Vec<Stream>>| {
             // c²_ij = p(ρ²x + (1-ρ²)c²_ai) + 1 - p
             streams[j].push(Stream {
                 rate: depart_rate * p,
