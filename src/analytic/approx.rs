@@ -1,0 +1,1 @@
+//! G/G/1 and G/G/c approximations (placeholder).

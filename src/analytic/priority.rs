@@ -1,0 +1,1 @@
+//! Priority classes (placeholder, filled in below).
