@@ -12,7 +12,7 @@
 //! equals the time-stationary law. It is computed by the stable recursion
 //! a₀πⱼ = π₀āⱼ₋₁ + Σ_{k=1}^{j−1} πₖāⱼ₋ₖ (only positive terms), where aᵢ is the
 //! probability of i arrivals during one service and āᵢ = Σ_{m>i} aₘ
-//! (Tijms (2003), *A First Course in Stochastic Models*, §2.5 / §9.2). The aᵢ are exact
+//! (Tijms (2003), *A First Course in Stochastic Models*, Wiley: the M/G/1 queue-length recursion by level crossing). The aᵢ are exact
 //! Poisson (deterministic and empirical service) or negative-binomial (exponential,
 //! Erlang, gamma, hyperexponential) mixtures. Available for every distribution except
 //! lognormal and uniform (`None` there). Terms are computed until the remaining mass is
@@ -26,8 +26,8 @@
 //!   and P(Wq > x) = ρβ·exp((T + ρtβ)x)·1. The sojourn Wq + S is phase-type with initial
 //!   vector (ρβ, (1 − ρ)α) and generator \[\[T + ρtβ, (1 − ρ)tα\], \[0, T\]\]. Evaluated by
 //!   the nalgebra matrix exponential (Padé, scaling and squaring) and inverted by
-//!   bisection. Reference: Asmussen (2003), *Applied Probability and Queues*, 2nd ed.,
-//!   §IX.4 (geometric sum of ladder heights) and Neuts (1981), *Matrix-Geometric
+//!   bisection. Reference: Asmussen (2003), *Applied Probability and Queues*, 2nd ed.
+//!   (the M/G/1 wait as a geometric sum of ladder heights) and Neuts (1981), *Matrix-Geometric
 //!   Solutions in Stochastic Models*, ch. 2.
 //! - **Deterministic service** D (M/D/1): Erlang's formula
 //!   P(Wq <= t) = (1 − ρ) Σ_{k=0}^{⌊t/D⌋} \[λ(kD − t)\]ᵏ/k! · e^{−λ(kD − t)} alternates in
@@ -255,7 +255,7 @@ impl MG1 {
         self.states().map(|_| {
             Method::numerical(
                 "M/G/1 embedded Markov chain (stable recursion)",
-                "Tijms (2003), A First Course in Stochastic Models, §2.5",
+                "Tijms (2003), A First Course in Stochastic Models (level-crossing recursion)",
             )
         })
     }
@@ -528,11 +528,11 @@ impl QueueMetrics for MG1 {
         match &self.route {
             Route::PhaseType(_) => Some(Method::numerical(
                 "M/PH/1 matrix exponential",
-                "Asmussen (2003), Applied Probability and Queues, §IX.4; Neuts (1981), Matrix-Geometric Solutions, ch. 2",
+                "Asmussen (2003), Applied Probability and Queues, 2nd ed.; Neuts (1981), Matrix-Geometric Solutions, ch. 2",
             )),
             Route::Deterministic(_) => Some(Method::numerical(
                 "M/D/1 wait from the number in system (Crommelin–Franx look-back)",
-                "Franx (2001), Oper. Res. Lett. 29(5), 221–229; Tijms (2003), §2.5",
+                "Franx (2001), Oper. Res. Lett. 29(5), 221–229; Tijms (2003)",
             )),
             Route::None => None,
         }
@@ -586,7 +586,7 @@ mod tests {
         }
     }
 
-    /// P-K means against Gross & Harris (1998) §5.1.1: M/D/1 Lq = ρ²/(2(1 − ρ)), and
+    /// P-K means against Gross & Harris (1998) §5.1: M/D/1 Lq = ρ²/(2(1 − ρ)), and
     /// Little's law.
     #[test]
     fn pk_means() {

@@ -6,7 +6,7 @@ Run: python3 tests/reference/mg1_reference.py   (needs mpmath; 60-digit arithmet
    P(Wq <= t) = (1-rho) sum_{k=0}^{floor(t/D)} [lam(kD-t)]^k/k! e^{-lam(kD-t)},
    evaluated with mp.dps = 60 so the cancellation is harmless.  D = 1, lam = rho.
 2. M/D/1 state probabilities by the classical closed form (Gross & Harris, 3rd ed.,
-   eq. 5.35 / Tijms): p0 = 1-rho, p1 = (1-rho)(e^rho - 1),
+   sect. 5.1): p0 = 1-rho, p1 = (1-rho)(e^rho - 1),
    p_n = (1-rho) sum_{k=1}^{n} (-1)^{n-k} e^{k rho} [ (k rho)^{n-k}/(n-k)!
                                                   + (k rho)^{n-k-1}/(n-k-1)! ]  (n >= 2;
    the second term is absent for k = n).
