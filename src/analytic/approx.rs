@@ -56,6 +56,14 @@ pub enum GGcFormula {
 
 impl GGcFormula {
     /// The method label of this formula.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::{Exactness, approx::GGcFormula};
+    /// let m = GGcFormula::AllenCunneen.method();
+    /// assert_eq!(m.exactness, Exactness::Approximation);
+    /// assert!(m.name.contains("exact Erlang C"));
+    /// ```
     pub fn method(self) -> Method {
         match self {
             GGcFormula::Kingman => Method::approximation(

@@ -251,6 +251,17 @@ impl MG1 {
     }
 
     /// How `prob_n` is computed (`None` if it is not available for this service law).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::{QueueMetrics, mg1::MG1};
+    /// use kendall::model::Distribution;
+    /// let q = MG1::new(0.5, &Distribution::Deterministic { value: 1.0 }).unwrap();
+    /// assert!(q.state_method().is_some());
+    /// assert!((q.prob_n(0).unwrap() - 0.5).abs() < 1e-15);
+    /// let q = MG1::new(0.5, &Distribution::Lognormal { mean: 1.0, scv: 2.0 }).unwrap();
+    /// assert!(q.state_method().is_none() && q.prob_n(0).is_none());
+    /// ```
     pub fn state_method(&self) -> Option<Method> {
         self.states().map(|_| {
             Method::numerical(
@@ -407,7 +418,9 @@ fn embedded_chain(a: &[f64], p0: f64) -> States {
     while pmf.len() < MAX_STATES {
         let j = pmf.len();
         let mut s = p0 * abar(j - 1);
-        for (k, pk) in pmf.iter().enumerate().skip(1) {
+        // ā vanishes beyond the truncated pmf, so only the last `tail.len()` terms count.
+        let first = (j + 1).saturating_sub(tail.len()).max(1);
+        for (k, pk) in pmf.iter().enumerate().skip(first) {
             s += pk * abar(j - k);
         }
         let pj = s / a[0];
@@ -834,6 +847,10 @@ mod heavy_load {
         let w = s.wait_percentiles.unwrap();
         assert!((q.wait_cdf(w.p999).unwrap() - 0.999).abs() < 1e-9);
         assert!(w.p50 < w.p95 && w.p95 < w.p99 && w.p99 < w.p999);
+        // ρ = 0.999: about 17 000 state probabilities, still complete and fast.
+        let q = MG1::new(0.999, &Distribution::Deterministic { value: 1.0 }).unwrap();
+        let p999 = q.wait_quantile(0.999).unwrap();
+        assert!((q.wait_cdf(p999).unwrap() - 0.999).abs() < 1e-9);
         let q = MG1::new(0.95, &Distribution::Erlang { k: 32, mean: 1.0 }).unwrap();
         let s = NodeSolution::from_metrics(&q);
         let w = s.sojourn_percentiles.unwrap();

@@ -258,6 +258,19 @@ impl PriorityMG1 {
     }
 
     /// The per-class records with the method, ready to serialise.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::priority::{Preemption, PriorityClass, PriorityMG1};
+    /// use kendall::model::Distribution;
+    /// let q = PriorityMG1::new(
+    ///     &[PriorityClass::new(1.0, Distribution::Exponential { mean: 0.5 })],
+    ///     Preemption::PreemptiveResume,
+    /// )
+    /// .unwrap();
+    /// let json = serde_json::to_string(&q.solution()).unwrap();
+    /// assert!(json.contains("\"wq\""));
+    /// ```
     pub fn solution(&self) -> PrioritySolution {
         PrioritySolution {
             method: self.method(),
