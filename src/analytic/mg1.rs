@@ -20,8 +20,8 @@
 //! beyond that.
 //!
 //! # Waiting and sojourn distributions
-//! - **Phase-type service** (exponential, Erlang-k with k <= 32, hyperexponential with at
-//!   most 32 branches): M/PH/1. With service PH(α, T), exit vector t = −T·1 and the
+//! - **Phase-type service** (exponential, Erlang-k with k <= 32 — gamma with a whole
+//!   shape <= 32 included — hyperexponential with at most 32 branches): M/PH/1. With service PH(α, T), exit vector t = −T·1 and the
 //!   equilibrium (excess) vector β = α(−T)⁻¹ / E\[S\], the wait has an atom 1 − ρ at zero
 //!   and P(Wq > x) = ρβ·exp((T + ρtβ)x)·1. The sojourn Wq + S is phase-type with initial
 //!   vector (ρβ, (1 − ρ)α) and generator \[\[T + ρtβ, (1 − ρ)tα\], \[0, T\]\]. Evaluated by
@@ -97,6 +97,15 @@ impl PhaseType {
                 let mut alpha = RowDVector::zeros(k);
                 alpha[0] = 1.0;
                 Some(Self { alpha, t })
+            }
+            // A gamma law with a whole shape is Erlang.
+            Distribution::Gamma { shape, mean }
+                if shape.fract() == 0.0 && *shape >= 1.0 && *shape <= MAX_PHASES as f64 =>
+            {
+                Self::of(&Distribution::Erlang {
+                    k: *shape as u32,
+                    mean: *mean,
+                })
             }
             Distribution::Hyperexponential { branches } if branches.len() <= MAX_PHASES => {
                 let n = branches.len();
@@ -691,6 +700,27 @@ mod tests {
         close(mean, q.mean_wait(), 1e-6);
     }
 
+    /// The look-back M/D/1 CDF is continuous across multiples of D, non-decreasing, and
+    /// stays exact where Erlang's alternating sum would have lost every digit.
+    #[test]
+    fn md1_wait_cdf_is_well_behaved() {
+        let q = MG1::new(0.9, &Distribution::Deterministic { value: 1.0 }).unwrap();
+        for k in 1..60 {
+            let at = q.wait_cdf(k as f64).unwrap();
+            let before = q.wait_cdf(k as f64 - 1e-12).unwrap();
+            assert!((at - before).abs() < 1e-10, "jump at {k}");
+        }
+        let mut last = 0.0;
+        for i in 0..4000 {
+            let f = q.wait_cdf(i as f64 * 0.05).unwrap();
+            assert!(f >= last - 1e-15 && f <= 1.0);
+            last = f;
+        }
+        assert_eq!(q.wait_cdf(1e9), Some(1.0));
+        assert_eq!(q.wait_cdf(-1.0), None);
+        assert_eq!(q.wait_cdf(f64::NAN), None);
+    }
+
     /// M/E2/1 and M/H2/1 wait and sojourn CDFs against Talbot inversion of the
     /// Pollaczek–Khinchine transform at 60 digits (tests/reference/mg1_reference.py,
     /// part 3); tolerance 1e-12 absolute.
@@ -788,6 +818,17 @@ mod tests {
             assert!(q.distribution_method().is_none());
             close(q.mean_wait(), 0.5 * d.second_moment() / 1.0, 1e-13);
         }
+        // A whole-shape gamma is Erlang, with its exact distribution.
+        let g2 = MG1::new(
+            0.9,
+            &Distribution::Gamma {
+                shape: 2.0,
+                mean: 1.0,
+            },
+        )
+        .unwrap();
+        let e2 = MG1::new(0.9, &Distribution::Erlang { k: 2, mean: 1.0 }).unwrap();
+        assert_eq!(g2.wait_cdf(3.0), e2.wait_cdf(3.0));
         // Gamma has exact state probabilities; lognormal does not.
         let g = MG1::new(
             0.5,
