@@ -28,6 +28,13 @@ pub enum AnalyticError {
         /// Why, and what to do instead (often: simulate).
         reason: String,
     },
+    /// A distribution given to a solver breaks one of its rules (the reasons carry the
+    /// field path, e.g. `service.mean: must be a finite number > 0, got -1`).
+    #[error("invalid distribution: {reasons}")]
+    InvalidDistribution {
+        /// Every rule broken, `; `-separated.
+        reasons: String,
+    },
 }
 
 /// Checks that `value` is finite and > 0.

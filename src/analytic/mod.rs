@@ -4,11 +4,14 @@
 //! [`AnalyticError`]), implements [`QueueMetrics`], and labels its figures with a
 //! [`Method`] saying whether they are exact, numerical or approximations.
 
+pub mod approx;
 pub mod erlang;
 pub mod error;
 pub mod method;
 pub mod metrics;
+pub mod mg1;
 pub mod mm1;
+pub mod priority;
 pub mod qna;
 pub mod solve;
 pub mod traffic;
