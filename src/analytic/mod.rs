@@ -7,6 +7,7 @@
 pub mod closed;
 pub mod erlang;
 pub mod error;
+pub mod fork_join;
 pub mod method;
 pub mod metrics;
 pub mod mm1;
