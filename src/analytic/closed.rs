@@ -1005,6 +1005,55 @@ mod tests {
         }
     }
 
+    /// Second method with two multi-server stations (so the complement sub-networks
+    /// themselves contain a load-dependent station): think → A (2 servers) → B
+    /// (3 servers) → D (1 server) → think, or D → A with probability 0.3. Visits
+    /// (think = 1): V_A = V_B = V_D = 1/0.7. N = 1..=6.
+    #[test]
+    fn ctmc_with_two_multi_server_stations() {
+        let (z, s_a, s_b, s_d) = (0.8, 0.5, 0.9, 0.2);
+        let v = 1.0 / 0.7;
+        let net = ClosedNetwork::new(
+            vec![
+                Station::queueing("A", 2, s_a).with_visits(v),
+                Station::queueing("B", 3, s_b).with_visits(v),
+                Station::queueing("D", 1, s_d).with_visits(v),
+            ],
+            z,
+        )
+        .unwrap();
+        let sol = mva(&net, 6).unwrap();
+        let rates = [1.0 / z, 1.0 / s_a, 1.0 / s_b, 1.0 / s_d];
+        let servers = [None, Some(2), Some(3), Some(1)];
+        let routing = vec![
+            vec![0.0, 1.0, 0.0, 0.0],
+            vec![0.0, 0.0, 1.0, 0.0],
+            vec![0.0, 0.0, 0.0, 1.0],
+            vec![0.7, 0.3, 0.0, 0.0],
+        ];
+        for n in 1..=6usize {
+            let (states, pi) = ctmc(n, &rates, &servers, &routing);
+            let mean = |f: &dyn Fn(&[usize]) -> f64| -> f64 {
+                states.iter().zip(&pi).map(|(s, p)| p * f(s)).sum()
+            };
+            let x = mean(&|s| s[0] as f64 / z);
+            let f = sol.at(n as u32).unwrap();
+            identities(&net, f);
+            assert!(
+                rel(f.throughput, x) < 1e-10,
+                "n={n} X {} vs {x}",
+                f.throughput
+            );
+            for k in 0..3 {
+                let qk = mean(&|s| s[k + 1] as f64);
+                let p0 = mean(&|s| f64::from(s[k + 1] == 0));
+                assert!(rel(f.stations[k].queue_length, qk) < 1e-10, "n={n} k={k}");
+                let ours = f.stations[k].prob_empty.unwrap();
+                assert!(rel(ours, p0) < 1e-10, "n={n} k={k} p0 {ours} vs {p0}");
+            }
+        }
+    }
+
     /// A c-server station with think time is the finite-source M/M/c//N queue, a birth
     /// and death chain: π(j) ∝ Π_{i=1}^{j} ((N−i+1)/Z) / (min(i,c)/D). Summed here in
     /// log space, independently of MVA, for a heavily saturated case (N = 400, c = 8)
