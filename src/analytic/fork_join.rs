@@ -87,9 +87,8 @@ pub fn two_branch_mm1(arrival_rate: f64, service_rate: f64) -> Result<f64, Analy
 /// R_K ≈ [H_K/H₂ + (4/11)·(1 − H_K/H₂)·ρ] · (12 − ρ)/8 · 1/(μ − λ),
 ///
 /// with H_K the K-th harmonic number (H₂ = 3/2). It scales the exact K = 2 value; the
-/// coefficient 4ρ/11 was fitted to simulation, and the authors report it within about
-/// 5 % for 2 <= K <= 32 (beyond 32 it is an extrapolation). At K = 2 it equals
-/// [`two_branch_mm1`].
+/// coefficient 4ρ/11 was fitted to simulations with 2 <= K <= 32 (beyond 32 it is an
+/// extrapolation). At K = 2 it equals [`two_branch_mm1`].
 ///
 /// Reference: Nelson & Tantawi (1988), IEEE Trans. Computers 37(6), 739–743; the form
 /// above as printed in Thomasian (2014), "Analysis of fork/join and related queueing
