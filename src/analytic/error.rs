@@ -35,6 +35,19 @@ pub enum AnalyticError {
         /// Every rule broken, `; `-separated.
         reasons: String,
     },
+    /// A field of one named station of a closed network (or one branch of a fork-join)
+    /// is out of range.
+    #[error("station \"{station}\".{field} must be {rule}, got {value}")]
+    InvalidStation {
+        /// The station's name.
+        station: String,
+        /// The field (`service_time`, `visits`, `servers`).
+        field: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
 }
 
 /// Checks that `value` is finite and > 0.

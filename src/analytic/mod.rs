@@ -5,8 +5,10 @@
 //! [`Method`] saying whether they are exact, numerical or approximations.
 
 pub mod approx;
+pub mod closed;
 pub mod erlang;
 pub mod error;
+pub mod fork_join;
 pub mod method;
 pub mod metrics;
 pub mod mg1;
