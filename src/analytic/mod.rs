@@ -9,6 +9,10 @@ pub mod error;
 pub mod method;
 pub mod metrics;
 pub mod mm1;
+pub mod mmc;
+pub mod mmck;
+pub mod mminf;
+pub(crate) mod special;
 
 pub use error::AnalyticError;
 pub use method::{Exactness, Method};
