@@ -195,8 +195,16 @@ mod tests {
     #[test]
     fn log_erlang_b_underflow() {
         assert_eq!(erlang_b(1000, 1.0).unwrap(), 0.0);
-        close(ln_erlang_b(1000, 1.0).unwrap(), -5913.1281784881633489, 1e-14);
-        close(ln_erlang_b(10_000, 10.0).unwrap(), -59093.076906873896615, 1e-13);
+        close(
+            ln_erlang_b(1000, 1.0).unwrap(),
+            -5913.1281784881633489,
+            1e-14,
+        );
+        close(
+            ln_erlang_b(10_000, 10.0).unwrap(),
+            -59093.076906873896615,
+            1e-13,
+        );
         assert_eq!(ln_erlang_b_unchecked(0, 3.0), 0.0);
     }
 
@@ -204,7 +212,10 @@ mod tests {
     fn rejects_bad_input() {
         assert!(matches!(
             erlang_b(0, 1.0),
-            Err(AnalyticError::InvalidParameter { name: "servers", .. })
+            Err(AnalyticError::InvalidParameter {
+                name: "servers",
+                ..
+            })
         ));
         assert!(matches!(
             erlang_b(3, -1.0),

@@ -206,8 +206,8 @@ impl QueueMetrics for MMc {
     }
     fn sojourn_cdf(&self, t: f64) -> Option<f64> {
         (t >= 0.0).then(|| {
-            let tail = (1.0 - self.erlang_c) * (-self.mu * t).exp()
-                + self.erlang_c * self.hypo_tail(t);
+            let tail =
+                (1.0 - self.erlang_c) * (-self.mu * t).exp() + self.erlang_c * self.hypo_tail(t);
             (1.0 - tail).clamp(0.0, 1.0)
         })
     }
@@ -274,8 +274,16 @@ mod tests {
         close(q.sojourn_cdf(0.3).unwrap(), 0.16040601656071974612, 1e-13);
         close(q.sojourn_cdf(1.5).unwrap(), 0.62811639975261695178, 1e-14);
         close(q.sojourn_cdf(6.0).unwrap(), 0.99091124201889001912, 1e-14);
-        close(q.sojourn_quantile(0.5).unwrap(), 1.0874128862231670459, 1e-12);
-        close(q.sojourn_quantile(0.99).unwrap(), 5.8911744166032379508, 1e-12);
+        close(
+            q.sojourn_quantile(0.5).unwrap(),
+            1.0874128862231670459,
+            1e-12,
+        );
+        close(
+            q.sojourn_quantile(0.99).unwrap(),
+            5.8911744166032379508,
+            1e-12,
+        );
 
         // λ = 9.5, μ = 1, c = 10.
         let q = MMc::new(9.5, 1.0, 10).unwrap();
@@ -286,8 +294,16 @@ mod tests {
         close(q.wait_cdf(1.0).unwrap(), 0.49925703465018413915, 1e-13);
         close(q.sojourn_cdf(1.0).unwrap(), 0.23806655036909426341, 1e-13);
         close(q.sojourn_cdf(5.0).unwrap(), 0.86885117464943778716, 1e-13);
-        close(q.sojourn_quantile(0.5).unwrap(), 2.0907717072403028268, 1e-12);
-        close(q.sojourn_quantile(0.99).unwrap(), 10.208515979533792379, 1e-12);
+        close(
+            q.sojourn_quantile(0.5).unwrap(),
+            2.0907717072403028268,
+            1e-12,
+        );
+        close(
+            q.sojourn_quantile(0.99).unwrap(),
+            10.208515979533792379,
+            1e-12,
+        );
     }
 
     /// c = 10, λ = 9, μ = 1: cμ − λ = μ, the removable singularity of the sojourn CDF.
@@ -302,15 +318,26 @@ mod tests {
         close(q.sojourn_cdf(0.5).unwrap(), 0.19066625404352843461, 1e-13);
         close(q.sojourn_cdf(2.0).unwrap(), 0.68365877631465358415, 1e-14);
         close(q.sojourn_cdf(10.0).unwrap(), 0.99965099642799302626, 1e-14);
-        close(q.sojourn_quantile(0.5).unwrap(), 1.3290918685778315947, 1e-12);
-        close(q.sojourn_quantile(0.99).unwrap(), 6.2498766988540137584, 1e-12);
+        close(
+            q.sojourn_quantile(0.5).unwrap(),
+            1.3290918685778315947,
+            1e-12,
+        );
+        close(
+            q.sojourn_quantile(0.99).unwrap(),
+            6.2498766988540137584,
+            1e-12,
+        );
         // Next to the singularity the CDF is continuous (no NaN, no jump).
         for eps in [1e-6, 1e-9, 1e-12, 1e-15] {
             for lambda in [9.0 + eps, 9.0 - eps] {
                 let n = MMc::new(lambda, 1.0, 10).unwrap();
                 for t in [0.1, 1.0, 3.0, 20.0] {
                     let (a, b) = (n.sojourn_cdf(t).unwrap(), q.sojourn_cdf(t).unwrap());
-                    assert!(a.is_finite() && (a - b).abs() < 10.0 * eps + 1e-14, "{a} {b}");
+                    assert!(
+                        a.is_finite() && (a - b).abs() < 10.0 * eps + 1e-14,
+                        "{a} {b}"
+                    );
                 }
             }
         }
@@ -325,10 +352,22 @@ mod tests {
         close(q.mean_sojourn(), 1.0065799351179530265, 1e-14);
         close(q.ln_prob_n(0), -99900.600880029804563, 1e-14);
         assert_eq!(q.prob_empty(), None);
-        close(q.sojourn_cdf(0.001).unwrap(), 0.00037365474366187995267, 1e-11);
-        close(q.sojourn_cdf(0.01).unwrap(), 0.0058149735079301298513, 1e-12);
+        close(
+            q.sojourn_cdf(0.001).unwrap(),
+            0.00037365474366187995267,
+            1e-11,
+        );
+        close(
+            q.sojourn_cdf(0.01).unwrap(),
+            0.0058149735079301298513,
+            1e-12,
+        );
         close(q.sojourn_cdf(2.0).unwrap(), 0.86376522445746134105, 1e-13);
-        close(q.sojourn_quantile(0.99).unwrap(), 4.611794595168693451, 1e-12);
+        close(
+            q.sojourn_quantile(0.99).unwrap(),
+            4.611794595168693451,
+            1e-12,
+        );
     }
 
     #[test]
@@ -347,8 +386,16 @@ mod tests {
                 assert!((x - y).abs() <= 1e-12 * y.max(1e-300) + 1e-15, "{x} {y}");
             }
             for p in [0.5, 0.95, 0.999] {
-                close(a.wait_quantile(p).unwrap(), b.wait_quantile(p).unwrap(), 1e-12);
-                close(a.sojourn_quantile(p).unwrap(), b.sojourn_quantile(p).unwrap(), 1e-12);
+                close(
+                    a.wait_quantile(p).unwrap(),
+                    b.wait_quantile(p).unwrap(),
+                    1e-12,
+                );
+                close(
+                    a.sojourn_quantile(p).unwrap(),
+                    b.sojourn_quantile(p).unwrap(),
+                    1e-12,
+                );
             }
         }
     }
@@ -361,7 +408,10 @@ mod tests {
         ));
         assert!(matches!(
             MMc::new(1.0, 1.0, 0),
-            Err(AnalyticError::InvalidParameter { name: "servers", .. })
+            Err(AnalyticError::InvalidParameter {
+                name: "servers",
+                ..
+            })
         ));
         assert!(matches!(
             MMc::new(1.0, f64::NAN, 2),

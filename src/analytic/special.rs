@@ -134,7 +134,11 @@ pub(crate) fn poisson_mixture(y: f64, support: u64, r: impl Fn(u64) -> f64) -> f
     if y == 0.0 {
         return r(0);
     }
-    let mode = if y < 9.0e15 { y.floor() as u64 } else { u64::MAX };
+    let mode = if y < 9.0e15 {
+        y.floor() as u64
+    } else {
+        u64::MAX
+    };
     let i0 = mode.min(support - 1);
     let p0 = ln_poisson_pmf(i0, y).exp();
     if p0 == 0.0 {
@@ -194,7 +198,9 @@ mod tests {
     /// Against direct summation in the regime where that is accurate.
     #[test]
     fn geometric_helpers_match_direct_sums() {
-        for &x in &[-3.0, -0.1, -1e-3, -1e-7, -1e-12, 0.0, 1e-12, 1e-7, 1e-3, 0.1, 2.0] {
+        for &x in &[
+            -3.0, -0.1, -1e-3, -1e-7, -1e-12, 0.0, 1e-12, 1e-7, 1e-3, 0.1, 2.0,
+        ] {
             for &m in &[1u64, 2, 7, 50, 400] {
                 // Weights scaled by the largest, e^{jx − max}.
                 let top = if x > 0.0 { m as f64 * x } else { 0.0 };
