@@ -113,6 +113,8 @@ pub(crate) fn ln_erlang_b_unchecked(servers: u64, a: f64) -> f64 {
 }
 
 #[cfg(test)]
+// Reference values are pasted with all the digits mpmath printed.
+#[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
 

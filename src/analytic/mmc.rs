@@ -107,7 +107,15 @@ impl MMc {
         })
     }
 
-    /// The Erlang C probability C(c, a) that an arrival waits.
+    /// The Erlang C probability C(c, a) that an arrival waits (also
+    /// [`QueueMetrics::prob_wait`]).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::mmc::MMc;
+    /// // c = 2, a = 1: C = 1/3.
+    /// assert!((MMc::new(1.0, 1.0, 2).unwrap().erlang_c() - 1.0 / 3.0).abs() < 1e-15);
+    /// ```
     pub fn erlang_c(&self) -> f64 {
         self.erlang_c
     }
@@ -234,6 +242,8 @@ impl QueueMetrics for MMc {
 }
 
 #[cfg(test)]
+// Reference values are pasted with all the digits mpmath printed.
+#[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
     use crate::analytic::mm1::MM1;

@@ -163,6 +163,12 @@ impl MMcK {
     }
 
     /// Capacity K (messages in service included).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::mmck::MMcK;
+    /// assert_eq!(MMcK::new(1.0, 1.0, 2, 50).unwrap().capacity(), 50);
+    /// ```
     pub fn capacity(&self) -> u64 {
         self.k
     }
@@ -305,7 +311,7 @@ impl QueueMetrics for MMcK {
         (p > 0.0).then_some(p)
     }
     fn wait_cdf(&self, t: f64) -> Option<f64> {
-        if !(t >= 0.0) {
+        if t.is_nan() || t < 0.0 {
             return None;
         }
         let y = self.phase_rate() * t;
@@ -316,7 +322,7 @@ impl QueueMetrics for MMcK {
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
     fn sojourn_cdf(&self, t: f64) -> Option<f64> {
-        if !(t >= 0.0) {
+        if t.is_nan() || t < 0.0 {
             return None;
         }
         let y = self.phase_rate() * t;
@@ -352,6 +358,8 @@ impl QueueMetrics for MMcK {
 }
 
 #[cfg(test)]
+// Reference values are pasted with all the digits mpmath printed.
+#[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
     use crate::analytic::erlang::erlang_b;

@@ -118,6 +118,8 @@ impl QueueMetrics for MMInf {
 }
 
 #[cfg(test)]
+// Reference values are pasted with all the digits mpmath printed.
+#[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
     use crate::analytic::mmc::MMc;

@@ -184,6 +184,8 @@ pub(crate) fn poisson_mixture(y: f64, support: u64, r: impl Fn(u64) -> f64) -> f
 }
 
 #[cfg(test)]
+// Reference values are pasted with all the digits mpmath printed.
+#[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
 
