@@ -24,7 +24,7 @@
 //! Gross, Shortle, Thompson & Harris (2008), *Fundamentals of Queueing Theory* 4th ed.,
 //! §2.3 (M/M/c, including the waiting- and sojourn-time distributions).
 
-use super::erlang::{erlang_c, ln_erlang_b_unchecked};
+use super::erlang::erlang_c;
 use super::error::{AnalyticError, positive};
 use super::method::Method;
 use super::metrics::{QueueMetrics, invert_cdf};
@@ -60,6 +60,8 @@ pub struct MMc {
     erlang_c: f64,
     /// ln π_c = ln P(N = c).
     ln_pi_c: f64,
+    /// ln(P0·e^a): for n < c, ln π_n = this + ln pois(n; a).
+    ln_norm: f64,
     /// ln ρ, accurate near ρ = 1.
     ln_rho: f64,
 }
@@ -89,13 +91,17 @@ impl MMc {
             return Err(AnalyticError::Unstable { utilisation: rho });
         }
         let erlang_c = erlang_c(servers, a)?;
-        // ln C = ln(c·B) − ln(c − a + a·B), valid where C itself underflows.
-        let ln_b = ln_erlang_b_unchecked(servers, a);
-        let ln_c = c.ln() + ln_b - (c - a + a * ln_b.exp()).ln();
-        // 1 − ρ = (c − a)/c without forming ρ.
-        let ln_one_minus_rho = ((c - a) / c).ln();
-        let ln_pi_c = ln_c + ln_one_minus_rho;
         let ln_rho = (-(c - a) / c).ln_1p();
+        let ln_pc = ln_poisson_pmf(servers, a);
+        let (ln_pi_c, ln_norm) = if erlang_c > 1e-280 {
+            // π_c = C(1 − ρ), with 1 − ρ = (c − a)/c not formed from ρ.
+            let ln_pi_c = erlang_c.ln() + ((c - a) / c).ln();
+            (ln_pi_c, ln_pi_c - ln_pc)
+        } else {
+            // C underflows (a ≪ c): then P0 = e^{−a}(1 + δ) with |δ| <= 2C < 1e-279, so
+            // the head is Poisson(a) to double precision: P0·e^a = 1 exactly here.
+            (ln_pc, 0.0)
+        };
         Ok(Self {
             lambda,
             mu,
@@ -103,6 +109,7 @@ impl MMc {
             a,
             erlang_c,
             ln_pi_c,
+            ln_norm,
             ln_rho,
         })
     }
@@ -126,7 +133,8 @@ impl MMc {
     }
 
     /// ln P(N = n), finite for every n (no underflow): ln π_c + (n − c) ln ρ for n >= c,
-    /// ln π_c + ln pois(n; a) − ln pois(c; a) for n < c.
+    /// ln π_c + ln pois(n; a) − ln pois(c; a) for n < c (where C underflows, a ≪ c, the
+    /// head is Poisson(a) to double precision and ln pois(n; a) is used directly).
     ///
     /// # Example
     /// ```
@@ -139,7 +147,7 @@ impl MMc {
         if n >= self.c {
             self.ln_pi_c + (n - self.c) as f64 * self.ln_rho
         } else {
-            self.ln_pi_c + ln_poisson_pmf(n, self.a) - ln_poisson_pmf(self.c, self.a)
+            self.ln_norm + ln_poisson_pmf(n, self.a)
         }
     }
 
@@ -378,6 +386,25 @@ mod tests {
             4.611794595168693451,
             1e-12,
         );
+    }
+
+    /// c = 1000, a = 1: C ≈ 10⁻²⁵⁶⁸ underflows; the state law is Poisson(1) up to a
+    /// relative 10⁻²⁵⁶⁸, and ln π_c = ln B(1000, 1) to the same order (mpmath).
+    #[test]
+    fn underflowing_erlang_c() {
+        let q = MMc::new(1.0, 1.0, 1000).unwrap();
+        assert_eq!(q.erlang_c(), 0.0);
+        assert_eq!(q.mean_wait(), 0.0);
+        assert_eq!(q.wait_quantile(0.999), Some(0.0));
+        close(q.ln_prob_n(1000), -5913.1281784881633489, 1e-14);
+        let mut fact = 1.0;
+        for n in 0..20u64 {
+            if n > 0 {
+                fact *= n as f64;
+            }
+            close(q.prob_n(n).unwrap(), (-1f64).exp() / fact, 1e-13);
+        }
+        close(q.sojourn_quantile(0.5).unwrap(), 2f64.ln(), 1e-12);
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub struct MMcK {
     ln_pi_c: f64,
     /// ln π_K.
     ln_pi_k: f64,
+    /// ln(P0·e^a): for n < c, ln π_n = this + ln pois(n; a).
+    ln_norm: f64,
     /// 1 − π_K, computed as a sum (no cancellation when π_K is close to 1).
     admit: f64,
     /// ln(C0·ρ^{c0_anchor}) with C0 = π_c/(1 − π_K): an admitted arrival sees c + j
@@ -145,11 +147,23 @@ impl MMcK {
         } else {
             (ln_pi_c - (ln_admit_rel - ln_z), 0)
         };
+        // For n < c: ln π_n = ln_norm + ln pois(n; a), ln_norm = ln(P0·e^a). Anchored at
+        // P0 when the states below c hold most of the mass (a ≪ c: π_c relative to P0 is
+        // tiny, and going through it would cost ~ulp(ln π_c) of precision), else at π_c.
+        let ln_pc = ln_poisson_pmf(servers, a);
+        let ln_below_c = poisson_mixture(a, servers, |_| 1.0).ln(); // ln P(Poisson(a) < c)
+        let ln_from_c = ln_pc + ln_geom_sum(x, m + 1); // ln[pois(c; a)·Σ_{j<=m} ρ^j]
+        let ln_norm = if ln_below_c >= ln_from_c {
+            -log_add_exp(ln_below_c, ln_from_c)
+        } else {
+            ln_pi_c - ln_pc
+        };
         Ok(Self {
             lambda,
             mu,
             c: servers,
             k: capacity,
+            ln_norm,
             a,
             x,
             ln_pi_c,
@@ -178,7 +192,7 @@ impl MMcK {
     }
 
     /// ln P(N = n) for n <= K (−∞ beyond K): ln π_c + (n − c) ln ρ for n >= c and
-    /// ln π_c + ln pois(n; a) − ln pois(c; a) for n < c. Finite where P(N = n)
+    /// ln(P0·e^a) + ln pois(n; a) for n < c. Finite where P(N = n)
     /// underflows a double.
     ///
     /// # Example
@@ -198,7 +212,7 @@ impl MMcK {
                 self.ln_pi_c + (n - self.c) as f64 * self.x
             }
         } else {
-            self.ln_pi_c + ln_poisson_pmf(n, self.a) - ln_poisson_pmf(self.c, self.a)
+            self.ln_norm + ln_poisson_pmf(n, self.a)
         }
     }
 
@@ -514,6 +528,45 @@ mod tests {
                 wait: &[(0.1, 0.7948145488826399507), (1.0, 0.055590247492177988439)],
                 sojourn: &[(0.1, 0.97054374995538806216), (1.0, 0.40639487062857780122)],
             },
+            Case {
+                q: (3.0, 1.0, 5, 8),
+                means: [
+                    0.048119953419885089551,
+                    0.02104766762585773817,
+                    2.9368569971224267855,
+                    3.1286246354913528444,
+                    0.19176763836892605888,
+                    1.0652968934329532049,
+                    0.065296893432953204876,
+                    0.19509437672040896579,
+                ],
+                wait: &[
+                    (0.1, 0.1500264498626836129),
+                    (1.0, 0.0075518727142964647072),
+                ],
+                sojourn: &[(0.1, 0.92115041632753283018), (1.0, 0.39939628884814984621)],
+            },
+            Case {
+                q: (150.0, 1.0, 100, 130),
+                means: [
+                    3.990421775402193505e-66,
+                    0.3333333939346800923,
+                    99.999990909797986155,
+                    128.00000643050311185,
+                    28.000015520705125697,
+                    1.2800001806596333181,
+                    0.28000018065963331806,
+                    0.99999505760961217017,
+                ],
+                wait: &[
+                    (0.05, 0.99993673982480091103),
+                    (0.2, 0.92353637049527054815),
+                ],
+                sojourn: &[
+                    (0.05, 0.99999886482693330191),
+                    (0.2, 0.99818992252875881185),
+                ],
+            },
         ];
         for case in cases {
             let (l, m, c, k) = case.q;
@@ -616,6 +669,22 @@ mod tests {
                 1e-11,
             );
         }
+    }
+
+    /// a ≪ c: the head is Poisson(a) to double precision (π_c ≈ 10⁻²⁵⁶⁸).
+    #[test]
+    fn light_load_many_servers() {
+        let q = MMcK::new(1.0, 1.0, 1000, 2000).unwrap();
+        let mut fact = 1.0;
+        for n in 0..20u64 {
+            if n > 0 {
+                fact *= n as f64;
+            }
+            close(q.prob_n(n).unwrap(), (-1f64).exp() / fact, 1e-13);
+        }
+        close(q.ln_prob_n(1000), -5913.1281784881633489, 1e-14);
+        assert_eq!(q.prob_block(), Some(0.0));
+        close(q.mean_number_in_system(), 1.0, 1e-13);
     }
 
     #[test]
