@@ -17,6 +17,10 @@ pub mod priority;
 pub mod qna;
 pub mod solve;
 pub mod traffic;
+pub mod mmc;
+pub mod mmck;
+pub mod mminf;
+pub(crate) mod special;
 
 pub use error::AnalyticError;
 pub use method::{Exactness, Method};

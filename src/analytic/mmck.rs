@@ -1,0 +1,733 @@
+//! M/M/c/K: Poisson arrivals, c exponential servers, at most K messages in the node
+//! (those in service included, so the waiting room holds K − c); an arrival that finds
+//! K present is rejected.
+//!
+//! Stable at every load, ρ = λ/(cμ) >= 1 and ρ = 1 exactly included. With a = λ/μ and
+//! m = K − c, the stationary law is π_n ∝ aⁿ/n! for n <= c and π_c·ρ^{n−c} for c <= n <= K.
+//!
+//! - P(block) = π_K (PASTA); throughput X = λ(1 − π_K); utilisation X/(cμ).
+//! - Lq = Σ (n − c)π_n, L = Lq + X/μ; W = L/X and Wq = Lq/X per **admitted** message
+//!   (Little's law with the admitted rate).
+//! - An admitted arrival sees state n with probability π_n/(1 − π_K); if n >= c it waits
+//!   for n − c + 1 completions at rate cμ. So
+//!   P(Wq > t) = Σ_{n=c}^{K−1} π_n/(1 − π_K) · P(Erlang(n − c + 1, cμ) > t), and the
+//!   sojourn adds an independent Exp(μ) service.
+//!
+//! Numerics. Everything is normalised in log space relative to π_c: the head
+//! Σ_{n<c} aⁿ/n! / (a^c/c!) = c/(a·B(c − 1, a)) comes from the (log-space) Erlang B
+//! recursion, and the geometric part Σ_{j=0}^{m} ρ^j from expm1 ratios that are exact at
+//! ρ = 1 (where the textbook closed forms are 0/0) and never overflow for ρ > 1. The
+//! means use the mean of a truncated geometric law (series near ρ = 1). The cost is O(c)
+//! to build, O(1) per mean and state probability, whatever K is (K = 10⁶ is instant).
+//!
+//! The waiting- and sojourn-time tails use uniformisation at rate r = cμ: a wait of
+//! J Erlang phases plus a service Exp(μ), which is a Geometric(1/c) number of rate-r
+//! phases, is Erlang(J + G, r) and P(time > t) = Σ_i pois(i; rt)·P(J + G > i). The
+//! weights P(J + G > i) have closed geometric forms, every term is positive (no
+//! cancellation), and only the O(√(rt)) Poisson terms around the mode are summed.
+//!
+//! References: Gross, Shortle, Thompson & Harris (2008), *Fundamentals of Queueing
+//! Theory* 4th ed., §2.5 (M/M/c/K) and §2.5.1 (waiting times of admitted customers);
+//! Kleinrock (1975), *Queueing Systems* Vol. 1, §3.6 (M/M/1/K); uniformisation:
+//! Tijms (2003), *A First Course in Stochastic Models*, §4.5.
+
+use super::erlang::ln_erlang_b_unchecked;
+use super::error::{AnalyticError, positive};
+use super::method::Method;
+use super::metrics::{QueueMetrics, invert_cdf};
+use super::special::{
+    ln_geom_sum, ln_poisson_pmf, log_add_exp, poisson_mixture, truncated_geometric_mean,
+};
+
+/// An M/M/c/K queue (finite capacity K, arrivals beyond it rejected).
+///
+/// # Errors
+/// [`AnalyticError::InvalidParameter`] for a non-finite or non-positive rate, zero
+/// servers, or a capacity below the number of servers.
+///
+/// # Example
+/// ```
+/// use kendall::analytic::{QueueMetrics, mmck::MMcK};
+/// // M/M/1/K at ρ = 1 exactly: every state has probability 1/(K + 1).
+/// let q = MMcK::new(2.0, 2.0, 1, 9).unwrap();
+/// assert!((q.prob_block().unwrap() - 0.1).abs() < 1e-15);
+/// assert!((q.mean_number_in_system() - 4.5).abs() < 1e-12);
+/// // Little's law with the admitted rate.
+/// let l = q.throughput() * q.mean_sojourn();
+/// assert!((l - q.mean_number_in_system()).abs() < 1e-12);
+/// // M/M/c/c is the Erlang loss system.
+/// let b = MMcK::new(5.0, 1.0, 10, 10).unwrap();
+/// assert!((b.prob_block().unwrap() - 0.018384570336648133).abs() < 1e-15);
+/// assert!(MMcK::new(1.0, 1.0, 3, 2).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MMcK {
+    lambda: f64,
+    mu: f64,
+    c: u64,
+    k: u64,
+    a: f64,
+    /// ln ρ.
+    x: f64,
+    /// ln π_c.
+    ln_pi_c: f64,
+    /// ln π_K.
+    ln_pi_k: f64,
+    /// ln(P0·e^a): for n < c, ln π_n = this + ln pois(n; a).
+    ln_norm: f64,
+    /// 1 − π_K, computed as a sum (no cancellation when π_K is close to 1).
+    admit: f64,
+    /// ln(C0·ρ^{c0_anchor}) with C0 = π_c/(1 − π_K): an admitted arrival sees c + j
+    /// with probability C0·ρ^j.
+    ln_c0: f64,
+    /// The j at which `ln_c0` is anchored: 0 for ρ <= 1, m − 1 for ρ > 1.
+    c0_anchor: u64,
+    /// P(an admitted arrival waits) = Σ_{n=c}^{K−1} π_n / (1 − π_K).
+    p_wait: f64,
+    /// Lq.
+    lq: f64,
+}
+
+impl MMcK {
+    /// An M/M/c/K queue with arrival rate `arrival_rate` λ, per-server service rate
+    /// `service_rate` μ, `servers` c and `capacity` K >= c (messages in service included).
+    ///
+    /// Costs O(c); independent of K.
+    ///
+    /// # Errors
+    /// See the type's documentation.
+    pub fn new(
+        arrival_rate: f64,
+        service_rate: f64,
+        servers: u64,
+        capacity: u64,
+    ) -> Result<Self, AnalyticError> {
+        let lambda = positive("arrival_rate", arrival_rate)?;
+        let mu = positive("service_rate", service_rate)?;
+        if servers == 0 {
+            return Err(AnalyticError::InvalidParameter {
+                name: "servers",
+                value: 0.0,
+                rule: "an integer >= 1",
+            });
+        }
+        if capacity < servers {
+            return Err(AnalyticError::InvalidParameter {
+                name: "capacity",
+                value: capacity as f64,
+                rule: "an integer >= servers (K counts the messages in service too)",
+            });
+        }
+        let cf = servers as f64;
+        let a = lambda / mu;
+        let x = (lambda / (cf * mu)).ln();
+        let m = capacity - servers;
+        // Head Σ_{n<c} u_n with u_n = π_n/π_c: c/(a·B(c − 1, a)).
+        let ln_head = (cf / a).ln() - ln_erlang_b_unchecked(servers - 1, a);
+        // Geometric sums Σ_{j=0}^{m} ρ^j and Σ_{j=0}^{m−1} ρ^j, divided by e^{shift}:
+        // for ρ > 1 they are anchored at their largest term ρ^m, so no two large logs
+        // cancel (ρ = 3, K = 10⁶ keeps full precision).
+        let mf = m as f64;
+        let (shift, g_all, g_wait) = if x > 0.0 {
+            (mf * x, ln_geom_sum(-x, m + 1), ln_geom_sum(-x, m) - x)
+        } else {
+            (0.0, ln_geom_sum(x, m + 1), ln_geom_sum(x, m))
+        };
+        let head = ln_head - shift;
+        let ln_z = log_add_exp(head, g_all); // ln(Σ_n π_n/π_c) − shift
+        let ln_admit_rel = log_add_exp(head, g_wait);
+        let admit = (ln_admit_rel - ln_z).exp();
+        let ln_pi_c = -ln_z - shift;
+        let ln_pi_k = mf * x - shift - ln_z;
+        let p_wait = (g_wait - ln_admit_rel).exp();
+        let lq = (g_all - ln_z).exp() * truncated_geometric_mean(x, m);
+        // ln(C0·ρ^j) with C0 = π_c/(1 − π_K), anchored at j = 0 (ρ <= 1) or j = m − 1.
+        let (ln_c0, c0_anchor) = if x > 0.0 {
+            (ln_pi_k - x - (ln_admit_rel - ln_z), m.saturating_sub(1))
+        } else {
+            (ln_pi_c - (ln_admit_rel - ln_z), 0)
+        };
+        // For n < c: ln π_n = ln_norm + ln pois(n; a), ln_norm = ln(P0·e^a). Anchored at
+        // P0 when the states below c hold most of the mass (a ≪ c: π_c relative to P0 is
+        // tiny, and going through it would cost ~ulp(ln π_c) of precision), else at π_c.
+        let ln_pc = ln_poisson_pmf(servers, a);
+        let ln_below_c = poisson_mixture(a, servers, |_| 1.0).ln(); // ln P(Poisson(a) < c)
+        let ln_from_c = ln_pc + ln_geom_sum(x, m + 1); // ln[pois(c; a)·Σ_{j<=m} ρ^j]
+        let ln_norm = if ln_below_c >= ln_from_c {
+            -log_add_exp(ln_below_c, ln_from_c)
+        } else {
+            ln_pi_c - ln_pc
+        };
+        Ok(Self {
+            lambda,
+            mu,
+            c: servers,
+            k: capacity,
+            ln_norm,
+            a,
+            x,
+            ln_pi_c,
+            ln_pi_k,
+            admit,
+            ln_c0,
+            c0_anchor,
+            p_wait,
+            lq,
+        })
+    }
+
+    /// Capacity K (messages in service included).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::mmck::MMcK;
+    /// assert_eq!(MMcK::new(1.0, 1.0, 2, 50).unwrap().capacity(), 50);
+    /// ```
+    pub fn capacity(&self) -> u64 {
+        self.k
+    }
+
+    fn m(&self) -> u64 {
+        self.k - self.c
+    }
+
+    /// ln P(N = n) for n <= K (−∞ beyond K): ln π_c + (n − c) ln ρ for n >= c and
+    /// ln(P0·e^a) + ln pois(n; a) for n < c. Finite where P(N = n)
+    /// underflows a double.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::mmck::MMcK;
+    /// let q = MMcK::new(3.0, 1.0, 1, 1_000_000).unwrap();
+    /// // P0 = (ρ − 1)/(ρ^{K+1} − 1) with ρ = 3 is far below the smallest double.
+    /// assert!(q.ln_prob_n(0) < -1e6 && q.ln_prob_n(0).is_finite());
+    /// ```
+    pub fn ln_prob_n(&self, n: u64) -> f64 {
+        if n > self.k {
+            f64::NEG_INFINITY
+        } else if n >= self.c {
+            if self.x > 0.0 {
+                self.ln_pi_k - (self.k - n) as f64 * self.x
+            } else {
+                self.ln_pi_c + (n - self.c) as f64 * self.x
+            }
+        } else {
+            self.ln_norm + ln_poisson_pmf(n, self.a)
+        }
+    }
+
+    /// ln(C0·ρ^j), computed from the anchor so that no large logs cancel where the
+    /// value matters.
+    fn ln_c0_at(&self, j: u64) -> f64 {
+        self.ln_c0 + (j as f64 - self.c0_anchor as f64) * self.x
+    }
+
+    /// P(J > i) = Σ_{j=i}^{m−1} C0·ρ^j for the number J of Erlang phases an admitted
+    /// arrival waits (0 for i >= m).
+    fn wait_phases_tail(&self, i: u64) -> f64 {
+        let m = self.m();
+        if i >= m {
+            return 0.0;
+        }
+        let ln = if self.x > 0.0 {
+            self.ln_c0_at(m - 1) + ln_geom_sum(-self.x, m - i)
+        } else {
+            self.ln_c0_at(i) + ln_geom_sum(self.x, m - i)
+        };
+        ln.exp()
+    }
+
+    /// P(J + G > i), G ~ Geometric(1/c) on {1, 2, ...} the service in rate-cμ phases:
+    /// P(J > i) + P(J = 0)·q^i + Σ_{k=1}^{min(i, m)} C0·ρ^{k−1}·q^{i−k}, q = (c − 1)/c.
+    fn sojourn_phases_tail(&self, i: u64) -> f64 {
+        if self.c == 1 {
+            // G = 1: J + 1 > i  ⟺  J >= i.
+            return if i == 0 {
+                1.0
+            } else {
+                self.wait_phases_tail(i - 1)
+            };
+        }
+        let cf = self.c as f64;
+        let ln_q = (-1.0 / cf).ln_1p(); // ln((c − 1)/c)
+        let fi = i as f64;
+        let mut r = self.wait_phases_tail(i) + (1.0 - self.p_wait) * (fi * ln_q).exp();
+        let big_m = i.min(self.m());
+        if big_m >= 1 {
+            let ratio = (self.a / (cf - 1.0)).ln(); // ln(ρ/q)
+            // Anchor the geometric sum at its largest term.
+            let ln = if ratio > 0.0 {
+                self.ln_c0_at(big_m - 1) + (fi - big_m as f64) * ln_q + ln_geom_sum(-ratio, big_m)
+            } else {
+                self.ln_c0_at(0) + (fi - 1.0) * ln_q + ln_geom_sum(ratio, big_m)
+            };
+            r += ln.exp();
+        }
+        r.min(1.0)
+    }
+
+    fn phase_rate(&self) -> f64 {
+        self.c as f64 * self.mu
+    }
+}
+
+impl QueueMetrics for MMcK {
+    fn method(&self) -> Method {
+        Method::exact(
+            "M/M/c/K",
+            "Gross et al. (2008), Fundamentals of Queueing Theory 4th ed., §2.5",
+        )
+    }
+    fn arrival_rate(&self) -> f64 {
+        self.lambda
+    }
+    fn throughput(&self) -> f64 {
+        self.lambda * self.admit
+    }
+    fn utilisation(&self) -> f64 {
+        self.throughput() / (self.c as f64 * self.mu)
+    }
+    fn servers(&self) -> Option<u64> {
+        Some(self.c)
+    }
+    fn mean_number_in_system(&self) -> f64 {
+        self.lq + self.a * self.admit
+    }
+    fn mean_queue_length(&self) -> f64 {
+        self.lq
+    }
+    /// W per admitted message: L / X.
+    fn mean_sojourn(&self) -> f64 {
+        self.mean_number_in_system() / self.throughput()
+    }
+    /// Wq per admitted message: Lq / X.
+    fn mean_wait(&self) -> f64 {
+        self.lq / self.throughput()
+    }
+    /// P0, or `None` where it underflows a double (see [`MMcK::ln_prob_n`]).
+    fn prob_empty(&self) -> Option<f64> {
+        self.prob_n(0)
+    }
+    /// The probability that an admitted arrival waits.
+    fn prob_wait(&self) -> Option<f64> {
+        Some(self.p_wait)
+    }
+    fn prob_block(&self) -> Option<f64> {
+        Some(self.ln_pi_k.exp())
+    }
+    /// P(N = n): exactly 0 for n > K; `None` where a positive probability underflows a
+    /// double (see [`MMcK::ln_prob_n`]).
+    fn prob_n(&self, n: u64) -> Option<f64> {
+        if n > self.k {
+            return Some(0.0);
+        }
+        let p = self.ln_prob_n(n).exp();
+        (p > 0.0).then_some(p)
+    }
+    fn wait_cdf(&self, t: f64) -> Option<f64> {
+        if t.is_nan() || t < 0.0 {
+            return None;
+        }
+        let y = self.phase_rate() * t;
+        if !y.is_finite() {
+            return Some(1.0);
+        }
+        let tail = poisson_mixture(y, self.m(), |i| self.wait_phases_tail(i));
+        Some((1.0 - tail).clamp(0.0, 1.0))
+    }
+    fn sojourn_cdf(&self, t: f64) -> Option<f64> {
+        if t.is_nan() || t < 0.0 {
+            return None;
+        }
+        let y = self.phase_rate() * t;
+        if !y.is_finite() {
+            return Some(1.0);
+        }
+        let tail = poisson_mixture(y, u64::MAX, |i| self.sojourn_phases_tail(i));
+        Some((1.0 - tail).clamp(0.0, 1.0))
+    }
+    /// 0 for p <= 1 − P(wait) (the atom at zero); otherwise by bisection on the exact
+    /// CDF ([`invert_cdf`], relative precision 1e-13).
+    fn wait_quantile(&self, p: f64) -> Option<f64> {
+        if !(p > 0.0 && p < 1.0) {
+            return None;
+        }
+        if p <= 1.0 - self.p_wait {
+            return Some(0.0);
+        }
+        invert_cdf(
+            |t| self.wait_cdf(t).unwrap_or(0.0),
+            p,
+            self.mean_wait().max(1.0 / self.phase_rate()),
+        )
+    }
+    /// By bisection on the exact CDF ([`invert_cdf`], relative precision 1e-13).
+    fn sojourn_quantile(&self, p: f64) -> Option<f64> {
+        invert_cdf(
+            |t| self.sojourn_cdf(t).unwrap_or(0.0),
+            p,
+            self.mean_sojourn(),
+        )
+    }
+}
+
+#[cfg(test)]
+// Reference values are pasted with all the digits mpmath printed.
+#[allow(clippy::excessive_precision)]
+mod tests {
+    use super::*;
+    use crate::analytic::erlang::erlang_b;
+    use nalgebra::{DMatrix, DVector};
+
+    fn close(a: f64, b: f64, rel: f64) {
+        assert!(
+            (a - b).abs() <= rel * b.abs(),
+            "{a} vs {b} (rel err {:e})",
+            ((a - b) / b).abs()
+        );
+    }
+
+    /// A second method: the birth–death generator solved densely (πQ = 0, Σπ = 1).
+    fn ctmc_stationary(lambda: f64, mu: f64, c: u64, k: u64) -> Vec<f64> {
+        let n = (k + 1) as usize;
+        let mut q = DMatrix::<f64>::zeros(n, n);
+        for i in 0..n {
+            if i + 1 < n {
+                q[(i, i + 1)] = lambda;
+            }
+            if i > 0 {
+                q[(i, i - 1)] = mu * (i as u64).min(c) as f64;
+            }
+            let out: f64 = (0..n).filter(|&j| j != i).map(|j| q[(i, j)]).sum();
+            q[(i, i)] = -out;
+        }
+        // Replace one balance equation by the normalisation.
+        let mut at = q.transpose();
+        for j in 0..n {
+            at[(n - 1, j)] = 1.0;
+        }
+        let mut rhs = DVector::<f64>::zeros(n);
+        rhs[n - 1] = 1.0;
+        let pi = at.lu().solve(&rhs).unwrap();
+        pi.iter().copied().collect()
+    }
+
+    #[test]
+    fn state_probabilities_match_ctmc() {
+        for (l, m, c, k) in [
+            (5.0, 1.0, 3, 10),
+            (3.0, 1.0, 1, 5),
+            (1.0, 1.0, 1, 10),
+            (2.0, 1.0, 2, 6),
+            (40.0, 2.0, 20, 60),
+            (0.7, 1.3, 4, 4),
+        ] {
+            let q = MMcK::new(l, m, c, k).unwrap();
+            let pi = ctmc_stationary(l, m, c, k);
+            for (n, p) in pi.iter().enumerate() {
+                close(q.prob_n(n as u64).unwrap(), *p, 1e-11);
+            }
+            let s: f64 = (0..=k).map(|n| q.prob_n(n).unwrap()).sum();
+            close(s, 1.0, 1e-13);
+            let l_direct: f64 = pi.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
+            close(q.mean_number_in_system(), l_direct, 1e-11);
+        }
+    }
+
+    /// tests/reference/markovian.py (mpmath, 50 digits; wait tails from Erlang tails,
+    /// sojourn tails from the Erlang-plus-exponential convolution in closed form).
+    #[test]
+    fn against_mpmath() {
+        struct Case {
+            q: (f64, f64, u64, u64),
+            means: [f64; 8], // P0, PK, X, L, Lq, W, Wq, Pw
+            wait: &'static [(f64, f64)],
+            sojourn: &'static [(f64, f64)],
+        }
+        let cases = [
+            Case {
+                q: (5.0, 1.0, 3, 10),
+                means: [
+                    0.00054118577589572081743,
+                    0.40276004745706817617,
+                    2.9861997627146591192,
+                    8.5664305539911997303,
+                    5.5802307912765406112,
+                    2.8686729739083933494,
+                    1.8686729739083933494,
+                    0.98323632434259973599,
+                ],
+                wait: &[
+                    (0.2, 0.96930950000598546963),
+                    (1.0, 0.8181814181653405369),
+                    (3.0, 0.12198378345879854841),
+                ],
+                sojourn: &[
+                    (0.2, 0.99574093201823720772),
+                    (1.0, 0.94293894798220942393),
+                    (3.0, 0.40585003866078650224),
+                ],
+            },
+            Case {
+                q: (3.0, 1.0, 1, 5),
+                means: [
+                    0.0027472527472527472527,
+                    0.66758241758241758242,
+                    0.99725274725274725275,
+                    4.5082417582417582418,
+                    3.510989010989010989,
+                    4.5206611570247933884,
+                    3.5206611570247933884,
+                    0.99173553719008264463,
+                ],
+                wait: &[(0.5, 0.97088766242223707632), (2.0, 0.75832497549110252152)],
+                sojourn: &[(0.5, 0.99293549050967332486), (2.0, 0.88694941823664350969)],
+            },
+            Case {
+                q: (1.0, 1.0, 1, 10),
+                means: [
+                    0.090909090909090909091,
+                    0.090909090909090909091,
+                    0.90909090909090909091,
+                    5.0,
+                    4.0909090909090909091,
+                    5.5,
+                    4.5,
+                    0.9,
+                ],
+                wait: &[(1.0, 0.80000001223732929205), (5.0, 0.40540156578533994882)],
+                sojourn: &[(1.0, 0.90000000109478145818), (5.0, 0.50221876005471946765)],
+            },
+            Case {
+                q: (2.0, 1.0, 2, 6),
+                means: [
+                    0.076923076923076923077,
+                    0.15384615384615384615,
+                    1.6923076923076923077,
+                    3.2307692307692307692,
+                    1.5384615384615384615,
+                    1.9090909090909090909,
+                    0.90909090909090909091,
+                    0.72727272727272727273,
+                ],
+                wait: &[(0.5, 0.54624523083032344722), (2.0, 0.14208495622775606531)],
+                sojourn: &[(0.5, 0.85401897001208398443), (2.0, 0.39990898917986342089)],
+            },
+            Case {
+                q: (40.0, 2.0, 20, 60),
+                means: [
+                    5.0119172673288153775e-10,
+                    0.02160126524966481578,
+                    39.135949390013407369,
+                    37.281012199731852624,
+                    17.71303750472514894,
+                    0.95260272922483664138,
+                    0.45260272922483664138,
+                    0.88312727653626661733,
+                ],
+                wait: &[(0.1, 0.7948145488826399507), (1.0, 0.055590247492177988439)],
+                sojourn: &[(0.1, 0.97054374995538806216), (1.0, 0.40639487062857780122)],
+            },
+            Case {
+                q: (3.0, 1.0, 5, 8),
+                means: [
+                    0.048119953419885089551,
+                    0.02104766762585773817,
+                    2.9368569971224267855,
+                    3.1286246354913528444,
+                    0.19176763836892605888,
+                    1.0652968934329532049,
+                    0.065296893432953204876,
+                    0.19509437672040896579,
+                ],
+                wait: &[
+                    (0.1, 0.1500264498626836129),
+                    (1.0, 0.0075518727142964647072),
+                ],
+                sojourn: &[(0.1, 0.92115041632753283018), (1.0, 0.39939628884814984621)],
+            },
+            Case {
+                q: (150.0, 1.0, 100, 130),
+                means: [
+                    3.990421775402193505e-66,
+                    0.3333333939346800923,
+                    99.999990909797986155,
+                    128.00000643050311185,
+                    28.000015520705125697,
+                    1.2800001806596333181,
+                    0.28000018065963331806,
+                    0.99999505760961217017,
+                ],
+                wait: &[
+                    (0.05, 0.99993673982480091103),
+                    (0.2, 0.92353637049527054815),
+                ],
+                sojourn: &[
+                    (0.05, 0.99999886482693330191),
+                    (0.2, 0.99818992252875881185),
+                ],
+            },
+        ];
+        for case in cases {
+            let (l, m, c, k) = case.q;
+            let q = MMcK::new(l, m, c, k).unwrap();
+            let got = [
+                q.prob_empty().unwrap(),
+                q.prob_block().unwrap(),
+                q.throughput(),
+                q.mean_number_in_system(),
+                q.mean_queue_length(),
+                q.mean_sojourn(),
+                q.mean_wait(),
+                q.prob_wait().unwrap(),
+            ];
+            for (g, w) in got.iter().zip(case.means) {
+                close(*g, w, 1e-12);
+            }
+            for &(t, tail) in case.wait {
+                close(1.0 - q.wait_cdf(t).unwrap(), tail, 1e-12);
+            }
+            for &(t, tail) in case.sojourn {
+                close(1.0 - q.sojourn_cdf(t).unwrap(), tail, 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn loss_system_is_erlang_b() {
+        for (c, a) in [
+            (1u64, 0.5),
+            (10, 5.0),
+            (30, 25.0),
+            (1000, 950.0),
+            (1000, 1200.0),
+        ] {
+            let q = MMcK::new(a, 1.0, c, c).unwrap();
+            close(q.prob_block().unwrap(), erlang_b(c, a).unwrap(), 1e-12);
+            assert_eq!(q.prob_wait(), Some(0.0));
+            assert_eq!(q.mean_queue_length(), 0.0);
+            assert_eq!(q.wait_cdf(0.0), Some(1.0));
+            assert_eq!(q.wait_quantile(0.99), Some(0.0));
+            close(q.mean_sojourn(), 1.0, 1e-12);
+            close(q.sojourn_quantile(0.5).unwrap(), 2f64.ln(), 1e-12);
+        }
+    }
+
+    /// Kleinrock (1975) §3.6: M/M/1/K has π_n = (1 − ρ)ρⁿ/(1 − ρ^{K+1}), and 1/(K + 1)
+    /// at ρ = 1; L = K/2 at ρ = 1. Also ρ = 3 (π_K → 1 − 1/ρ = 2/3 as K grows) and
+    /// K = 10⁶.
+    #[test]
+    fn mm1k_closed_forms_and_extremes() {
+        let (rho, k) = (0.5f64, 12u64);
+        let q = MMcK::new(rho, 1.0, 1, k).unwrap();
+        for n in 0..=k {
+            let want = (1.0 - rho) * rho.powi(n as i32) / (1.0 - rho.powi(k as i32 + 1));
+            close(q.prob_n(n).unwrap(), want, 1e-13);
+        }
+        for k in [1u64, 7, 1_000_000] {
+            let q = MMcK::new(4.0, 4.0, 1, k).unwrap();
+            let kf = k as f64;
+            close(q.prob_n(0).unwrap(), 1.0 / (kf + 1.0), 1e-12);
+            close(q.prob_block().unwrap(), 1.0 / (kf + 1.0), 1e-12);
+            close(q.mean_number_in_system(), kf / 2.0, 1e-12);
+        }
+        let q = MMcK::new(3.0, 1.0, 1, 1_000_000).unwrap();
+        close(q.prob_block().unwrap(), 2.0 / 3.0, 1e-12);
+        close(q.mean_number_in_system(), 1e6 - 0.5, 1e-12); // K − 1/(ρ − 1) + O(ρ^{−K})
+        assert_eq!(q.prob_empty(), None);
+        // ρ just either side of 1 at K = 10⁶ (series regime of the truncated geometric).
+        for lambda in [1.0 - 1e-9, 1.0 + 1e-9] {
+            let q = MMcK::new(lambda, 1.0, 1, 1_000_000).unwrap();
+            assert!((q.mean_number_in_system() - 5e5).abs() < 100.0);
+            let w = q.wait_quantile(0.99).unwrap();
+            assert!(w.is_finite() && w > 9e5 && w < 1.1e6, "{w}");
+        }
+    }
+
+    #[test]
+    fn large_k_tends_to_mmc() {
+        use crate::analytic::mmc::MMc;
+        let (l, m, c) = (8.0, 1.0, 10);
+        let a = MMcK::new(l, m, c, 2000).unwrap();
+        let b = MMc::new(l, m, c).unwrap();
+        close(a.mean_wait(), b.mean_wait(), 1e-12);
+        close(a.mean_number_in_system(), b.mean_number_in_system(), 1e-12);
+        close(a.prob_wait().unwrap(), b.prob_wait().unwrap(), 1e-12);
+        for n in [0, 3, 10, 50] {
+            close(a.prob_n(n).unwrap(), b.prob_n(n).unwrap(), 1e-12);
+        }
+        for t in [0.0, 0.05, 0.5, 2.0, 8.0] {
+            close(a.wait_cdf(t).unwrap(), b.wait_cdf(t).unwrap(), 1e-12);
+            close(a.sojourn_cdf(t).unwrap(), b.sojourn_cdf(t).unwrap(), 1e-12);
+        }
+        for p in [0.3, 0.5, 0.95, 0.999] {
+            let (x, y) = (a.wait_quantile(p).unwrap(), b.wait_quantile(p).unwrap());
+            assert!((x - y).abs() <= 1e-11 * y, "{x} {y}");
+            close(
+                a.sojourn_quantile(p).unwrap(),
+                b.sojourn_quantile(p).unwrap(),
+                1e-11,
+            );
+        }
+    }
+
+    /// a ≪ c: the head is Poisson(a) to double precision (π_c ≈ 10⁻²⁵⁶⁸).
+    #[test]
+    fn light_load_many_servers() {
+        let q = MMcK::new(1.0, 1.0, 1000, 2000).unwrap();
+        let mut fact = 1.0;
+        for n in 0..20u64 {
+            if n > 0 {
+                fact *= n as f64;
+            }
+            close(q.prob_n(n).unwrap(), (-1f64).exp() / fact, 1e-13);
+        }
+        close(q.ln_prob_n(1000), -5913.1281784881633489, 1e-14);
+        assert_eq!(q.prob_block(), Some(0.0));
+        close(q.mean_number_in_system(), 1.0, 1e-13);
+    }
+
+    #[test]
+    fn quantiles_round_trip() {
+        let q = MMcK::new(5.0, 1.0, 3, 10).unwrap();
+        for p in [0.1, 0.5, 0.9, 0.99, 0.999] {
+            let t = q.sojourn_quantile(p).unwrap();
+            close(q.sojourn_cdf(t).unwrap(), p, 1e-12);
+            let t = q.wait_quantile(p).unwrap();
+            if t > 0.0 {
+                close(q.wait_cdf(t).unwrap(), p, 1e-12);
+            } else {
+                assert!(q.wait_cdf(0.0).unwrap() >= p);
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(matches!(
+            MMcK::new(1.0, 1.0, 3, 2),
+            Err(AnalyticError::InvalidParameter {
+                name: "capacity",
+                ..
+            })
+        ));
+        assert!(matches!(
+            MMcK::new(1.0, 1.0, 0, 2),
+            Err(AnalyticError::InvalidParameter {
+                name: "servers",
+                ..
+            })
+        ));
+        assert!(matches!(
+            MMcK::new(f64::INFINITY, 1.0, 1, 2),
+            Err(AnalyticError::InvalidParameter {
+                name: "arrival_rate",
+                ..
+            })
+        ));
+        assert!(MMcK::new(1.0, 0.0, 1, 2).is_err());
+        let q = MMcK::new(1.0, 1.0, 1, 3).unwrap();
+        assert_eq!(q.wait_cdf(f64::NAN), None);
+        assert_eq!(q.prob_n(4), Some(0.0));
+    }
+}
