@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use kendall::analytic::solve::solve;
 use kendall::model::Model;
-use kendall::report::solution_table;
+use kendall::report::{solution_table, solution_text};
 use std::path::PathBuf;
 
 /// Queueing-theory capacity modelling for message queues and event buses.
@@ -64,7 +64,7 @@ fn run(cli: Cli) -> Result<()> {
                     if let Some(name) = &solution.model {
                         println!("{name}: analytic solution\n");
                     }
-                    print!("{}", solution_table(&solution).to_text());
+                    print!("{}", solution_text(&solution));
                 }
             }
         }

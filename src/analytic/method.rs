@@ -22,7 +22,7 @@ pub enum Exactness {
 /// use kendall::analytic::{Exactness, Method};
 /// let m = Method::exact("M/M/1", "Kleinrock (1975), Queueing Systems Vol. 1, §3.2");
 /// assert_eq!(m.exactness, Exactness::Exact);
-/// assert_eq!(m.to_string(), "M/M/1 (exact)");
+/// assert_eq!(m.to_string(), "M/M/1 [exact]");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Method {
@@ -68,6 +68,6 @@ impl std::fmt::Display for Method {
             Exactness::Numerical => "numerical",
             Exactness::Approximation => "approximation",
         };
-        write!(f, "{} ({kind})", self.name)
+        write!(f, "{} [{kind}]", self.name)
     }
 }

@@ -13,14 +13,14 @@ pub mod method;
 pub mod metrics;
 pub mod mg1;
 pub mod mm1;
-pub mod priority;
-pub mod qna;
-pub mod solve;
-pub mod traffic;
 pub mod mmc;
 pub mod mmck;
 pub mod mminf;
+pub mod priority;
+pub mod qna;
+pub mod solve;
 pub(crate) mod special;
+pub mod traffic;
 
 pub use error::AnalyticError;
 pub use method::{Exactness, Method};

@@ -14,12 +14,18 @@
 //! | renewal input or general service with c > 1 | Allen–Cunneen G/G/c, approximation |
 //! | bursty / time-varying / trace input, `block` | refused: simulate |
 
+use super::approx::{GGc, GGcFormula};
 use super::error::AnalyticError;
+use super::method::{Exactness, Method};
 use super::metrics::{NodeSolution, QueueMetrics};
-use super::traffic::{arrival_rates, deliveries_per_message};
-use crate::model::{
-    ArrivalProcess, Dest, Distribution, Model, ModelError, NodeId, OnFull, Topology,
-};
+use super::mg1::MG1;
+use super::mm1::MM1;
+use super::mmc::MMc;
+use super::mmck::MMcK;
+use super::priority::{Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution};
+use super::qna::qna;
+use super::traffic::{arrival_rates, arrival_rates_by_class, deliveries_per_message};
+use crate::model::{ArrivalProcess, Discipline, Distribution, Model, ModelError, OnFull, Topology};
 use serde::{Deserialize, Serialize};
 
 /// The analytic result for one queue: its solution, or why there is none.
@@ -34,6 +40,9 @@ pub struct NodeResult {
     pub solution: Option<NodeSolution>,
     /// Why no method applies, and what to do instead.
     pub refused: Option<String>,
+    /// Per-class figures of a priority queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<PrioritySolution>,
 }
 
 /// Analytic results for every queue of a model. This is the JSON shape of
@@ -78,27 +87,33 @@ pub enum SolveError {
 pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
     let topology = model.validate()?;
     let rates = arrival_rates(model, &topology)?;
+    let by_class = arrival_rates_by_class(model, &topology)?;
     let inputs = classify_inputs(model, &topology);
     let nodes = model
         .queues
         .iter()
         .enumerate()
         .map(|(i, q)| {
-            let solved = solve_node(model, &topology, i, rates[i], inputs[i]);
-            match solved {
-                Ok(m) => NodeResult {
-                    name: q.name.clone(),
-                    message_rate: rates[i],
-                    solution: Some(NodeSolution::from_metrics(m.as_ref())),
-                    refused: None,
-                },
-                Err(e) => NodeResult {
-                    name: q.name.clone(),
-                    message_rate: rates[i],
-                    solution: None,
-                    refused: Some(e.to_string()),
-                },
+            let classes: Vec<(u32, f64)> = by_class
+                .iter()
+                .map(|(c, r)| (*c, r[i]))
+                .filter(|(_, r)| *r > 0.0)
+                .collect();
+            let mut result = NodeResult {
+                name: q.name.clone(),
+                message_rate: rates[i],
+                solution: None,
+                refused: None,
+                classes: None,
+            };
+            match solve_node(model, i, rates[i], inputs[i], &classes) {
+                Ok(solved) => {
+                    result.solution = Some(NodeSolution::from_metrics(solved.metrics.as_ref()));
+                    result.classes = solved.classes;
+                }
+                Err(e) => result.refused = Some(e.to_string()),
             }
+            result
         })
         .collect();
     Ok(ModelSolution {
@@ -115,79 +130,70 @@ pub enum Input {
     Poisson,
     /// A renewal stream with this inter-arrival SCV (one renewal source, direct).
     Renewal(f64),
-    /// Part of an open Jackson network with feedback: per-visit figures are those of
-    /// M/M/c (product form and the arrival theorem), though the stream is not Poisson.
+    /// Part of an open Jackson (BCMP) network with feedback: exponential FIFO servers,
+    /// Poisson sources, delays for backoff; per-visit figures are those of M/M/c by the
+    /// product form and the arrival theorem, though the stream itself is not Poisson.
     Jackson,
-    /// Nothing exact or approximate is known here.
+    /// A general stream whose SCV comes from the QNA decomposition.
+    Qna(f64),
+    /// Nothing exact or approximate is known here; the reason says why.
     Unknown(&'static str),
 }
 
 /// Classifies the input stream of every queue.
 pub fn classify_inputs(model: &Model, topology: &Topology) -> Vec<Input> {
     let n = model.queues.len();
-    // Feeders of each queue: sources and upstream queues with positive flow.
     let mut source_feeds: Vec<Vec<usize>> = vec![vec![]; n];
     for (s, dest) in topology.source_dest.iter().enumerate() {
         for q in topology.entries(*dest) {
             source_feeds[q].push(s);
         }
     }
-    let in_cycle = |i: usize| reaches(topology, i, i);
     let markov_node = |j: usize| {
         let q = &model.queues[j];
-        matches!(q.service, Distribution::Exponential { .. }) && q.capacity.is_none()
+        matches!(q.service, Distribution::Exponential { .. })
+            && q.capacity.is_none()
+            && q.discipline == Discipline::Fifo
     };
-    let all_poisson_sources = model
-        .sources
-        .iter()
-        .all(|s| matches!(s.arrival, ArrivalProcess::Poisson { .. }));
-    let jackson = all_poisson_sources
-        && (0..n).all(|j| {
-            markov_node(j) && model.queues[j].discipline == crate::model::Discipline::Fifo
-        });
-    let mut input = vec![Input::Unknown("not yet classified"); n];
-    // Process in an order where upstream nodes come first (acyclic part); iterate to a
-    // fixed point, which on a DAG takes at most n passes.
+    let poisson = |s: usize| matches!(model.sources[s].arrival, ArrivalProcess::Poisson { .. });
+    let jackson = (0..model.sources.len()).all(poisson) && (0..n).all(markov_node);
+    let flows = qna(model, topology).ok();
+    let fallback = |i: usize, reason: &'static str| match &flows {
+        Some(f) => Input::Qna(f.arrival_scv[i]),
+        None => Input::Unknown(reason),
+    };
+    let mut input = vec![Input::Unknown("not classified"); n];
+    // Upstream nodes settle first; n + 1 passes reach the fixed point on the acyclic part.
     for _ in 0..=n {
         for i in 0..n {
             let upstream: Vec<usize> = (0..n).filter(|&j| topology.flow[(j, i)] > 0.0).collect();
-            let q = &model.queues[i];
+            let feedback = model.queues[i].failure_probability > 0.0 || reaches(topology, i, i);
             let sources = &source_feeds[i];
-            let feedback = q.failure_probability > 0.0 || in_cycle(i);
-            input[i] = if feedback {
-                if jackson {
-                    Input::Jackson
-                } else {
-                    Input::Unknown(
-                        "the node is on a feedback cycle (routes or redeliveries) outside a Jackson network: simulate",
-                    )
-                }
-            } else if upstream.is_empty() && sources.len() == 1 {
-                match &model.sources[sources[0]].arrival {
-                    ArrivalProcess::Poisson { .. } => Input::Poisson,
-                    other => match other.interarrival_scv() {
-                        Some(scv) => Input::Renewal(scv),
-                        None => Input::Unknown(
-                            "bursty, time-varying or trace arrivals are not a renewal stream: simulate",
-                        ),
-                    },
-                }
-            } else if sources
-                .iter()
-                .all(|s| matches!(model.sources[*s].arrival, ArrivalProcess::Poisson { .. }))
-                && upstream.iter().all(|&j| {
-                    input[j] == Input::Poisson
-                        && markov_node(j)
-                        && model.queues[j].discipline == crate::model::Discipline::Fifo
-                })
+            input[i] = if jackson && feedback {
+                Input::Jackson
+            } else if feedback {
+                fallback(
+                    i,
+                    "the node is on a feedback cycle and a source is time-varying or a trace: simulate",
+                )
+            } else if sources.iter().all(|&s| poisson(s))
+                && upstream
+                    .iter()
+                    .all(|&j| input[j] == Input::Poisson && markov_node(j))
             {
                 Input::Poisson
             } else if jackson {
                 Input::Jackson
+            } else if upstream.is_empty() && sources.len() == 1 {
+                match model.sources[sources[0]].arrival.interarrival_scv() {
+                    Some(scv) => Input::Renewal(scv),
+                    None => fallback(
+                        i,
+                        "time-varying or trace arrivals have no stationary steady state: use the pointwise stationary approximation (sizing) or simulate",
+                    ),
+                }
             } else {
-                Input::Unknown(
-                    "the merged or departure stream is not Poisson and its variability needs the QNA decomposition: simulate",
-                )
+                fallback(i, "a source upstream is time-varying or a trace: simulate")
             };
         }
     }
@@ -209,19 +215,37 @@ fn reaches(topology: &Topology, from: usize, target: usize) -> bool {
     false
 }
 
-/// Solves queue `i` with arrival rate `message_rate` and the given input stream.
+/// A solved node: its metrics and, for priority queues, the per-class figures.
+pub struct SolvedNode {
+    /// The node's figures (aggregate over classes).
+    pub metrics: Box<dyn QueueMetrics>,
+    /// Per-class figures of a priority queue.
+    pub classes: Option<PrioritySolution>,
+}
+
+impl SolvedNode {
+    fn plain(m: impl QueueMetrics + 'static) -> Self {
+        Self {
+            metrics: Box::new(m),
+            classes: None,
+        }
+    }
+}
+
+/// Solves queue `i` receiving `message_rate` messages/s (per class in `classes`, as
+/// `(class, rate)`) whose input stream is `input`.
 ///
 /// # Errors
-/// [`AnalyticError::Unstable`] or [`AnalyticError::NoMethod`] with the reason.
+/// [`AnalyticError::Unstable`] for an infinite-capacity node at ρ >= 1;
+/// [`AnalyticError::NoMethod`] with the reason where no method applies.
 pub fn solve_node(
     model: &Model,
-    topology: &Topology,
     i: usize,
     message_rate: f64,
     input: Input,
-) -> Result<Box<dyn QueueMetrics>, AnalyticError> {
+    classes: &[(u32, f64)],
+) -> Result<SolvedNode, AnalyticError> {
     let q = &model.queues[i];
-    let _ = (topology, Dest::Exit, NodeId::Queue(i));
     if message_rate <= 0.0 {
         return Err(AnalyticError::NoMethod {
             reason: "no traffic reaches this queue".into(),
@@ -229,22 +253,184 @@ pub fn solve_node(
     }
     if q.on_full == OnFull::Block {
         return Err(AnalyticError::NoMethod {
-            reason: "blocking (on_full = \"block\") holds senders; use the exact CTMC builder for small models or simulate".into(),
+            reason: "blocking (on_full = \"block\") holds senders back; use the exact CTMC of a small model or simulate".into(),
         });
     }
-    let lambda = message_rate * deliveries_per_message(q.failure_probability, q.max_attempts);
-    dispatch(model, i, lambda, input)
+    let deliveries = deliveries_per_message(q.failure_probability, q.max_attempts);
+    let lambda = message_rate * deliveries;
+    let c = u64::from(q.servers);
+    let mean = q.service.mean();
+    let mu = 1.0 / mean;
+    let exponential = matches!(q.service, Distribution::Exponential { .. });
+    let no_method = |reason: String| Err(AnalyticError::NoMethod { reason });
+    let ca2 = match input {
+        Input::Unknown(reason) => return no_method(reason.into()),
+        Input::Poisson | Input::Jackson => 1.0,
+        Input::Renewal(scv) | Input::Qna(scv) => scv,
+    };
+    let markov_input = matches!(input, Input::Poisson | Input::Jackson);
+
+    if q.discipline != Discipline::Fifo && classes.len() > 1 {
+        if !markov_input || q.capacity.is_some() {
+            return no_method("priority classes are solved for Poisson input and unlimited capacity only: simulate".into());
+        }
+        let rates: Vec<f64> = classes.iter().map(|(_, r)| r * deliveries).collect();
+        let preemption = match q.discipline {
+            Discipline::PreemptivePriority => Preemption::PreemptiveResume,
+            _ => Preemption::NonPreemptive,
+        };
+        if c == 1 {
+            let cls: Vec<PriorityClass> = rates
+                .iter()
+                .map(|r| PriorityClass::new(*r, q.service.clone()))
+                .collect();
+            let p = PriorityMG1::new(&cls, preemption)?;
+            let sol = p.solution();
+            return Ok(SolvedNode {
+                metrics: Box::new(p),
+                classes: Some(sol),
+            });
+        }
+        if exponential && preemption == Preemption::NonPreemptive {
+            let p = PriorityMMc::new(&rates, mu, c)?;
+            let sol = p.solution();
+            return Ok(SolvedNode {
+                metrics: Box::new(p),
+                classes: Some(sol),
+            });
+        }
+        return no_method("preemptive priority or general service with several consumers has no exact method here: simulate".into());
+    }
+
+    if let Some(k) = q.capacity {
+        if markov_input && exponential && input == Input::Poisson {
+            return Ok(SolvedNode::plain(MMcK::new(lambda, mu, c, k)?));
+        }
+        return no_method(format!(
+            "a finite buffer (capacity {k}) is solved exactly only for Poisson input and exponential service (M/M/c/K): simulate"
+        ));
+    }
+    if markov_input && exponential {
+        if c == 1 {
+            return Ok(SolvedNode::plain(relabel(MM1::new(lambda, mu)?, input)));
+        }
+        return Ok(SolvedNode::plain(relabel(MMc::new(lambda, mu, c)?, input)));
+    }
+    if input == Input::Poisson && c == 1 {
+        return Ok(SolvedNode::plain(MG1::new(lambda, &q.service)?));
+    }
+    let approx = GGc::new(
+        GGcFormula::AllenCunneen,
+        lambda,
+        ca2,
+        mean,
+        q.service.scv(),
+        c,
+    )?;
+    let why = match input {
+        Input::Poisson => "Poisson input, general service, several consumers".to_string(),
+        Input::Renewal(s) => format!("renewal input with SCV {s:.3}"),
+        Input::Qna(s) => format!("QNA flow (Whitt 1983) with arrival SCV {s:.3}"),
+        _ => String::new(),
+    };
+    let m = approx.method();
+    Ok(SolvedNode::plain(Relabeled {
+        method: Method {
+            name: format!("{}; {why}", m.name),
+            ..m
+        },
+        inner: Box::new(approx),
+        distribution: None,
+    }))
 }
 
-fn dispatch(
-    model: &Model,
-    i: usize,
-    lambda: f64,
-    input: Input,
-) -> Result<Box<dyn QueueMetrics>, AnalyticError> {
-    let q = &model.queues[i];
-    let _ = (lambda, input);
-    Err(AnalyticError::NoMethod {
-        reason: format!("queue {:?}: solver table not wired yet", q.name),
-    })
+/// Labels an M/M/c figure in a Jackson network as such.
+fn relabel(m: impl QueueMetrics + 'static, input: Input) -> Relabeled {
+    let base = m.method();
+    let (method, distribution) = if input == Input::Jackson {
+        (
+            Method {
+                name: format!("{} per visit in an open Jackson network", base.name),
+                exactness: Exactness::Exact,
+                reference: format!(
+                    "Jackson (1963), Operations Research 11(1); arrival theorem; {}",
+                    base.reference
+                ),
+            },
+            None,
+        )
+    } else {
+        (base, None)
+    };
+    Relabeled {
+        method,
+        inner: Box::new(m),
+        distribution,
+    }
+}
+
+/// A solver's figures under a more specific label.
+struct Relabeled {
+    method: Method,
+    inner: Box<dyn QueueMetrics>,
+    distribution: Option<Method>,
+}
+
+impl QueueMetrics for Relabeled {
+    fn method(&self) -> Method {
+        self.method.clone()
+    }
+    fn arrival_rate(&self) -> f64 {
+        self.inner.arrival_rate()
+    }
+    fn throughput(&self) -> f64 {
+        self.inner.throughput()
+    }
+    fn utilisation(&self) -> f64 {
+        self.inner.utilisation()
+    }
+    fn servers(&self) -> Option<u64> {
+        self.inner.servers()
+    }
+    fn mean_number_in_system(&self) -> f64 {
+        self.inner.mean_number_in_system()
+    }
+    fn mean_queue_length(&self) -> f64 {
+        self.inner.mean_queue_length()
+    }
+    fn mean_sojourn(&self) -> f64 {
+        self.inner.mean_sojourn()
+    }
+    fn mean_wait(&self) -> f64 {
+        self.inner.mean_wait()
+    }
+    fn prob_empty(&self) -> Option<f64> {
+        self.inner.prob_empty()
+    }
+    fn prob_wait(&self) -> Option<f64> {
+        self.inner.prob_wait()
+    }
+    fn prob_block(&self) -> Option<f64> {
+        self.inner.prob_block()
+    }
+    fn prob_n(&self, n: u64) -> Option<f64> {
+        self.inner.prob_n(n)
+    }
+    fn wait_cdf(&self, t: f64) -> Option<f64> {
+        self.inner.wait_cdf(t)
+    }
+    fn sojourn_cdf(&self, t: f64) -> Option<f64> {
+        self.inner.sojourn_cdf(t)
+    }
+    fn wait_quantile(&self, p: f64) -> Option<f64> {
+        self.inner.wait_quantile(p)
+    }
+    fn sojourn_quantile(&self, p: f64) -> Option<f64> {
+        self.inner.sojourn_quantile(p)
+    }
+    fn distribution_method(&self) -> Option<Method> {
+        self.distribution
+            .clone()
+            .or_else(|| Some(self.method.clone()))
+    }
 }

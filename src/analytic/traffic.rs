@@ -35,15 +35,7 @@ pub fn arrival_rates(model: &Model, topology: &Topology) -> Result<Vec<f64>, Ana
         .ok_or_else(|| AnalyticError::NoMethod {
             reason: "a trace source's rate is known only from its file: simulate this model".into(),
         })?;
-    let n = l0.len();
-    let a = DMatrix::<f64>::identity(n, n) - topology.flow.transpose();
-    let lambda = a
-        .lu()
-        .solve(&DVector::from_vec(l0))
-        .ok_or_else(|| AnalyticError::NoMethod {
-            reason: "the traffic equations are singular (a cycle without exit)".into(),
-        })?;
-    Ok(lambda.iter().map(|x| x.max(0.0)).collect())
+    solve_traffic(topology, l0)
 }
 
 /// Expected deliveries per message at a queue with failure probability `f` and
@@ -57,4 +49,61 @@ pub fn arrival_rates(model: &Model, topology: &Topology) -> Result<Vec<f64>, Ana
 /// ```
 pub fn deliveries_per_message(f: f64, max_attempts: u32) -> f64 {
     (0..max_attempts).map(|k| f.powi(k as i32)).sum()
+}
+
+/// Mean message arrival rate into each queue for each priority class (the `priority`
+/// of the sources), as `(class, rates by queue index)` sorted by class, 1 first.
+/// Messages keep their source's class through the network.
+///
+/// # Errors
+/// As [`arrival_rates`].
+///
+/// # Example
+/// ```
+/// use kendall::analytic::traffic::arrival_rates_by_class;
+/// use kendall::model::Model;
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// let by_class = arrival_rates_by_class(&m, &m.validate().unwrap()).unwrap();
+/// assert_eq!(by_class, vec![(1, vec![800.0])]);
+/// ```
+pub fn arrival_rates_by_class(
+    model: &Model,
+    topology: &Topology,
+) -> Result<Vec<(u32, Vec<f64>)>, AnalyticError> {
+    let mut classes: Vec<u32> = model.sources.iter().map(|s| s.priority).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    classes
+        .into_iter()
+        .map(|class| {
+            let mut l0 = vec![0.0; topology.queue_count()];
+            for (s, dest) in model.sources.iter().zip(&topology.source_dest) {
+                if s.priority != class {
+                    continue;
+                }
+                let r = s.arrival.mean_rate().ok_or_else(|| AnalyticError::NoMethod {
+                    reason: format!(
+                        "source {:?} is a trace: its rate is known only from its file: simulate",
+                        s.name
+                    ),
+                })?;
+                for q in topology.entries(*dest) {
+                    l0[q] += r;
+                }
+            }
+            Ok((class, solve_traffic(topology, l0)?))
+        })
+        .collect()
+}
+
+fn solve_traffic(topology: &Topology, l0: Vec<f64>) -> Result<Vec<f64>, AnalyticError> {
+    let n = l0.len();
+    let a = DMatrix::<f64>::identity(n, n) - topology.flow.transpose();
+    let lambda = a
+        .lu()
+        .solve(&DVector::from_vec(l0))
+        .ok_or_else(|| AnalyticError::NoMethod {
+            reason: "the traffic equations are singular (a cycle without exit)".into(),
+        })?;
+    Ok(lambda.iter().map(|x| x.max(0.0)).collect())
 }

@@ -3,5 +3,5 @@
 pub mod solution;
 pub mod table;
 
-pub use solution::solution_table;
+pub use solution::{solution_table, solution_text};
 pub use table::{Table, num};

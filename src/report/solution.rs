@@ -69,3 +69,86 @@ pub fn solution_table(s: &ModelSolution) -> Table {
     }
     t
 }
+
+/// The human-readable form of a model solution: one column per node, one row per
+/// metric, then each node's method (and the reason for every refused node).
+pub fn solution_text(s: &ModelSolution) -> String {
+    let solved: Vec<_> = s.nodes.iter().filter(|n| n.solution.is_some()).collect();
+    let mut out = String::new();
+    if !solved.is_empty() {
+        let mut t = Table::new(
+            std::iter::once("metric".to_string()).chain(solved.iter().map(|n| n.name.clone())),
+        );
+        type Getter = fn(&crate::analytic::NodeSolution) -> Option<f64>;
+        let rows: [(&str, Getter); 23] = [
+            ("arrival_rate (1/s)", |s| Some(s.arrival_rate)),
+            ("throughput (1/s)", |s| Some(s.throughput)),
+            ("servers", |s| s.servers.map(|c| c as f64)),
+            ("utilisation", |s| Some(s.utilisation)),
+            ("L", |s| Some(s.l)),
+            ("Lq", |s| Some(s.lq)),
+            ("W (s)", |s| Some(s.w)),
+            ("Wq (s)", |s| Some(s.wq)),
+            ("P0", |s| s.p0),
+            ("P(wait)", |s| s.p_wait),
+            ("P(block)", |s| s.p_block),
+            ("wait p50 (s)", |s| s.wait_percentiles.map(|p| p.p50)),
+            ("wait p95 (s)", |s| s.wait_percentiles.map(|p| p.p95)),
+            ("wait p99 (s)", |s| s.wait_percentiles.map(|p| p.p99)),
+            ("wait p999 (s)", |s| s.wait_percentiles.map(|p| p.p999)),
+            ("sojourn p50 (s)", |s| s.sojourn_percentiles.map(|p| p.p50)),
+            ("sojourn p95 (s)", |s| s.sojourn_percentiles.map(|p| p.p95)),
+            ("sojourn p99 (s)", |s| s.sojourn_percentiles.map(|p| p.p99)),
+            ("sojourn p999 (s)", |s| {
+                s.sojourn_percentiles.map(|p| p.p999)
+            }),
+            ("P(N=0)", |s| s.state_probabilities.first().copied()),
+            ("P(N=1)", |s| s.state_probabilities.get(1).copied()),
+            ("P(N=2)", |s| s.state_probabilities.get(2).copied()),
+            ("P(N=3)", |s| s.state_probabilities.get(3).copied()),
+        ];
+        for (name, get) in rows {
+            t.row(
+                std::iter::once(name.to_string()).chain(
+                    solved
+                        .iter()
+                        .map(|n| num(get(n.solution.as_ref().expect("solved")))),
+                ),
+            );
+        }
+        out.push_str(&t.to_text());
+        out.push_str("\nmethods:\n");
+        for n in &solved {
+            let sol = n.solution.as_ref().expect("solved");
+            out.push_str(&format!(
+                "  {}: {} ({})\n",
+                n.name, sol.method, sol.method.reference
+            ));
+            match &sol.distribution_method {
+                Some(d) if d != &sol.method => {
+                    out.push_str(&format!("    percentiles: {d} ({})\n", d.reference))
+                }
+                Some(_) => {}
+                None => out
+                    .push_str("    percentiles: not known for this method; simulate to get them\n"),
+            }
+            if let Some(c) = &n.classes {
+                out.push_str(&format!("    per class ({}):\n", c.method));
+                for k in &c.classes {
+                    out.push_str(&format!(
+                        "      class {}: arrival_rate {} utilisation {} Wq {} s W {} s Lq {} L {}\n",
+                        k.class, num(Some(k.arrival_rate)), num(Some(k.utilisation)), num(Some(k.wq)), num(Some(k.w)), num(Some(k.lq)), num(Some(k.l))
+                    ));
+                }
+            }
+        }
+    }
+    for n in s.nodes.iter().filter(|n| n.solution.is_none()) {
+        out.push_str(&format!(
+            "  {}: refused: {}\n",
+            n.name,
+            n.refused.as_deref().unwrap_or("no method")
+        ));
+    }
+    out
+}
