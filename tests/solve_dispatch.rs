@@ -1,0 +1,254 @@
+//! `analytic::solve` picks the right method for each situation and labels it; the CLI
+//! prints the same figures as JSON.
+
+use kendall::analytic::Exactness;
+use kendall::analytic::solve::{ModelSolution, NodeResult, solve};
+use kendall::model::*;
+
+fn one_queue(arrival: ArrivalProcess, q: Queue) -> Model {
+    Model::default()
+        .with_source(Source::new("in", arrival, q.name.clone()))
+        .with_queue(q)
+}
+
+fn node(s: &ModelSolution, name: &str) -> NodeResult {
+    s.nodes.iter().find(|n| n.name == name).cloned().unwrap()
+}
+
+#[test]
+fn mmc_is_exact_and_matches_erlang_c_by_direct_summation() {
+    let m = one_queue(
+        ArrivalProcess::Poisson { rate: 8.0 },
+        Queue::new("q", 10, Distribution::Exponential { mean: 1.0 }),
+    );
+    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    assert_eq!(s.method.exactness, Exactness::Exact);
+    // Erlang C by direct summation (small c, no overflow): a = 8, c = 10.
+    let a: f64 = 8.0;
+    let c = 10;
+    let mut fact = 1.0;
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            fact *= k as f64;
+        }
+        sum += a.powi(k) / fact;
+    }
+    let top = a.powi(c) / (fact * c as f64) * (c as f64 / (c as f64 - a));
+    let erlang_c = top / (sum + top);
+    assert!((s.p_wait.unwrap() - erlang_c).abs() < 1e-12 * erlang_c);
+    assert!((s.wq - erlang_c / (c as f64 - a)).abs() < 1e-12);
+    assert!(s.sojourn_percentiles.is_some());
+}
+
+#[test]
+fn finite_capacity_uses_mmck_and_reports_blocking() {
+    let m = one_queue(
+        ArrivalProcess::Poisson { rate: 2.0 },
+        Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(3),
+    );
+    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    assert!(s.method.name.contains("M/M/c/K"), "{}", s.method.name);
+    // M/M/1/3 at rho = 2: pi_3 = 8 / (1 + 2 + 4 + 8) = 8/15.
+    assert!((s.p_block.unwrap() - 8.0 / 15.0).abs() < 1e-12);
+    assert!((s.throughput - 2.0 * 7.0 / 15.0).abs() < 1e-12);
+}
+
+#[test]
+fn deterministic_service_one_server_is_md1_with_percentiles() {
+    let m = one_queue(
+        ArrivalProcess::Poisson { rate: 0.5 },
+        Queue::new("q", 1, Distribution::Deterministic { value: 1.0 }),
+    );
+    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    assert!(s.method.name.contains("M/G/1"), "{}", s.method.name);
+    // P-K: Wq = lambda E[S^2] / (2(1 - rho)) = 0.5 / 1 = 0.5.
+    assert!((s.wq - 0.5).abs() < 1e-12);
+    assert!(s.wait_percentiles.is_some());
+}
+
+#[test]
+fn general_service_several_servers_is_a_labelled_approximation() {
+    let m = one_queue(
+        ArrivalProcess::Poisson { rate: 3.0 },
+        Queue::new(
+            "q",
+            4,
+            Distribution::Lognormal {
+                mean: 1.0,
+                scv: 2.0,
+            },
+        ),
+    );
+    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    assert_eq!(s.method.exactness, Exactness::Approximation);
+    assert!(s.method.name.contains("Allen"), "{}", s.method.name);
+    assert!(s.wait_percentiles.is_none());
+}
+
+#[test]
+fn bursty_source_goes_through_qna() {
+    let m = one_queue(
+        ArrivalProcess::Mmpp {
+            rates: vec![1.0, 11.0],
+            generator: vec![vec![-0.5, 0.5], vec![1.5, -1.5]],
+        },
+        Queue::new("q", 2, Distribution::Exponential { mean: 0.3 }),
+    );
+    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    assert_eq!(s.method.exactness, Exactness::Approximation);
+    assert!(s.method.name.contains("QNA"), "{}", s.method.name);
+}
+
+#[test]
+fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
+    let m = one_queue(
+        ArrivalProcess::Poisson { rate: 10.0 },
+        Queue::new("q", 2, Distribution::Exponential { mean: 0.5 }),
+    );
+    let n = node(&solve(&m).unwrap(), "q");
+    assert!(n.refused.unwrap().contains("utilisation 2.5"));
+
+    let m = one_queue(
+        ArrivalProcess::Profile {
+            base: 1.0,
+            segments: vec![Segment {
+                start: 10.0,
+                end: 20.0,
+                rate: 5.0,
+            }],
+            period: None,
+        },
+        Queue::new("q", 2, Distribution::Exponential { mean: 0.1 }),
+    );
+    assert!(
+        node(&solve(&m).unwrap(), "q")
+            .refused
+            .unwrap()
+            .contains("time-varying")
+    );
+
+    let mut q = Queue::new("q", 2, Distribution::Exponential { mean: 0.1 }).with_capacity(5);
+    q.on_full = OnFull::Block;
+    let m = one_queue(ArrivalProcess::Poisson { rate: 1.0 }, q);
+    assert!(
+        node(&solve(&m).unwrap(), "q")
+            .refused
+            .unwrap()
+            .contains("block")
+    );
+}
+
+#[test]
+fn priority_classes_get_per_class_figures() {
+    let mut hi = Source::new("hi", ArrivalProcess::Poisson { rate: 0.3 }, "q");
+    hi.priority = 1;
+    let mut lo = Source::new("lo", ArrivalProcess::Poisson { rate: 0.4 }, "q");
+    lo.priority = 2;
+    let m = Model::default().with_source(hi).with_source(lo).with_queue(
+        Queue::new("q", 1, Distribution::Exponential { mean: 1.0 })
+            .with_discipline(Discipline::Priority),
+    );
+    let n = node(&solve(&m).unwrap(), "q");
+    let classes = n.classes.unwrap().classes;
+    // Cobham, exponential service mean 1: W0 = rho = 0.7; Wq1 = 0.7/0.7 = 1, Wq2 = 0.7/(0.7*0.3).
+    assert!((classes[0].wq - 1.0).abs() < 1e-12);
+    assert!((classes[1].wq - 0.7 / (0.7 * 0.3)).abs() < 1e-12);
+}
+
+#[test]
+fn jackson_feedback_is_labelled_per_visit() {
+    let mut m = one_queue(
+        ArrivalProcess::Poisson { rate: 1.0 },
+        Queue::new("q", 1, Distribution::Exponential { mean: 0.25 }),
+    );
+    m.queues[0].route = Route::Choice(vec![
+        RouteBranch {
+            to: "q".into(),
+            probability: 0.5,
+        },
+        RouteBranch {
+            to: "exit".into(),
+            probability: 0.5,
+        },
+    ]);
+    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    // lambda = 1 / (1 - 0.5) = 2, rho = 0.5, L = 1.
+    assert!((s.arrival_rate - 2.0).abs() < 1e-12);
+    assert!((s.l - 1.0).abs() < 1e-12);
+    assert!(s.method.name.contains("Jackson"), "{}", s.method.name);
+}
+
+#[test]
+fn cli_solve_json_has_the_documented_shape() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kendall"))
+        .args([
+            "solve",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sol = &v["nodes"][0]["solution"];
+    for key in [
+        "method",
+        "arrival_rate",
+        "throughput",
+        "utilisation",
+        "l",
+        "lq",
+        "w",
+        "wq",
+        "p0",
+        "p_wait",
+        "p_block",
+        "state_probabilities",
+        "wait_percentiles",
+        "sojourn_percentiles",
+        "distribution_method",
+    ] {
+        assert!(!sol[key].is_null(), "missing {key}");
+    }
+    assert_eq!(sol["method"]["exactness"], "exact");
+    let csv = std::process::Command::new(env!("CARGO_BIN_EXE_kendall"))
+        .args([
+            "solve",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"),
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.starts_with("node,metric,value,method\n"));
+    assert!(text.contains("payments,sojourn.p99,"));
+}
+
+#[test]
+fn cli_reports_bad_files_without_panicking() {
+    let dir = std::env::temp_dir().join("kendall-cli-bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.toml");
+    std::fs::write(
+        &f,
+        "[[source]]\nname = \"a\"\narrival = { type = \"poisson\", rate = -1 }\nto = \"nowhere\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kendall"))
+        .args(["solve"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("source \"a\".arrival.rate"), "{err}");
+    assert!(err.contains("source \"a\".to"), "{err}");
+    assert!(!err.contains("panicked"));
+}
