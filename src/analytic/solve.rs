@@ -15,6 +15,7 @@
 //! | bursty / time-varying / trace input, `block` | refused: simulate |
 
 use super::approx::{GGc, GGcFormula};
+use super::end_to_end::{EndToEnd, end_to_end};
 use super::error::AnalyticError;
 use super::method::{Exactness, Method};
 use super::metrics::{NodeSolution, QueueMetrics};
@@ -53,6 +54,8 @@ pub struct ModelSolution {
     pub model: Option<String>,
     /// One entry per queue, in model order.
     pub nodes: Vec<NodeResult>,
+    /// End-to-end latency per source, in model order.
+    pub end_to_end: Vec<EndToEnd>,
 }
 
 /// Why a whole model could not be solved.
@@ -89,16 +92,28 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
     let rates = arrival_rates(model, &topology)?;
     let by_class = arrival_rates_by_class(model, &topology)?;
     let inputs = classify_inputs(model, &topology);
-    let nodes = model
-        .queues
-        .iter()
-        .enumerate()
-        .map(|(i, q)| {
+    let solved: Vec<Result<SolvedNode, AnalyticError>> = (0..model.queues.len())
+        .map(|i| {
             let classes: Vec<(u32, f64)> = by_class
                 .iter()
                 .map(|(c, r)| (*c, r[i]))
                 .filter(|(_, r)| *r > 0.0)
                 .collect();
+            solve_node(model, i, rates[i], inputs[i], &classes)
+        })
+        .collect();
+    let refs: Vec<Option<&dyn QueueMetrics>> = solved
+        .iter()
+        .map(|r| r.as_ref().ok().map(|s| s.metrics.as_ref()))
+        .collect();
+    let poisson: Vec<bool> = inputs.iter().map(|i| *i == Input::Poisson).collect();
+    let end_to_end = end_to_end(model, &topology, &refs, &poisson);
+    let nodes = model
+        .queues
+        .iter()
+        .zip(solved)
+        .enumerate()
+        .map(|(i, (q, solved))| {
             let mut result = NodeResult {
                 name: q.name.clone(),
                 message_rate: rates[i],
@@ -106,7 +121,7 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
                 refused: None,
                 classes: None,
             };
-            match solve_node(model, i, rates[i], inputs[i], &classes) {
+            match solved {
                 Ok(solved) => {
                     result.solution = Some(NodeSolution::from_metrics(solved.metrics.as_ref()));
                     result.classes = solved.classes;
@@ -119,6 +134,7 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
     Ok(ModelSolution {
         model: model.name.clone(),
         nodes,
+        end_to_end,
     })
 }
 

@@ -67,6 +67,31 @@ pub fn solution_table(s: &ModelSolution) -> Table {
             add(&format!("P(N={k})"), Some(*p), &m);
         }
     }
+    for e in &s.end_to_end {
+        let node = format!("end_to_end:{}", e.source);
+        let mm = e
+            .mean_method
+            .as_ref()
+            .map(ToString::to_string)
+            .or(e.note.clone())
+            .unwrap_or_default();
+        t.row([node.clone(), "mean".into(), num(e.mean), mm]);
+        let pm = e
+            .percentile_method
+            .as_ref()
+            .map(ToString::to_string)
+            .or(e.note.clone())
+            .unwrap_or_default();
+        let p = e.percentiles;
+        for (level, v) in [
+            ("p50", p.map(|p| p.p50)),
+            ("p95", p.map(|p| p.p95)),
+            ("p99", p.map(|p| p.p99)),
+            ("p999", p.map(|p| p.p999)),
+        ] {
+            t.row([node.clone(), level.to_string(), num(v), pm.clone()]);
+        }
+    }
     t
 }
 
@@ -140,6 +165,35 @@ pub fn solution_text(s: &ModelSolution) -> String {
                         k.class, num(Some(k.arrival_rate)), num(Some(k.utilisation)), num(Some(k.wq)), num(Some(k.w)), num(Some(k.lq)), num(Some(k.l))
                     ));
                 }
+            }
+        }
+    }
+    if !s.end_to_end.is_empty() {
+        out.push_str("\nend to end (creation until the last descendant is done):\n");
+        let mut t = Table::new([
+            "source", "mean (s)", "p50 (s)", "p95 (s)", "p99 (s)", "p999 (s)",
+        ]);
+        for e in &s.end_to_end {
+            let p = e.percentiles;
+            t.row([
+                e.source.clone(),
+                num(e.mean),
+                num(p.map(|p| p.p50)),
+                num(p.map(|p| p.p95)),
+                num(p.map(|p| p.p99)),
+                num(p.map(|p| p.p999)),
+            ]);
+        }
+        out.push_str(&t.to_text());
+        for e in &s.end_to_end {
+            if let Some(m) = &e.mean_method {
+                out.push_str(&format!("  {} mean: {m}\n", e.source));
+            }
+            if let Some(m) = &e.percentile_method {
+                out.push_str(&format!("  {} percentiles: {m}\n", e.source));
+            }
+            if let Some(n) = &e.note {
+                out.push_str(&format!("  {}: {n}\n", e.source));
             }
         }
     }

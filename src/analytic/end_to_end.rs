@@ -1,0 +1,531 @@
+//! End-to-end latency per source: from a message's creation until its last descendant
+//! (every topic copy, every follow-up) is done — the figure a payment architect quotes.
+//!
+//! With T(i) the time from a message's arrival at queue i until everything it causes
+//! is finished:
+//! - T(i) = (time at i over all its deliveries, backoffs included) + T(next),
+//! - T(next) is 0 on exit, T(j) for a queue, the route's mixture for a probabilistic
+//!   choice, and max over the subscribers for a topic (fork-join).
+//!
+//! **Means.** Without fan-out the mean is the visit-weighted sum of the nodes' mean
+//! sojourns (linearity of expectation: exact whenever the node means are, cycles
+//! included, by solving m = τ + P m). With fan-out the mean of the maximum needs the
+//! joint law: for identical M/M/1 leaf listeners it is exact at K = 2
+//! (Flatto–Hahn / Nelson–Tantawi) and the Nelson–Tantawi approximation beyond; otherwise
+//! the maximum of *independent* branches is used, an upper bound since the branches
+//! share arrivals (labelled approximation).
+//!
+//! **Percentiles** come from the distributions of the nodes' sojourn times, combined on
+//! a grid of 4096 cells (convolution for successive nodes, mixture for routes, product
+//! of CDFs for fan-out), assuming successive sojourns independent. That is exact for a
+//! single node and for a tandem of M/M/1 queues fed by Poisson arrivals (Reich 1957),
+//! up to the grid's resolution (half a cell per convolution); otherwise it is labelled
+//! an approximation. A path percentile is never the sum of node percentiles.
+
+use super::fork_join::homogeneous_mm1;
+use super::method::{Exactness, Method};
+use super::metrics::{PERCENTILE_LEVELS, Percentiles, QueueMetrics};
+use crate::model::{Dest, Distribution, Model, NodeId, Topology};
+use serde::{Deserialize, Serialize};
+
+/// End-to-end latency of one source's messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndToEnd {
+    /// The source's name.
+    pub source: String,
+    /// Mean time from creation until the last descendant is done, seconds.
+    pub mean: Option<f64>,
+    /// How the mean was obtained.
+    pub mean_method: Option<Method>,
+    /// p50/p95/p99/p999 of that time, seconds.
+    pub percentiles: Option<Percentiles>,
+    /// How the percentiles were obtained.
+    pub percentile_method: Option<Method>,
+    /// Width of the grid cell the percentiles were computed on, seconds: each
+    /// percentile is within about one cell per node on the path of the exact value of
+    /// the method.
+    pub grid_cell: Option<f64>,
+    /// Why a figure is missing, and what to do instead.
+    pub note: Option<String>,
+}
+
+const CELLS: usize = 4096;
+
+/// A distribution on the grid: `mass[k]` at time k·h.
+#[derive(Clone)]
+struct Grid {
+    mass: Vec<f64>,
+}
+
+impl Grid {
+    fn atom_zero() -> Self {
+        let mut mass = vec![0.0; CELLS];
+        mass[0] = 1.0;
+        Self { mass }
+    }
+    fn from_cdf(cdf: &dyn Fn(f64) -> Option<f64>, h: f64) -> Option<Self> {
+        let mut mass = vec![0.0; CELLS];
+        let mut prev = 0.0;
+        for (k, m) in mass.iter_mut().enumerate() {
+            let f = if k + 1 == CELLS {
+                1.0
+            } else {
+                cdf((k as f64 + 0.5) * h)?
+            };
+            *m = (f - prev).max(0.0);
+            prev = prev.max(f);
+        }
+        Some(Self { mass })
+    }
+    fn convolve(&self, other: &Grid) -> Grid {
+        let mut out = vec![0.0; CELLS];
+        for (i, a) in self.mass.iter().enumerate() {
+            if *a == 0.0 {
+                continue;
+            }
+            for (j, b) in other.mass[..CELLS - i].iter().enumerate() {
+                out[i + j] += a * b;
+            }
+            // Mass pushed beyond the horizon stays in the last cell.
+            let spill: f64 = other.mass[CELLS - i..].iter().sum();
+            out[CELLS - 1] += a * spill;
+        }
+        Grid { mass: out }
+    }
+    fn shift(&self, cells: usize) -> Grid {
+        let mut out = vec![0.0; CELLS];
+        for (k, m) in self.mass.iter().enumerate() {
+            out[(k + cells).min(CELLS - 1)] += m;
+        }
+        Grid { mass: out }
+    }
+    fn mix(parts: &[(f64, Grid)]) -> Grid {
+        let mut out = vec![0.0; CELLS];
+        for (w, g) in parts {
+            for (o, m) in out.iter_mut().zip(&g.mass) {
+                *o += w * m;
+            }
+        }
+        Grid { mass: out }
+    }
+    fn cdf(&self) -> Vec<f64> {
+        let mut acc = 0.0;
+        self.mass
+            .iter()
+            .map(|m| {
+                acc += m;
+                acc.min(1.0)
+            })
+            .collect()
+    }
+    fn max_of(parts: &[Grid]) -> Grid {
+        let cdfs: Vec<Vec<f64>> = parts.iter().map(Grid::cdf).collect();
+        let mut prev = 0.0;
+        let mass = (0..CELLS)
+            .map(|k| {
+                let f: f64 = cdfs.iter().map(|c| c[k]).product();
+                let m = (f - prev).max(0.0);
+                prev = prev.max(f);
+                m
+            })
+            .collect();
+        Grid { mass }
+    }
+    fn mean(&self, h: f64) -> f64 {
+        self.mass
+            .iter()
+            .enumerate()
+            .map(|(k, m)| k as f64 * h * m)
+            .sum()
+    }
+    fn quantile(&self, p: f64, h: f64) -> f64 {
+        let mut acc = 0.0;
+        for (k, m) in self.mass.iter().enumerate() {
+            if acc + m >= p {
+                // Interpolate within the cell [k - 1/2, k + 1/2].
+                let frac = if *m > 0.0 { (p - acc) / m } else { 0.5 };
+                return ((k as f64 - 0.5 + frac) * h).max(0.0);
+            }
+            acc += m;
+        }
+        (CELLS - 1) as f64 * h
+    }
+}
+
+/// Per-node facts the end-to-end computation needs.
+struct NodeFacts<'a> {
+    metrics: Option<&'a dyn QueueMetrics>,
+    /// Sojourn of one delivery is exactly known and successive nodes' sojourns are
+    /// independent (M/M/1 with Poisson input, single visit).
+    reich: bool,
+}
+
+/// End-to-end latency for every source of `model`, given each queue's solved metrics
+/// (`None` where the node could not be solved) and whether its input is Poisson.
+///
+/// # Example
+/// ```
+/// use kendall::analytic::solve::solve;
+/// use kendall::model::Model;
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
+/// let s = solve(&m).unwrap();
+/// let e2e = &s.end_to_end[0];
+/// // At least the payment queue's mean plus the slowest listener's mean.
+/// assert!(e2e.mean.unwrap() > 0.0120459 + 0.00698);
+/// assert!(e2e.percentiles.unwrap().p99 > e2e.mean.unwrap());
+/// ```
+pub fn end_to_end(
+    model: &Model,
+    topology: &Topology,
+    nodes: &[Option<&dyn QueueMetrics>],
+    poisson_input: &[bool],
+) -> Vec<EndToEnd> {
+    let facts: Vec<NodeFacts> = model
+        .queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| NodeFacts {
+            metrics: nodes[i],
+            reich: poisson_input[i]
+                && q.servers == 1
+                && matches!(q.service, Distribution::Exponential { .. })
+                && q.failure_probability == 0.0
+                && q.capacity.is_none(),
+        })
+        .collect();
+    model
+        .sources
+        .iter()
+        .zip(&topology.source_dest)
+        .map(|(s, dest)| one_source(model, topology, &facts, &s.name, Dest::Node(*dest)))
+        .collect()
+}
+
+fn reachable(topology: &Topology, start: &[usize]) -> Vec<bool> {
+    let n = topology.queue_count();
+    let mut seen = vec![false; n];
+    let mut stack = start.to_vec();
+    while let Some(v) = stack.pop() {
+        if !std::mem::replace(&mut seen[v], true) {
+            stack.extend((0..n).filter(|&j| topology.flow[(v, j)] > 0.0));
+        }
+    }
+    seen
+}
+
+fn on_cycle(topology: &Topology, i: usize) -> bool {
+    let succ: Vec<usize> = (0..topology.queue_count())
+        .filter(|&j| topology.flow[(i, j)] > 0.0)
+        .collect();
+    reachable(topology, &succ)[i]
+}
+
+/// Outgoing branches of queue i as (probability, destination), dead-lettering included.
+fn branches(model: &Model, topology: &Topology, i: usize) -> Vec<(f64, Dest)> {
+    let q = &model.queues[i];
+    let exhausted = q.failure_probability.powi(q.max_attempts as i32);
+    let mut out = Vec::new();
+    let mut prev = 0.0;
+    for (c, d) in &topology.routes[i] {
+        out.push(((c - prev) * (1.0 - exhausted), *d));
+        prev = *c;
+    }
+    if exhausted > 0.0 {
+        out.push((exhausted, topology.dead_letter[i]));
+    }
+    out
+}
+
+fn mean_time_at(model: &Model, m: &dyn QueueMetrics, i: usize) -> f64 {
+    let q = &model.queues[i];
+    let attempts = super::traffic::deliveries_per_message(q.failure_probability, q.max_attempts);
+    attempts * m.mean_sojourn() + (attempts - 1.0) * q.backoff
+}
+
+fn one_source(
+    model: &Model,
+    topology: &Topology,
+    facts: &[NodeFacts],
+    name: &str,
+    start: Dest,
+) -> EndToEnd {
+    let mut result = EndToEnd {
+        source: name.to_string(),
+        mean: None,
+        mean_method: None,
+        percentiles: None,
+        percentile_method: None,
+        grid_cell: None,
+        note: None,
+    };
+    let entries = match start {
+        Dest::Node(n) => topology.entries(n),
+        Dest::Exit => vec![],
+    };
+    let reach = reachable(topology, &entries);
+    let members: Vec<usize> = (0..reach.len()).filter(|&i| reach[i]).collect();
+    if let Some(&bad) = members.iter().find(|&&i| facts[i].metrics.is_none()) {
+        result.note = Some(format!(
+            "queue {:?} on the path has no analytic solution: simulate for end-to-end latency",
+            model.queues[bad].name
+        ));
+        return result;
+    }
+    let fan_out = matches!(start, Dest::Node(NodeId::Topic(_)))
+        || members.iter().any(|&i| {
+            branches(model, topology, i)
+                .iter()
+                .any(|(_, d)| matches!(d, Dest::Node(NodeId::Topic(_))))
+        });
+    let weakest = members
+        .iter()
+        .map(|&i| facts[i].metrics.expect("checked").method().exactness)
+        .max_by_key(|e| match e {
+            Exactness::Exact => 0,
+            Exactness::Numerical => 1,
+            Exactness::Approximation => 2,
+        })
+        .unwrap_or(Exactness::Exact);
+    let cyclic = members.iter().any(|&i| on_cycle(topology, i));
+    if cyclic {
+        if fan_out {
+            result.note =
+                Some("a cycle through a topic fan-out: simulate for end-to-end latency".into());
+            return result;
+        }
+        // m = tau + P m on the reachable queues (no fan-out: rows are route splits).
+        let n = members.len();
+        let index = |q: usize| members.iter().position(|&m| m == q);
+        let mut a = nalgebra::DMatrix::<f64>::identity(n, n);
+        let mut b = nalgebra::DVector::<f64>::zeros(n);
+        for (r, &i) in members.iter().enumerate() {
+            b[r] = mean_time_at(model, facts[i].metrics.expect("checked"), i);
+            for (p, d) in branches(model, topology, i) {
+                if let Dest::Node(NodeId::Queue(j)) = d
+                    && let Some(c) = index(j)
+                {
+                    a[(r, c)] -= p;
+                }
+            }
+        }
+        if let Some(m) = a.lu().solve(&b) {
+            result.mean = Some(entries.iter().filter_map(|&e| index(e).map(|r| m[r])).sum());
+            result.mean_method = Some(label(
+                weakest,
+                "visit-weighted sum of per-node mean sojourns (paths with cycles)",
+            ));
+        }
+        result.note =
+            Some("percentiles of paths with cycles are not computed analytically: simulate".into());
+        return result;
+    }
+
+    // Grid horizon: a path visits each reachable queue at most once (DAG), so the sum of
+    // far quantiles over all of them bounds any path's time.
+    let mut horizon = 0.0;
+    for &i in &members {
+        let q = &model.queues[i];
+        let m = facts[i].metrics.expect("checked");
+        let far = m
+            .sojourn_quantile(1.0 - 1e-9)
+            .unwrap_or(40.0 * m.mean_sojourn());
+        horizon += f64::from(q.max_attempts) * (far + q.backoff);
+    }
+    let h = horizon / CELLS as f64;
+    let mut memo: Memo = vec![None; model.queues.len()];
+    let mut homogeneous_used = false;
+    let total = time_from(
+        model,
+        topology,
+        facts,
+        start,
+        h,
+        &mut memo,
+        &mut homogeneous_used,
+    );
+    let Some((mean, grid)) = total else {
+        result.note =
+            Some("end-to-end latency could not be formed from the nodes' figures: simulate".into());
+        return result;
+    };
+    result.mean = Some(mean);
+    result.mean_method = Some(if !fan_out {
+        label(weakest, "sum of per-node mean sojourns along the routes")
+    } else if homogeneous_used {
+        Method::approximation(
+            "fork-join of identical M/M/1 listeners (Flatto–Hahn exact for 2, Nelson–Tantawi beyond); other joins as independent branches",
+            "Nelson & Tantawi (1988), IEEE Trans. Computers 37(6)",
+        )
+    } else {
+        Method::approximation(
+            "fork-join as the maximum of independent branches (an upper bound: listeners share arrivals)",
+            "Nelson & Tantawi (1988); Baccelli, Massey & Towsley (1989)",
+        )
+    });
+    match grid {
+        Some(g) => {
+            result.percentiles = Percentiles::from_fn(|p| Some(g.quantile(p, h)));
+            result.grid_cell = Some(h);
+            let independent =
+                !fan_out && (members.len() == 1 || members.iter().all(|&i| facts[i].reich));
+            let grid_note = format!(
+                "numerical convolution on a {CELLS}-cell grid, cell {:.3e} s",
+                h
+            );
+            result.percentile_method = Some(if independent {
+                Method::numerical(
+                    format!("exact sojourn distributions combined ({grid_note})"),
+                    "Reich (1957), Ann. Math. Stat. 28: independent sojourns in tandem M/M/1",
+                )
+            } else {
+                Method::approximation(
+                    format!("node sojourn distributions combined as if independent ({grid_note})"),
+                    "independence approximation; fork-join as maximum of independent branches",
+                )
+            });
+            let _ = PERCENTILE_LEVELS;
+        }
+        None => {
+            result.note = Some(
+                "a node on the path has no known sojourn distribution: simulate for percentiles"
+                    .into(),
+            );
+        }
+    }
+    result
+}
+
+fn label(weakest: Exactness, what: &str) -> Method {
+    let reference = "linearity of expectation over the routes";
+    match weakest {
+        Exactness::Exact => Method::exact(what, reference),
+        Exactness::Numerical => Method::numerical(what, reference),
+        Exactness::Approximation => {
+            Method::approximation(format!("{what} (from approximate node figures)"), reference)
+        }
+    }
+}
+
+type Memo = Vec<Option<Option<(f64, Option<Grid>)>>>;
+
+/// Mean and (if known) grid distribution of the time from arriving at `dest` until
+/// everything is done.
+#[allow(clippy::too_many_arguments)]
+fn time_from(
+    model: &Model,
+    topology: &Topology,
+    facts: &[NodeFacts],
+    dest: Dest,
+    h: f64,
+    memo: &mut Memo,
+    homogeneous: &mut bool,
+) -> Option<(f64, Option<Grid>)> {
+    match dest {
+        Dest::Exit => Some((0.0, Some(Grid::atom_zero()))),
+        Dest::Node(NodeId::Queue(i)) => {
+            if let Some(done) = &memo[i] {
+                return done.clone();
+            }
+            let value = queue_time(model, topology, facts, i, h, memo, homogeneous);
+            memo[i] = Some(value.clone());
+            value
+        }
+        Dest::Node(NodeId::Topic(t)) => {
+            let subs = &topology.subscribers[t];
+            let parts: Vec<(f64, Option<Grid>)> = subs
+                .iter()
+                .map(|&j| {
+                    time_from(
+                        model,
+                        topology,
+                        facts,
+                        Dest::Node(NodeId::Queue(j)),
+                        h,
+                        memo,
+                        homogeneous,
+                    )
+                })
+                .collect::<Option<_>>()?;
+            // Identical M/M/1 leaves: the fork-join formulas.
+            let leaf_mm1 = |j: usize| {
+                facts[j].reich && matches!(topology.routes[j].as_slice(), [(_, Dest::Exit)])
+            };
+            let first = &model.queues[subs[0]];
+            let same = subs.iter().all(|&j| {
+                let q = &model.queues[j];
+                leaf_mm1(j) && q.service == first.service
+            });
+            let grids: Option<Vec<Grid>> = parts.iter().map(|(_, g)| g.clone()).collect();
+            let max_grid = grids.map(|g| Grid::max_of(&g));
+            if same && subs.len() >= 2 {
+                let m = facts[subs[0]].metrics.expect("checked");
+                if let Ok(fj) = homogeneous_mm1(
+                    subs.len() as u32,
+                    m.arrival_rate(),
+                    1.0 / first.service.mean(),
+                ) {
+                    *homogeneous = true;
+                    return Some((fj.mean_response, max_grid));
+                }
+            }
+            let mean = max_grid.as_ref().map(|g| g.mean(h))?;
+            Some((mean, max_grid))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn queue_time(
+    model: &Model,
+    topology: &Topology,
+    facts: &[NodeFacts],
+    i: usize,
+    h: f64,
+    memo: &mut Memo,
+    homogeneous: &mut bool,
+) -> Option<(f64, Option<Grid>)> {
+    let q = &model.queues[i];
+    let m = facts[i].metrics?;
+    let here_mean = mean_time_at(model, m, i);
+    // Distribution of the time at this node over all deliveries.
+    let one = Grid::from_cdf(&|t| m.sojourn_cdf(t), h);
+    let here = one.map(|one| {
+        let f = q.failure_probability;
+        if f == 0.0 || q.max_attempts == 1 {
+            return one;
+        }
+        let backoff_cells = (q.backoff / h).round() as usize;
+        let mut parts = Vec::new();
+        let mut acc = one.clone();
+        for k in 1..=q.max_attempts {
+            let p = if k < q.max_attempts {
+                f.powi(k as i32 - 1) * (1.0 - f)
+            } else {
+                f.powi(k as i32 - 1)
+            };
+            parts.push((p, acc.clone()));
+            if k < q.max_attempts {
+                acc = acc.convolve(&one).shift(backoff_cells);
+            }
+        }
+        Grid::mix(&parts)
+    });
+    let mut after_mean = 0.0;
+    let mut after_parts = Vec::new();
+    let mut grid_known = here.is_some();
+    for (p, d) in branches(model, topology, i) {
+        let (mean, grid) = time_from(model, topology, facts, d, h, memo, homogeneous)?;
+        after_mean += p * mean;
+        match grid {
+            Some(g) => after_parts.push((p, g)),
+            None => grid_known = false,
+        }
+    }
+    let grid = if grid_known {
+        let after = Grid::mix(&after_parts);
+        here.map(|g| g.convolve(&after))
+    } else {
+        None
+    };
+    Some((here_mean + after_mean, grid))
+}
