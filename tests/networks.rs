@@ -1,0 +1,75 @@
+//! Whole-model analytics against printed textbook answers.
+
+use kendall::analytic::solve::solve;
+use kendall::model::*;
+
+fn exp_rate(mu: f64) -> Distribution {
+    Distribution::Exponential { mean: 1.0 / mu }
+}
+
+fn split(branches: &[(&str, f64)]) -> Route {
+    Route::Choice(
+        branches
+            .iter()
+            .map(|(to, p)| RouteBranch {
+                to: (*to).into(),
+                probability: *p,
+            })
+            .collect(),
+    )
+}
+
+/// S. M. Ross, *Introduction to Probability Models*, section "Network of Queues — Open
+/// Systems", example: Poisson arrivals at stations 1, 2, 3 with rates 5, 10, 15; exponential
+/// service with rates 10, 50, 100; from 1 equally likely to 2, 3 or out; from 2 always to 3;
+/// from 3 equally likely to 2 or out. Printed answers: λ = (5, 40, 170/3),
+/// L = 82/13, W = 41/195.
+#[test]
+fn ross_open_jackson_network() {
+    let m = Model::default()
+        .with_source(Source::new(
+            "a1",
+            ArrivalProcess::Poisson { rate: 5.0 },
+            "s1",
+        ))
+        .with_source(Source::new(
+            "a2",
+            ArrivalProcess::Poisson { rate: 10.0 },
+            "s2",
+        ))
+        .with_source(Source::new(
+            "a3",
+            ArrivalProcess::Poisson { rate: 15.0 },
+            "s3",
+        ))
+        .with_queue(Queue::new("s1", 1, exp_rate(10.0)).with_route(split(&[
+            ("s2", 1.0 / 3.0),
+            ("s3", 1.0 / 3.0),
+            ("exit", 1.0 / 3.0),
+        ])))
+        .with_queue(Queue::new("s2", 1, exp_rate(50.0)).with_route(Route::To("s3".into())))
+        .with_queue(
+            Queue::new("s3", 1, exp_rate(100.0)).with_route(split(&[("s2", 0.5), ("exit", 0.5)])),
+        );
+    let s = solve(&m).unwrap();
+    let rates: Vec<f64> = s.nodes.iter().map(|n| n.message_rate).collect();
+    for (got, want) in rates.iter().zip([5.0, 40.0, 170.0 / 3.0]) {
+        assert!((got - want).abs() < 1e-12 * want, "{rates:?}");
+    }
+    let total_l: f64 = s.nodes.iter().map(|n| n.solution.as_ref().unwrap().l).sum();
+    assert!((total_l - 82.0 / 13.0).abs() < 1e-12, "L = {total_l}");
+    // Mean time in system per customer, by Little over all customers = the rate-weighted
+    // end-to-end means of the three sources.
+    let w: f64 = s
+        .end_to_end
+        .iter()
+        .zip([5.0, 10.0, 15.0])
+        .map(|(e, r)| r * e.mean.unwrap())
+        .sum::<f64>()
+        / 30.0;
+    assert!((w - 41.0 / 195.0).abs() < 1e-12, "W = {w}");
+    for n in &s.nodes {
+        let method = &n.solution.as_ref().unwrap().method;
+        assert_eq!(method.exactness, kendall::analytic::Exactness::Exact);
+    }
+}
