@@ -73,3 +73,30 @@ fn ross_open_jackson_network() {
         assert_eq!(method.exactness, kendall::analytic::Exactness::Exact);
     }
 }
+
+/// A producer with a confirm window of N feeding one M/M/1 queue: the number in flight
+/// is a birth-death chain on 0..=N with births λ (while below N) and deaths μ, so
+/// π_n ∝ (λ/μ)^n, X = μ(1 − π_0), R = L / X (computed here by direct summation).
+#[test]
+fn windowed_source_is_a_closed_network() {
+    let (lambda, mu, n) = (80.0f64, 100.0f64, 5u32);
+    let mut src = Source::new("producer", ArrivalProcess::Poisson { rate: lambda }, "q");
+    src.window = Some(n);
+    let m = Model::default()
+        .with_source(src)
+        .with_queue(Queue::new("q", 1, exp_rate(mu)));
+    let s = solve(&m).unwrap();
+    let weights: Vec<f64> = (0..=n).map(|k| (lambda / mu).powi(k as i32)).collect();
+    let total: f64 = weights.iter().sum();
+    let pi: Vec<f64> = weights.iter().map(|w| w / total).collect();
+    let x = mu * (1.0 - pi[0]);
+    let l: f64 = pi.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
+    let closed = s.closed.as_ref().unwrap();
+    assert!((closed.throughput - x).abs() < 1e-10 * x);
+    assert!((closed.response_time - l / x).abs() < 1e-10 * (l / x));
+    assert!((s.end_to_end[0].mean.unwrap() - l / x).abs() < 1e-10);
+    let q = s.nodes[0].solution.as_ref().unwrap();
+    assert!((q.l - l).abs() < 1e-10);
+    assert!((q.utilisation - (1.0 - pi[0])).abs() < 1e-10);
+    assert_eq!(closed.method.exactness, kendall::analytic::Exactness::Exact);
+}

@@ -6,6 +6,7 @@
 
 pub mod approx;
 pub mod closed;
+pub mod closed_model;
 pub mod end_to_end;
 pub mod erlang;
 pub mod error;

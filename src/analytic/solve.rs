@@ -15,6 +15,7 @@
 //! | bursty / time-varying / trace input, `block` | refused: simulate |
 
 use super::approx::{GGc, GGcFormula};
+use super::closed_model::{ClosedSolution, ClosedStation, solve_closed};
 use super::end_to_end::{EndToEnd, end_to_end};
 use super::error::AnalyticError;
 use super::method::{Exactness, Method};
@@ -56,6 +57,9 @@ pub struct ModelSolution {
     pub nodes: Vec<NodeResult>,
     /// End-to-end latency per source, in model order.
     pub end_to_end: Vec<EndToEnd>,
+    /// For a model with a windowed source: the closed-network solution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<ClosedSolution>,
 }
 
 /// Why a whole model could not be solved.
@@ -89,6 +93,9 @@ pub enum SolveError {
 /// ```
 pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
     let topology = model.validate()?;
+    if model.sources.iter().any(|s| s.window.is_some()) {
+        return solve_windowed(model, &topology);
+    }
     let rates = arrival_rates(model, &topology)?;
     let by_class = arrival_rates_by_class(model, &topology)?;
     let inputs = classify_inputs(model, &topology);
@@ -135,6 +142,81 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
         model: model.name.clone(),
         nodes,
         end_to_end,
+        closed: None,
+    })
+}
+
+/// A model with a windowed source: a closed network solved by MVA.
+fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, SolveError> {
+    let refused = |reason: String| ModelSolution {
+        model: model.name.clone(),
+        nodes: model
+            .queues
+            .iter()
+            .map(|q| NodeResult {
+                name: q.name.clone(),
+                message_rate: 0.0,
+                solution: None,
+                refused: Some(reason.clone()),
+                classes: None,
+            })
+            .collect(),
+        end_to_end: vec![],
+        closed: None,
+    };
+    let closed = match solve_closed(model, topology) {
+        Ok(Some(c)) => c,
+        Ok(None) => unreachable!("solve_windowed is called only for windowed models"),
+        Err(e) => return Ok(refused(e.to_string())),
+    };
+    let mut figures = closed.stations.iter();
+    let nodes = model
+        .queues
+        .iter()
+        .map(|q| {
+            let f = figures.clone().find(|f| f.name == q.name).cloned();
+            if f.is_some() {
+                figures.next();
+            }
+            match f {
+                Some(f) => NodeResult {
+                    name: q.name.clone(),
+                    message_rate: closed.throughput,
+                    solution: Some(NodeSolution::from_metrics(&ClosedStation {
+                        figures: f,
+                        servers: q.servers,
+                        service_mean: q.service.mean(),
+                        method: closed.method.clone(),
+                    })),
+                    refused: None,
+                    classes: None,
+                },
+                None => NodeResult {
+                    name: q.name.clone(),
+                    message_rate: 0.0,
+                    solution: None,
+                    refused: Some("no traffic reaches this queue".into()),
+                    classes: None,
+                },
+            }
+        })
+        .collect();
+    let end_to_end = vec![EndToEnd {
+        source: closed.source.clone(),
+        mean: Some(closed.response_time),
+        mean_method: Some(closed.method.clone()),
+        percentiles: None,
+        percentile_method: None,
+        grid_cell: None,
+        note: Some(
+            "percentiles of a closed network are not computed analytically: simulate".into(),
+        ),
+    }];
+    Ok(ModelSolution {
+        model: model.name.clone(),
+        nodes,
+        end_to_end,
+        closed: Some(closed),
     })
 }
 

@@ -32,6 +32,12 @@ pub struct Source {
     /// with a priority discipline. Default 1.
     #[serde(default = "default_priority")]
     pub priority: u32,
+    /// Most messages of this source in flight at once (created, not yet finished with all
+    /// descendants), e.g. a publisher-confirm window or a prefetch limit. When the window
+    /// is full the source pauses; it resumes, with a fresh inter-arrival time, as soon as
+    /// one of its messages finishes. This makes the model a closed network. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
 }
 
 fn default_priority() -> u32 {
@@ -46,6 +52,7 @@ impl Source {
             arrival,
             to: to.into(),
             priority: 1,
+            window: None,
         }
     }
 }

@@ -169,6 +169,12 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
             ));
         }
         s.arrival.check(&format!("{path}.arrival"), &mut out);
+        if s.window == Some(0) {
+            out.push(Problem::new(
+                format!("{path}.window"),
+                "must be >= 1 message in flight (or removed for no limit)",
+            ));
+        }
         if s.priority == 0 {
             out.push(Problem::new(
                 format!("{path}.priority"),
