@@ -4,6 +4,7 @@
 //! [`AnalyticError`]), implements [`QueueMetrics`], and labels its figures with a
 //! [`Method`] saying whether they are exact, numerical or approximations.
 
+pub mod ctmc;
 pub mod erlang;
 pub mod error;
 pub mod method;
