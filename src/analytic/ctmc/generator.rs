@@ -584,3 +584,157 @@ impl Ctmc {
         comp
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn builds_and_derives_diagonal() {
+        // Duplicates are summed, zeros dropped.
+        let c = Ctmc::from_triplets(
+            3,
+            [(0, 1, 1.0), (0, 1, 0.5), (1, 2, 2.0), (2, 0, 3.0), (2, 1, 0.0)],
+        )
+        .unwrap();
+        assert_eq!(c.rate(0, 1), 1.5);
+        assert_eq!(c.rate(0, 0), -1.5);
+        assert_eq!(c.rate(2, 1), 0.0);
+        assert_eq!(c.n_transitions(), 3);
+        assert_eq!(c.max_exit_rate(), 3.0);
+        let q = c.generator();
+        for i in 0..3 {
+            let s: f64 = q.row(i).values().iter().sum();
+            assert_eq!(s, 0.0);
+        }
+        // Round trip through the full generator.
+        assert_eq!(Ctmc::from_generator(&q).unwrap(), c);
+        let dense = nalgebra::DMatrix::from(&q);
+        assert_eq!(Ctmc::from_dense_generator(&dense).unwrap(), c);
+    }
+
+    #[test]
+    fn rejects_invalid_generators() {
+        assert_eq!(Ctmc::from_triplets(0, []), Err(CtmcError::Empty));
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            let err = Ctmc::from_triplets(2, [(0, 1, bad), (1, 0, 1.0)]).unwrap_err();
+            assert!(
+                matches!(&err, CtmcError::InvalidRate { from, to, .. } if from.index == 0 && to.index == 1),
+                "{err}"
+            );
+        }
+        assert!(matches!(
+            Ctmc::from_triplets(2, [(0, 2, 1.0)]),
+            Err(CtmcError::StateOutOfRange { to: 2, .. })
+        ));
+        assert!(matches!(
+            Ctmc::from_triplets(2, [(1, 1, 1.0)]),
+            Err(CtmcError::DiagonalTriplet { state: 1 })
+        ));
+        // Full generators: rows must sum to 0, off-diagonals must be >= 0.
+        let q = nalgebra::dmatrix![-1.0, 1.0; 2.0, -1.0];
+        assert!(matches!(
+            Ctmc::from_dense_generator(&q),
+            Err(CtmcError::RowSum { ref state, .. }) if state.index == 1
+        ));
+        let q = nalgebra::dmatrix![1.0, -1.0; 2.0, -2.0];
+        assert!(matches!(
+            Ctmc::from_dense_generator(&q),
+            Err(CtmcError::InvalidRate { .. })
+        ));
+        let q = nalgebra::dmatrix![-1.0, 1.0, 0.0; 1.0, -1.0, 0.0];
+        assert!(matches!(
+            Ctmc::from_dense_generator(&q),
+            Err(CtmcError::NotSquare { rows: 2, cols: 3 })
+        ));
+        // Rounding-level row sums pass.
+        let q = nalgebra::dmatrix![-0.3, 0.1, 0.2; 0.1, -0.1, 0.0; 0.7, 0.0, -0.7];
+        assert!(Ctmc::from_dense_generator(&q).is_ok());
+        assert!(matches!(
+            Ctmc::from_triplets_labelled(labels(&["a"]), [(0, 1, 1.0)]),
+            Err(CtmcError::StateOutOfRange { .. })
+        ));
+        let c = Ctmc::from_triplets(2, [(0, 1, 1.0), (1, 0, 1.0)]).unwrap();
+        assert!(matches!(
+            c.with_labels(labels(&["a"])),
+            Err(CtmcError::LabelCount {
+                labels: 1,
+                n_states: 2
+            })
+        ));
+    }
+
+    #[test]
+    fn reducible_chain_names_closed_classes_and_transient_states() {
+        // 0 -> {1 <-> 2} and 0 -> {3 <-> 4}; 5 -> 0. Two closed classes; 0 and 5 transient.
+        let names = labels(&["start", "a1", "a2", "b1", "b2", "feeder"]);
+        let t = [
+            (0, 1, 1.0),
+            (0, 3, 1.0),
+            (1, 2, 1.0),
+            (2, 1, 1.0),
+            (3, 4, 1.0),
+            (4, 3, 1.0),
+            (5, 0, 1.0),
+        ];
+        let err = Ctmc::from_triplets_labelled(names, t).unwrap_err();
+        let CtmcError::Reducible {
+            closed_classes,
+            transient,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        let idx = |v: &[StateRef]| v.iter().map(|s| s.index).collect::<Vec<_>>();
+        assert_eq!(closed_classes.len(), 2);
+        assert_eq!(idx(&closed_classes[0]), vec![1, 2]);
+        assert_eq!(idx(&closed_classes[1]), vec![3, 4]);
+        assert_eq!(idx(transient), vec![0, 5]);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("{1 (\"a1\"), 2 (\"a2\")}") && msg.contains("{0 (\"start\"), 5 (\"feeder\")}"),
+            "{msg}"
+        );
+
+        // One absorbing state: a single closed class {2}, transient {0, 1}.
+        let err = Ctmc::from_triplets(3, [(0, 1, 1.0), (1, 0, 1.0), (1, 2, 1.0)]).unwrap_err();
+        assert_eq!(
+            err,
+            CtmcError::Reducible {
+                closed_classes: vec![vec![StateRef {
+                    index: 2,
+                    label: None
+                }]],
+                transient: vec![
+                    StateRef {
+                        index: 0,
+                        label: None
+                    },
+                    StateRef {
+                        index: 1,
+                        label: None
+                    }
+                ],
+            }
+        );
+        // Isolated states (no transitions at all) are each a closed class.
+        let err = Ctmc::from_triplets(3, [(0, 1, 1.0), (1, 0, 1.0)]).unwrap_err();
+        assert!(matches!(err, CtmcError::Reducible { ref closed_classes, .. } if closed_classes.len() == 2));
+        // Long lists are shortened in the message.
+        let n = 100;
+        let t = (0..n - 1).map(|i| (i, i + 1, 1.0));
+        let msg = Ctmc::from_triplets(n, t).unwrap_err().to_string();
+        assert!(msg.contains("{99}") && msg.contains("… and 91 more"), "{msg}");
+    }
+
+    #[test]
+    fn residual_checks_length() {
+        let c = Ctmc::from_triplets(2, [(0, 1, 1.0), (1, 0, 1.0)]).unwrap();
+        assert_eq!(c.residual(&[1.0]), None);
+        assert_eq!(c.residual(&[0.5, 0.5]), Some(0.0));
+    }
+}

@@ -37,7 +37,8 @@ pub enum SteadyStateMethod {
     /// Restarted GMRES preconditioned by ILU(0), on the generator with one state's
     /// probability pinned.
     GmresIlu0,
-    /// The birth–death product form π_n ∝ Π_{i<n} λ_i / μ_{i+1}, in log space.
+    /// The birth–death product form π_n ∝ Π_{i<n} λ_i / μ_{i+1}, with an
+    /// extended exponent.
     ProductForm,
 }
 
@@ -788,6 +789,18 @@ mod tests {
         assert!(exact.residual < 1e-13);
         let d = max_abs_diff(&ss.pi, &exact.pi);
         assert!(d < 1e-13, "max diff {d}");
+        // 50-digit references (tests/reference/ctmc_reference.py).
+        for (i, r) in [
+            (0, 2.501_837_409_358_306_4e-5),
+            (10, 0.041_279_278_906_284_932),
+            (100, 4.081_845_647_770_787e-4),
+        ] {
+            for (name, p) in [("iterative", ss.pi[i]), ("product", exact.pi[i])] {
+                assert!((p - r).abs() <= 1e-12 * r, "{name} pi_{i}: {p} vs {r}");
+            }
+        }
+        let l: f64 = ss.pi.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
+        assert!((l - 25.186_125_984_388_274).abs() < 1e-9 * 25.2, "L = {l}");
         // And against the closed form on the head of the distribution (the tail is
         // below 1e-300 by n ≈ 14 000): relative 1e-9.
         let head = mmck(9.5, 1.0, 10, 2000);

@@ -251,3 +251,104 @@ impl Ctmc {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytic::ctmc::BirthDeath;
+
+    /// Two states, 0 → 1 at rate a, 1 → 0 at rate b: P(in 0 at t) =
+    /// b/(a+b) + (p0 − b/(a+b)) e^{−(a+b)t} (Ross (2014), Introduction to Probability
+    /// Models, 11th ed., Example 6.11 / eq. 6.18).
+    #[test]
+    fn two_state_closed_form() {
+        for (a, b) in [(1.0, 3.0), (0.01, 0.2), (50.0, 70.0)] {
+            let c = Ctmc::from_triplets(2, [(0, 1, a), (1, 0, b)]).unwrap();
+            for p0 in [1.0, 0.0, 0.3] {
+                for t in [0.0, 1e-3, 0.1, 1.0, 7.5, 40.0] {
+                    let s = c.transient(&[p0, 1.0 - p0], t).unwrap();
+                    let inf = b / (a + b);
+                    let exact = inf + (p0 - inf) * (-(a + b) * t).exp();
+                    assert!(
+                        (s.pi[0] - exact).abs() < 1e-12,
+                        "a={a} b={b} p0={p0} t={t}: {} vs {exact}",
+                        s.pi[0]
+                    );
+                    assert!((s.pi[0] + s.pi[1] - 1.0).abs() < 1e-12);
+                    assert!(s.truncation_error <= DEFAULT_TRANSIENT_EPSILON);
+                }
+            }
+        }
+    }
+
+    /// π(t) → π as t grows (M/M/1/K, closed form (1 − ρ)ρⁿ/(1 − ρ^{K+1})).
+    #[test]
+    fn tends_to_steady_state() {
+        let (rho, k) = (0.7f64, 20usize);
+        let c = BirthDeath::new(k + 1, |_| rho, |_| 1.0)
+            .unwrap()
+            .ctmc()
+            .unwrap();
+        let mut init = vec![0.0; k + 1];
+        init[k] = 1.0;
+        let exact: Vec<f64> = (0..=k)
+            .map(|n| (1.0 - rho) * rho.powi(n as i32) / (1.0 - rho.powi(k as i32 + 1)))
+            .collect();
+        let dist = |t: f64| {
+            let s = c.transient(&init, t).unwrap();
+            s.pi.iter()
+                .zip(&exact)
+                .map(|(p, e)| (p - e).abs())
+                .sum::<f64>()
+        };
+        let (d1, d10, d100, d1000) = (dist(1.0), dist(10.0), dist(100.0), dist(1000.0));
+        assert!(d1 > d10 && d10 > d100, "{d1} {d10} {d100}");
+        assert!(d1000 < 1e-10, "{d1000}");
+    }
+
+    /// Weights against the Poisson pmf computed directly (small mean) and the large-mean
+    /// normal limit; the truncation bound holds.
+    #[test]
+    fn poisson_weights() {
+        let w = PoissonWeights::new(10.0, 1e-14).unwrap();
+        let mut pmf = (-10.0f64).exp();
+        for k in 0..60 {
+            if k > 0 {
+                pmf *= 10.0 / k as f64;
+            }
+            assert!((w.weight(k) - pmf).abs() < 1e-14, "k={k}");
+        }
+        assert!(w.truncation_error <= 1e-14);
+        assert_eq!(PoissonWeights::new(0.0, 1e-12).unwrap().weights, vec![1.0]);
+        // Λt = 1e8: e^{−Λt} underflows, but the weights are fine.
+        let w = PoissonWeights::new(1e8, 1e-12).unwrap();
+        let s: f64 = w.weights.iter().sum();
+        assert!((s - 1.0).abs() < 1e-12);
+        assert!(w.left > 0 && w.right < 200_000_000);
+        let peak = 1.0 / (2.0 * std::f64::consts::PI * 1e8).sqrt();
+        assert!((w.weight(100_000_000) / peak - 1.0).abs() < 1e-8);
+        assert!(PoissonWeights::new(-1.0, 1e-12).is_err());
+        assert!(PoissonWeights::new(1.0, 0.0).is_err());
+        assert!(PoissonWeights::new(f64::NAN, 1e-12).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let c = Ctmc::from_triplets(2, [(0, 1, 1.0), (1, 0, 3.0)]).unwrap();
+        assert!(matches!(
+            c.transient(&[1.0, 0.0], -1.0),
+            Err(CtmcError::InvalidParameter { name: "t", .. })
+        ));
+        assert!(c.transient(&[1.0, 0.0], f64::INFINITY).is_err());
+        for bad in [&[1.0][..], &[0.5, 0.6], &[1.5, -0.5], &[f64::NAN, 1.0]] {
+            assert!(matches!(
+                c.transient(bad, 1.0),
+                Err(CtmcError::InvalidInitial { .. })
+            ));
+        }
+        assert_eq!(c.transient(&[0.2, 0.8], 0.0).unwrap().pi, vec![0.2, 0.8]);
+        // One state: nothing moves.
+        let one = Ctmc::from_triplets(1, []).unwrap();
+        assert_eq!(one.transient(&[1.0], 5.0).unwrap().pi, vec![1.0]);
+    }
+}
