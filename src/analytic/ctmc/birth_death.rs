@@ -200,7 +200,11 @@ fn neumaier_sum(x: &[f64]) -> f64 {
     let (mut s, mut c) = (0.0f64, 0.0f64);
     for &v in x {
         let t = s + v;
-        c += if s.abs() >= v.abs() { (s - t) + v } else { (v - t) + s };
+        c += if s.abs() >= v.abs() {
+            (s - t) + v
+        } else {
+            (v - t) + s
+        };
         s = t;
     }
     s + c
@@ -212,10 +216,7 @@ mod tests {
 
     #[test]
     fn validates_rates() {
-        assert_eq!(
-            BirthDeath::new(0, |_| 1.0, |_| 1.0),
-            Err(CtmcError::Empty)
-        );
+        assert_eq!(BirthDeath::new(0, |_| 1.0, |_| 1.0), Err(CtmcError::Empty));
         let err = BirthDeath::new(5, |i| if i == 2 { 0.0 } else { 1.0 }, |_| 1.0).unwrap_err();
         assert!(
             matches!(&err, CtmcError::InvalidRate { from, to, .. } if from.index == 2 && to.index == 3),
@@ -224,9 +225,13 @@ mod tests {
         let err = BirthDeath::new(5, |_| 1.0, |i| if i == 4 { f64::NAN } else { 1.0 }).unwrap_err();
         assert!(matches!(&err, CtmcError::InvalidRate { from, .. } if from.index == 4));
         // death(0) and birth(n-1) are never asked for.
-        let bd = BirthDeath::new(3, |i| if i < 2 { 1.0 } else { f64::NAN }, |i| {
-            if i > 0 { 1.0 } else { -1.0 }
-        })
+        let bd = BirthDeath::new(
+            3,
+            |i| if i < 2 { 1.0 } else { f64::NAN },
+            |i| {
+                if i > 0 { 1.0 } else { -1.0 }
+            },
+        )
         .unwrap();
         assert_eq!(bd.birth_rate(2), None);
         assert_eq!(bd.death_rate(0), None);

@@ -84,7 +84,10 @@ impl Csr {
     /// Row `i` as `(column, value)` pairs.
     pub(crate) fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let r = self.offsets[i]..self.offsets[i + 1];
-        self.idx[r.clone()].iter().copied().zip(self.val[r].iter().copied())
+        self.idx[r.clone()]
+            .iter()
+            .copied()
+            .zip(self.val[r].iter().copied())
     }
 }
 
@@ -310,7 +313,7 @@ impl Ctmc {
         for i in 0..n {
             let sum = diag[i] + off[i];
             let scale = diag[i].abs() + off[i];
-            if !(sum.abs() <= REL * scale) {
+            if !sum.is_finite() || sum.abs() > REL * scale {
                 return Err(CtmcError::RowSum {
                     state: StateRef {
                         index: i,
@@ -598,7 +601,13 @@ mod tests {
         // Duplicates are summed, zeros dropped.
         let c = Ctmc::from_triplets(
             3,
-            [(0, 1, 1.0), (0, 1, 0.5), (1, 2, 2.0), (2, 0, 3.0), (2, 1, 0.0)],
+            [
+                (0, 1, 1.0),
+                (0, 1, 0.5),
+                (1, 2, 2.0),
+                (2, 0, 3.0),
+                (2, 1, 0.0),
+            ],
         )
         .unwrap();
         assert_eq!(c.rate(0, 1), 1.5);
@@ -696,7 +705,8 @@ mod tests {
         assert_eq!(idx(transient), vec![0, 5]);
         let msg = err.to_string();
         assert!(
-            msg.contains("{1 (\"a1\"), 2 (\"a2\")}") && msg.contains("{0 (\"start\"), 5 (\"feeder\")}"),
+            msg.contains("{1 (\"a1\"), 2 (\"a2\")}")
+                && msg.contains("{0 (\"start\"), 5 (\"feeder\")}"),
             "{msg}"
         );
 
@@ -723,12 +733,17 @@ mod tests {
         );
         // Isolated states (no transitions at all) are each a closed class.
         let err = Ctmc::from_triplets(3, [(0, 1, 1.0), (1, 0, 1.0)]).unwrap_err();
-        assert!(matches!(err, CtmcError::Reducible { ref closed_classes, .. } if closed_classes.len() == 2));
+        assert!(
+            matches!(err, CtmcError::Reducible { ref closed_classes, .. } if closed_classes.len() == 2)
+        );
         // Long lists are shortened in the message.
         let n = 100;
         let t = (0..n - 1).map(|i| (i, i + 1, 1.0));
         let msg = Ctmc::from_triplets(n, t).unwrap_err().to_string();
-        assert!(msg.contains("{99}") && msg.contains("… and 91 more"), "{msg}");
+        assert!(
+            msg.contains("{99}") && msg.contains("… and 91 more"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub(crate) fn cycle(
         *ri = bi - *ri;
     }
     let beta = norm(&r);
-    if !(beta > tol) || max_steps == 0 || !beta.is_finite() {
+    if !beta.is_finite() || beta <= tol || max_steps == 0 {
         return 0;
     }
     r.iter_mut().for_each(|v| *v /= beta);
@@ -67,7 +67,11 @@ pub(crate) fn cycle(
         }
         let (a, bb) = (col[j], col[j + 1]);
         let d = a.hypot(bb);
-        let (c, s) = if d == 0.0 { (1.0, 0.0) } else { (a / d, bb / d) };
+        let (c, s) = if d == 0.0 {
+            (1.0, 0.0)
+        } else {
+            (a / d, bb / d)
+        };
         cs.push(c);
         sn.push(s);
         col[j] = d;
@@ -76,7 +80,7 @@ pub(crate) fn cycle(
         g[j] = c * gj;
         g.push(-s * gj);
         h.push(col);
-        let breakdown = !(hnext > 1e-300 * beta) || !hnext.is_finite();
+        let breakdown = !hnext.is_finite() || hnext <= 1e-300 * beta;
         if !breakdown && j + 1 < max_steps {
             w.iter_mut().for_each(|v| *v /= hnext);
             basis.push(w);

@@ -306,6 +306,25 @@ mod tests {
         assert!(d1000 < 1e-10, "{d1000}");
     }
 
+    /// Against a second method: π(0) e^{Qt} by nalgebra's Padé matrix exponential, on
+    /// an M/M/2/29 chain started full, at several times.
+    #[test]
+    fn matches_matrix_exponential() {
+        let bd = BirthDeath::new(30, |_| 1.7, |n| n.min(2) as f64).unwrap();
+        let c = bd.ctmc().unwrap();
+        let q = nalgebra::DMatrix::from(&c.generator());
+        let mut init = vec![0.0; 30];
+        init[29] = 1.0;
+        let p0 = nalgebra::RowDVector::from_row_slice(&init);
+        for t in [0.3, 2.0, 11.0, 60.0] {
+            let expected = &p0 * (&q * t).exp();
+            let got = c.transient(&init, t).unwrap();
+            for (g, e) in got.pi.iter().zip(expected.iter()) {
+                assert!((g - e).abs() < 1e-12, "t={t}: {g} vs {e}");
+            }
+        }
+    }
+
     /// Weights against the Poisson pmf computed directly (small mean) and the large-mean
     /// normal limit; the truncation bound holds.
     #[test]
