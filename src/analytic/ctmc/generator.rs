@@ -404,8 +404,7 @@ impl Ctmc {
         self.exit.get(i).copied().unwrap_or(0.0)
     }
 
-    /// The largest exit rate, max_i q_i: the uniformisation rate, and the scale of the
-    /// steady-state tolerance.
+    /// The largest exit rate, max_i q_i: the uniformisation rate.
     pub fn max_exit_rate(&self) -> f64 {
         self.exit.iter().copied().fold(0.0, f64::max)
     }
