@@ -402,22 +402,13 @@ impl Ctmc {
         });
         let mut iterations = 0;
         let mut last: Option<SteadyState> = None;
-        for _attempt in 0..3 {
-            let (x, outcome) = match self.pinned_gmres(k, opts, tol, &mut iterations)? {
-                Pinned::Repin(next) if next != k && opts.reference_state.is_none() => {
+        for attempt in 0..3 {
+            // The user's pin is kept; the last attempt solves whatever the pin.
+            let check_pin = opts.reference_state.is_none() && attempt < 2;
+            let (x, outcome) = match self.pinned_gmres(k, opts, tol, &mut iterations, check_pin)? {
+                Pinned::Repin(next) => {
                     k = next;
                     continue;
-                }
-                Pinned::Repin(_) => {
-                    // Keep the pin (user's choice, or no better one): solve anyway.
-                    let forced = SteadyStateOptions {
-                        reference_state: Some(k),
-                        ..opts.clone()
-                    };
-                    match self.pinned_gmres_forced(k, &forced, tol, &mut iterations)? {
-                        Pinned::Solved(x, o) => (x, o),
-                        Pinned::Repin(_) => break,
-                    }
                 }
                 Pinned::Solved(x, o) => (x, o),
             };
@@ -457,31 +448,11 @@ impl Ctmc {
         })
     }
 
-    fn pinned_gmres_forced(
-        &self,
-        k: usize,
-        opts: &SteadyStateOptions,
-        tol: f64,
-        iterations: &mut usize,
-    ) -> Result<Pinned, CtmcError> {
-        self.pinned_gmres_inner(k, opts, tol, iterations, false)
-    }
-
-    fn pinned_gmres(
-        &self,
-        k: usize,
-        opts: &SteadyStateOptions,
-        tol: f64,
-        iterations: &mut usize,
-    ) -> Result<Pinned, CtmcError> {
-        self.pinned_gmres_inner(k, opts, tol, iterations, true)
-    }
-
     /// One pinned solve. With `check_pin`, first estimates the solution's direction with
     /// one scale-safe ILU(0) solve and asks to re-pin if state k looks improbable
     /// (below 1e-100 of the largest entry). Otherwise returns the raw x and
     /// (π, residual, converged) if x normalises to a finite distribution.
-    fn pinned_gmres_inner(
+    fn pinned_gmres(
         &self,
         k: usize,
         opts: &SteadyStateOptions,
