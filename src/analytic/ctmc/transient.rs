@@ -351,6 +351,38 @@ mod tests {
         assert!(PoissonWeights::new(f64::NAN, 1e-12).is_err());
     }
 
+    /// The stated bound holds: the exact Poisson mass outside [L, R] (statrs's
+    /// regularised-gamma CDF, an independent computation) is at most half of
+    /// `truncation_error`, which is at most ε.
+    #[test]
+    fn truncation_bound_is_valid() {
+        use statrs::distribution::{DiscreteCDF, Poisson};
+        for mean in [0.5, 3.0, 47.3, 1000.0, 123_456.7] {
+            for eps in [1e-6, 1e-10, 1e-14] {
+                let w = PoissonWeights::new(mean, eps).unwrap();
+                let p = Poisson::new(mean).unwrap();
+                let left = if w.left == 0 {
+                    0.0
+                } else {
+                    p.cdf(w.left as u64 - 1)
+                };
+                let outside = left + p.sf(w.right as u64);
+                assert!(w.truncation_error <= eps, "{mean} {eps}");
+                assert!(
+                    outside <= 0.5 * w.truncation_error * (1.0 + 1e-6) + 1e-16,
+                    "mean {mean}, eps {eps}: outside {outside:e} vs bound {:e}",
+                    w.truncation_error
+                );
+                // And the window is not wastefully wide: the bound is within 1000× of
+                // the true tail (or both are negligible).
+                assert!(
+                    w.truncation_error < 2000.0 * outside.max(1e-18),
+                    "{mean} {eps}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn rejects_bad_input() {
         let c = Ctmc::from_triplets(2, [(0, 1, 1.0), (1, 0, 3.0)]).unwrap();
