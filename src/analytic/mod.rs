@@ -8,6 +8,7 @@ pub mod approx;
 pub mod closed;
 pub mod closed_model;
 pub mod end_to_end;
+pub mod ctmc;
 pub mod erlang;
 pub mod error;
 pub mod fork_join;
