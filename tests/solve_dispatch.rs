@@ -128,11 +128,17 @@ fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
             .contains("time-varying")
     );
 
-    let mut q = Queue::new("q", 2, Distribution::Exponential { mean: 0.1 }).with_capacity(5);
+    // A blocking queue behind an unbounded one: outside the exact whole-model chain.
+    let mut q = Queue::new("b", 2, Distribution::Exponential { mean: 0.1 }).with_capacity(5);
     q.on_full = OnFull::Block;
-    let m = one_queue(ArrivalProcess::Poisson { rate: 1.0 }, q);
+    let m = one_queue(
+        ArrivalProcess::Poisson { rate: 1.0 },
+        Queue::new("q", 2, Distribution::Exponential { mean: 0.1 })
+            .with_route(Route::To("b".into())),
+    )
+    .with_queue(q);
     assert!(
-        node(&solve(&m).unwrap(), "q")
+        node(&solve(&m).unwrap(), "b")
             .refused
             .unwrap()
             .contains("block")

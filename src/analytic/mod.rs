@@ -7,8 +7,8 @@
 pub mod approx;
 pub mod closed;
 pub mod closed_model;
-pub mod end_to_end;
 pub mod ctmc;
+pub mod end_to_end;
 pub mod erlang;
 pub mod error;
 pub mod fork_join;
@@ -19,6 +19,7 @@ pub mod mm1;
 pub mod mmc;
 pub mod mmck;
 pub mod mminf;
+pub mod model_ctmc;
 pub mod priority;
 pub mod qna;
 pub mod solve;

@@ -24,6 +24,7 @@ use super::mg1::MG1;
 use super::mm1::MM1;
 use super::mmc::MMc;
 use super::mmck::MMcK;
+use super::model_ctmc;
 use super::priority::{Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution};
 use super::qna::qna;
 use super::traffic::{arrival_rates, arrival_rates_by_class, deliveries_per_message};
@@ -99,8 +100,18 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
     let rates = arrival_rates(model, &topology)?;
     let by_class = arrival_rates_by_class(model, &topology)?;
     let inputs = classify_inputs(model, &topology);
+    let whole_chain = model_ctmc::applies(model).is_ok()
+        && (model.queues.len() > 1 || model.queues.iter().any(|q| q.on_full == OnFull::Block));
+    let chain = if whole_chain {
+        model_ctmc::solve_model_ctmc(model, &topology).ok()
+    } else {
+        None
+    };
     let solved: Vec<Result<SolvedNode, AnalyticError>> = (0..model.queues.len())
         .map(|i| {
+            if let Some((nodes, _)) = &chain {
+                return Ok(SolvedNode::plain(nodes[i].clone()));
+            }
             let classes: Vec<(u32, f64)> = by_class
                 .iter()
                 .map(|(c, r)| (*c, r[i]))

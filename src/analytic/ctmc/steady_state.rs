@@ -56,7 +56,7 @@ impl SteadyStateMethod {
     /// ```
     /// use kendall::analytic::ctmc::SteadyStateMethod;
     /// assert_eq!(SteadyStateMethod::GmresIlu0.method().to_string(),
-    ///            "CTMC steady state, GMRES + ILU(0) (numerical)");
+    ///            "CTMC steady state, GMRES + ILU(0) [numerical]");
     /// ```
     pub fn method(self) -> Method {
         match self {

@@ -1,0 +1,511 @@
+//! The exact CTMC of a small finite model: several queues with finite buffers, `reject`
+//! or `block`, topics, probabilistic routes — the exact reference where product form
+//! does not hold (e.g. a tandem with blocking).
+//!
+//! Applies when every source is Poisson, every service exponential, every queue FIFO
+//! with a finite `capacity`, there are no redeliveries, and the state space is at most
+//! [`MAX_STATES`]. The state holds, per queue, the number of messages n (in service,
+//! waiting, or finished but blocked) and the number b of consumers holding a finished
+//! message that cannot enter a full `block` queue (blocking after service); per source,
+//! whether it holds a message for a full `block` queue. A held message enters as soon as
+//! a place frees up. Each `block` queue may have one sender (one source or one queue), and
+//! a queue sending to a `block` queue must send all its messages there, so that the state
+//! fixes who moves next; `block` queues cannot subscribe to a topic (a copy cannot be
+//! held back for one listener only). The chain is built with [`Ctmc`] and solved by its
+//! steady-state solvers; figures follow from π by Little's law (W and Wq per admitted
+//! message).
+
+use super::ctmc::{Ctmc, SteadyState};
+use super::error::AnalyticError;
+use super::method::Method;
+use super::metrics::QueueMetrics;
+use crate::model::{
+    ArrivalProcess, Dest, Discipline, Distribution, Model, NodeId, OnFull, Topology,
+};
+use std::collections::HashMap;
+
+/// Largest state space the builder accepts.
+pub const MAX_STATES: usize = 2_000_000;
+
+/// Per-queue figures from the exact chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CtmcNode {
+    method: Method,
+    servers: u32,
+    offered: f64,
+    throughput: f64,
+    l: f64,
+    lq: f64,
+    occupied: f64,
+    p0: f64,
+    p_full: f64,
+    dist: Vec<f64>,
+}
+
+impl QueueMetrics for CtmcNode {
+    fn method(&self) -> Method {
+        self.method.clone()
+    }
+    fn arrival_rate(&self) -> f64 {
+        self.offered
+    }
+    fn throughput(&self) -> f64 {
+        self.throughput
+    }
+    fn utilisation(&self) -> f64 {
+        self.occupied / f64::from(self.servers)
+    }
+    fn servers(&self) -> Option<u64> {
+        Some(u64::from(self.servers))
+    }
+    fn mean_number_in_system(&self) -> f64 {
+        self.l
+    }
+    fn mean_queue_length(&self) -> f64 {
+        self.lq
+    }
+    fn mean_sojourn(&self) -> f64 {
+        self.l / self.throughput
+    }
+    fn mean_wait(&self) -> f64 {
+        self.lq / self.throughput
+    }
+    fn prob_empty(&self) -> Option<f64> {
+        Some(self.p0)
+    }
+    fn prob_block(&self) -> Option<f64> {
+        Some(self.p_full)
+    }
+    fn prob_n(&self, n: u64) -> Option<f64> {
+        Some(self.dist.get(n as usize).copied().unwrap_or(0.0))
+    }
+}
+
+/// A built chain with the facts to read figures off it.
+struct Layout {
+    /// Radix per component: queues' n, queues' b, sources' held flag.
+    cap: Vec<usize>,
+    servers: Vec<usize>,
+    mu: Vec<f64>,
+    /// Sender of each `block` queue: Left(queue) / Right(source).
+    blocked_sender: Vec<Option<Sender>>,
+    /// The `block` destination of each queue that sends to one.
+    block_dest: Vec<Option<usize>>,
+    source_block: Vec<Option<usize>>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Sender {
+    Queue(usize),
+    Source(usize),
+}
+
+/// State: n per queue, b per queue, h per source.
+type State = Vec<usize>;
+
+/// Whether the exact model CTMC applies, and why not.
+///
+/// # Errors
+/// [`AnalyticError::NoMethod`] naming the first condition that fails.
+pub fn applies(model: &Model) -> Result<(), AnalyticError> {
+    let no = |reason: String| Err(AnalyticError::NoMethod { reason });
+    for s in &model.sources {
+        if !matches!(s.arrival, ArrivalProcess::Poisson { .. }) || s.window.is_some() {
+            return no(format!(
+                "source {:?}: the exact chain needs Poisson sources without windows",
+                s.name
+            ));
+        }
+    }
+    for q in &model.queues {
+        if !matches!(q.service, Distribution::Exponential { .. }) {
+            return no(format!(
+                "queue {:?}: the exact chain needs exponential service",
+                q.name
+            ));
+        }
+        if q.capacity.is_none() {
+            return no(format!(
+                "queue {:?}: the exact chain needs a finite capacity on every queue",
+                q.name
+            ));
+        }
+        if q.discipline != Discipline::Fifo || q.failure_probability > 0.0 {
+            return no(format!(
+                "queue {:?}: the exact chain covers FIFO queues without redeliveries",
+                q.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Builds and solves the exact CTMC of `model`, returning per-queue figures in model
+/// order and the steady state's residual.
+///
+/// # Errors
+/// [`AnalyticError::NoMethod`] when the model is outside the class above or its state
+/// space exceeds [`MAX_STATES`]; solver failures are reported the same way.
+///
+/// # Example
+/// ```
+/// use kendall::analytic::{QueueMetrics, model_ctmc::solve_model_ctmc};
+/// use kendall::model::{ArrivalProcess, Distribution, Model, OnFull, Queue, Route, Source};
+/// // A tandem: the second queue holds 2 and blocks the first one's consumer when full.
+/// let mut second = Queue::new("b", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(2);
+/// second.on_full = OnFull::Block;
+/// let m = Model::default()
+///     .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 0.5 }, "a"))
+///     .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(3).with_route(Route::To("b".into())))
+///     .with_queue(second);
+/// let (nodes, residual) = solve_model_ctmc(&m, &m.validate().unwrap()).unwrap();
+/// assert!(residual < 1e-10);
+/// // Flow conservation: what the first queue admits, the second serves.
+/// assert!((nodes[0].throughput() - nodes[1].throughput()).abs() < 1e-9);
+/// ```
+pub fn solve_model_ctmc(
+    model: &Model,
+    topology: &Topology,
+) -> Result<(Vec<CtmcNode>, f64), AnalyticError> {
+    applies(model)?;
+    let no = |reason: String| AnalyticError::NoMethod { reason };
+    let nq = model.queues.len();
+    let ns = model.sources.len();
+    let cap: Vec<usize> = model
+        .queues
+        .iter()
+        .map(|q| q.capacity.expect("checked") as usize)
+        .collect();
+    let servers: Vec<usize> = model.queues.iter().map(|q| q.servers as usize).collect();
+    let mu: Vec<f64> = model
+        .queues
+        .iter()
+        .map(|q| 1.0 / q.service.mean())
+        .collect();
+    let blocks = |j: usize| model.queues[j].on_full == OnFull::Block;
+    let mut blocked_sender: Vec<Option<Sender>> = vec![None; nq];
+    let mut block_dest = vec![None; nq];
+    let mut source_block = vec![None; ns];
+    let claim = |j: usize,
+                 who: Sender,
+                 blocked_sender: &mut Vec<Option<Sender>>|
+     -> Result<(), AnalyticError> {
+        match blocked_sender[j] {
+            Some(other) if other != who => Err(no(format!(
+                "queue {:?} blocks and has several senders: the exact chain needs one sender per blocking queue",
+                model.queues[j].name
+            ))),
+            _ => {
+                blocked_sender[j] = Some(who);
+                Ok(())
+            }
+        }
+    };
+    for (s, dest) in topology.source_dest.iter().enumerate() {
+        match dest {
+            NodeId::Queue(j) if blocks(*j) => {
+                claim(*j, Sender::Source(s), &mut blocked_sender)?;
+                source_block[s] = Some(*j);
+            }
+            NodeId::Topic(t) if topology.subscribers[*t].iter().any(|&j| blocks(j)) => {
+                return Err(no(
+                    "a blocking listener subscribed to a topic: simulate".into()
+                ));
+            }
+            _ => {}
+        }
+    }
+    for (i, routes) in topology.routes.iter().enumerate() {
+        for (_, d) in routes {
+            match d {
+                Dest::Node(NodeId::Queue(j)) if blocks(*j) => {
+                    if routes.len() != 1 {
+                        return Err(no(format!(
+                            "queue {:?} sends only part of its messages to the blocking queue {:?}: simulate",
+                            model.queues[i].name, model.queues[*j].name
+                        )));
+                    }
+                    if *j == i {
+                        return Err(no("a blocking queue routing to itself: simulate".into()));
+                    }
+                    claim(*j, Sender::Queue(i), &mut blocked_sender)?;
+                    block_dest[i] = Some(*j);
+                }
+                Dest::Node(NodeId::Topic(t))
+                    if topology.subscribers[*t].iter().any(|&j| blocks(j)) =>
+                {
+                    return Err(no(
+                        "a blocking listener subscribed to a topic: simulate".into()
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    let layout = Layout {
+        cap,
+        servers,
+        mu,
+        blocked_sender,
+        block_dest,
+        source_block,
+    };
+
+    // Radices: n_i in 0..=K_i, b_i in 0..=c_i (only for queues sending to a block queue),
+    // h_s in 0..=1 (only for sources sending to one).
+    let mut radix: Vec<usize> = layout.cap.iter().map(|k| k + 1).collect();
+    radix.extend((0..nq).map(|i| {
+        if layout.block_dest[i].is_some() {
+            layout.servers[i].min(layout.cap[i]) + 1
+        } else {
+            1
+        }
+    }));
+    radix.extend((0..ns).map(|s| {
+        if layout.source_block[s].is_some() {
+            2
+        } else {
+            1
+        }
+    }));
+    let space: f64 = radix.iter().map(|r| *r as f64).product();
+    if space > 20.0 * MAX_STATES as f64 {
+        return Err(no(format!(
+            "the exact chain would have up to {space:.0} states (limit {MAX_STATES}): simulate"
+        )));
+    }
+    // Enumerate reachable states from the empty state by breadth-first search.
+    let empty: State = vec![0; radix.len()];
+    let mut index: HashMap<State, usize> = HashMap::new();
+    let mut states: Vec<State> = vec![empty.clone()];
+    index.insert(empty, 0);
+    let mut triplets: Vec<(usize, usize, f64)> = Vec::new();
+    let mut head = 0;
+    while head < states.len() {
+        let x = states[head].clone();
+        for (y, rate) in transitions(model, topology, &layout, &x) {
+            if y == x {
+                continue;
+            }
+            let j = match index.get(&y) {
+                Some(j) => *j,
+                None => {
+                    if states.len() >= MAX_STATES {
+                        return Err(no(format!(
+                            "the exact chain has more than {MAX_STATES} states: simulate"
+                        )));
+                    }
+                    index.insert(y.clone(), states.len());
+                    states.push(y);
+                    states.len() - 1
+                }
+            };
+            triplets.push((head, j, rate));
+        }
+        head += 1;
+    }
+    let chain =
+        Ctmc::from_triplets(states.len(), triplets).map_err(|e| no(format!("exact chain: {e}")))?;
+    let ss: SteadyState = chain
+        .steady_state()
+        .map_err(|e| no(format!("exact chain: {e}")))?;
+    let method = Method::numerical(
+        format!(
+            "exact CTMC of the whole model ({} states, residual {:.1e}, {:?})",
+            states.len(),
+            ss.residual,
+            ss.method
+        ),
+        "Markov chain of the model's joint state; steady state by kendall's CTMC solvers",
+    );
+    let mut nodes = Vec::with_capacity(nq);
+    for i in 0..nq {
+        let mut l = 0.0;
+        let mut lq = 0.0;
+        let mut occupied = 0.0;
+        let mut completions = 0.0;
+        let mut dist = vec![0.0; layout.cap[i] + 1];
+        for (x, p) in states.iter().zip(&ss.pi) {
+            let n = x[i];
+            let b = x[nq + i];
+            l += p * n as f64;
+            let occ = n.min(layout.servers[i]);
+            lq += p * (n - occ) as f64;
+            occupied += p * occ as f64;
+            completions += p * (occ - b) as f64 * layout.mu[i];
+            dist[n] += p;
+        }
+        // Offered and refused-or-held arrival rates, by replaying each state's events.
+        let (offered, full) = offered_rates(model, topology, &layout, &states, &ss.pi, i);
+        nodes.push(CtmcNode {
+            method: method.clone(),
+            servers: model.queues[i].servers,
+            offered,
+            throughput: completions,
+            l,
+            lq,
+            occupied,
+            p0: dist[0],
+            p_full: if offered > 0.0 { full / offered } else { 0.0 },
+            dist,
+        });
+    }
+    Ok((nodes, ss.residual))
+}
+
+/// Arrival attempts aimed at queue `target` per second, and those that found it full.
+fn offered_rates(
+    model: &Model,
+    topology: &Topology,
+    layout: &Layout,
+    states: &[State],
+    pi: &[f64],
+    target: usize,
+) -> (f64, f64) {
+    let nq = model.queues.len();
+    let mut offered = 0.0;
+    let mut full = 0.0;
+    for (x, p) in states.iter().zip(pi) {
+        let is_full = x[target] >= layout.cap[target];
+        let mut aim = |rate: f64| {
+            offered += p * rate;
+            if is_full {
+                full += p * rate;
+            }
+        };
+        for (s, src) in model.sources.iter().enumerate() {
+            if x[2 * nq + s] == 1 {
+                continue;
+            }
+            let rate = src.arrival.mean_rate().unwrap_or(0.0);
+            if topology.entries(topology.source_dest[s]).contains(&target) {
+                aim(rate);
+            }
+        }
+        for i in 0..nq {
+            let serving = x[i].min(layout.servers[i]) - x[nq + i];
+            if serving == 0 {
+                continue;
+            }
+            let rate = serving as f64 * layout.mu[i];
+            let mut prev = 0.0;
+            for (c, d) in &topology.routes[i] {
+                let share = c - prev;
+                prev = *c;
+                if let Dest::Node(node) = d
+                    && topology.entries(*node).contains(&target)
+                {
+                    aim(rate * share);
+                }
+            }
+        }
+    }
+    (offered, full)
+}
+
+/// The transitions out of state `x` as (next state, rate); next states are settled (every
+/// held message that can move has moved).
+fn transitions(
+    model: &Model,
+    topology: &Topology,
+    layout: &Layout,
+    x: &State,
+) -> Vec<(State, f64)> {
+    let nq = model.queues.len();
+    let mut out = Vec::new();
+    for (s, src) in model.sources.iter().enumerate() {
+        if x[2 * nq + s] == 1 {
+            continue;
+        }
+        let rate = src.arrival.mean_rate().unwrap_or(0.0);
+        let mut y = x.clone();
+        match topology.source_dest[s] {
+            NodeId::Queue(j) => {
+                if y[j] < layout.cap[j] {
+                    y[j] += 1;
+                } else if layout.source_block[s] == Some(j) {
+                    y[2 * nq + s] = 1;
+                }
+            }
+            NodeId::Topic(t) => {
+                for &j in &topology.subscribers[t] {
+                    if y[j] < layout.cap[j] {
+                        y[j] += 1;
+                    }
+                }
+            }
+        }
+        settle(layout, nq, &mut y);
+        out.push((y, rate));
+    }
+    for i in 0..nq {
+        let serving = x[i].min(layout.servers[i]) - x[nq + i];
+        if serving == 0 {
+            continue;
+        }
+        let rate = serving as f64 * layout.mu[i];
+        let mut prev = 0.0;
+        for (c, d) in &topology.routes[i] {
+            let share = c - prev;
+            prev = *c;
+            let mut y = x.clone();
+            match d {
+                Dest::Exit => y[i] -= 1,
+                Dest::Node(NodeId::Queue(j)) if layout.block_dest[i] == Some(*j) => {
+                    if y[*j] < layout.cap[*j] {
+                        y[i] -= 1;
+                        y[*j] += 1;
+                    } else {
+                        y[nq + i] += 1;
+                    }
+                }
+                Dest::Node(NodeId::Queue(j)) => {
+                    y[i] -= 1;
+                    if y[*j] < layout.cap[*j] {
+                        y[*j] += 1;
+                    }
+                }
+                Dest::Node(NodeId::Topic(t)) => {
+                    y[i] -= 1;
+                    for &j in &topology.subscribers[*t] {
+                        if y[j] < layout.cap[j] {
+                            y[j] += 1;
+                        }
+                    }
+                }
+            }
+            settle(layout, nq, &mut y);
+            out.push((y, rate * share));
+        }
+    }
+    out
+}
+
+/// Moves held messages into queues that have room, until none can move.
+fn settle(layout: &Layout, nq: usize, y: &mut State) {
+    loop {
+        let mut moved = false;
+        for j in 0..nq {
+            if y[j] >= layout.cap[j] {
+                continue;
+            }
+            match layout.blocked_sender[j] {
+                Some(Sender::Queue(i)) if y[nq + i] > 0 => {
+                    y[nq + i] -= 1;
+                    y[i] -= 1;
+                    y[j] += 1;
+                    moved = true;
+                }
+                Some(Sender::Source(s)) if y[2 * nq + s] == 1 => {
+                    y[2 * nq + s] = 0;
+                    y[j] += 1;
+                    moved = true;
+                }
+                _ => {}
+            }
+        }
+        if !moved {
+            return;
+        }
+    }
+}
