@@ -27,6 +27,7 @@ pub mod queue;
 pub mod route;
 pub mod scenario;
 pub mod settings;
+pub mod slo;
 pub mod source;
 pub mod topic;
 pub mod topology;
@@ -37,6 +38,7 @@ pub use error::{ModelError, Problem, Problems};
 pub use queue::{Discipline, OnFull, Queue};
 pub use route::{EXIT, Route, RouteBranch};
 pub use settings::RunSettings;
+pub use slo::Slo;
 pub use source::Source;
 pub use topic::Topic;
 pub use topology::{Dest, NodeId, Topology};
@@ -66,6 +68,9 @@ pub struct Model {
     /// Simulation settings (`[simulation]`).
     #[serde(default)]
     pub simulation: RunSettings,
+    /// Service-level objectives for sizing, e.g. `slo = ["end_to_end.p99 < 200ms"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slo: Vec<Slo>,
 }
 
 impl Model {

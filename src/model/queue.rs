@@ -92,6 +92,13 @@ pub struct Queue {
     /// Where finished messages go. Default `exit`.
     #[serde(default)]
     pub route: Route,
+    /// Cost of one consumer, for sizing the cheapest mix (any unit). Default 1.
+    #[serde(default = "unit_cost")]
+    pub cost_per_consumer: f64,
+}
+
+fn unit_cost() -> f64 {
+    1.0
 }
 
 fn one() -> u32 {
@@ -114,6 +121,7 @@ impl Queue {
             dead_letter: None,
             initial_backlog: 0,
             route: Route::Exit,
+            cost_per_consumer: 1.0,
         }
     }
 

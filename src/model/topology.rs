@@ -240,6 +240,12 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
                 format!("must be in [0, 1), got {}", q.failure_probability),
             ));
         }
+        if !(q.cost_per_consumer.is_finite() && q.cost_per_consumer > 0.0) {
+            out.push(Problem::new(
+                format!("{path}.cost_per_consumer"),
+                format!("must be a finite number > 0, got {}", q.cost_per_consumer),
+            ));
+        }
         if q.max_attempts == 0 {
             out.push(Problem::new(
                 format!("{path}.max_attempts"),
@@ -334,6 +340,22 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
             }
         }
         subscribers.push(subs);
+    }
+
+    for (k, slo) in model.slo.iter().enumerate() {
+        use super::slo::Target;
+        match &slo.target {
+            Target::Queue(q) if !matches!(names.ids.get(q.as_str()), Some(NodeId::Queue(_))) => {
+                out.push(Problem::new(format!("slo[{k}]"), names.unknown(q, "queue")));
+            }
+            Target::Source(s) if !source_names.contains_key(s.as_str()) => {
+                out.push(Problem::new(
+                    format!("slo[{k}]"),
+                    format!("unknown source {s:?} in {slo}"),
+                ));
+            }
+            _ => {}
+        }
     }
 
     if !out.is_empty() {
