@@ -1,3 +1,4 @@
 //! kendall
 pub mod analytic;
 pub mod model;
+pub mod sim;
