@@ -20,13 +20,21 @@ const CUSTOMERS: u64 = 200_000;
 
 fn mmc_model(lambda: f64, c: u32) -> Model {
     Model::default()
-        .with_source(Source::new("in", ArrivalProcess::Poisson { rate: lambda }, "q"))
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: lambda },
+            "q",
+        ))
         .with_queue(Queue::new("q", c, Distribution::Exponential { mean: 1.0 }))
 }
 
 fn fan_out_model() -> Model {
     let mut m = Model::default()
-        .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 3.6 }, "t"))
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 3.6 },
+            "t",
+        ))
         .with_topic(Topic::new("t", ["a", "b", "c"]));
     for name in ["a", "b", "c"] {
         m = m.with_queue(Queue::new(name, 4, Distribution::Exponential { mean: 1.0 }));
@@ -100,11 +108,19 @@ fn benches(c: &mut Criterion) {
     let mm10 = mmc_model(9.0, 10);
     let fan = fan_out_model();
     g.bench_function("kendall_mm1", |b| b.iter(|| black_box(kendall_run(&mm1))));
-    g.bench_function("reference_mm1", |b| b.iter(|| black_box(reference_run(0.9, 1, 1))));
+    g.bench_function("reference_mm1", |b| {
+        b.iter(|| black_box(reference_run(0.9, 1, 1)))
+    });
     g.bench_function("kendall_mm10", |b| b.iter(|| black_box(kendall_run(&mm10))));
-    g.bench_function("reference_mm10", |b| b.iter(|| black_box(reference_run(9.0, 10, 1))));
-    g.bench_function("kendall_fan_out", |b| b.iter(|| black_box(kendall_run(&fan))));
-    g.bench_function("reference_fan_out", |b| b.iter(|| black_box(reference_run(3.6, 4, 3))));
+    g.bench_function("reference_mm10", |b| {
+        b.iter(|| black_box(reference_run(9.0, 10, 1)))
+    });
+    g.bench_function("kendall_fan_out", |b| {
+        b.iter(|| black_box(kendall_run(&fan)))
+    });
+    g.bench_function("reference_fan_out", |b| {
+        b.iter(|| black_box(reference_run(3.6, 4, 3)))
+    });
     g.finish();
 }
 

@@ -86,8 +86,7 @@ impl<E: Copy> Calendar<E> {
     /// [`SimError::PastEvent`] if `time` is before [`Calendar::now`] or not a number.
     #[inline]
     pub fn schedule(&mut self, time: f64, event: E) -> Result<(), SimError> {
-        // `!(time >= now)` also catches NaN.
-        if !(time >= self.now) {
+        if time.is_nan() || time < self.now {
             return Err(SimError::PastEvent {
                 now: self.now,
                 time,
