@@ -7,34 +7,28 @@
 //! Scheduling before the current time is an error ([`SimError::PastEvent`]).
 
 use super::error::SimError;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
+/// A pending event: time bits, sequence number, payload.
 #[derive(Clone, Copy)]
 struct Entry<E> {
-    key: u128,
+    time: u64,
+    seq: u64,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that the max-heap pops the earliest key.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+impl<E> Entry<E> {
+    #[inline(always)]
+    fn before(&self, other: &Self) -> bool {
+        (self.time, self.seq) < (other.time, other.seq)
     }
 }
 
-/// A min-calendar of events of type `E` keyed by (time, insertion sequence).
+/// Children per node of the heap: a 4-ary heap is half as deep as a binary one and
+/// its children sit side by side in memory.
+const ARITY: usize = 4;
+
+/// A min-calendar of events of type `E` keyed by (time, insertion sequence): a 4-ary
+/// implicit heap.
 ///
 /// # Example
 /// ```
@@ -49,7 +43,7 @@ impl<E> Ord for Entry<E> {
 /// assert!(c.schedule(1.0, "late").is_err());
 /// ```
 pub struct Calendar<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Vec<Entry<E>>,
     seq: u64,
     now: f64,
 }
@@ -58,7 +52,7 @@ impl<E: Copy> Calendar<E> {
     /// An empty calendar at time 0 with room for `capacity` events.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            heap: BinaryHeap::with_capacity(capacity),
+            heap: Vec::with_capacity(capacity),
             seq: 0,
             now: 0.0,
         }
@@ -92,9 +86,26 @@ impl<E: Copy> Calendar<E> {
                 time,
             });
         }
-        let key = (u128::from(time.to_bits()) << 64) | u128::from(self.seq);
+        // Non-negative floats order like their bit patterns (time >= now >= 0).
+        let entry = Entry {
+            time: time.to_bits(),
+            seq: self.seq,
+            event,
+        };
         self.seq += 1;
-        self.heap.push(Entry { key, event });
+        let mut i = self.heap.len();
+        self.heap.push(entry);
+        // Sift up with a hole.
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if entry.before(&self.heap[parent]) {
+                self.heap[i] = self.heap[parent];
+                i = parent;
+            } else {
+                break;
+            }
+        }
+        self.heap[i] = entry;
         Ok(())
     }
 
@@ -102,16 +113,44 @@ impl<E: Copy> Calendar<E> {
     /// clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        let e = self.heap.pop()?;
-        self.now = f64::from_bits((e.key >> 64) as u64);
-        Some((self.now, e.event))
+        let last = self.heap.pop()?;
+        let n = self.heap.len();
+        let top = if n == 0 {
+            last
+        } else {
+            let top = self.heap[0];
+            // Sift the last entry down from the root with a hole.
+            let mut i = 0;
+            loop {
+                let first = ARITY * i + 1;
+                if first >= n {
+                    break;
+                }
+                let end = (first + ARITY).min(n);
+                let mut best = first;
+                for c in first + 1..end {
+                    if self.heap[c].before(&self.heap[best]) {
+                        best = c;
+                    }
+                }
+                if self.heap[best].before(&last) {
+                    self.heap[i] = self.heap[best];
+                    i = best;
+                } else {
+                    break;
+                }
+            }
+            self.heap[i] = last;
+            top
+        };
+        self.now = f64::from_bits(top.time);
+        Some((self.now, top.event))
     }
 
     /// The time of the earliest pending event.
+    #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        self.heap
-            .peek()
-            .map(|e| f64::from_bits((e.key >> 64) as u64))
+        self.heap.first().map(|e| f64::from_bits(e.time))
     }
 }
 
@@ -136,5 +175,34 @@ mod tests {
         }
         assert_eq!(n, 1000);
         assert!(c.schedule(f64::NAN, 0).is_err());
+    }
+
+    /// Interleaved pushes and pops with random, often equal, times come out exactly as
+    /// a stable sort by time would order them.
+    #[test]
+    fn matches_a_stable_sort_under_interleaving() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(9);
+        let mut c = Calendar::with_capacity(4);
+        let mut pending: Vec<(f64, u32)> = Vec::new();
+        let mut id = 0u32;
+        for _ in 0..20_000 {
+            if rng.random::<f64>() < 0.55 {
+                let t = c.now() + f64::from(rng.random_range(0..5u32)) * 0.5;
+                c.schedule(t, id).unwrap();
+                pending.push((t, id));
+                id += 1;
+            } else if let Some((t, e)) = c.pop() {
+                // The earliest pending, first scheduled among equals (ids grow).
+                let best = pending
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
+                    .map(|(i, _)| i)
+                    .unwrap();
+                assert_eq!((t, e), pending.swap_remove(best));
+            }
+        }
+        assert_eq!(c.len(), pending.len());
     }
 }
