@@ -9,12 +9,10 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic};
 use kendall::sim::Replication;
-use rand::SeedableRng;
-use rand_distr::{Distribution as _, Exp1};
-use rand_xoshiro::Xoshiro256PlusPlus;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::hint::black_box;
+
+mod reference;
+use reference::reference_run;
 
 const CUSTOMERS: u64 = 200_000;
 
@@ -53,53 +51,6 @@ fn kendall_run(model: &Model) -> u64 {
     r.events()
 }
 
-/// The reference: a binary heap of (time bits, sequence, kind) and per-queue counts.
-/// `queues` listeners each with `c` servers and mean service 1, fed by one Poisson
-/// source of rate `lambda` whose every message goes to all of them.
-fn reference_run(lambda: f64, c: u32, queues: usize) -> u64 {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-    let mut heap: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::with_capacity(1024);
-    let mut seq = 0u64;
-    let mut push = |heap: &mut BinaryHeap<_>, t: f64, kind: u32| {
-        heap.push(Reverse((t.to_bits(), seq, kind)));
-        seq += 1;
-    };
-    let mut in_node = vec![0u32; queues];
-    let mut done = 0u64;
-    let mut events = 0u64;
-    let e: f64 = Exp1.sample(&mut rng);
-    push(&mut heap, e / lambda, u32::MAX);
-    while let Some(Reverse((bits, _, kind))) = heap.pop() {
-        let now = f64::from_bits(bits);
-        events += 1;
-        if kind == u32::MAX {
-            let e: f64 = Exp1.sample(&mut rng);
-            push(&mut heap, now + e / lambda, u32::MAX);
-            for (q, n) in in_node.iter_mut().enumerate() {
-                *n += 1;
-                if *n <= c {
-                    let s: f64 = Exp1.sample(&mut rng);
-                    push(&mut heap, now + s, q as u32);
-                }
-            }
-        } else {
-            let q = kind as usize;
-            in_node[q] -= 1;
-            if in_node[q] >= c {
-                let s: f64 = Exp1.sample(&mut rng);
-                push(&mut heap, now + s, kind);
-            }
-            if q == 0 {
-                done += 1;
-                if done == CUSTOMERS {
-                    break;
-                }
-            }
-        }
-    }
-    events
-}
-
 fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("sim");
     g.sample_size(20);
@@ -109,17 +60,17 @@ fn benches(c: &mut Criterion) {
     let fan = fan_out_model();
     g.bench_function("kendall_mm1", |b| b.iter(|| black_box(kendall_run(&mm1))));
     g.bench_function("reference_mm1", |b| {
-        b.iter(|| black_box(reference_run(0.9, 1, 1)))
+        b.iter(|| black_box(reference_run(0.9, 1, 1, CUSTOMERS)))
     });
     g.bench_function("kendall_mm10", |b| b.iter(|| black_box(kendall_run(&mm10))));
     g.bench_function("reference_mm10", |b| {
-        b.iter(|| black_box(reference_run(9.0, 10, 1)))
+        b.iter(|| black_box(reference_run(9.0, 10, 1, CUSTOMERS)))
     });
     g.bench_function("kendall_fan_out", |b| {
         b.iter(|| black_box(kendall_run(&fan)))
     });
     g.bench_function("reference_fan_out", |b| {
-        b.iter(|| black_box(reference_run(3.6, 4, 3)))
+        b.iter(|| black_box(reference_run(3.6, 4, 3, CUSTOMERS)))
     });
     g.finish();
 }

@@ -177,6 +177,9 @@ struct QueueState {
     wait_h: Histogram,
     sojourn_h: Histogram,
     age_h: Histogram,
+    /// Only sources feed this node, without blocking: every message enters when its
+    /// root is created, so its age at completion is its sojourn (not recorded twice).
+    age_is_sojourn: bool,
     /// Time series: area, sojourn sum, completions at the last tick.
     tick: (f64, f64, u64),
 }
@@ -228,6 +231,7 @@ pub(crate) struct Prepared<'m> {
     topology: Topology,
     traces: Vec<Option<Arc<[f64]>>>,
     classes: Vec<u32>,
+    age_is_sojourn: Vec<bool>,
     pub(crate) settings: RunSettings,
 }
 
@@ -267,11 +271,32 @@ impl<'m> Prepared<'m> {
             .iter()
             .map(|s| prios.binary_search(&s.priority).unwrap_or(0) as u32)
             .collect();
+        let mut fed_by_queue = vec![false; model.queues.len()];
+        let mut mark = |d: Dest| match d {
+            Dest::Node(NodeId::Queue(k)) => fed_by_queue[k] = true,
+            Dest::Node(NodeId::Topic(t)) => {
+                topology.subscribers[t]
+                    .iter()
+                    .for_each(|k| fed_by_queue[*k] = true);
+            }
+            Dest::Exit => {}
+        };
+        for j in 0..model.queues.len() {
+            topology.routes[j].iter().for_each(|(_, d)| mark(*d));
+            mark(topology.dead_letter[j]);
+        }
+        let age_is_sojourn = model
+            .queues
+            .iter()
+            .zip(&fed_by_queue)
+            .map(|(q, fed)| !fed && q.on_full != OnFull::Block)
+            .collect();
         Ok(Self {
             model,
             topology,
             traces,
             classes,
+            age_is_sojourn,
             settings: settings.clone(),
         })
     }
@@ -325,6 +350,7 @@ impl<'m> Prepared<'m> {
                 wait_h: Histogram::new(),
                 sojourn_h: Histogram::new(),
                 age_h: Histogram::new(),
+                age_is_sojourn: self.age_is_sojourn[j],
                 tick: (0.0, 0.0, 0),
             });
         }
@@ -937,13 +963,15 @@ impl Replication {
                 q.c.completed += 1;
                 let sojourn = now - msg.enter;
                 let wait = (sojourn - msg.served).max(0.0);
-                let age = now - self.roots[msg.root as usize].created;
                 q.c.sojourn_sum += sojourn;
                 q.c.wait_sum += wait;
-                q.c.age_sum += age;
                 q.wait_h.record(wait);
                 q.sojourn_h.record(sojourn);
-                q.age_h.record(age);
+                if !q.age_is_sojourn {
+                    let age = now - self.roots[msg.root as usize].created;
+                    q.c.age_sum += age;
+                    q.age_h.record(age);
+                }
             }
             Outcome::DeadLetter => q.c.dead_lettered += 1,
         }
@@ -1111,7 +1139,11 @@ impl Replication {
                     full_probability: (offers > 0).then(|| found_full as f64 / offers as f64),
                     wait: summary(&q.wait_h, c.wait_sum - w.wait_sum),
                     sojourn: summary(&q.sojourn_h, c.sojourn_sum - w.sojourn_sum),
-                    end_to_end: summary(&q.age_h, c.age_sum - w.age_sum),
+                    end_to_end: if q.age_is_sojourn {
+                        summary(&q.sojourn_h, c.sojourn_sum - w.sojourn_sum)
+                    } else {
+                        summary(&q.age_h, c.age_sum - w.age_sum)
+                    },
                     counts: NodeCounts {
                         offered: c.admitted + c.rejected,
                         completed: c.completed,

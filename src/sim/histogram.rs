@@ -7,11 +7,12 @@
 //! as the midpoint of the bucket holding the sample of rank ⌈q·n⌉ (the exact empirical
 //! quantile), so the relative error is at most (2ᵉ/128)/lo ≤ **1/128 ≈ 0.78 %** (< 1 %),
 //! for values in [2⁻³², 2³²) seconds (0.23 ns to 136 years). Zero is counted exactly
-//! (waiting times have an atom at 0); values outside the range are clamped to the end
-//! buckets. The bucket index is the top 17 bits of the float's representation: one
-//! shift, one subtraction and a clamp, no logarithm.
+//! (waiting times have an atom at 0) in bucket 0, which also takes values below 2⁻³²
+//! (reported as 0); values of 2³² and more are clamped to the last bucket. The bucket
+//! index is the top bits of the float's representation: a mask, a shift, a saturating
+//! subtraction and a clamp; no logarithm and no branch.
 //!
-//! Memory is fixed (4096 counters, 32 KiB) whatever the number of samples; two
+//! Memory is fixed (4097 counters, 32 KiB) whatever the number of samples; two
 //! histograms merge by adding counters, so per-replication histograms can be pooled.
 
 use serde::{Deserialize, Serialize};
@@ -24,8 +25,10 @@ const MIN_EXP: i64 = -32;
 const OCTAVES: usize = 64;
 /// Number of buckets.
 const BUCKETS: usize = OCTAVES << SUB_BITS;
-/// Index of the first bucket in the float-bits scale.
-const OFFSET: u64 = ((1023 + MIN_EXP) as u64) << SUB_BITS;
+/// Buckets: bucket 0 holds zero (and values below 2^-32), then 64 per power of two.
+const BUCKETS_ALL: usize = BUCKETS + 1;
+/// Float-bits scale index of bucket 1 (2^-32) minus one, so that 2^-32 maps to 1.
+const OFFSET: u64 = (((1023 + MIN_EXP) as u64) << SUB_BITS) - 1;
 /// Bits below the sub-bucket index.
 const SHIFT: u32 = 52 - SUB_BITS;
 
@@ -47,16 +50,13 @@ pub const RELATIVE_ERROR: f64 = 1.0 / 128.0;
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
-    zeros: u64,
-    count: u64,
     counts: Vec<u64>,
 }
 
 impl std::fmt::Debug for Histogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Histogram")
-            .field("count", &self.count)
-            .field("zeros", &self.zeros)
+            .field("count", &self.count())
             .finish_non_exhaustive()
     }
 }
@@ -71,39 +71,33 @@ impl Histogram {
     /// An empty histogram (allocates its fixed 32 KiB of counters once).
     pub fn new() -> Self {
         Self {
-            zeros: 0,
-            count: 0,
-            counts: vec![0; BUCKETS],
+            counts: vec![0; BUCKETS_ALL],
         }
     }
 
-    /// Bucket index of a positive finite value.
-    #[inline]
+    /// Bucket index of a value (its absolute value; NaN goes to the last bucket).
+    #[inline(always)]
     fn index(x: f64) -> usize {
-        let b = x.to_bits() >> SHIFT;
-        (b.saturating_sub(OFFSET) as usize).min(BUCKETS - 1)
+        let b = (x.to_bits() & 0x7FFF_FFFF_FFFF_FFFF) >> SHIFT;
+        (b.saturating_sub(OFFSET) as usize).min(BUCKETS_ALL - 1)
     }
 
-    /// Records one value. Values ≤ 0 (and NaN) count as exactly 0.
-    #[inline]
+    /// Records one value, in seconds (≥ 0; a negative value counts as its magnitude).
+    #[inline(always)]
     pub fn record(&mut self, x: f64) {
-        self.count += 1;
-        if x > 0.0 {
-            self.counts[Self::index(x)] += 1;
-        } else {
-            self.zeros += 1;
+        let i = Self::index(x);
+        if let Some(c) = self.counts.get_mut(i) {
+            *c += 1;
         }
     }
 
     /// Number of values recorded.
     pub fn count(&self) -> u64 {
-        self.count
+        self.counts.iter().sum()
     }
 
     /// Forgets every value (keeps the memory).
     pub fn clear(&mut self) {
-        self.zeros = 0;
-        self.count = 0;
         self.counts.fill(0);
     }
 
@@ -119,8 +113,6 @@ impl Histogram {
     /// assert_eq!(a.count(), 2);
     /// ```
     pub fn merge(&mut self, other: &Histogram) {
-        self.zeros += other.zeros;
-        self.count += other.count;
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += *b;
         }
@@ -131,17 +123,18 @@ impl Histogram {
     /// [`RELATIVE_ERROR`] of the exact empirical quantile. `None` when empty or when
     /// q is outside [0, 1].
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        if self.count == 0 || !(0.0..=1.0).contains(&q) {
+        let count = self.count();
+        if count == 0 || !(0.0..=1.0).contains(&q) {
             return None;
         }
-        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
-        if rank <= self.zeros {
-            return Some(0.0);
-        }
-        let mut seen = self.zeros;
+        let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
+        let mut seen = 0;
         for (i, c) in self.counts.iter().enumerate() {
             seen += c;
             if seen >= rank {
+                if i == 0 {
+                    return Some(0.0);
+                }
                 let lo = f64::from_bits((i as u64 + OFFSET) << SHIFT);
                 let hi = f64::from_bits((i as u64 + 1 + OFFSET) << SHIFT);
                 return Some(0.5 * (lo + hi));
@@ -228,8 +221,11 @@ mod tests {
             f64::from_bits((i as u64 + 1 + OFFSET) << SHIFT),
             1.0 + 1.0 / 64.0
         );
+        assert_eq!(Histogram::index(0.0), 0);
         assert_eq!(Histogram::index(1e-300), 0);
-        assert_eq!(Histogram::index(1e300), BUCKETS - 1);
+        assert_eq!(Histogram::index(2f64.powi(-32)), 1);
+        assert_eq!(Histogram::index(1e300), BUCKETS_ALL - 1);
+        assert_eq!(Histogram::index(f64::NAN), BUCKETS_ALL - 1);
         let mut h = Histogram::new();
         h.record(0.0);
         assert_eq!(h.quantile(1.0), Some(0.0));
