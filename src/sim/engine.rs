@@ -409,6 +409,7 @@ impl<'m> Prepared<'m> {
             series: Vec::new(),
             series_ticks: 0,
             series_last: 0.0,
+            fault: None,
         };
         r.init(model)?;
         r.arm(st.warmup)?;
@@ -468,6 +469,7 @@ pub struct Replication {
     series: Vec<SeriesBucket>,
     series_ticks: u64,
     series_last: f64,
+    fault: Option<SimError>,
 }
 
 impl Replication {
@@ -483,17 +485,17 @@ impl Replication {
 
     fn init(&mut self, model: &Model) -> Result<(), SimError> {
         for s in 0..self.sources.len() {
-            self.schedule_arrival(s)?;
+            self.schedule_arrival(s);
         }
         for (j, q) in model.queues.iter().enumerate() {
             for _ in 0..q.initial_backlog {
                 let root = self.new_root(NONE);
                 let m = self.new_msg(root, 0);
                 self.totals.created += 1;
-                self.admit(j, m)?;
+                self.admit(j, m);
             }
         }
-        Ok(())
+        self.fault.take().map_or(Ok(()), Err)
     }
 
     /// Schedules the warm-up and time-series events; called once before running.
@@ -504,7 +506,8 @@ impl Replication {
         if let Some(r) = self.resolution {
             self.cal.schedule(r, Ev::Sample)?;
         }
-        self.try_warm_up()
+        self.try_warm_up();
+        self.fault.take().map_or(Ok(()), Err)
     }
 
     /// The simulated time now.
@@ -538,22 +541,37 @@ impl Replication {
             self.now = t;
             self.events += 1;
             match ev {
-                Ev::Arrival(s) => self.on_arrival(s as usize)?,
-                Ev::Done { msg, generation } => self.on_done(msg, generation)?,
+                Ev::Arrival(s) => self.on_arrival(s as usize),
+                Ev::Done { msg, generation } => self.on_done(msg, generation),
                 Ev::Retry(m) => {
                     let j = self.msgs[m as usize].node as usize;
                     self.queues[j].touch(t);
-                    self.dispatch(j, m)?;
+                    self.dispatch(j, m);
                 }
                 Ev::Warmup => {
                     self.warm_time_ok = true;
-                    self.try_warm_up()?;
+                    self.try_warm_up();
                 }
                 Ev::End => self.stopped = true,
-                Ev::Sample => self.on_sample()?,
+                Ev::Sample => self.on_sample(),
+            }
+            if let Some(e) = self.fault.take() {
+                self.stopped = true;
+                return Err(e);
             }
         }
         Ok(true)
+    }
+
+    /// Schedules an event; scheduling in the past is recorded as the run's fault and
+    /// reported by [`Replication::run_until`] right after the current event.
+    #[inline]
+    fn at(&mut self, time: f64, ev: Ev) {
+        if let Err(e) = self.cal.schedule(time, ev)
+            && self.fault.is_none()
+        {
+            self.fault = Some(e);
+        }
     }
 
     fn new_root(&mut self, source: u32) -> u32 {
@@ -607,24 +625,23 @@ impl Replication {
 
     /// A message leaves the system (or is dropped): its root loses a descendant.
     #[inline]
-    fn free_msg(&mut self, m: u32) -> Result<(), SimError> {
+    fn free_msg(&mut self, m: u32) {
         let r = self.msgs[m as usize].root;
         self.free_msgs.push(m);
         let root = &mut self.roots[r as usize];
         root.outstanding -= 1;
         if root.outstanding == 0 {
-            self.root_done(r)?;
+            self.root_done(r);
         }
-        Ok(())
     }
 
-    fn drop_msg(&mut self, m: u32) -> Result<(), SimError> {
+    fn drop_msg(&mut self, m: u32) {
         let r = self.msgs[m as usize].root;
         self.roots[r as usize].lost = true;
         self.free_msg(m)
     }
 
-    fn root_done(&mut self, r: u32) -> Result<(), SimError> {
+    fn root_done(&mut self, r: u32) {
         let root = self.roots[r as usize];
         self.free_roots.push(r);
         if root.source != NONE {
@@ -653,14 +670,13 @@ impl Replication {
             }
         } else if !self.warm_count_ok && self.finished_roots >= self.warm_count {
             self.warm_count_ok = true;
-            self.try_warm_up()?;
+            self.try_warm_up();
         }
-        Ok(())
     }
 
-    fn try_warm_up(&mut self) -> Result<(), SimError> {
+    fn try_warm_up(&mut self) {
         if self.measuring || !self.warm_time_ok || !self.warm_count_ok {
-            return Ok(());
+            return;
         }
         let now = self.now;
         self.measuring = true;
@@ -680,21 +696,19 @@ impl Replication {
         }
         if let Some(h) = self.horizon {
             self.end_at = now + h;
-            self.cal.schedule(now + h, Ev::End)?;
+            self.at(now + h, Ev::End);
         }
-        Ok(())
     }
 
-    fn schedule_arrival(&mut self, s: usize) -> Result<(), SimError> {
+    fn schedule_arrival(&mut self, s: usize) {
         let now = self.now;
         let src = &mut self.sources[s];
         if let Some(t) = src.arrivals.next(now, &mut src.rng) {
-            self.cal.schedule(t.max(now), Ev::Arrival(s as u32))?;
+            self.at(t.max(now), Ev::Arrival(s as u32));
         }
-        Ok(())
     }
 
-    fn on_arrival(&mut self, s: usize) -> Result<(), SimError> {
+    fn on_arrival(&mut self, s: usize) {
         let root = self.new_root(s as u32);
         let class = self.sources[s].class;
         let m = self.new_msg(root, class);
@@ -708,13 +722,13 @@ impl Replication {
             let q = &mut self.queues[j];
             q.c.found_full += 1;
             q.senders.push_back((m, Sender::Source(s as u32)));
-            return Ok(());
+            return;
         }
-        self.schedule_arrival(s)?;
+        self.schedule_arrival(s);
         self.send(dest, m)
     }
 
-    fn send(&mut self, dest: NodeId, m: u32) -> Result<(), SimError> {
+    fn send(&mut self, dest: NodeId, m: u32) {
         match dest {
             NodeId::Queue(j) => self.offer(j, m),
             NodeId::Topic(t) => {
@@ -731,22 +745,21 @@ impl Replication {
                         self.totals.created += 1;
                         self.new_msg(root, class)
                     };
-                    self.offer(j, mm)?;
+                    self.offer(j, mm);
                 }
-                Ok(())
             }
         }
     }
 
     #[inline]
-    fn offer(&mut self, j: usize, m: u32) -> Result<(), SimError> {
+    fn offer(&mut self, j: usize, m: u32) {
         let q = &mut self.queues[j];
         if q.in_node >= q.capacity {
             q.c.found_full += 1;
             if q.block {
                 q.senders.push_back((m, Sender::Detached));
                 self.held += 1;
-                return Ok(());
+                return;
             }
             q.c.rejected += 1;
             self.totals.rejected += 1;
@@ -756,7 +769,7 @@ impl Replication {
     }
 
     #[inline]
-    fn admit(&mut self, j: usize, m: u32) -> Result<(), SimError> {
+    fn admit(&mut self, j: usize, m: u32) {
         let now = self.now;
         let q = &mut self.queues[j];
         q.touch(now);
@@ -775,7 +788,7 @@ impl Replication {
 
     /// A message in node `j` asks for a consumer.
     #[inline]
-    fn dispatch(&mut self, j: usize, m: u32) -> Result<(), SimError> {
+    fn dispatch(&mut self, j: usize, m: u32) {
         let q = &mut self.queues[j];
         if q.busy < q.servers {
             return self.start(j, m);
@@ -791,7 +804,6 @@ impl Replication {
         let line = if q.classed { class as usize } else { 0 };
         q.lines[line].push_back(m);
         q.waiting += 1;
-        Ok(())
     }
 
     /// The service to interrupt for an arrival of class `class`: the lowest priority in
@@ -837,7 +849,7 @@ impl Replication {
     }
 
     #[inline]
-    fn start(&mut self, j: usize, m: u32) -> Result<(), SimError> {
+    fn start(&mut self, j: usize, m: u32) {
         let now = self.now;
         let q = &mut self.queues[j];
         let msg = &mut self.msgs[m as usize];
@@ -855,19 +867,14 @@ impl Replication {
             msg.pos = q.in_service.len() as u32;
             q.in_service.push(m);
         }
-        self.cal.schedule(
-            now + s,
-            Ev::Done {
-                msg: m,
-                generation: msg.generation,
-            },
-        )
+        let generation = msg.generation;
+        self.at(now + s, Ev::Done { msg: m, generation })
     }
 
-    fn on_done(&mut self, m: u32, generation: u32) -> Result<(), SimError> {
+    fn on_done(&mut self, m: u32, generation: u32) {
         let msg = self.msgs[m as usize];
         if msg.generation != generation {
-            return Ok(()); // preempted: this completion is void
+            return; // preempted: this completion is void
         }
         let now = self.now;
         let j = msg.node as usize;
@@ -886,7 +893,8 @@ impl Replication {
             q.c.redeliveries += 1;
             q.busy -= 1;
             if q.backoff > 0.0 {
-                self.cal.schedule(now + q.backoff, Ev::Retry(m))?;
+                let t = now + q.backoff;
+                self.at(t, Ev::Retry(m));
             } else {
                 let line = if q.classed { msg.class as usize } else { 0 };
                 q.lines[line].push_back(m);
@@ -911,7 +919,7 @@ impl Replication {
     }
 
     #[inline]
-    fn depart(&mut self, j: usize, m: u32, outcome: Outcome) -> Result<(), SimError> {
+    fn depart(&mut self, j: usize, m: u32, outcome: Outcome) {
         let dest = match outcome {
             Outcome::Completed => self.route(j),
             Outcome::DeadLetter => self.queues[j].dead_letter,
@@ -927,10 +935,10 @@ impl Replication {
             let qk = &mut self.queues[k];
             qk.c.found_full += 1;
             qk.senders.push_back((m, Sender::Server(j as u32)));
-            return Ok(());
+            return;
         }
         self.leave_stats(j, m, outcome);
-        self.after_leave(j)?;
+        self.after_leave(j);
         match dest {
             Dest::Exit => {
                 if outcome == Outcome::DeadLetter {
@@ -980,50 +988,49 @@ impl Replication {
     /// A consumer of node `j` and a place in it became free: serve the next message and
     /// let blocked senders in.
     #[inline]
-    fn after_leave(&mut self, j: usize) -> Result<(), SimError> {
-        self.fill(j)?;
+    fn after_leave(&mut self, j: usize) {
+        self.fill(j);
         if !self.queues[j].senders.is_empty() {
-            self.unblock(j)?;
+            self.unblock(j);
         }
-        Ok(())
     }
 
     #[inline]
-    fn fill(&mut self, j: usize) -> Result<(), SimError> {
+    fn fill(&mut self, j: usize) {
         loop {
             let q = &mut self.queues[j];
             if q.busy >= q.servers || q.waiting == 0 {
-                return Ok(());
+                return;
             }
             let next = if q.classed {
                 q.lines.iter_mut().find_map(VecDeque::pop_front)
             } else {
                 q.lines[0].pop_front()
             };
-            let Some(m) = next else { return Ok(()) };
+            let Some(m) = next else { return };
             q.waiting -= 1;
-            self.start(j, m)?;
+            self.start(j, m);
         }
     }
 
-    fn unblock(&mut self, j: usize) -> Result<(), SimError> {
+    fn unblock(&mut self, j: usize) {
         loop {
             let q = &mut self.queues[j];
             if q.in_node >= q.capacity {
-                return Ok(());
+                return;
             }
             let Some((m, sender)) = q.senders.pop_front() else {
-                return Ok(());
+                return;
             };
             match sender {
                 Sender::Detached => {
                     self.held -= 1;
-                    self.admit(j, m)?;
+                    self.admit(j, m);
                 }
                 Sender::Source(s) => {
                     self.held -= 1;
-                    self.admit(j, m)?;
-                    self.schedule_arrival(s as usize)?;
+                    self.admit(j, m);
+                    self.schedule_arrival(s as usize);
                 }
                 Sender::Server(i) => {
                     let outcome = if self.msgs[m as usize].dead {
@@ -1032,22 +1039,20 @@ impl Replication {
                         Outcome::Completed
                     };
                     self.leave_stats(i as usize, m, outcome);
-                    self.admit(j, m)?;
-                    self.after_leave(i as usize)?;
+                    self.admit(j, m);
+                    self.after_leave(i as usize);
                 }
             }
         }
     }
 
-    fn on_sample(&mut self) -> Result<(), SimError> {
+    fn on_sample(&mut self) {
         self.close_bucket();
         if !self.cal.is_empty()
             && let Some(r) = self.resolution
         {
-            self.cal
-                .schedule((self.series_ticks + 1) as f64 * r, Ev::Sample)?;
+            self.at((self.series_ticks + 1) as f64 * r, Ev::Sample);
         }
-        Ok(())
     }
 
     fn close_bucket(&mut self) {
