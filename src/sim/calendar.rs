@@ -78,7 +78,7 @@ impl<E: Copy> Calendar<E> {
     ///
     /// # Errors
     /// [`SimError::PastEvent`] if `time` is before [`Calendar::now`] or not a number.
-    #[inline]
+    #[inline(always)]
     pub fn schedule(&mut self, time: f64, event: E) -> Result<(), SimError> {
         if time.is_nan() || time < self.now {
             return Err(SimError::PastEvent {
@@ -113,6 +113,16 @@ impl<E: Copy> Calendar<E> {
     /// clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
+        self.pop_until(f64::INFINITY)
+    }
+
+    /// Removes the earliest event if its time is at most `until`, as [`Calendar::pop`].
+    #[inline(always)]
+    pub fn pop_until(&mut self, until: f64) -> Option<(f64, E)> {
+        match self.heap.first() {
+            Some(e) if f64::from_bits(e.time) <= until => {}
+            _ => return None,
+        }
         let last = self.heap.pop()?;
         let n = self.heap.len();
         let top = if n == 0 {

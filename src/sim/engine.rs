@@ -527,17 +527,16 @@ impl Replication {
     /// [`SimError::PastEvent`] if an event would be scheduled before the clock.
     pub fn run_until(&mut self, until: f64) -> Result<bool, SimError> {
         while !self.stopped {
-            let Some(t) = self.cal.peek_time() else {
+            let Some((t, ev)) = self.cal.pop_until(until) else {
+                if !self.cal.is_empty() {
+                    return Ok(false);
+                }
                 self.stopped = true;
                 if self.measuring && self.end_at.is_finite() && self.end_at > self.now {
                     self.now = self.end_at;
                 }
                 break;
             };
-            if t > until {
-                return Ok(false);
-            }
-            let Some((t, ev)) = self.cal.pop() else { break };
             self.now = t;
             self.events += 1;
             match ev {
