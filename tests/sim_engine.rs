@@ -420,3 +420,31 @@ fn run_control_and_backlog_drain() {
     };
     assert!(matches!(simulate(&model, &bad), Err(SimError::Settings(_))));
 }
+
+/// The report is a serde record: JSON out and back in.
+#[test]
+fn report_round_trips_through_json() {
+    let s = RunSettings {
+        horizon: Some(200.0),
+        replications: 3,
+        time_series: Some(20.0),
+        ..RunSettings::default()
+    };
+    let r = simulate(&kitchen_sink(), &s).unwrap();
+    let json = serde_json::to_string_pretty(&r).unwrap();
+    let back: kendall::sim::SimReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.conservation, r.conservation);
+    assert_eq!(back.queues.len(), r.queues.len());
+    assert!(!json.contains("NaN") && !json.contains("null,\n      \"half_width\""));
+    // One replication: no interval, and the field is absent rather than NaN.
+    let one = simulate(
+        &kitchen_sink(),
+        &RunSettings {
+            replications: 1,
+            ..s
+        },
+    )
+    .unwrap();
+    assert!(one.queues[0].l.half_width.is_none());
+    assert!(!serde_json::to_string(&one).unwrap().contains("half_width"));
+}

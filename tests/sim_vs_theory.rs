@@ -381,5 +381,6 @@ fn wq_interval_coverage() {
         }
     }
     let rate = f64::from(covered) / runs as f64;
+    eprintln!("Wq 95 % interval coverage: {covered}/{runs} = {rate}");
     assert!((0.90..=0.99).contains(&rate), "coverage {rate}");
 }
