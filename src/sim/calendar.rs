@@ -2,9 +2,11 @@
 //!
 //! Simultaneous events come out in the order they were scheduled, so a run never
 //! depends on heap internals and no simultaneous event is lost or reordered. Times
-//! are non-negative, so the IEEE 754 bits of a time order like the time itself; the key
-//! `(time bits << 64) | sequence` is a single `u128` compared in one instruction pair.
-//! Scheduling before the current time is an error ([`SimError::PastEvent`]).
+//! are non-negative, so the IEEE 754 bits of a time order like the time itself: the key
+//! is the pair (time bits, sequence) of two integers. The calendar is a 4-ary implicit
+//! heap (half the depth of a binary heap, siblings adjacent in memory), with O(log n)
+//! schedule and pop. Scheduling before the current time is an error
+//! ([`SimError::PastEvent`]).
 
 use super::error::SimError;
 
