@@ -2,7 +2,7 @@
 //!
 //! * Poisson: exponential gaps. Deterministic: a gap of exactly 1/rate; the first
 //!   message arrives at 1/rate.
-//! * Renewal: gaps from the distribution's [`Sampler`](crate::model::Sampler).
+//! * Renewal: gaps from the distribution's [`Sampler`].
 //! * MMPP: the phase chain and the arrivals are simulated together as competing
 //!   exponentials: in phase i the next event comes after Exp(λᵢ + qᵢ); it is an arrival
 //!   with probability λᵢ/(λᵢ + qᵢ), otherwise a phase change to j with probability
