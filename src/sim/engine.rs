@@ -137,6 +137,9 @@ struct Root {
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Counters {
+    /// Messages that reached the node (counted once, whether admitted at once,
+    /// rejected, or held for a full blocking node).
+    arrived: u64,
     admitted: u64,
     rejected: u64,
     completed: u64,
@@ -719,6 +722,7 @@ impl Replication {
         {
             self.held += 1;
             let q = &mut self.queues[j];
+            q.c.arrived += 1;
             q.c.found_full += 1;
             q.senders.push_back((m, Sender::Source(s as u32)));
             return;
@@ -753,6 +757,7 @@ impl Replication {
     #[inline]
     fn offer(&mut self, j: usize, m: u32) {
         let q = &mut self.queues[j];
+        q.c.arrived += 1;
         if q.in_node >= q.capacity {
             q.c.found_full += 1;
             if q.block {
@@ -932,6 +937,7 @@ impl Replication {
             msg.held = true;
             msg.dead = outcome == Outcome::DeadLetter;
             let qk = &mut self.queues[k];
+            qk.c.arrived += 1;
             qk.c.found_full += 1;
             qk.senders.push_back((m, Sender::Server(j as u32)));
             return;
@@ -1123,7 +1129,7 @@ impl Replication {
                 let (c, w) = (q.c, q.warm);
                 let rejected = c.rejected - w.rejected;
                 let admitted = c.admitted - w.admitted;
-                let offers = admitted + rejected;
+                let offers = c.arrived - w.arrived;
                 let found_full = c.found_full - w.found_full;
                 let busy = per_time(a[2] - q.warm_area[2]);
                 QueueRun {
@@ -1134,6 +1140,7 @@ impl Replication {
                     utilisation: busy / f64::from(q.servers),
                     throughput: per_time((c.completed - w.completed) as f64),
                     admitted,
+                    arrived: offers,
                     rejected,
                     completed: c.completed - w.completed,
                     redeliveries: c.redeliveries - w.redeliveries,

@@ -133,9 +133,12 @@ pub struct QueueRun {
     pub dead_letters: u64,
     /// Arrivals that found the node full (rejected, or made to wait by `block`).
     pub found_full: u64,
-    /// rejected / (admitted + rejected); `None` without arrivals.
+    /// Messages that reached the node (admitted at once, rejected, or held because
+    /// it was full).
+    pub arrived: u64,
+    /// rejected / arrived; `None` without arrivals.
     pub rejection_probability: Option<f64>,
-    /// found_full / (admitted + rejected); `None` without arrivals.
+    /// found_full / arrived; `None` without arrivals.
     pub full_probability: Option<f64>,
     /// Waiting time of completed messages.
     pub wait: Option<LatencySummary>,
