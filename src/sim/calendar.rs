@@ -19,9 +19,15 @@ struct Entry<E> {
 }
 
 impl<E> Entry<E> {
+    /// The key as one 128-bit integer: compared without branches.
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        (u128::from(self.time) << 64) | u128::from(self.seq)
+    }
+
     #[inline(always)]
     fn before(&self, other: &Self) -> bool {
-        (self.time, self.seq) < (other.time, other.seq)
+        self.key() < other.key()
     }
 }
 
@@ -139,13 +145,17 @@ impl<E: Copy> Calendar<E> {
                     break;
                 }
                 let end = (first + ARITY).min(n);
-                let mut best = first;
-                for c in first + 1..end {
-                    if self.heap[c].before(&self.heap[best]) {
-                        best = c;
-                    }
+                let children = &self.heap[first..end];
+                let mut best = 0;
+                let mut best_key = children[0].key();
+                for (c, e) in children.iter().enumerate().skip(1) {
+                    let k = e.key();
+                    let smaller = k < best_key;
+                    best = if smaller { c } else { best };
+                    best_key = if smaller { k } else { best_key };
                 }
-                if self.heap[best].before(&last) {
+                let best = first + best;
+                if best_key < last.key() {
                     self.heap[i] = self.heap[best];
                     i = best;
                 } else {
