@@ -567,7 +567,7 @@ impl Replication {
 
     /// Schedules an event; scheduling in the past is recorded as the run's fault and
     /// reported by [`Replication::run_until`] right after the current event.
-    #[inline]
+    #[inline(always)]
     fn at(&mut self, time: f64, ev: Ev) {
         if let Err(e) = self.cal.schedule(time, ev)
             && self.fault.is_none()
