@@ -20,3 +20,4 @@
 pub mod analytic;
 pub mod model;
 pub mod report;
+pub mod sim;

@@ -1,0 +1,123 @@
+//! Speed of the simulator against the minimal reference loop of `benches/reference.rs`,
+//! robust to a busy machine: each pair of runs (kendall, reference) is repeated and the
+//! fastest time of each is kept. 200 000 customers per run, one thread.
+//!
+//! Then the speed-up of 8 replications on 2 threads over 1 thread.
+//!
+//! ```text
+//! cargo run --release --example speed [rounds]
+//! ```
+use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic};
+use kendall::sim::Replication;
+use std::time::Instant;
+
+#[path = "../benches/reference.rs"]
+mod reference;
+
+const CUSTOMERS: u64 = 200_000;
+
+fn kendall_run(model: &Model) -> u64 {
+    let settings = RunSettings {
+        completions: Some(CUSTOMERS),
+        replications: 1,
+        ..RunSettings::default()
+    };
+    let mut r = Replication::new(model, &settings, 0).expect("valid model");
+    r.run_until(f64::INFINITY).expect("run");
+    r.events()
+}
+
+fn best(rounds: usize, mut f: impl FnMut() -> u64) -> (f64, u64) {
+    let mut t = f64::INFINITY;
+    let mut events = 0;
+    for _ in 0..rounds {
+        let s = Instant::now();
+        events = std::hint::black_box(f());
+        t = t.min(s.elapsed().as_secs_f64());
+    }
+    (t, events)
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(15);
+    let exp = Distribution::Exponential { mean: 1.0 };
+    let mm1 = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 0.9 },
+            "q",
+        ))
+        .with_queue(Queue::new("q", 1, exp.clone()));
+    let mm10 = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 9.0 },
+            "q",
+        ))
+        .with_queue(Queue::new("q", 10, exp.clone()));
+    let mut fan = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 3.6 },
+            "t",
+        ))
+        .with_topic(Topic::new("t", ["a", "b", "c"]));
+    for n in ["a", "b", "c"] {
+        fan = fan.with_queue(Queue::new(n, 4, exp.clone()));
+    }
+    let cases: [(&str, &Model, (f64, u32, usize)); 3] = [
+        ("M/M/1 rho 0.9", &mm1, (0.9, 1, 1)),
+        ("M/M/10 rho 0.9", &mm10, (9.0, 10, 1)),
+        ("fan-out 3 x M/M/4", &fan, (3.6, 4, 3)),
+    ];
+    println!("case                 kendall cust/s  events/s   reference cust/s  ratio");
+    for (name, model, (lambda, c, q)) in cases {
+        let mut kt = (f64::INFINITY, 0);
+        let mut rt = (f64::INFINITY, 0);
+        for _ in 0..rounds {
+            let k = best(1, || kendall_run(model));
+            let r = best(1, || reference::reference_run(lambda, c, q, CUSTOMERS));
+            if k.0 < kt.0 {
+                kt = k;
+            }
+            if r.0 < rt.0 {
+                rt = r;
+            }
+        }
+        let kc = CUSTOMERS as f64 / kt.0;
+        let rc = CUSTOMERS as f64 / rt.0;
+        println!(
+            "{name:<20} {:>8.2} M      {:>6.2} M   {:>8.2} M          {:.2}",
+            kc / 1e6,
+            kt.1 as f64 / kt.0 / 1e6,
+            rc / 1e6,
+            kc / rc
+        );
+    }
+    let settings = RunSettings {
+        completions: Some(CUSTOMERS),
+        replications: 8,
+        ..RunSettings::default()
+    };
+    let mut times = [f64::INFINITY; 2];
+    for _ in 0..3 {
+        for (k, threads) in [1usize, 2].into_iter().enumerate() {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool");
+            let s = Instant::now();
+            pool.install(|| kendall::sim::simulate(&mm1, &settings).expect("run"));
+            times[k] = times[k].min(s.elapsed().as_secs_f64());
+        }
+    }
+    println!(
+        "8 replications of M/M/1: 1 thread {:.3} s, 2 threads {:.3} s, speed-up {:.2}",
+        times[0],
+        times[1],
+        times[0] / times[1]
+    );
+}

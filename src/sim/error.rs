@@ -1,0 +1,64 @@
+//! Errors of the simulator.
+
+use crate::model::{ModelError, Problems};
+use std::path::PathBuf;
+
+/// Why a simulation could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The model failed validation; each problem names its field and fix.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The run settings are invalid.
+    #[error("invalid simulation settings:\n{0}")]
+    Settings(Problems),
+    /// A trace file could not be read.
+    #[error("cannot read arrival trace {path}: {source}")]
+    TraceIo {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line of a trace file is malformed, negative or out of order.
+    #[error("arrival trace {path}, line {line}: {message}")]
+    Trace {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// An event was scheduled before the current simulated time (an engine bug or a
+    /// negative sampled time).
+    #[error("event scheduled in the past: at {time} s while the clock reads {now} s")]
+    PastEvent {
+        /// The simulated time now.
+        now: f64,
+        /// The requested time.
+        time: f64,
+    },
+    /// A start-up backlog larger than the queue's capacity.
+    #[error(
+        "queue {queue:?}.initial_backlog ({backlog}) exceeds its capacity ({capacity}): raise capacity or lower the backlog"
+    )]
+    BacklogExceedsCapacity {
+        /// The queue.
+        queue: String,
+        /// The backlog asked for.
+        backlog: u64,
+        /// Its capacity K.
+        capacity: u64,
+    },
+    /// The replication index is not below `replications`.
+    #[error("replication {replication} does not exist: settings ask for {replications}")]
+    NoSuchReplication {
+        /// The index asked for.
+        replication: u32,
+        /// The number of replications.
+        replications: u32,
+    },
+}

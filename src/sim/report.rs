@@ -1,0 +1,472 @@
+//! Results: one [`ReplicationResult`] per replication, and the [`SimReport`] that
+//! summarises them with confidence intervals. All are plain serde records (JSON field
+//! names as below), times in seconds, rates per second.
+//!
+//! Definitions used throughout:
+//! * **In the node** (L): waiting, in service, waiting out a redelivery backoff, or
+//!   finished but held by a blocked consumer (blocking after service).
+//! * **Waiting** (Lq, wait): in the waiting line only. A message's wait is its sojourn
+//!   minus the time it spent in service (all attempts), so it includes backoffs,
+//!   preemption and blocking; for a plain FIFO queue it is the classic Wq.
+//! * **Sojourn**: admission to the node until it leaves it (after its last attempt).
+//! * **Busy servers**: consumers holding a message (serving or blocked after service);
+//!   utilisation = busy / servers.
+//! * **Throughput**: messages completed (served successfully and left) per second.
+//! * **Completions** (run control): source messages fully done, i.e. whose every
+//!   descendant (routes, topic copies, dead letters) has left the system.
+
+use super::estimate::Estimate;
+use serde::{Deserialize, Serialize};
+
+/// Mean and percentiles of one latency in one replication, seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    /// Number of messages measured.
+    pub count: u64,
+    /// Exact sample mean.
+    pub mean: f64,
+    /// Median (from the histogram, relative error ≤ 1/128).
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+}
+
+/// Message conservation of one node, counted over the whole run (warm-up included):
+/// `offered = completed + dead_lettered + rejected + in_node`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCounts {
+    /// Messages that reached the node (admitted or rejected; held blocked senders are
+    /// counted once admitted).
+    pub offered: u64,
+    /// Served successfully and left.
+    pub completed: u64,
+    /// Left after `max_attempts` failed deliveries.
+    pub dead_lettered: u64,
+    /// Refused because the node was full (`on_full = "reject"`).
+    pub rejected: u64,
+    /// Still in the node at the end.
+    pub in_node: u64,
+}
+
+impl NodeCounts {
+    /// Whether `offered = completed + dead_lettered + rejected + in_node`.
+    pub fn is_balanced(&self) -> bool {
+        self.offered == self.completed + self.dead_lettered + self.rejected + self.in_node
+    }
+
+    fn add(&mut self, o: &NodeCounts) {
+        self.offered += o.offered;
+        self.completed += o.completed;
+        self.dead_lettered += o.dead_lettered;
+        self.rejected += o.rejected;
+        self.in_node += o.in_node;
+    }
+}
+
+/// Message conservation of the whole system over the whole run:
+/// `created = completed + in_flight + rejected + dead_lettered`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conservation {
+    /// Messages created: by sources, start-up backlogs, and topic copies (a publish to
+    /// n subscribers turns one message into n: n − 1 created).
+    pub created: u64,
+    /// Messages that left the system after service (route to `exit`).
+    pub completed: u64,
+    /// In a node, or held for a full blocking queue, at the end.
+    pub in_flight: u64,
+    /// Lost at a full queue.
+    pub rejected: u64,
+    /// Exhausted and dropped (no dead-letter node).
+    pub dead_lettered: u64,
+}
+
+impl Conservation {
+    /// Whether `created = completed + in_flight + rejected + dead_lettered`.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::sim::Conservation;
+    /// let c = Conservation { created: 10, completed: 6, in_flight: 2, rejected: 1, dead_lettered: 1 };
+    /// assert!(c.is_balanced());
+    /// ```
+    pub fn is_balanced(&self) -> bool {
+        self.created == self.completed + self.in_flight + self.rejected + self.dead_lettered
+    }
+
+    pub(crate) fn add(&mut self, o: &Conservation) {
+        self.created += o.created;
+        self.completed += o.completed;
+        self.in_flight += o.in_flight;
+        self.rejected += o.rejected;
+        self.dead_lettered += o.dead_lettered;
+    }
+}
+
+/// One queue in one replication (statistics after warm-up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueRun {
+    /// Queue name.
+    pub name: String,
+    /// Time-averaged number in the node, L.
+    pub l: f64,
+    /// Time-averaged number waiting, Lq.
+    pub lq: f64,
+    /// Time-averaged busy servers.
+    pub busy_servers: f64,
+    /// busy_servers / servers.
+    pub utilisation: f64,
+    /// Completions per second.
+    pub throughput: f64,
+    /// Messages admitted.
+    pub admitted: u64,
+    /// Messages rejected.
+    pub rejected: u64,
+    /// Messages completed.
+    pub completed: u64,
+    /// Deliveries that failed and were redelivered.
+    pub redeliveries: u64,
+    /// Messages dead-lettered.
+    pub dead_letters: u64,
+    /// Arrivals that found the node full (rejected, or made to wait by `block`).
+    pub found_full: u64,
+    /// Messages that reached the node (admitted at once, rejected, or held because
+    /// it was full).
+    pub arrived: u64,
+    /// rejected / arrived; `None` without arrivals.
+    pub rejection_probability: Option<f64>,
+    /// found_full / arrived; `None` without arrivals.
+    pub full_probability: Option<f64>,
+    /// Waiting time of completed messages.
+    pub wait: Option<LatencySummary>,
+    /// Sojourn time of completed messages.
+    pub sojourn: Option<LatencySummary>,
+    /// Age at completion here: from the creation of the source message to the
+    /// completion of its copy at this node (the end-to-end latency "per listener").
+    pub end_to_end: Option<LatencySummary>,
+    /// Whole-run conservation counts.
+    pub counts: NodeCounts,
+}
+
+/// One source in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceRun {
+    /// Source name.
+    pub name: String,
+    /// Messages created after warm-up.
+    pub created: u64,
+    /// Messages fully done after warm-up (every descendant left the system).
+    pub finished: u64,
+    /// Finished messages of which some descendant was rejected or dropped.
+    pub lost: u64,
+    /// End-to-end latency (created → last descendant done) of loss-free messages.
+    pub latency: Option<LatencySummary>,
+}
+
+/// One bucket of the time series of one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesBucket {
+    /// Start of the bucket, seconds from the start of the run (warm-up included).
+    pub start: f64,
+    /// Length of the bucket, seconds (the last one may be shorter).
+    pub length: f64,
+    /// Time-averaged number in each queue (model order).
+    pub queue_length: Vec<f64>,
+    /// Mean sojourn of the messages each queue completed in the bucket.
+    pub sojourn: Vec<Option<f64>>,
+    /// Mean end-to-end latency of each source's messages finished in the bucket.
+    pub latency: Vec<Option<f64>>,
+}
+
+/// Everything measured in one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicationResult {
+    /// Replication index.
+    pub replication: u32,
+    /// Simulated time at the end, seconds.
+    pub end_time: f64,
+    /// Simulated time over which statistics were kept (end − end of warm-up).
+    pub measured_time: f64,
+    /// Events processed.
+    pub events: u64,
+    /// Per queue, model order.
+    pub queues: Vec<QueueRun>,
+    /// Per source, model order.
+    pub sources: Vec<SourceRun>,
+    /// Whole-run conservation counts.
+    pub conservation: Conservation,
+    /// Time at which the last start-up backlog message was done, if there was a backlog
+    /// and it drained.
+    pub backlog_drained_at: Option<f64>,
+    /// Time series, if `time_series` was set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<SeriesBucket>,
+}
+
+/// Mean and percentiles of a latency across replications, each with its interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LatencyReport {
+    /// Messages measured, all replications.
+    pub count: u64,
+    /// Mean.
+    pub mean: Estimate,
+    /// Median.
+    pub p50: Estimate,
+    /// 95th percentile.
+    pub p95: Estimate,
+    /// 99th percentile.
+    pub p99: Estimate,
+    /// 99.9th percentile.
+    pub p999: Estimate,
+}
+
+/// One queue across replications.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueReport {
+    /// Queue name.
+    pub name: String,
+    /// Consumers.
+    pub servers: u32,
+    /// L.
+    pub l: Estimate,
+    /// Lq.
+    pub lq: Estimate,
+    /// Busy servers.
+    pub busy_servers: Estimate,
+    /// Utilisation per server.
+    pub utilisation: Estimate,
+    /// Throughput, messages/s.
+    pub throughput: Estimate,
+    /// Rejection (loss) probability; absent without arrivals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_probability: Option<Estimate>,
+    /// Probability that an arrival finds the node full (blocking probability for
+    /// `on_full = "block"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_probability: Option<Estimate>,
+    /// Redeliveries per replication.
+    pub redeliveries: Estimate,
+    /// Dead letters per replication.
+    pub dead_letters: Estimate,
+    /// Rejected messages per replication.
+    pub rejected: Estimate,
+    /// Waiting time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<LatencyReport>,
+    /// Sojourn time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sojourn: Option<LatencyReport>,
+    /// Age at completion at this node (end-to-end latency per listener).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_to_end: Option<LatencyReport>,
+    /// Conservation counts summed over replications.
+    pub counts: NodeCounts,
+}
+
+/// One source across replications.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceReport {
+    /// Source name.
+    pub name: String,
+    /// Messages created per replication (after warm-up).
+    pub created: Estimate,
+    /// Messages with a lost descendant per replication.
+    pub lost: Estimate,
+    /// End-to-end latency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyReport>,
+}
+
+/// The time series averaged over replications (for charts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeSeries {
+    /// Bucket width, seconds.
+    pub resolution: f64,
+    /// Start of each bucket.
+    pub start: Vec<f64>,
+    /// Queue names, in the order of the inner vectors.
+    pub queues: Vec<String>,
+    /// Source names, in the order of the inner vectors.
+    pub sources: Vec<String>,
+    /// `queue_length[b][q]`: mean over replications of the time-averaged number in
+    /// queue q during bucket b.
+    pub queue_length: Vec<Vec<f64>>,
+    /// `sojourn[b][q]`: mean sojourn of completions in the bucket, averaged over the
+    /// replications that had some.
+    pub sojourn: Vec<Vec<Option<f64>>>,
+    /// `latency[b][s]`: mean end-to-end latency of source s in the bucket.
+    pub latency: Vec<Vec<Option<f64>>>,
+}
+
+/// The result of a simulation: every figure with its confidence interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimReport {
+    /// Model name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Replications run.
+    pub replications: u32,
+    /// Confidence level of the intervals.
+    pub confidence: f64,
+    /// Master seed.
+    pub seed: u64,
+    /// Simulated time with statistics per replication.
+    pub measured_time: Estimate,
+    /// Events processed, all replications.
+    pub events: u64,
+    /// Per queue, model order.
+    pub queues: Vec<QueueReport>,
+    /// Per source, model order.
+    pub sources: Vec<SourceReport>,
+    /// Conservation counts summed over replications.
+    pub conservation: Conservation,
+    /// When the start-up backlog had drained (replications where it did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog_drained_at: Option<Estimate>,
+    /// Time series, if asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_series: Option<TimeSeries>,
+}
+
+impl SimReport {
+    /// The report of the queue called `name`.
+    pub fn queue(&self, name: &str) -> Option<&QueueReport> {
+        self.queues.iter().find(|q| q.name == name)
+    }
+
+    /// The report of the source called `name`.
+    pub fn source(&self, name: &str) -> Option<&SourceReport> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// Builds the report from replication results (in replication order).
+    pub(crate) fn from_runs(
+        model: Option<String>,
+        servers: &[u32],
+        runs: &[ReplicationResult],
+        seed: u64,
+        confidence: f64,
+        resolution: Option<f64>,
+    ) -> Option<SimReport> {
+        let first = runs.first()?;
+        let est = |f: &dyn Fn(&ReplicationResult) -> Option<f64>| {
+            Estimate::from_values(runs.iter().filter_map(f), confidence)
+        };
+        let zero = Estimate {
+            mean: 0.0,
+            half_width: None,
+            lower: None,
+            upper: None,
+            replications: 0,
+        };
+        let latency = |f: &dyn Fn(&ReplicationResult) -> Option<LatencySummary>| {
+            let xs: Vec<LatencySummary> = runs.iter().filter_map(f).collect();
+            let e =
+                |g: fn(&LatencySummary) -> f64| Estimate::from_values(xs.iter().map(g), confidence);
+            Some(LatencyReport {
+                count: xs.iter().map(|x| x.count).sum(),
+                mean: e(|x| x.mean)?,
+                p50: e(|x| x.p50)?,
+                p95: e(|x| x.p95)?,
+                p99: e(|x| x.p99)?,
+                p999: e(|x| x.p999)?,
+            })
+        };
+        let queues = first
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(i, q0)| {
+                let mut counts = NodeCounts::default();
+                runs.iter().for_each(|r| counts.add(&r.queues[i].counts));
+                let f = |g: fn(&QueueRun) -> f64| est(&|r| Some(g(&r.queues[i]))).unwrap_or(zero);
+                QueueReport {
+                    name: q0.name.clone(),
+                    servers: servers.get(i).copied().unwrap_or(1),
+                    l: f(|q| q.l),
+                    lq: f(|q| q.lq),
+                    busy_servers: f(|q| q.busy_servers),
+                    utilisation: f(|q| q.utilisation),
+                    throughput: f(|q| q.throughput),
+                    rejection_probability: est(&|r| r.queues[i].rejection_probability),
+                    full_probability: est(&|r| r.queues[i].full_probability),
+                    redeliveries: f(|q| q.redeliveries as f64),
+                    dead_letters: f(|q| q.dead_letters as f64),
+                    rejected: f(|q| q.rejected as f64),
+                    wait: latency(&|r| r.queues[i].wait),
+                    sojourn: latency(&|r| r.queues[i].sojourn),
+                    end_to_end: latency(&|r| r.queues[i].end_to_end),
+                    counts,
+                }
+            })
+            .collect();
+        let sources = first
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s0)| SourceReport {
+                name: s0.name.clone(),
+                created: est(&|r| Some(r.sources[i].created as f64)).unwrap_or(zero),
+                lost: est(&|r| Some(r.sources[i].lost as f64)).unwrap_or(zero),
+                latency: latency(&|r| r.sources[i].latency),
+            })
+            .collect();
+        let mut conservation = Conservation::default();
+        runs.iter().for_each(|r| conservation.add(&r.conservation));
+        let time_series = resolution.map(|res| {
+            let buckets = runs.iter().map(|r| r.series.len()).max().unwrap_or(0);
+            let nq = first.queues.len();
+            let ns = first.sources.len();
+            let mut ts = TimeSeries {
+                resolution: res,
+                start: Vec::with_capacity(buckets),
+                queues: first.queues.iter().map(|q| q.name.clone()).collect(),
+                sources: first.sources.iter().map(|s| s.name.clone()).collect(),
+                queue_length: Vec::with_capacity(buckets),
+                sojourn: Vec::with_capacity(buckets),
+                latency: Vec::with_capacity(buckets),
+            };
+            let avg = |xs: &mut dyn Iterator<Item = f64>| {
+                let (s, n) = xs.fold((0.0, 0u32), |(s, n), x| (s + x, n + 1));
+                (n > 0).then(|| s / f64::from(n))
+            };
+            for b in 0..buckets {
+                let here: Vec<&SeriesBucket> =
+                    runs.iter().filter_map(|r| r.series.get(b)).collect();
+                ts.start.push(here[0].start);
+                ts.queue_length.push(
+                    (0..nq)
+                        .map(|q| avg(&mut here.iter().map(|h| h.queue_length[q])).unwrap_or(0.0))
+                        .collect(),
+                );
+                ts.sojourn.push(
+                    (0..nq)
+                        .map(|q| avg(&mut here.iter().filter_map(|h| h.sojourn[q])))
+                        .collect(),
+                );
+                ts.latency.push(
+                    (0..ns)
+                        .map(|s| avg(&mut here.iter().filter_map(|h| h.latency[s])))
+                        .collect(),
+                );
+            }
+            ts
+        });
+        Some(SimReport {
+            model,
+            replications: runs.len() as u32,
+            confidence,
+            seed,
+            measured_time: est(&|r| Some(r.measured_time)).unwrap_or(zero),
+            events: runs.iter().map(|r| r.events).sum(),
+            queues,
+            sources,
+            conservation,
+            backlog_drained_at: est(&|r| r.backlog_drained_at),
+            time_series,
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! The steady-state event loop allocates nothing: a counting global allocator is read
+//! before and after a long stretch of events of a warmed-up replication.
+
+use kendall::model::{
+    ArrivalProcess, Discipline, Distribution, Model, Queue, RunSettings, Source, Topic,
+};
+use kendall::sim::Replication;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+struct Counting;
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_in_steady_state(model: &Model) -> (u64, u64) {
+    let settings = RunSettings {
+        horizon: Some(1e9),
+        ..RunSettings::default()
+    };
+    let start = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut r = Replication::new(model, &settings, 0).unwrap();
+    // The counter works: setting up allocates.
+    assert!(ALLOCATIONS.load(Ordering::Relaxed) > start);
+    r.run_until(2_000.0).unwrap();
+    let events = r.events();
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    r.run_until(40_000.0).unwrap();
+    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    (after - before, r.events() - events)
+}
+
+#[test]
+fn event_loop_does_not_allocate() {
+    let mm1 = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 0.7 },
+            "q",
+        ))
+        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }));
+    let fan_out = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 5.0 },
+            "t",
+        ))
+        .with_topic(Topic::new("t", ["a", "b", "c"]))
+        .with_queue(Queue::new("a", 10, Distribution::Exponential { mean: 1.0 }))
+        .with_queue(
+            Queue::new("b", 2, Distribution::Erlang { k: 2, mean: 0.2 })
+                .with_redelivery(0.05, 3, 0.1),
+        )
+        .with_queue(
+            Queue::new(
+                "c",
+                3,
+                Distribution::Lognormal {
+                    mean: 0.3,
+                    scv: 2.0,
+                },
+            )
+            .with_discipline(Discipline::PreemptivePriority),
+        );
+    for model in [mm1, fan_out] {
+        let (allocs, events) = allocations_in_steady_state(&model);
+        assert!(events > 50_000, "{events}");
+        assert_eq!(allocs, 0, "{allocs} allocations in {events} events");
+    }
+}
