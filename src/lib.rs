@@ -18,6 +18,7 @@
 //! ```
 
 pub mod analytic;
+pub mod compare;
 pub mod model;
 pub mod report;
 pub mod sim;

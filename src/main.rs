@@ -2,10 +2,17 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kendall::analytic::solve::solve;
-use kendall::model::Model;
-use kendall::report::{solution_table, solution_text};
+use kendall::model::duration::parse_duration;
+use kendall::model::{Model, RunSettings};
+use kendall::report::{
+    comparison_csv, comparison_summary, comparison_table, simulation_table, simulation_text,
+    solution_table, solution_text,
+};
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// Queueing-theory capacity modelling for message queues and event buses.
 #[derive(Parser)]
@@ -26,12 +33,129 @@ enum Format {
     Csv,
 }
 
+/// Overrides of the scenario's `[simulation]` settings.
+#[derive(clap::Args, Clone)]
+struct RunArgs {
+    /// Independent replications (default: the scenario's, else 10).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Master seed (default: the scenario's, else 1).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Simulated time per replication after warm-up, e.g. 600, "10m", "1h".
+    #[arg(long, value_parser = duration_arg)]
+    horizon: Option<f64>,
+    /// Warm-up time discarded from statistics, e.g. "30s".
+    #[arg(long, value_parser = duration_arg)]
+    warmup: Option<f64>,
+    /// Stop each replication after this many completed messages.
+    #[arg(long)]
+    completions: Option<u64>,
+    /// Confidence level of the intervals, e.g. 0.99.
+    #[arg(long)]
+    confidence: Option<f64>,
+}
+
+fn duration_arg(s: &str) -> std::result::Result<f64, String> {
+    parse_duration(s)
+}
+
+impl RunArgs {
+    fn apply(&self, model: &Model) -> Result<RunSettings> {
+        let mut s = model.simulation.clone();
+        if let Some(r) = self.replications {
+            s.replications = r;
+        }
+        if let Some(v) = self.seed {
+            s.seed = v;
+        }
+        if let Some(h) = self.horizon {
+            s.horizon = Some(h);
+        }
+        if let Some(w) = self.warmup {
+            s.warmup = w;
+        }
+        if let Some(c) = self.completions {
+            s.completions = Some(c);
+        }
+        if let Some(c) = self.confidence {
+            s.confidence = c;
+        }
+        let mut problems = Vec::new();
+        s.check(&mut problems);
+        if let Some(p) = problems.first() {
+            anyhow::bail!("{p} (from the command line or the scenario)");
+        }
+        Ok(s)
+    }
+}
+
+/// A progress bar on stderr that appears only for runs longer than a second and only
+/// when stderr is a terminal.
+struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new(total: u32) -> Self {
+        let bar =
+            ProgressBar::with_draw_target(Some(u64::from(total)), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} replications {pos}/{len} [{bar:30}] {elapsed_precise} eta {eta}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        Self {
+            bar,
+            started: Instant::now(),
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+    fn update(&self, done: u32, _total: u32) {
+        if self.terminal && self.bar.is_hidden() && self.started.elapsed().as_secs_f64() > 1.0 {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        self.bar.set_position(u64::from(done));
+    }
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Solve every queue of a scenario analytically, labelling each figure with its method.
     Solve {
         /// Scenario file (.toml or .json).
         scenario: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Simulate a scenario: independent replications in parallel, every metric with its
+    /// confidence interval.
+    Simulate {
+        /// Scenario file (.toml or .json).
+        scenario: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Solve and simulate a scenario and show both side by side with relative errors.
+    Compare {
+        /// Scenario file (.toml or .json).
+        scenario: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Flag approximations whose relative error exceeds this fraction.
+        #[arg(long, default_value_t = kendall::compare::DEFAULT_THRESHOLD)]
+        threshold: f64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -65,6 +189,53 @@ fn run(cli: Cli) -> Result<()> {
                         println!("{name}: analytic solution\n");
                     }
                     print!("{}", solution_text(&solution));
+                }
+            }
+        }
+        Command::Simulate {
+            scenario,
+            run,
+            format,
+        } => {
+            let model = load(&scenario)?;
+            let settings = run.apply(&model)?;
+            let progress = Progress::new(settings.replications);
+            let report = kendall::sim::simulate_with_progress(&model, &settings, &|d, t| {
+                progress.update(d, t)
+            })?;
+            progress.finish();
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Csv => print!("{}", simulation_table(&report).to_csv()),
+                Format::Table => {
+                    if let Some(name) = &report.model {
+                        println!("{name}: simulation");
+                    }
+                    print!("{}", simulation_text(&report));
+                }
+            }
+        }
+        Command::Compare {
+            scenario,
+            run,
+            threshold,
+            format,
+        } => {
+            let model = load(&scenario)?;
+            let settings = run.apply(&model)?;
+            let progress = Progress::new(settings.replications);
+            let c =
+                kendall::compare::run(&model, &settings, threshold, &|d, t| progress.update(d, t))?;
+            progress.finish();
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&c)?),
+                Format::Csv => print!("{}", comparison_csv(&c)),
+                Format::Table => {
+                    if let Some(name) = &c.model {
+                        println!("{name}: analytic against simulated\n");
+                    }
+                    print!("{}", comparison_table(&c).to_text());
+                    print!("{}", comparison_summary(&c));
                 }
             }
         }

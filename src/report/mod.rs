@@ -1,7 +1,11 @@
 //! Reports: tables, CSV and JSON of analytic and simulated results.
 
+pub mod comparison;
+pub mod simulation;
 pub mod solution;
 pub mod table;
 
+pub use comparison::{comparison_csv, comparison_summary, comparison_table};
+pub use simulation::{simulation_table, simulation_text};
 pub use solution::{solution_table, solution_text};
 pub use table::{Table, num};

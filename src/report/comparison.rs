@@ -1,0 +1,121 @@
+//! Tables of analytic-versus-simulated comparisons (`kendall compare`).
+
+use super::simulation::estimate;
+use super::table::{Table, num};
+use crate::analytic::Exactness;
+use crate::compare::Comparison;
+
+/// The side-by-side table: node, metric, analytic value, simulated mean ± half-width,
+/// relative error, whether the analytic value is in the interval, and the method.
+pub fn comparison_table(c: &Comparison) -> Table {
+    let mut t = Table::new([
+        "node",
+        "metric",
+        "analytic",
+        "simulated",
+        "rel_error",
+        "in_ci",
+        "flag",
+        "method",
+    ]);
+    for r in &c.rows {
+        if r.analytic.is_none() && r.simulated.is_none() {
+            continue;
+        }
+        t.row([
+            r.node.clone(),
+            r.metric.clone(),
+            num(r.analytic),
+            estimate(r.simulated),
+            r.relative_error
+                .map_or("-".into(), |e| format!("{:+.2}%", 100.0 * e)),
+            r.in_interval
+                .map_or("-".into(), |b| if b { "yes".into() } else { "no".into() }),
+            if r.flagged {
+                "APPROX OFF".into()
+            } else {
+                String::new()
+            },
+            r.method.clone(),
+        ]);
+    }
+    t
+}
+
+/// CSV with plain numbers: `node,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method`.
+pub fn comparison_csv(c: &Comparison) -> String {
+    let mut t = Table::new([
+        "node",
+        "metric",
+        "analytic",
+        "sim_mean",
+        "sim_lower",
+        "sim_upper",
+        "relative_error",
+        "in_interval",
+        "flagged",
+        "exactness",
+        "method",
+    ]);
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
+    for r in &c.rows {
+        t.row([
+            r.node.clone(),
+            r.metric.clone(),
+            opt(r.analytic),
+            opt(r.simulated.map(|s| s.mean)),
+            opt(r.simulated.and_then(|s| s.lower)),
+            opt(r.simulated.and_then(|s| s.upper)),
+            opt(r.relative_error),
+            r.in_interval.map_or(String::new(), |b| b.to_string()),
+            r.flagged.to_string(),
+            match r.exactness {
+                Some(Exactness::Exact) => "exact".into(),
+                Some(Exactness::Numerical) => "numerical".into(),
+                Some(Exactness::Approximation) => "approximation".into(),
+                None => String::new(),
+            },
+            r.method.clone(),
+        ]);
+    }
+    t.to_csv()
+}
+
+/// A summary under the table: flagged approximations and the largest errors by kind.
+pub fn comparison_summary(c: &Comparison) -> String {
+    let mut out = format!(
+        "\n{} replications, {:.0}% intervals; approximations flagged above {:.0}% relative error\n",
+        c.replications,
+        c.confidence * 100.0,
+        c.threshold * 100.0
+    );
+    for (kind, label) in [
+        (Exactness::Exact, "exact"),
+        (Exactness::Numerical, "numerical"),
+        (Exactness::Approximation, "approximation"),
+    ] {
+        if let Some(r) = c.largest_error(kind) {
+            out.push_str(&format!(
+                "largest error of {label} figures: {:+.2}% ({} {})\n",
+                100.0 * r.relative_error.unwrap_or(0.0),
+                r.node,
+                r.metric
+            ));
+        }
+    }
+    let flagged: Vec<_> = c.flagged().collect();
+    if flagged.is_empty() {
+        out.push_str("no approximation off by more than the threshold\n");
+    } else {
+        for r in flagged {
+            out.push_str(&format!(
+                "FLAG {} {}: {} is off by {:+.1}% from the simulation: trust the simulation here\n",
+                r.node,
+                r.metric,
+                r.method,
+                100.0 * r.relative_error.unwrap_or(0.0)
+            ));
+        }
+    }
+    out
+}
