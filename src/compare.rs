@@ -230,6 +230,13 @@ pub fn pair(analytic: &ModelSolution, sim: &SimReport, threshold: f64) -> Vec<Ro
     rows
 }
 
+/// A percentile level: name, analytic accessor, simulated accessor.
+type Level = (
+    &'static str,
+    fn(&Percentiles) -> f64,
+    fn(&LatencyReport) -> Estimate,
+);
+
 #[allow(clippy::too_many_arguments)]
 fn percentile_rows(
     rows: &mut Vec<Row>,
@@ -241,11 +248,7 @@ fn percentile_rows(
     sim: Option<LatencyReport>,
     threshold: f64,
 ) {
-    let levels: [(
-        &str,
-        fn(&Percentiles) -> f64,
-        fn(&LatencyReport) -> Estimate,
-    ); 4] = [
+    let levels: [Level; 4] = [
         ("p50", |p| p.p50, |l| l.p50),
         ("p95", |p| p.p95, |l| l.p95),
         ("p99", |p| p.p99, |l| l.p99),

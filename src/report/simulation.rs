@@ -16,7 +16,10 @@ pub fn estimate(e: Option<Estimate>) -> String {
 
 type QueueGetter = fn(&crate::sim::QueueReport) -> Option<Estimate>;
 
-fn latency_rows() -> [(&'static str, fn(&LatencyReport) -> Estimate); 5] {
+/// A latency field of a report, by name.
+type LatencyField = (&'static str, fn(&LatencyReport) -> Estimate);
+
+fn latency_rows() -> [LatencyField; 5] {
     [
         ("mean", |l| l.mean),
         ("p50", |l| l.p50),
