@@ -524,3 +524,38 @@ fn blocked_source_timeline_by_hand() {
     assert_eq!(q.full_probability, Some(4.0 / 5.0));
     assert_eq!(q.rejection_probability, Some(0.0));
 }
+
+/// MMPP input: phases 0.4/s and 1.6/s switching at 0.05/s each way (stationary
+/// (½, ½), mean rate 1.0/s) into one exponential server of mean 0.6 s. The source
+/// produces 1.0/s on average, and the bursts make the mean wait far exceed the
+/// Poisson value at the same load, ρ/(μ − λ) = 0.6/(1/0.6 − 1) = 0.9 s (no PASTA).
+#[test]
+fn mmpp_rate_and_burstiness() {
+    let model = Model::default()
+        .with_source(Source::new(
+            "bursty",
+            ArrivalProcess::Mmpp {
+                rates: vec![0.4, 1.6],
+                generator: vec![vec![-0.05, 0.05], vec![0.05, -0.05]],
+            },
+            "q",
+        ))
+        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.6 }));
+    let s = RunSettings {
+        horizon: Some(100_000.0),
+        warmup: 1_000.0,
+        replications: 8,
+        confidence: 0.999,
+        ..RunSettings::default()
+    };
+    let r = simulate(&model, &s).unwrap();
+    let created = r.source("bursty").unwrap().created;
+    let rate = created.mean / r.measured_time.mean;
+    let hw = created.half_width.unwrap() / r.measured_time.mean;
+    assert!((rate - 1.0).abs() <= hw, "rate {rate} ± {hw}");
+    let wq = r.queue("q").unwrap().wait.unwrap().mean.mean;
+    assert!(
+        wq > 2.0 * 0.9,
+        "MMPP wait {wq} should exceed twice the Poisson 0.9 s"
+    );
+}

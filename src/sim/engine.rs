@@ -46,6 +46,7 @@ use crate::model::{
     Topology,
 };
 use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution as _, Exp1};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -862,6 +863,10 @@ impl Replication {
             let r = msg.remaining;
             msg.remaining = -1.0;
             r
+        } else if let Sampler::Exponential { mean } = q.sampler {
+            // The common case, inlined.
+            let e: f64 = Exp1.sample(&mut q.rng);
+            mean * e
         } else {
             q.sampler.sample(&mut q.rng)
         };
