@@ -22,3 +22,4 @@ pub mod compare;
 pub mod model;
 pub mod report;
 pub mod sim;
+pub mod sizing;

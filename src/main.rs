@@ -8,7 +8,7 @@ use kendall::model::duration::parse_duration;
 use kendall::model::{Model, RunSettings};
 use kendall::report::{
     comparison_csv, comparison_summary, comparison_table, simulation_table, simulation_text,
-    solution_table, solution_text,
+    sizing_csv, sizing_text, solution_table, solution_text,
 };
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -147,6 +147,27 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Find the smallest (cheapest) consumers per queue meeting the SLOs, verified by
+    /// simulation, with headroom and evidence.
+    Size {
+        /// Scenario file (.toml or .json).
+        scenario: PathBuf,
+        /// An SLO, e.g. "end_to_end.p99 < 200ms", "payments.utilisation < 0.7",
+        /// "ledger.consumers >= 3" (repeatable; added to the scenario's `slo` list).
+        #[arg(long = "slo")]
+        slos: Vec<String>,
+        /// Only these queues may change (repeatable; default: all).
+        #[arg(long = "queue")]
+        queues: Vec<String>,
+        /// Skip the verification by simulation.
+        #[arg(long)]
+        no_verify: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Solve and simulate a scenario and show both side by side with relative errors.
     Compare {
         /// Scenario file (.toml or .json).
@@ -213,6 +234,32 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     print!("{}", simulation_text(&report));
                 }
+            }
+        }
+        Command::Size {
+            scenario,
+            slos,
+            queues,
+            no_verify,
+            run,
+            format,
+        } => {
+            let mut model = load(&scenario)?;
+            model.simulation = run.apply(&model)?;
+            let slos: Vec<kendall::model::Slo> = slos
+                .iter()
+                .map(|s| s.parse().map_err(anyhow::Error::msg))
+                .collect::<Result<_>>()?;
+            let options = kendall::sizing::SizingOptions {
+                sizable: queues,
+                verify: !no_verify,
+                ..Default::default()
+            };
+            let result = kendall::sizing::size(&model, &slos, &options)?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+                Format::Csv => print!("{}", sizing_csv(&result)),
+                Format::Table => print!("{}", sizing_text(&result)),
             }
         }
         Command::Compare {

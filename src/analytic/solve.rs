@@ -46,6 +46,9 @@ pub struct NodeResult {
     /// Per-class figures of a priority queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<PrioritySolution>,
+    /// Set when the node was refused because it is unstable: its utilisation (>= 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unstable_utilisation: Option<f64>,
 }
 
 /// Analytic results for every queue of a model. This is the JSON shape of
@@ -138,13 +141,19 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
                 solution: None,
                 refused: None,
                 classes: None,
+                unstable_utilisation: None,
             };
             match solved {
                 Ok(solved) => {
                     result.solution = Some(NodeSolution::from_metrics(solved.metrics.as_ref()));
                     result.classes = solved.classes;
                 }
-                Err(e) => result.refused = Some(e.to_string()),
+                Err(e) => {
+                    if let AnalyticError::Unstable { utilisation } = e {
+                        result.unstable_utilisation = Some(utilisation);
+                    }
+                    result.refused = Some(e.to_string());
+                }
             }
             result
         })
@@ -170,6 +179,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                 solution: None,
                 refused: Some(reason.clone()),
                 classes: None,
+                unstable_utilisation: None,
             })
             .collect(),
         end_to_end: vec![],
@@ -201,6 +211,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                     })),
                     refused: None,
                     classes: None,
+                    unstable_utilisation: None,
                 },
                 None => NodeResult {
                     name: q.name.clone(),
@@ -208,6 +219,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                     solution: None,
                     refused: Some("no traffic reaches this queue".into()),
                     classes: None,
+                    unstable_utilisation: None,
                 },
             }
         })

@@ -174,6 +174,95 @@ impl ArrivalProcess {
         }
     }
 
+    /// The same process with every rate multiplied by `factor` (> 0): Poisson and
+    /// deterministic rates, renewal gaps divided, MMPP phase rates (not the phase
+    /// switching), profile base and segment rates. `None` for a trace, whose timestamps
+    /// are data.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::ArrivalProcess;
+    /// let a = ArrivalProcess::Poisson { rate: 100.0 }.scaled(1.5).unwrap();
+    /// assert_eq!(a.mean_rate(), Some(150.0));
+    /// ```
+    pub fn scaled(&self, factor: f64) -> Option<ArrivalProcess> {
+        use super::distribution::{Branch, Distribution as D};
+        Some(match self {
+            ArrivalProcess::Poisson { rate } => ArrivalProcess::Poisson {
+                rate: rate * factor,
+            },
+            ArrivalProcess::Deterministic { rate } => ArrivalProcess::Deterministic {
+                rate: rate * factor,
+            },
+            ArrivalProcess::Renewal { interarrival } => {
+                let s = 1.0 / factor;
+                let d = match interarrival {
+                    D::Exponential { mean } => D::Exponential { mean: mean * s },
+                    D::Deterministic { value } => D::Deterministic { value: value * s },
+                    D::Erlang { k, mean } => D::Erlang {
+                        k: *k,
+                        mean: mean * s,
+                    },
+                    D::Gamma { shape, mean } => D::Gamma {
+                        shape: *shape,
+                        mean: mean * s,
+                    },
+                    D::Lognormal { mean, scv } => D::Lognormal {
+                        mean: mean * s,
+                        scv: *scv,
+                    },
+                    D::Uniform { min, max } => D::Uniform {
+                        min: min * s,
+                        max: max * s,
+                    },
+                    D::Hyperexponential { branches } => D::Hyperexponential {
+                        branches: branches
+                            .iter()
+                            .map(|b| Branch {
+                                probability: b.probability,
+                                mean: b.mean * s,
+                            })
+                            .collect(),
+                    },
+                    D::Empirical { values } => D::Empirical {
+                        values: values.iter().map(|v| v * s).collect(),
+                    },
+                };
+                ArrivalProcess::Renewal { interarrival: d }
+            }
+            ArrivalProcess::Mmpp { rates, generator } => ArrivalProcess::Mmpp {
+                rates: rates.iter().map(|r| r * factor).collect(),
+                generator: generator.clone(),
+            },
+            ArrivalProcess::Profile {
+                base,
+                segments,
+                period,
+            } => ArrivalProcess::Profile {
+                base: base * factor,
+                segments: segments
+                    .iter()
+                    .map(|g| Segment {
+                        rate: g.rate * factor,
+                        ..g.clone()
+                    })
+                    .collect(),
+                period: *period,
+            },
+            ArrivalProcess::Trace { .. } => return None,
+        })
+    }
+
+    /// The highest instantaneous rate of a profile (the peak hour), messages/s.
+    pub fn peak_rate(&self) -> Option<f64> {
+        match self {
+            ArrivalProcess::Profile { base, segments, .. } => {
+                Some(segments.iter().map(|s| s.rate).fold(*base, f64::max))
+            }
+            _ => None,
+        }
+    }
+
     /// The rate at time `t` for a profile (handles `period`); `None` for other kinds.
     pub fn profile_rate_at(&self, t: f64) -> Option<f64> {
         let ArrivalProcess::Profile {

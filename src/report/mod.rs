@@ -2,10 +2,12 @@
 
 pub mod comparison;
 pub mod simulation;
+pub mod sizing;
 pub mod solution;
 pub mod table;
 
 pub use comparison::{comparison_csv, comparison_summary, comparison_table};
 pub use simulation::{simulation_table, simulation_text};
+pub use sizing::{sizing_csv, sizing_text};
 pub use solution::{solution_table, solution_text};
 pub use table::{Table, num};
