@@ -1,5 +1,6 @@
 //! Reports: tables, CSV and JSON of analytic and simulated results.
 
+pub mod chart;
 pub mod solution;
 pub mod table;
 
