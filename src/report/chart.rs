@@ -231,7 +231,7 @@ pub struct LoadSeries {
 ///   1.1 × the largest analytic value.
 ///
 /// Lines are cut where they leave the axis; a simulated mean above it is drawn as an
-/// open triangle on the top edge. The bottom is 0 (or the smallest value, if negative).
+/// open triangle just under the top edge. The bottom is 0 (or the smallest value, if negative).
 /// The x axis spans all given x values.
 ///
 /// # Example
@@ -896,10 +896,12 @@ where
         .filter(|p| p.mean <= top)
         .map(|p| Circle::new((p.x, p.mean), 5, c.filled()));
     chart.draw_series(dots).map_err(draw_err)?;
+    // Just inside the top edge, so the marker stays clear of the title.
+    let inside = top - 0.025 * (top - bottom);
     let off = pts
         .iter()
         .filter(|p| p.mean > top)
-        .map(|p| TriangleMarker::new((p.x, top), 7, c.stroke_width(2)));
+        .map(|p| TriangleMarker::new((p.x, inside), 7, c.stroke_width(2)));
     chart.draw_series(off).map_err(draw_err)?;
     Ok(())
 }
@@ -1410,7 +1412,7 @@ mod tests {
         assert_eq!(y_top(None, Some(10.0), None, 1000.0), 30.0);
         assert_eq!(y_top(None, Some(10.0), None, 1.0), 16.0);
         assert!((y_top(None, Some(10.0), None, 20.0) - 22.0).abs() < 1e-12);
-        assert!((y_top(None, Some(10.0), None, 15.0) - 16.0).abs() < 1e-12);
+        assert!((y_top(None, Some(10.0), None, 12.0) - 16.0).abs() < 1e-12);
         assert!((y_top(None, None, Some(5.0), 1e6) - 5.5).abs() < 1e-12);
     }
 
