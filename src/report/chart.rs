@@ -24,6 +24,9 @@
 //! fonts or fontconfig are needed, and µ, ρ, λ, ≤ render in PNGs. SVG files name the
 //! `sans-serif` family and leave the glyphs to the viewer.
 //!
+//! `cargo run --example chart_demo -- DIR` renders one chart of each kind with M/M/c
+//! numbers into `DIR` (e.g. for the README images).
+//!
 //! # Example
 //! ```
 //! use kendall::report::chart::{render_latency_load, LatencyLoadChart, LoadSeries, SimPoint};
@@ -227,11 +230,14 @@ pub struct LoadSeries {
 /// - with an `slo` of value `s`: 3 `s`, lowered to 1.1 × the largest plotted value when all
 ///   data stay lower, but never below 1.6 `s`, so that the SLO line and its label stay
 ///   below the legend in the top corner;
-/// - otherwise 1.1 × the highest simulated upper bound, or without simulated points
-///   1.1 × the largest analytic value.
+/// - otherwise 1.1 × the largest plotted value, capped at 10 × the median of the analytic
+///   values and simulated means (so a curve run up to ρ = 0.999 does not flatten the rest).
 ///
-/// Lines are cut where they leave the axis; a simulated mean above it is drawn as an
-/// open triangle just under the top edge. The bottom is 0 (or the smallest value, if negative).
+/// The legend goes in the upper-left, upper-right or lower-right corner, whichever covers
+/// the fewest drawn points (estimated from the label lengths).
+///
+/// Lines are cut where they leave the axis; a simulated mean above it is drawn as a
+/// triangle just under the top edge. The bottom is 0 (or the smallest value, if negative).
 /// The x axis spans all given x values.
 ///
 /// # Example
@@ -369,8 +375,9 @@ pub struct SizingPoint {
 ///
 /// Give analytic values only for stable consumer counts (utilisation < 1). The y axis
 /// follows the rule of [`LatencyLoadChart`] (3 × SLO by default), because the percentile
-/// explodes at the smallest stable count. The chosen count is marked by a dotted vertical
-/// line and a ring.
+/// explodes at the smallest stable count; values above the axis show as triangles
+/// under its top edge. The chosen count is marked by a dotted vertical line and a ring.
+/// The legend goes top right, or top left if that covers fewer drawn points.
 ///
 /// # Example
 /// ```
@@ -763,18 +770,148 @@ fn x_range(xs: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - 0.03 * span, hi + 0.03 * span)
 }
 
-/// The y-axis top described on [`LatencyLoadChart`].
-fn y_top(y_max: Option<f64>, slo: Option<f64>, sim_max: Option<f64>, all_max: f64) -> f64 {
+/// The y-axis top described on [`LatencyLoadChart`]. `levels` are the typical plotted
+/// values (analytic values and simulated means), `all_max` the largest value plotted.
+fn y_top(y_max: Option<f64>, slo: Option<f64>, levels: &[f64], all_max: f64) -> f64 {
     let top = if let Some(v) = y_max {
         v
     } else if let Some(s) = slo {
         (1.1 * all_max).clamp(1.6 * s, 3.0 * s)
-    } else if let Some(m) = sim_max {
-        1.1 * m
     } else {
-        1.1 * all_max
+        let mut sorted = levels.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or(all_max);
+        if median > 0.0 {
+            1.1 * all_max.min(10.0 * median)
+        } else {
+            1.1 * all_max
+        }
     };
     if top > 0.0 { top } else { 1.0 }
+}
+
+/// Where a legend can go, in order of preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Corner {
+    UpperLeft,
+    UpperRight,
+    LowerRight,
+}
+
+impl Corner {
+    fn position(self) -> SeriesLabelPosition {
+        match self {
+            Self::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Self::UpperRight => SeriesLabelPosition::UpperRight,
+            Self::LowerRight => SeriesLabelPosition::LowerRight,
+        }
+    }
+}
+
+/// Estimated legend size in pixels for these labels (DejaVu Sans at `LEGEND_PX`, marker,
+/// padding and margin included).
+fn legend_px(labels: &[String]) -> (f64, f64) {
+    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    (
+        chars as f64 * 0.5 * LEGEND_PX + 72.0,
+        labels.len() as f64 * 21.0 + 32.0,
+    )
+}
+
+/// The candidate corner whose legend box covers the fewest samples (points in plot
+/// fractions, (0, 0) bottom left); ties go to the earlier candidate.
+fn pick_corner(
+    plot_px: (u32, u32),
+    legend: (f64, f64),
+    samples: &[(f64, f64)],
+    candidates: &[Corner],
+) -> Corner {
+    let fw = legend.0 / f64::from(plot_px.0.max(1));
+    let fh = legend.1 / f64::from(plot_px.1.max(1));
+    let covered = |c: Corner| {
+        samples
+            .iter()
+            .filter(|&&(u, v)| match c {
+                Corner::UpperLeft => u <= fw && v >= 1.0 - fh,
+                Corner::UpperRight => u >= 1.0 - fw && v >= 1.0 - fh,
+                Corner::LowerRight => u >= 1.0 - fw && v <= fh,
+            })
+            .count()
+    };
+    let mut best = candidates[0];
+    let mut best_n = covered(best);
+    for &c in &candidates[1..] {
+        let n = covered(c);
+        if n < best_n {
+            best = c;
+            best_n = n;
+        }
+    }
+    best
+}
+
+/// Samples of what is drawn, in plot fractions: line pieces (interpolated), simulated
+/// points with their bars, and the box of a level label.
+struct Footprint {
+    x: (f64, f64),
+    y: (f64, f64),
+    plot_px: (u32, u32),
+    samples: Vec<(f64, f64)>,
+}
+
+impl Footprint {
+    fn new(x: (f64, f64), y: (f64, f64), plot_px: (u32, u32)) -> Self {
+        Self {
+            x,
+            y,
+            plot_px,
+            samples: vec![],
+        }
+    }
+
+    fn point(&mut self, (x, y): (f64, f64)) {
+        let u = (x - self.x.0) / (self.x.1 - self.x.0);
+        let v = (y.clamp(self.y.0, self.y.1) - self.y.0) / (self.y.1 - self.y.0);
+        self.samples.push((u, v));
+    }
+
+    fn line(&mut self, pts: &[(f64, f64)]) {
+        for w in pts.windows(2) {
+            for k in 0..=8 {
+                let t = f64::from(k) / 8.0;
+                self.point((
+                    w[0].0 + t * (w[1].0 - w[0].0),
+                    w[0].1 + t * (w[1].1 - w[0].1),
+                ));
+            }
+        }
+        if let [p] = pts {
+            self.point(*p);
+        }
+    }
+
+    fn sim(&mut self, pts: &[SimPoint]) {
+        for p in pts {
+            for y in [p.lower, p.mean, p.upper] {
+                self.point((p.x, y));
+            }
+        }
+    }
+
+    /// The label drawn above a level line, at the left or right end.
+    fn level_label(&mut self, value: f64, label: &str, at_right: bool) {
+        let w = (label.chars().count() as f64 * 0.5 * LEGEND_PX + 12.0)
+            / f64::from(self.plot_px.0.max(1));
+        let h = 24.0 / f64::from(self.plot_px.1.max(1));
+        let v0 = (value - self.y.0) / (self.y.1 - self.y.0);
+        for i in 0..=10 {
+            for j in 0..=2 {
+                let u = w * f64::from(i) / 10.0;
+                let u = if at_right { 1.0 - u } else { u };
+                self.samples.push((u, v0 + h * f64::from(j) / 2.0));
+            }
+        }
+    }
 }
 
 /// A tick value without float noise or trailing zeros: `50`, `0.25`, `1.5e-7`.
@@ -1023,12 +1160,17 @@ impl Chart for LatencyLoadChart {
         };
         let all_max = ys().fold(f64::NEG_INFINITY, f64::max);
         let bottom = ys().fold(0.0, f64::min);
-        let sim_max = self
+        let levels: Vec<f64> = self
             .series
             .iter()
-            .flat_map(|s| s.simulated.iter().map(|p| p.upper))
-            .reduce(f64::max);
-        let top = y_top(self.y_max, self.slo.as_ref().map(|s| s.0), sim_max, all_max);
+            .flat_map(|s| {
+                s.analytic
+                    .iter()
+                    .map(|p| p.1)
+                    .chain(s.simulated.iter().map(|p| p.mean))
+            })
+            .collect();
+        let top = y_top(self.y_max, self.slo.as_ref().map(|s| s.0), &levels, all_max);
         let top = if top > bottom { top } else { bottom + 1.0 };
 
         let mut chart = ChartBuilder::on(root)
@@ -1073,7 +1215,28 @@ impl Chart for LatencyLoadChart {
         let any_analytic = self.series.iter().any(|s| !s.analytic.is_empty());
         let any_sim = self.series.iter().any(|s| !s.simulated.is_empty());
         key_entries(&mut chart, any_analytic, any_sim)?;
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        let mut labels: Vec<String> = self.series.iter().map(|s| s.name.clone()).collect();
+        labels.extend(self.slo.iter().map(|s| s.1.clone()));
+        labels.extend(any_analytic.then(|| "analytic (line)".to_string()));
+        labels.extend(any_sim.then(|| "simulated mean ± CI (points, bars)".to_string()));
+        let plot_px = chart.plotting_area().dim_in_pixel();
+        let mut fp = Footprint::new((x0, x1), (bottom, top), plot_px);
+        for s in &self.series {
+            for piece in clip_polyline(&s.analytic, bottom, top) {
+                fp.line(&piece);
+            }
+            fp.sim(&s.simulated);
+        }
+        if let Some((v, label)) = &self.slo {
+            fp.level_label(*v, label, false);
+        }
+        let corner = pick_corner(
+            plot_px,
+            legend_px(&labels),
+            &fp.samples,
+            &[Corner::UpperLeft, Corner::UpperRight, Corner::LowerRight],
+        );
+        draw_legend(&mut chart, corner.position())
     }
 }
 
@@ -1288,8 +1451,12 @@ impl Chart for SizingChart {
         };
         let all_max = ys().fold(f64::NEG_INFINITY, f64::max);
         let bottom = ys().fold(0.0, f64::min);
-        let sim_max = sim.iter().map(|p| p.upper).reduce(f64::max);
-        let top = y_top(self.y_max, self.slo.as_ref().map(|s| s.0), sim_max, all_max);
+        let levels: Vec<f64> = analytic
+            .iter()
+            .map(|p| p.1)
+            .chain(sim.iter().map(|p| p.mean))
+            .collect();
+        let top = y_top(self.y_max, self.slo.as_ref().map(|s| s.0), &levels, all_max);
         let top = if top > bottom { top } else { bottom + 1.0 };
 
         let mut chart = ChartBuilder::on(root)
@@ -1367,6 +1534,17 @@ impl Chart for SizingChart {
                 )
                 .map_err(draw_err)?;
         }
+        // Analytic values above the axis (just above the smallest stable count): a
+        // triangle under the top edge, like off-scale simulated means.
+        let inside = top - 0.025 * (top - bottom);
+        chart
+            .draw_series(
+                analytic
+                    .iter()
+                    .filter(|p| p.1 > top)
+                    .map(|p| TriangleMarker::new((p.0, inside), 7, c.stroke_width(2))),
+            )
+            .map_err(draw_err)?;
         let sim_colour = colour(1);
         if !sim.is_empty() {
             draw_sim(&mut chart, &sim, (bottom, top), sim_colour)?;
@@ -1383,7 +1561,27 @@ impl Chart for SizingChart {
         if let Some((v, label)) = &self.slo {
             draw_level(&mut chart, (x0, x1), *v, label, true)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+        let mut labels: Vec<String> = vec![];
+        labels.extend(self.chosen.map(|n| format!("chosen: {n} consumers")));
+        labels.extend((!analytic.is_empty()).then(|| "analytic".to_string()));
+        labels.extend((!sim.is_empty()).then(|| "simulated mean ± CI".to_string()));
+        labels.extend(self.slo.iter().map(|s| s.1.clone()));
+        let plot_px = chart.plotting_area().dim_in_pixel();
+        let mut fp = Footprint::new((x0, x1), (bottom, top), plot_px);
+        for piece in clip_polyline(&analytic, bottom, top) {
+            fp.line(&piece);
+        }
+        fp.sim(&sim);
+        if let Some((v, label)) = &self.slo {
+            fp.level_label(*v, label, true);
+        }
+        let corner = pick_corner(
+            plot_px,
+            legend_px(&labels),
+            &fp.samples,
+            &[Corner::UpperRight, Corner::UpperLeft],
+        );
+        draw_legend(&mut chart, corner.position())
     }
 }
 
@@ -1408,12 +1606,34 @@ mod tests {
 
     #[test]
     fn y_top_rules() {
-        assert_eq!(y_top(Some(7.0), Some(1.0), None, 100.0), 7.0);
-        assert_eq!(y_top(None, Some(10.0), None, 1000.0), 30.0);
-        assert_eq!(y_top(None, Some(10.0), None, 1.0), 16.0);
-        assert!((y_top(None, Some(10.0), None, 20.0) - 22.0).abs() < 1e-12);
-        assert!((y_top(None, Some(10.0), None, 12.0) - 16.0).abs() < 1e-12);
-        assert!((y_top(None, None, Some(5.0), 1e6) - 5.5).abs() < 1e-12);
+        assert_eq!(y_top(Some(7.0), Some(1.0), &[], 100.0), 7.0);
+        assert_eq!(y_top(None, Some(10.0), &[], 1000.0), 30.0);
+        assert_eq!(y_top(None, Some(10.0), &[], 1.0), 16.0);
+        assert!((y_top(None, Some(10.0), &[], 20.0) - 22.0).abs() < 1e-12);
+        assert!((y_top(None, Some(10.0), &[], 12.0) - 16.0).abs() < 1e-12);
+        // No SLO: capped at 10 × the median level (5 here).
+        assert!((y_top(None, None, &[1.0, 5.0, 1e6], 1e6) - 55.0).abs() < 1e-9);
+        assert!((y_top(None, None, &[1.0, 5.0, 20.0], 20.0) - 22.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn legend_goes_to_the_empty_corner() {
+        // Data in the upper left: the legend moves to the upper right.
+        let samples = [(0.05, 0.95), (0.1, 0.9)];
+        let c = pick_corner(
+            (1000, 500),
+            (200.0, 100.0),
+            &samples,
+            &[Corner::UpperLeft, Corner::UpperRight],
+        );
+        assert_eq!(c, Corner::UpperRight);
+        let c = pick_corner(
+            (1000, 500),
+            (200.0, 100.0),
+            &[],
+            &[Corner::UpperLeft, Corner::UpperRight],
+        );
+        assert_eq!(c, Corner::UpperLeft);
     }
 
     #[test]
