@@ -718,6 +718,12 @@ const AXIS_PX: f64 = 20.0;
 const TICK_PX: f64 = 16.0;
 const LEGEND_PX: f64 = 16.0;
 
+/// Bold title font. Built with `FontDesc::new`: plotters' `FontDesc::style` keeps the
+/// regular glyphs (0.3.7), so a restyled font would stay regular in PNGs.
+fn title_font() -> FontDesc<'static> {
+    FontDesc::new(FontFamily::SansSerif, TITLE_PX, FontStyle::Bold)
+}
+
 type Ctx<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Splits a polyline into the pieces inside `lo..=hi` in y, interpolating the crossings.
@@ -1007,7 +1013,7 @@ where
     Ok(())
 }
 
-/// Draws simulated points with CI bars; points above `top` become open triangles on it.
+/// Draws simulated points with CI bars; points above `top` become triangles just under it.
 fn draw_sim<'a, DB: DrawingBackend + 'a>(
     chart: &mut Ctx<'a, DB>,
     pts: &[SimPoint],
@@ -1174,10 +1180,7 @@ impl Chart for LatencyLoadChart {
         let top = if top > bottom { top } else { bottom + 1.0 };
 
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                &self.title,
-                (FONT, TITLE_PX).into_font().style(FontStyle::Bold),
-            )
+            .caption(&self.title, title_font())
             .margin(20)
             .x_label_area_size(60)
             .y_label_area_size(85)
@@ -1295,11 +1298,10 @@ impl Chart for TimeSeriesChart {
         DB::ErrorType: 'static,
     {
         root.fill(&WHITE).map_err(draw_err)?;
+        // The same gap above the title as `ChartBuilder::caption` leaves on the other charts.
         let body = root
-            .titled(
-                &self.title,
-                (FONT, TITLE_PX).into_font().style(FontStyle::Bold),
-            )
+            .margin(12, 0, 0, 0)
+            .titled(&self.title, title_font())
             .map_err(draw_err)?;
         let xs = self
             .panels
@@ -1460,10 +1462,7 @@ impl Chart for SizingChart {
         let top = if top > bottom { top } else { bottom + 1.0 };
 
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                &self.title,
-                (FONT, TITLE_PX).into_font().style(FontStyle::Bold),
-            )
+            .caption(&self.title, title_font())
             .margin(20)
             .x_label_area_size(60)
             .y_label_area_size(85)
