@@ -234,7 +234,9 @@ pub struct LoadSeries {
 ///   values and simulated means (so a curve run up to ρ = 0.999 does not flatten the rest).
 ///
 /// The legend goes in the upper-left, upper-right or lower-right corner, whichever covers
-/// the fewest drawn points (estimated from the label lengths).
+/// the fewest drawn points (estimated from the label lengths). It always sits inside the
+/// plot: with many series or long names on a small canvas it can cover data, so enlarge
+/// `size` or shorten the names (text sizes are fixed in pixels, tuned for [`DEFAULT_SIZE`]).
 ///
 /// Lines are cut where they leave the axis; a simulated mean above it is drawn as a
 /// triangle just under the top edge. The bottom is 0 (or the smallest value, if negative).
