@@ -3,6 +3,7 @@
 pub mod comparison;
 pub mod simulation;
 pub mod sizing;
+pub mod chart;
 pub mod solution;
 pub mod table;
 

@@ -1,0 +1,421 @@
+//! Chart rendering: every chart kind to SVG and PNG, checked as files, plus the error paths
+//! (unknown extension, unwritable path, bad data) and that failures leave no file behind.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use kendall::report::chart::{
+    BandPoint, ChartError, LatencyLoadChart, LoadSeries, SimPoint, SizingChart, SizingPoint,
+    TimePanel, TimeSeries, TimeSeriesChart, latency_load_svg, render_latency_load, render_sizing,
+    render_time_series, sizing_svg, time_series_svg,
+};
+
+/// A fresh, empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kendall_charts_{}_{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn latency_chart() -> LatencyLoadChart {
+    // M/M/1 mean sojourn 1/(µ − λ) with µ = 100/s, in ms, against ρ.
+    let w = |rho: f64| 10.0 / (1.0 - rho);
+    LatencyLoadChart {
+        title: "Latency against load, µ = 100/s".into(),
+        x_label: "utilisation ρ".into(),
+        y_label: "mean latency (ms)".into(),
+        series: vec![
+            LoadSeries {
+                name: "M/M/1".into(),
+                analytic: (1..=99)
+                    .map(|i| (i as f64 / 100.0, w(i as f64 / 100.0)))
+                    .collect(),
+                simulated: (1..=9)
+                    .map(|i| {
+                        let r = i as f64 / 10.0;
+                        SimPoint {
+                            x: r,
+                            mean: w(r),
+                            lower: 0.97 * w(r),
+                            upper: 1.03 * w(r),
+                        }
+                    })
+                    .collect(),
+            },
+            LoadSeries {
+                name: "simulated only".into(),
+                analytic: vec![],
+                simulated: vec![SimPoint {
+                    x: 0.5,
+                    mean: 500.0,
+                    lower: 450.0,
+                    upper: 550.0,
+                }],
+            },
+        ],
+        slo: Some((50.0, "SLO: W ≤ 50 ms".into())),
+        y_max: None,
+        size: Some((800, 500)),
+    }
+}
+
+fn time_chart() -> TimeSeriesChart {
+    let pts = |scale: f64| {
+        (0..=60)
+            .map(|m| {
+                let t = m as f64;
+                let mean = scale * (1.0 + 5.0 * (-((t - 30.0) / 8.0).powi(2)).exp());
+                BandPoint {
+                    t,
+                    mean,
+                    lower: 0.8 * mean,
+                    upper: 1.25 * mean,
+                }
+            })
+            .collect()
+    };
+    TimeSeriesChart {
+        title: "Peak hour profile".into(),
+        x_label: "time (min)".into(),
+        band_label: "min–max over 10 replications".into(),
+        panels: vec![
+            TimePanel {
+                y_label: "queue length (messages)".into(),
+                series: vec![TimeSeries {
+                    name: "orders".into(),
+                    points: pts(2.0),
+                }],
+                reference: None,
+            },
+            TimePanel {
+                y_label: "latency (ms)".into(),
+                series: vec![TimeSeries {
+                    name: "orders".into(),
+                    points: pts(20.0),
+                }],
+                reference: Some((100.0, "SLO: p99 ≤ 100 ms".into())),
+            },
+        ],
+        size: None,
+    }
+}
+
+fn sizing_chart() -> SizingChart {
+    SizingChart {
+        title: "Consumers for the ledger".into(),
+        x_label: "consumers".into(),
+        y_label: "p99 latency (ms)".into(),
+        analytic: vec![(3, 2000.0), (4, 180.0), (5, 95.0), (6, 80.0), (7, 76.0)],
+        simulated: vec![
+            SizingPoint {
+                consumers: 4,
+                mean: 185.0,
+                lower: 170.0,
+                upper: 200.0,
+            },
+            SizingPoint {
+                consumers: 5,
+                mean: 97.0,
+                lower: 92.0,
+                upper: 102.0,
+            },
+        ],
+        slo: Some((100.0, "SLO: p99 ≤ 100 ms".into())),
+        chosen: Some(5),
+        y_max: None,
+        size: None,
+    }
+}
+
+/// Checks an SVG document is complete and carries the given texts as `<text>` content.
+fn check_svg(svg: &str, texts: &[&str]) {
+    let start = svg.trim_start();
+    assert!(
+        start.starts_with("<svg") || start.starts_with("<?xml"),
+        "bad start: {}",
+        &svg[..40]
+    );
+    assert!(svg.trim_end().ends_with("</svg>"), "SVG not closed");
+    assert!(
+        svg.len() > 5_000,
+        "SVG suspiciously small: {} bytes",
+        svg.len()
+    );
+    let contents = text_contents(svg);
+    for t in texts {
+        assert!(
+            contents.iter().any(|c| c == t),
+            "missing <text> {t:?} in {contents:?}"
+        );
+    }
+    assert_eq!(svg.matches("<svg").count(), 1);
+}
+
+/// The trimmed content of every `<text>` element.
+fn text_contents(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .map(|rest| {
+            let body = &rest[rest.find('>').unwrap() + 1..];
+            body[..body.find("</text>").expect("unclosed <text>")]
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Width and height from the IHDR chunk, parsed by hand.
+fn ihdr(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "no PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR", "first chunk is not IHDR");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    assert_eq!(be(8), 13, "IHDR length");
+    (be(16), be(20))
+}
+
+/// Decodes a PNG and returns (width, height, distinct RGB colours, pixels of `colour`).
+fn decode(path: &Path, colour: [u8; 3]) -> (u32, u32, usize, usize) {
+    let decoder = png::Decoder::new(fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb, "expected 8-bit RGB");
+    let px = &buf[..info.buffer_size()];
+    let colours: HashSet<&[u8]> = px.chunks(3).collect();
+    let hits = px.chunks(3).filter(|p| *p == colour).count();
+    (info.width, info.height, colours.len(), hits)
+}
+
+fn check_png(path: &Path, size: (u32, u32)) {
+    let bytes = fs::read(path).unwrap();
+    assert!(
+        bytes.len() > 20_000,
+        "PNG suspiciously small: {} bytes",
+        bytes.len()
+    );
+    assert_eq!(ihdr(&bytes), size);
+    let (w, h, colours, slo_pixels) = decode(path, [180, 0, 0]);
+    assert_eq!((w, h), size);
+    // White background, several series colours, antialiased text: far from one colour.
+    assert!(colours > 50, "only {colours} colours");
+    // The dashed SLO line and its label are drawn in (180, 0, 0).
+    assert!(slo_pixels > 200, "SLO line missing: {slo_pixels} pixels");
+}
+
+fn no_leftovers(dir: &Path, expected: &[&str]) {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(names, expected, "temporary files left behind");
+}
+
+#[test]
+fn latency_load_svg_and_png() {
+    let dir = scratch("latency");
+    let chart = latency_chart();
+    render_latency_load(&chart, &dir.join("a.svg")).unwrap();
+    render_latency_load(&chart, &dir.join("a.png")).unwrap();
+    let svg = fs::read_to_string(dir.join("a.svg")).unwrap();
+    check_svg(
+        &svg,
+        &[
+            &chart.title,
+            &chart.x_label,
+            &chart.y_label,
+            "M/M/1",
+            "SLO: W ≤ 50 ms",
+        ],
+    );
+    assert_eq!(
+        svg,
+        latency_load_svg(&chart).unwrap(),
+        "file and string differ"
+    );
+    check_png(&dir.join("a.png"), (800, 500));
+    no_leftovers(&dir, &["a.png", "a.svg"]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn time_series_svg_and_png() {
+    let dir = scratch("time");
+    let chart = time_chart();
+    render_time_series(&chart, &dir.join("t.svg")).unwrap();
+    render_time_series(&chart, &dir.join("t.PNG")).unwrap();
+    let svg = fs::read_to_string(dir.join("t.svg")).unwrap();
+    check_svg(
+        &svg,
+        &[
+            &chart.title,
+            "time (min)",
+            "queue length (messages)",
+            "latency (ms)",
+            "orders",
+        ],
+    );
+    assert_eq!(svg, time_series_svg(&chart).unwrap());
+    // Two panels: default height grows by one panel.
+    check_png(&dir.join("t.PNG"), (1000, 1020));
+    no_leftovers(&dir, &["t.PNG", "t.svg"]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sizing_svg_and_png() {
+    let dir = scratch("sizing");
+    let chart = sizing_chart();
+    render_sizing(&chart, &dir.join("s.svg")).unwrap();
+    render_sizing(&chart, &dir.join("s.png")).unwrap();
+    let svg = fs::read_to_string(dir.join("s.svg")).unwrap();
+    check_svg(
+        &svg,
+        &[
+            &chart.title,
+            &chart.x_label,
+            &chart.y_label,
+            "chosen: 5 consumers",
+            "analytic",
+        ],
+    );
+    assert_eq!(svg, sizing_svg(&chart).unwrap());
+    check_png(&dir.join("s.png"), (1000, 640));
+    no_leftovers(&dir, &["s.png", "s.svg"]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn svg_text_is_escaped() {
+    let mut chart = sizing_chart();
+    chart.title = "p99 < 100 & \"fast\"".into();
+    let svg = sizing_svg(&chart).unwrap();
+    assert!(
+        !svg.contains("p99 < 100 & "),
+        "raw markup characters in SVG"
+    );
+    assert!(svg.contains("p99 &lt; 100 &amp; "));
+}
+
+#[test]
+fn unknown_extension_is_an_error() {
+    let dir = scratch("ext");
+    for name in ["c.jpg", "c", "c.svg.txt"] {
+        let err = render_sizing(&sizing_chart(), &dir.join(name)).unwrap_err();
+        assert!(
+            matches!(err, ChartError::UnsupportedFormat { .. }),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains(".svg or *.png"));
+    }
+    no_leftovers(&dir, &[]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unwritable_paths_are_errors_and_leave_nothing() {
+    let dir = scratch("unwritable");
+    let missing = dir.join("no_such_dir");
+    for ext in ["svg", "png"] {
+        let err =
+            render_latency_load(&latency_chart(), &missing.join(format!("x.{ext}"))).unwrap_err();
+        assert!(matches!(err, ChartError::Write { .. }), "{ext}: {err}");
+        // A directory where the file should go: drawing succeeds, the final rename fails,
+        // and the temporary file is removed.
+        let blocker = dir.join(format!("taken.{ext}"));
+        fs::create_dir_all(blocker.join("inside")).unwrap();
+        let err = render_time_series(&time_chart(), &blocker).unwrap_err();
+        assert!(matches!(err, ChartError::Write { .. }), "{ext}: {err}");
+    }
+    no_leftovers(&dir, &["taken.png", "taken.svg"]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_data_is_an_error_and_keeps_the_old_file() {
+    let dir = scratch("bad");
+    let path = dir.join("keep.svg");
+    fs::write(&path, "old").unwrap();
+    let mut chart = latency_chart();
+    chart.series[0].simulated[2].lower = f64::NAN;
+    let err = render_latency_load(&chart, &path).unwrap_err();
+    assert!(
+        err.to_string().contains("series[0].simulated[2].lower"),
+        "error does not name the field: {err}"
+    );
+    let mut chart = latency_chart();
+    chart.series[0].simulated[0].upper = 0.0;
+    assert!(matches!(
+        render_latency_load(&chart, &path),
+        Err(ChartError::InvalidData { .. })
+    ));
+    let mut chart = latency_chart();
+    chart.series.clear();
+    assert!(render_latency_load(&chart, &path).is_err());
+    let mut chart = latency_chart();
+    chart.size = Some((10, 10));
+    assert!(render_latency_load(&chart, &path).is_err());
+    let mut chart = latency_chart();
+    chart.y_max = Some(-1.0);
+    assert!(render_latency_load(&chart, &path).is_err());
+    let mut chart = time_chart();
+    chart.panels[0].series[0].points.swap(3, 4);
+    let err = render_time_series(&chart, &path).unwrap_err();
+    assert!(err.to_string().contains("increase"), "{err}");
+    let mut chart = sizing_chart();
+    chart.analytic[0].1 = f64::INFINITY;
+    assert!(render_sizing(&chart, &path).is_err());
+    assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+    no_leftovers(&dir, &["keep.svg"]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn charts_round_trip_through_json() {
+    // Values exactly representable in short decimal form, so the round trip is exact.
+    let chart = sizing_chart();
+    let json = serde_json::to_string(&chart).unwrap();
+    let back: SizingChart = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, chart);
+    let chart = time_chart();
+    let json = serde_json::to_string(&chart).unwrap();
+    let back: TimeSeriesChart = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.panels.len(), 2);
+    assert!(time_series_svg(&back).is_ok());
+    // Optional fields may be left out.
+    let minimal = r#"{"title":"t","x_label":"x","y_label":"y",
+        "series":[{"name":"a","analytic":[[0.1,1.0],[0.5,2.0]]}]}"#;
+    let chart: LatencyLoadChart = serde_json::from_str(minimal).unwrap();
+    assert!(latency_load_svg(&chart).is_ok());
+}
+
+#[test]
+fn points_above_the_axis_do_not_break_drawing() {
+    // Everything far above an explicit y_max, and a single x value.
+    let chart = LatencyLoadChart {
+        title: "clipped".into(),
+        x_label: "load".into(),
+        y_label: "latency (s)".into(),
+        series: vec![LoadSeries {
+            name: "a".into(),
+            analytic: vec![(1.0, 50.0)],
+            simulated: vec![SimPoint {
+                x: 1.0,
+                mean: 60.0,
+                lower: 55.0,
+                upper: 65.0,
+            }],
+        }],
+        slo: None,
+        y_max: Some(1.0),
+        size: None,
+    };
+    check_svg(
+        &latency_load_svg(&chart).unwrap(),
+        &["clipped", "latency (s)"],
+    );
+}
