@@ -23,3 +23,4 @@ pub mod model;
 pub mod report;
 pub mod sim;
 pub mod sizing;
+pub mod sweep;

@@ -143,6 +143,9 @@ enum Command {
         scenario: PathBuf,
         #[command(flatten)]
         run: RunArgs,
+        /// Write a chart of queue length and latency over time (.svg or .png).
+        #[arg(long)]
+        plot: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -162,9 +165,45 @@ enum Command {
         /// Skip the verification by simulation.
         #[arg(long)]
         no_verify: bool,
+        /// Write a chart of consumers against the primary SLO (.svg or .png).
+        #[arg(long)]
+        plot: Option<PathBuf>,
         #[command(flatten)]
         run: RunArgs,
         /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Vary the load (or any numeric parameter) and report metrics at each point,
+    /// analytic and/or simulated, in parallel.
+    Sweep {
+        /// Scenario file (.toml or .json).
+        scenario: PathBuf,
+        /// `load` (a multiplier of every source's rate) or a path such as
+        /// `queue.payments.servers` or `queue.payments.service.mean`.
+        #[arg(long, default_value = "load")]
+        param: String,
+        /// First value.
+        #[arg(long, default_value_t = 0.5)]
+        from: f64,
+        /// Last value.
+        #[arg(long, default_value_t = 1.2)]
+        to: f64,
+        /// Number of evenly spaced values.
+        #[arg(long, default_value_t = 15)]
+        steps: usize,
+        /// Explicit values instead of --from/--to/--steps, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        values: Vec<f64>,
+        /// Also simulate every point (slower); the analytic side always runs.
+        #[arg(long)]
+        simulate: bool,
+        /// Write a latency-against-load chart (.svg or .png).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Output format (table prints the CSV rows).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -216,6 +255,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Simulate {
             scenario,
             run,
+            plot,
             format,
         } => {
             let model = load(&scenario)?;
@@ -225,6 +265,11 @@ fn run(cli: Cli) -> Result<()> {
                 progress.update(d, t)
             })?;
             progress.finish();
+            if let Some(path) = &plot {
+                let chart = kendall::report::plots::time_series_chart(&model, &settings)?;
+                kendall::report::chart::render_time_series(&chart, path)?;
+                eprintln!("wrote {}", path.display());
+            }
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 Format::Csv => print!("{}", simulation_table(&report).to_csv()),
@@ -241,6 +286,7 @@ fn run(cli: Cli) -> Result<()> {
             slos,
             queues,
             no_verify,
+            plot,
             run,
             format,
         } => {
@@ -256,10 +302,56 @@ fn run(cli: Cli) -> Result<()> {
                 ..Default::default()
             };
             let result = kendall::sizing::size(&model, &slos, &options)?;
+            if let Some(path) = &plot {
+                let chart = kendall::report::plots::sizing_chart(&result).context(
+                    "no latency SLO to chart: give one such as \"end_to_end.p99 < 200ms\"",
+                )?;
+                kendall::report::chart::render_sizing(&chart, path)?;
+                eprintln!("wrote {}", path.display());
+            }
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
                 Format::Csv => print!("{}", sizing_csv(&result)),
                 Format::Table => print!("{}", sizing_text(&result)),
+            }
+        }
+        Command::Sweep {
+            scenario,
+            param,
+            from,
+            to,
+            steps,
+            values,
+            simulate,
+            plot,
+            run,
+            format,
+        } => {
+            let model = load(&scenario)?;
+            let settings = run.apply(&model)?;
+            let values = if values.is_empty() {
+                kendall::sweep::linspace(from, to, steps)
+            } else {
+                values
+            };
+            let options = kendall::sweep::SweepOptions {
+                parameter: param,
+                values,
+                analytic: true,
+                simulate,
+            };
+            let progress = Progress::new(options.values.len() as u32);
+            let sweep =
+                kendall::sweep::run(&model, &settings, &options, &|d, t| progress.update(d, t))?;
+            progress.finish();
+            if let Some(path) = &plot {
+                let chart = kendall::report::plots::sweep_chart(&model, &sweep);
+                kendall::report::chart::render_latency_load(&chart, path)?;
+                eprintln!("wrote {}", path.display());
+            }
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&sweep)?),
+                Format::Csv | Format::Table => print!("{}", kendall::sweep::to_csv(&sweep)),
             }
         }
         Command::Compare {

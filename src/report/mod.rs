@@ -1,9 +1,10 @@
 //! Reports: tables, CSV and JSON of analytic and simulated results.
 
+pub mod chart;
 pub mod comparison;
+pub mod plots;
 pub mod simulation;
 pub mod sizing;
-pub mod chart;
 pub mod solution;
 pub mod table;
 

@@ -269,7 +269,11 @@ pub fn size(
     options: &SizingOptions,
 ) -> Result<SizingResult, SizingError> {
     let mut all_slos: Vec<Slo> = model.slo.clone();
-    all_slos.extend(slos.iter().cloned());
+    for s in slos {
+        if !all_slos.contains(s) {
+            all_slos.push(s.clone());
+        }
+    }
     if all_slos.is_empty() {
         return Err(SizingError::NoSlo);
     }

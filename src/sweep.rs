@@ -1,0 +1,330 @@
+//! Sweeps: metrics over a range of load, or of any one numeric parameter of the model.
+//!
+//! The parameter is `load` (a multiplier of every source's rate) or a path into the
+//! scenario, written with the same field names as the scenario file:
+//! `queue.<name>.<field>[.<field>...]` (e.g. `queue.payments.servers`,
+//! `queue.payments.service.mean`), `source.<name>.<field>...` (e.g.
+//! `source.checkout.arrival.rate`), or `simulation.<field>`. Times are seconds. Each
+//! point is solved analytically and/or simulated; points run in parallel (rayon), and a
+//! point that fails (an invalid value, an unstable node) records its error instead of
+//! stopping the sweep.
+
+use crate::analytic::solve::{ModelSolution, solve};
+use crate::model::{Model, RunSettings};
+use crate::sim::{SimReport, simulate};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What to vary and how to evaluate each point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepOptions {
+    /// `load` or a parameter path.
+    pub parameter: String,
+    /// The values to try.
+    pub values: Vec<f64>,
+    /// Solve each point analytically.
+    pub analytic: bool,
+    /// Simulate each point.
+    pub simulate: bool,
+}
+
+/// One point of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// The parameter's value.
+    pub value: f64,
+    /// Analytic solution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytic: Option<ModelSolution>,
+    /// Simulation report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulated: Option<SimReport>,
+    /// Why this point could not be evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A whole sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    /// The parameter varied.
+    pub parameter: String,
+    /// The points, in the order of the values.
+    pub points: Vec<SweepPoint>,
+}
+
+/// Why a sweep could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// The parameter path does not name a numeric field of the model.
+    #[error("parameter {path:?}: {reason}")]
+    Parameter {
+        /// The path.
+        path: String,
+        /// What is wrong and how to write it.
+        reason: String,
+    },
+    /// No values to sweep.
+    #[error("no values to sweep: give --values or --from/--to/--steps")]
+    NoValues,
+}
+
+/// The model with `parameter` set to `value`.
+///
+/// # Errors
+/// [`SweepError::Parameter`] when the path does not exist or is not numeric, or the
+/// resulting model is invalid (the validation message is included).
+///
+/// # Example
+/// ```
+/// use kendall::model::Model;
+/// use kendall::sweep::with_parameter;
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// let m2 = with_parameter(&m, "queue.payments.servers", 12.0).unwrap();
+/// assert_eq!(m2.queues[0].servers, 12);
+/// let m3 = with_parameter(&m, "queue.payments.service.mean", 0.02).unwrap();
+/// assert_eq!(m3.queues[0].service.mean(), 0.02);
+/// assert!(with_parameter(&m, "queue.nope.servers", 1.0).is_err());
+/// ```
+pub fn with_parameter(model: &Model, parameter: &str, value: f64) -> Result<Model, SweepError> {
+    let err = |reason: String| SweepError::Parameter {
+        path: parameter.to_string(),
+        reason,
+    };
+    if parameter == "load" {
+        return model
+            .with_load_multiplier(value)
+            .ok_or_else(|| err("a trace source cannot be scaled".into()));
+    }
+    let mut doc = serde_json::to_value(model).map_err(|e| err(e.to_string()))?;
+    let parts: Vec<&str> = parameter.split('.').collect();
+    let (collection, rest) = match parts.as_slice() {
+        ["queue", name, rest @ ..] | ["source", name, rest @ ..] if !rest.is_empty() => {
+            let key = parts[0];
+            let list = doc
+                .get_mut(key)
+                .and_then(Value::as_array_mut)
+                .ok_or_else(|| err(format!("the model has no {key}s")))?;
+            let item = list
+                .iter_mut()
+                .find(|v| v.get("name").and_then(Value::as_str) == Some(name))
+                .ok_or_else(|| err(format!("no {key} named {name:?}")))?;
+            (item, rest)
+        }
+        ["simulation", rest @ ..] if !rest.is_empty() => (
+            doc.get_mut("simulation")
+                .ok_or_else(|| err("no simulation settings".into()))?,
+            rest,
+        ),
+        _ => {
+            return Err(err(
+                "write load, queue.<name>.<field>, source.<name>.<field> or simulation.<field> (e.g. queue.payments.servers)".into(),
+            ));
+        }
+    };
+    let mut node = collection;
+    for (k, key) in rest.iter().enumerate() {
+        node = node
+            .get_mut(*key)
+            .ok_or_else(|| err(format!("no field {:?} at {}", key, rest[..k].join("."))))?;
+    }
+    let new = match node {
+        Value::Number(n) if n.is_u64() || n.is_i64() => {
+            if value.fract() != 0.0 || value < 0.0 {
+                return Err(err(format!("is a whole number, got {value}")));
+            }
+            Value::from(value as u64)
+        }
+        Value::Number(_) => Value::from(value),
+        _ => return Err(err("is not a number".into())),
+    };
+    *node = new;
+    let m: Model = serde_json::from_value(doc).map_err(|e| err(e.to_string()))?;
+    m.validate().map_err(|e| err(e.to_string()))?;
+    Ok(m)
+}
+
+/// `steps` evenly spaced values from `from` to `to` inclusive.
+///
+/// # Example
+/// ```
+/// assert_eq!(kendall::sweep::linspace(0.5, 1.0, 3), vec![0.5, 0.75, 1.0]);
+/// ```
+pub fn linspace(from: f64, to: f64, steps: usize) -> Vec<f64> {
+    match steps {
+        0 => vec![],
+        1 => vec![from],
+        n => (0..n)
+            .map(|i| from + (to - from) * i as f64 / (n - 1) as f64)
+            .collect(),
+    }
+}
+
+/// Runs the sweep, calling `progress(done, total)` as points finish.
+///
+/// # Errors
+/// [`SweepError`] when the parameter is invalid for every value (checked on the first)
+/// or there are no values. Per-point failures are recorded in the point.
+///
+/// # Example
+/// ```
+/// use kendall::model::Model;
+/// use kendall::sweep::{run, SweepOptions};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// let opts = SweepOptions { parameter: "load".into(), values: vec![0.5, 1.0, 1.3], analytic: true, simulate: false };
+/// let s = run(&m, &m.simulation, &opts, &|_, _| {}).unwrap();
+/// assert!(s.points[2].analytic.as_ref().unwrap().nodes[0].refused.is_some()); // rho = 1.04
+/// ```
+pub fn run(
+    model: &Model,
+    settings: &RunSettings,
+    options: &SweepOptions,
+    progress: &(dyn Fn(u32, u32) + Sync),
+) -> Result<Sweep, SweepError> {
+    if options.values.is_empty() {
+        return Err(SweepError::NoValues);
+    }
+    // Fail early on a wrong path.
+    with_parameter(model, &options.parameter, options.values[0])?;
+    let total = options.values.len() as u32;
+    let done = std::sync::atomic::AtomicU32::new(0);
+    let points = options
+        .values
+        .par_iter()
+        .map(|&value| {
+            let mut point = SweepPoint {
+                value,
+                analytic: None,
+                simulated: None,
+                error: None,
+            };
+            match with_parameter(model, &options.parameter, value) {
+                Err(e) => point.error = Some(e.to_string()),
+                Ok(m) => {
+                    if options.analytic {
+                        match solve(&m) {
+                            Ok(s) => point.analytic = Some(s),
+                            Err(e) => point.error = Some(e.to_string()),
+                        }
+                    }
+                    if options.simulate {
+                        match simulate(&m, settings) {
+                            Ok(r) => point.simulated = Some(r),
+                            Err(e) => point.error = Some(e.to_string()),
+                        }
+                    }
+                }
+            }
+            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(d, total);
+            point
+        })
+        .collect();
+    Ok(Sweep {
+        parameter: options.parameter.clone(),
+        points,
+    })
+}
+
+/// CSV of a sweep: `value,node,metric,analytic,sim_mean,sim_lower,sim_upper`, for every
+/// queue (utilisation, L, W, Wq, sojourn p99, P(block)) and source (end-to-end mean and
+/// p99).
+pub fn to_csv(s: &Sweep) -> String {
+    use crate::report::Table;
+    let mut t = Table::new([
+        s.parameter.as_str(),
+        "node",
+        "metric",
+        "analytic",
+        "sim_mean",
+        "sim_lower",
+        "sim_upper",
+    ]);
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
+    for p in &s.points {
+        let names: Vec<String> = match (&p.analytic, &p.simulated) {
+            (Some(a), _) => a.nodes.iter().map(|n| n.name.clone()).collect(),
+            (None, Some(r)) => r.queues.iter().map(|q| q.name.clone()).collect(),
+            _ => vec![],
+        };
+        for name in names {
+            let a = p
+                .analytic
+                .as_ref()
+                .and_then(|a| a.nodes.iter().find(|n| n.name == name))
+                .and_then(|n| n.solution.as_ref());
+            let q = p.simulated.as_ref().and_then(|r| r.queue(&name));
+            type A = fn(&crate::analytic::NodeSolution) -> Option<f64>;
+            type S = fn(&crate::sim::QueueReport) -> Option<crate::sim::Estimate>;
+            let metrics: [(&str, A, S); 6] = [
+                (
+                    "utilisation",
+                    |s| Some(s.utilisation),
+                    |q| Some(q.utilisation),
+                ),
+                ("L", |s| Some(s.l), |q| Some(q.l)),
+                ("W", |s| Some(s.w), |q| q.sojourn.map(|l| l.mean)),
+                ("Wq", |s| Some(s.wq), |q| q.wait.map(|l| l.mean)),
+                (
+                    "sojourn.p99",
+                    |s| s.sojourn_percentiles.map(|p| p.p99),
+                    |q| q.sojourn.map(|l| l.p99),
+                ),
+                (
+                    "P(block)",
+                    |s| s.p_block,
+                    |q| q.full_probability.or(q.rejection_probability),
+                ),
+            ];
+            for (metric, fa, fs) in metrics {
+                let e = q.and_then(fs);
+                t.row([
+                    format!("{}", p.value),
+                    name.clone(),
+                    metric.to_string(),
+                    opt(a.and_then(fa)),
+                    opt(e.map(|e| e.mean)),
+                    opt(e.and_then(|e| e.lower)),
+                    opt(e.and_then(|e| e.upper)),
+                ]);
+            }
+        }
+        let sources: Vec<String> = match (&p.analytic, &p.simulated) {
+            (Some(a), _) => a.end_to_end.iter().map(|e| e.source.clone()).collect(),
+            (None, Some(r)) => r.sources.iter().map(|s| s.name.clone()).collect(),
+            _ => vec![],
+        };
+        for src in sources {
+            let a = p
+                .analytic
+                .as_ref()
+                .and_then(|a| a.end_to_end.iter().find(|e| e.source == src));
+            let l = p
+                .simulated
+                .as_ref()
+                .and_then(|r| r.source(&src))
+                .and_then(|s| s.latency);
+            for (metric, av, sv) in [
+                ("end_to_end.mean", a.and_then(|e| e.mean), l.map(|l| l.mean)),
+                (
+                    "end_to_end.p99",
+                    a.and_then(|e| e.percentiles.map(|p| p.p99)),
+                    l.map(|l| l.p99),
+                ),
+            ] {
+                t.row([
+                    format!("{}", p.value),
+                    format!("end_to_end:{src}"),
+                    metric.to_string(),
+                    opt(av),
+                    opt(sv.map(|e| e.mean)),
+                    opt(sv.and_then(|e| e.lower)),
+                    opt(sv.and_then(|e| e.upper)),
+                ]);
+            }
+        }
+    }
+    t.to_csv()
+}
