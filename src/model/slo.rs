@@ -5,7 +5,7 @@
 //!
 //! | target | metrics |
 //! |---|---|
-//! | a queue name | `mean` / `W` (sojourn), `Wq`, `p50`/`p95`/`p99`/`p999` (sojourn), `wait.p99` ..., `utilisation`, `blocking`, `dead_letter`, `consumers` |
+//! | a queue name | `mean` / `W` (sojourn), `Wq`, `p50`/`p95`/`p99`/`p999` (sojourn), `wait.p99` ..., `P(wait)`, `utilisation`, `blocking`, `dead_letter`, `consumers` |
 //! | `end_to_end` (every source) or `end_to_end:<source>` | `mean`, `p50`, `p95`, `p99`, `p999` |
 //! | `*` (every queue) | as for a queue |
 //!
@@ -44,6 +44,8 @@ pub enum Metric {
     WaitPercentile(Level),
     /// Per-consumer utilisation.
     Utilisation,
+    /// Probability an arrival has to wait (Erlang C for M/M/c).
+    WaitProbability,
     /// Probability an arrival finds the queue full.
     Blocking,
     /// Fraction of messages dead-lettered.
@@ -236,6 +238,7 @@ fn metric_of(name: &str, level: impl Fn(&str) -> Option<Level>) -> Option<Metric
         "Wq" | "wait" => Metric::MeanWait,
         "utilisation" | "utilization" => Metric::Utilisation,
         "blocking" | "P(block)" | "rejection" => Metric::Blocking,
+        "P(wait)" | "wait_probability" => Metric::WaitProbability,
         "dead_letter" | "dead_letters" => Metric::DeadLetter,
         "consumers" | "servers" => Metric::Consumers,
         other => Metric::SojournPercentile(level(other)?),
@@ -257,6 +260,7 @@ impl fmt::Display for Slo {
             Metric::WaitPercentile(l) => format!("wait.{}", l.name()),
             Metric::Utilisation => "utilisation".into(),
             Metric::Blocking => "blocking".into(),
+            Metric::WaitProbability => "P(wait)".into(),
             Metric::DeadLetter => "dead_letter".into(),
             Metric::Consumers => "consumers".into(),
         };
@@ -306,6 +310,7 @@ mod tests {
             "payments.utilisation < 0.7",
             "payments.wait.p99 < 20ms",
             "payments.blocking < 0.001",
+            "payments.P(wait) < 0.2",
             "ledger.consumers >= 3",
             "*.p95 < 1s",
             "dlq.dead_letter < 0.0001",

@@ -70,6 +70,7 @@ pub fn analytic_value(model: &Model, sol: &ModelSolution, slo: &Slo) -> Option<(
                     Metric::MeanWait => (Some(s.wq), &s.method),
                     Metric::Utilisation => (Some(s.utilisation), &s.method),
                     Metric::Blocking => (Some(s.p_block.unwrap_or(0.0)), &s.method),
+                    Metric::WaitProbability => (s.p_wait, &s.method),
                     Metric::SojournPercentile(l) => (
                         pick(s.sojourn_percentiles, l),
                         s.distribution_method.as_ref().unwrap_or(&s.method),
@@ -149,6 +150,8 @@ pub fn simulated_value(model: &Model, report: &SimReport, slo: &Slo) -> Option<(
                     Metric::Consumers => Some(exact(f64::from(q.servers))),
                     Metric::Utilisation => Some(r.utilisation),
                     Metric::Blocking => r.full_probability.or(r.rejection_probability),
+                    // The simulator reports wait percentiles, not P(wait > 0).
+                    Metric::WaitProbability => None,
                     Metric::DeadLetter => {
                         let offered = r.counts.offered.max(1) as f64;
                         Some(exact(r.counts.dead_lettered as f64 / offered))
