@@ -24,6 +24,10 @@ use serde::{Deserialize, Serialize};
 /// Default relative error above which an approximation is flagged.
 pub const DEFAULT_THRESHOLD: f64 = 0.10;
 
+/// Fewest messages (all replications) through a node for its rows to be checked
+/// against the interval; below it the interval of rare events is meaningless.
+pub const MIN_SAMPLES: u64 = 100;
+
 /// One figure from both engines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
@@ -146,6 +150,9 @@ pub fn pair(analytic: &ModelSolution, sim: &SimReport, threshold: f64) -> Vec<Ro
         };
         let sol = node.solution.as_ref();
         let why = node.refused.clone().unwrap_or_default();
+        // Too few messages through this node for its interval to mean anything.
+        let sparse = q.counts.completed < MIN_SAMPLES;
+        let first = rows.len();
         let method = sol.map(|s| s.method.clone());
         type Get = fn(&NodeSolution) -> Option<f64>;
         let plain: [(&str, Get, Option<Estimate>); 7] = [
@@ -198,6 +205,12 @@ pub fn pair(analytic: &ModelSolution, sim: &SimReport, threshold: f64) -> Vec<Ro
                 lat,
                 threshold,
             );
+        }
+        if sparse {
+            for r in &mut rows[first..] {
+                r.in_interval = None;
+                r.flagged = false;
+            }
         }
     }
     for e in &analytic.end_to_end {

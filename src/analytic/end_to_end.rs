@@ -49,21 +49,22 @@ pub struct EndToEnd {
     pub note: Option<String>,
 }
 
-const CELLS: usize = 4096;
+/// Cells of the grid on which distributions are combined.
+pub(crate) const CELLS: usize = 4096;
 
 /// A distribution on the grid: `mass[k]` at time k·h.
-#[derive(Clone)]
-struct Grid {
-    mass: Vec<f64>,
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Grid {
+    pub(crate) mass: Vec<f64>,
 }
 
 impl Grid {
-    fn atom_zero() -> Self {
+    pub(crate) fn atom_zero() -> Self {
         let mut mass = vec![0.0; CELLS];
         mass[0] = 1.0;
         Self { mass }
     }
-    fn from_cdf(cdf: &dyn Fn(f64) -> Option<f64>, h: f64) -> Option<Self> {
+    pub(crate) fn from_cdf(cdf: &dyn Fn(f64) -> Option<f64>, h: f64) -> Option<Self> {
         let mut mass = vec![0.0; CELLS];
         let mut prev = 0.0;
         for (k, m) in mass.iter_mut().enumerate() {
@@ -77,7 +78,7 @@ impl Grid {
         }
         Some(Self { mass })
     }
-    fn convolve(&self, other: &Grid) -> Grid {
+    pub(crate) fn convolve(&self, other: &Grid) -> Grid {
         let mut out = vec![0.0; CELLS];
         for (i, a) in self.mass.iter().enumerate() {
             if *a == 0.0 {
@@ -92,14 +93,14 @@ impl Grid {
         }
         Grid { mass: out }
     }
-    fn shift(&self, cells: usize) -> Grid {
+    pub(crate) fn shift(&self, cells: usize) -> Grid {
         let mut out = vec![0.0; CELLS];
         for (k, m) in self.mass.iter().enumerate() {
             out[(k + cells).min(CELLS - 1)] += m;
         }
         Grid { mass: out }
     }
-    fn mix(parts: &[(f64, Grid)]) -> Grid {
+    pub(crate) fn mix(parts: &[(f64, Grid)]) -> Grid {
         let mut out = vec![0.0; CELLS];
         for (w, g) in parts {
             for (o, m) in out.iter_mut().zip(&g.mass) {
@@ -108,7 +109,7 @@ impl Grid {
         }
         Grid { mass: out }
     }
-    fn cdf(&self) -> Vec<f64> {
+    pub(crate) fn cdf(&self) -> Vec<f64> {
         let mut acc = 0.0;
         self.mass
             .iter()
@@ -118,7 +119,7 @@ impl Grid {
             })
             .collect()
     }
-    fn max_of(parts: &[Grid]) -> Grid {
+    pub(crate) fn max_of(parts: &[Grid]) -> Grid {
         let cdfs: Vec<Vec<f64>> = parts.iter().map(Grid::cdf).collect();
         let mut prev = 0.0;
         let mass = (0..CELLS)
@@ -131,14 +132,14 @@ impl Grid {
             .collect();
         Grid { mass }
     }
-    fn mean(&self, h: f64) -> f64 {
+    pub(crate) fn mean(&self, h: f64) -> f64 {
         self.mass
             .iter()
             .enumerate()
             .map(|(k, m)| k as f64 * h * m)
             .sum()
     }
-    fn quantile(&self, p: f64, h: f64) -> f64 {
+    pub(crate) fn quantile(&self, p: f64, h: f64) -> f64 {
         let mut acc = 0.0;
         for (k, m) in self.mass.iter().enumerate() {
             if acc + m >= p {
@@ -158,6 +159,8 @@ struct NodeFacts<'a> {
     /// Sojourn of one delivery is exactly known and successive nodes' sojourns are
     /// independent (M/M/1 with Poisson input, single visit).
     reich: bool,
+    /// Mean sojourn of this source's priority class at a priority queue.
+    class_w: Option<f64>,
 }
 
 /// End-to-end latency for every source of `model`, given each queue's solved metrics
@@ -174,30 +177,40 @@ struct NodeFacts<'a> {
 /// assert!(e2e.mean.unwrap() > 0.0120459 + 0.00698);
 /// assert!(e2e.percentiles.unwrap().p99 > e2e.mean.unwrap());
 /// ```
+/// `class_w[i]` lists, for a priority queue i, the mean sojourn of each priority class
+/// as `(priority, W)`; a source's messages use their own class's figure there (and have
+/// no percentiles through it).
 pub fn end_to_end(
     model: &Model,
     topology: &Topology,
     nodes: &[Option<&dyn QueueMetrics>],
     poisson_input: &[bool],
+    class_w: &[Vec<(u32, f64)>],
 ) -> Vec<EndToEnd> {
-    let facts: Vec<NodeFacts> = model
-        .queues
-        .iter()
-        .enumerate()
-        .map(|(i, q)| NodeFacts {
-            metrics: nodes[i],
-            reich: poisson_input[i]
-                && q.servers == 1
-                && matches!(q.service, Distribution::Exponential { .. })
-                && q.failure_probability == 0.0
-                && q.capacity.is_none(),
-        })
-        .collect();
     model
         .sources
         .iter()
         .zip(&topology.source_dest)
-        .map(|(s, dest)| one_source(model, topology, &facts, &s.name, Dest::Node(*dest)))
+        .map(|(s, dest)| {
+            let facts: Vec<NodeFacts> = model
+                .queues
+                .iter()
+                .enumerate()
+                .map(|(i, q)| NodeFacts {
+                    metrics: nodes[i],
+                    reich: poisson_input[i]
+                        && q.servers == 1
+                        && matches!(q.service, Distribution::Exponential { .. })
+                        && q.failure_probability == 0.0
+                        && q.capacity.is_none(),
+                    class_w: class_w
+                        .get(i)
+                        .and_then(|c| c.iter().find(|(p, _)| *p == s.priority))
+                        .map(|(_, w)| *w),
+                })
+                .collect();
+            one_source(model, topology, &facts, &s.name, Dest::Node(*dest))
+        })
         .collect()
 }
 
@@ -236,10 +249,8 @@ fn branches(model: &Model, topology: &Topology, i: usize) -> Vec<(f64, Dest)> {
     out
 }
 
-fn mean_time_at(model: &Model, m: &dyn QueueMetrics, i: usize) -> f64 {
-    let q = &model.queues[i];
-    let attempts = super::traffic::deliveries_per_message(q.failure_probability, q.max_attempts);
-    attempts * m.mean_sojourn() + (attempts - 1.0) * q.backoff
+fn mean_time_at(facts: &[NodeFacts], m: &dyn QueueMetrics, i: usize) -> f64 {
+    facts[i].class_w.unwrap_or_else(|| m.mean_sojourn())
 }
 
 fn one_source(
@@ -299,7 +310,7 @@ fn one_source(
         let mut a = nalgebra::DMatrix::<f64>::identity(n, n);
         let mut b = nalgebra::DVector::<f64>::zeros(n);
         for (r, &i) in members.iter().enumerate() {
-            b[r] = mean_time_at(model, facts[i].metrics.expect("checked"), i);
+            b[r] = mean_time_at(facts, facts[i].metrics.expect("checked"), i);
             for (p, d) in branches(model, topology, i) {
                 if let Dest::Node(NodeId::Queue(j)) = d
                     && let Some(c) = index(j)
@@ -484,32 +495,15 @@ fn queue_time(
     memo: &mut Memo,
     homogeneous: &mut bool,
 ) -> Option<(f64, Option<Grid>)> {
-    let q = &model.queues[i];
     let m = facts[i].metrics?;
-    let here_mean = mean_time_at(model, m, i);
-    // Distribution of the time at this node over all deliveries.
-    let one = Grid::from_cdf(&|t| m.sojourn_cdf(t), h);
-    let here = one.map(|one| {
-        let f = q.failure_probability;
-        if f == 0.0 || q.max_attempts == 1 {
-            return one;
-        }
-        let backoff_cells = (q.backoff / h).round() as usize;
-        let mut parts = Vec::new();
-        let mut acc = one.clone();
-        for k in 1..=q.max_attempts {
-            let p = if k < q.max_attempts {
-                f.powi(k as i32 - 1) * (1.0 - f)
-            } else {
-                f.powi(k as i32 - 1)
-            };
-            parts.push((p, acc.clone()));
-            if k < q.max_attempts {
-                acc = acc.convolve(&one).shift(backoff_cells);
-            }
-        }
-        Grid::mix(&parts)
-    });
+    let here_mean = mean_time_at(facts, m, i);
+    // Distribution of the time at this node (per message: a node with redeliveries
+    // already reports its sojourn over all deliveries).
+    let here = if facts[i].class_w.is_some() {
+        None
+    } else {
+        Grid::from_cdf(&|t| m.sojourn_cdf(t), h)
+    };
     let mut after_mean = 0.0;
     let mut after_parts = Vec::new();
     let mut grid_known = here.is_some();
@@ -528,4 +522,28 @@ fn queue_time(
         None
     };
     Some((here_mean + after_mean, grid))
+}
+
+/// The distribution of the total time of a message over its deliveries: `one` is the
+/// per-delivery sojourn, a delivery fails with probability `f`, at most `max_attempts`,
+/// with `backoff` seconds between deliveries; deliveries are taken as independent.
+pub(crate) fn deliveries_grid(one: &Grid, f: f64, max_attempts: u32, backoff: f64, h: f64) -> Grid {
+    if f == 0.0 || max_attempts <= 1 {
+        return one.clone();
+    }
+    let backoff_cells = (backoff / h).round() as usize;
+    let mut parts = Vec::new();
+    let mut acc = one.clone();
+    for k in 1..=max_attempts {
+        let p = if k < max_attempts {
+            f.powi(k as i32 - 1) * (1.0 - f)
+        } else {
+            f.powi(k as i32 - 1)
+        };
+        parts.push((p, acc.clone()));
+        if k < max_attempts {
+            acc = acc.convolve(one).shift(backoff_cells);
+        }
+    }
+    Grid::mix(&parts)
 }

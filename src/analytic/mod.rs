@@ -22,6 +22,7 @@ pub mod mminf;
 pub mod model_ctmc;
 pub mod priority;
 pub mod qna;
+pub mod redelivery;
 pub mod solve;
 pub(crate) mod special;
 pub mod traffic;

@@ -37,6 +37,8 @@ pub struct CtmcNode {
     l: f64,
     lq: f64,
     occupied: f64,
+    serving: f64,
+    service_mean: f64,
     p0: f64,
     p_full: f64,
     dist: Vec<f64>,
@@ -68,7 +70,7 @@ impl QueueMetrics for CtmcNode {
         self.l / self.throughput
     }
     fn mean_wait(&self) -> f64 {
-        self.lq / self.throughput
+        self.mean_sojourn() - self.service_mean
     }
     fn prob_empty(&self) -> Option<f64> {
         Some(self.p0)
@@ -323,6 +325,7 @@ pub fn solve_model_ctmc(
         let mut l = 0.0;
         let mut lq = 0.0;
         let mut occupied = 0.0;
+        let mut serving = 0.0;
         let mut completions = 0.0;
         let mut dist = vec![0.0; layout.cap[i] + 1];
         for (x, p) in states.iter().zip(&ss.pi) {
@@ -330,8 +333,11 @@ pub fn solve_model_ctmc(
             let b = x[nq + i];
             l += p * n as f64;
             let occ = n.min(layout.servers[i]);
-            lq += p * (n - occ) as f64;
+            // Waiting means not being served: queued, or finished and held by a blocked
+            // consumer (so Lq = X·Wq with Wq = W − E[S], as the simulator measures it).
+            lq += p * (n - (occ - b)) as f64;
             occupied += p * occ as f64;
+            serving += p * (occ - b) as f64;
             completions += p * (occ - b) as f64 * layout.mu[i];
             dist[n] += p;
         }
@@ -345,6 +351,8 @@ pub fn solve_model_ctmc(
             l,
             lq,
             occupied,
+            serving,
+            service_mean: 1.0 / layout.mu[i],
             p0: dist[0],
             p_full: if offered > 0.0 { full / offered } else { 0.0 },
             dist,

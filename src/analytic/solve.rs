@@ -27,6 +27,7 @@ use super::mmck::MMcK;
 use super::model_ctmc;
 use super::priority::{Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution};
 use super::qna::qna;
+use super::redelivery::PerMessage;
 use super::traffic::{arrival_rates, arrival_rates_by_class, deliveries_per_message};
 use crate::model::{ArrivalProcess, Discipline, Distribution, Model, ModelError, OnFull, Topology};
 use serde::{Deserialize, Serialize};
@@ -120,7 +121,17 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
                 .map(|(c, r)| (*c, r[i]))
                 .filter(|(_, r)| *r > 0.0)
                 .collect();
-            solve_node(model, i, rates[i], inputs[i], &classes)
+            solve_node(model, i, rates[i], inputs[i], &classes).map(|solved| {
+                let q = &model.queues[i];
+                if q.failure_probability > 0.0 {
+                    SolvedNode {
+                        metrics: Box::new(PerMessage::new(solved.metrics, q, rates[i])),
+                        classes: solved.classes,
+                    }
+                } else {
+                    solved
+                }
+            })
         })
         .collect();
     let refs: Vec<Option<&dyn QueueMetrics>> = solved
@@ -128,7 +139,22 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
         .map(|r| r.as_ref().ok().map(|s| s.metrics.as_ref()))
         .collect();
     let poisson: Vec<bool> = inputs.iter().map(|i| *i == Input::Poisson).collect();
-    let end_to_end = end_to_end(model, &topology, &refs, &poisson);
+    let class_w: Vec<Vec<(u32, f64)>> = solved
+        .iter()
+        .enumerate()
+        .map(
+            |(i, r)| match r.as_ref().ok().and_then(|s| s.classes.as_ref()) {
+                Some(sol) => by_class
+                    .iter()
+                    .filter(|(_, rates)| rates[i] > 0.0)
+                    .zip(&sol.classes)
+                    .map(|((p, _), c)| (*p, c.w))
+                    .collect(),
+                None => vec![],
+            },
+        )
+        .collect();
+    let end_to_end = end_to_end(model, &topology, &refs, &poisson, &class_w);
     let nodes = model
         .queues
         .iter()

@@ -20,34 +20,59 @@ use std::fmt;
 /// assert_eq!(parse_duration("12ms").unwrap(), 0.012);
 /// assert_eq!(parse_duration("2m").unwrap(), 120.0);
 /// assert_eq!(parse_duration("1.5").unwrap(), 1.5);
+/// assert_eq!(parse_duration("1h30m").unwrap(), 5400.0);
 /// assert!(parse_duration("12 parsecs").is_err());
 /// ```
 pub fn parse_duration(text: &str) -> Result<f64, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')))
-        .unwrap_or(t.len());
-    // "1e-3s" style exponents: the scan above stops at the first unit letter other than e/E,
-    // so a unit that starts with 'e' does not exist and this split is unambiguous.
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number.trim().parse().map_err(|_| {
-        format!("cannot read duration {text:?}: write seconds as a number or a string like \"12ms\", \"1.5s\", \"2m\", \"1h\"")
-    })?;
-    let scale = match unit.trim() {
-        "" | "s" | "sec" => 1.0,
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86400.0,
-        other => {
-            return Err(format!(
-                "unknown time unit {other:?} in {text:?}: use one of ns, us, ms, s, m, h, d"
-            ));
-        }
+    let bad = || {
+        format!(
+            "cannot read duration {text:?}: write seconds as a number or a string like \"12ms\", \"1.5s\", \"2m\", \"1h30m\""
+        )
     };
-    let seconds = value * scale;
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let mut rest = t;
+    let mut seconds = 0.0;
+    let mut parts = 0;
+    while !rest.is_empty() {
+        // A number (exponents allowed: no unit starts with 'e'), then an optional unit.
+        let end = rest
+            .char_indices()
+            .find(|&(k, c)| {
+                !(c.is_ascii_digit()
+                    || c == '.'
+                    || ((c == 'e' || c == 'E') && k > 0)
+                    || ((c == '+' || c == '-') && (k == 0 || rest[..k].ends_with(['e', 'E']))))
+            })
+            .map_or(rest.len(), |(k, _)| k);
+        let value: f64 = rest[..end].trim().parse().map_err(|_| bad())?;
+        rest = rest[end..].trim_start();
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_end];
+        rest = rest[unit_end..].trim_start();
+        let scale = match unit {
+            "" if parts == 0 && rest.is_empty() => 1.0,
+            "s" | "sec" => 1.0,
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            "" => return Err(bad()),
+            other => {
+                return Err(format!(
+                    "unknown time unit {other:?} in {text:?}: use one of ns, us, ms, s, m, h, d"
+                ));
+            }
+        };
+        seconds += value * scale;
+        parts += 1;
+    }
     if !seconds.is_finite() || seconds < 0.0 {
         return Err(format!("duration {text:?} must be finite and >= 0"));
     }
@@ -116,6 +141,8 @@ mod tests {
         assert_eq!(parse_duration("3").unwrap(), 3.0);
         assert_eq!(parse_duration("1e-3s").unwrap(), 1e-3);
         assert_eq!(parse_duration(" 7 ms ").unwrap(), 0.007);
+        assert_eq!(parse_duration("1h30m").unwrap(), 5400.0);
+        assert_eq!(parse_duration("2m 30s").unwrap(), 150.0);
     }
 
     #[test]
@@ -123,6 +150,8 @@ mod tests {
         assert!(parse_duration("").is_err());
         assert!(parse_duration("ms").is_err());
         assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("1h30").is_err());
+        assert!(parse_duration("s").is_err());
         assert!(
             parse_duration("5 fortnights")
                 .unwrap_err()

@@ -84,7 +84,7 @@ pub fn comparison_csv(c: &Comparison) -> String {
 /// A summary under the table: flagged approximations and the largest errors by kind.
 pub fn comparison_summary(c: &Comparison) -> String {
     let mut out = format!(
-        "\n{} replications, {:.0}% intervals; approximations flagged above {:.0}% relative error\n",
+        "\n{} replications, {}% intervals; approximations flagged above {:.0}% relative error\n",
         c.replications,
         c.confidence * 100.0,
         c.threshold * 100.0
