@@ -206,7 +206,7 @@ pub fn time_series_chart(
             && x.metric == Metric::MeanSojourn
     });
     let mut panels = vec![TimePanel {
-        y_label: "messages in queue".into(),
+        y_label: "messages in the queue, L".into(),
         series: queues,
         reference: None,
     }];
