@@ -8,7 +8,7 @@
 //! its method, the simulated mean with its confidence interval, the relative error
 //! (analytic − simulated) / simulated, and whether the analytic value lies in the
 //! interval. Simulated percentiles come from histograms with relative error at most
-//! [`RELATIVE_ERROR`](crate::sim::histogram::RELATIVE_ERROR), so their interval is
+//! [`crate::sim::histogram::RELATIVE_ERROR`], so their interval is
 //! widened by that bound before the check.
 //!
 //! Rows whose analytic value is an approximation and whose relative error exceeds the

@@ -9,13 +9,19 @@
 //!   validation, scenario files.
 //! - [`analytic`]: single-node formulas (M/M/1, M/M/c, M/M/c/K, M/G/1, priorities,
 //!   G/G/c approximations), Markov chains, and [`analytic::solve::solve`] for a model.
-//! - [`report`]: tables, CSV and JSON.
+//! - [`sim`]: the discrete-event simulator of the same model: replications in parallel,
+//!   every figure with a confidence interval.
+//! - [`compare`]: both engines side by side; [`sizing`]: the smallest deployment meeting
+//!   SLOs, verified by simulation; [`sweep`]: metrics over load or a parameter.
+//! - [`report`]: tables, CSV, JSON and charts.
 //!
 //! ```
 //! use kendall::analytic::{QueueMetrics, mm1::MM1};
 //! let q = MM1::new(800.0, 1000.0).unwrap();
 //! assert!((q.mean_sojourn() - 0.005).abs() < 1e-15);
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod analytic;
 pub mod compare;

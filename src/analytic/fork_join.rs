@@ -323,7 +323,7 @@ fn check_inputs(cdfs: &[&dyn Fn(f64) -> f64], scale: f64) -> Result<(), Analytic
 
 /// Mean and percentiles of max_k T_k for independent T_k with CDFs `cdfs`:
 ///
-/// E[max] = ∫₀^∞ (1 − Π_k F_k(t)) dt,  and the p-quantile solves Π_k F_k(t) = p.
+/// E\[max\] = ∫₀^∞ (1 − Π_k F_k(t)) dt,  and the p-quantile solves Π_k F_k(t) = p.
 ///
 /// Used as an estimate of a fork-join with heterogeneous branches (different rates,
 /// servers or service distributions): each F_k is the sojourn CDF of branch k on its

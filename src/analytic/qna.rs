@@ -32,7 +32,7 @@ pub struct QnaFlows {
     pub delivery_rate: Vec<f64>,
     /// SCV of the inter-arrival times of deliveries into each queue.
     pub arrival_scv: Vec<f64>,
-    /// Per-server utilisation ρ = λ E[S] / c of each queue (may be >= 1: unstable).
+    /// Per-server utilisation ρ = λ E\[S\] / c of each queue (may be >= 1: unstable).
     pub utilisation: Vec<f64>,
 }
 

@@ -5,8 +5,8 @@
 //! delivery (the delivery rate is λ·d with d = (1 − fᵐ)/(1 − f) deliveries per message).
 //! [`PerMessage`] turns those per-delivery figures into per-message ones, which is what
 //! the simulator measures and what a latency SLO means:
-//! W = d·W₁ + (d − 1)·backoff, Wq = W − d·E[S] (everything but service), L = λ·W,
-//! Lq = L − λ·d·E[S] (Little's law, backoff included), throughput = λ (each message leaves
+//! W = d·W₁ + (d − 1)·backoff, Wq = W − d·E\[S\] (everything but service), L = λ·W,
+//! Lq = L − λ·d·E\[S\] (Little's law, backoff included), throughput = λ (each message leaves
 //! once, completed or dead-lettered). These are exact whenever the per-delivery figures
 //! are, by linearity: a failure is decided after the service, independently of the
 //! sojourn. The sojourn distribution over the deliveries is a mixture of convolutions of
