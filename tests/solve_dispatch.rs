@@ -82,7 +82,7 @@ fn general_service_several_servers_is_a_labelled_approximation() {
     );
     let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
     assert_eq!(s.method.exactness, Exactness::Approximation);
-    assert!(s.method.name.contains("Allen"), "{}", s.method.name);
+    assert!(s.method.name.contains("Whitt (1993)"), "{}", s.method.name);
     assert!(s.wait_percentiles.is_none());
 }
 

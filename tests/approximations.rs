@@ -1,0 +1,137 @@
+//! Approximations measured against simulation. Their errors are reported (run with
+//! `--nocapture` to see them) and bounded by what was measured when they were written,
+//! so a regression in the approximation code shows up; the bounds are not accuracy
+//! promises, and `kendall compare` flags any approximation off by more than 10%.
+
+use kendall::analytic::Exactness;
+use kendall::compare::{Comparison, DEFAULT_THRESHOLD, run};
+use kendall::model::*;
+
+fn settings(seed: u64) -> RunSettings {
+    RunSettings {
+        horizon: Some(3000.0),
+        warmup: 100.0,
+        replications: 10,
+        seed,
+        ..RunSettings::default()
+    }
+}
+
+fn error_of(c: &Comparison, node: &str, metric: &str) -> f64 {
+    let r = c
+        .rows
+        .iter()
+        .find(|r| r.node == node && r.metric == metric)
+        .unwrap();
+    assert_eq!(
+        r.exactness,
+        Some(Exactness::Approximation),
+        "{node} {metric}: {}",
+        r.method
+    );
+    let e = r.relative_error.unwrap();
+    eprintln!(
+        "{node} {metric}: analytic {:?} simulated {:?} error {:+.2}% ({})",
+        r.analytic,
+        r.simulated.map(|s| s.mean),
+        100.0 * e,
+        r.method
+    );
+    e
+}
+
+/// QNA on a network with non-exponential service: a deterministic producer (c² = 0)
+/// feeds an Erlang-2 stage (3 consumers) whose departures (c² from Whitt's formula) feed
+/// a lognormal stage (c² = 2, 2 consumers); both are G/G/c by Whitt (1993).
+/// Measured: parse Wq +20%, enrich Wq +20%, W +3% and +12%.
+#[test]
+fn qna_on_a_non_exponential_tandem() {
+    let m = Model::default()
+        .with_source(Source::new(
+            "batch",
+            ArrivalProcess::Deterministic { rate: 40.0 },
+            "parse",
+        ))
+        .with_queue(
+            Queue::new("parse", 3, Distribution::Erlang { k: 2, mean: 0.06 })
+                .with_route(Route::To("enrich".into())),
+        )
+        .with_queue(Queue::new(
+            "enrich",
+            2,
+            Distribution::Lognormal {
+                mean: 0.04,
+                scv: 2.0,
+            },
+        ));
+    let c = run(&m, &settings(31), DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+    for (node, bound) in [("parse", 0.30), ("enrich", 0.30)] {
+        let e = error_of(&c, node, "Wq");
+        assert!(e.abs() < bound, "{node} Wq error {e}");
+        // W includes the exact mean service, so its error is smaller.
+        assert!(error_of(&c, node, "W").abs() < bound);
+    }
+}
+
+/// Fork-join: one Poisson producer publishes to a topic with three listener pools of
+/// different sizes; the end-to-end latency (until all three are done) is approximated
+/// by the maximum of independent branches, an upper bound.
+#[test]
+fn fork_join_of_three_listener_pools() {
+    let m = Model::default()
+        .with_source(Source::new(
+            "payments",
+            ArrivalProcess::Poisson { rate: 300.0 },
+            "settled",
+        ))
+        .with_topic(Topic::new("settled", ["ledger", "notify", "risk"]))
+        .with_queue(Queue::new(
+            "ledger",
+            4,
+            Distribution::Exponential { mean: 0.0115 },
+        ))
+        .with_queue(Queue::new(
+            "notify",
+            2,
+            Distribution::Exponential { mean: 0.005 },
+        ))
+        .with_queue(Queue::new(
+            "risk",
+            1,
+            Distribution::Exponential { mean: 0.0027 },
+        ));
+    let c = run(&m, &settings(32), DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+    let mean = error_of(&c, "end_to_end:payments", "mean");
+    // An upper bound: positive, and measured at a few percent.
+    assert!(mean > -0.01 && mean < 0.10, "{mean}");
+    let p99 = error_of(&c, "end_to_end:payments", "latency.p99");
+    assert!(p99.abs() < 0.10, "{p99}");
+}
+
+/// Two identical M/M/1 listeners: the Flatto–Hahn mean is exact, so it must sit in the
+/// simulation's interval.
+#[test]
+fn two_identical_listeners_are_exact() {
+    let m = Model::default()
+        .with_source(Source::new(
+            "s",
+            ArrivalProcess::Poisson { rate: 70.0 },
+            "t",
+        ))
+        .with_topic(Topic::new("t", ["a", "b"]))
+        .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 0.01 }))
+        .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.01 }));
+    let mut s = settings(33);
+    s.confidence = 0.999;
+    let c = run(&m, &s, DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+    let r = c
+        .rows
+        .iter()
+        .find(|r| r.node == "end_to_end:s" && r.metric == "mean")
+        .unwrap();
+    eprintln!(
+        "two-branch fork-join mean: analytic {:?} simulated {:?}",
+        r.analytic, r.simulated
+    );
+    assert_eq!(r.in_interval, Some(true), "{r:?}");
+}
