@@ -70,13 +70,12 @@ notebooks=("$here"/*.ipynb)
 start="$(now)"
 for nb in "${notebooks[@]}"; do
   echo "== executing notebooks/$(basename "$nb")"
-  if $update; then
-    jupyter nbconvert --log-level=WARN --to notebook --execute --inplace \
-      --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "$nb"
-  else
-    jupyter nbconvert --log-level=WARN --to notebook --execute --output-dir "$out" \
-      --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "$nb"
-  fi
+  if $update; then where=(--inplace); else where=(--output-dir "$out"); fi
+  # No timing metadata, and consecutive prints merged after execution (how ipykernel
+  # splits them depends on timing): a re-run of an unchanged notebook gives the same file.
+  jupyter nbconvert --log-level=WARN --to notebook --execute "${where[@]}" \
+    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
+    --NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor "$nb"
 done
 echo "   execute: $(elapsed "$start") for ${#notebooks[@]} notebook(s)"
 
@@ -93,7 +92,11 @@ def text_outputs(path):
     for cell in cells:
         for o in cell.get("outputs", []):
             if o["output_type"] == "stream":
-                out.append(("stream", "".join(o["text"])))
+                text = "".join(o["text"])
+                if out and out[-1][0] == "stream":  # coalesce consecutive prints
+                    out[-1] = ("stream", out[-1][1] + text)
+                else:
+                    out.append(("stream", text))
             elif o["output_type"] == "error":
                 out.append(("error", o["ename"], o["evalue"]))
             else:
