@@ -21,6 +21,17 @@
 //!   released in the order they blocked. A **topic** publish never blocks its
 //!   publisher: the broker holds the copy for a full blocking subscriber (counted in
 //!   flight) until room appears.
+//! * **Windows** (closed loop): a source with `window = N` has at most N messages in
+//!   flight (created and not yet finished with all descendants, whether done or lost).
+//!   The arrival that fills the window schedules no successor: the source pauses, and
+//!   the moment one of its messages finishes it resumes with a fresh inter-arrival time
+//!   drawn from that instant. For Poisson (and profile) sources this is exact by
+//!   memorylessness: the paused source behaves as a single-server station of rate λ.
+//!   For other processes it is a modelling choice: a deterministic or renewal source
+//!   restarts a whole gap (time elapsed before the pause is not credited); an MMPP
+//!   keeps its phase frozen during the pause; a trace releases the timestamps that fell
+//!   during the pause one per freed slot, at once. A source blocked by a full queue
+//!   keeps its window slot for the held message.
 //! * **Broker semantics**: at the end of each service the delivery fails with the
 //!   queue's `failure_probability`; a failed message frees its consumer, waits `backoff`
 //!   in the node and rejoins the tail of its line; after `max_attempts` failed
@@ -226,6 +237,12 @@ struct SourceState {
     warm: SourceCounters,
     hist: Histogram,
     tick: (f64, u64),
+    /// Most messages in flight (`u64::MAX` without a window).
+    window: u64,
+    /// Messages created and not yet finished (done or lost, with all descendants).
+    in_flight: u64,
+    /// The window is full: no arrival is pending until one of its messages finishes.
+    paused: bool,
 }
 
 /// A model checked and prepared once for any number of replications: the topology,
@@ -370,6 +387,9 @@ impl<'m> Prepared<'m> {
                 warm: SourceCounters::default(),
                 hist: Histogram::new(),
                 tick: (0.0, 0),
+                window: s.window.map_or(u64::MAX, u64::from),
+                in_flight: 0,
+                paused: false,
             });
         }
         let backlog: u64 = model.queues.iter().map(|q| q.initial_backlog).sum();
@@ -649,6 +669,13 @@ impl Replication {
         self.free_roots.push(r);
         if root.source != NONE {
             let s = &mut self.sources[root.source as usize];
+            s.in_flight -= 1;
+            if s.paused {
+                // A window slot opened: a fresh inter-arrival time from now.
+                s.paused = false;
+                self.schedule_arrival(root.source as usize);
+            }
+            let s = &mut self.sources[root.source as usize];
             s.c.finished += 1;
             if root.lost {
                 s.c.lost += 1;
@@ -711,12 +738,25 @@ impl Replication {
         }
     }
 
+    /// Schedules source `s`'s next arrival, or pauses it while its window is full.
+    #[inline]
+    fn resume(&mut self, s: usize) {
+        let src = &mut self.sources[s];
+        if src.in_flight < src.window {
+            self.schedule_arrival(s);
+        } else {
+            src.paused = true;
+        }
+    }
+
     fn on_arrival(&mut self, s: usize) {
         let root = self.new_root(s as u32);
         let class = self.sources[s].class;
         let m = self.new_msg(root, class);
         self.totals.created += 1;
-        self.sources[s].c.created += 1;
+        let src = &mut self.sources[s];
+        src.c.created += 1;
+        src.in_flight += 1;
         let dest = self.sources[s].dest;
         if let NodeId::Queue(j) = dest
             && self.queues[j].full_blocking()
@@ -728,7 +768,7 @@ impl Replication {
             q.senders.push_back((m, Sender::Source(s as u32)));
             return;
         }
-        self.schedule_arrival(s);
+        self.resume(s);
         self.send(dest, m)
     }
 
@@ -1040,7 +1080,7 @@ impl Replication {
                 Sender::Source(s) => {
                     self.held -= 1;
                     self.admit(j, m);
-                    self.schedule_arrival(s as usize);
+                    self.resume(s as usize);
                 }
                 Sender::Server(i) => {
                     let outcome = if self.msgs[m as usize].dead {
