@@ -66,6 +66,18 @@ const NONE: u32 = u32::MAX;
 /// Default horizon when neither `horizon` nor `completions` is set, seconds.
 pub const DEFAULT_HORIZON: f64 = 1000.0;
 
+/// With a horizon and a count warm-up (`warmup_completions`), the count must be reached
+/// by simulated time `warmup + WARMUP_HORIZONS × horizon`; otherwise the run fails with
+/// [`SimError::WarmupNotReached`] instead of running forever (e.g. when messages never
+/// finish).
+pub const WARMUP_HORIZONS: f64 = 10.0;
+
+/// A run without a horizon (stopped by `completions` only) fails with
+/// [`SimError::Stalled`] once this many events pass without any message finishing while
+/// some message is held by a full blocking queue (a blocking deadlock). Heavy-tailed
+/// services without blocking never trip it.
+pub const STALL_EVENTS: u64 = 1_000_000;
+
 fn splitmix64(z: u64) -> u64 {
     let mut z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -102,11 +114,16 @@ fn stream_rng(seed: u64, replication: u32, stream: u64) -> Xoshiro256PlusPlus {
 #[derive(Debug, Clone, Copy)]
 enum Ev {
     Arrival(u32),
-    Done { msg: u32, generation: u32 },
+    Done {
+        msg: u32,
+        generation: u32,
+    },
     Retry(u32),
     Warmup,
     End,
     Sample,
+    /// The time limit of the count warm-up.
+    Deadline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -434,6 +451,8 @@ impl<'m> Prepared<'m> {
             series_ticks: 0,
             series_last: 0.0,
             fault: None,
+            stall_guard: horizon.is_none(),
+            last_progress: 0,
         };
         r.init(model)?;
         r.arm(st.warmup)?;
@@ -494,6 +513,10 @@ pub struct Replication {
     series_ticks: u64,
     series_last: f64,
     fault: Option<SimError>,
+    /// No horizon bounds the run: watch for blocking deadlocks.
+    stall_guard: bool,
+    /// `events` when a message last finished.
+    last_progress: u64,
 }
 
 impl Replication {
@@ -527,6 +550,12 @@ impl Replication {
         if !self.warm_time_ok {
             self.cal.schedule(warmup, Ev::Warmup)?;
         }
+        if !self.warm_count_ok
+            && let Some(h) = self.horizon
+        {
+            self.cal
+                .schedule(warmup + WARMUP_HORIZONS * h, Ev::Deadline)?;
+        }
         if let Some(r) = self.resolution {
             self.cal.schedule(r, Ev::Sample)?;
         }
@@ -556,6 +585,9 @@ impl Replication {
                     return Ok(false);
                 }
                 self.stopped = true;
+                if !self.warm_count_ok {
+                    return Err(self.warmup_not_reached());
+                }
                 if self.measuring && self.end_at.is_finite() && self.end_at > self.now {
                     self.now = self.end_at;
                 }
@@ -577,6 +609,11 @@ impl Replication {
                 }
                 Ev::End => self.stopped = true,
                 Ev::Sample => self.on_sample(),
+                Ev::Deadline => {
+                    if !self.warm_count_ok {
+                        self.fault = Some(self.warmup_not_reached());
+                    }
+                }
             }
             if let Some(e) = self.fault.take() {
                 self.stopped = true;
@@ -584,6 +621,28 @@ impl Replication {
             }
         }
         Ok(true)
+    }
+
+    fn warmup_not_reached(&self) -> SimError {
+        SimError::WarmupNotReached {
+            needed: self.warm_count,
+            finished: self.finished_roots,
+            time: self.now,
+        }
+    }
+
+    /// Called on an arrival after [`STALL_EVENTS`] events without progress: fails the
+    /// run if messages are held by full blocking queues, else restarts the count.
+    #[cold]
+    fn check_stall(&mut self) {
+        let blocked = self.held > 0 || self.queues.iter().any(|q| q.blocked_servers > 0);
+        if blocked && self.fault.is_none() {
+            self.fault = Some(SimError::Stalled {
+                time: self.now,
+                events: self.events - self.last_progress,
+            });
+        }
+        self.last_progress = self.events;
     }
 
     /// Schedules an event; scheduling in the past is recorded as the run's fault and
@@ -692,6 +751,7 @@ impl Replication {
             }
         }
         self.finished_roots += 1;
+        self.last_progress = self.events;
         if self.measuring {
             if let Some(n) = self.completions
                 && self.finished_roots - self.finished_at_warm >= n
@@ -750,6 +810,9 @@ impl Replication {
     }
 
     fn on_arrival(&mut self, s: usize) {
+        if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
+            self.check_stall();
+        }
         let root = self.new_root(s as u32);
         let class = self.sources[s].class;
         let m = self.new_msg(root, class);
