@@ -7,6 +7,12 @@
 //! heap (half the depth of a binary heap, siblings adjacent in memory), with O(log n)
 //! schedule and pop. Scheduling before the current time is an error
 //! ([`SimError::PastEvent`]).
+//!
+//! A pop is lazy: the popped entry stays at the root as a *hole* until the next call. A
+//! simulator handling an event almost always schedules another one; that schedule fills
+//! the hole with one sift-down, instead of the removal's sift-down of the last entry
+//! plus the insertion's sift-up. The order of events is the same either way: keys are
+//! unique.
 
 use super::error::SimError;
 
@@ -51,9 +57,12 @@ const ARITY: usize = 4;
 /// assert!(c.schedule(1.0, "late").is_err());
 /// ```
 pub struct Calendar<E> {
+    /// The heap; when `hole` is set, `heap[0]` is the entry popped last (no longer
+    /// pending) and `heap[1..]` are the pending entries, each subtree a heap.
     heap: Vec<Entry<E>>,
     seq: u64,
     now: f64,
+    hole: bool,
 }
 
 impl<E: Copy> Calendar<E> {
@@ -63,6 +72,7 @@ impl<E: Copy> Calendar<E> {
             heap: Vec::with_capacity(capacity),
             seq: 0,
             now: 0.0,
+            hole: false,
         }
     }
 
@@ -73,13 +83,15 @@ impl<E: Copy> Calendar<E> {
     }
 
     /// Number of pending events.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - usize::from(self.hole)
     }
 
     /// Whether no event is pending.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Schedules `event` at `time`.
@@ -101,6 +113,12 @@ impl<E: Copy> Calendar<E> {
             event,
         };
         self.seq += 1;
+        if self.hole {
+            // Fill the root left by the last pop.
+            self.hole = false;
+            self.sift_down(entry);
+            return Ok(());
+        }
         let mut i = self.heap.len();
         self.heap.push(entry);
         // Sift up with a hole.
@@ -127,52 +145,66 @@ impl<E: Copy> Calendar<E> {
     /// Removes the earliest event if its time is at most `until`, as [`Calendar::pop`].
     #[inline(always)]
     pub fn pop_until(&mut self, until: f64) -> Option<(f64, E)> {
-        match self.heap.first() {
-            Some(e) if f64::from_bits(e.time) <= until => {}
-            _ => return None,
-        }
-        let last = self.heap.pop()?;
-        let n = self.heap.len();
-        let top = if n == 0 {
-            last
-        } else {
-            let top = self.heap[0];
-            // Sift the last entry down from the root with a hole.
-            let mut i = 0;
-            loop {
-                let first = ARITY * i + 1;
-                if first >= n {
-                    break;
-                }
-                let end = (first + ARITY).min(n);
-                let children = &self.heap[first..end];
-                let mut best = 0;
-                let mut best_key = children[0].key();
-                for (c, e) in children.iter().enumerate().skip(1) {
-                    let k = e.key();
-                    let smaller = k < best_key;
-                    best = if smaller { c } else { best };
-                    best_key = if smaller { k } else { best_key };
-                }
-                let best = first + best;
-                if best_key < last.key() {
-                    self.heap[i] = self.heap[best];
-                    i = best;
-                } else {
-                    break;
-                }
+        if self.hole {
+            // Close the hole: the last entry takes the root and sinks.
+            self.hole = false;
+            let last = self.heap.pop()?;
+            if !self.heap.is_empty() {
+                self.sift_down(last);
             }
-            self.heap[i] = last;
-            top
-        };
+        }
+        let top = *self.heap.first()?;
+        if f64::from_bits(top.time) > until {
+            return None;
+        }
+        self.hole = true;
         self.now = f64::from_bits(top.time);
         Some((self.now, top.event))
+    }
+
+    /// Places `entry` at the root and sifts it down with a hole.
+    #[inline(always)]
+    fn sift_down(&mut self, entry: Entry<E>) {
+        let n = self.heap.len();
+        let key = entry.key();
+        let mut i = 0;
+        loop {
+            let first = ARITY * i + 1;
+            if first >= n {
+                break;
+            }
+            let end = (first + ARITY).min(n);
+            let children = &self.heap[first..end];
+            let mut best = 0;
+            let mut best_key = children[0].key();
+            for (c, e) in children.iter().enumerate().skip(1) {
+                let k = e.key();
+                let smaller = k < best_key;
+                best = if smaller { c } else { best };
+                best_key = if smaller { k } else { best_key };
+            }
+            let best = first + best;
+            if best_key < key {
+                self.heap[i] = self.heap[best];
+                i = best;
+            } else {
+                break;
+            }
+        }
+        self.heap[i] = entry;
     }
 
     /// The time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        self.heap.first().map(|e| f64::from_bits(e.time))
+        let pending = if self.hole {
+            // The earliest pending entry is among the root's children.
+            let end = (1 + ARITY).min(self.heap.len());
+            self.heap.get(1..end)?.iter().min_by_key(|e| e.key())
+        } else {
+            self.heap.first()
+        };
+        pending.map(|e| f64::from_bits(e.time))
     }
 }
 
@@ -214,7 +246,11 @@ mod tests {
                 c.schedule(t, id).unwrap();
                 pending.push((t, id));
                 id += 1;
-            } else if let Some((t, e)) = c.pop() {
+            } else if let Some((t, e)) = {
+                let earliest = pending.iter().map(|p| p.0).min_by(f64::total_cmp);
+                assert_eq!(c.peek_time(), earliest);
+                c.pop()
+            } {
                 // The earliest pending, first scheduled among equals (ids grow).
                 let best = pending
                     .iter()

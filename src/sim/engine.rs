@@ -222,8 +222,9 @@ impl QueueState {
         self.levels.advance(
             now,
             [
-                self.in_node as f64,
-                self.waiting as f64,
+                // Via i64: one instruction, where u64 → f64 takes several.
+                self.in_node as i64 as f64,
+                self.waiting as i64 as f64,
                 f64::from(self.busy),
             ],
         );
@@ -615,7 +616,9 @@ impl Replication {
                     }
                 }
             }
-            if let Some(e) = self.fault.take() {
+            if self.fault.is_some()
+                && let Some(e) = self.fault.take()
+            {
                 self.stopped = true;
                 return Err(e);
             }
@@ -675,9 +678,15 @@ impl Replication {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn new_msg(&mut self, root: u32, class: u32) -> u32 {
         self.roots[root as usize].outstanding += 1;
+        self.alloc_msg(root, class)
+    }
+
+    /// A message slot for a descendant of `root` (the caller counts it in the root).
+    #[inline(always)]
+    fn alloc_msg(&mut self, root: u32, class: u32) -> u32 {
         let m = Msg {
             root,
             node: 0,
@@ -706,7 +715,7 @@ impl Replication {
     }
 
     /// A message leaves the system (or is dropped): its root loses a descendant.
-    #[inline]
+    #[inline(always)]
     fn free_msg(&mut self, m: u32) {
         let r = self.msgs[m as usize].root;
         self.free_msgs.push(m);
@@ -790,6 +799,7 @@ impl Replication {
         }
     }
 
+    #[inline(always)]
     fn schedule_arrival(&mut self, s: usize) {
         let now = self.now;
         let src = &mut self.sources[s];
@@ -844,13 +854,16 @@ impl Replication {
                     let msg = &self.msgs[m as usize];
                     (msg.root, msg.class)
                 };
+                // The copies' bookkeeping at once: the root gains n − 1 descendants.
+                let copies = n.saturating_sub(1);
+                self.roots[root as usize].outstanding += copies as u32;
+                self.totals.created += copies as u64;
                 for k in 0..n {
                     let j = self.subscribers[t][k] as usize;
                     let mm = if k + 1 == n {
                         m
                     } else {
-                        self.totals.created += 1;
-                        self.new_msg(root, class)
+                        self.alloc_msg(root, class)
                     };
                     self.offer(j, mm);
                 }
@@ -858,7 +871,7 @@ impl Replication {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn offer(&mut self, j: usize, m: u32) {
         let q = &mut self.queues[j];
         q.c.arrived += 1;
@@ -876,7 +889,7 @@ impl Replication {
         self.admit(j, m)
     }
 
-    #[inline]
+    #[inline(always)]
     fn admit(&mut self, j: usize, m: u32) {
         let now = self.now;
         let q = &mut self.queues[j];
@@ -895,7 +908,7 @@ impl Replication {
     }
 
     /// A message in node `j` asks for a consumer.
-    #[inline]
+    #[inline(always)]
     fn dispatch(&mut self, j: usize, m: u32) {
         let q = &mut self.queues[j];
         if q.busy < q.servers {
@@ -956,7 +969,7 @@ impl Replication {
         q.waiting += 1;
     }
 
-    #[inline]
+    #[inline(always)]
     fn start(&mut self, j: usize, m: u32) {
         let now = self.now;
         let q = &mut self.queues[j];
@@ -1017,7 +1030,7 @@ impl Replication {
         self.depart(j, m, Outcome::Completed)
     }
 
-    #[inline]
+    #[inline(always)]
     fn route(&mut self, j: usize) -> Dest {
         let q = &mut self.queues[j];
         if q.route.len() == 1 {
@@ -1030,7 +1043,7 @@ impl Replication {
             .map_or(q.route[q.route.len() - 1].1, |(_, d)| *d)
     }
 
-    #[inline]
+    #[inline(always)]
     fn depart(&mut self, j: usize, m: u32, outcome: Outcome) {
         let dest = match outcome {
             Outcome::Completed => self.route(j),
@@ -1067,7 +1080,7 @@ impl Replication {
     }
 
     /// Statistics and bookkeeping of message `m` leaving node `j` now.
-    #[inline]
+    #[inline(always)]
     fn leave_stats(&mut self, j: usize, m: u32, outcome: Outcome) {
         let now = self.now;
         let q = &mut self.queues[j];
@@ -1100,7 +1113,7 @@ impl Replication {
 
     /// A consumer of node `j` and a place in it became free: serve the next message and
     /// let blocked senders in.
-    #[inline]
+    #[inline(always)]
     fn after_leave(&mut self, j: usize) {
         self.fill(j);
         if !self.queues[j].senders.is_empty() {
@@ -1108,7 +1121,7 @@ impl Replication {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn fill(&mut self, j: usize) {
         loop {
             let q = &mut self.queues[j];
