@@ -263,6 +263,43 @@ struct SourceState {
     paused: bool,
 }
 
+/// Starts the service of message `m` (`msg`) by a consumer of `q` at time `now` and
+/// schedules its completion; a completion in the past is recorded in `fault`.
+#[inline(always)]
+fn start_service(
+    q: &mut QueueState,
+    m: u32,
+    msg: &mut Msg,
+    now: f64,
+    cal: &mut Calendar<Ev>,
+    fault: &mut Option<SimError>,
+) {
+    q.busy += 1;
+    let s = if msg.remaining >= 0.0 {
+        let r = msg.remaining;
+        msg.remaining = -1.0;
+        r
+    } else if let Sampler::Exponential { mean } = q.sampler {
+        // The common case, inlined.
+        let e: f64 = Exp1.sample(&mut q.rng);
+        mean * e
+    } else {
+        q.sampler.sample(&mut q.rng)
+    };
+    msg.start = now;
+    msg.end = now + s;
+    if q.preemptive {
+        msg.pos = q.in_service.len() as u32;
+        q.in_service.push(m);
+    }
+    let generation = msg.generation;
+    if let Err(e) = cal.schedule(now + s, Ev::Done { msg: m, generation })
+        && fault.is_none()
+    {
+        *fault = Some(e);
+    }
+}
+
 /// A model checked and prepared once for any number of replications: the topology,
 /// trace files read, priority classes resolved.
 pub(crate) struct Prepared<'m> {
@@ -891,12 +928,20 @@ impl Replication {
 
     #[inline(always)]
     fn admit(&mut self, j: usize, m: u32) {
-        let now = self.now;
-        let q = &mut self.queues[j];
+        let Self {
+            queues,
+            msgs,
+            cal,
+            fault,
+            now,
+            ..
+        } = self;
+        let now = *now;
+        let q = &mut queues[j];
         q.touch(now);
         q.in_node += 1;
         q.c.admitted += 1;
-        let msg = &mut self.msgs[m as usize];
+        let msg = &mut msgs[m as usize];
         msg.node = j as u32;
         msg.enter = now;
         msg.served = 0.0;
@@ -904,6 +949,10 @@ impl Replication {
         msg.remaining = -1.0;
         msg.held = false;
         msg.dead = false;
+        if q.busy < q.servers {
+            // A free consumer: the common case of `dispatch`.
+            return start_service(q, m, msg, now, cal, fault);
+        }
         self.dispatch(j, m)
     }
 
@@ -971,40 +1020,27 @@ impl Replication {
 
     #[inline(always)]
     fn start(&mut self, j: usize, m: u32) {
-        let now = self.now;
-        let q = &mut self.queues[j];
-        let msg = &mut self.msgs[m as usize];
-        q.busy += 1;
-        let s = if msg.remaining >= 0.0 {
-            let r = msg.remaining;
-            msg.remaining = -1.0;
-            r
-        } else if let Sampler::Exponential { mean } = q.sampler {
-            // The common case, inlined.
-            let e: f64 = Exp1.sample(&mut q.rng);
-            mean * e
-        } else {
-            q.sampler.sample(&mut q.rng)
-        };
-        msg.start = now;
-        msg.end = now + s;
-        if q.preemptive {
-            msg.pos = q.in_service.len() as u32;
-            q.in_service.push(m);
-        }
-        let generation = msg.generation;
-        self.at(now + s, Ev::Done { msg: m, generation })
+        let Self {
+            queues,
+            msgs,
+            cal,
+            fault,
+            now,
+            ..
+        } = self;
+        start_service(&mut queues[j], m, &mut msgs[m as usize], *now, cal, fault);
     }
 
     fn on_done(&mut self, m: u32, generation: u32) {
-        let msg = self.msgs[m as usize];
+        let now = self.now;
+        let msg = &mut self.msgs[m as usize];
         if msg.generation != generation {
             return; // preempted: this completion is void
         }
-        let now = self.now;
+        // No level changes before `depart` (whose `leave_stats` brings the queue's
+        // integrals up to now) or the redelivery branch (which does it itself).
+        msg.served += now - msg.start;
         let j = msg.node as usize;
-        self.queues[j].touch(now);
-        self.msgs[m as usize].served += now - msg.start;
         if self.queues[j].preemptive {
             self.remove_in_service(j, m);
         }
@@ -1015,6 +1051,7 @@ impl Replication {
             if msg.attempts >= q.max_attempts {
                 return self.depart(j, m, Outcome::DeadLetter);
             }
+            q.touch(now);
             q.c.redeliveries += 1;
             q.busy -= 1;
             if q.backoff > 0.0 {
@@ -1082,10 +1119,17 @@ impl Replication {
     /// Statistics and bookkeeping of message `m` leaving node `j` now.
     #[inline(always)]
     fn leave_stats(&mut self, j: usize, m: u32, outcome: Outcome) {
-        let now = self.now;
-        let q = &mut self.queues[j];
+        let Self {
+            queues,
+            msgs,
+            roots,
+            now,
+            ..
+        } = self;
+        let now = *now;
+        let q = &mut queues[j];
         q.touch(now);
-        let msg = &mut self.msgs[m as usize];
+        let msg = &mut msgs[m as usize];
         q.in_node -= 1;
         q.busy -= 1;
         if msg.held {
@@ -1102,7 +1146,7 @@ impl Replication {
                 q.wait_h.record(wait);
                 q.sojourn_h.record(sojourn);
                 if !q.age_is_sojourn {
-                    let age = now - self.roots[msg.root as usize].created;
+                    let age = now - roots[msg.root as usize].created;
                     q.c.age_sum += age;
                     q.age_h.record(age);
                 }
@@ -1123,11 +1167,16 @@ impl Replication {
 
     #[inline(always)]
     fn fill(&mut self, j: usize) {
-        loop {
-            let q = &mut self.queues[j];
-            if q.busy >= q.servers || q.waiting == 0 {
-                return;
-            }
+        let Self {
+            queues,
+            msgs,
+            cal,
+            fault,
+            now,
+            ..
+        } = self;
+        let q = &mut queues[j];
+        while q.busy < q.servers && q.waiting > 0 {
             let next = if q.classed {
                 q.lines.iter_mut().find_map(VecDeque::pop_front)
             } else {
@@ -1135,7 +1184,7 @@ impl Replication {
             };
             let Some(m) = next else { return };
             q.waiting -= 1;
-            self.start(j, m);
+            start_service(q, m, &mut msgs[m as usize], *now, cal, fault);
         }
     }
 
