@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example speed [rounds]
-//! valgrind --tool=callgrind target/release/examples/speed profile-fan   # or -mm1, -mm10
+//! valgrind --tool=callgrind target/release/examples/speed profile-fan   # or -mm1, -mm10, -reference-fan
 //! ```
 use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic};
 use kendall::sim::Replication;
@@ -77,6 +77,11 @@ fn main() {
     ];
     if let Some(case) = profile {
         // One kendall run of one case, for a profiler (e.g. valgrind --tool=callgrind).
+        if case == "reference-fan" {
+            let events = reference::reference_run(3.6, 4, 3, CUSTOMERS);
+            println!("{case}: {events} events");
+            return;
+        }
         let model = match case.as_str() {
             "mm1" => &mm1,
             "mm10" => &mm10,

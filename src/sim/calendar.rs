@@ -16,30 +16,37 @@
 
 use super::error::SimError;
 
-/// A pending event: time bits, sequence number, payload.
+/// A pending event: its key (time bits in the high 64 bits, sequence number in the
+/// low 64, one integer compared without branches) and payload.
 #[derive(Clone, Copy)]
 struct Entry<E> {
-    time: u64,
-    seq: u64,
+    key: u128,
     event: E,
 }
 
 impl<E> Entry<E> {
-    /// The key as one 128-bit integer: compared without branches.
     #[inline(always)]
     fn key(&self) -> u128 {
-        (u128::from(self.time) << 64) | u128::from(self.seq)
+        self.key
+    }
+
+    /// The time bits.
+    #[inline(always)]
+    fn time(&self) -> u64 {
+        (self.key >> 64) as u64
     }
 
     #[inline(always)]
     fn before(&self, other: &Self) -> bool {
-        self.key() < other.key()
+        self.key < other.key
     }
 }
 
 /// Children per node of the heap: a 4-ary heap is half as deep as a binary one and
 /// its children sit side by side in memory.
 const ARITY: usize = 4;
+// The sift-down's tournament is written for four children.
+const _: () = assert!(ARITY == 4);
 
 /// A min-calendar of events of type `E` keyed by (time, insertion sequence): a 4-ary
 /// implicit heap.
@@ -108,8 +115,7 @@ impl<E: Copy> Calendar<E> {
         }
         // Non-negative floats order like their bit patterns (time >= now >= 0).
         let entry = Entry {
-            time: time.to_bits(),
-            seq: self.seq,
+            key: (u128::from(time.to_bits()) << 64) | u128::from(self.seq),
             event,
         };
         self.seq += 1;
@@ -154,11 +160,11 @@ impl<E: Copy> Calendar<E> {
             }
         }
         let top = *self.heap.first()?;
-        if f64::from_bits(top.time) > until {
+        if f64::from_bits(top.time()) > until {
             return None;
         }
         self.hole = true;
-        self.now = f64::from_bits(top.time);
+        self.now = f64::from_bits(top.time());
         Some((self.now, top.event))
     }
 
@@ -170,21 +176,25 @@ impl<E: Copy> Calendar<E> {
         let mut i = 0;
         loop {
             let first = ARITY * i + 1;
-            if first >= n {
+            let best = if first + ARITY <= n {
+                // A full family: a branch-free tournament of indices (keys are unique).
+                let h = &self.heap[first..first + ARITY];
+                let a = usize::from(h[1].key < h[0].key);
+                let b = 2 + usize::from(h[3].key < h[2].key);
+                let best = if h[b].key < h[a].key { b } else { a };
+                first + best
+            } else if first < n {
+                let mut best = first;
+                for c in first + 1..n {
+                    if self.heap[c].key < self.heap[best].key {
+                        best = c;
+                    }
+                }
+                best
+            } else {
                 break;
-            }
-            let end = (first + ARITY).min(n);
-            let children = &self.heap[first..end];
-            let mut best = 0;
-            let mut best_key = children[0].key();
-            for (c, e) in children.iter().enumerate().skip(1) {
-                let k = e.key();
-                let smaller = k < best_key;
-                best = if smaller { c } else { best };
-                best_key = if smaller { k } else { best_key };
-            }
-            let best = first + best;
-            if best_key < key {
+            };
+            if self.heap[best].key < key {
                 self.heap[i] = self.heap[best];
                 i = best;
             } else {
@@ -204,7 +214,7 @@ impl<E: Copy> Calendar<E> {
         } else {
             self.heap.first()
         };
-        pending.map(|e| f64::from_bits(e.time))
+        pending.map(|e| f64::from_bits(e.time()))
     }
 }
 

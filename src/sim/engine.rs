@@ -840,6 +840,11 @@ impl Replication {
     fn schedule_arrival(&mut self, s: usize) {
         let now = self.now;
         let src = &mut self.sources[s];
+        if let ArrivalGen::Poisson { mean_gap } = src.arrivals {
+            // The common case, inlined.
+            let e: f64 = Exp1.sample(&mut src.rng);
+            return self.at(now + mean_gap * e, Ev::Arrival(s as u32));
+        }
         if let Some(t) = src.arrivals.next(now, &mut src.rng) {
             self.at(t.max(now), Ev::Arrival(s as u32));
         }
