@@ -633,6 +633,27 @@ impl Replication {
             };
             self.now = t;
             self.events += 1;
+            // Completions first: the most frequent event, tested by one predictable
+            // conditional branch rather than through a jump table.
+            if let Ev::Done { msg, generation } = ev {
+                self.on_done(msg, generation);
+            } else {
+                self.on_other(t, ev);
+            }
+            if self.fault.is_some()
+                && let Some(e) = self.fault.take()
+            {
+                self.stopped = true;
+                return Err(e);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Any event but a completion.
+    #[inline(always)]
+    fn on_other(&mut self, t: f64, ev: Ev) {
+        {
             match ev {
                 Ev::Arrival(s) => self.on_arrival(s as usize),
                 Ev::Done { msg, generation } => self.on_done(msg, generation),
@@ -653,14 +674,7 @@ impl Replication {
                     }
                 }
             }
-            if self.fault.is_some()
-                && let Some(e) = self.fault.take()
-            {
-                self.stopped = true;
-                return Err(e);
-            }
         }
-        Ok(true)
     }
 
     fn warmup_not_reached(&self) -> SimError {
@@ -724,6 +738,14 @@ impl Replication {
     /// A message slot for a descendant of `root` (the caller counts it in the root).
     #[inline(always)]
     fn alloc_msg(&mut self, root: u32, class: u32) -> u32 {
+        if let Some(i) = self.free_msgs.pop() {
+            // A reused slot: every other field is set by `admit` before it is read
+            // (the generation carries on, so no stale completion can match it).
+            let msg = &mut self.msgs[i as usize];
+            msg.root = root;
+            msg.class = class;
+            return i;
+        }
         let m = Msg {
             root,
             node: 0,
@@ -739,16 +761,8 @@ impl Replication {
             end: 0.0,
             remaining: -1.0,
         };
-        match self.free_msgs.pop() {
-            Some(i) => {
-                self.msgs[i as usize] = m;
-                i
-            }
-            None => {
-                self.msgs.push(m);
-                (self.msgs.len() - 1) as u32
-            }
-        }
+        self.msgs.push(m);
+        (self.msgs.len() - 1) as u32
     }
 
     /// A message leaves the system (or is dropped): its root loses a descendant.
@@ -851,7 +865,7 @@ impl Replication {
     }
 
     /// Schedules source `s`'s next arrival, or pauses it while its window is full.
-    #[inline]
+    #[inline(always)]
     fn resume(&mut self, s: usize) {
         let src = &mut self.sources[s];
         if src.in_flight < src.window {
