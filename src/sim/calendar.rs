@@ -4,8 +4,9 @@
 //! depends on heap internals and no simultaneous event is lost or reordered. Times
 //! are non-negative, so the IEEE 754 bits of a time order like the time itself: the key
 //! is the pair (time bits, sequence) of two integers. The calendar is a 4-ary implicit
-//! heap (half the depth of a binary heap, siblings adjacent in memory), with O(log n)
-//! schedule and pop. Scheduling before the current time is an error
+//! heap (half the depth of a binary heap, siblings adjacent in memory), padded with
+//! sentinels so that every family of children is complete, with O(log n) schedule and
+//! pop. Scheduling before the current time is an error
 //! ([`SimError::PastEvent`]).
 //!
 //! A pop is lazy: the popped entry stays at the root as a *hole* until the next call. A
@@ -16,37 +17,19 @@
 
 use super::error::SimError;
 
-/// A pending event: its key (time bits in the high 64 bits, sequence number in the
-/// low 64, one integer compared without branches) and payload.
-#[derive(Clone, Copy)]
-struct Entry<E> {
-    key: u128,
-    event: E,
-}
-
-impl<E> Entry<E> {
-    #[inline(always)]
-    fn key(&self) -> u128 {
-        self.key
-    }
-
-    /// The time bits.
-    #[inline(always)]
-    fn time(&self) -> u64 {
-        (self.key >> 64) as u64
-    }
-
-    #[inline(always)]
-    fn before(&self, other: &Self) -> bool {
-        self.key < other.key
-    }
-}
-
 /// Children per node of the heap: a 4-ary heap is half as deep as a binary one and
 /// its children sit side by side in memory.
 const ARITY: usize = 4;
 // The sift-down's tournament is written for four children.
 const _: () = assert!(ARITY == 4);
+
+/// Sentinel keys after the last entry, so that every family of children is complete:
+/// the sift-down never tests for a partial family.
+const PAD: usize = ARITY - 1;
+
+/// The key of a sentinel: above every real key (whose time bits are at most those of
+/// +∞).
+const SENTINEL: u128 = u128::MAX;
 
 /// A min-calendar of events of type `E` keyed by (time, insertion sequence): a 4-ary
 /// implicit heap.
@@ -64,19 +47,31 @@ const _: () = assert!(ARITY == 4);
 /// assert!(c.schedule(1.0, "late").is_err());
 /// ```
 pub struct Calendar<E> {
-    /// The heap; when `hole` is set, `heap[0]` is the entry popped last (no longer
-    /// pending) and `heap[1..]` are the pending entries, each subtree a heap.
+    /// The heap: `len` entries, then sentinels (key [`SENTINEL`]) up to at least
+    /// `len + PAD` once anything was scheduled. When `hole` is set, entry 0 is the one
+    /// popped last (no longer pending) and the entries `1..len` are the pending ones,
+    /// each subtree a heap.
     heap: Vec<Entry<E>>,
+    len: usize,
     seq: u64,
     now: f64,
     hole: bool,
+}
+
+/// A pending event: its key, (time bits << 64) | sequence, one integer compared
+/// without branches; and its payload.
+#[derive(Clone, Copy)]
+struct Entry<E> {
+    key: u128,
+    event: E,
 }
 
 impl<E: Copy> Calendar<E> {
     /// An empty calendar at time 0 with room for `capacity` events.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            heap: Vec::with_capacity(capacity),
+            heap: Vec::with_capacity(capacity + PAD),
+            len: 0,
             seq: 0,
             now: 0.0,
             hole: false,
@@ -92,7 +87,7 @@ impl<E: Copy> Calendar<E> {
     /// Number of pending events.
     #[inline]
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.hole)
+        self.len - usize::from(self.hole)
     }
 
     /// Whether no event is pending.
@@ -125,12 +120,19 @@ impl<E: Copy> Calendar<E> {
             self.sift_down(entry);
             return Ok(());
         }
-        let mut i = self.heap.len();
-        self.heap.push(entry);
+        let mut i = self.len;
+        self.len += 1;
+        while self.heap.len() < self.len + PAD {
+            // Grow the padding (a copy of this payload under the sentinel key).
+            self.heap.push(Entry {
+                key: SENTINEL,
+                event,
+            });
+        }
         // Sift up with a hole.
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if entry.before(&self.heap[parent]) {
+            if entry.key < self.heap[parent].key {
                 self.heap[i] = self.heap[parent];
                 i = parent;
             } else {
@@ -154,47 +156,44 @@ impl<E: Copy> Calendar<E> {
         if self.hole {
             // Close the hole: the last entry takes the root and sinks.
             self.hole = false;
-            let last = self.heap.pop()?;
-            if !self.heap.is_empty() {
+            self.len -= 1;
+            let n = self.len;
+            let last = self.heap[n];
+            self.heap[n].key = SENTINEL;
+            if n > 0 {
                 self.sift_down(last);
             }
         }
-        let top = *self.heap.first()?;
-        if f64::from_bits(top.time()) > until {
+        if self.len == 0 {
+            return None;
+        }
+        let top = self.heap[0];
+        let time = f64::from_bits((top.key >> 64) as u64);
+        if time > until {
             return None;
         }
         self.hole = true;
-        self.now = f64::from_bits(top.time());
-        Some((self.now, top.event))
+        self.now = time;
+        Some((time, top.event))
     }
 
     /// Places `entry` at the root and sifts it down with a hole.
     #[inline(always)]
     fn sift_down(&mut self, entry: Entry<E>) {
-        let n = self.heap.len();
-        let key = entry.key();
+        let n = self.len;
         let mut i = 0;
         loop {
             let first = ARITY * i + 1;
-            let best = if first + ARITY <= n {
-                // A full family: a branch-free tournament of indices (keys are unique).
-                let h = &self.heap[first..first + ARITY];
-                let a = usize::from(h[1].key < h[0].key);
-                let b = 2 + usize::from(h[3].key < h[2].key);
-                let best = if h[b].key < h[a].key { b } else { a };
-                first + best
-            } else if first < n {
-                let mut best = first;
-                for c in first + 1..n {
-                    if self.heap[c].key < self.heap[best].key {
-                        best = c;
-                    }
-                }
-                best
-            } else {
+            if first >= n {
                 break;
-            };
-            if self.heap[best].key < key {
+            }
+            // A complete family (sentinels fill it up): a branch-free tournament of
+            // indices; keys are unique.
+            let h = &self.heap[first..first + ARITY];
+            let a = usize::from(h[1].key < h[0].key);
+            let b = 2 + usize::from(h[3].key < h[2].key);
+            let best = first + if h[b].key < h[a].key { b } else { a };
+            if self.heap[best].key < entry.key {
                 self.heap[i] = self.heap[best];
                 i = best;
             } else {
@@ -207,14 +206,20 @@ impl<E: Copy> Calendar<E> {
     /// The time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        let pending = if self.hole {
-            // The earliest pending entry is among the root's children.
-            let end = (1 + ARITY).min(self.heap.len());
-            self.heap.get(1..end)?.iter().min_by_key(|e| e.key())
+        let key = if self.hole {
+            // The earliest pending entry is among the root's children (or none:
+            // sentinels only).
+            self.heap[1..(1 + ARITY).min(self.heap.len())]
+                .iter()
+                .map(|e| e.key)
+                .min()
+                .filter(|k| *k != SENTINEL)?
+        } else if self.len > 0 {
+            self.heap[0].key
         } else {
-            self.heap.first()
+            return None;
         };
-        pending.map(|e| f64::from_bits(e.time()))
+        Some(f64::from_bits((key >> 64) as u64))
     }
 }
 
@@ -239,6 +244,24 @@ mod tests {
         }
         assert_eq!(n, 1000);
         assert!(c.schedule(f64::NAN, 0).is_err());
+    }
+
+    #[test]
+    fn peek_sees_past_the_hole() {
+        let mut c = Calendar::with_capacity(0);
+        assert_eq!(c.peek_time(), None);
+        c.schedule(1.0, 'a').unwrap();
+        assert_eq!(c.pop(), Some((1.0, 'a')));
+        assert!(c.is_empty());
+        assert_eq!(c.peek_time(), None);
+        c.schedule(3.0, 'b').unwrap();
+        c.schedule(2.0, 'c').unwrap();
+        assert_eq!(c.pop(), Some((2.0, 'c')));
+        assert_eq!(c.peek_time(), Some(3.0));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.pop(), Some((3.0, 'b')));
+        assert_eq!(c.pop(), None);
+        assert_eq!(c.peek_time(), None);
     }
 
     /// Interleaved pushes and pops with random, often equal, times come out exactly as
