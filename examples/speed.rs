@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example speed [rounds]
+//! valgrind --tool=callgrind target/release/examples/speed profile-fan   # or -mm1, -mm10, -reference-fan
 //! ```
 use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic};
 use kendall::sim::Replication;
@@ -39,10 +40,11 @@ fn best(rounds: usize, mut f: impl FnMut() -> u64) -> (f64, u64) {
 }
 
 fn main() {
-    let rounds: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(15);
+    let arg = std::env::args().nth(1);
+    let profile = arg
+        .as_deref()
+        .and_then(|a| a.strip_prefix("profile-").map(str::to_owned));
+    let rounds: usize = arg.and_then(|a| a.parse().ok()).unwrap_or(15);
     let exp = Distribution::Exponential { mean: 1.0 };
     let mm1 = Model::default()
         .with_source(Source::new(
@@ -73,6 +75,21 @@ fn main() {
         ("M/M/10 rho 0.9", &mm10, (9.0, 10, 1)),
         ("fan-out 3 x M/M/4", &fan, (3.6, 4, 3)),
     ];
+    if let Some(case) = profile {
+        // One kendall run of one case, for a profiler (e.g. valgrind --tool=callgrind).
+        if case == "reference-fan" {
+            let events = reference::reference_run(3.6, 4, 3, CUSTOMERS);
+            println!("{case}: {events} events");
+            return;
+        }
+        let model = match case.as_str() {
+            "mm1" => &mm1,
+            "mm10" => &mm10,
+            _ => &fan,
+        };
+        println!("{case}: {} events", kendall_run(model));
+        return;
+    }
     println!("case                 kendall cust/s  events/s   reference cust/s  ratio");
     for (name, model, (lambda, c, q)) in cases {
         let mut kt = (f64::INFINITY, 0);

@@ -77,7 +77,12 @@ fn event_loop_does_not_allocate() {
             )
             .with_discipline(Discipline::PreemptivePriority),
         );
-    for model in [mm1, fan_out] {
+    let mut producer = Source::new("in", ArrivalProcess::Poisson { rate: 8.0 }, "q");
+    producer.window = Some(5);
+    let windowed = Model::default()
+        .with_source(producer)
+        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }));
+    for model in [mm1, fan_out, windowed] {
         let (allocs, events) = allocations_in_steady_state(&model);
         assert!(events > 50_000, "{events}");
         assert_eq!(allocs, 0, "{allocs} allocations in {events} events");

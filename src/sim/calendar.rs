@@ -4,36 +4,32 @@
 //! depends on heap internals and no simultaneous event is lost or reordered. Times
 //! are non-negative, so the IEEE 754 bits of a time order like the time itself: the key
 //! is the pair (time bits, sequence) of two integers. The calendar is a 4-ary implicit
-//! heap (half the depth of a binary heap, siblings adjacent in memory), with O(log n)
-//! schedule and pop. Scheduling before the current time is an error
+//! heap (half the depth of a binary heap, siblings adjacent in memory), padded with
+//! sentinels so that every family of children is complete, with O(log n) schedule and
+//! pop. Scheduling before the current time is an error
 //! ([`SimError::PastEvent`]).
+//!
+//! A pop is lazy: the popped entry stays at the root as a *hole* until the next call. A
+//! simulator handling an event almost always schedules another one; that schedule fills
+//! the hole with one sift-down, instead of the removal's sift-down of the last entry
+//! plus the insertion's sift-up. The order of events is the same either way: keys are
+//! unique.
 
 use super::error::SimError;
-
-/// A pending event: time bits, sequence number, payload.
-#[derive(Clone, Copy)]
-struct Entry<E> {
-    time: u64,
-    seq: u64,
-    event: E,
-}
-
-impl<E> Entry<E> {
-    /// The key as one 128-bit integer: compared without branches.
-    #[inline(always)]
-    fn key(&self) -> u128 {
-        (u128::from(self.time) << 64) | u128::from(self.seq)
-    }
-
-    #[inline(always)]
-    fn before(&self, other: &Self) -> bool {
-        self.key() < other.key()
-    }
-}
 
 /// Children per node of the heap: a 4-ary heap is half as deep as a binary one and
 /// its children sit side by side in memory.
 const ARITY: usize = 4;
+// The sift-down's tournament is written for four children.
+const _: () = assert!(ARITY == 4);
+
+/// Sentinel keys after the last entry, so that every family of children is complete:
+/// the sift-down never tests for a partial family.
+const PAD: usize = ARITY - 1;
+
+/// The key of a sentinel: above every real key (whose time bits are at most those of
+/// +∞).
+const SENTINEL: u128 = u128::MAX;
 
 /// A min-calendar of events of type `E` keyed by (time, insertion sequence): a 4-ary
 /// implicit heap.
@@ -51,18 +47,34 @@ const ARITY: usize = 4;
 /// assert!(c.schedule(1.0, "late").is_err());
 /// ```
 pub struct Calendar<E> {
+    /// The heap: `len` entries, then sentinels (key [`SENTINEL`]) up to at least
+    /// `len + PAD` once anything was scheduled. When `hole` is set, entry 0 is the one
+    /// popped last (no longer pending) and the entries `1..len` are the pending ones,
+    /// each subtree a heap.
     heap: Vec<Entry<E>>,
+    len: usize,
     seq: u64,
     now: f64,
+    hole: bool,
+}
+
+/// A pending event: its key, (time bits << 64) | sequence, one integer compared
+/// without branches; and its payload.
+#[derive(Clone, Copy)]
+struct Entry<E> {
+    key: u128,
+    event: E,
 }
 
 impl<E: Copy> Calendar<E> {
     /// An empty calendar at time 0 with room for `capacity` events.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            heap: Vec::with_capacity(capacity),
+            heap: Vec::with_capacity(capacity + PAD),
+            len: 0,
             seq: 0,
             now: 0.0,
+            hole: false,
         }
     }
 
@@ -73,13 +85,15 @@ impl<E: Copy> Calendar<E> {
     }
 
     /// Number of pending events.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len - usize::from(self.hole)
     }
 
     /// Whether no event is pending.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Schedules `event` at `time`.
@@ -96,17 +110,29 @@ impl<E: Copy> Calendar<E> {
         }
         // Non-negative floats order like their bit patterns (time >= now >= 0).
         let entry = Entry {
-            time: time.to_bits(),
-            seq: self.seq,
+            key: (u128::from(time.to_bits()) << 64) | u128::from(self.seq),
             event,
         };
         self.seq += 1;
-        let mut i = self.heap.len();
-        self.heap.push(entry);
+        if self.hole {
+            // Fill the root left by the last pop.
+            self.hole = false;
+            self.sift_down(entry);
+            return Ok(());
+        }
+        let mut i = self.len;
+        self.len += 1;
+        while self.heap.len() < self.len + PAD {
+            // Grow the padding (a copy of this payload under the sentinel key).
+            self.heap.push(Entry {
+                key: SENTINEL,
+                event,
+            });
+        }
         // Sift up with a hole.
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if entry.before(&self.heap[parent]) {
+            if entry.key < self.heap[parent].key {
                 self.heap[i] = self.heap[parent];
                 i = parent;
             } else {
@@ -127,52 +153,73 @@ impl<E: Copy> Calendar<E> {
     /// Removes the earliest event if its time is at most `until`, as [`Calendar::pop`].
     #[inline(always)]
     pub fn pop_until(&mut self, until: f64) -> Option<(f64, E)> {
-        match self.heap.first() {
-            Some(e) if f64::from_bits(e.time) <= until => {}
-            _ => return None,
-        }
-        let last = self.heap.pop()?;
-        let n = self.heap.len();
-        let top = if n == 0 {
-            last
-        } else {
-            let top = self.heap[0];
-            // Sift the last entry down from the root with a hole.
-            let mut i = 0;
-            loop {
-                let first = ARITY * i + 1;
-                if first >= n {
-                    break;
-                }
-                let end = (first + ARITY).min(n);
-                let children = &self.heap[first..end];
-                let mut best = 0;
-                let mut best_key = children[0].key();
-                for (c, e) in children.iter().enumerate().skip(1) {
-                    let k = e.key();
-                    let smaller = k < best_key;
-                    best = if smaller { c } else { best };
-                    best_key = if smaller { k } else { best_key };
-                }
-                let best = first + best;
-                if best_key < last.key() {
-                    self.heap[i] = self.heap[best];
-                    i = best;
-                } else {
-                    break;
-                }
+        if self.hole {
+            // Close the hole: the last entry takes the root and sinks.
+            self.hole = false;
+            self.len -= 1;
+            let n = self.len;
+            let last = self.heap[n];
+            self.heap[n].key = SENTINEL;
+            if n > 0 {
+                self.sift_down(last);
             }
-            self.heap[i] = last;
-            top
-        };
-        self.now = f64::from_bits(top.time);
-        Some((self.now, top.event))
+        }
+        if self.len == 0 {
+            return None;
+        }
+        let top = self.heap[0];
+        let time = f64::from_bits((top.key >> 64) as u64);
+        if time > until {
+            return None;
+        }
+        self.hole = true;
+        self.now = time;
+        Some((time, top.event))
+    }
+
+    /// Places `entry` at the root and sifts it down with a hole.
+    #[inline(always)]
+    fn sift_down(&mut self, entry: Entry<E>) {
+        let n = self.len;
+        let mut i = 0;
+        loop {
+            let first = ARITY * i + 1;
+            if first >= n {
+                break;
+            }
+            // A complete family (sentinels fill it up): a branch-free tournament of
+            // indices; keys are unique.
+            let h = &self.heap[first..first + ARITY];
+            let a = usize::from(h[1].key < h[0].key);
+            let b = 2 + usize::from(h[3].key < h[2].key);
+            let best = first + if h[b].key < h[a].key { b } else { a };
+            if self.heap[best].key < entry.key {
+                self.heap[i] = self.heap[best];
+                i = best;
+            } else {
+                break;
+            }
+        }
+        self.heap[i] = entry;
     }
 
     /// The time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        self.heap.first().map(|e| f64::from_bits(e.time))
+        let key = if self.hole {
+            // The earliest pending entry is among the root's children (or none:
+            // sentinels only).
+            self.heap[1..(1 + ARITY).min(self.heap.len())]
+                .iter()
+                .map(|e| e.key)
+                .min()
+                .filter(|k| *k != SENTINEL)?
+        } else if self.len > 0 {
+            self.heap[0].key
+        } else {
+            return None;
+        };
+        Some(f64::from_bits((key >> 64) as u64))
     }
 }
 
@@ -199,6 +246,24 @@ mod tests {
         assert!(c.schedule(f64::NAN, 0).is_err());
     }
 
+    #[test]
+    fn peek_sees_past_the_hole() {
+        let mut c = Calendar::with_capacity(0);
+        assert_eq!(c.peek_time(), None);
+        c.schedule(1.0, 'a').unwrap();
+        assert_eq!(c.pop(), Some((1.0, 'a')));
+        assert!(c.is_empty());
+        assert_eq!(c.peek_time(), None);
+        c.schedule(3.0, 'b').unwrap();
+        c.schedule(2.0, 'c').unwrap();
+        assert_eq!(c.pop(), Some((2.0, 'c')));
+        assert_eq!(c.peek_time(), Some(3.0));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.pop(), Some((3.0, 'b')));
+        assert_eq!(c.pop(), None);
+        assert_eq!(c.peek_time(), None);
+    }
+
     /// Interleaved pushes and pops with random, often equal, times come out exactly as
     /// a stable sort by time would order them.
     #[test]
@@ -214,7 +279,11 @@ mod tests {
                 c.schedule(t, id).unwrap();
                 pending.push((t, id));
                 id += 1;
-            } else if let Some((t, e)) = c.pop() {
+            } else if let Some((t, e)) = {
+                let earliest = pending.iter().map(|p| p.0).min_by(f64::total_cmp);
+                assert_eq!(c.peek_time(), earliest);
+                c.pop()
+            } {
                 // The earliest pending, first scheduled among equals (ids grow).
                 let best = pending
                     .iter()

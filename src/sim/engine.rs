@@ -21,6 +21,17 @@
 //!   released in the order they blocked. A **topic** publish never blocks its
 //!   publisher: the broker holds the copy for a full blocking subscriber (counted in
 //!   flight) until room appears.
+//! * **Windows** (closed loop): a source with `window = N` has at most N messages in
+//!   flight (created and not yet finished with all descendants, whether done or lost).
+//!   The arrival that fills the window schedules no successor: the source pauses, and
+//!   the moment one of its messages finishes it resumes with a fresh inter-arrival time
+//!   drawn from that instant. For Poisson (and profile) sources this is exact by
+//!   memorylessness: the paused source behaves as a single-server station of rate λ.
+//!   For other processes it is a modelling choice: a deterministic or renewal source
+//!   restarts a whole gap (time elapsed before the pause is not credited); an MMPP
+//!   keeps its phase frozen during the pause; a trace releases the timestamps that fell
+//!   during the pause one per freed slot, at once. A source blocked by a full queue
+//!   keeps its window slot for the held message.
 //! * **Broker semantics**: at the end of each service the delivery fails with the
 //!   queue's `failure_probability`; a failed message frees its consumer, waits `backoff`
 //!   in the node and rejoins the tail of its line; after `max_attempts` failed
@@ -54,6 +65,18 @@ use std::sync::Arc;
 const NONE: u32 = u32::MAX;
 /// Default horizon when neither `horizon` nor `completions` is set, seconds.
 pub const DEFAULT_HORIZON: f64 = 1000.0;
+
+/// With a horizon and a count warm-up (`warmup_completions`), the count must be reached
+/// by simulated time `warmup + WARMUP_HORIZONS × horizon`; otherwise the run fails with
+/// [`SimError::WarmupNotReached`] instead of running forever (e.g. when messages never
+/// finish).
+pub const WARMUP_HORIZONS: f64 = 10.0;
+
+/// A run without a horizon (stopped by `completions` only) fails with
+/// [`SimError::Stalled`] once this many events pass without any message finishing while
+/// some message is held by a full blocking queue (a blocking deadlock). Heavy-tailed
+/// services without blocking never trip it.
+pub const STALL_EVENTS: u64 = 1_000_000;
 
 fn splitmix64(z: u64) -> u64 {
     let mut z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -91,11 +114,16 @@ fn stream_rng(seed: u64, replication: u32, stream: u64) -> Xoshiro256PlusPlus {
 #[derive(Debug, Clone, Copy)]
 enum Ev {
     Arrival(u32),
-    Done { msg: u32, generation: u32 },
+    Done {
+        msg: u32,
+        generation: u32,
+    },
     Retry(u32),
     Warmup,
     End,
     Sample,
+    /// The time limit of the count warm-up.
+    Deadline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,8 +222,9 @@ impl QueueState {
         self.levels.advance(
             now,
             [
-                self.in_node as f64,
-                self.waiting as f64,
+                // Via i64: one instruction, where u64 → f64 takes several.
+                self.in_node as i64 as f64,
+                self.waiting as i64 as f64,
                 f64::from(self.busy),
             ],
         );
@@ -226,6 +255,49 @@ struct SourceState {
     warm: SourceCounters,
     hist: Histogram,
     tick: (f64, u64),
+    /// Most messages in flight (`u64::MAX` without a window).
+    window: u64,
+    /// Messages created and not yet finished (done or lost, with all descendants).
+    in_flight: u64,
+    /// The window is full: no arrival is pending until one of its messages finishes.
+    paused: bool,
+}
+
+/// Starts the service of message `m` (`msg`) by a consumer of `q` at time `now` and
+/// schedules its completion; a completion in the past is recorded in `fault`.
+#[inline(always)]
+fn start_service(
+    q: &mut QueueState,
+    m: u32,
+    msg: &mut Msg,
+    now: f64,
+    cal: &mut Calendar<Ev>,
+    fault: &mut Option<SimError>,
+) {
+    q.busy += 1;
+    let s = if msg.remaining >= 0.0 {
+        let r = msg.remaining;
+        msg.remaining = -1.0;
+        r
+    } else if let Sampler::Exponential { mean } = q.sampler {
+        // The common case, inlined.
+        let e: f64 = Exp1.sample(&mut q.rng);
+        mean * e
+    } else {
+        q.sampler.sample(&mut q.rng)
+    };
+    msg.start = now;
+    msg.end = now + s;
+    if q.preemptive {
+        msg.pos = q.in_service.len() as u32;
+        q.in_service.push(m);
+    }
+    let generation = msg.generation;
+    if let Err(e) = cal.schedule(now + s, Ev::Done { msg: m, generation })
+        && fault.is_none()
+    {
+        *fault = Some(e);
+    }
 }
 
 /// A model checked and prepared once for any number of replications: the topology,
@@ -370,6 +442,9 @@ impl<'m> Prepared<'m> {
                 warm: SourceCounters::default(),
                 hist: Histogram::new(),
                 tick: (0.0, 0),
+                window: s.window.map_or(u64::MAX, u64::from),
+                in_flight: 0,
+                paused: false,
             });
         }
         let backlog: u64 = model.queues.iter().map(|q| q.initial_backlog).sum();
@@ -414,6 +489,8 @@ impl<'m> Prepared<'m> {
             series_ticks: 0,
             series_last: 0.0,
             fault: None,
+            stall_guard: horizon.is_none(),
+            last_progress: 0,
         };
         r.init(model)?;
         r.arm(st.warmup)?;
@@ -474,6 +551,10 @@ pub struct Replication {
     series_ticks: u64,
     series_last: f64,
     fault: Option<SimError>,
+    /// No horizon bounds the run: watch for blocking deadlocks.
+    stall_guard: bool,
+    /// `events` when a message last finished.
+    last_progress: u64,
 }
 
 impl Replication {
@@ -507,6 +588,12 @@ impl Replication {
         if !self.warm_time_ok {
             self.cal.schedule(warmup, Ev::Warmup)?;
         }
+        if !self.warm_count_ok
+            && let Some(h) = self.horizon
+        {
+            self.cal
+                .schedule(warmup + WARMUP_HORIZONS * h, Ev::Deadline)?;
+        }
         if let Some(r) = self.resolution {
             self.cal.schedule(r, Ev::Sample)?;
         }
@@ -536,6 +623,9 @@ impl Replication {
                     return Ok(false);
                 }
                 self.stopped = true;
+                if !self.warm_count_ok {
+                    return Err(self.warmup_not_reached());
+                }
                 if self.measuring && self.end_at.is_finite() && self.end_at > self.now {
                     self.now = self.end_at;
                 }
@@ -543,6 +633,27 @@ impl Replication {
             };
             self.now = t;
             self.events += 1;
+            // Completions first: the most frequent event, tested by one predictable
+            // conditional branch rather than through a jump table.
+            if let Ev::Done { msg, generation } = ev {
+                self.on_done(msg, generation);
+            } else {
+                self.on_other(t, ev);
+            }
+            if self.fault.is_some()
+                && let Some(e) = self.fault.take()
+            {
+                self.stopped = true;
+                return Err(e);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Any event but a completion.
+    #[inline(always)]
+    fn on_other(&mut self, t: f64, ev: Ev) {
+        {
             match ev {
                 Ev::Arrival(s) => self.on_arrival(s as usize),
                 Ev::Done { msg, generation } => self.on_done(msg, generation),
@@ -557,13 +668,35 @@ impl Replication {
                 }
                 Ev::End => self.stopped = true,
                 Ev::Sample => self.on_sample(),
-            }
-            if let Some(e) = self.fault.take() {
-                self.stopped = true;
-                return Err(e);
+                Ev::Deadline => {
+                    if !self.warm_count_ok {
+                        self.fault = Some(self.warmup_not_reached());
+                    }
+                }
             }
         }
-        Ok(true)
+    }
+
+    fn warmup_not_reached(&self) -> SimError {
+        SimError::WarmupNotReached {
+            needed: self.warm_count,
+            finished: self.finished_roots,
+            time: self.now,
+        }
+    }
+
+    /// Called on an arrival after [`STALL_EVENTS`] events without progress: fails the
+    /// run if messages are held by full blocking queues, else restarts the count.
+    #[cold]
+    fn check_stall(&mut self) {
+        let blocked = self.held > 0 || self.queues.iter().any(|q| q.blocked_servers > 0);
+        if blocked && self.fault.is_none() {
+            self.fault = Some(SimError::Stalled {
+                time: self.now,
+                events: self.events - self.last_progress,
+            });
+        }
+        self.last_progress = self.events;
     }
 
     /// Schedules an event; scheduling in the past is recorded as the run's fault and
@@ -596,9 +729,23 @@ impl Replication {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn new_msg(&mut self, root: u32, class: u32) -> u32 {
         self.roots[root as usize].outstanding += 1;
+        self.alloc_msg(root, class)
+    }
+
+    /// A message slot for a descendant of `root` (the caller counts it in the root).
+    #[inline(always)]
+    fn alloc_msg(&mut self, root: u32, class: u32) -> u32 {
+        if let Some(i) = self.free_msgs.pop() {
+            // A reused slot: every other field is set by `admit` before it is read
+            // (the generation carries on, so no stale completion can match it).
+            let msg = &mut self.msgs[i as usize];
+            msg.root = root;
+            msg.class = class;
+            return i;
+        }
         let m = Msg {
             root,
             node: 0,
@@ -614,20 +761,12 @@ impl Replication {
             end: 0.0,
             remaining: -1.0,
         };
-        match self.free_msgs.pop() {
-            Some(i) => {
-                self.msgs[i as usize] = m;
-                i
-            }
-            None => {
-                self.msgs.push(m);
-                (self.msgs.len() - 1) as u32
-            }
-        }
+        self.msgs.push(m);
+        (self.msgs.len() - 1) as u32
     }
 
     /// A message leaves the system (or is dropped): its root loses a descendant.
-    #[inline]
+    #[inline(always)]
     fn free_msg(&mut self, m: u32) {
         let r = self.msgs[m as usize].root;
         self.free_msgs.push(m);
@@ -649,6 +788,13 @@ impl Replication {
         self.free_roots.push(r);
         if root.source != NONE {
             let s = &mut self.sources[root.source as usize];
+            s.in_flight -= 1;
+            if s.paused {
+                // A window slot opened: a fresh inter-arrival time from now.
+                s.paused = false;
+                self.schedule_arrival(root.source as usize);
+            }
+            let s = &mut self.sources[root.source as usize];
             s.c.finished += 1;
             if root.lost {
                 s.c.lost += 1;
@@ -665,6 +811,7 @@ impl Replication {
             }
         }
         self.finished_roots += 1;
+        self.last_progress = self.events;
         if self.measuring {
             if let Some(n) = self.completions
                 && self.finished_roots - self.finished_at_warm >= n
@@ -703,20 +850,42 @@ impl Replication {
         }
     }
 
+    #[inline(always)]
     fn schedule_arrival(&mut self, s: usize) {
         let now = self.now;
         let src = &mut self.sources[s];
+        if let ArrivalGen::Poisson { mean_gap } = src.arrivals {
+            // The common case, inlined.
+            let e: f64 = Exp1.sample(&mut src.rng);
+            return self.at(now + mean_gap * e, Ev::Arrival(s as u32));
+        }
         if let Some(t) = src.arrivals.next(now, &mut src.rng) {
             self.at(t.max(now), Ev::Arrival(s as u32));
         }
     }
 
+    /// Schedules source `s`'s next arrival, or pauses it while its window is full.
+    #[inline(always)]
+    fn resume(&mut self, s: usize) {
+        let src = &mut self.sources[s];
+        if src.in_flight < src.window {
+            self.schedule_arrival(s);
+        } else {
+            src.paused = true;
+        }
+    }
+
     fn on_arrival(&mut self, s: usize) {
+        if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
+            self.check_stall();
+        }
         let root = self.new_root(s as u32);
         let class = self.sources[s].class;
         let m = self.new_msg(root, class);
         self.totals.created += 1;
-        self.sources[s].c.created += 1;
+        let src = &mut self.sources[s];
+        src.c.created += 1;
+        src.in_flight += 1;
         let dest = self.sources[s].dest;
         if let NodeId::Queue(j) = dest
             && self.queues[j].full_blocking()
@@ -728,7 +897,7 @@ impl Replication {
             q.senders.push_back((m, Sender::Source(s as u32)));
             return;
         }
-        self.schedule_arrival(s);
+        self.resume(s);
         self.send(dest, m)
     }
 
@@ -741,13 +910,16 @@ impl Replication {
                     let msg = &self.msgs[m as usize];
                     (msg.root, msg.class)
                 };
+                // The copies' bookkeeping at once: the root gains n − 1 descendants.
+                let copies = n.saturating_sub(1);
+                self.roots[root as usize].outstanding += copies as u32;
+                self.totals.created += copies as u64;
                 for k in 0..n {
                     let j = self.subscribers[t][k] as usize;
                     let mm = if k + 1 == n {
                         m
                     } else {
-                        self.totals.created += 1;
-                        self.new_msg(root, class)
+                        self.alloc_msg(root, class)
                     };
                     self.offer(j, mm);
                 }
@@ -755,7 +927,7 @@ impl Replication {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn offer(&mut self, j: usize, m: u32) {
         let q = &mut self.queues[j];
         q.c.arrived += 1;
@@ -773,14 +945,22 @@ impl Replication {
         self.admit(j, m)
     }
 
-    #[inline]
+    #[inline(always)]
     fn admit(&mut self, j: usize, m: u32) {
-        let now = self.now;
-        let q = &mut self.queues[j];
+        let Self {
+            queues,
+            msgs,
+            cal,
+            fault,
+            now,
+            ..
+        } = self;
+        let now = *now;
+        let q = &mut queues[j];
         q.touch(now);
         q.in_node += 1;
         q.c.admitted += 1;
-        let msg = &mut self.msgs[m as usize];
+        let msg = &mut msgs[m as usize];
         msg.node = j as u32;
         msg.enter = now;
         msg.served = 0.0;
@@ -788,11 +968,15 @@ impl Replication {
         msg.remaining = -1.0;
         msg.held = false;
         msg.dead = false;
+        if q.busy < q.servers {
+            // A free consumer: the common case of `dispatch`.
+            return start_service(q, m, msg, now, cal, fault);
+        }
         self.dispatch(j, m)
     }
 
     /// A message in node `j` asks for a consumer.
-    #[inline]
+    #[inline(always)]
     fn dispatch(&mut self, j: usize, m: u32) {
         let q = &mut self.queues[j];
         if q.busy < q.servers {
@@ -853,42 +1037,29 @@ impl Replication {
         q.waiting += 1;
     }
 
-    #[inline]
+    #[inline(always)]
     fn start(&mut self, j: usize, m: u32) {
-        let now = self.now;
-        let q = &mut self.queues[j];
-        let msg = &mut self.msgs[m as usize];
-        q.busy += 1;
-        let s = if msg.remaining >= 0.0 {
-            let r = msg.remaining;
-            msg.remaining = -1.0;
-            r
-        } else if let Sampler::Exponential { mean } = q.sampler {
-            // The common case, inlined.
-            let e: f64 = Exp1.sample(&mut q.rng);
-            mean * e
-        } else {
-            q.sampler.sample(&mut q.rng)
-        };
-        msg.start = now;
-        msg.end = now + s;
-        if q.preemptive {
-            msg.pos = q.in_service.len() as u32;
-            q.in_service.push(m);
-        }
-        let generation = msg.generation;
-        self.at(now + s, Ev::Done { msg: m, generation })
+        let Self {
+            queues,
+            msgs,
+            cal,
+            fault,
+            now,
+            ..
+        } = self;
+        start_service(&mut queues[j], m, &mut msgs[m as usize], *now, cal, fault);
     }
 
     fn on_done(&mut self, m: u32, generation: u32) {
-        let msg = self.msgs[m as usize];
+        let now = self.now;
+        let msg = &mut self.msgs[m as usize];
         if msg.generation != generation {
             return; // preempted: this completion is void
         }
-        let now = self.now;
+        // No level changes before `depart` (whose `leave_stats` brings the queue's
+        // integrals up to now) or the redelivery branch (which does it itself).
+        msg.served += now - msg.start;
         let j = msg.node as usize;
-        self.queues[j].touch(now);
-        self.msgs[m as usize].served += now - msg.start;
         if self.queues[j].preemptive {
             self.remove_in_service(j, m);
         }
@@ -899,6 +1070,7 @@ impl Replication {
             if msg.attempts >= q.max_attempts {
                 return self.depart(j, m, Outcome::DeadLetter);
             }
+            q.touch(now);
             q.c.redeliveries += 1;
             q.busy -= 1;
             if q.backoff > 0.0 {
@@ -914,7 +1086,7 @@ impl Replication {
         self.depart(j, m, Outcome::Completed)
     }
 
-    #[inline]
+    #[inline(always)]
     fn route(&mut self, j: usize) -> Dest {
         let q = &mut self.queues[j];
         if q.route.len() == 1 {
@@ -927,7 +1099,7 @@ impl Replication {
             .map_or(q.route[q.route.len() - 1].1, |(_, d)| *d)
     }
 
-    #[inline]
+    #[inline(always)]
     fn depart(&mut self, j: usize, m: u32, outcome: Outcome) {
         let dest = match outcome {
             Outcome::Completed => self.route(j),
@@ -964,12 +1136,19 @@ impl Replication {
     }
 
     /// Statistics and bookkeeping of message `m` leaving node `j` now.
-    #[inline]
+    #[inline(always)]
     fn leave_stats(&mut self, j: usize, m: u32, outcome: Outcome) {
-        let now = self.now;
-        let q = &mut self.queues[j];
+        let Self {
+            queues,
+            msgs,
+            roots,
+            now,
+            ..
+        } = self;
+        let now = *now;
+        let q = &mut queues[j];
         q.touch(now);
-        let msg = &mut self.msgs[m as usize];
+        let msg = &mut msgs[m as usize];
         q.in_node -= 1;
         q.busy -= 1;
         if msg.held {
@@ -986,7 +1165,7 @@ impl Replication {
                 q.wait_h.record(wait);
                 q.sojourn_h.record(sojourn);
                 if !q.age_is_sojourn {
-                    let age = now - self.roots[msg.root as usize].created;
+                    let age = now - roots[msg.root as usize].created;
                     q.c.age_sum += age;
                     q.age_h.record(age);
                 }
@@ -997,7 +1176,7 @@ impl Replication {
 
     /// A consumer of node `j` and a place in it became free: serve the next message and
     /// let blocked senders in.
-    #[inline]
+    #[inline(always)]
     fn after_leave(&mut self, j: usize) {
         self.fill(j);
         if !self.queues[j].senders.is_empty() {
@@ -1005,13 +1184,18 @@ impl Replication {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn fill(&mut self, j: usize) {
-        loop {
-            let q = &mut self.queues[j];
-            if q.busy >= q.servers || q.waiting == 0 {
-                return;
-            }
+        let Self {
+            queues,
+            msgs,
+            cal,
+            fault,
+            now,
+            ..
+        } = self;
+        let q = &mut queues[j];
+        while q.busy < q.servers && q.waiting > 0 {
             let next = if q.classed {
                 q.lines.iter_mut().find_map(VecDeque::pop_front)
             } else {
@@ -1019,7 +1203,7 @@ impl Replication {
             };
             let Some(m) = next else { return };
             q.waiting -= 1;
-            self.start(j, m);
+            start_service(q, m, &mut msgs[m as usize], *now, cal, fault);
         }
     }
 
@@ -1040,7 +1224,7 @@ impl Replication {
                 Sender::Source(s) => {
                     self.held -= 1;
                     self.admit(j, m);
-                    self.schedule_arrival(s as usize);
+                    self.resume(s as usize);
                 }
                 Sender::Server(i) => {
                     let outcome = if self.msgs[m as usize].dead {

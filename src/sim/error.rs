@@ -53,6 +53,33 @@ pub enum SimError {
         /// Its capacity K.
         capacity: u64,
     },
+    /// The count warm-up (`warmup_completions`) was not reached: by the time limit
+    /// `warmup + WARMUP_HORIZONS × horizon` (see
+    /// [`WARMUP_HORIZONS`](super::engine::WARMUP_HORIZONS)), or before the run ran out
+    /// of events.
+    #[error(
+        "simulation.warmup_completions = {needed} was not reached: only {finished} messages finished by t = {time} s; lower simulation.warmup_completions, warm up by time (simulation.warmup) instead, or check that messages can finish"
+    )]
+    WarmupNotReached {
+        /// Messages that had to finish before statistics start.
+        needed: u64,
+        /// Messages finished when the run gave up.
+        finished: u64,
+        /// The simulated time when the run gave up, seconds.
+        time: f64,
+    },
+    /// A run without a horizon processed [`STALL_EVENTS`](super::engine::STALL_EVENTS)
+    /// events in a row without any message finishing, while messages were held by full
+    /// blocking queues: a blocking deadlock that would run forever.
+    #[error(
+        "the run stalled at t = {time} s: {events} events without any message finishing while messages wait for full blocking queues (a blocking deadlock); set simulation.horizon to bound the run, or give the blocking queues more capacity or on_full = \"reject\""
+    )]
+    Stalled {
+        /// The simulated time when the run gave up, seconds.
+        time: f64,
+        /// Events since the last message finished.
+        events: u64,
+    },
     /// The replication index is not below `replications`.
     #[error("replication {replication} does not exist: settings ask for {replications}")]
     NoSuchReplication {

@@ -12,6 +12,12 @@
 //!   source messages are fully done, whichever comes first (1000 s when neither is
 //!   set); warm-up deletion by time (`warmup`) and/or count (`warmup_completions`):
 //!   statistics start once both are reached.
+//! * Every run terminates: a count warm-up not reached by `warmup +`
+//!   [`WARMUP_HORIZONS`]` × horizon` (or before events run out) is
+//!   [`SimError::WarmupNotReached`]; a run without a horizon that passes
+//!   [`STALL_EVENTS`] events with no message finishing while messages wait for full
+//!   blocking queues is [`SimError::Stalled`]; a run with nothing left to happen
+//!   (no arrivals, or windowed sources paused for good) ends there.
 //! * Guarantees: simultaneous events are handled in the order they were scheduled;
 //!   one seed gives bit-identical results whatever the number of threads; messages are
 //!   conserved (`created = completed + in flight + rejected + dead-lettered`, per node
@@ -48,7 +54,7 @@ pub mod welford;
 
 pub use arrivals::read_trace;
 pub use calendar::Calendar;
-pub use engine::{DEFAULT_HORIZON, Replication, stream_seed};
+pub use engine::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS, stream_seed};
 pub use error::SimError;
 pub use estimate::Estimate;
 pub use histogram::Histogram;

@@ -1,0 +1,190 @@
+//! Every run terminates: count warm-ups that are never reached, blocking deadlocks,
+//! sources that never produce and windows that stay full.
+
+use kendall::model::{
+    ArrivalProcess, Distribution, Model, OnFull, Queue, Route, RouteBranch, RunSettings, Segment,
+    Source, Topic,
+};
+use kendall::sim::engine::{STALL_EVENTS, WARMUP_HORIZONS};
+use kendall::sim::{Replication, SimError, run_replication};
+
+fn run(model: &Model, settings: &RunSettings) -> Result<kendall::sim::ReplicationResult, SimError> {
+    let mut r = Replication::new(model, settings, 0)?;
+    r.run_until(f64::INFINITY)?;
+    Ok(r.finish())
+}
+
+/// Service takes 10⁹ s: nothing finishes within any horizon, so a count warm-up of 10
+/// is never reached; the run gives up at warmup + WARMUP_HORIZONS × horizon.
+#[test]
+fn an_unreachable_count_warmup_fails_at_the_time_limit() {
+    let model = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 10.0 },
+            "q",
+        ))
+        .with_queue(Queue::new(
+            "q",
+            1,
+            Distribution::Deterministic { value: 1e9 },
+        ));
+    let settings = RunSettings {
+        horizon: Some(100.0),
+        warmup: 5.0,
+        warmup_completions: Some(10),
+        replications: 1,
+        ..RunSettings::default()
+    };
+    let err = run(&model, &settings).unwrap_err();
+    match err {
+        SimError::WarmupNotReached {
+            needed,
+            finished,
+            time,
+        } => {
+            assert_eq!(needed, 10);
+            assert_eq!(finished, 0);
+            assert_eq!(time, 5.0 + WARMUP_HORIZONS * 100.0);
+        }
+        e => panic!("unexpected {e}"),
+    }
+    let text = run_replication(&model, &settings, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("simulation.warmup_completions"), "{text}");
+    // Reached in time, the same warm-up is harmless.
+    let fast = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 10.0 },
+            "q",
+        ))
+        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.05 }));
+    let r = run(&fast, &settings).unwrap();
+    assert!((r.measured_time - 100.0).abs() < 1e-9);
+}
+
+/// A profile that stops producing after its only segment: the calendar runs dry.
+fn dry_source() -> Source {
+    Source::new(
+        "in",
+        ArrivalProcess::Profile {
+            base: 0.0,
+            segments: vec![Segment {
+                start: 0.0,
+                end: 1e-12,
+                rate: 1.0,
+            }],
+            period: None,
+        },
+        "q",
+    )
+}
+
+#[test]
+fn a_model_where_nothing_arrives_terminates() {
+    let model = Model::default()
+        .with_source(dry_source())
+        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }));
+    // Stopping on completions that never come: ends when nothing is left to happen.
+    let completions = RunSettings {
+        completions: Some(10),
+        replications: 1,
+        ..RunSettings::default()
+    };
+    let r = run(&model, &completions).unwrap();
+    assert_eq!(r.sources[0].created, 0);
+    // Horizon with a time warm-up: runs to the horizon.
+    let horizon = RunSettings {
+        horizon: Some(50.0),
+        warmup: 10.0,
+        replications: 1,
+        ..RunSettings::default()
+    };
+    assert_eq!(run(&model, &horizon).unwrap().end_time, 60.0);
+    // A count warm-up that can never be reached: an error, not an empty result.
+    let count = RunSettings {
+        warmup_completions: Some(1),
+        ..completions
+    };
+    assert!(matches!(
+        run(&model, &count),
+        Err(SimError::WarmupNotReached { needed: 1, .. })
+    ));
+}
+
+/// b → c → b with capacity 1 and blocking: once both consumers hold a message for the
+/// other, full, queue, nothing in b or c ever finishes; the topic keeps publishing
+/// copies to b, held by the broker. Without a horizon the run would never end.
+fn deadlock(source: Source) -> Model {
+    let mut b = Queue::new("b", 1, Distribution::Exponential { mean: 1.0 })
+        .with_capacity(1)
+        .with_route(Route::To("c".into()));
+    b.on_full = OnFull::Block;
+    let mut c = Queue::new("c", 1, Distribution::Exponential { mean: 1.0 })
+        .with_capacity(1)
+        .with_route(Route::Choice(vec![
+            RouteBranch {
+                to: "b".into(),
+                probability: 0.9,
+            },
+            RouteBranch {
+                to: "exit".into(),
+                probability: 0.1,
+            },
+        ]));
+    c.on_full = OnFull::Block;
+    Model::default()
+        .with_source(source)
+        .with_topic(Topic::new("t", ["a", "b"]))
+        .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 0.01 }))
+        .with_queue(b)
+        .with_queue(c)
+}
+
+#[test]
+fn a_blocking_deadlock_without_horizon_is_reported() {
+    let model = deadlock(Source::new(
+        "in",
+        ArrivalProcess::Poisson { rate: 20.0 },
+        "t",
+    ));
+    let settings = RunSettings {
+        completions: Some(1_000_000_000),
+        replications: 1,
+        ..RunSettings::default()
+    };
+    match run(&model, &settings) {
+        Err(SimError::Stalled { events, .. }) => assert!(events > STALL_EVENTS),
+        other => panic!("expected a stall, got {:?}", other.map(|r| r.end_time)),
+    }
+    // With a horizon the same model simply runs to it.
+    let bounded = RunSettings {
+        horizon: Some(1000.0),
+        replications: 1,
+        ..RunSettings::default()
+    };
+    let r = run(&model, &bounded).unwrap();
+    assert_eq!(r.end_time, 1000.0);
+    assert!(r.conservation.is_balanced());
+}
+
+/// A windowed source into the deadlock: its window fills with stuck messages, it pauses
+/// for good, the calendar runs dry and the run ends.
+#[test]
+fn a_window_full_forever_terminates() {
+    let mut src = Source::new("in", ArrivalProcess::Poisson { rate: 20.0 }, "t");
+    src.window = Some(3);
+    let model = deadlock(src);
+    let settings = RunSettings {
+        completions: Some(1_000_000_000),
+        replications: 1,
+        ..RunSettings::default()
+    };
+    let r = run(&model, &settings).unwrap();
+    assert!(r.conservation.is_balanced());
+    // Three roots stuck, each by its one copy on the b → c path (the copies to a are done).
+    assert_eq!(r.sources[0].created - r.sources[0].finished, 3);
+    assert_eq!(r.conservation.in_flight, 3);
+}
