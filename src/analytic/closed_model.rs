@@ -233,4 +233,8 @@ impl QueueMetrics for ClosedStation {
     fn prob_empty(&self) -> Option<f64> {
         self.figures.prob_empty
     }
+    fn prob_block(&self) -> Option<f64> {
+        // Windowed models have no finite buffers (checked by `solve_closed`).
+        Some(0.0)
+    }
 }
