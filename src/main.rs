@@ -213,7 +213,8 @@ enum Command {
         scenario: PathBuf,
         #[command(flatten)]
         run: RunArgs,
-        /// Flag approximations whose relative error exceeds this fraction.
+        /// Flag approximations whose relative error exceeds this fraction and whose analytic
+        /// value lies outside the simulation's confidence interval.
         #[arg(long, default_value_t = kendall::compare::DEFAULT_THRESHOLD)]
         threshold: f64,
         /// Output format.
