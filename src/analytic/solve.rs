@@ -20,7 +20,7 @@
 //! simulator on the non-exponential test networks (`tests/approximations.rs`: a D/E₂/3
 //! stage at ρ = 0.8 is +20% on Wq against +49% for Allen–Cunneen), and it is exact for
 //! M/M/c and M/D/1. Queues with redeliveries report per-message figures
-//! ([`PerMessage`](super::redelivery::PerMessage)).
+//! ([`super::redelivery::PerMessage`]).
 
 use super::approx::{GGc, GGcFormula};
 use super::closed_model::{ClosedSolution, ClosedStation, solve_closed};
