@@ -41,7 +41,8 @@ fn windowed(lambda: f64, window: u32, to: &str) -> Source {
 
 /// Producer Poisson λ with window N into one M/M/1 queue of rate μ: the number in
 /// flight is a birth–death chain on 0..=N with births λ (below N) and deaths μ, so
-/// π_n ∝ (λ/μ)^n (Kleinrock 1975, Vol. 1, §3.6, finite birth–death chain).
+/// π_n ∝ (λ/μ)^n: the chain of M/M/1/K with K = N (Kleinrock 1975, Vol. 1, §3.6,
+/// finite storage), summed directly here.
 /// Returns (L, X, R) with X = μ(1 − π₀) and R = L / X (Little), by direct summation.
 fn closed_mm1(lambda: f64, mu: f64, n: u32) -> (f64, f64, f64) {
     let rho = lambda / mu;

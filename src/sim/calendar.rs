@@ -189,13 +189,18 @@ impl<E: Copy> Calendar<E> {
             }
             // A complete family (sentinels fill it up): a branch-free tournament of
             // indices; keys are unique.
-            let h = &self.heap[first..first + ARITY];
+            debug_assert!(first + ARITY <= self.heap.len() && i < n);
+            // SAFETY: `first < n` and the heap holds at least `n + PAD` entries
+            // (sentinels), so `first..first + ARITY` is in bounds; `i < n`.
+            let h = unsafe { self.heap.get_unchecked(first..first + ARITY) };
             let a = usize::from(h[1].key < h[0].key);
             let b = 2 + usize::from(h[3].key < h[2].key);
-            let best = first + if h[b].key < h[a].key { b } else { a };
-            if self.heap[best].key < entry.key {
-                self.heap[i] = self.heap[best];
-                i = best;
+            let c = if h[b].key < h[a].key { b } else { a };
+            let child = h[c];
+            if child.key < entry.key {
+                // SAFETY: as above, `i < n`.
+                unsafe { *self.heap.get_unchecked_mut(i) = child };
+                i = first + c;
             } else {
                 break;
             }

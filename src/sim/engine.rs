@@ -914,14 +914,14 @@ impl Replication {
                 let copies = n.saturating_sub(1);
                 self.roots[root as usize].outstanding += copies as u32;
                 self.totals.created += copies as u64;
-                for k in 0..n {
+                for k in 0..copies {
                     let j = self.subscribers[t][k] as usize;
-                    let mm = if k + 1 == n {
-                        m
-                    } else {
-                        self.alloc_msg(root, class)
-                    };
-                    self.offer(j, mm);
+                    let copy = self.alloc_msg(root, class);
+                    self.offer(j, copy);
+                }
+                // The original goes to the last subscriber.
+                if let Some(&j) = self.subscribers[t].last() {
+                    self.offer(j as usize, m);
                 }
             }
         }
