@@ -201,7 +201,7 @@ struct QueueState {
     lines: Vec<VecDeque<u32>>,
     in_service: Vec<u32>,
     senders: VecDeque<(u32, Sender)>,
-    /// ∫ in_node, ∫ waiting, ∫ busy.
+    /// ∫ in_node, ∫ (in_node − actively served), ∫ busy.
     levels: TimeIntegral<3>,
     c: Counters,
     warm: Counters,
@@ -224,7 +224,11 @@ impl QueueState {
             [
                 // Via i64: one instruction, where u64 → f64 takes several.
                 self.in_node as i64 as f64,
-                self.waiting as i64 as f64,
+                // Not being served: waiting for a consumer, in redelivery backoff, or
+                // finished and held by a blocked consumer, so that Lq = X·Wq with
+                // Wq = sojourn − service time (Little's law on the same definition).
+                (self.in_node as i64 - i64::from(self.busy) + i64::from(self.blocked_servers))
+                    as f64,
                 f64::from(self.busy),
             ],
         );
@@ -1109,6 +1113,9 @@ impl Replication {
             && k != j
             && self.queues[k].full_blocking()
         {
+            let now = self.now;
+            // The level of "not being served" changes here: close the interval first.
+            self.queues[j].touch(now);
             self.queues[j].blocked_servers += 1;
             let msg = &mut self.msgs[m as usize];
             msg.held = true;
