@@ -135,3 +135,21 @@ fn two_identical_listeners_are_exact() {
     );
     assert_eq!(r.in_interval, Some(true), "{r:?}");
 }
+
+/// Nelson–Tantawi for three identical M/M/1 listeners (an approximation beyond two).
+#[test]
+fn nelson_tantawi_for_three_identical_listeners() {
+    let m = Model::default()
+        .with_source(Source::new(
+            "s",
+            ArrivalProcess::Poisson { rate: 70.0 },
+            "t",
+        ))
+        .with_topic(Topic::new("t", ["a", "b", "c"]))
+        .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 0.01 }))
+        .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.01 }))
+        .with_queue(Queue::new("c", 1, Distribution::Exponential { mean: 0.01 }));
+    let c = run(&m, &settings(34), DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+    let e = error_of(&c, "end_to_end:s", "mean");
+    assert!(e.abs() < 0.05, "{e}");
+}

@@ -430,9 +430,56 @@ pub fn size(
                     sim_report = Some(report);
                     break;
                 };
+                let show = |e: Option<Estimate>| {
+                    e.map_or("-".into(), |e| {
+                        format!(
+                            "{:.6} [{:.6}, {:.6}]",
+                            e.mean,
+                            e.lower.unwrap_or(e.mean),
+                            e.upper.unwrap_or(e.mean)
+                        )
+                    })
+                };
+                if eval.unknown.contains(&k) {
+                    // No analytic figure: search this queue by simulation alone, galloping
+                    // up from the analytic floor, then bisecting back to the smallest
+                    // count the simulation does not show violated.
+                    let passes = |c: u32| -> Result<bool, SizingError> {
+                        let mut m = chosen.clone();
+                        m.queues[i].servers = c;
+                        let r = simulate(&m, &settings)?;
+                        let v = simulated_value(&m, &r, slo);
+                        Ok(verdict(slo, v.as_ref().map(|x| &x.0)) != Verdict::Violated)
+                    };
+                    let mut lo = chosen.queues[i].servers;
+                    let mut step = 1;
+                    let mut hi = lo + step;
+                    let mut probes = 0;
+                    while hi <= options.max_consumers && !passes(hi)? {
+                        lo = hi;
+                        step *= 2;
+                        hi = (lo + step).min(options.max_consumers);
+                        probes += 1;
+                        if probes > 20 || lo == options.max_consumers {
+                            break;
+                        }
+                    }
+                    while hi - lo > 1 {
+                        let mid = lo + (hi - lo) / 2;
+                        if passes(mid)? { hi = mid } else { lo = mid }
+                    }
+                    notes.push(format!(
+                        "{slo} has no analytic figure here: sized {:?} by simulation alone ({} consumers: simulated {} before)",
+                        chosen.queues[i].name,
+                        hi,
+                        show(est)
+                    ));
+                    chosen.queues[i].servers = hi.min(options.max_consumers);
+                    continue;
+                }
                 notes.push(format!(
                     "simulation disagrees on {slo}: simulated {} (analytic {}); adding a consumer to {:?}",
-                    est.map_or("-".into(), |e| format!("{:.6} [{:.6}, {:.6}]", e.mean, e.lower.unwrap_or(e.mean), e.upper.unwrap_or(e.mean))),
+                    show(est),
                     analytic_value(&chosen, &solve(&chosen)?, slo).map_or("-".into(), |v| format!("{:.6}", v.0)),
                     chosen.queues[i].name
                 ));
@@ -469,7 +516,13 @@ pub fn size(
             SloEvidence {
                 slo: s.clone(),
                 analytic: a.as_ref().map(|x| x.0),
-                analytic_method: a.map(|x| x.1),
+                analytic_method: a.map(|x| {
+                    if psa {
+                        format!("pointwise stationary approximation at the peak rate [approximation]; {}", x.1)
+                    } else {
+                        x.1
+                    }
+                }),
                 simulated: sim.as_ref().map(|x| x.0),
                 simulated_target: sim.as_ref().map(|x| x.1.clone()),
                 verdict: verdict(s, sim.as_ref().map(|x| &x.0)),

@@ -1,0 +1,189 @@
+//! The `kendall` binary end to end: every command, every format, charts, and errors.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn kendall(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kendall"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn example(name: &str) -> String {
+    format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kendall-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+const SHORT: [&str; 6] = ["--replications", "4", "--horizon", "100", "--warmup", "5s"];
+
+#[test]
+fn simulate_in_every_format() {
+    let q = example("single_queue.toml");
+    let text = ok(&kendall(&[&["simulate", q.as_str()][..], &SHORT].concat()));
+    assert!(
+        text.contains("sojourn p99 (s)") && text.contains("conservation"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok(&kendall(
+        &[&["simulate", q.as_str(), "--format", "json"][..], &SHORT].concat(),
+    )))
+    .unwrap();
+    assert_eq!(json["replications"], 4);
+    assert!(
+        json["queues"][0]["sojourn"]["p99"]["half_width"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let csv = ok(&kendall(
+        &[&["simulate", q.as_str(), "--format", "csv"][..], &SHORT].concat(),
+    ));
+    assert!(csv.starts_with("node,metric,mean,half_width,lower,upper,replications\n"));
+    // The same seed gives the same numbers.
+    let again = ok(&kendall(
+        &[&["simulate", q.as_str(), "--format", "csv"][..], &SHORT].concat(),
+    ));
+    assert_eq!(csv, again);
+}
+
+#[test]
+fn compare_prints_errors_and_intervals() {
+    let out = ok(&kendall(
+        &[
+            &["compare", example("single_queue.toml").as_str()][..],
+            &SHORT,
+        ]
+        .concat(),
+    ));
+    assert!(
+        out.contains("rel_error") && out.contains("largest error of exact figures"),
+        "{out}"
+    );
+    let csv = ok(&kendall(
+        &[
+            &[
+                "compare",
+                example("single_queue.toml").as_str(),
+                "--format",
+                "csv",
+            ][..],
+            &SHORT,
+        ]
+        .concat(),
+    ));
+    assert!(csv.starts_with("node,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method\n"));
+}
+
+#[test]
+fn size_with_a_command_line_slo_and_a_chart() {
+    let png = tmp("sizing.png");
+    let out = ok(&kendall(
+        &[
+            &[
+                "size",
+                example("single_queue.toml").as_str(),
+                "--slo",
+                "payments.p99 < 60ms",
+                "--plot",
+                png.to_str().unwrap(),
+            ][..],
+            &SHORT,
+        ]
+        .concat(),
+    ));
+    assert!(
+        out.contains("deployment meeting every SLO") && out.contains("headroom"),
+        "{out}"
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let bad = kendall(&[
+        "size",
+        example("single_queue.toml").as_str(),
+        "--slo",
+        "payments.p99 < soon",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("SLO"));
+}
+
+#[test]
+fn sweep_writes_csv_and_a_chart() {
+    let svg = tmp("sweep.svg");
+    let csv = ok(&kendall(&[
+        "sweep",
+        example("payments.toml").as_str(),
+        "--values",
+        "0.6,0.9,1.1",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]));
+    assert!(csv.starts_with("load,node,metric,analytic,sim_mean,sim_lower,sim_upper\n"));
+    assert!(csv.contains("\n0.9,end_to_end:checkout,end_to_end.p99,"));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("<svg") && text.contains("latency against load"));
+    let out = ok(&kendall(&[
+        "sweep",
+        example("single_queue.toml").as_str(),
+        "--param",
+        "queue.payments.servers",
+        "--values",
+        "9,10,12",
+    ]));
+    assert!(out.starts_with("queue.payments.servers,"));
+    let bad = kendall(&[
+        "sweep",
+        example("single_queue.toml").as_str(),
+        "--param",
+        "queue.nope.servers",
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no queue named \"nope\""));
+}
+
+#[test]
+fn simulate_draws_a_time_series_chart() {
+    let png = tmp("peak.png");
+    ok(&kendall(&[
+        "simulate",
+        example("peak_hour.toml").as_str(),
+        "--replications",
+        "2",
+        "--plot",
+        png.to_str().unwrap(),
+    ]));
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+}
+
+#[test]
+fn bad_command_line_values_are_named() {
+    let out = kendall(&[
+        "simulate",
+        example("single_queue.toml").as_str(),
+        "--confidence",
+        "1.5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("simulation.confidence"));
+    let out = kendall(&[
+        "simulate",
+        example("single_queue.toml").as_str(),
+        "--horizon",
+        "ten minutes",
+    ]);
+    assert!(!out.status.success());
+}
