@@ -237,21 +237,38 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Prints `value` in the chosen format: JSON from serde, or the given CSV or text.
+fn emit<T: serde::Serialize>(
+    format: Format,
+    value: &T,
+    csv: impl FnOnce() -> String,
+    text: impl FnOnce() -> String,
+) -> Result<()> {
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(value)?),
+        Format::Csv => print!("{}", csv()),
+        Format::Table => print!("{}", text()),
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Solve { scenario, format } => {
             let model = load(&scenario)?;
             let solution = solve(&model)?;
-            match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&solution)?),
-                Format::Csv => print!("{}", solution_table(&solution).to_csv()),
-                Format::Table => {
-                    if let Some(name) = &solution.model {
-                        println!("{name}: analytic solution\n");
-                    }
-                    print!("{}", solution_text(&solution));
-                }
-            }
+            emit(
+                format,
+                &solution,
+                || solution_table(&solution).to_csv(),
+                || {
+                    let title = solution
+                        .model
+                        .as_ref()
+                        .map(|n| format!("{n}: analytic solution\n\n"));
+                    title.unwrap_or_default() + &solution_text(&solution)
+                },
+            )?;
         }
         Command::Simulate {
             scenario,
@@ -271,16 +288,15 @@ fn run(cli: Cli) -> Result<()> {
                 kendall::report::chart::render_time_series(&chart, path)?;
                 eprintln!("wrote {}", path.display());
             }
-            match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-                Format::Csv => print!("{}", simulation_table(&report).to_csv()),
-                Format::Table => {
-                    if let Some(name) = &report.model {
-                        println!("{name}: simulation");
-                    }
-                    print!("{}", simulation_text(&report));
-                }
-            }
+            emit(
+                format,
+                &report,
+                || simulation_table(&report).to_csv(),
+                || {
+                    let title = report.model.as_ref().map(|n| format!("{n}: simulation\n"));
+                    title.unwrap_or_default() + &simulation_text(&report)
+                },
+            )?;
         }
         Command::Size {
             scenario,
@@ -310,11 +326,12 @@ fn run(cli: Cli) -> Result<()> {
                 kendall::report::chart::render_sizing(&chart, path)?;
                 eprintln!("wrote {}", path.display());
             }
-            match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
-                Format::Csv => print!("{}", sizing_csv(&result)),
-                Format::Table => print!("{}", sizing_text(&result)),
-            }
+            emit(
+                format,
+                &result,
+                || sizing_csv(&result),
+                || sizing_text(&result),
+            )?;
         }
         Command::Sweep {
             scenario,
@@ -350,10 +367,12 @@ fn run(cli: Cli) -> Result<()> {
                 kendall::report::chart::render_latency_load(&chart, path)?;
                 eprintln!("wrote {}", path.display());
             }
-            match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&sweep)?),
-                Format::Csv | Format::Table => print!("{}", kendall::sweep::to_csv(&sweep)),
-            }
+            emit(
+                format,
+                &sweep,
+                || kendall::sweep::to_csv(&sweep),
+                || kendall::sweep::to_csv(&sweep),
+            )?;
         }
         Command::Compare {
             scenario,
@@ -367,17 +386,20 @@ fn run(cli: Cli) -> Result<()> {
             let c =
                 kendall::compare::run(&model, &settings, threshold, &|d, t| progress.update(d, t))?;
             progress.finish();
-            match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&c)?),
-                Format::Csv => print!("{}", comparison_csv(&c)),
-                Format::Table => {
-                    if let Some(name) = &c.model {
-                        println!("{name}: analytic against simulated\n");
-                    }
-                    print!("{}", comparison_table(&c).to_text());
-                    print!("{}", comparison_summary(&c));
-                }
-            }
+            emit(
+                format,
+                &c,
+                || comparison_csv(&c),
+                || {
+                    let title = c
+                        .model
+                        .as_ref()
+                        .map(|n| format!("{n}: analytic against simulated\n\n"));
+                    title.unwrap_or_default()
+                        + &comparison_table(&c).to_text()
+                        + &comparison_summary(&c)
+                },
+            )?;
         }
     }
     Ok(())
