@@ -199,3 +199,32 @@ fn verification_by_simulation_carries_its_evidence() {
     assert!(e.slo.holds(e.analytic.unwrap()));
     assert!(!r.curve.is_empty());
 }
+
+/// A peak-hour profile is sized as its peak held steady (pointwise stationary
+/// approximation), labelled, and the same answer as sizing the peak rate directly.
+#[test]
+fn peak_hour_profile_is_sized_at_its_peak() {
+    let profile = ArrivalProcess::Profile {
+        base: 10.0,
+        segments: vec![Segment {
+            start: 100.0,
+            end: 200.0,
+            rate: 35.0,
+        }],
+        period: Some(400.0),
+    };
+    let mut m = mmc_model(1.0, 1.0);
+    m.sources[0].arrival = profile;
+    let slo: Slo = "q.wait.p99 < 1s".parse().unwrap();
+    let r = size(&m, std::slice::from_ref(&slo), &analytic_only()).unwrap();
+    let direct = size(&mmc_model(35.0, 1.0), &[slo], &analytic_only()).unwrap();
+    assert_eq!(r.deployment[0].chosen, direct.deployment[0].chosen);
+    assert!(
+        r.slos[0]
+            .analytic_method
+            .as_ref()
+            .unwrap()
+            .contains("pointwise stationary approximation")
+    );
+    assert!(r.notes.iter().any(|n| n.contains("peak rate")));
+}

@@ -18,7 +18,9 @@
 //!    break first.
 //!
 //! Time-varying profiles are sized at their peak rate (the pointwise stationary
-//! approximation, labelled), then verified by simulating the real profile. Queues with
+//! approximation, labelled) and verified by simulating the peak rate held steady — the
+//! worst point of the day, conservatively for peaks shorter than the queue's relaxation
+//! time; `kendall simulate --plot` shows the real profile over time. Queues with
 //! a start-up backlog get a drain-time estimate (fluid: backlog / spare capacity) and
 //! the simulated drain time.
 
@@ -291,7 +293,7 @@ pub fn size(
     let mut notes = Vec::new();
     let (mut view, psa) = analytic_view(model);
     if psa {
-        notes.push("time-varying profiles sized at their peak rate (pointwise stationary approximation; verified by simulating the real profile)".into());
+        notes.push("time-varying profiles sized at their peak rate (pointwise stationary approximation), and verified by simulating that peak rate held steady: the worst point of the day, conservatively".into());
     }
 
     // Floors: stability and `consumers >=` SLOs.
@@ -409,7 +411,16 @@ pub fn size(
         let mut rounds = 0;
         loop {
             settings.replications = reps;
-            let report = simulate(&chosen, &settings)?;
+            // With a time-varying profile, the worst point of the day is checked by
+            // simulating its peak rate held steady (conservative for short peaks).
+            let report = simulate(
+                &if psa {
+                    analytic_view(&chosen).0
+                } else {
+                    chosen.clone()
+                },
+                &settings,
+            )?;
             let verdicts: Vec<(Verdict, Option<(Estimate, String)>)> = all_slos
                 .iter()
                 .map(|s| {
@@ -445,7 +456,11 @@ pub fn size(
                     // up from the analytic floor, then bisecting back to the smallest
                     // count the simulation does not show violated.
                     let passes = |c: u32| -> Result<bool, SizingError> {
-                        let mut m = chosen.clone();
+                        let mut m = if psa {
+                            analytic_view(&chosen).0
+                        } else {
+                            chosen.clone()
+                        };
                         m.queues[i].servers = c;
                         let r = simulate(&m, &settings)?;
                         let v = simulated_value(&m, &r, slo);
