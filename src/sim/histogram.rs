@@ -49,8 +49,35 @@ pub const RELATIVE_ERROR: f64 = 1.0 / 128.0;
 /// assert_eq!(Histogram::new().quantile(0.5), None);
 /// ```
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "Counts", try_from = "Counts")]
 pub struct Histogram {
+    /// A fixed-size array, so that recording at a clamped index needs no bounds check.
+    counts: Box<[u64; BUCKETS_ALL]>,
+}
+
+/// The serialised form of a [`Histogram`]: its counters as a list.
+#[derive(Serialize, Deserialize)]
+struct Counts {
     counts: Vec<u64>,
+}
+
+impl From<Histogram> for Counts {
+    fn from(h: Histogram) -> Self {
+        Self {
+            counts: h.counts.to_vec(),
+        }
+    }
+}
+
+impl TryFrom<Counts> for Histogram {
+    type Error = String;
+    fn try_from(c: Counts) -> Result<Self, String> {
+        let n = c.counts.len();
+        let counts = c.counts.into_boxed_slice().try_into().map_err(|_| {
+            format!("a histogram has {BUCKETS_ALL} counters, not {n}: keep the list whole")
+        })?;
+        Ok(Self { counts })
+    }
 }
 
 impl std::fmt::Debug for Histogram {
@@ -71,7 +98,7 @@ impl Histogram {
     /// An empty histogram (allocates its fixed 32 KiB of counters once).
     pub fn new() -> Self {
         Self {
-            counts: vec![0; BUCKETS_ALL],
+            counts: Box::new([0; BUCKETS_ALL]),
         }
     }
 
@@ -85,10 +112,8 @@ impl Histogram {
     /// Records one value, in seconds (≥ 0; a negative value counts as its magnitude).
     #[inline(always)]
     pub fn record(&mut self, x: f64) {
-        let i = Self::index(x);
-        if let Some(c) = self.counts.get_mut(i) {
-            *c += 1;
-        }
+        // `index` clamps to the last bucket: no bounds check is left.
+        self.counts[Self::index(x)] += 1;
     }
 
     /// Number of values recorded.
@@ -113,7 +138,7 @@ impl Histogram {
     /// assert_eq!(a.count(), 2);
     /// ```
     pub fn merge(&mut self, other: &Histogram) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
             *a += *b;
         }
     }
@@ -210,6 +235,24 @@ mod tests {
         }
         a.merge(&b);
         assert_eq!(a, all);
+    }
+
+    #[test]
+    fn serde_round_trip_keeps_the_counters() {
+        let mut h = Histogram::new();
+        h.record(0.5);
+        h.record(0.0);
+        let json = serde_json::to_string(&h).unwrap();
+        assert!(json.starts_with("{\"counts\":[1,"));
+        let back: Histogram = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, h);
+        let short = serde_json::from_str::<Histogram>("{\"counts\":[1,2]}");
+        assert!(
+            short
+                .unwrap_err()
+                .to_string()
+                .contains("4097 counters, not 2")
+        );
     }
 
     #[test]
