@@ -1136,16 +1136,20 @@ impl Replication {
             q.c.age_sum += age;
             q.age_h.record(age);
         }
-        while q.busy < q.servers && q.waiting > 0 {
+        // One consumer became free: in a plain queue a message waits only while every
+        // consumer is busy, so at most one message starts (`fill`'s loop, once).
+        if q.waiting > 0 {
             let next = if q.classed {
                 q.lines.iter_mut().find_map(VecDeque::pop_front)
             } else {
                 q.lines[0].pop_front()
             };
-            let Some(n) = next else { break };
-            q.waiting -= 1;
-            start_service(q, n, &mut msgs[n as usize], now, cal, fault);
+            if let Some(n) = next {
+                q.waiting -= 1;
+                start_service(q, n, &mut msgs[n as usize], now, cal, fault);
+            }
         }
+        debug_assert!(q.waiting == 0 || q.busy == q.servers);
         totals.completed += 1;
         self.free_msg(m);
     }
