@@ -155,7 +155,7 @@ pub fn pair(analytic: &ModelSolution, sim: &SimReport, threshold: f64) -> Vec<Ro
         let first = rows.len();
         let method = sol.map(|s| s.method.clone());
         type Get = fn(&NodeSolution) -> Option<f64>;
-        let plain: [(&str, Get, Option<Estimate>); 7] = [
+        let plain: [(&str, Get, Option<Estimate>); 8] = [
             ("utilisation", |s| Some(s.utilisation), Some(q.utilisation)),
             ("throughput", |s| Some(s.throughput), Some(q.throughput)),
             ("L", |s| Some(s.l), Some(q.l)),
@@ -167,6 +167,7 @@ pub fn pair(analytic: &ModelSolution, sim: &SimReport, threshold: f64) -> Vec<Ro
                 |s| s.p_block,
                 q.full_probability.or(q.rejection_probability),
             ),
+            ("P(wait)", |s| s.p_wait, q.wait_probability),
         ];
         for (metric, get, simulated) in plain {
             let value = sol.and_then(get);

@@ -43,7 +43,7 @@ pub fn simulation_text(r: &SimReport) -> String {
     let mut t = Table::new(
         std::iter::once("metric".to_string()).chain(r.queues.iter().map(|q| q.name.clone())),
     );
-    let rows: [(&str, QueueGetter); 10] = [
+    let rows: [(&str, QueueGetter); 11] = [
         ("throughput (1/s)", |q| Some(q.throughput)),
         ("utilisation", |q| Some(q.utilisation)),
         ("busy consumers", |q| Some(q.busy_servers)),
@@ -51,6 +51,7 @@ pub fn simulation_text(r: &SimReport) -> String {
         ("Lq", |q| Some(q.lq)),
         ("P(reject)", |q| q.rejection_probability),
         ("P(full)", |q| q.full_probability),
+        ("P(wait)", |q| q.wait_probability),
         ("redeliveries / run", |q| Some(q.redeliveries)),
         ("dead letters / run", |q| Some(q.dead_letters)),
         ("rejected / run", |q| Some(q.rejected)),
@@ -147,6 +148,7 @@ pub fn simulation_table(r: &SimReport) -> Table {
         add(&q.name, "Lq", Some(q.lq));
         add(&q.name, "P(reject)", q.rejection_probability);
         add(&q.name, "P(full)", q.full_probability);
+        add(&q.name, "P(wait)", q.wait_probability);
         add(&q.name, "redeliveries", Some(q.redeliveries));
         add(&q.name, "dead_letters", Some(q.dead_letters));
         add(&q.name, "rejected", Some(q.rejected));

@@ -219,6 +219,18 @@ struct QueueState {
     plain: bool,
 }
 
+/// A wait of a few rounding units of the clock is no wait: `sojourn − served` of a
+/// message served at once is zero up to the rounding of `now`, and P(wait) counts the
+/// waits that are not zero.
+#[inline(always)]
+fn no_wait_below_rounding(wait: f64, now: f64) -> f64 {
+    if wait > 8.0 * f64::EPSILON * now {
+        wait
+    } else {
+        0.0
+    }
+}
+
 impl QueueState {
     #[inline]
     fn touch(&mut self, now: f64) {
@@ -1128,7 +1140,7 @@ impl Replication {
         q.busy -= 1;
         q.c.completed += 1;
         let sojourn = now - msg.enter;
-        let wait = (sojourn - msg.served).max(0.0);
+        let wait = no_wait_below_rounding(sojourn - msg.served, now);
         q.c.sojourn_sum += sojourn;
         q.c.wait_sum += wait;
         q.wait_h.record(wait);
@@ -1233,7 +1245,7 @@ impl Replication {
             Outcome::Completed => {
                 q.c.completed += 1;
                 let sojourn = now - msg.enter;
-                let wait = (sojourn - msg.served).max(0.0);
+                let wait = no_wait_below_rounding(sojourn - msg.served, now);
                 q.c.sojourn_sum += sojourn;
                 q.c.wait_sum += wait;
                 q.wait_h.record(wait);
@@ -1411,6 +1423,10 @@ impl Replication {
                     found_full,
                     rejection_probability: (offers > 0).then(|| rejected as f64 / offers as f64),
                     full_probability: (offers > 0).then(|| found_full as f64 / offers as f64),
+                    wait_probability: {
+                        let n = q.wait_h.count();
+                        (n > 0).then(|| (n - q.wait_h.count_zero()) as f64 / n as f64)
+                    },
                     wait: summary(&q.wait_h, c.wait_sum - w.wait_sum),
                     sojourn: summary(&q.sojourn_h, c.sojourn_sum - w.sojourn_sum),
                     end_to_end: if q.age_is_sojourn {

@@ -116,6 +116,11 @@ impl Histogram {
         self.counts[Self::index(x)] += 1;
     }
 
+    /// Number of values recorded as zero (the first bucket: below 2^-32 s).
+    pub fn count_zero(&self) -> u64 {
+        self.counts[0]
+    }
+
     /// Number of values recorded.
     pub fn count(&self) -> u64 {
         self.counts.iter().sum()

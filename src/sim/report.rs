@@ -140,6 +140,9 @@ pub struct QueueRun {
     pub rejection_probability: Option<f64>,
     /// found_full / arrived; `None` without arrivals.
     pub full_probability: Option<f64>,
+    /// Fraction of completed messages that waited at all (P(Wq > 0)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_probability: Option<f64>,
     /// Waiting time of completed messages.
     pub wait: Option<LatencySummary>,
     /// Sojourn time of completed messages.
@@ -247,6 +250,9 @@ pub struct QueueReport {
     /// `on_full = "block"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_probability: Option<Estimate>,
+    /// Probability that a message waits at all, P(Wq > 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_probability: Option<Estimate>,
     /// Redeliveries per replication.
     pub redeliveries: Estimate,
     /// Dead letters per replication.
@@ -393,6 +399,7 @@ impl SimReport {
                     throughput: f(|q| q.throughput),
                     rejection_probability: est(&|r| r.queues[i].rejection_probability),
                     full_probability: est(&|r| r.queues[i].full_probability),
+                    wait_probability: est(&|r| r.queues[i].wait_probability),
                     redeliveries: f(|q| q.redeliveries as f64),
                     dead_letters: f(|q| q.dead_letters as f64),
                     rejected: f(|q| q.rejected as f64),

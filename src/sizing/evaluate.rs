@@ -150,8 +150,7 @@ pub fn simulated_value(model: &Model, report: &SimReport, slo: &Slo) -> Option<(
                     Metric::Consumers => Some(exact(f64::from(q.servers))),
                     Metric::Utilisation => Some(r.utilisation),
                     Metric::Blocking => r.full_probability.or(r.rejection_probability),
-                    // The simulator reports wait percentiles, not P(wait > 0).
-                    Metric::WaitProbability => None,
+                    Metric::WaitProbability => r.wait_probability,
                     Metric::DeadLetter => {
                         let offered = r.counts.offered.max(1) as f64;
                         Some(exact(r.counts.dead_lettered as f64 / offered))
