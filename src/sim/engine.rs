@@ -232,6 +232,24 @@ fn no_wait_below_rounding(wait: f64, now: f64) -> f64 {
 }
 
 impl QueueState {
+    /// Counts a completed message and records its sojourn, wait and (for listeners)
+    /// age since its root was created.
+    #[inline(always)]
+    fn record_completion(&mut self, msg: &Msg, roots: &[Root], now: f64) {
+        self.c.completed += 1;
+        let sojourn = now - msg.enter;
+        let wait = no_wait_below_rounding(sojourn - msg.served, now);
+        self.c.sojourn_sum += sojourn;
+        self.c.wait_sum += wait;
+        self.wait_h.record(wait);
+        self.sojourn_h.record(sojourn);
+        if !self.age_is_sojourn {
+            let age = now - roots[msg.root as usize].created;
+            self.c.age_sum += age;
+            self.age_h.record(age);
+        }
+    }
+
     #[inline]
     fn touch(&mut self, now: f64) {
         self.levels.advance(
@@ -1138,19 +1156,7 @@ impl Replication {
         q.touch(now);
         q.in_node -= 1;
         q.busy -= 1;
-        q.c.completed += 1;
-        let sojourn = now - msg.enter;
-        let wait = no_wait_below_rounding(sojourn - msg.served, now);
-        q.c.sojourn_sum += sojourn;
-        q.c.wait_sum += wait;
-        q.wait_h.record(wait);
-        q.sojourn_h.record(sojourn);
-        let root = msg.root;
-        if !q.age_is_sojourn {
-            let age = now - roots[root as usize].created;
-            q.c.age_sum += age;
-            q.age_h.record(age);
-        }
+        q.record_completion(msg, roots, now);
         // One consumer became free: in a plain queue a message waits only while every
         // consumer is busy, so at most one message starts (`fill`'s loop, once).
         if q.waiting > 0 {
@@ -1242,20 +1248,7 @@ impl Replication {
             msg.held = false;
         }
         match outcome {
-            Outcome::Completed => {
-                q.c.completed += 1;
-                let sojourn = now - msg.enter;
-                let wait = no_wait_below_rounding(sojourn - msg.served, now);
-                q.c.sojourn_sum += sojourn;
-                q.c.wait_sum += wait;
-                q.wait_h.record(wait);
-                q.sojourn_h.record(sojourn);
-                if !q.age_is_sojourn {
-                    let age = now - roots[msg.root as usize].created;
-                    q.c.age_sum += age;
-                    q.age_h.record(age);
-                }
-            }
+            Outcome::Completed => q.record_completion(msg, roots, now),
             Outcome::DeadLetter => q.c.dead_lettered += 1,
         }
     }
