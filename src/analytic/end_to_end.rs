@@ -214,25 +214,6 @@ pub fn end_to_end(
         .collect()
 }
 
-fn reachable(topology: &Topology, start: &[usize]) -> Vec<bool> {
-    let n = topology.queue_count();
-    let mut seen = vec![false; n];
-    let mut stack = start.to_vec();
-    while let Some(v) = stack.pop() {
-        if !std::mem::replace(&mut seen[v], true) {
-            stack.extend((0..n).filter(|&j| topology.flow[(v, j)] > 0.0));
-        }
-    }
-    seen
-}
-
-fn on_cycle(topology: &Topology, i: usize) -> bool {
-    let succ: Vec<usize> = (0..topology.queue_count())
-        .filter(|&j| topology.flow[(i, j)] > 0.0)
-        .collect();
-    reachable(topology, &succ)[i]
-}
-
 /// Outgoing branches of queue i as (probability, destination), dead-lettering included.
 fn branches(model: &Model, topology: &Topology, i: usize) -> Vec<(f64, Dest)> {
     let q = &model.queues[i];
@@ -273,7 +254,7 @@ fn one_source(
         Dest::Node(n) => topology.entries(n),
         Dest::Exit => vec![],
     };
-    let reach = reachable(topology, &entries);
+    let reach = topology.reachable(&entries);
     let members: Vec<usize> = (0..reach.len()).filter(|&i| reach[i]).collect();
     if let Some(&bad) = members.iter().find(|&&i| facts[i].metrics.is_none()) {
         result.note = Some(format!(
@@ -297,7 +278,7 @@ fn one_source(
             Exactness::Approximation => 2,
         })
         .unwrap_or(Exactness::Exact);
-    let cyclic = members.iter().any(|&i| on_cycle(topology, i));
+    let cyclic = members.iter().any(|&i| topology.on_cycle(i));
     if cyclic {
         if fan_out {
             result.note =

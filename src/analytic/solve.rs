@@ -322,7 +322,7 @@ pub fn classify_inputs(model: &Model, topology: &Topology) -> Vec<Input> {
     for _ in 0..=n {
         for i in 0..n {
             let upstream: Vec<usize> = (0..n).filter(|&j| topology.flow[(j, i)] > 0.0).collect();
-            let feedback = model.queues[i].failure_probability > 0.0 || reaches(topology, i, i);
+            let feedback = model.queues[i].failure_probability > 0.0 || topology.on_cycle(i);
             let sources = &source_feeds[i];
             input[i] = if jackson && feedback {
                 Input::Jackson
@@ -353,21 +353,6 @@ pub fn classify_inputs(model: &Model, topology: &Topology) -> Vec<Input> {
         }
     }
     input
-}
-
-fn reaches(topology: &Topology, from: usize, target: usize) -> bool {
-    let n = topology.queue_count();
-    let mut seen = vec![false; n];
-    let mut stack: Vec<usize> = (0..n).filter(|&j| topology.flow[(from, j)] > 0.0).collect();
-    while let Some(v) = stack.pop() {
-        if v == target {
-            return true;
-        }
-        if !std::mem::replace(&mut seen[v], true) {
-            stack.extend((0..n).filter(|&j| topology.flow[(v, j)] > 0.0));
-        }
-    }
-    false
 }
 
 /// A solved node: its metrics and, for priority queues, the per-class figures.

@@ -59,6 +59,36 @@ impl Topology {
         }
     }
 
+    /// The queues reachable from `start` (themselves included) along positive flow.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::Model;
+    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
+    /// let t = m.validate().unwrap();
+    /// assert!(t.reachable(&[0]).iter().all(|r| *r)); // payments reaches every listener
+    /// assert!(!t.on_cycle(0));
+    /// ```
+    pub fn reachable(&self, start: &[usize]) -> Vec<bool> {
+        let n = self.queue_count();
+        let mut seen = vec![false; n];
+        let mut stack = start.to_vec();
+        while let Some(v) = stack.pop() {
+            if !std::mem::replace(&mut seen[v], true) {
+                stack.extend((0..n).filter(|&j| self.flow[(v, j)] > 0.0));
+            }
+        }
+        seen
+    }
+
+    /// Whether queue `i` lies on a cycle: a message leaving it can come back.
+    pub fn on_cycle(&self, i: usize) -> bool {
+        let next: Vec<usize> = (0..self.queue_count())
+            .filter(|&j| self.flow[(i, j)] > 0.0)
+            .collect();
+        self.reachable(&next)[i]
+    }
+
     /// Mean arrival rate of outside traffic into each queue, messages/s: each source's
     /// mean rate added to every queue its messages enter. `None` where a source's rate
     /// is unknown before running (a trace).
