@@ -218,12 +218,10 @@ pub fn end_to_end(
 fn branches(model: &Model, topology: &Topology, i: usize) -> Vec<(f64, Dest)> {
     let q = &model.queues[i];
     let exhausted = q.failure_probability.powi(q.max_attempts as i32);
-    let mut out = Vec::new();
-    let mut prev = 0.0;
-    for (c, d) in &topology.routes[i] {
-        out.push(((c - prev) * (1.0 - exhausted), *d));
-        prev = *c;
-    }
+    let mut out: Vec<(f64, Dest)> = topology
+        .route_shares(i)
+        .map(|(p, d)| (p * (1.0 - exhausted), d))
+        .collect();
     if exhausted > 0.0 {
         out.push((exhausted, topology.dead_letter[i]));
     }

@@ -396,12 +396,9 @@ fn offered_rates(
                 continue;
             }
             let rate = serving as f64 * layout.mu[i];
-            let mut prev = 0.0;
-            for (c, d) in &topology.routes[i] {
-                let share = c - prev;
-                prev = *c;
+            for (share, d) in topology.route_shares(i) {
                 if let Dest::Node(node) = d
-                    && topology.entries(*node).contains(&target)
+                    && topology.entries(node).contains(&target)
                 {
                     aim(rate * share);
                 }
@@ -452,12 +449,9 @@ fn transitions(
             continue;
         }
         let rate = serving as f64 * layout.mu[i];
-        let mut prev = 0.0;
-        for (c, d) in &topology.routes[i] {
-            let share = c - prev;
-            prev = *c;
+        for (share, d) in topology.route_shares(i) {
             let mut y = x.clone();
-            match d {
+            match &d {
                 Dest::Exit => y[i] -= 1,
                 Dest::Node(NodeId::Queue(j)) if layout.block_dest[i] == Some(*j) => {
                     if y[*j] < layout.cap[*j] {

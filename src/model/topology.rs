@@ -59,6 +59,11 @@ impl Topology {
         }
     }
 
+    /// The branches of queue `i`'s route as (probability, destination), in order.
+    pub fn route_shares(&self, i: usize) -> impl Iterator<Item = (f64, Dest)> + '_ {
+        shares(&self.routes[i])
+    }
+
     /// The queues reachable from `start` (themselves included) along positive flow.
     ///
     /// # Example
@@ -403,12 +408,10 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
     let mut flow = DMatrix::<f64>::zeros(n, n);
     for (i, q) in model.queues.iter().enumerate() {
         let exhausted = q.failure_probability.powi(q.max_attempts as i32);
-        let mut prev = 0.0;
-        for (c, d) in &routes[i] {
-            for j in entries(*d) {
-                flow[(i, j)] += (1.0 - exhausted) * (c - prev);
+        for (p, d) in shares(&routes[i]) {
+            for j in entries(d) {
+                flow[(i, j)] += (1.0 - exhausted) * p;
             }
-            prev = *c;
         }
         for j in entries(dead_letter[i]) {
             flow[(i, j)] += exhausted;
@@ -433,6 +436,15 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
         subscribers,
         flow,
         queue_names: model.queues.iter().map(|q| q.name.clone()).collect(),
+    })
+}
+
+/// Per-branch probabilities of a route stored as cumulative probabilities.
+fn shares(route: &[(f64, Dest)]) -> impl Iterator<Item = (f64, Dest)> + '_ {
+    route.iter().scan(0.0, |prev, (c, d)| {
+        let p = c - *prev;
+        *prev = *c;
+        Some((p, *d))
     })
 }
 
