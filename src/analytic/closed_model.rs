@@ -175,10 +175,8 @@ pub fn solve_closed(
         )
     };
     let producer = &figures.stations[0];
-    let producer_wait = producer.residence_time - mean_gap;
     let stations: Vec<StationFigures> = figures.stations[1..=index.len()].to_vec();
     let response_time = figures.response_time - producer.residence_time;
-    let _ = producer_wait;
     Ok(Some(ClosedSolution {
         source: src.name.clone(),
         window,

@@ -24,7 +24,7 @@
 
 use super::fork_join::homogeneous_mm1;
 use super::method::{Exactness, Method};
-use super::metrics::{PERCENTILE_LEVELS, Percentiles, QueueMetrics};
+use super::metrics::{Percentiles, QueueMetrics};
 use crate::model::{Dest, Distribution, Model, NodeId, Topology};
 use serde::{Deserialize, Serialize};
 
@@ -314,12 +314,11 @@ fn one_source(
     // far quantiles over all of them bounds any path's time.
     let mut horizon = 0.0;
     for &i in &members {
-        let q = &model.queues[i];
+        // Node figures are per message: redeliveries and backoffs are already inside.
         let m = facts[i].metrics.expect("checked");
-        let far = m
+        horizon += m
             .sojourn_quantile(1.0 - 1e-9)
             .unwrap_or(40.0 * m.mean_sojourn());
-        horizon += f64::from(q.max_attempts) * (far + q.backoff);
     }
     let h = horizon / CELLS as f64;
     let mut memo: Memo = vec![None; model.queues.len()];
@@ -373,7 +372,6 @@ fn one_source(
                     "independence approximation; fork-join as maximum of independent branches",
                 )
             });
-            let _ = PERCENTILE_LEVELS;
         }
         None => {
             result.note = Some(
