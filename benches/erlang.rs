@@ -3,10 +3,10 @@
 //! and a p99 sojourn, which inverts the uniformised CDF by bisection).
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use kendall::analytic::MMc;
+use kendall::analytic::MMcK;
 use kendall::analytic::QueueMetrics;
-use kendall::analytic::erlang::erlang_c;
-use kendall::analytic::mmc::MMc;
-use kendall::analytic::mmck::MMcK;
+use kendall::analytic::erlang_c;
 use std::hint::black_box;
 
 fn erlang(c: &mut Criterion) {

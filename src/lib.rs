@@ -2,31 +2,92 @@
 //!
 //! Queueing-theory capacity modelling for message-queue and event-driven systems:
 //! producers, broker queues with consumer pools, topics fanning out to listener pools.
-//! One [`model::Model`] is run by two engines: exact and approximate analytic solvers
-//! ([`analytic`]) and a discrete-event simulator.
 //!
-//! - [`model`]: the shared description (sources, queues, topics, routes, distributions),
-//!   validation, scenario files.
-//! - [`analytic`]: single-node formulas (M/M/1, M/M/c, M/M/c/K, M/G/1, priorities,
-//!   G/G/c approximations), Markov chains, and [`analytic::solve::solve`] for a model.
-//! - [`sim`]: the discrete-event simulator of the same model: replications in parallel,
-//!   every figure with a confidence interval.
-//! - [`compare`]: both engines side by side; [`sizing`]: the smallest deployment meeting
-//!   SLOs, verified by simulation; [`sweep`]: metrics over load or a parameter.
-//! - [`report`]: tables, CSV, JSON and charts.
+//! **One model, two engines.** Describe the deployment once as a [`Model`] (in Rust or
+//! a TOML/JSON scenario file), [`validate`](Model::validate) it once into a
+//! [`ValidModel`], then:
 //!
+//! | verb | answers | result |
+//! |---|---|---|
+//! | [`solve`] | every queue by the most exact analytic method that applies, each figure labelled with its [`Method`](analytic::Method) | [`ModelSolution`] |
+//! | [`simulate`] | the same model by discrete-event simulation, every figure with a confidence interval | [`SimReport`] |
+//! | [`compare`] | both side by side: relative error, whether the analytic value is in the interval | [`Comparison`] |
+//! | [`size`] | the cheapest consumers per queue meeting the SLOs, verified by simulation | [`SizingResult`] |
+//! | [`sweep`] | any of these over a range of load or of one parameter | [`Sweep`] |
+//!
+//! Every figure is named by one [`Metric`] (`W`, `Wq`, `p99`, `wait.p99`, `P(block)`,
+//! ...): the SLO grammar, [`NodeResult::get`], [`QueueReport::get`](sim::QueueReport::get),
+//! compare rows, CSV and charts all use the same names.
+//!
+//! The modules hold the details: [`model`] (the description, validation, SLOs),
+//! [`analytic`] (single-queue formulas, networks, closed networks, Markov chains),
+//! [`sim`] (the simulator and its statistics) and [`report`] (tables, CSV, and with the
+//! `charts` feature, SVG/PNG charts).
+//!
+//! # Features
+//! - `charts` (default): [`report::chart`] and [`report::plots`] with plotters and an
+//!   embedded font.
+//! - `cli` (default): the `kendall` binary (clap, anyhow, indicatif); implies `charts`.
+//!
+//! With `default-features = false` the library builds with neither.
+//!
+//! # Example
+//! A payment queue feeding a ledger queue, built in Rust, solved, simulated and compared:
 //! ```
-//! use kendall::analytic::{QueueMetrics, mm1::MM1};
-//! let q = MM1::new(800.0, 1000.0).unwrap();
-//! assert!((q.mean_sojourn() - 0.005).abs() < 1e-15);
+//! use kendall::model::{ArrivalProcess, Distribution, Queue, Route, Source};
+//! use kendall::{DEFAULT_FLAG_THRESHOLD, Metric, Model, RunSettings, compare, simulate, solve};
+//!
+//! let model = Model::default()
+//!     .with_source(Source::new("checkout", ArrivalProcess::Poisson { rate: 80.0 }, "payments"))
+//!     .with_queue(
+//!         Queue::new("payments", 2, Distribution::Exponential { mean: 0.01 })
+//!             .with_route(Route::To("ledger".into())),
+//!     )
+//!     .with_queue(Queue::new("ledger", 1, Distribution::Exponential { mean: 0.005 }))
+//!     .validate()
+//!     .unwrap();
+//!
+//! // Analytic: M/M/2 then M/M/1 (a Jackson tandem), exact.
+//! let solution = solve(&model).unwrap();
+//! let ledger = solution.node("ledger").unwrap();
+//! assert!((ledger.get(Metric::Utilisation).unwrap() - 0.4).abs() < 1e-12);
+//! // M/M/1 at rho = 0.4: W = 1 / (mu - lambda) = 1 / 120 s.
+//! assert!((ledger.get(Metric::MeanSojourn).unwrap() - 1.0 / 120.0).abs() < 1e-12);
+//!
+//! // Simulated: the same figure with a 95% confidence interval.
+//! let settings = RunSettings { horizon: Some(200.0), warmup: 10.0, replications: 4, ..RunSettings::default() };
+//! let report = simulate(&model, &settings).unwrap();
+//! let w = report.queue("ledger").unwrap().get(Metric::MeanSojourn).unwrap();
+//! assert!((w.mean - 1.0 / 120.0).abs() < 0.001);
+//!
+//! // Side by side.
+//! let c = compare(&model, &settings, DEFAULT_FLAG_THRESHOLD, &|_, _| {}).unwrap();
+//! let row = c.rows.iter().find(|r| r.node == "ledger" && r.metric == Metric::MeanSojourn).unwrap();
+//! assert!(row.relative_error.unwrap().abs() < 0.15);
 //! ```
 
 #![warn(missing_docs)]
 
 pub mod analytic;
-pub mod compare;
+mod compare;
 pub mod model;
 pub mod report;
 pub mod sim;
-pub mod sizing;
-pub mod sweep;
+mod sizing;
+mod sweep;
+
+pub use analytic::{ModelSolution, NodeOutcome, NodeResult, SolveError, solve};
+pub use compare::{
+    CompareError, Comparison, ComparisonRow, DEFAULT_FLAG_THRESHOLD, MIN_COMPARE_SAMPLES, compare,
+    compare_reports,
+};
+pub use model::{Level, Metric, Model, ModelError, RunSettings, Slo, ValidModel};
+pub use sim::{SimError, SimReport, simulate};
+pub use sizing::{
+    Consumers, CurvePoint, Drain, Headroom, SizingError, SizingOptions, SizingResult, SloEvidence,
+    Verdict, size,
+};
+pub use sweep::{
+    SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace, sweep,
+    with_parameter,
+};

@@ -3,13 +3,13 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kendall::analytic::solve::solve;
-use kendall::model::duration::parse_duration;
+use kendall::model::parse_duration;
 use kendall::model::{Model, RunSettings};
 use kendall::report::{
     comparison_csv, comparison_summary, comparison_table, simulation_table, simulation_text,
     sizing_csv, sizing_text, solution_table, solution_text,
 };
+use kendall::solve;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -215,7 +215,7 @@ enum Command {
         run: RunArgs,
         /// Flag approximations whose relative error exceeds this fraction and whose analytic
         /// value lies outside the simulation's confidence interval.
-        #[arg(long, default_value_t = kendall::compare::DEFAULT_THRESHOLD)]
+        #[arg(long, default_value_t = kendall::DEFAULT_FLAG_THRESHOLD)]
         threshold: f64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -255,7 +255,7 @@ fn emit<T: serde::Serialize>(
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Solve { scenario, format } => {
-            let model = load(&scenario)?;
+            let model = load(&scenario)?.validate()?;
             let solution = solve(&model)?;
             emit(
                 format,
@@ -278,8 +278,9 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let model = load(&scenario)?;
             let settings = run.apply(&model)?;
+            let valid = model.validate()?;
             let progress = Progress::new(settings.replications);
-            let report = kendall::sim::simulate_with_progress(&model, &settings, &|d, t| {
+            let report = kendall::sim::simulate_with_progress(&valid, &settings, &|d, t| {
                 progress.update(d, t)
             })?;
             progress.finish();
@@ -313,12 +314,12 @@ fn run(cli: Cli) -> Result<()> {
                 .iter()
                 .map(|s| s.parse().map_err(anyhow::Error::msg))
                 .collect::<Result<_>>()?;
-            let options = kendall::sizing::SizingOptions {
+            let options = kendall::SizingOptions {
                 sizable: queues,
                 verify: !no_verify,
                 ..Default::default()
             };
-            let result = kendall::sizing::size(&model, &slos, &options)?;
+            let result = kendall::size(&model.validate()?, &slos, &options)?;
             if let Some(path) = &plot {
                 let chart = kendall::report::plots::sizing_chart(&result).context(
                     "no latency SLO to chart: give one such as \"end_to_end.p99 < 200ms\"",
@@ -348,19 +349,20 @@ fn run(cli: Cli) -> Result<()> {
             let model = load(&scenario)?;
             let settings = run.apply(&model)?;
             let values = if values.is_empty() {
-                kendall::sweep::linspace(from, to, steps)
+                kendall::linspace(from, to, steps)
             } else {
                 values
             };
-            let options = kendall::sweep::SweepOptions {
+            let options = kendall::SweepOptions {
                 parameter: param,
                 values,
                 analytic: true,
                 simulate,
             };
             let progress = Progress::new(options.values.len() as u32);
-            let sweep =
-                kendall::sweep::run(&model, &settings, &options, &|d, t| progress.update(d, t))?;
+            let sweep = kendall::sweep(&model.validate()?, &settings, &options, &|d, t| {
+                progress.update(d, t)
+            })?;
             progress.finish();
             if let Some(path) = &plot {
                 let chart = kendall::report::plots::sweep_chart(&model, &sweep);
@@ -370,8 +372,8 @@ fn run(cli: Cli) -> Result<()> {
             emit(
                 format,
                 &sweep,
-                || kendall::sweep::to_csv(&sweep),
-                || kendall::sweep::to_csv(&sweep),
+                || kendall::report::sweep_csv(&sweep),
+                || kendall::report::sweep_csv(&sweep),
             )?;
         }
         Command::Compare {
@@ -383,8 +385,9 @@ fn run(cli: Cli) -> Result<()> {
             let model = load(&scenario)?;
             let settings = run.apply(&model)?;
             let progress = Progress::new(settings.replications);
-            let c =
-                kendall::compare::run(&model, &settings, threshold, &|d, t| progress.update(d, t))?;
+            let c = kendall::compare(&model.validate()?, &settings, threshold, &|d, t| {
+                progress.update(d, t)
+            })?;
             progress.finish();
             emit(
                 format,

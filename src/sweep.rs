@@ -9,8 +9,8 @@
 //! point that fails (an invalid value, an unstable node) records its error instead of
 //! stopping the sweep.
 
-use crate::analytic::solve::{ModelSolution, solve};
-use crate::model::{Model, RunSettings};
+use crate::analytic::{ModelSolution, solve};
+use crate::model::{Metric, Model, RunSettings, ValidModel};
 use crate::sim::{SimReport, simulate};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -79,25 +79,42 @@ pub enum SweepError {
 ///
 /// # Example
 /// ```
-/// use kendall::model::Model;
-/// use kendall::sweep::with_parameter;
-/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// use kendall::{Model, with_parameter};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+///     .unwrap().validate().unwrap();
 /// let m2 = with_parameter(&m, "queue.payments.servers", 12.0).unwrap();
-/// assert_eq!(m2.queues[0].servers, 12);
+/// assert_eq!(m2.model().queues[0].servers, 12);
 /// let m3 = with_parameter(&m, "queue.payments.service.mean", 0.02).unwrap();
-/// assert_eq!(m3.queues[0].service.mean(), 0.02);
+/// assert_eq!(m3.model().queues[0].service.mean(), 0.02);
 /// assert!(with_parameter(&m, "queue.nope.servers", 1.0).is_err());
 /// ```
-pub fn with_parameter(model: &Model, parameter: &str, value: f64) -> Result<Model, SweepError> {
+pub fn with_parameter(
+    valid: &ValidModel,
+    parameter: &str,
+    value: f64,
+) -> Result<ValidModel, SweepError> {
     let err = |reason: String| SweepError::Parameter {
         path: parameter.to_string(),
         reason,
     };
     if parameter == "load" {
-        return model
+        return valid
             .with_load_multiplier(value)
-            .ok_or_else(|| err("a trace source cannot be scaled".into()));
+            .map_err(|e| err(e.to_string()));
     }
+    // Consumers change without re-checking the rest of the scenario.
+    if let ["queue", name, "servers" | "consumers"] =
+        parameter.split('.').collect::<Vec<_>>().as_slice()
+        && let Some(i) = valid.queue_index(name)
+    {
+        if !(value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value)) {
+            return Err(err(format!("is a whole number of consumers, got {value}")));
+        }
+        return valid
+            .with_servers(i, value as u32)
+            .map_err(|e| err(e.to_string()));
+    }
+    let model = valid.model();
     let mut doc = serde_json::to_value(model).map_err(|e| err(e.to_string()))?;
     let parts: Vec<&str> = parameter.split('.').collect();
     let (collection, rest) = match parts.as_slice() {
@@ -142,15 +159,14 @@ pub fn with_parameter(model: &Model, parameter: &str, value: f64) -> Result<Mode
     };
     *node = new;
     let m: Model = serde_json::from_value(doc).map_err(|e| err(e.to_string()))?;
-    m.validate().map_err(|e| err(e.to_string()))?;
-    Ok(m)
+    m.validate().map_err(|e| err(e.to_string()))
 }
 
 /// `steps` evenly spaced values from `from` to `to` inclusive.
 ///
 /// # Example
 /// ```
-/// assert_eq!(kendall::sweep::linspace(0.5, 1.0, 3), vec![0.5, 0.75, 1.0]);
+/// assert_eq!(kendall::linspace(0.5, 1.0, 3), vec![0.5, 0.75, 1.0]);
 /// ```
 pub fn linspace(from: f64, to: f64, steps: usize) -> Vec<f64> {
     match steps {
@@ -170,15 +186,15 @@ pub fn linspace(from: f64, to: f64, steps: usize) -> Vec<f64> {
 ///
 /// # Example
 /// ```
-/// use kendall::model::Model;
-/// use kendall::sweep::{run, SweepOptions};
-/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// use kendall::{Model, SweepOptions, sweep};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+///     .unwrap().validate().unwrap();
 /// let opts = SweepOptions { parameter: "load".into(), values: vec![0.5, 1.0, 1.3], analytic: true, simulate: false };
-/// let s = run(&m, &m.simulation, &opts, &|_, _| {}).unwrap();
-/// assert!(s.points[2].analytic.as_ref().unwrap().nodes[0].refused.is_some()); // rho = 1.04
+/// let s = sweep(&m, &m.model().simulation, &opts, &|_, _| {}).unwrap();
+/// assert!(s.points[2].analytic.as_ref().unwrap().nodes[0].unstable_utilisation().is_some()); // rho = 1.04
 /// ```
-pub fn run(
-    model: &Model,
+pub fn sweep(
+    model: &ValidModel,
     settings: &RunSettings,
     options: &SweepOptions,
     progress: &(dyn Fn(u32, u32) + Sync),
@@ -228,103 +244,12 @@ pub fn run(
     })
 }
 
-/// CSV of a sweep: `value,node,metric,analytic,sim_mean,sim_lower,sim_upper`, for every
-/// queue (utilisation, L, W, Wq, sojourn p99, P(block)) and source (end-to-end mean and
-/// p99).
-pub fn to_csv(s: &Sweep) -> String {
-    use crate::report::Table;
-    let mut t = Table::new([
-        s.parameter.as_str(),
-        "node",
-        "metric",
-        "analytic",
-        "sim_mean",
-        "sim_lower",
-        "sim_upper",
-    ]);
-    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
-    for p in &s.points {
-        let names: Vec<String> = match (&p.analytic, &p.simulated) {
-            (Some(a), _) => a.nodes.iter().map(|n| n.name.clone()).collect(),
-            (None, Some(r)) => r.queues.iter().map(|q| q.name.clone()).collect(),
-            _ => vec![],
-        };
-        for name in names {
-            let a = p
-                .analytic
-                .as_ref()
-                .and_then(|a| a.nodes.iter().find(|n| n.name == name))
-                .and_then(|n| n.solution.as_ref());
-            let q = p.simulated.as_ref().and_then(|r| r.queue(&name));
-            type A = fn(&crate::analytic::NodeSolution) -> Option<f64>;
-            type S = fn(&crate::sim::QueueReport) -> Option<crate::sim::Estimate>;
-            let metrics: [(&str, A, S); 6] = [
-                (
-                    "utilisation",
-                    |s| Some(s.utilisation),
-                    |q| Some(q.utilisation),
-                ),
-                ("L", |s| Some(s.l), |q| Some(q.l)),
-                ("W", |s| Some(s.w), |q| q.sojourn.map(|l| l.mean)),
-                ("Wq", |s| Some(s.wq), |q| q.wait.map(|l| l.mean)),
-                (
-                    "sojourn.p99",
-                    |s| s.sojourn_percentiles.map(|p| p.p99),
-                    |q| q.sojourn.map(|l| l.p99),
-                ),
-                (
-                    "P(block)",
-                    |s| s.p_block,
-                    |q| q.full_probability.or(q.rejection_probability),
-                ),
-            ];
-            for (metric, fa, fs) in metrics {
-                let e = q.and_then(fs);
-                t.row([
-                    format!("{}", p.value),
-                    name.clone(),
-                    metric.to_string(),
-                    opt(a.and_then(fa)),
-                    opt(e.map(|e| e.mean)),
-                    opt(e.and_then(|e| e.lower)),
-                    opt(e.and_then(|e| e.upper)),
-                ]);
-            }
-        }
-        let sources: Vec<String> = match (&p.analytic, &p.simulated) {
-            (Some(a), _) => a.end_to_end.iter().map(|e| e.source.clone()).collect(),
-            (None, Some(r)) => r.sources.iter().map(|s| s.name.clone()).collect(),
-            _ => vec![],
-        };
-        for src in sources {
-            let a = p
-                .analytic
-                .as_ref()
-                .and_then(|a| a.end_to_end.iter().find(|e| e.source == src));
-            let l = p
-                .simulated
-                .as_ref()
-                .and_then(|r| r.source(&src))
-                .and_then(|s| s.latency);
-            for (metric, av, sv) in [
-                ("end_to_end.mean", a.and_then(|e| e.mean), l.map(|l| l.mean)),
-                (
-                    "end_to_end.p99",
-                    a.and_then(|e| e.percentiles.map(|p| p.p99)),
-                    l.map(|l| l.p99),
-                ),
-            ] {
-                t.row([
-                    format!("{}", p.value),
-                    format!("end_to_end:{src}"),
-                    metric.to_string(),
-                    opt(av),
-                    opt(sv.map(|e| e.mean)),
-                    opt(sv.and_then(|e| e.lower)),
-                    opt(sv.and_then(|e| e.upper)),
-                ]);
-            }
-        }
-    }
-    t.to_csv()
-}
+/// The metrics a sweep's CSV and chart report per queue.
+pub const SWEEP_QUEUE_METRICS: [Metric; 6] = [
+    Metric::Utilisation,
+    Metric::MeanNumber,
+    Metric::MeanSojourn,
+    Metric::MeanWait,
+    Metric::SojournPercentile(crate::model::Level::P99),
+    Metric::Blocking,
+];

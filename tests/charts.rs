@@ -1,5 +1,6 @@
 //! Chart rendering: every chart kind to SVG and PNG, checked as files, plus the error paths
 //! (unknown extension, unwritable path, bad data) and that failures leave no file behind.
+#![cfg(feature = "charts")]
 
 use std::collections::HashSet;
 use std::fs;

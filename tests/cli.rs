@@ -1,4 +1,5 @@
 //! The `kendall` binary end to end: every command, every format, charts, and errors.
+#![cfg(feature = "cli")]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,6 +1,6 @@
 //! End-to-end latency against independent closed forms.
 
-use kendall::analytic::solve::solve;
+use kendall::analytic::solve;
 use kendall::model::*;
 
 fn exp(mean: f64) -> Distribution {

@@ -4,11 +4,11 @@
 //! sojourn distribution (∫ P(T > t) dt, by numerical quadrature) equal to the solver's
 //! mean, quantile/CDF round trips, ρ = 1 and ρ > 1 on finite nodes, and named errors.
 
-use kendall::analytic::erlang::erlang_b;
-use kendall::analytic::mm1::MM1;
-use kendall::analytic::mmc::MMc;
-use kendall::analytic::mmck::MMcK;
-use kendall::analytic::mminf::MMInf;
+use kendall::analytic::MM1;
+use kendall::analytic::MMInf;
+use kendall::analytic::MMc;
+use kendall::analytic::MMcK;
+use kendall::analytic::erlang_b;
 use kendall::analytic::{AnalyticError, NodeSolution, QueueMetrics};
 use proptest::prelude::*;
 

@@ -1,9 +1,9 @@
 //! The exact CTMC of a whole model against independent closed forms.
 
+use kendall::analytic::MMcK;
 use kendall::analytic::QueueMetrics;
-use kendall::analytic::mmck::MMcK;
-use kendall::analytic::model_ctmc::solve_model_ctmc;
-use kendall::analytic::solve::solve;
+use kendall::analytic::ctmc::solve_model_ctmc;
+use kendall::analytic::solve;
 use kendall::model::*;
 
 fn exp(mean: f64) -> Distribution {

@@ -1,6 +1,6 @@
 //! Whole-model analytics against printed textbook answers.
 
-use kendall::analytic::solve::solve;
+use kendall::analytic::solve;
 use kendall::model::*;
 
 fn exp_rate(mu: f64) -> Distribution {

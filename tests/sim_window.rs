@@ -4,7 +4,7 @@
 //! across replications; each assertion is `|estimate − exact| ≤ half_width(99.9 %)`.
 //! Seeds are fixed, so the outcome is reproducible.
 
-use kendall::analytic::solve::solve;
+use kendall::analytic::solve;
 use kendall::model::{
     ArrivalProcess, Distribution, Model, OnFull, Queue, RunSettings, Source, Topic,
 };

@@ -1,7 +1,7 @@
 //! Sizing answers against hand-checked cases, monotonicity, cost optimality on a small
 //! grid, headroom, and the CLI.
 
-use kendall::analytic::solve::solve;
+use kendall::analytic::solve;
 use kendall::model::*;
 use kendall::sizing::{SizingOptions, size};
 

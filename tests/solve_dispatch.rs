@@ -2,7 +2,7 @@
 //! prints the same figures as JSON.
 
 use kendall::analytic::Exactness;
-use kendall::analytic::solve::{ModelSolution, NodeResult, solve};
+use kendall::analytic::{ModelSolution, NodeResult, solve};
 use kendall::model::*;
 
 fn one_queue(arrival: ArrivalProcess, q: Queue) -> Model {
@@ -185,6 +185,7 @@ fn jackson_feedback_is_labelled_per_visit() {
     assert!(s.method.name.contains("Jackson"), "{}", s.method.name);
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_solve_json_has_the_documented_shape() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kendall"))

@@ -1,6 +1,7 @@
 //! The common face of every single-node solver and the flat record it produces.
 
-use super::method::Method;
+use crate::analytic::method::Method;
+use crate::model::{Level, Metric};
 use serde::{Deserialize, Serialize};
 
 /// The percentile levels reported everywhere: p50, p95, p99, p999.
@@ -83,6 +84,23 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
+    /// The percentile at `level`.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Level, analytic::Percentiles};
+    /// let p = Percentiles { p50: 1.0, p95: 2.0, p99: 3.0, p999: 4.0 };
+    /// assert_eq!(p.get(Level::P99), 3.0);
+    /// ```
+    pub fn get(&self, level: Level) -> f64 {
+        match level {
+            Level::P50 => self.p50,
+            Level::P95 => self.p95,
+            Level::P99 => self.p99,
+            Level::P999 => self.p999,
+        }
+    }
+
     /// Evaluates `quantile` at the four levels; `None` if any is unknown.
     pub fn from_fn(quantile: impl Fn(f64) -> Option<f64>) -> Option<Self> {
         Some(Self {
@@ -125,9 +143,9 @@ pub struct NodeSolution {
     /// P(N = n) for n = 0, 1, ... until the tail mass is below 1e-6 (at most 200 terms).
     pub state_probabilities: Vec<f64>,
     /// Percentiles of the wait, seconds.
-    pub wait_percentiles: Option<Percentiles>,
+    pub wait: Option<Percentiles>,
     /// Percentiles of the sojourn time, seconds.
-    pub sojourn_percentiles: Option<Percentiles>,
+    pub sojourn: Option<Percentiles>,
     /// How the distributional figures were obtained.
     pub distribution_method: Option<Method>,
 }
@@ -137,7 +155,7 @@ impl NodeSolution {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::{NodeSolution, mm1::MM1};
+    /// use kendall::analytic::{NodeSolution, MM1};
     /// let s = NodeSolution::from_metrics(&MM1::new(0.5, 1.0).unwrap());
     /// assert!((s.l - 1.0).abs() < 1e-12);
     /// ```
@@ -177,9 +195,53 @@ impl NodeSolution {
             p_wait: m.prob_wait(),
             p_block: m.prob_block(),
             state_probabilities,
-            wait_percentiles: wait,
-            sojourn_percentiles: sojourn,
+            wait,
+            sojourn,
             distribution_method,
+        }
+    }
+}
+
+impl NodeSolution {
+    /// The value of `metric`, if this solution knows it. `P(block)` is 0 for a node
+    /// without a capacity limit (every solution of a finite node states it);
+    /// [`Metric::DeadLetter`] is known per node ([`NodeResult::get`](crate::analytic::NodeResult::get)),
+    /// not here.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Level, Metric, analytic::{MM1, NodeSolution}};
+    /// let s = NodeSolution::from_metrics(&MM1::new(0.5, 1.0).unwrap());
+    /// assert_eq!(s.get(Metric::MeanNumber), Some(1.0));
+    /// assert_eq!(s.get(Metric::Blocking), Some(0.0));
+    /// // M/M/1 sojourn is exponential with rate mu - lambda = 0.5: p50 = 2 ln 2.
+    /// let p50 = s.get(Metric::SojournPercentile(Level::P50)).unwrap();
+    /// assert!((p50 - 2.0 * 2f64.ln()).abs() < 1e-9);
+    /// ```
+    pub fn get(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::ArrivalRate => Some(self.arrival_rate),
+            Metric::Throughput => Some(self.throughput),
+            Metric::Utilisation => Some(self.utilisation),
+            Metric::MeanNumber => Some(self.l),
+            Metric::MeanQueueLength => Some(self.lq),
+            Metric::MeanSojourn => Some(self.w),
+            Metric::MeanWait => Some(self.wq),
+            Metric::SojournPercentile(l) => self.sojourn.map(|p| p.get(l)),
+            Metric::WaitPercentile(l) => self.wait.map(|p| p.get(l)),
+            Metric::WaitProbability => self.p_wait,
+            Metric::Blocking => Some(self.p_block.unwrap_or(0.0)),
+            Metric::Consumers => self.servers.map(|c| c as f64),
+            Metric::DeadLetter => None,
+        }
+    }
+
+    /// The method behind `metric`: [`Self::distribution_method`] for percentiles,
+    /// [`Self::method`] otherwise.
+    pub fn method_of(&self, metric: Metric) -> &Method {
+        match (&self.distribution_method, metric.is_distributional()) {
+            (Some(d), true) => d,
+            _ => &self.method,
         }
     }
 }

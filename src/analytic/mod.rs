@@ -4,29 +4,44 @@
 //! [`AnalyticError`]), implements [`QueueMetrics`], and labels its figures with a
 //! [`Method`] saying whether they are exact, numerical or approximations.
 
-pub mod approx;
-pub mod closed;
-pub mod closed_model;
+pub(crate) mod closed;
 pub mod ctmc;
-pub mod end_to_end;
-pub mod erlang;
-pub mod error;
-pub mod fork_join;
-pub mod method;
-pub mod metrics;
-pub mod mg1;
-pub mod mm1;
-pub mod mmc;
-pub mod mmck;
-pub mod mminf;
-pub mod model_ctmc;
-pub mod priority;
-pub mod qna;
-pub mod redelivery;
-pub mod solve;
-pub(crate) mod special;
-pub mod traffic;
+mod error;
+mod method;
+mod metrics;
+pub(crate) mod network;
+pub(crate) mod single;
+pub(crate) mod solve;
 
 pub use error::AnalyticError;
 pub use method::{Exactness, Method};
 pub use metrics::{NodeSolution, PERCENTILE_LEVELS, Percentiles, QueueMetrics, invert_cdf};
+pub use solve::{ModelSolution, NodeOutcome, NodeResult, SolveError, solve};
+
+// Single-queue formulas.
+pub use single::approx::{GGc, GGcFormula};
+pub use single::erlang::{erlang_b, erlang_c, ln_erlang_b};
+pub use single::mg1::MG1;
+pub use single::mm1::MM1;
+pub use single::mmc::MMc;
+pub use single::mmck::MMcK;
+pub use single::mminf::MMInf;
+pub use single::priority::{
+    ClassMetrics, Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
+};
+
+// Open networks.
+pub use network::end_to_end::EndToEnd;
+pub use network::fork_join::{
+    ForkJoinMean, IndependentMax, homogeneous_mm1, independent_max, independent_max_of_nodes,
+    independent_max_quantile, nelson_tantawi, two_branch_mm1,
+};
+pub use network::redelivery::PerMessage;
+pub use network::traffic::{arrival_rates, arrival_rates_by_class, deliveries_per_message};
+
+// Closed networks.
+pub use closed::model::{ClosedSolution, ClosedStation, EXACT_WINDOW_LIMIT};
+pub use closed::mva::{
+    ClosedNetwork, MAX_MULTI_SERVER_STATIONS, MvaSolution, PopulationFigures, SchweitzerOptions,
+    SchweitzerSolution, Station, StationFigures, StationKind, mva, schweitzer,
+};

@@ -1,7 +1,7 @@
 //! `analytic::solve`: every queue of a [`Model`] with the best method that applies.
 //!
 //! The arrival rate of each queue comes from the traffic equations
-//! ([`traffic::arrival_rates`](super::traffic::arrival_rates)). Each queue then gets the
+//! ([`traffic::arrival_rates`](crate::analytic::network::traffic::arrival_rates)). Each queue then gets the
 //! most exact method its situation allows, and every figure carries that method's label;
 //! where none applies the node is refused with the reason and what to do instead:
 //!
@@ -20,44 +20,132 @@
 //! simulator on the non-exponential test networks (`tests/approximations.rs`: a D/E₂/3
 //! stage at ρ = 0.8 is +20% on Wq against +49% for Allen–Cunneen), and it is exact for
 //! M/M/c and M/D/1. Queues with redeliveries report per-message figures
-//! ([`super::redelivery::PerMessage`]).
+//! ([`crate::analytic::network::redelivery::PerMessage`]).
 
-use super::approx::{GGc, GGcFormula};
-use super::closed_model::{ClosedSolution, ClosedStation, solve_closed};
-use super::end_to_end::{EndToEnd, end_to_end};
-use super::error::AnalyticError;
-use super::method::{Exactness, Method};
-use super::metrics::{NodeSolution, QueueMetrics};
-use super::mg1::MG1;
-use super::mm1::MM1;
-use super::mmc::MMc;
-use super::mmck::MMcK;
-use super::model_ctmc;
-use super::priority::{Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution};
-use super::qna::qna;
-use super::redelivery::PerMessage;
-use super::traffic::{arrival_rates, arrival_rates_by_class, deliveries_per_message};
-use crate::model::{ArrivalProcess, Discipline, Distribution, Model, ModelError, OnFull, Topology};
+use crate::analytic::closed::model::{ClosedSolution, ClosedStation, solve_closed};
+use crate::analytic::ctmc::whole_model as model_ctmc;
+use crate::analytic::error::AnalyticError;
+use crate::analytic::method::{Exactness, Method};
+use crate::analytic::metrics::{NodeSolution, QueueMetrics};
+use crate::analytic::network::end_to_end::{EndToEnd, end_to_end};
+use crate::analytic::network::qna::qna;
+use crate::analytic::network::redelivery::PerMessage;
+use crate::analytic::network::traffic::{
+    arrival_rates, arrival_rates_by_class, deliveries_per_message,
+};
+use crate::analytic::single::approx::{GGc, GGcFormula};
+use crate::analytic::single::mg1::MG1;
+use crate::analytic::single::mm1::MM1;
+use crate::analytic::single::mmc::MMc;
+use crate::analytic::single::mmck::MMcK;
+use crate::analytic::single::priority::{
+    Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
+};
+use crate::model::{
+    ArrivalProcess, Discipline, Distribution, Metric, Model, ModelError, OnFull, Topology,
+    ValidModel,
+};
 use serde::{Deserialize, Serialize};
 
-/// The analytic result for one queue: its solution, or why there is none.
+/// What the analytic side could say about one queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NodeOutcome {
+    /// A method applies: every figure with its method.
+    Solved {
+        /// The figures.
+        solution: NodeSolution,
+    },
+    /// The queue cannot keep up: its utilisation is at least 1 and it has no capacity
+    /// limit, so its backlog grows without bound.
+    Unstable {
+        /// Offered load per consumer, λ / (c μ) (at least 1).
+        utilisation: f64,
+        /// What to change, in words.
+        reason: String,
+    },
+    /// No analytic method applies to this queue's situation.
+    NoMethod {
+        /// Why, and what to do instead (usually: simulate).
+        reason: String,
+    },
+}
+
+/// The analytic result for one queue: its outcome, plus what is known exactly whatever
+/// the outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeResult {
     /// The queue's name.
     pub name: String,
+    /// Consumers deployed.
+    pub consumers: u32,
     /// Mean rate of messages into the queue from the traffic equations, messages/s
     /// (first deliveries; redeliveries add to the delivery rate the solution uses).
     pub message_rate: f64,
-    /// The solution, when a method applies.
-    pub solution: Option<NodeSolution>,
-    /// Why no method applies, and what to do instead.
-    pub refused: Option<String>,
+    /// Fraction of the queue's messages dead-lettered: failure_probability^max_attempts
+    /// (exact; 0 without failures or without traffic).
+    pub dead_letter: f64,
+    /// The solution, or why there is none.
+    #[serde(flatten)]
+    pub outcome: NodeOutcome,
     /// Per-class figures of a priority queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<PrioritySolution>,
-    /// Set when the node was refused because it is unstable: its utilisation (>= 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unstable_utilisation: Option<f64>,
+}
+
+impl NodeResult {
+    /// The solution, if a method applied.
+    pub fn solution(&self) -> Option<&NodeSolution> {
+        match &self.outcome {
+            NodeOutcome::Solved { solution } => Some(solution),
+            _ => None,
+        }
+    }
+
+    /// The utilisation of an unstable queue (at least 1).
+    pub fn unstable_utilisation(&self) -> Option<f64> {
+        match &self.outcome {
+            NodeOutcome::Unstable { utilisation, .. } => Some(*utilisation),
+            _ => None,
+        }
+    }
+
+    /// Why there is no solution, in words (`None` when solved).
+    pub fn refusal(&self) -> Option<&str> {
+        match &self.outcome {
+            NodeOutcome::Solved { .. } => None,
+            NodeOutcome::Unstable { reason, .. } | NodeOutcome::NoMethod { reason } => Some(reason),
+        }
+    }
+
+    /// The value of `metric` for this queue: the solution's figure, or what is known
+    /// exactly without one (`consumers`, `dead_letter`).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Metric, Model, solve};
+    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let node = &solve(&m).unwrap().nodes[0];
+    /// assert_eq!(node.get(Metric::Consumers), Some(10.0));
+    /// assert!((node.get(Metric::Utilisation).unwrap() - 0.8).abs() < 1e-12);
+    /// ```
+    pub fn get(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::Consumers => Some(f64::from(self.consumers)),
+            Metric::DeadLetter => Some(self.dead_letter),
+            m => self.solution()?.get(m),
+        }
+    }
+
+    /// The method behind `metric`, if there is a figure.
+    pub fn method_of(&self, metric: Metric) -> Option<&Method> {
+        match metric {
+            Metric::Consumers | Metric::DeadLetter => None,
+            m => self.solution().map(|s| s.method_of(m)),
+        }
+    }
 }
 
 /// Analytic results for every queue of a model. This is the JSON shape of
@@ -75,6 +163,18 @@ pub struct ModelSolution {
     pub closed: Option<ClosedSolution>,
 }
 
+impl ModelSolution {
+    /// The result of the queue called `name`.
+    pub fn node(&self, name: &str) -> Option<&NodeResult> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// The end-to-end figures of the source called `name`.
+    pub fn source(&self, name: &str) -> Option<&EndToEnd> {
+        self.end_to_end.iter().find(|e| e.name == name)
+    }
+}
+
 /// Why a whole model could not be solved.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -87,35 +187,34 @@ pub enum SolveError {
     Analytic(#[from] AnalyticError),
 }
 
-/// Solves every queue of `model` with the best applicable method.
+/// Solves every queue of a validated model with the best applicable method.
 ///
 /// # Errors
-/// [`SolveError::Model`] for an invalid model; [`SolveError::Analytic`] when the
+/// [`SolveError::Analytic`] when the
 /// traffic equations cannot be formed (e.g. a trace source). Nodes that are unstable or
-/// have no method are reported per node in [`NodeResult::refused`], not as an error.
+/// have no method are reported per node in [`NodeResult::outcome`], not as an error.
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::solve::solve;
-/// use kendall::model::Model;
+/// use kendall::{Model, solve};
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
-/// let s = solve(&m).unwrap();
-/// let q = s.nodes[0].solution.as_ref().unwrap();
+/// let s = solve(&m.validate().unwrap()).unwrap();
+/// let q = s.nodes[0].solution().unwrap();
 /// assert!(q.method.name.starts_with("M/M/c"));
 /// assert!((q.utilisation - 0.8).abs() < 1e-12);
 /// ```
-pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
-    let topology = model.validate()?;
+pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
+    let (model, topology) = (valid.model(), valid.topology());
     if model.sources.iter().any(|s| s.window.is_some()) {
-        return solve_windowed(model, &topology);
+        return solve_windowed(model, topology);
     }
-    let rates = arrival_rates(model, &topology)?;
-    let by_class = arrival_rates_by_class(model, &topology)?;
-    let inputs = classify_inputs(model, &topology);
+    let rates = arrival_rates(valid)?;
+    let by_class = arrival_rates_by_class(valid)?;
+    let inputs = classify_inputs(valid);
     let whole_chain = model_ctmc::applies(model).is_ok()
         && (model.queues.len() > 1 || model.queues.iter().any(|q| q.on_full == OnFull::Block));
     let chain = if whole_chain {
-        model_ctmc::solve_model_ctmc(model, &topology).ok()
+        model_ctmc::solve_model_ctmc(valid).ok()
     } else {
         None
     };
@@ -162,34 +261,30 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
             },
         )
         .collect();
-    let end_to_end = end_to_end(model, &topology, &refs, &poisson, &class_w);
+    let end_to_end = end_to_end(model, topology, &refs, &poisson, &class_w);
     let nodes = model
         .queues
         .iter()
         .zip(solved)
         .enumerate()
         .map(|(i, (q, solved))| {
-            let mut result = NodeResult {
-                name: q.name.clone(),
-                message_rate: rates[i],
-                solution: None,
-                refused: None,
-                classes: None,
-                unstable_utilisation: None,
+            let (outcome, classes) = match solved {
+                Ok(solved) => (
+                    NodeOutcome::Solved {
+                        solution: NodeSolution::from_metrics(solved.metrics.as_ref()),
+                    },
+                    solved.classes,
+                ),
+                Err(e) => (refusal(e), None),
             };
-            match solved {
-                Ok(solved) => {
-                    result.solution = Some(NodeSolution::from_metrics(solved.metrics.as_ref()));
-                    result.classes = solved.classes;
-                }
-                Err(e) => {
-                    if let AnalyticError::Unstable { utilisation } = e {
-                        result.unstable_utilisation = Some(utilisation);
-                    }
-                    result.refused = Some(e.to_string());
-                }
+            NodeResult {
+                name: q.name.clone(),
+                consumers: q.servers,
+                message_rate: rates[i],
+                dead_letter: dead_letter_fraction(q, rates[i]),
+                outcome,
+                classes,
             }
-            result
         })
         .collect();
     Ok(ModelSolution {
@@ -198,6 +293,28 @@ pub fn solve(model: &Model) -> Result<ModelSolution, SolveError> {
         end_to_end,
         closed: None,
     })
+}
+
+/// The outcome of a node a solver refused.
+fn refusal(e: AnalyticError) -> NodeOutcome {
+    match e {
+        AnalyticError::Unstable { utilisation } => NodeOutcome::Unstable {
+            utilisation,
+            reason: e.to_string(),
+        },
+        e => NodeOutcome::NoMethod {
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// Fraction of a queue's messages dead-lettered: p^max_attempts, computed in logs so a
+/// huge `max_attempts` underflows to 0 instead of overflowing an integer power.
+fn dead_letter_fraction(q: &crate::model::Queue, message_rate: f64) -> f64 {
+    if q.failure_probability <= 0.0 || message_rate <= 0.0 {
+        return 0.0;
+    }
+    (f64::from(q.max_attempts) * q.failure_probability.ln()).exp()
 }
 
 /// A model with a windowed source: a closed network solved by MVA.
@@ -209,11 +326,13 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
             .iter()
             .map(|q| NodeResult {
                 name: q.name.clone(),
+                consumers: q.servers,
                 message_rate: 0.0,
-                solution: None,
-                refused: Some(reason.clone()),
+                dead_letter: 0.0,
+                outcome: NodeOutcome::NoMethod {
+                    reason: reason.clone(),
+                },
                 classes: None,
-                unstable_utilisation: None,
             })
             .collect(),
         end_to_end: vec![],
@@ -236,34 +355,38 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
             match f {
                 Some(f) => NodeResult {
                     name: q.name.clone(),
+                    consumers: q.servers,
                     message_rate: closed.throughput,
-                    solution: Some(NodeSolution::from_metrics(&ClosedStation {
-                        figures: f,
-                        servers: q.servers,
-                        service_mean: q.service.mean(),
-                        method: closed.method.clone(),
-                    })),
-                    refused: None,
+                    dead_letter: dead_letter_fraction(q, closed.throughput),
+                    outcome: NodeOutcome::Solved {
+                        solution: NodeSolution::from_metrics(&ClosedStation {
+                            figures: f,
+                            servers: q.servers,
+                            service_mean: q.service.mean(),
+                            method: closed.method.clone(),
+                        }),
+                    },
                     classes: None,
-                    unstable_utilisation: None,
                 },
                 None => NodeResult {
                     name: q.name.clone(),
+                    consumers: q.servers,
                     message_rate: 0.0,
-                    solution: None,
-                    refused: Some("no traffic reaches this queue".into()),
+                    dead_letter: 0.0,
+                    outcome: NodeOutcome::NoMethod {
+                        reason: "no traffic reaches this queue".into(),
+                    },
                     classes: None,
-                    unstable_utilisation: None,
                 },
             }
         })
         .collect();
     let end_to_end = vec![EndToEnd {
-        source: closed.source.clone(),
-        mean: Some(closed.response_time),
-        mean_method: Some(closed.method.clone()),
-        percentiles: None,
-        percentile_method: None,
+        name: closed.source.clone(),
+        w: Some(closed.response_time),
+        w_method: Some(closed.method.clone()),
+        sojourn: None,
+        sojourn_method: None,
         grid_cell: None,
         note: Some(
             "percentiles of a closed network are not computed analytically: simulate".into(),
@@ -279,7 +402,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
 
 /// What is known about the stream of arrivals into a queue.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Input {
+pub(crate) enum Input {
     /// A Poisson stream (superposition and splits of Poisson sources and of departures
     /// of M/M/c nodes, no feedback).
     Poisson,
@@ -296,7 +419,8 @@ pub enum Input {
 }
 
 /// Classifies the input stream of every queue.
-pub fn classify_inputs(model: &Model, topology: &Topology) -> Vec<Input> {
+pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
+    let (model, topology) = (valid.model(), valid.topology());
     let n = model.queues.len();
     let mut source_feeds: Vec<Vec<usize>> = vec![vec![]; n];
     for (s, dest) in topology.source_dest.iter().enumerate() {
@@ -312,7 +436,7 @@ pub fn classify_inputs(model: &Model, topology: &Topology) -> Vec<Input> {
     };
     let poisson = |s: usize| matches!(model.sources[s].arrival, ArrivalProcess::Poisson { .. });
     let jackson = (0..model.sources.len()).all(poisson) && (0..n).all(markov_node);
-    let flows = qna(model, topology).ok();
+    let flows = qna(valid).ok();
     let fallback = |i: usize, reason: &'static str| match &flows {
         Some(f) => Input::Qna(f.arrival_scv[i]),
         None => Input::Unknown(reason),
@@ -356,7 +480,7 @@ pub fn classify_inputs(model: &Model, topology: &Topology) -> Vec<Input> {
 }
 
 /// A solved node: its metrics and, for priority queues, the per-class figures.
-pub struct SolvedNode {
+pub(crate) struct SolvedNode {
     /// The node's figures (aggregate over classes).
     pub metrics: Box<dyn QueueMetrics>,
     /// Per-class figures of a priority queue.
@@ -378,7 +502,7 @@ impl SolvedNode {
 /// # Errors
 /// [`AnalyticError::Unstable`] for an infinite-capacity node at ρ >= 1;
 /// [`AnalyticError::NoMethod`] with the reason where no method applies.
-pub fn solve_node(
+pub(crate) fn solve_node(
     model: &Model,
     i: usize,
     message_rate: f64,

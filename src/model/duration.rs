@@ -16,7 +16,7 @@ use std::fmt;
 ///
 /// # Example
 /// ```
-/// use kendall::model::duration::parse_duration;
+/// use kendall::model::parse_duration;
 /// assert_eq!(parse_duration("12ms").unwrap(), 0.012);
 /// assert_eq!(parse_duration("2m").unwrap(), 120.0);
 /// assert_eq!(parse_duration("1.5").unwrap(), 1.5);

@@ -15,33 +15,40 @@
 //!     .with_topic(Topic::new("settlement", ["ledger", "risk"]))
 //!     .with_queue(Queue::new("ledger", 4, Distribution::Exponential { mean: 0.004 }))
 //!     .with_queue(Queue::new("risk", 2, Distribution::Exponential { mean: 0.002 }));
-//! let topology = model.validate().unwrap();
-//! assert_eq!(topology.queue_count(), 3);
+//! let valid = model.validate().unwrap();
+//! assert_eq!(valid.topology().queue_count(), 3);
 //! ```
 
-pub mod arrival;
-pub mod distribution;
-pub mod duration;
-pub mod error;
-pub mod queue;
-pub mod route;
-pub mod scenario;
-pub mod settings;
-pub mod slo;
-pub mod source;
-pub mod topic;
-pub mod topology;
+mod arrival;
+mod distribution;
+mod duration;
+mod error;
+mod metric;
+mod queue;
+mod route;
+mod scenario;
+mod settings;
+mod slo;
+mod source;
+mod topic;
+mod topology;
+mod valid;
 
+pub(crate) use arrival::stationary;
 pub use arrival::{ArrivalProcess, Segment};
 pub use distribution::{Branch, Distribution, Sampler};
+pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
+pub use metric::{Level, Metric, Unit, UnknownMetric};
 pub use queue::{Discipline, OnFull, Queue};
 pub use route::{EXIT, Route, RouteBranch};
 pub use settings::RunSettings;
-pub use slo::Slo;
+pub use slo::{Op, Slo, Target};
 pub use source::Source;
 pub use topic::Topic;
+pub(crate) use topology::validate as validate_topology;
 pub use topology::{Dest, NodeId, Topology};
+pub use valid::ValidModel;
 
 use serde::{Deserialize, Serialize};
 
@@ -123,13 +130,15 @@ impl Model {
         self.queues.iter_mut().find(|q| q.name == name)
     }
 
-    /// Checks the whole model and resolves names into a [`Topology`].
+    /// Checks the whole model and resolves names into a [`Topology`], returning the
+    /// [`ValidModel`] the engines take (the model is cloned; `ValidModel::try_from`
+    /// takes it by value instead).
     ///
     /// # Errors
     /// [`ModelError::Invalid`] with every problem found, each naming its field and fix:
     /// bad parameters, unknown or duplicate names, routes whose probabilities do not sum
     /// to 1, capacity below the number of servers, and cycles that never exit.
-    pub fn validate(&self) -> Result<Topology, ModelError> {
-        topology::validate(self)
+    pub fn validate(&self) -> Result<ValidModel, ModelError> {
+        ValidModel::try_from(self.clone())
     }
 }

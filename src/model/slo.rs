@@ -5,14 +5,17 @@
 //!
 //! | target | metrics |
 //! |---|---|
-//! | a queue name | `mean` / `W` (sojourn), `Wq`, `p50`/`p95`/`p99`/`p999` (sojourn), `wait.p99` ..., `P(wait)`, `utilisation`, `blocking`, `dead_letter`, `consumers` |
-//! | `end_to_end` (every source) or `end_to_end:<source>` | `mean`, `p50`, `p95`, `p99`, `p999` |
+//! | a queue name | any [`Metric`]: `W` (mean sojourn), `Wq`, `p50`/`p95`/`p99`/`p999` (sojourn), `wait.p99` ..., `P(wait)`, `P(block)`, `utilisation`, `L`, `Lq`, `throughput`, `dead_letter`, `consumers` |
+//! | `end_to_end` (every source) or `end_to_end:<source>` | `W` (mean), `p50`, `p95`, `p99`, `p999` |
 //! | `*` (every queue) | as for a queue |
 //!
+//! Metric names are those of [`Metric`] (aliases such as `mean` and `blocking` are
+//! accepted and printed back in the canonical form).
 //! Operators `<`, `<=`, `>`, `>=`; time limits accept units (`250ms`). `consumers >= 3`
 //! is a redundancy floor (N+1), not a performance target.
 
-use crate::model::duration::parse_duration;
+use crate::model::Metric;
+use crate::model::parse_duration;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -28,64 +31,6 @@ pub enum Target {
     Source(String),
     /// End-to-end latency of every source.
     AllSources,
-}
-
-/// The measured quantity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    /// Mean sojourn (or end-to-end mean), seconds.
-    MeanSojourn,
-    /// Mean wait, seconds.
-    MeanWait,
-    /// A sojourn (or end-to-end) percentile, level in (0, 1).
-    SojournPercentile(Level),
-    /// A waiting-time percentile.
-    WaitPercentile(Level),
-    /// Per-consumer utilisation.
-    Utilisation,
-    /// Probability an arrival has to wait (Erlang C for M/M/c).
-    WaitProbability,
-    /// Probability an arrival finds the queue full.
-    Blocking,
-    /// Fraction of messages dead-lettered.
-    DeadLetter,
-    /// Number of consumers (a floor for redundancy).
-    Consumers,
-}
-
-/// One of the reported percentile levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// 50th.
-    P50,
-    /// 95th.
-    P95,
-    /// 99th.
-    P99,
-    /// 99.9th.
-    P999,
-}
-
-impl Level {
-    /// The probability level.
-    pub fn p(self) -> f64 {
-        match self {
-            Level::P50 => 0.5,
-            Level::P95 => 0.95,
-            Level::P99 => 0.99,
-            Level::P999 => 0.999,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Level::P50 => "p50",
-            Level::P95 => "p95",
-            Level::P99 => "p99",
-            Level::P999 => "p999",
-        }
-    }
 }
 
 /// Comparison operator.
@@ -109,7 +54,7 @@ pub enum Op {
 ///
 /// # Example
 /// ```
-/// use kendall::model::slo::{Slo, Metric, Level, Target};
+/// use kendall::model::{Slo, Metric, Level, Target};
 /// let s: Slo = "end_to_end.p99 < 200ms".parse().unwrap();
 /// assert_eq!(s.target, Target::AllSources);
 /// assert_eq!(s.metric, Metric::SojournPercentile(Level::P99));
@@ -177,21 +122,17 @@ impl std::str::FromStr for Slo {
         };
         let lhs = t[..pos].trim();
         let rhs = t[pos + len..].trim();
+        let unknown = || {
+            format!(
+                "SLO {text:?}: no known metric after the target (use W, Wq, p99, wait.p99, P(wait), utilisation, P(block), dead_letter, consumers, ...): {help}"
+            )
+        };
+        // The leftmost split whose right-hand side is a metric name: `payments.wait.p99`
+        // is (payments, wait.p99); a queue name may itself contain dots.
         let (target, metric) = lhs
-            .rsplit_once('.')
-            .ok_or_else(|| format!("SLO {text:?}: no metric after the target: {help}"))?;
-        let level = |s: &str| match s {
-            "p50" => Some(Level::P50),
-            "p95" => Some(Level::P95),
-            "p99" => Some(Level::P99),
-            "p999" => Some(Level::P999),
-            _ => None,
-        };
-        let unknown = || format!("SLO {text:?}: unknown metric {metric:?}: {help}");
-        let (target, metric) = match (target.rsplit_once('.'), level(metric)) {
-            (Some((q, "wait")), Some(l)) => (q, Metric::WaitPercentile(l)),
-            _ => (target, metric_of(metric, level).ok_or_else(unknown)?),
-        };
+            .match_indices('.')
+            .find_map(|(i, _)| Metric::from_name(&lhs[i + 1..]).map(|m| (&lhs[..i], m)))
+            .ok_or_else(unknown)?;
         let target = match target {
             "end_to_end" => Target::AllSources,
             "*" => Target::AllQueues,
@@ -201,14 +142,7 @@ impl std::str::FromStr for Slo {
             "" => return Err(format!("SLO {text:?}: empty target: {help}")),
             q => Target::Queue(q.to_string()),
         };
-        let is_time = matches!(
-            metric,
-            Metric::MeanSojourn
-                | Metric::MeanWait
-                | Metric::SojournPercentile(_)
-                | Metric::WaitPercentile(_)
-        );
-        let limit = if is_time {
+        let limit = if metric.is_time() {
             parse_duration(rhs).map_err(|e| format!("SLO {text:?}: {e}"))?
         } else {
             rhs.parse::<f64>()
@@ -218,9 +152,9 @@ impl std::str::FromStr for Slo {
             return Err(format!("SLO {text:?}: the limit must be finite"));
         }
         let sources_only = matches!(target, Target::Source(_) | Target::AllSources);
-        if sources_only && !matches!(metric, Metric::MeanSojourn | Metric::SojournPercentile(_)) {
+        if sources_only && !metric.applies_end_to_end() {
             return Err(format!(
-                "SLO {text:?}: end-to-end SLOs are on mean or p50/p95/p99/p999 latency"
+                "SLO {text:?}: end-to-end SLOs are on the mean (W) or p50/p95/p99/p999 latency"
             ));
         }
         Ok(Slo {
@@ -232,19 +166,6 @@ impl std::str::FromStr for Slo {
     }
 }
 
-fn metric_of(name: &str, level: impl Fn(&str) -> Option<Level>) -> Option<Metric> {
-    Some(match name {
-        "mean" | "W" | "sojourn" => Metric::MeanSojourn,
-        "Wq" | "wait" => Metric::MeanWait,
-        "utilisation" | "utilization" => Metric::Utilisation,
-        "blocking" | "P(block)" | "rejection" => Metric::Blocking,
-        "P(wait)" | "wait_probability" => Metric::WaitProbability,
-        "dead_letter" | "dead_letters" => Metric::DeadLetter,
-        "consumers" | "servers" => Metric::Consumers,
-        other => Metric::SojournPercentile(level(other)?),
-    })
-}
-
 impl fmt::Display for Slo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let target = match &self.target {
@@ -253,31 +174,14 @@ impl fmt::Display for Slo {
             Target::Source(s) => format!("end_to_end:{s}"),
             Target::AllSources => "end_to_end".into(),
         };
-        let metric = match self.metric {
-            Metric::MeanSojourn => "mean".to_string(),
-            Metric::MeanWait => "Wq".to_string(),
-            Metric::SojournPercentile(l) => l.name().to_string(),
-            Metric::WaitPercentile(l) => format!("wait.{}", l.name()),
-            Metric::Utilisation => "utilisation".into(),
-            Metric::Blocking => "blocking".into(),
-            Metric::WaitProbability => "P(wait)".into(),
-            Metric::DeadLetter => "dead_letter".into(),
-            Metric::Consumers => "consumers".into(),
-        };
+        let metric = self.metric.name();
         let op = match self.op {
             Op::Less => "<",
             Op::AtMost => "<=",
             Op::Greater => ">",
             Op::AtLeast => ">=",
         };
-        let is_time = matches!(
-            self.metric,
-            Metric::MeanSojourn
-                | Metric::MeanWait
-                | Metric::SojournPercentile(_)
-                | Metric::WaitPercentile(_)
-        );
-        if is_time {
+        if self.metric.is_time() {
             write!(f, "{target}.{metric} {op} {}ms", self.limit * 1e3)
         } else {
             write!(f, "{target}.{metric} {op} {}", self.limit)

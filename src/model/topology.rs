@@ -158,6 +158,29 @@ impl Names<'_> {
     }
 }
 
+/// The rules on a queue's number of consumers (the only ones a change of consumers can
+/// break): at least one, and no more than the capacity.
+pub(crate) fn check_servers(q: &super::Queue, out: &mut Vec<Problem>) {
+    let path = format!("queue {:?}", q.name);
+    if q.servers == 0 {
+        out.push(Problem::new(
+            format!("{path}.servers"),
+            "must be >= 1, got 0",
+        ));
+    }
+    if let Some(k) = q.capacity
+        && k < u64::from(q.servers.max(1))
+    {
+        out.push(Problem::new(
+            format!("{path}.capacity"),
+            format!(
+                "must be >= servers ({}): capacity K counts messages in service too, got {k}",
+                q.servers
+            ),
+        ));
+    }
+}
+
 pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
     let mut out = Vec::new();
     let mut ids: HashMap<&str, NodeId> = HashMap::new();
@@ -245,24 +268,8 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
     let mut dead_letter = Vec::new();
     for q in &model.queues {
         let path = format!("queue {:?}", q.name);
-        if q.servers == 0 {
-            out.push(Problem::new(
-                format!("{path}.servers"),
-                "must be >= 1, got 0",
-            ));
-        }
+        check_servers(q, &mut out);
         q.service.check(&format!("{path}.service"), &mut out);
-        if let Some(k) = q.capacity
-            && k < u64::from(q.servers.max(1))
-        {
-            out.push(Problem::new(
-                format!("{path}.capacity"),
-                format!(
-                    "must be >= servers ({}): capacity K counts messages in service too, got {k}",
-                    q.servers
-                ),
-            ));
-        }
         if q.capacity.is_none() && q.on_full == OnFull::Block {
             out.push(Problem::new(
                 format!("{path}.on_full"),

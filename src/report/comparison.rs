@@ -24,7 +24,7 @@ pub fn comparison_table(c: &Comparison) -> Table {
         }
         t.row([
             r.node.clone(),
-            r.metric.clone(),
+            r.metric.to_string(),
             num(r.analytic),
             estimate(r.simulated),
             r.relative_error
@@ -36,10 +36,19 @@ pub fn comparison_table(c: &Comparison) -> Table {
             } else {
                 String::new()
             },
-            r.method.clone(),
+            method_or_note(r),
         ]);
     }
     t
+}
+
+/// The row's method, or why it has no analytic value.
+fn method_or_note(r: &crate::compare::ComparisonRow) -> String {
+    match (&r.method, &r.note) {
+        (Some(m), _) => m.to_string(),
+        (None, Some(n)) => n.clone(),
+        (None, None) => String::new(),
+    }
 }
 
 /// CSV with plain numbers: `node,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method`.
@@ -61,7 +70,7 @@ pub fn comparison_csv(c: &Comparison) -> String {
     for r in &c.rows {
         t.row([
             r.node.clone(),
-            r.metric.clone(),
+            r.metric.to_string(),
             opt(r.analytic),
             opt(r.simulated.map(|s| s.mean)),
             opt(r.simulated.and_then(|s| s.lower)),
@@ -75,7 +84,7 @@ pub fn comparison_csv(c: &Comparison) -> String {
                 Some(Exactness::Approximation) => "approximation".into(),
                 None => String::new(),
             },
-            r.method.clone(),
+            method_or_note(r),
         ]);
     }
     t.to_csv()
@@ -112,7 +121,7 @@ pub fn comparison_summary(c: &Comparison) -> String {
                 "FLAG {} {}: {} is off by {:+.1}% from the simulation: trust the simulation here\n",
                 r.node,
                 r.metric,
-                r.method,
+                method_or_note(r),
                 100.0 * r.relative_error.unwrap_or(0.0)
             ));
         }

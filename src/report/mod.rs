@@ -1,15 +1,19 @@
 //! Reports: tables, CSV and JSON of analytic and simulated results.
 
+#[cfg(feature = "charts")]
 pub mod chart;
-pub mod comparison;
+mod comparison;
+#[cfg(feature = "charts")]
 pub mod plots;
-pub mod simulation;
-pub mod sizing;
-pub mod solution;
-pub mod table;
+mod simulation;
+mod sizing;
+mod solution;
+mod sweep;
+mod table;
 
 pub use comparison::{comparison_csv, comparison_summary, comparison_table};
 pub use simulation::{simulation_table, simulation_text};
 pub use sizing::{sizing_csv, sizing_text};
 pub use solution::{solution_table, solution_text};
-pub use table::{Table, num};
+pub use sweep::sweep_csv;
+pub use table::{Table, metric_label, num};

@@ -5,7 +5,7 @@ use super::chart::{
     BandPoint, LatencyLoadChart, LoadSeries, SimPoint, SizingChart, SizingPoint, TimePanel,
     TimeSeries, TimeSeriesChart,
 };
-use crate::model::slo::{Metric, Target};
+use crate::model::{Metric, Target};
 use crate::model::{Model, RunSettings};
 use crate::sim::{SimError, run_replication};
 use crate::sizing::SizingResult;
@@ -18,12 +18,11 @@ use rayon::prelude::*;
 ///
 /// # Example
 /// ```
-/// use kendall::model::Model;
 /// use kendall::report::plots::sweep_chart;
-/// use kendall::sweep::{run, linspace, SweepOptions};
+/// use kendall::{Model, SweepOptions, linspace, sweep};
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
 /// let opts = SweepOptions { parameter: "load".into(), values: linspace(0.5, 1.2, 8), analytic: true, simulate: false };
-/// let chart = sweep_chart(&m, &run(&m, &m.simulation, &opts, &|_, _| {}).unwrap());
+/// let chart = sweep_chart(&m, &sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap());
 /// assert_eq!(chart.series.len(), 2);
 /// ```
 pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
@@ -34,27 +33,27 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
         sweep.parameter.clone()
     };
     for s in &model.sources {
-        for (label, pick_a, pick_s) in [
-            (
-                "mean",
-                (|e: &crate::analytic::end_to_end::EndToEnd| e.mean) as fn(&_) -> Option<f64>,
-                (|l: &crate::sim::LatencyReport| l.mean) as fn(&_) -> _,
-            ),
-            ("p99", |e| e.percentiles.map(|p| p.p99), |l| l.p99),
+        for metric in [
+            Metric::MeanSojourn,
+            Metric::SojournPercentile(crate::model::Level::P99),
         ] {
+            let label = if metric == Metric::MeanSojourn {
+                "mean".to_string()
+            } else {
+                metric.to_string()
+            };
             let mut analytic = Vec::new();
             let mut simulated = Vec::new();
             for p in &sweep.points {
                 if let Some(v) = p
                     .analytic
                     .as_ref()
-                    .and_then(|a| a.end_to_end.iter().find(|e| e.source == s.name))
-                    .and_then(pick_a)
+                    .and_then(|a| a.source(&s.name))
+                    .and_then(|e| e.get(metric))
                 {
-                    let unstable = p
-                        .analytic
-                        .as_ref()
-                        .is_some_and(|a| a.nodes.iter().any(|n| n.unstable_utilisation.is_some()));
+                    let unstable = p.analytic.as_ref().is_some_and(|a| {
+                        a.nodes.iter().any(|n| n.unstable_utilisation().is_some())
+                    });
                     if !unstable && v.is_finite() {
                         analytic.push((p.value, v * 1e3));
                     }
@@ -63,8 +62,7 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
                     .simulated
                     .as_ref()
                     .and_then(|r| r.source(&s.name))
-                    .and_then(|x| x.latency.as_ref())
-                    .map(pick_s)
+                    .and_then(|x| x.get(metric))
                 {
                     simulated.push(SimPoint {
                         x: p.value,
@@ -156,9 +154,10 @@ pub fn time_series_chart(
         let total = s.warmup + s.horizon.unwrap_or(crate::sim::DEFAULT_HORIZON);
         s.time_series = Some(total / 100.0);
     }
+    let valid = model.validate()?;
     let runs: Vec<_> = (0..s.replications)
         .into_par_iter()
-        .map(|i| run_replication(model, &s, i))
+        .map(|i| run_replication(&valid, &s, i))
         .collect::<Result<_, _>>()?;
     let buckets = runs.iter().map(|r| r.series.len()).min().unwrap_or(0);
     let band = |get: &dyn Fn(&crate::sim::SeriesBucket) -> Option<f64>| -> Vec<BandPoint> {

@@ -1,7 +1,9 @@
 //! Tables of simulation reports (`kendall simulate`).
 
+use super::table::metric_label as label;
 use super::table::{Table, num};
-use crate::sim::{Estimate, LatencyReport, SimReport};
+use crate::model::Metric;
+use crate::sim::{Estimate, QueueReport, SimReport};
 
 /// `mean ± half-width` (or just the mean with one replication).
 pub fn estimate(e: Option<Estimate>) -> String {
@@ -14,20 +16,18 @@ pub fn estimate(e: Option<Estimate>) -> String {
     }
 }
 
-type QueueGetter = fn(&crate::sim::QueueReport) -> Option<Estimate>;
+/// Figures of a queue that are not metrics of the shared vocabulary (counts and
+/// diagnostics), by name.
+type Extra = (&'static str, fn(&QueueReport) -> Option<Estimate>);
 
-/// A latency field of a report, by name.
-type LatencyField = (&'static str, fn(&LatencyReport) -> Estimate);
-
-fn latency_rows() -> [LatencyField; 5] {
-    [
-        ("mean", |l| l.mean),
-        ("p50", |l| l.p50),
-        ("p95", |l| l.p95),
-        ("p99", |l| l.p99),
-        ("p999", |l| l.p999),
-    ]
-}
+const EXTRAS: [Extra; 6] = [
+    ("busy_servers", |q| Some(q.busy_servers)),
+    ("P(reject)", |q| q.p_reject),
+    ("dead_letter", |q| q.dead_letter),
+    ("redeliveries", |q| Some(q.redeliveries)),
+    ("dead_letters", |q| Some(q.dead_letters)),
+    ("rejected", |q| Some(q.rejected)),
+];
 
 /// Human-readable report: one column per queue with every metric as `mean ± half-width`
 /// at the report's confidence level, then end-to-end latency per source.
@@ -43,55 +43,27 @@ pub fn simulation_text(r: &SimReport) -> String {
     let mut t = Table::new(
         std::iter::once("metric".to_string()).chain(r.queues.iter().map(|q| q.name.clone())),
     );
-    let rows: [(&str, QueueGetter); 11] = [
-        ("throughput (1/s)", |q| Some(q.throughput)),
-        ("utilisation", |q| Some(q.utilisation)),
-        ("busy consumers", |q| Some(q.busy_servers)),
-        ("L", |q| Some(q.l)),
-        ("Lq", |q| Some(q.lq)),
-        ("P(reject)", |q| q.rejection_probability),
-        ("P(full)", |q| q.full_probability),
-        ("P(wait)", |q| q.wait_probability),
-        ("redeliveries / run", |q| Some(q.redeliveries)),
-        ("dead letters / run", |q| Some(q.dead_letters)),
-        ("rejected / run", |q| Some(q.rejected)),
-    ];
-    for (name, get) in rows {
-        t.row(std::iter::once(name.to_string()).chain(r.queues.iter().map(|q| estimate(get(q)))));
+    for m in Metric::QUEUE {
+        t.row(std::iter::once(label(m)).chain(r.queues.iter().map(|q| estimate(q.get(m)))));
     }
-    for (kind, pick) in [
-        (
-            "wait",
-            (|q| q.wait) as fn(&crate::sim::QueueReport) -> Option<LatencyReport>,
-        ),
-        ("sojourn", |q| q.sojourn),
-    ] {
-        for (level, get) in latency_rows() {
-            t.row(
-                std::iter::once(format!("{kind} {level} (s)"))
-                    .chain(r.queues.iter().map(|q| estimate(pick(q).as_ref().map(get)))),
-            );
-        }
+    for (name, get) in EXTRAS {
+        let name = match name {
+            "redeliveries" | "dead_letters" | "rejected" => format!("{name} / run"),
+            n => n.to_string(),
+        };
+        t.row(std::iter::once(name).chain(r.queues.iter().map(|q| estimate(get(q)))));
     }
     out.push_str(&t.to_text());
     if !r.sources.is_empty() {
         out.push_str("\nend to end (creation until the last descendant is done):\n");
-        let mut t = Table::new([
-            "source",
-            "created / run",
-            "mean (s)",
-            "p50 (s)",
-            "p95 (s)",
-            "p99 (s)",
-            "p999 (s)",
-        ]);
+        let mut t = Table::new(
+            ["source".to_string(), "created / run".to_string()]
+                .into_iter()
+                .chain(Metric::END_TO_END.into_iter().map(label)),
+        );
         for s in &r.sources {
             let mut row = vec![s.name.clone(), estimate(Some(s.created))];
-            row.extend(
-                latency_rows()
-                    .iter()
-                    .map(|(_, get)| estimate(s.latency.as_ref().map(get))),
-            );
+            row.extend(Metric::END_TO_END.iter().map(|m| estimate(s.get(*m))));
             t.row(row);
         }
         out.push_str(&t.to_text());
@@ -141,32 +113,18 @@ pub fn simulation_table(r: &SimReport) -> Table {
         }
     };
     for q in &r.queues {
-        add(&q.name, "throughput", Some(q.throughput));
-        add(&q.name, "utilisation", Some(q.utilisation));
-        add(&q.name, "busy_servers", Some(q.busy_servers));
-        add(&q.name, "L", Some(q.l));
-        add(&q.name, "Lq", Some(q.lq));
-        add(&q.name, "P(reject)", q.rejection_probability);
-        add(&q.name, "P(full)", q.full_probability);
-        add(&q.name, "P(wait)", q.wait_probability);
-        add(&q.name, "redeliveries", Some(q.redeliveries));
-        add(&q.name, "dead_letters", Some(q.dead_letters));
-        add(&q.name, "rejected", Some(q.rejected));
-        for (kind, l) in [("wait", q.wait), ("sojourn", q.sojourn)] {
-            for (level, get) in latency_rows() {
-                add(&q.name, &format!("{kind}.{level}"), l.as_ref().map(get));
-            }
+        for m in Metric::QUEUE {
+            add(&q.name, m.name(), q.get(m));
+        }
+        for (name, get) in EXTRAS {
+            add(&q.name, name, get(q));
         }
     }
     for s in &r.sources {
         let node = format!("end_to_end:{}", s.name);
         add(&node, "created", Some(s.created));
-        for (level, get) in latency_rows() {
-            add(
-                &node,
-                &format!("latency.{level}"),
-                s.latency.as_ref().map(get),
-            );
+        for m in Metric::END_TO_END {
+            add(&node, m.name(), s.get(m));
         }
     }
     t

@@ -3,7 +3,7 @@
 use super::simulation::estimate;
 use super::table::{Table, num};
 use crate::sizing::SizingResult;
-use crate::sizing::evaluate::Verdict;
+use crate::sizing::Verdict;
 
 /// The human-readable answer: the deployment, each SLO with its evidence, headroom,
 /// drains and notes.

@@ -109,3 +109,21 @@ pub fn num(x: Option<f64>) -> String {
         Some(v) => format!("{v:.5e}"),
     }
 }
+
+/// A metric's name with its unit, for a row label or column header: `W (s)`,
+/// `throughput (1/s)`, `utilisation`.
+///
+/// # Example
+/// ```
+/// use kendall::{Metric, report::metric_label};
+/// assert_eq!(metric_label(Metric::MeanSojourn), "W (s)");
+/// assert_eq!(metric_label(Metric::Utilisation), "utilisation");
+/// ```
+pub fn metric_label(m: crate::model::Metric) -> String {
+    use crate::model::Unit;
+    match m.unit() {
+        Unit::Seconds => format!("{m} (s)"),
+        Unit::PerSecond => format!("{m} (1/s)"),
+        _ => m.to_string(),
+    }
+}

@@ -105,8 +105,8 @@ impl ArrivalGen {
                     }
                     jumps.push(js);
                 }
-                let pi = crate::model::arrival::stationary(generator)
-                    .unwrap_or_else(|| vec![1.0 / n as f64; n]);
+                let pi =
+                    crate::model::stationary(generator).unwrap_or_else(|| vec![1.0 / n as f64; n]);
                 let mut acc = 0.0;
                 let start = pi
                     .iter()

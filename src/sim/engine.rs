@@ -353,7 +353,7 @@ pub(crate) struct Prepared<'m> {
 
 impl<'m> Prepared<'m> {
     pub(crate) fn new(model: &'m Model, settings: &RunSettings) -> Result<Self, SimError> {
-        let topology = model.validate()?;
+        let topology = crate::model::validate_topology(model)?;
         let mut problems = Vec::new();
         settings.check(&mut problems);
         if !problems.is_empty() {

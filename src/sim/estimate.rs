@@ -41,6 +41,24 @@ pub struct Estimate {
 }
 
 impl Estimate {
+    /// A figure known exactly (a deployed number, not a measurement): the interval
+    /// has zero width.
+    ///
+    /// # Example
+    /// ```
+    /// let e = kendall::sim::Estimate::exact(4.0, 10);
+    /// assert_eq!((e.lower, e.upper, e.half_width), (Some(4.0), Some(4.0), Some(0.0)));
+    /// ```
+    pub fn exact(value: f64, replications: u32) -> Self {
+        Self {
+            mean: value,
+            half_width: Some(0.0),
+            lower: Some(value),
+            upper: Some(value),
+            replications,
+        }
+    }
+
     /// The estimate from replication values at confidence level `confidence` in (0, 1).
     /// `None` when there are no values; non-finite values are skipped.
     pub fn from_values(values: impl IntoIterator<Item = f64>, confidence: f64) -> Option<Self> {

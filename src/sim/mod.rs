@@ -34,7 +34,7 @@
 //!     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 5.0 }, "q"))
 //!     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }));
 //! let settings = RunSettings { horizon: Some(2000.0), warmup: 100.0, replications: 4, ..RunSettings::default() };
-//! let report = kendall::sim::simulate(&model, &settings).unwrap();
+//! let report = kendall::sim::simulate(&model.validate().unwrap(), &settings).unwrap();
 //! let l = report.queue("q").unwrap().l;
 //! // M/M/1 with rho = 0.5: L = 1.
 //! assert!((l.mean - 1.0).abs() < 0.2);
@@ -65,18 +65,18 @@ pub use report::{
 pub use time_weighted::TimeIntegral;
 pub use welford::Welford;
 
-use crate::model::{Model, RunSettings};
+use crate::model::{RunSettings, ValidModel};
 
-/// Simulates `model` with `settings`: independent replications in parallel, summarised
-/// with confidence intervals.
+/// Simulates a validated model with `settings`: independent replications in parallel,
+/// summarised with confidence intervals.
 ///
 /// # Errors
-/// [`SimError::Model`] if the model is invalid, [`SimError::Settings`] for bad settings,
+/// [`SimError::Settings`] for bad settings,
 /// trace-file errors, [`SimError::BacklogExceedsCapacity`].
 ///
 /// # Example
 /// See the [module documentation](self).
-pub fn simulate(model: &Model, settings: &RunSettings) -> Result<SimReport, SimError> {
+pub fn simulate(model: &ValidModel, settings: &RunSettings) -> Result<SimReport, SimError> {
     simulate_with_progress(model, settings, &|_, _| {})
 }
 
@@ -95,14 +95,14 @@ pub fn simulate(model: &Model, settings: &RunSettings) -> Result<SimReport, SimE
 ///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }));
 /// let settings = RunSettings { horizon: Some(100.0), replications: 3, ..RunSettings::default() };
 /// let calls = AtomicU32::new(0);
-/// kendall::sim::simulate_with_progress(&model, &settings, &|_, total| {
+/// kendall::sim::simulate_with_progress(&model.validate().unwrap(), &settings, &|_, total| {
 ///     assert_eq!(total, 3);
 ///     calls.fetch_add(1, Ordering::Relaxed);
 /// }).unwrap();
 /// assert_eq!(calls.load(Ordering::Relaxed), 3);
 /// ```
 pub fn simulate_with_progress(
-    model: &Model,
+    model: &ValidModel,
     settings: &RunSettings,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<SimReport, SimError> {
@@ -121,12 +121,13 @@ pub fn simulate_with_progress(
 ///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 1.0 }, "q"))
 ///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }));
 /// let settings = RunSettings { completions: Some(500), ..RunSettings::default() };
-/// let r = kendall::sim::run_replication(&model, &settings, 2).unwrap();
+/// let valid = model.validate().unwrap();
+/// let r = kendall::sim::run_replication(&valid, &settings, 2).unwrap();
 /// assert_eq!(r.sources[0].finished, 500);
-/// assert!(kendall::sim::run_replication(&model, &settings, 10).is_err());
+/// assert!(kendall::sim::run_replication(&valid, &settings, 10).is_err());
 /// ```
 pub fn run_replication(
-    model: &Model,
+    model: &ValidModel,
     settings: &RunSettings,
     replication: u32,
 ) -> Result<ReplicationResult, SimError> {
@@ -136,6 +137,6 @@ pub fn run_replication(
             replications: settings.replications,
         });
     }
-    let prepared = engine::Prepared::new(model, settings)?;
+    let prepared = engine::Prepared::new(model.model(), settings)?;
     replications::run_one(&prepared, replication)
 }

@@ -7,7 +7,7 @@
 use super::engine::Prepared;
 use super::error::SimError;
 use super::report::{ReplicationResult, SimReport};
-use crate::model::{Model, RunSettings};
+use crate::model::{RunSettings, ValidModel};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -21,10 +21,11 @@ pub(crate) fn run_one(
 }
 
 pub(crate) fn run_all(
-    model: &Model,
+    valid: &ValidModel,
     settings: &RunSettings,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<SimReport, SimError> {
+    let model = valid.model();
     let prepared = Prepared::new(model, settings)?;
     let total = settings.replications;
     let done = AtomicU32::new(0);

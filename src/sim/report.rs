@@ -16,6 +16,7 @@
 //!   descendant (routes, topic copies, dead letters) has left the system.
 
 use super::estimate::Estimate;
+use crate::model::{Level, Metric};
 use serde::{Deserialize, Serialize};
 
 /// Mean and percentiles of one latency in one replication, seconds.
@@ -226,50 +227,138 @@ pub struct LatencyReport {
     pub p999: Estimate,
 }
 
-/// One queue across replications.
+/// Percentiles of a latency across replications, each with its interval (the JSON
+/// shape of `wait` and `sojourn`, as in the analytic solution, plus the count).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PercentileReport {
+    /// Messages measured, all replications.
+    pub count: u64,
+    /// Median.
+    pub p50: Estimate,
+    /// 95th percentile.
+    pub p95: Estimate,
+    /// 99th percentile.
+    pub p99: Estimate,
+    /// 99.9th percentile.
+    pub p999: Estimate,
+}
+
+impl PercentileReport {
+    /// The percentile at `level`.
+    pub fn get(&self, level: Level) -> Estimate {
+        match level {
+            Level::P50 => self.p50,
+            Level::P95 => self.p95,
+            Level::P99 => self.p99,
+            Level::P999 => self.p999,
+        }
+    }
+
+    fn of(l: &LatencyReport) -> Self {
+        Self {
+            count: l.count,
+            p50: l.p50,
+            p95: l.p95,
+            p99: l.p99,
+            p999: l.p999,
+        }
+    }
+}
+
+/// One queue across replications. Field names are those of the analytic
+/// [`NodeSolution`](crate::analytic::NodeSolution) for the same quantities; every
+/// [`Metric`] is read with [`QueueReport::get`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QueueReport {
     /// Queue name.
     pub name: String,
     /// Consumers.
     pub servers: u32,
+    /// Offered arrival rate λ (messages reaching the node, admitted or not), messages/s.
+    pub arrival_rate: Estimate,
+    /// Throughput X, completions per second.
+    pub throughput: Estimate,
+    /// Utilisation per server.
+    pub utilisation: Estimate,
+    /// Busy servers.
+    pub busy_servers: Estimate,
     /// L.
     pub l: Estimate,
     /// Lq.
     pub lq: Estimate,
-    /// Busy servers.
-    pub busy_servers: Estimate,
-    /// Utilisation per server.
-    pub utilisation: Estimate,
-    /// Throughput, messages/s.
-    pub throughput: Estimate,
-    /// Rejection (loss) probability; absent without arrivals.
+    /// W, mean sojourn of completed messages, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rejection_probability: Option<Estimate>,
-    /// Probability that an arrival finds the node full (blocking probability for
-    /// `on_full = "block"`).
+    pub w: Option<Estimate>,
+    /// Wq, mean wait of completed messages, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub full_probability: Option<Estimate>,
+    pub wq: Option<Estimate>,
     /// Probability that a message waits at all, P(Wq > 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wait_probability: Option<Estimate>,
+    pub p_wait: Option<Estimate>,
+    /// Probability that an arrival finds the node full (rejected with
+    /// `on_full = "reject"`, held with `"block"`); absent without arrivals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_block: Option<Estimate>,
+    /// Probability that an arrival is rejected (lost); absent without arrivals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_reject: Option<Estimate>,
+    /// Fraction of the messages that reached the node and were dead-lettered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<Estimate>,
+    /// Percentiles of the waiting time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<PercentileReport>,
+    /// Percentiles of the sojourn time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sojourn: Option<PercentileReport>,
+    /// Age at completion at this node (end-to-end latency per listener).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_to_end: Option<LatencyReport>,
     /// Redeliveries per replication.
     pub redeliveries: Estimate,
     /// Dead letters per replication.
     pub dead_letters: Estimate,
     /// Rejected messages per replication.
     pub rejected: Estimate,
-    /// Waiting time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wait: Option<LatencyReport>,
-    /// Sojourn time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sojourn: Option<LatencyReport>,
-    /// Age at completion at this node (end-to-end latency per listener).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_to_end: Option<LatencyReport>,
     /// Conservation counts summed over replications.
     pub counts: NodeCounts,
+}
+
+impl QueueReport {
+    /// The estimate of `metric` for this queue, if the run measured it
+    /// (`consumers` is the deployed number, with a zero-width interval).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Metric, Model, RunSettings, simulate};
+    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let s = RunSettings { horizon: Some(50.0), replications: 2, ..RunSettings::default() };
+    /// let r = simulate(&m, &s).unwrap();
+    /// let rho = r.queues[0].get(Metric::Utilisation).unwrap();
+    /// assert!((rho.mean - 0.8).abs() < 0.05);
+    /// assert_eq!(r.queues[0].get(Metric::Consumers).unwrap().mean, 10.0);
+    /// ```
+    pub fn get(&self, metric: Metric) -> Option<Estimate> {
+        match metric {
+            Metric::ArrivalRate => Some(self.arrival_rate),
+            Metric::Throughput => Some(self.throughput),
+            Metric::Utilisation => Some(self.utilisation),
+            Metric::MeanNumber => Some(self.l),
+            Metric::MeanQueueLength => Some(self.lq),
+            Metric::MeanSojourn => self.w,
+            Metric::MeanWait => self.wq,
+            Metric::SojournPercentile(l) => self.sojourn.map(|p| p.get(l)),
+            Metric::WaitPercentile(l) => self.wait.map(|p| p.get(l)),
+            Metric::WaitProbability => self.p_wait,
+            Metric::Blocking => self.p_block,
+            Metric::DeadLetter => self.dead_letter,
+            Metric::Consumers => Some(Estimate::exact(
+                f64::from(self.servers),
+                self.utilisation.replications,
+            )),
+        }
+    }
 }
 
 /// One source across replications.
@@ -281,9 +370,24 @@ pub struct SourceReport {
     pub created: Estimate,
     /// Messages with a lost descendant per replication.
     pub lost: Estimate,
-    /// End-to-end latency.
+    /// W: mean end-to-end latency (creation until the last descendant is done) of
+    /// loss-free messages, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency: Option<LatencyReport>,
+    pub w: Option<Estimate>,
+    /// Percentiles of the end-to-end latency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sojourn: Option<PercentileReport>,
+}
+
+impl SourceReport {
+    /// The estimate of an end-to-end `metric` (`W` or a percentile).
+    pub fn get(&self, metric: Metric) -> Option<Estimate> {
+        match metric {
+            Metric::MeanSojourn => self.w,
+            Metric::SojournPercentile(l) => self.sojourn.map(|p| p.get(l)),
+            _ => None,
+        }
+    }
 }
 
 /// The time series averaged over replications (for charts).
@@ -389,23 +493,36 @@ impl SimReport {
                 let mut counts = NodeCounts::default();
                 runs.iter().for_each(|r| counts.add(&r.queues[i].counts));
                 let f = |g: fn(&QueueRun) -> f64| est(&|r| Some(g(&r.queues[i]))).unwrap_or(zero);
+                let wait = latency(&|r| r.queues[i].wait);
+                let sojourn = latency(&|r| r.queues[i].sojourn);
                 QueueReport {
                     name: q0.name.clone(),
                     servers: servers.get(i).copied().unwrap_or(1),
+                    arrival_rate: est(&|r| {
+                        (r.measured_time > 0.0)
+                            .then(|| r.queues[i].arrived as f64 / r.measured_time)
+                    })
+                    .unwrap_or(zero),
+                    throughput: f(|q| q.throughput),
+                    utilisation: f(|q| q.utilisation),
+                    busy_servers: f(|q| q.busy_servers),
                     l: f(|q| q.l),
                     lq: f(|q| q.lq),
-                    busy_servers: f(|q| q.busy_servers),
-                    utilisation: f(|q| q.utilisation),
-                    throughput: f(|q| q.throughput),
-                    rejection_probability: est(&|r| r.queues[i].rejection_probability),
-                    full_probability: est(&|r| r.queues[i].full_probability),
-                    wait_probability: est(&|r| r.queues[i].wait_probability),
+                    w: sojourn.map(|l| l.mean),
+                    wq: wait.map(|l| l.mean),
+                    p_wait: est(&|r| r.queues[i].wait_probability),
+                    p_block: est(&|r| r.queues[i].full_probability),
+                    p_reject: est(&|r| r.queues[i].rejection_probability),
+                    dead_letter: est(&|r| {
+                        let q = &r.queues[i];
+                        (q.arrived > 0).then(|| q.dead_letters as f64 / q.arrived as f64)
+                    }),
+                    wait: wait.as_ref().map(PercentileReport::of),
+                    sojourn: sojourn.as_ref().map(PercentileReport::of),
+                    end_to_end: latency(&|r| r.queues[i].end_to_end),
                     redeliveries: f(|q| q.redeliveries as f64),
                     dead_letters: f(|q| q.dead_letters as f64),
                     rejected: f(|q| q.rejected as f64),
-                    wait: latency(&|r| r.queues[i].wait),
-                    sojourn: latency(&|r| r.queues[i].sojourn),
-                    end_to_end: latency(&|r| r.queues[i].end_to_end),
                     counts,
                 }
             })
@@ -414,11 +531,15 @@ impl SimReport {
             .sources
             .iter()
             .enumerate()
-            .map(|(i, s0)| SourceReport {
-                name: s0.name.clone(),
-                created: est(&|r| Some(r.sources[i].created as f64)).unwrap_or(zero),
-                lost: est(&|r| Some(r.sources[i].lost as f64)).unwrap_or(zero),
-                latency: latency(&|r| r.sources[i].latency),
+            .map(|(i, s0)| {
+                let latency = latency(&|r| r.sources[i].latency);
+                SourceReport {
+                    name: s0.name.clone(),
+                    created: est(&|r| Some(r.sources[i].created as f64)).unwrap_or(zero),
+                    lost: est(&|r| Some(r.sources[i].lost as f64)).unwrap_or(zero),
+                    w: latency.map(|l| l.mean),
+                    sojourn: latency.as_ref().map(PercentileReport::of),
+                }
             })
             .collect();
         let mut conservation = Conservation::default();

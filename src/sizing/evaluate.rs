@@ -1,10 +1,9 @@
 //! Reading an SLO's achieved value off an analytic solution or a simulation report.
 
-use crate::analytic::solve::ModelSolution;
-use crate::model::Model;
-use crate::model::slo::{Level, Metric, Slo, Target};
+use crate::analytic::ModelSolution;
+use crate::model::{Slo, Target};
 use crate::sim::histogram::RELATIVE_ERROR;
-use crate::sim::{Estimate, LatencyReport, SimReport};
+use crate::sim::{Estimate, SimReport};
 use serde::{Deserialize, Serialize};
 
 /// Whether the simulation shows an SLO met.
@@ -24,90 +23,43 @@ pub enum Verdict {
 /// The worst analytic value of `slo` over its targets (the largest for an upper bound,
 /// the smallest for a lower bound), with the method of that value. `Some(∞)` when a
 /// target is unstable; `None` when the analytic side has no figure.
-pub fn analytic_value(model: &Model, sol: &ModelSolution, slo: &Slo) -> Option<(f64, String)> {
+pub(crate) fn analytic_value(sol: &ModelSolution, slo: &Slo) -> Option<(f64, String)> {
     let mut values: Vec<(f64, String)> = Vec::new();
     match &slo.target {
         Target::Queue(_) | Target::AllQueues => {
-            for (q, node) in model.queues.iter().zip(&sol.nodes) {
+            for node in &sol.nodes {
                 if let Target::Queue(name) = &slo.target
-                    && &q.name != name
+                    && &node.name != name
                 {
                     continue;
                 }
-                if slo.metric == Metric::Consumers {
-                    values.push((f64::from(q.servers), "deployment".into()));
-                    continue;
-                }
-                if slo.metric == Metric::DeadLetter {
-                    let v = if q.failure_probability > 0.0 && node.message_rate > 0.0 {
-                        q.failure_probability.powi(q.max_attempts as i32)
-                    } else {
-                        0.0
-                    };
-                    values.push((v, "failure_probability ^ max_attempts (exact)".into()));
-                    continue;
-                }
-                if node.unstable_utilisation.is_some() {
-                    values.push((f64::INFINITY, "unstable".into()));
-                    continue;
-                }
-                let Some(s) = &node.solution else {
-                    if node.message_rate <= 0.0 {
-                        continue;
-                    }
-                    return None;
+                let method = |n: &crate::analytic::NodeResult| {
+                    n.method_of(slo.metric).map_or(
+                        "exact: deployment and failure settings".into(),
+                        ToString::to_string,
+                    )
                 };
-                let pick = |p: Option<crate::analytic::Percentiles>, l: Level| {
-                    p.map(|p| match l {
-                        Level::P50 => p.p50,
-                        Level::P95 => p.p95,
-                        Level::P99 => p.p99,
-                        Level::P999 => p.p999,
-                    })
-                };
-                let (v, m) = match slo.metric {
-                    Metric::MeanSojourn => (Some(s.w), &s.method),
-                    Metric::MeanWait => (Some(s.wq), &s.method),
-                    Metric::Utilisation => (Some(s.utilisation), &s.method),
-                    Metric::Blocking => (Some(s.p_block.unwrap_or(0.0)), &s.method),
-                    Metric::WaitProbability => (s.p_wait, &s.method),
-                    Metric::SojournPercentile(l) => (
-                        pick(s.sojourn_percentiles, l),
-                        s.distribution_method.as_ref().unwrap_or(&s.method),
-                    ),
-                    Metric::WaitPercentile(l) => (
-                        pick(s.wait_percentiles, l),
-                        s.distribution_method.as_ref().unwrap_or(&s.method),
-                    ),
-                    Metric::Consumers | Metric::DeadLetter => unreachable!("handled above"),
-                };
-                values.push((v?, m.to_string()));
+                match (node.get(slo.metric), node.unstable_utilisation()) {
+                    (Some(v), _) => values.push((v, method(node))),
+                    (None, Some(_)) => values.push((f64::INFINITY, "unstable".into())),
+                    // A queue no traffic reaches has nothing to meet.
+                    (None, None) if node.message_rate <= 0.0 => {}
+                    (None, None) => return None,
+                }
             }
         }
         Target::Source(_) | Target::AllSources => {
-            if sol.nodes.iter().any(|n| n.unstable_utilisation.is_some()) {
+            if sol.nodes.iter().any(|n| n.unstable_utilisation().is_some()) {
                 return Some((f64::INFINITY, "a queue is unstable".into()));
             }
             for e in &sol.end_to_end {
                 if let Target::Source(name) = &slo.target
-                    && &e.source != name
+                    && &e.name != name
                 {
                     continue;
                 }
-                let (v, m) = match slo.metric {
-                    Metric::MeanSojourn => (e.mean, e.mean_method.as_ref()),
-                    Metric::SojournPercentile(l) => (
-                        e.percentiles.map(|p| match l {
-                            Level::P50 => p.p50,
-                            Level::P95 => p.p95,
-                            Level::P99 => p.p99,
-                            Level::P999 => p.p999,
-                        }),
-                        e.percentile_method.as_ref(),
-                    ),
-                    _ => (None, None),
-                };
-                values.push((v?, m.map(ToString::to_string).unwrap_or_default()));
+                let method = e.method_of(slo.metric).map(ToString::to_string);
+                values.push((e.get(slo.metric)?, method.unwrap_or_default()));
             }
         }
     }
@@ -126,43 +78,17 @@ fn worst<T>(slo: &Slo, values: Vec<(f64, T)>) -> Option<(f64, T)> {
 }
 
 /// The worst simulated estimate of `slo` over its targets, and the name of that target.
-pub fn simulated_value(model: &Model, report: &SimReport, slo: &Slo) -> Option<(Estimate, String)> {
+pub(crate) fn simulated_value(report: &SimReport, slo: &Slo) -> Option<(Estimate, String)> {
     let mut values: Vec<(f64, (Estimate, String))> = Vec::new();
-    let latency = |l: &LatencyReport, m: Metric| match m {
-        Metric::MeanSojourn | Metric::MeanWait => Some(l.mean),
-        Metric::SojournPercentile(lv) | Metric::WaitPercentile(lv) => Some(match lv {
-            Level::P50 => l.p50,
-            Level::P95 => l.p95,
-            Level::P99 => l.p99,
-            Level::P999 => l.p999,
-        }),
-        _ => None,
-    };
     match &slo.target {
         Target::Queue(_) | Target::AllQueues => {
-            for (q, r) in model.queues.iter().zip(&report.queues) {
+            for q in &report.queues {
                 if let Target::Queue(name) = &slo.target
                     && &q.name != name
                 {
                     continue;
                 }
-                let est = match slo.metric {
-                    Metric::Consumers => Some(exact(f64::from(q.servers))),
-                    Metric::Utilisation => Some(r.utilisation),
-                    Metric::Blocking => r.full_probability.or(r.rejection_probability),
-                    Metric::WaitProbability => r.wait_probability,
-                    Metric::DeadLetter => {
-                        let offered = r.counts.offered.max(1) as f64;
-                        Some(exact(r.counts.dead_lettered as f64 / offered))
-                    }
-                    Metric::MeanSojourn | Metric::SojournPercentile(_) => {
-                        r.sojourn.as_ref().and_then(|l| latency(l, slo.metric))
-                    }
-                    Metric::MeanWait | Metric::WaitPercentile(_) => {
-                        r.wait.as_ref().and_then(|l| latency(l, slo.metric))
-                    }
-                };
-                if let Some(e) = est {
+                if let Some(e) = q.get(slo.metric) {
                     values.push((e.mean, (e, q.name.clone())));
                 }
             }
@@ -174,7 +100,7 @@ pub fn simulated_value(model: &Model, report: &SimReport, slo: &Slo) -> Option<(
                 {
                     continue;
                 }
-                if let Some(e) = s.latency.as_ref().and_then(|l| latency(l, slo.metric)) {
+                if let Some(e) = s.get(slo.metric) {
                     values.push((e.mean, (e, format!("end_to_end:{}", s.name))));
                 }
             }
@@ -183,25 +109,16 @@ pub fn simulated_value(model: &Model, report: &SimReport, slo: &Slo) -> Option<(
     worst(slo, values).map(|(_, v)| v)
 }
 
-fn exact(v: f64) -> Estimate {
-    Estimate {
-        mean: v,
-        half_width: Some(0.0),
-        lower: Some(v),
-        upper: Some(v),
-        replications: 1,
-    }
-}
-
 /// The verdict of a simulated estimate against an SLO; percentile intervals are
 /// widened by the histogram's relative error bound.
-pub fn verdict(slo: &Slo, est: Option<&Estimate>) -> Verdict {
+pub(crate) fn verdict(slo: &Slo, est: Option<&Estimate>) -> Verdict {
     let Some(e) = est else {
         return Verdict::NotSimulated;
     };
-    let widen = match slo.metric {
-        Metric::SojournPercentile(_) | Metric::WaitPercentile(_) => RELATIVE_ERROR,
-        _ => 0.0,
+    let widen = if slo.metric.is_percentile() {
+        RELATIVE_ERROR
+    } else {
+        0.0
     };
     let (lo, hi) = match (e.lower, e.upper) {
         (Some(l), Some(h)) => (l - widen * l.abs(), h + widen * h.abs()),

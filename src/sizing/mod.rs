@@ -24,14 +24,15 @@
 //! a start-up backlog get a drain-time estimate (fluid: backlog / spare capacity) and
 //! the simulated drain time.
 
-pub mod evaluate;
+mod evaluate;
 
-use crate::analytic::solve::{ModelSolution, SolveError, solve};
-use crate::analytic::traffic::{arrival_rates, deliveries_per_message};
-use crate::model::slo::{Metric, Op, Slo, Target};
-use crate::model::{ArrivalProcess, Model, ModelError, RunSettings};
+use crate::analytic::{
+    ModelSolution, NodeResult, SolveError, arrival_rates, deliveries_per_message, solve,
+};
+use crate::model::{Metric, Model, ModelError, Op, RunSettings, Slo, Target, ValidModel};
 use crate::sim::{Estimate, SimError, simulate};
-use evaluate::{Verdict, analytic_value, simulated_value, verdict};
+pub use evaluate::Verdict;
+use evaluate::{analytic_value, simulated_value, verdict};
 use serde::{Deserialize, Serialize};
 
 /// Knobs of [`size`].
@@ -193,7 +194,7 @@ pub enum SizingError {
 }
 
 /// FNV-1a 64-bit hash of a string, as 16 hex digits.
-pub fn fnv1a(text: &str) -> String {
+fn fnv1a(text: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);
@@ -204,16 +205,8 @@ pub fn fnv1a(text: &str) -> String {
 
 /// The model the analytic search evaluates: time-varying profiles replaced by Poisson
 /// arrivals at their peak rate (pointwise stationary approximation at the worst point).
-fn analytic_view(model: &Model) -> (Model, bool) {
-    let mut m = model.clone();
-    let mut used = false;
-    for s in &mut m.sources {
-        if let Some(peak) = s.arrival.peak_rate() {
-            s.arrival = ArrivalProcess::Poisson { rate: peak };
-            used = true;
-        }
-    }
-    (m, used)
+fn analytic_view(model: &ValidModel) -> (ValidModel, bool) {
+    model.at_peak_rate()
 }
 
 struct Evaluation {
@@ -222,13 +215,13 @@ struct Evaluation {
     violated: Vec<usize>,
 }
 
-fn evaluate(model: &Model, slos: &[Slo]) -> Result<Evaluation, SizingError> {
+fn evaluate(model: &ValidModel, slos: &[Slo]) -> Result<Evaluation, SizingError> {
     let solution = solve(model)?;
     let mut shortfall = 0.0;
     let mut unknown = vec![];
     let mut violated = vec![];
     for (k, slo) in slos.iter().enumerate() {
-        match analytic_value(model, &solution, slo) {
+        match analytic_value(&solution, slo) {
             Some((v, _)) => {
                 let s = if v.is_finite() { slo.shortfall(v) } else { 1e6 };
                 if s > 0.0 {
@@ -256,32 +249,28 @@ fn evaluate(model: &Model, slos: &[Slo]) -> Result<Evaluation, SizingError> {
 /// # Example
 /// ```
 /// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, Source};
-/// use kendall::sizing::{size, SizingOptions};
+/// use kendall::{size, SizingOptions};
 /// let m = Model::default()
 ///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 90.0 }, "q"))
-///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }));
+///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }))
+///     .validate()
+///     .unwrap();
 /// let slos = vec!["q.utilisation < 0.8".parse().unwrap()];
 /// let r = size(&m, &slos, &SizingOptions { verify: false, ..Default::default() }).unwrap();
 /// // 90/s at 10/s per consumer: 12 consumers give 0.75, 11 give 0.818.
 /// assert_eq!(r.deployment[0].chosen, 12);
 /// ```
 pub fn size(
-    model: &Model,
+    valid: &ValidModel,
     slos: &[Slo],
     options: &SizingOptions,
 ) -> Result<SizingResult, SizingError> {
-    let mut all_slos: Vec<Slo> = model.slo.clone();
-    for s in slos {
-        if !all_slos.contains(s) {
-            all_slos.push(s.clone());
-        }
-    }
+    let valid = valid.with_slos(slos)?;
+    let model = valid.model();
+    let all_slos: Vec<Slo> = model.slo.clone();
     if all_slos.is_empty() {
         return Err(SizingError::NoSlo);
     }
-    let mut checked = model.clone();
-    checked.slo = all_slos.clone();
-    let topology = checked.validate()?;
     for name in &options.sizable {
         if model.queue(name).is_none() {
             return Err(SizingError::UnknownQueue(name.clone()));
@@ -291,16 +280,16 @@ pub fn size(
         .filter(|&i| options.sizable.is_empty() || options.sizable.contains(&model.queues[i].name))
         .collect();
     let mut notes = Vec::new();
-    let (mut view, psa) = analytic_view(model);
+    let (mut view, psa) = analytic_view(&valid);
     if psa {
         notes.push("time-varying profiles sized at their peak rate (pointwise stationary approximation), and verified by simulating that peak rate held steady: the worst point of the day, conservatively".into());
     }
 
     // Floors: stability and `consumers >=` SLOs.
-    let rates = arrival_rates(&view, &topology).map_err(SolveError::from)?;
+    let rates = arrival_rates(&view).map_err(SolveError::from)?;
     let mut floor = vec![1u32; model.queues.len()];
     for &i in &sizable {
-        let q = &view.queues[i];
+        let q = &view.model().queues[i];
         let load = rates[i]
             * deliveries_per_message(q.failure_probability, q.max_attempts)
             * q.service.mean();
@@ -334,7 +323,7 @@ pub fn size(
                 ),
             });
         }
-        view.queues[i].servers = floor[i];
+        view = view.with_servers(i, floor[i])?;
     }
 
     // Greedy marginal gain.
@@ -347,20 +336,20 @@ pub fn size(
         }
         let mut best: Option<(f64, usize, Evaluation)> = None;
         for &i in &sizable {
-            if view.queues[i].servers >= options.max_consumers {
+            let q = &view.model().queues[i];
+            if q.servers >= options.max_consumers {
                 continue;
             }
-            let mut trial = view.clone();
-            trial.queues[i].servers += 1;
+            let trial = view.with_servers(i, q.servers + 1)?;
             let e = evaluate(&trial, &all_slos)?;
-            let gain = (eval.shortfall - e.shortfall) / view.queues[i].cost_per_consumer;
+            let gain = (eval.shortfall - e.shortfall) / q.cost_per_consumer;
             if gain > 1e-15 && best.as_ref().is_none_or(|(g, _, _)| gain > *g) {
                 best = Some((gain, i, e));
             }
         }
         match best {
             Some((_, i, e)) => {
-                view.queues[i].servers += 1;
+                view = view.with_servers(i, view.model().queues[i].servers + 1)?;
                 eval = e;
             }
             None => {
@@ -374,15 +363,11 @@ pub fn size(
     }
     // Prune: most expensive first.
     let mut order = sizable.clone();
-    order.sort_by(|a, b| {
-        view.queues[*b]
-            .cost_per_consumer
-            .total_cmp(&view.queues[*a].cost_per_consumer)
-    });
+    let cost = |i: usize| view.model().queues[i].cost_per_consumer;
+    order.sort_by(|a, b| cost(*b).total_cmp(&cost(*a)));
     for &i in &order {
-        while view.queues[i].servers > floor[i] {
-            let mut trial = view.clone();
-            trial.queues[i].servers -= 1;
+        while view.model().queues[i].servers > floor[i] {
+            let trial = view.with_servers(i, view.model().queues[i].servers - 1)?;
             let e = evaluate(&trial, &all_slos)?;
             if e.violated.is_empty() {
                 view = trial;
@@ -400,9 +385,9 @@ pub fn size(
     }
 
     // The deployment on the real model.
-    let mut chosen = model.clone();
-    for (q, v) in chosen.queues.iter_mut().zip(&view.queues) {
-        q.servers = v.servers;
+    let mut chosen = valid.clone();
+    for (i, v) in view.model().queues.iter().enumerate() {
+        chosen = chosen.with_servers(i, v.servers)?;
     }
     let mut settings = model.simulation.clone();
     let mut sim_report = None;
@@ -424,7 +409,7 @@ pub fn size(
             let verdicts: Vec<(Verdict, Option<(Estimate, String)>)> = all_slos
                 .iter()
                 .map(|s| {
-                    let v = simulated_value(&chosen, &report, s);
+                    let v = simulated_value(&report, s);
                     (verdict(s, v.as_ref().map(|x| &x.0)), v)
                 })
                 .collect();
@@ -433,7 +418,7 @@ pub fn size(
                 rounds += 1;
                 let slo = &all_slos[k];
                 let est = verdicts[k].1.as_ref().map(|x| x.0);
-                let target = bottleneck(&chosen, &report, slo, &sizable);
+                let target = bottleneck(chosen.model(), &report, slo, &sizable);
                 let Some(i) = target else {
                     notes.push(format!(
                         "simulation shows {slo} violated and no sizable queue can be grown"
@@ -456,17 +441,17 @@ pub fn size(
                     // up from the analytic floor, then bisecting back to the smallest
                     // count the simulation does not show violated.
                     let passes = |c: u32| -> Result<bool, SizingError> {
-                        let mut m = if psa {
+                        let m = if psa {
                             analytic_view(&chosen).0
                         } else {
                             chosen.clone()
-                        };
-                        m.queues[i].servers = c;
+                        }
+                        .with_servers(i, c)?;
                         let r = simulate(&m, &settings)?;
-                        let v = simulated_value(&m, &r, slo);
+                        let v = simulated_value(&r, slo);
                         Ok(verdict(slo, v.as_ref().map(|x| &x.0)) != Verdict::Violated)
                     };
-                    let mut lo = chosen.queues[i].servers;
+                    let mut lo = chosen.model().queues[i].servers;
                     let mut step = 1;
                     let mut hi = lo + step;
                     let mut probes = 0;
@@ -485,26 +470,26 @@ pub fn size(
                     }
                     notes.push(format!(
                         "{slo} has no analytic figure here: sized {:?} by simulation alone ({} consumers: simulated {} before)",
-                        chosen.queues[i].name,
+                        chosen.model().queues[i].name,
                         hi,
                         show(est)
                     ));
-                    chosen.queues[i].servers = hi.min(options.max_consumers);
+                    chosen = chosen.with_servers(i, hi.min(options.max_consumers))?;
                     continue;
                 }
                 notes.push(format!(
                     "simulation disagrees on {slo}: simulated {} (analytic {}); adding a consumer to {:?}",
                     show(est),
-                    analytic_value(&chosen, &solve(&chosen)?, slo).map_or("-".into(), |v| format!("{:.6}", v.0)),
-                    chosen.queues[i].name
+                    analytic_value(&solve(&chosen)?, slo).map_or("-".into(), |v| format!("{:.6}", v.0)),
+                    chosen.model().queues[i].name
                 ));
-                if rounds > options.max_rounds || chosen.queues[i].servers >= options.max_consumers
-                {
+                let servers = chosen.model().queues[i].servers;
+                if rounds > options.max_rounds || servers >= options.max_consumers {
                     notes.push("stopped adding consumers: verification round limit reached".into());
                     sim_report = Some(report);
                     break;
                 }
-                chosen.queues[i].servers += 1;
+                chosen = chosen.with_servers(i, servers + 1)?;
                 continue;
             }
             let undecided = verdicts.iter().any(|(v, _)| *v == Verdict::Undecided);
@@ -524,10 +509,8 @@ pub fn size(
     let slos_evidence: Vec<SloEvidence> = all_slos
         .iter()
         .map(|s| {
-            let a = analytic_value(&chosen, &final_solution, s);
-            let sim = sim_report
-                .as_ref()
-                .and_then(|r| simulated_value(&chosen, r, s));
+            let a = analytic_value(&final_solution, s);
+            let sim = sim_report.as_ref().and_then(|r| simulated_value(r, s));
             SloEvidence {
                 slo: s.clone(),
                 analytic: a.as_ref().map(|x| x.0),
@@ -555,7 +538,7 @@ pub fn size(
     let deployment: Vec<Consumers> = model
         .queues
         .iter()
-        .zip(&chosen.queues)
+        .zip(&chosen.model().queues)
         .map(|(given, c)| Consumers {
             queue: c.name.clone(),
             given: given.servers,
@@ -568,7 +551,7 @@ pub fn size(
         .map(|d| f64::from(d.chosen) * d.cost_per_consumer)
         .sum();
     let headroom = headroom(&analytic_view(&chosen).0, &all_slos, &sizable);
-    let drains = drains(&chosen, &final_solution, sim_report.as_ref());
+    let drains = drains(chosen.model(), &final_solution, sim_report.as_ref());
     let (curve_queue, curve_slo, curve) = curve(
         &chosen,
         &all_slos,
@@ -622,7 +605,7 @@ fn bottleneck(
     })
 }
 
-fn all_met(model: &Model, slos: &[Slo]) -> Option<(bool, Option<usize>)> {
+fn all_met(model: &ValidModel, slos: &[Slo]) -> Option<(bool, Option<usize>)> {
     let e = evaluate(model, slos).ok()?;
     if !e.unknown.is_empty() {
         return None;
@@ -631,10 +614,11 @@ fn all_met(model: &Model, slos: &[Slo]) -> Option<(bool, Option<usize>)> {
 }
 
 /// Largest load multiplier meeting every SLO, by doubling then bisection.
-fn headroom(model: &Model, slos: &[Slo], sizable: &[usize]) -> Option<Headroom> {
+fn headroom(model: &ValidModel, slos: &[Slo], sizable: &[usize]) -> Option<Headroom> {
     let met = |m: f64| {
         model
             .with_load_multiplier(m)
+            .ok()
             .and_then(|mm| all_met(&mm, slos))
     };
     let (ok1, _) = met(1.0)?;
@@ -663,7 +647,7 @@ fn headroom(model: &Model, slos: &[Slo], sizable: &[usize]) -> Option<Headroom> 
             break;
         }
     }
-    let beyond = model.with_load_multiplier(hi)?;
+    let beyond = model.with_load_multiplier(hi).ok()?;
     let (_, broken) = all_met(&beyond, slos)?;
     let slo = broken.map(|k| &slos[k]);
     let solution = solve(&beyond).ok();
@@ -685,9 +669,9 @@ fn headroom(model: &Model, slos: &[Slo], sizable: &[usize]) -> Option<Headroom> 
     })
 }
 
-fn util(n: &crate::analytic::solve::NodeResult) -> f64 {
-    n.unstable_utilisation
-        .or(n.solution.as_ref().map(|s| s.utilisation))
+fn util(n: &NodeResult) -> f64 {
+    n.unstable_utilisation()
+        .or(n.solution().map(|s| s.utilisation))
         .unwrap_or(0.0)
 }
 
@@ -720,25 +704,18 @@ type Curve = (Option<String>, Option<Slo>, Vec<CurvePoint>);
 
 /// Consumers against the primary latency SLO at the queue that matters most for it.
 fn curve(
-    model: &Model,
+    valid: &ValidModel,
     slos: &[Slo],
     sizable: &[usize],
     floor: &[u32],
     settings: &RunSettings,
     verify: bool,
 ) -> Result<Curve, SizingError> {
-    let Some(slo) = slos.iter().find(|s| {
-        matches!(
-            s.metric,
-            Metric::MeanSojourn
-                | Metric::SojournPercentile(_)
-                | Metric::MeanWait
-                | Metric::WaitPercentile(_)
-        )
-    }) else {
+    let Some(slo) = slos.iter().find(|s| s.metric.is_time()) else {
         return Ok((None, None, vec![]));
     };
-    let (view, _) = analytic_view(model);
+    let model = valid.model();
+    let (view, _) = analytic_view(valid);
     let sol = solve(&view)?;
     let queue = match &slo.target {
         Target::Queue(q) => sizable
@@ -757,19 +734,17 @@ fn curve(
     let lo = floor[i].max(chosen.saturating_sub(6)).max(1);
     let mut points = Vec::new();
     for c in lo..=chosen + 3 {
-        let mut m = view.clone();
-        m.queues[i].servers = c;
+        let m = view.with_servers(i, c)?;
         let a = solve(&m)
             .ok()
-            .and_then(|s| analytic_value(&m, &s, slo))
+            .and_then(|s| analytic_value(&s, slo))
             .map(|x| x.0)
             .filter(|v| v.is_finite());
         let simulated = if verify && c + 1 >= chosen && c <= chosen + 1 {
-            let mut real = model.clone();
-            real.queues[i].servers = c;
+            let real = valid.with_servers(i, c)?;
             simulate(&real, settings)
                 .ok()
-                .and_then(|r| simulated_value(&real, &r, slo))
+                .and_then(|r| simulated_value(&r, slo))
                 .map(|x| x.0)
         } else {
             None

@@ -28,6 +28,7 @@ mod gmres;
 mod ilu;
 mod steady_state;
 mod transient;
+pub(crate) mod whole_model;
 
 pub use birth_death::BirthDeath;
 pub use error::{CtmcError, StateRef};
@@ -37,3 +38,4 @@ pub use steady_state::{
     StopReason,
 };
 pub use transient::{DEFAULT_TRANSIENT_EPSILON, PoissonWeights, TransientSolution};
+pub use whole_model::{CtmcNode, MAX_STATES, solve_model_ctmc};

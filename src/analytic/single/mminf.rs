@@ -5,10 +5,10 @@
 //! Stable for every λ. Reference: Kleinrock (1975), *Queueing Systems* Vol. 1, §3.4;
 //! Gross et al. (2008), *Fundamentals of Queueing Theory* 4th ed., §2.7.
 
-use super::error::{AnalyticError, positive};
-use super::method::Method;
-use super::metrics::QueueMetrics;
-use super::special::ln_poisson_pmf;
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::Method;
+use crate::analytic::metrics::QueueMetrics;
+use crate::analytic::single::special::ln_poisson_pmf;
 
 /// An M/M/∞ queue (infinite-server, "delay" node): a good model of a consumer pool so
 /// large that it never saturates, or of a pure network/processing delay.
@@ -21,7 +21,7 @@ use super::special::ln_poisson_pmf;
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{QueueMetrics, mminf::MMInf};
+/// use kendall::analytic::{QueueMetrics, MMInf};
 /// let q = MMInf::new(3.0, 2.0).unwrap();
 /// assert!((q.mean_number_in_system() - 1.5).abs() < 1e-15);
 /// assert!((q.prob_n(0).unwrap() - (-1.5f64).exp()).abs() < 1e-15);
@@ -50,7 +50,7 @@ impl MMInf {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::mminf::MMInf;
+    /// use kendall::analytic::MMInf;
     /// let q = MMInf::new(1e6, 1.0).unwrap();
     /// assert!(q.ln_prob_n(0) == -1e6);
     /// ```
@@ -122,7 +122,7 @@ impl QueueMetrics for MMInf {
 #[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
-    use crate::analytic::mmc::MMc;
+    use crate::analytic::single::mmc::MMc;
 
     fn close(a: f64, b: f64, rel: f64) {
         assert!((a - b).abs() <= rel * b.abs(), "{a} vs {b}");

@@ -5,9 +5,9 @@
 //! atom 1 − ρ at zero and P(Wq > t) = ρ e^{−(μ−λ)t}.
 //! Reference: Kleinrock (1975), *Queueing Systems* Vol. 1, §3.2 and §5.6.
 
-use super::error::{AnalyticError, positive};
-use super::method::Method;
-use super::metrics::QueueMetrics;
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::Method;
+use crate::analytic::metrics::QueueMetrics;
 
 /// An M/M/1 queue.
 ///
@@ -17,7 +17,7 @@ use super::metrics::QueueMetrics;
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{QueueMetrics, mm1::MM1};
+/// use kendall::analytic::{QueueMetrics, MM1};
 /// let q = MM1::new(9.0, 10.0).unwrap();
 /// assert!((q.mean_sojourn() - 1.0).abs() < 1e-12);
 /// assert!(MM1::new(10.0, 10.0).is_err());

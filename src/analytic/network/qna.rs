@@ -19,9 +19,9 @@
 //! Reference: W. Whitt, "The Queueing Network Analyzer", Bell System Technical Journal
 //! 62(9), 1983, pp. 2779–2815.
 
-use super::error::AnalyticError;
-use super::traffic::{arrival_rates, deliveries_per_message};
-use crate::model::{Model, Topology};
+use crate::analytic::error::AnalyticError;
+use crate::analytic::network::traffic::{arrival_rates, deliveries_per_message};
+use crate::model::ValidModel;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
@@ -45,16 +45,17 @@ pub struct QnaFlows {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::qna::qna;
+/// use kendall::analytic::qna;
 /// use kendall::model::Model;
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
-/// let f = qna(&m, &m.validate().unwrap()).unwrap();
+/// let f = qna(&m.validate().unwrap()).unwrap();
 /// // A network of exponential servers fed by Poisson sources keeps every SCV at 1.
 /// assert!(f.arrival_scv.iter().all(|c| (c - 1.0).abs() < 1e-12));
 /// ```
-pub fn qna(model: &Model, topology: &Topology) -> Result<QnaFlows, AnalyticError> {
+pub(crate) fn qna(valid: &ValidModel) -> Result<QnaFlows, AnalyticError> {
+    let (model, topology) = (valid.model(), valid.topology());
     let n = model.queues.len();
-    let messages = arrival_rates(model, topology)?;
+    let messages = arrival_rates(valid)?;
     let lambda: Vec<f64> = model
         .queues
         .iter()
@@ -180,7 +181,7 @@ mod tests {
                     .with_route(Route::To("b".into())),
             )
             .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.05 }));
-        let f = qna(&m, &m.validate().unwrap()).unwrap();
+        let f = qna(&m.validate().unwrap()).unwrap();
         assert!((f.arrival_scv[0] - 0.0).abs() < 1e-15);
         assert!(
             (f.arrival_scv[1] - 0.64).abs() < 1e-12,
@@ -201,7 +202,7 @@ mod tests {
             ))
             .with_source(Source::new("p", ArrivalProcess::Poisson { rate: 2.0 }, "q"))
             .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.2 }));
-        let f = qna(&m, &m.validate().unwrap()).unwrap();
+        let f = qna(&m.validate().unwrap()).unwrap();
         let rho: f64 = 0.8;
         let w = 1.0 / (1.0 + 4.0 * (1.0 - rho).powi(2));
         let expected = w * (0.5 * 0.0 + 0.5 * 1.0) + 1.0 - w;

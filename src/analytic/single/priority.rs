@@ -40,10 +40,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::erlang::erlang_c;
-use super::error::{AnalyticError, positive};
-use super::method::Method;
-use super::metrics::QueueMetrics;
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::Method;
+use crate::analytic::metrics::QueueMetrics;
+use crate::analytic::single::erlang::erlang_c;
 use crate::model::Distribution;
 
 /// One priority class of an M/G/1 priority node: its Poisson arrival rate and its
@@ -61,7 +61,7 @@ impl PriorityClass {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::priority::PriorityClass;
+    /// use kendall::analytic::PriorityClass;
     /// use kendall::model::Distribution;
     /// let c = PriorityClass::new(2.0, Distribution::Exponential { mean: 0.25 });
     /// assert_eq!(c.arrival_rate, 2.0);
@@ -160,7 +160,7 @@ fn no_classes() -> AnalyticError {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::priority::{Preemption, PriorityClass, PriorityMG1};
+/// use kendall::analytic::{Preemption, PriorityClass, PriorityMG1};
 /// use kendall::analytic::QueueMetrics;
 /// use kendall::model::Distribution;
 /// // Urgent refunds ahead of bulk settlements on one consumer.
@@ -261,7 +261,7 @@ impl PriorityMG1 {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::priority::{Preemption, PriorityClass, PriorityMG1};
+    /// use kendall::analytic::{Preemption, PriorityClass, PriorityMG1};
     /// use kendall::model::Distribution;
     /// let q = PriorityMG1::new(
     ///     &[PriorityClass::new(1.0, Distribution::Exponential { mean: 0.5 })],
@@ -337,7 +337,7 @@ impl QueueMetrics for PriorityMG1 {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::priority::PriorityMMc;
+/// use kendall::analytic::PriorityMMc;
 /// use kendall::analytic::QueueMetrics;
 /// let q = PriorityMMc::new(&[1.2, 0.9], 1.0, 3).unwrap();
 /// assert!(q.classes()[0].wq < q.classes()[1].wq);
@@ -458,7 +458,7 @@ impl QueueMetrics for PriorityMMc {
 #[allow(clippy::excessive_precision)] // reference values pasted with all their digits
 mod tests {
     use super::*;
-    use crate::analytic::mg1::MG1;
+    use crate::analytic::single::mg1::MG1;
 
     fn close(a: f64, b: f64, tol: f64) {
         assert!((a - b).abs() <= tol * b.abs(), "{a} vs {b} (tol {tol})");

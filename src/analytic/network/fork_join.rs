@@ -20,7 +20,7 @@
 //!
 //! # Example
 //! ```
-//! use kendall::analytic::fork_join::{homogeneous_mm1, independent_max};
+//! use kendall::analytic::{homogeneous_mm1, independent_max};
 //! // An event fanned out to 2 listener pools, each an M/M/1 at ρ = 0.5 (μ = 1):
 //! let r = homogeneous_mm1(2, 0.5, 1.0).unwrap();
 //! assert!((r.mean_response - 2.875).abs() < 1e-12);
@@ -30,16 +30,16 @@
 //! assert!((ind.mean - 3.0).abs() < 1e-10 && ind.mean > r.mean_response);
 //! ```
 
-use super::error::{AnalyticError, positive};
-use super::method::{Exactness, Method};
-use super::metrics::{Percentiles, QueueMetrics, invert_cdf};
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::{Exactness, Method};
+use crate::analytic::metrics::{Percentiles, QueueMetrics, invert_cdf};
 use serde::{Deserialize, Serialize};
 
 /// The K-th harmonic number H_K = 1 + 1/2 + … + 1/K (H_0 = 0).
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::fork_join::harmonic;
+/// use kendall::analytic::harmonic;
 /// assert_eq!(harmonic(2), 1.5);
 /// ```
 pub fn harmonic(k: u32) -> f64 {
@@ -71,7 +71,7 @@ fn rho_of(arrival_rate: f64, service_rate: f64) -> Result<f64, AnalyticError> {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::fork_join::two_branch_mm1;
+/// use kendall::analytic::two_branch_mm1;
 /// // ρ = 0.5, μ = 1: (11.5/8)·2 = 2.875, between one branch (2) and two independent
 /// // branches (3).
 /// assert!((two_branch_mm1(0.5, 1.0).unwrap() - 2.875).abs() < 1e-15);
@@ -100,7 +100,7 @@ pub fn two_branch_mm1(arrival_rate: f64, service_rate: f64) -> Result<f64, Analy
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::fork_join::{nelson_tantawi, two_branch_mm1};
+/// use kendall::analytic::{nelson_tantawi, two_branch_mm1};
 /// let r2 = two_branch_mm1(0.7, 1.0).unwrap();
 /// assert!((nelson_tantawi(2, 0.7, 1.0).unwrap() - r2).abs() < 1e-12);
 /// assert!(nelson_tantawi(8, 0.7, 1.0).unwrap() > r2);
@@ -142,7 +142,7 @@ pub struct ForkJoinMean {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{Exactness, fork_join::homogeneous_mm1};
+/// use kendall::analytic::{Exactness, homogeneous_mm1};
 /// let r = homogeneous_mm1(5, 0.5, 1.0).unwrap();
 /// assert_eq!(r.method.exactness, Exactness::Approximation);
 /// ```
@@ -349,7 +349,7 @@ fn check_inputs(cdfs: &[&dyn Fn(f64) -> f64], scale: f64) -> Result<(), Analytic
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::fork_join::independent_max;
+/// use kendall::analytic::independent_max;
 /// // Exp(1) and Exp(2): E[max] = 1 + 1/2 − 1/3.
 /// let f1 = |t: f64| -(-t).exp_m1();
 /// let f2 = |t: f64| -(-2.0 * t).exp_m1();
@@ -412,7 +412,7 @@ pub fn independent_max(
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::fork_join::independent_max_quantile;
+/// use kendall::analytic::independent_max_quantile;
 /// // Three Exp(1): (1 − e^{−t})³ = p  ⇒  t = −ln(1 − p^{1/3}).
 /// let f = |t: f64| -(-t).exp_m1();
 /// let t = independent_max_quantile(&[&f, &f, &f], 0.99, 1.0).unwrap();
@@ -463,7 +463,7 @@ pub fn independent_max_quantile(
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{QueueMetrics, fork_join::independent_max_of_nodes, mm1::MM1};
+/// use kendall::analytic::{QueueMetrics, independent_max_of_nodes, MM1};
 /// let fast = MM1::new(0.5, 2.0).unwrap();
 /// let slow = MM1::new(0.5, 1.0).unwrap();
 /// let m = independent_max_of_nodes(&[&fast, &slow]).unwrap();
@@ -506,7 +506,7 @@ pub fn independent_max_of_nodes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytic::mm1::MM1;
+    use crate::analytic::single::mm1::MM1;
     use nalgebra::{DMatrix, DVector};
 
     fn rel(a: f64, b: f64) -> f64 {

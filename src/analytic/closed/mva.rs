@@ -23,7 +23,7 @@
 //!
 //! # Example
 //! ```
-//! use kendall::analytic::closed::{ClosedNetwork, Station, mva};
+//! use kendall::analytic::{ClosedNetwork, Station, mva};
 //! // A confirm window of 10 in-flight messages, 5 ms of producer work between sends,
 //! // a broker queue with 2 consumers of 4 ms each and a 1 ms network hop.
 //! let net = ClosedNetwork::new(
@@ -41,8 +41,8 @@
 //! assert!(at10.throughput < 500.0);
 //! ```
 
-use super::error::AnalyticError;
-use super::method::Method;
+use crate::analytic::error::AnalyticError;
+use crate::analytic::method::Method;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -81,7 +81,7 @@ fn one() -> f64 {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::closed::Station;
+/// use kendall::analytic::Station;
 /// let s = Station::queueing("disk", 1, 0.03).with_visits(10.0);
 /// assert!((s.demand() - 0.3).abs() < 1e-15);
 /// ```
@@ -186,7 +186,7 @@ impl Station {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::closed::{ClosedNetwork, Station};
+/// use kendall::analytic::{ClosedNetwork, Station};
 /// let net = ClosedNetwork::new(vec![Station::queueing("cpu", 1, 0.5)], 1.0).unwrap();
 /// assert_eq!(net.max_throughput(), Some(2.0));
 /// assert!(ClosedNetwork::new(vec![Station::queueing("cpu", 0, 0.5)], 1.0).is_err());
@@ -259,7 +259,7 @@ impl ClosedNetwork {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::closed::{ClosedNetwork, Station};
+    /// use kendall::analytic::{ClosedNetwork, Station};
     /// let net = ClosedNetwork::new(vec![Station::queueing("cpu", 1, 0.5)], 1.0).unwrap();
     /// assert_eq!(net.asymptotic_bounds(1), (1.0 / 1.5, 0.5));
     /// assert_eq!(net.asymptotic_bounds(10), (2.0, 4.0));
@@ -494,7 +494,7 @@ impl Exact<'_> {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::closed::{ClosedNetwork, Station, mva};
+/// use kendall::analytic::{ClosedNetwork, Station, mva};
 /// // Jain (1991), Example 34.2: CPU, two disks, think time 4 s.
 /// let net = ClosedNetwork::new(
 ///     vec![
@@ -595,7 +595,7 @@ fn station_figures(s: &Station, x: f64, r: f64, q: f64, p0: Option<f64>) -> Stat
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::closed::SchweitzerOptions;
+/// use kendall::analytic::SchweitzerOptions;
 /// let o = SchweitzerOptions::default();
 /// assert_eq!((o.tolerance, o.max_iterations), (1e-10, 100_000));
 /// ```
@@ -656,7 +656,7 @@ pub struct SchweitzerSolution {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::closed::{ClosedNetwork, SchweitzerOptions, Station, schweitzer};
+/// use kendall::analytic::{ClosedNetwork, SchweitzerOptions, Station, schweitzer};
 /// let net = ClosedNetwork::new(vec![Station::queueing("cpu", 1, 0.5)], 1.0).unwrap();
 /// let s = schweitzer(&net, 1000, SchweitzerOptions::default()).unwrap();
 /// assert!(s.converged);

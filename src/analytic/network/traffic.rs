@@ -8,8 +8,8 @@
 //! Redeliveries are counted separately: a queue with failure probability f and m
 //! attempts serves each message (1 − fᵐ)/(1 − f) times on average.
 
-use super::error::AnalyticError;
-use crate::model::{Model, Topology};
+use crate::analytic::error::AnalyticError;
+use crate::model::{Topology, ValidModel};
 use nalgebra::{DMatrix, DVector};
 
 /// Mean message arrival rate into each queue (first deliveries, not redeliveries),
@@ -21,15 +21,15 @@ use nalgebra::{DMatrix, DVector};
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::traffic::arrival_rates;
+/// use kendall::analytic::arrival_rates;
 /// use kendall::model::Model;
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
-/// let t = m.validate().unwrap();
-/// let rates = arrival_rates(&m, &t).unwrap();
+/// let rates = arrival_rates(&m.validate().unwrap()).unwrap();
 /// // Every listener of the settlement topic sees every payment.
 /// assert!(rates.iter().all(|r| (r - 800.0).abs() < 1e-9));
 /// ```
-pub fn arrival_rates(model: &Model, topology: &Topology) -> Result<Vec<f64>, AnalyticError> {
+pub fn arrival_rates(valid: &ValidModel) -> Result<Vec<f64>, AnalyticError> {
+    let (model, topology) = (valid.model(), valid.topology());
     let l0 = topology
         .external_rates(model)
         .ok_or_else(|| AnalyticError::NoMethod {
@@ -43,7 +43,7 @@ pub fn arrival_rates(model: &Model, topology: &Topology) -> Result<Vec<f64>, Ana
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::traffic::deliveries_per_message;
+/// use kendall::analytic::deliveries_per_message;
 /// assert!((deliveries_per_message(0.5, 3) - 1.75).abs() < 1e-15);
 /// assert_eq!(deliveries_per_message(0.0, 5), 1.0);
 /// ```
@@ -60,16 +60,14 @@ pub fn deliveries_per_message(f: f64, max_attempts: u32) -> f64 {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::traffic::arrival_rates_by_class;
+/// use kendall::analytic::arrival_rates_by_class;
 /// use kendall::model::Model;
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
-/// let by_class = arrival_rates_by_class(&m, &m.validate().unwrap()).unwrap();
+/// let by_class = arrival_rates_by_class(&m.validate().unwrap()).unwrap();
 /// assert_eq!(by_class, vec![(1, vec![800.0])]);
 /// ```
-pub fn arrival_rates_by_class(
-    model: &Model,
-    topology: &Topology,
-) -> Result<Vec<(u32, Vec<f64>)>, AnalyticError> {
+pub fn arrival_rates_by_class(valid: &ValidModel) -> Result<Vec<(u32, Vec<f64>)>, AnalyticError> {
+    let (model, topology) = (valid.model(), valid.topology());
     let mut classes: Vec<u32> = model.sources.iter().map(|s| s.priority).collect();
     classes.sort_unstable();
     classes.dedup();

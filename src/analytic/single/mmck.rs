@@ -31,11 +31,11 @@
 //! Kleinrock (1975), *Queueing Systems* Vol. 1, §3.6 (M/M/1/K); uniformisation:
 //! Tijms (2003), *A First Course in Stochastic Models*, §4.5.
 
-use super::erlang::ln_erlang_b_unchecked;
-use super::error::{AnalyticError, positive};
-use super::method::Method;
-use super::metrics::{QueueMetrics, invert_cdf};
-use super::special::{
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::Method;
+use crate::analytic::metrics::{QueueMetrics, invert_cdf};
+use crate::analytic::single::erlang::ln_erlang_b_unchecked;
+use crate::analytic::single::special::{
     ln_geom_sum, ln_poisson_pmf, log_add_exp, poisson_mixture, truncated_geometric_mean,
 };
 
@@ -47,7 +47,7 @@ use super::special::{
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{QueueMetrics, mmck::MMcK};
+/// use kendall::analytic::{QueueMetrics, MMcK};
 /// // M/M/1/K at ρ = 1 exactly: every state has probability 1/(K + 1).
 /// let q = MMcK::new(2.0, 2.0, 1, 9).unwrap();
 /// assert!((q.prob_block().unwrap() - 0.1).abs() < 1e-15);
@@ -180,7 +180,7 @@ impl MMcK {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::mmck::MMcK;
+    /// use kendall::analytic::MMcK;
     /// assert_eq!(MMcK::new(1.0, 1.0, 2, 50).unwrap().capacity(), 50);
     /// ```
     pub fn capacity(&self) -> u64 {
@@ -197,7 +197,7 @@ impl MMcK {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::mmck::MMcK;
+    /// use kendall::analytic::MMcK;
     /// let q = MMcK::new(3.0, 1.0, 1, 1_000_000).unwrap();
     /// // P0 = (ρ − 1)/(ρ^{K+1} − 1) with ρ = 3 is far below the smallest double.
     /// assert!(q.ln_prob_n(0) < -1e6 && q.ln_prob_n(0).is_finite());
@@ -376,7 +376,7 @@ impl QueueMetrics for MMcK {
 #[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
-    use crate::analytic::erlang::erlang_b;
+    use crate::analytic::single::erlang::erlang_b;
     use nalgebra::{DMatrix, DVector};
 
     fn close(a: f64, b: f64, rel: f64) {
@@ -646,7 +646,7 @@ mod tests {
 
     #[test]
     fn large_k_tends_to_mmc() {
-        use crate::analytic::mmc::MMc;
+        use crate::analytic::single::mmc::MMc;
         let (l, m, c) = (8.0, 1.0, 10);
         let a = MMcK::new(l, m, c, 2000).unwrap();
         let b = MMc::new(l, m, c).unwrap();

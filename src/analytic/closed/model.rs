@@ -1,6 +1,6 @@
 //! A model whose source has a `window` (a publisher-confirm window or prefetch limit) is
 //! a closed network: at most N messages are in flight, and the producer emits the next one
-//! only when one finishes. This module maps such a model onto [`closed`](super::closed)
+//! only when one finishes. This module maps such a model onto [`closed`](crate::analytic::closed::mva)
 //! and solves it by exact MVA (Schweitzer's approximation for large windows).
 //!
 //! Mapping: the producer is a single-server station whose service time is the mean
@@ -12,13 +12,13 @@
 //! product-form (BCMP) network and MVA is exact; otherwise the same recursion is an
 //! approximation and says so.
 
-use super::closed::{
+use crate::analytic::closed::mva::{
     ClosedNetwork, MvaSolution, SchweitzerOptions, Station, StationFigures, mva, schweitzer,
 };
-use super::error::AnalyticError;
-use super::method::{Exactness, Method};
-use super::metrics::QueueMetrics;
-use super::traffic::deliveries_per_message;
+use crate::analytic::error::AnalyticError;
+use crate::analytic::method::{Exactness, Method};
+use crate::analytic::metrics::QueueMetrics;
+use crate::analytic::network::traffic::deliveries_per_message;
 use crate::model::{ArrivalProcess, Distribution, Model, NodeId, Topology};
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +54,7 @@ pub struct ClosedSolution {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::closed_model::solve_closed;
+/// use kendall::analytic::solve_closed;
 /// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, Source};
 /// let mut src = Source::new("producer", ArrivalProcess::Poisson { rate: 100.0 }, "q");
 /// src.window = Some(1);

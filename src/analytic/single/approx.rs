@@ -34,10 +34,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::erlang::erlang_c;
-use super::error::{AnalyticError, positive};
-use super::method::Method;
-use super::metrics::QueueMetrics;
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::Method;
+use crate::analytic::metrics::QueueMetrics;
+use crate::analytic::single::erlang::erlang_c;
 
 /// Which G/G/c approximation to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +59,7 @@ impl GGcFormula {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::{Exactness, approx::GGcFormula};
+    /// use kendall::analytic::{Exactness, GGcFormula};
     /// let m = GGcFormula::AllenCunneen.method();
     /// assert_eq!(m.exactness, Exactness::Approximation);
     /// assert!(m.name.contains("exact Erlang C"));
@@ -95,7 +95,7 @@ impl GGcFormula {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::approx::{GGc, GGcFormula};
+/// use kendall::analytic::{GGc, GGcFormula};
 /// use kendall::analytic::QueueMetrics;
 /// // 8 consumers, 20 ms lognormal-ish service (cs² = 2), bursty arrivals (ca² = 1.5).
 /// let q = GGc::new(GGcFormula::AllenCunneen, 360.0, 1.5, 0.02, 2.0, 8).unwrap();
@@ -192,7 +192,7 @@ impl GGc {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::approx::GGc;
+    /// use kendall::analytic::GGc;
     /// use kendall::analytic::QueueMetrics;
     /// // M/D/1 at ρ = 0.8 (ca² = 1, cs² = 0): Kingman = P-K = 0.8/0.2 · 0.5 = 2.
     /// let q = GGc::kingman(0.8, 1.0, 1.0, 0.0).unwrap();
@@ -283,7 +283,7 @@ impl QueueMetrics for GGc {
 #[allow(clippy::excessive_precision)] // reference values pasted with all their digits
 mod tests {
     use super::*;
-    use crate::analytic::mg1::MG1;
+    use crate::analytic::single::mg1::MG1;
     use crate::model::Distribution;
 
     const ALL: [GGcFormula; 4] = [

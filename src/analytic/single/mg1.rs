@@ -53,9 +53,9 @@ use std::sync::OnceLock;
 use nalgebra::{DMatrix, DVector, RowDVector};
 use statrs::function::gamma::ln_gamma;
 
-use super::error::{AnalyticError, positive};
-use super::method::Method;
-use super::metrics::{QueueMetrics, invert_cdf};
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::Method;
+use crate::analytic::metrics::{QueueMetrics, invert_cdf};
 use crate::model::Distribution;
 
 /// Largest number of phases for which the M/PH/1 matrix route is used.
@@ -192,7 +192,7 @@ struct States {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{QueueMetrics, mg1::MG1};
+/// use kendall::analytic::{QueueMetrics, MG1};
 /// use kendall::model::Distribution;
 /// // M/D/1 at ρ = 0.5: Wq = ρD / (2(1 − ρ)) = 0.5 D.
 /// let q = MG1::new(50.0, &Distribution::Deterministic { value: 0.01 }).unwrap();
@@ -263,7 +263,7 @@ impl MG1 {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::{QueueMetrics, mg1::MG1};
+    /// use kendall::analytic::{QueueMetrics, MG1};
     /// use kendall::model::Distribution;
     /// let q = MG1::new(0.5, &Distribution::Deterministic { value: 1.0 }).unwrap();
     /// assert!(q.state_method().is_some());
@@ -565,7 +565,7 @@ impl QueueMetrics for MG1 {
 #[allow(clippy::excessive_precision)] // reference values pasted with all their digits
 mod tests {
     use super::*;
-    use crate::analytic::mm1::MM1;
+    use crate::analytic::single::mm1::MM1;
     use crate::model::Branch;
 
     fn close(a: f64, b: f64, tol: f64) {

@@ -14,10 +14,10 @@
 //! approximation: a message that waited long once tends to meet a busy queue again),
 //! computed on a grid.
 
-use super::end_to_end::{CELLS, Grid, deliveries_grid};
-use super::method::Method;
-use super::metrics::QueueMetrics;
-use super::traffic::deliveries_per_message;
+use crate::analytic::method::Method;
+use crate::analytic::metrics::QueueMetrics;
+use crate::analytic::network::end_to_end::{CELLS, Grid, deliveries_grid};
+use crate::analytic::network::traffic::deliveries_per_message;
 use crate::model::Queue;
 
 /// Per-message figures of a node with redeliveries.

@@ -7,7 +7,7 @@
 //! [`ln_erlang_b`] gives ln B where B itself underflows (B(1000, 1) ≈ e^{−5913}).
 //! Reference: Jagerman (1974), "Some properties of the Erlang loss function", BSTJ 53(3).
 
-use super::error::{AnalyticError, positive};
+use crate::analytic::error::{AnalyticError, positive};
 
 /// Erlang B blocking probability of an M/M/c/c loss system with offered load
 /// `offered_load` a = λ/μ (erlangs) and `servers` c.
@@ -17,7 +17,7 @@ use super::error::{AnalyticError, positive};
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::erlang::erlang_b;
+/// use kendall::analytic::erlang_b;
 /// // B(1, 1) = 1/2; B(2, 1) = 1/5.
 /// assert!((erlang_b(2, 1.0).unwrap() - 0.2).abs() < 1e-15);
 /// ```
@@ -47,7 +47,7 @@ pub fn erlang_b(servers: u64, offered_load: f64) -> Result<f64, AnalyticError> {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::erlang::erlang_c;
+/// use kendall::analytic::erlang_c;
 /// // M/M/1: C = ρ.
 /// assert!((erlang_c(1, 0.7).unwrap() - 0.7).abs() < 1e-15);
 /// // c = 100 000 at ρ = 0.999 is fine.
@@ -75,7 +75,7 @@ pub fn erlang_c(servers: u64, offered_load: f64) -> Result<f64, AnalyticError> {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::erlang::{erlang_b, ln_erlang_b};
+/// use kendall::analytic::{erlang_b, ln_erlang_b};
 /// assert!((ln_erlang_b(10, 5.0).unwrap() - erlang_b(10, 5.0).unwrap().ln()).abs() < 1e-14);
 /// // B(1000, 1) = 1/Σ_{k≤1000} 1000!/k! underflows, its logarithm does not.
 /// assert!((ln_erlang_b(1000, 1.0).unwrap() + 5913.128178488163).abs() < 1e-9);

@@ -22,31 +22,52 @@
 //! up to the grid's resolution (half a cell per convolution); otherwise it is labelled
 //! an approximation. A path percentile is never the sum of node percentiles.
 
-use super::fork_join::homogeneous_mm1;
-use super::method::{Exactness, Method};
-use super::metrics::{Percentiles, QueueMetrics};
-use crate::model::{Dest, Distribution, Model, NodeId, Topology};
+use crate::analytic::method::{Exactness, Method};
+use crate::analytic::metrics::{Percentiles, QueueMetrics};
+use crate::analytic::network::fork_join::homogeneous_mm1;
+use crate::model::{Dest, Distribution, Metric, Model, NodeId, Topology};
 use serde::{Deserialize, Serialize};
 
 /// End-to-end latency of one source's messages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndToEnd {
     /// The source's name.
-    pub source: String,
-    /// Mean time from creation until the last descendant is done, seconds.
-    pub mean: Option<f64>,
-    /// How the mean was obtained.
-    pub mean_method: Option<Method>,
+    pub name: String,
+    /// W: mean time from creation until the last descendant is done, seconds.
+    pub w: Option<f64>,
+    /// How W was obtained.
+    pub w_method: Option<Method>,
     /// p50/p95/p99/p999 of that time, seconds.
-    pub percentiles: Option<Percentiles>,
+    pub sojourn: Option<Percentiles>,
     /// How the percentiles were obtained.
-    pub percentile_method: Option<Method>,
+    pub sojourn_method: Option<Method>,
     /// Width of the grid cell the percentiles were computed on, seconds: each
     /// percentile is within about one cell per node on the path of the exact value of
     /// the method.
     pub grid_cell: Option<f64>,
     /// Why a figure is missing, and what to do instead.
     pub note: Option<String>,
+}
+
+impl EndToEnd {
+    /// The value of an end-to-end `metric` (`W` or a sojourn percentile); `None` for
+    /// other metrics or when unknown.
+    pub fn get(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::MeanSojourn => self.w,
+            Metric::SojournPercentile(l) => self.sojourn.map(|p| p.get(l)),
+            _ => None,
+        }
+    }
+
+    /// The method behind `metric`, if there is a figure.
+    pub fn method_of(&self, metric: Metric) -> Option<&Method> {
+        match metric {
+            Metric::MeanSojourn => self.w_method.as_ref(),
+            Metric::SojournPercentile(_) => self.sojourn_method.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// Cells of the grid on which distributions are combined.
@@ -168,14 +189,14 @@ struct NodeFacts<'a> {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::solve::solve;
+/// use kendall::analytic::solve;
 /// use kendall::model::Model;
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
 /// let s = solve(&m).unwrap();
 /// let e2e = &s.end_to_end[0];
 /// // At least the payment queue's mean plus the slowest listener's mean.
-/// assert!(e2e.mean.unwrap() > 0.0120459 + 0.00698);
-/// assert!(e2e.percentiles.unwrap().p99 > e2e.mean.unwrap());
+/// assert!(e2e.w.unwrap() > 0.0120459 + 0.00698);
+/// assert!(e2e.sojourn.unwrap().p99 > e2e.w.unwrap());
 /// ```
 /// `class_w[i]` lists, for a priority queue i, the mean sojourn of each priority class
 /// as `(priority, W)`; a source's messages use their own class's figure there (and have
@@ -240,11 +261,11 @@ fn one_source(
     start: Dest,
 ) -> EndToEnd {
     let mut result = EndToEnd {
-        source: name.to_string(),
-        mean: None,
-        mean_method: None,
-        percentiles: None,
-        percentile_method: None,
+        name: name.to_string(),
+        w: None,
+        w_method: None,
+        sojourn: None,
+        sojourn_method: None,
         grid_cell: None,
         note: None,
     };
@@ -299,8 +320,8 @@ fn one_source(
             }
         }
         if let Some(m) = a.lu().solve(&b) {
-            result.mean = Some(entries.iter().filter_map(|&e| index(e).map(|r| m[r])).sum());
-            result.mean_method = Some(label(
+            result.w = Some(entries.iter().filter_map(|&e| index(e).map(|r| m[r])).sum());
+            result.w_method = Some(label(
                 weakest,
                 "visit-weighted sum of per-node mean sojourns (paths with cycles)",
             ));
@@ -337,8 +358,8 @@ fn one_source(
             Some("end-to-end latency could not be formed from the nodes' figures: simulate".into());
         return result;
     };
-    result.mean = Some(mean);
-    result.mean_method = Some(if !fan_out {
+    result.w = Some(mean);
+    result.w_method = Some(if !fan_out {
         label(weakest, "sum of per-node mean sojourns along the routes")
     } else if homogeneous_used {
         Method::approximation(
@@ -353,7 +374,7 @@ fn one_source(
     });
     match grid {
         Some(g) => {
-            result.percentiles = Percentiles::from_fn(|p| Some(g.quantile(p, h)));
+            result.sojourn = Percentiles::from_fn(|p| Some(g.quantile(p, h)));
             result.grid_cell = Some(h);
             let independent =
                 !fan_out && (members.len() == 1 || members.iter().all(|&i| facts[i].reich));
@@ -361,7 +382,7 @@ fn one_source(
                 "numerical convolution on a {CELLS}-cell grid, cell {:.3e} s",
                 h
             );
-            result.percentile_method = Some(if independent {
+            result.sojourn_method = Some(if independent {
                 Method::numerical(
                     format!("exact sojourn distributions combined ({grid_note})"),
                     "Reich (1957), Ann. Math. Stat. 28: independent sojourns in tandem M/M/1",

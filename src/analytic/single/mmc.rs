@@ -24,11 +24,11 @@
 //! Gross, Shortle, Thompson & Harris (2008), *Fundamentals of Queueing Theory* 4th ed.,
 //! §2.3 (M/M/c, including the waiting- and sojourn-time distributions).
 
-use super::erlang::erlang_c;
-use super::error::{AnalyticError, positive};
-use super::method::Method;
-use super::metrics::{QueueMetrics, invert_cdf};
-use super::special::ln_poisson_pmf;
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::Method;
+use crate::analytic::metrics::{QueueMetrics, invert_cdf};
+use crate::analytic::single::erlang::erlang_c;
+use crate::analytic::single::special::ln_poisson_pmf;
 
 /// An M/M/c queue.
 ///
@@ -38,7 +38,7 @@ use super::special::ln_poisson_pmf;
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{QueueMetrics, mmc::MMc};
+/// use kendall::analytic::{QueueMetrics, MMc};
 /// // λ = 2, μ = 1, c = 3: C = 4/9, Wq = C/(cμ − λ) = 4/9.
 /// let q = MMc::new(2.0, 1.0, 3).unwrap();
 /// assert!((q.mean_wait() - 4.0 / 9.0).abs() < 1e-14);
@@ -119,7 +119,7 @@ impl MMc {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::mmc::MMc;
+    /// use kendall::analytic::MMc;
     /// // c = 2, a = 1: C = 1/3.
     /// assert!((MMc::new(1.0, 1.0, 2).unwrap().erlang_c() - 1.0 / 3.0).abs() < 1e-15);
     /// ```
@@ -138,7 +138,7 @@ impl MMc {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::mmc::MMc;
+    /// use kendall::analytic::MMc;
     /// // c = 10 000 at ρ = 0.999: P0 ≈ e^{−9990.6} underflows, its logarithm does not.
     /// let q = MMc::new(9_990.0, 1.0, 10_000).unwrap();
     /// assert!(q.ln_prob_n(0) < -9_000.0 && q.ln_prob_n(0).is_finite());
@@ -254,7 +254,7 @@ impl QueueMetrics for MMc {
 #[allow(clippy::excessive_precision)]
 mod tests {
     use super::*;
-    use crate::analytic::mm1::MM1;
+    use crate::analytic::single::mm1::MM1;
 
     fn close(a: f64, b: f64, rel: f64) {
         assert!(

@@ -15,12 +15,12 @@
 //! steady-state solvers; figures follow from π by Little's law (W and Wq per admitted
 //! message).
 
-use super::ctmc::{Ctmc, SteadyState};
-use super::error::AnalyticError;
-use super::method::Method;
-use super::metrics::QueueMetrics;
+use crate::analytic::ctmc::{Ctmc, SteadyState};
+use crate::analytic::error::AnalyticError;
+use crate::analytic::method::Method;
+use crate::analytic::metrics::QueueMetrics;
 use crate::model::{
-    ArrivalProcess, Dest, Discipline, Distribution, Model, NodeId, OnFull, Topology,
+    ArrivalProcess, Dest, Discipline, Distribution, Model, NodeId, OnFull, Topology, ValidModel,
 };
 use std::collections::HashMap;
 
@@ -151,7 +151,7 @@ pub fn applies(model: &Model) -> Result<(), AnalyticError> {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{QueueMetrics, model_ctmc::solve_model_ctmc};
+/// use kendall::analytic::{QueueMetrics, solve_model_ctmc};
 /// use kendall::model::{ArrivalProcess, Distribution, Model, OnFull, Queue, Route, Source};
 /// // A tandem: the second queue holds 2 and blocks the first one's consumer when full.
 /// let mut second = Queue::new("b", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(2);
@@ -160,15 +160,13 @@ pub fn applies(model: &Model) -> Result<(), AnalyticError> {
 ///     .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 0.5 }, "a"))
 ///     .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(3).with_route(Route::To("b".into())))
 ///     .with_queue(second);
-/// let (nodes, residual) = solve_model_ctmc(&m, &m.validate().unwrap()).unwrap();
+/// let (nodes, residual) = solve_model_ctmc(&m.validate().unwrap()).unwrap();
 /// assert!(residual < 1e-10);
 /// // Flow conservation: what the first queue admits, the second serves.
 /// assert!((nodes[0].throughput() - nodes[1].throughput()).abs() < 1e-9);
 /// ```
-pub fn solve_model_ctmc(
-    model: &Model,
-    topology: &Topology,
-) -> Result<(Vec<CtmcNode>, f64), AnalyticError> {
+pub fn solve_model_ctmc(valid: &ValidModel) -> Result<(Vec<CtmcNode>, f64), AnalyticError> {
+    let (model, topology) = (valid.model(), valid.topology());
     applies(model)?;
     let no = |reason: String| AnalyticError::NoMethod { reason };
     let nq = model.queues.len();

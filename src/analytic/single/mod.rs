@@ -1,0 +1,14 @@
+//! Single-queue formulas: one node with its arrival rate and service law given.
+//!
+//! Each solver validates its parameters in its constructor and implements
+//! [`QueueMetrics`](crate::analytic::QueueMetrics).
+
+pub mod approx;
+pub mod erlang;
+pub mod mg1;
+pub mod mm1;
+pub mod mmc;
+pub mod mmck;
+pub mod mminf;
+pub mod priority;
+pub(crate) mod special;
