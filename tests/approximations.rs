@@ -4,8 +4,8 @@
 //! promises, and `kendall compare` flags any approximation off by more than 10%.
 
 use kendall::analytic::Exactness;
-use kendall::compare::{Comparison, DEFAULT_THRESHOLD, run};
 use kendall::model::*;
+use kendall::{Comparison, DEFAULT_FLAG_THRESHOLD as DEFAULT_THRESHOLD, Metric, compare as run};
 
 fn settings(seed: u64) -> RunSettings {
     RunSettings {
@@ -21,13 +21,13 @@ fn error_of(c: &Comparison, node: &str, metric: &str) -> f64 {
     let r = c
         .rows
         .iter()
-        .find(|r| r.node == node && r.metric == metric)
+        .find(|r| r.node == node && r.metric == metric.parse::<Metric>().unwrap())
         .unwrap();
     assert_eq!(
         r.exactness,
         Some(Exactness::Approximation),
         "{node} {metric}: {}",
-        r.method
+        r.method.as_ref().unwrap()
     );
     let e = r.relative_error.unwrap();
     eprintln!(
@@ -35,7 +35,7 @@ fn error_of(c: &Comparison, node: &str, metric: &str) -> f64 {
         r.analytic,
         r.simulated.map(|s| s.mean),
         100.0 * e,
-        r.method
+        r.method.as_ref().unwrap()
     );
     e
 }
@@ -64,7 +64,13 @@ fn qna_on_a_non_exponential_tandem() {
                 scv: 2.0,
             },
         ));
-    let c = run(&m, &settings(31), DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+    let c = run(
+        &m.validate().unwrap(),
+        &settings(31),
+        DEFAULT_THRESHOLD,
+        &|_, _| {},
+    )
+    .unwrap();
     for (node, bound) in [("parse", 0.30), ("enrich", 0.30)] {
         let e = error_of(&c, node, "Wq");
         assert!(e.abs() < bound, "{node} Wq error {e}");
@@ -100,11 +106,17 @@ fn fork_join_of_three_listener_pools() {
             1,
             Distribution::Exponential { mean: 0.0027 },
         ));
-    let c = run(&m, &settings(32), DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+    let c = run(
+        &m.validate().unwrap(),
+        &settings(32),
+        DEFAULT_THRESHOLD,
+        &|_, _| {},
+    )
+    .unwrap();
     let mean = error_of(&c, "end_to_end:payments", "mean");
     // An upper bound: positive, and measured at a few percent.
     assert!(mean > -0.01 && mean < 0.10, "{mean}");
-    let p99 = error_of(&c, "end_to_end:payments", "latency.p99");
+    let p99 = error_of(&c, "end_to_end:payments", "p99");
     assert!(p99.abs() < 0.10, "{p99}");
 }
 
@@ -123,11 +135,11 @@ fn two_identical_listeners_are_exact() {
         .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.01 }));
     let mut s = settings(33);
     s.confidence = 0.999;
-    let c = run(&m, &s, DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+    let c = run(&m.validate().unwrap(), &s, DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
     let r = c
         .rows
         .iter()
-        .find(|r| r.node == "end_to_end:s" && r.metric == "mean")
+        .find(|r| r.node == "end_to_end:s" && r.metric == Metric::MeanSojourn)
         .unwrap();
     eprintln!(
         "two-branch fork-join mean: analytic {:?} simulated {:?}",
@@ -149,7 +161,13 @@ fn nelson_tantawi_for_three_identical_listeners() {
         .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 0.01 }))
         .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.01 }))
         .with_queue(Queue::new("c", 1, Distribution::Exponential { mean: 0.01 }));
-    let c = run(&m, &settings(34), DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+    let c = run(
+        &m.validate().unwrap(),
+        &settings(34),
+        DEFAULT_THRESHOLD,
+        &|_, _| {},
+    )
+    .unwrap();
     let e = error_of(&c, "end_to_end:s", "mean");
     assert!(e.abs() < 0.05, "{e}");
 }

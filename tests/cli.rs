@@ -37,7 +37,7 @@ fn simulate_in_every_format() {
     let q = example("single_queue.toml");
     let text = ok(&kendall(&[&["simulate", q.as_str()][..], &SHORT].concat()));
     assert!(
-        text.contains("sojourn p99 (s)") && text.contains("conservation"),
+        text.contains("wait.p99 (s)") && text.contains("conservation"),
         "{text}"
     );
     let json: serde_json::Value = serde_json::from_str(&ok(&kendall(
@@ -135,7 +135,7 @@ fn sweep_writes_csv_and_a_chart() {
         svg.to_str().unwrap(),
     ]));
     assert!(csv.starts_with("load,node,metric,analytic,sim_mean,sim_lower,sim_upper\n"));
-    assert!(csv.contains("\n0.9,end_to_end:checkout,end_to_end.p99,"));
+    assert!(csv.contains("\n0.9,end_to_end:checkout,p99,"));
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.contains("<svg") && text.contains("latency against load"));
     let out = ok(&kendall(&[

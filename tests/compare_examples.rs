@@ -6,8 +6,8 @@
 //! Approximations are reported, not asserted: their errors are the point of comparing.
 
 use kendall::analytic::Exactness;
-use kendall::compare::{DEFAULT_THRESHOLD, run};
 use kendall::model::Model;
+use kendall::{DEFAULT_FLAG_THRESHOLD as DEFAULT_THRESHOLD, compare as run};
 
 #[test]
 fn exact_figures_of_every_example_agree_with_simulation() {
@@ -24,7 +24,13 @@ fn exact_figures_of_every_example_agree_with_simulation() {
         let model = Model::load(path).unwrap();
         let mut settings = model.simulation.clone();
         settings.confidence = 0.999;
-        let c = run(&model, &settings, DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
+        let c = run(
+            &model.validate().unwrap(),
+            &settings,
+            DEFAULT_THRESHOLD,
+            &|_, _| {},
+        )
+        .unwrap();
         let mut checked = 0;
         for r in &c.rows {
             if !matches!(r.exactness, Some(Exactness::Exact | Exactness::Numerical)) {
@@ -40,6 +46,10 @@ fn exact_figures_of_every_example_agree_with_simulation() {
                     r.analytic,
                     r.simulated,
                     r.method
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .or(r.note.clone())
+                        .unwrap_or_default()
                 )),
                 None => {}
             }

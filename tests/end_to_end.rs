@@ -25,13 +25,13 @@ fn single_mm1_matches_the_exponential_sojourn() {
     let m = Model::default()
         .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 0.8 }, "q"))
         .with_queue(Queue::new("q", 1, exp(1.0)));
-    let sol = solve(&m).unwrap();
+    let sol = solve(&m.validate().unwrap()).unwrap();
     let e = &sol.end_to_end[0];
-    assert!((e.mean.unwrap() - 5.0).abs() < 1e-12);
+    assert!((e.w.unwrap() - 5.0).abs() < 1e-12);
     // Grid tolerance: each convolution moves a quantile by at most half a cell, plus
     // one cell for the interpolation within a cell.
     let h = e.grid_cell.unwrap();
-    let p = e.percentiles.unwrap();
+    let p = e.sojourn.unwrap();
     for (got, level) in [(p.p50, 0.5), (p.p99, 0.99), (p.p999, 0.999)] {
         let exact = -(1.0f64 - level).ln() / 0.2;
         assert!(
@@ -48,10 +48,10 @@ fn tandem_of_mm1_is_hypoexponential_by_reich() {
         .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 1.0 }, "a"))
         .with_queue(Queue::new("a", 1, exp(0.5)).with_route(Route::To("b".into())))
         .with_queue(Queue::new("b", 1, exp(0.25)));
-    let sol = solve(&m).unwrap();
+    let sol = solve(&m.validate().unwrap()).unwrap();
     let e = &sol.end_to_end[0];
-    assert!((e.mean.unwrap() - (1.0 + 1.0 / 3.0)).abs() < 1e-12);
-    let pm = e.percentile_method.as_ref().unwrap();
+    assert!((e.w.unwrap() - (1.0 + 1.0 / 3.0)).abs() < 1e-12);
+    let pm = e.sojourn_method.as_ref().unwrap();
     assert_eq!(
         pm.exactness,
         kendall::analytic::Exactness::Numerical,
@@ -61,7 +61,7 @@ fn tandem_of_mm1_is_hypoexponential_by_reich() {
     let (a, b) = (1.0f64, 3.0f64);
     let cdf = |t: f64| 1.0 - (b * (-a * t).exp() - a * (-b * t).exp()) / (b - a);
     let h = e.grid_cell.unwrap();
-    let p = e.percentiles.unwrap();
+    let p = e.sojourn.unwrap();
     for (got, level) in [(p.p50, 0.5), (p.p95, 0.95), (p.p99, 0.99)] {
         let exact = quantile(cdf, level);
         assert!(
@@ -78,9 +78,9 @@ fn two_identical_mm1_listeners_use_the_exact_fork_join_mean() {
         .with_topic(Topic::new("t", ["a", "b"]))
         .with_queue(Queue::new("a", 1, exp(1.0)))
         .with_queue(Queue::new("b", 1, exp(1.0)));
-    let e = &solve(&m).unwrap().end_to_end[0];
+    let e = &solve(&m.validate().unwrap()).unwrap().end_to_end[0];
     // Flatto-Hahn / Nelson-Tantawi: (12 - rho)/8 / (mu - lambda) = 11.5/8/0.5 = 2.875.
-    assert!((e.mean.unwrap() - 2.875).abs() < 1e-12);
+    assert!((e.w.unwrap() - 2.875).abs() < 1e-12);
 }
 
 #[test]
@@ -99,19 +99,19 @@ fn feedback_and_redelivery_means_follow_visit_counts() {
             probability: 0.5,
         },
     ]);
-    let e = &solve(&m).unwrap().end_to_end[0];
-    assert!((e.mean.unwrap() - 2.0 * 0.5).abs() < 1e-12, "{:?}", e.mean);
+    let e = &solve(&m.validate().unwrap()).unwrap().end_to_end[0];
+    assert!((e.w.unwrap() - 2.0 * 0.5).abs() < 1e-12, "{:?}", e.w);
 
     // Redelivery: f = 0.5, 3 attempts: 1 + 0.5 + 0.25 = 1.75 deliveries, 0.75 backoffs.
     let m = Model::default()
         .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 1.0 }, "q"))
         .with_queue(Queue::new("q", 1, exp(0.25)).with_redelivery(0.5, 3, 0.1));
-    let e = &solve(&m).unwrap().end_to_end[0];
+    let e = &solve(&m.validate().unwrap()).unwrap().end_to_end[0];
     let w = 1.0 / (4.0 - 1.75);
     assert!(
-        (e.mean.unwrap() - (1.75 * w + 0.75 * 0.1)).abs() < 1e-12,
+        (e.w.unwrap() - (1.75 * w + 0.75 * 0.1)).abs() < 1e-12,
         "{:?}",
-        e.mean
+        e.w
     );
-    assert!(e.percentiles.is_some());
+    assert!(e.sojourn.is_some());
 }

@@ -29,7 +29,7 @@ fn blocked_source_is_mm1_with_one_more_place() {
             "q",
         ))
         .with_queue(q);
-    let (nodes, residual) = solve_model_ctmc(&m, &m.validate().unwrap()).unwrap();
+    let (nodes, residual) = solve_model_ctmc(&m.validate().unwrap()).unwrap();
     assert!(residual < 1e-12);
     let w: Vec<f64> = (0..=k + 1).map(|n| (lambda / mu).powi(n as i32)).collect();
     let total: f64 = w.iter().sum();
@@ -58,7 +58,7 @@ fn listeners_of_a_topic_are_mmck_marginally() {
         .with_topic(Topic::new("t", ["a", "b"]))
         .with_queue(Queue::new("a", 2, exp(0.5)).with_capacity(4))
         .with_queue(Queue::new("b", 1, exp(0.25)).with_capacity(3));
-    let (nodes, _) = solve_model_ctmc(&m, &m.validate().unwrap()).unwrap();
+    let (nodes, _) = solve_model_ctmc(&m.validate().unwrap()).unwrap();
     for (node, (c, mu, k)) in nodes.iter().zip([(2u64, 2.0, 4u64), (1, 4.0, 3)]) {
         let exact = MMcK::new(3.0, mu, c, k).unwrap();
         close(
@@ -91,9 +91,9 @@ fn tandem_with_blocking_conserves_flow_and_is_picked_by_solve() {
                 .with_route(Route::To("b".into())),
         )
         .with_queue(second);
-    let s = solve(&m).unwrap();
-    let a = s.nodes[0].solution.as_ref().unwrap();
-    let b = s.nodes[1].solution.as_ref().unwrap();
+    let s = solve(&m.validate().unwrap()).unwrap();
+    let a = s.nodes[0].solution().unwrap();
+    let b = s.nodes[1].solution().unwrap();
     assert!(a.method.name.starts_with("exact CTMC"), "{}", a.method.name);
     close(a.throughput, b.throughput, 1e-9);
     close(a.throughput, 0.6 * (1.0 - a.p_block.unwrap()), 1e-9);

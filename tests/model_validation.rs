@@ -213,7 +213,7 @@ fn cycle_with_an_exit_is_fine() {
         },
     ]);
     m.queues[1].route = Route::To("q".into());
-    let t = m.validate().unwrap();
+    let t = m.validate().unwrap().topology().clone();
     assert!((t.flow[(0, 1)] - 0.3).abs() < 1e-15);
 }
 
@@ -394,7 +394,7 @@ fn load_from_files_and_extensions() {
 #[test]
 fn flow_matrix_includes_fan_out_and_dead_letters() {
     let m = Model::from_toml_str(SCENARIO).unwrap();
-    let t = m.validate().unwrap();
+    let t = m.validate().unwrap().topology().clone();
     // payments -> settlement (0.95 of non-exhausted) copies to ledger (2) and risk (3);
     // exhausted fraction 0.02^3 goes to dlq (1).
     let ex = 0.02f64.powi(3);

@@ -51,12 +51,12 @@ fn ross_open_jackson_network() {
         .with_queue(
             Queue::new("s3", 1, exp_rate(100.0)).with_route(split(&[("s2", 0.5), ("exit", 0.5)])),
         );
-    let s = solve(&m).unwrap();
+    let s = solve(&m.validate().unwrap()).unwrap();
     let rates: Vec<f64> = s.nodes.iter().map(|n| n.message_rate).collect();
     for (got, want) in rates.iter().zip([5.0, 40.0, 170.0 / 3.0]) {
         assert!((got - want).abs() < 1e-12 * want, "{rates:?}");
     }
-    let total_l: f64 = s.nodes.iter().map(|n| n.solution.as_ref().unwrap().l).sum();
+    let total_l: f64 = s.nodes.iter().map(|n| n.solution().unwrap().l).sum();
     assert!((total_l - 82.0 / 13.0).abs() < 1e-12, "L = {total_l}");
     // Mean time in system per customer, by Little over all customers = the rate-weighted
     // end-to-end means of the three sources.
@@ -64,12 +64,12 @@ fn ross_open_jackson_network() {
         .end_to_end
         .iter()
         .zip([5.0, 10.0, 15.0])
-        .map(|(e, r)| r * e.mean.unwrap())
+        .map(|(e, r)| r * e.w.unwrap())
         .sum::<f64>()
         / 30.0;
     assert!((w - 41.0 / 195.0).abs() < 1e-12, "W = {w}");
     for n in &s.nodes {
-        let method = &n.solution.as_ref().unwrap().method;
+        let method = &n.solution().unwrap().method;
         assert_eq!(method.exactness, kendall::analytic::Exactness::Exact);
     }
 }
@@ -85,7 +85,7 @@ fn windowed_source_is_a_closed_network() {
     let m = Model::default()
         .with_source(src)
         .with_queue(Queue::new("q", 1, exp_rate(mu)));
-    let s = solve(&m).unwrap();
+    let s = solve(&m.validate().unwrap()).unwrap();
     let weights: Vec<f64> = (0..=n).map(|k| (lambda / mu).powi(k as i32)).collect();
     let total: f64 = weights.iter().sum();
     let pi: Vec<f64> = weights.iter().map(|w| w / total).collect();
@@ -94,8 +94,8 @@ fn windowed_source_is_a_closed_network() {
     let closed = s.closed.as_ref().unwrap();
     assert!((closed.throughput - x).abs() < 1e-10 * x);
     assert!((closed.response_time - l / x).abs() < 1e-10 * (l / x));
-    assert!((s.end_to_end[0].mean.unwrap() - l / x).abs() < 1e-10);
-    let q = s.nodes[0].solution.as_ref().unwrap();
+    assert!((s.end_to_end[0].w.unwrap() - l / x).abs() < 1e-10);
+    let q = s.nodes[0].solution().unwrap();
     assert!((q.l - l).abs() < 1e-10);
     assert!((q.utilisation - (1.0 - pi[0])).abs() < 1e-10);
     assert_eq!(closed.method.exactness, kendall::analytic::Exactness::Exact);

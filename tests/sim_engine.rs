@@ -85,15 +85,15 @@ fn bit_identical_for_one_and_two_threads() {
         time_series: Some(50.0),
         ..RunSettings::default()
     };
-    let one = in_pool(1, || simulate(&model, &s).unwrap());
-    let two = in_pool(2, || simulate(&model, &s).unwrap());
+    let one = in_pool(1, || simulate(&model.validate().unwrap(), &s).unwrap());
+    let two = in_pool(2, || simulate(&model.validate().unwrap(), &s).unwrap());
     assert_eq!(
         serde_json::to_string(&one).unwrap(),
         serde_json::to_string(&two).unwrap()
     );
     assert_eq!(one, two);
     let other_seed = simulate(
-        &model,
+        &model.validate().unwrap(),
         &RunSettings {
             seed: 100,
             ..s.clone()
@@ -112,7 +112,7 @@ fn messages_are_conserved_per_node_and_overall() {
             replications: 4,
             ..RunSettings::default()
         };
-        let r = simulate(&model, &s).unwrap();
+        let r = simulate(&model.validate().unwrap(), &s).unwrap();
         let c = r.conservation;
         assert!(c.is_balanced(), "{c:?}");
         for q in &r.queues {
@@ -124,7 +124,7 @@ fn messages_are_conserved_per_node_and_overall() {
             assert!(r.queue("payments").unwrap().counts.dead_lettered > 0);
             assert!(r.queue("payments").unwrap().redeliveries.mean > 0.0);
             assert!(r.queue("dlq").unwrap().counts.offered > 0);
-            assert!(r.queue("risk").unwrap().full_probability.unwrap().mean > 0.0);
+            assert!(r.queue("risk").unwrap().p_block.unwrap().mean > 0.0);
             assert!(r.queue("audit").unwrap().counts.completed > 0);
             assert!(c.rejected > 0 && c.completed > 0);
         }
@@ -153,7 +153,7 @@ fn simultaneous_events_keep_order_and_lose_nothing() {
         replications: 2,
         ..RunSettings::default()
     };
-    let r = run_replication(&model, &s, 0).unwrap();
+    let r = run_replication(&model.validate().unwrap(), &s, 0).unwrap();
     let q = &r.queues[0];
     // Arrivals at 1..=999 (the end at 1000 was scheduled first), departures at 2..=999.
     assert_eq!(r.conservation.created, 999);
@@ -195,7 +195,7 @@ fn blocked_source_matches_birth_death_chain() {
         confidence: 0.999,
         ..RunSettings::default()
     };
-    let r = simulate(&model, &s).unwrap();
+    let r = simulate(&model.validate().unwrap(), &s).unwrap();
     let q = r.queue("q").unwrap();
     assert!(
         (q.l.mean - l).abs() <= q.l.half_width.unwrap(),
@@ -226,7 +226,7 @@ fn blocking_after_service_holds_the_consumer() {
         )
         .with_queue(b);
     let r = simulate(
-        &model,
+        &model.validate().unwrap(),
         &RunSettings {
             horizon: Some(20_000.0),
             replications: 4,
@@ -242,7 +242,7 @@ fn blocking_after_service_holds_the_consumer() {
     );
     assert_eq!(r.conservation.rejected, 0);
     assert!(r.conservation.is_balanced());
-    assert!(r.queue("b").unwrap().full_probability.unwrap().mean > 0.0);
+    assert!(r.queue("b").unwrap().p_block.unwrap().mean > 0.0);
 }
 
 /// Failed deliveries with immediate redelivery to the tail: with exponential service
@@ -268,7 +268,7 @@ fn redelivery_and_dead_letters() {
         confidence: 0.999,
         ..RunSettings::default()
     };
-    let r = simulate(&model, &s).unwrap();
+    let r = simulate(&model.validate().unwrap(), &s).unwrap();
     let q = r.queue("q").unwrap();
     let rho = lambda / (1.0 - p);
     assert!(
@@ -281,7 +281,7 @@ fn redelivery_and_dead_letters() {
 
     let mut model2 = model.clone();
     model2.queues[0].max_attempts = 2;
-    let r = simulate(&model2, &s).unwrap();
+    let r = simulate(&model2.validate().unwrap(), &s).unwrap();
     let q = r.queue("q").unwrap();
     let frac = q.counts.dead_lettered as f64 / q.counts.offered as f64;
     let n = q.counts.offered as f64;
@@ -316,14 +316,14 @@ fn trace_replay_and_its_errors() {
         replications: 2,
         ..RunSettings::default()
     };
-    let r = run_replication(&model(&good), &s, 0).unwrap();
+    let r = run_replication(&(model(&good)).validate().unwrap(), &s, 0).unwrap();
     let q = &r.queues[0];
     assert_eq!(q.counts.completed, 4);
     // Waits: 0, 0.5, 1.5 (both at 1.0 queue behind the first), then 0.
     assert!((q.wait.unwrap().mean - 0.5).abs() < 1e-12);
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "1.0\n2.0\n1.5\n").unwrap();
-    match run_replication(&model(&bad), &s, 0) {
+    match run_replication(&(model(&bad)).validate().unwrap(), &s, 0) {
         Err(SimError::Trace { line, .. }) => assert_eq!(line, 3),
         other => panic!("{other:?}"),
     }
@@ -354,7 +354,7 @@ fn profile_and_time_series() {
         time_series: Some(50.0),
         ..RunSettings::default()
     };
-    let r = simulate(&model, &s).unwrap();
+    let r = simulate(&model.validate().unwrap(), &s).unwrap();
     let ts = r.time_series.clone().unwrap();
     assert_eq!(ts.start, vec![0.0, 50.0, 100.0, 150.0, 200.0, 250.0]);
     assert_eq!(ts.queue_length[0][0], 0.0);
@@ -380,7 +380,7 @@ fn run_control_and_backlog_drain() {
         replications: 2,
         ..RunSettings::default()
     };
-    let r = run_replication(&model, &s, 1).unwrap();
+    let r = run_replication(&model.validate().unwrap(), &s, 1).unwrap();
     assert_eq!(r.sources[0].finished, 1000);
     assert!(r.measured_time < r.end_time);
 
@@ -397,7 +397,7 @@ fn run_control_and_backlog_drain() {
         ));
     drain.queues[0].initial_backlog = 10_000;
     let r = run_replication(
-        &drain,
+        &drain.validate().unwrap(),
         &RunSettings {
             horizon: Some(5_000.0),
             ..RunSettings::default()
@@ -411,14 +411,17 @@ fn run_control_and_backlog_drain() {
 
     drain.queues[0].capacity = Some(50);
     assert!(matches!(
-        run_replication(&drain, &RunSettings::default(), 0),
+        run_replication(&drain.validate().unwrap(), &RunSettings::default(), 0),
         Err(SimError::BacklogExceedsCapacity { .. })
     ));
     let bad = RunSettings {
         confidence: 1.5,
         ..RunSettings::default()
     };
-    assert!(matches!(simulate(&model, &bad), Err(SimError::Settings(_))));
+    assert!(matches!(
+        simulate(&model.validate().unwrap(), &bad),
+        Err(SimError::Settings(_))
+    ));
 }
 
 /// The report is a serde record: JSON out and back in.
@@ -430,7 +433,7 @@ fn report_round_trips_through_json() {
         time_series: Some(20.0),
         ..RunSettings::default()
     };
-    let r = simulate(&kitchen_sink(), &s).unwrap();
+    let r = simulate(&(kitchen_sink()).validate().unwrap(), &s).unwrap();
     let json = serde_json::to_string_pretty(&r).unwrap();
     let back: kendall::sim::SimReport = serde_json::from_str(&json).unwrap();
     assert_eq!(back.conservation, r.conservation);
@@ -438,7 +441,7 @@ fn report_round_trips_through_json() {
     assert!(!json.contains("NaN") && !json.contains("null,\n      \"half_width\""));
     // One replication: no interval, and the field is absent rather than NaN.
     let one = simulate(
-        &kitchen_sink(),
+        &(kitchen_sink()).validate().unwrap(),
         &RunSettings {
             replications: 1,
             ..s
@@ -478,7 +481,7 @@ fn priority_timelines_by_hand() {
             replications: 1,
             ..RunSettings::default()
         };
-        let r = run_replication(&model, &s, 0).unwrap();
+        let r = run_replication(&model.validate().unwrap(), &s, 0).unwrap();
         let lat = |i: usize| r.sources[i].latency.unwrap().mean;
         assert_eq!((lat(0), lat(1)), (high, low), "{discipline:?}");
         let q = &r.queues[0];
@@ -509,7 +512,7 @@ fn blocked_source_timeline_by_hand() {
         replications: 1,
         ..RunSettings::default()
     };
-    let r = run_replication(&model, &s, 0).unwrap();
+    let r = run_replication(&model.validate().unwrap(), &s, 0).unwrap();
     let q = &r.queues[0];
     assert_eq!(r.conservation.created, 5);
     assert_eq!(q.completed, 3);
@@ -548,12 +551,12 @@ fn mmpp_rate_and_burstiness() {
         confidence: 0.999,
         ..RunSettings::default()
     };
-    let r = simulate(&model, &s).unwrap();
+    let r = simulate(&model.validate().unwrap(), &s).unwrap();
     let created = r.source("bursty").unwrap().created;
     let rate = created.mean / r.measured_time.mean;
     let hw = created.half_width.unwrap() / r.measured_time.mean;
     assert!((rate - 1.0).abs() <= hw, "rate {rate} ± {hw}");
-    let wq = r.queue("q").unwrap().wait.unwrap().mean.mean;
+    let wq = r.queue("q").unwrap().wq.unwrap().mean;
     assert!(
         wq > 2.0 * 0.9,
         "MMPP wait {wq} should exceed twice the Poisson 0.9 s"

@@ -45,7 +45,7 @@ fn fingerprint(model: &Model) -> (u64, u64, u64, f64, f64) {
         seed: 42,
         ..RunSettings::default()
     };
-    let r = run_replication(model, &s, 2).unwrap();
+    let r = run_replication(&model.validate().unwrap(), &s, 2).unwrap();
     let q = &r.queues[0];
     let soj = q.sojourn.unwrap();
     (

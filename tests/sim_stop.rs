@@ -5,8 +5,8 @@ use kendall::model::{
     ArrivalProcess, Distribution, Model, OnFull, Queue, Route, RouteBranch, RunSettings, Segment,
     Source, Topic,
 };
-use kendall::sim::engine::{STALL_EVENTS, WARMUP_HORIZONS};
 use kendall::sim::{Replication, SimError, run_replication};
+use kendall::sim::{STALL_EVENTS, WARMUP_HORIZONS};
 
 fn run(model: &Model, settings: &RunSettings) -> Result<kendall::sim::ReplicationResult, SimError> {
     let mut r = Replication::new(model, settings, 0)?;
@@ -49,7 +49,7 @@ fn an_unreachable_count_warmup_fails_at_the_time_limit() {
         }
         e => panic!("unexpected {e}"),
     }
-    let text = run_replication(&model, &settings, 0)
+    let text = run_replication(&model.validate().unwrap(), &settings, 0)
         .unwrap_err()
         .to_string();
     assert!(text.contains("simulation.warmup_completions"), "{text}");

@@ -15,7 +15,7 @@ use kendall::model::{
     ArrivalProcess, Branch, Discipline, Distribution, Model, OnFull, Queue, Route, RunSettings,
     Source, Topic,
 };
-use kendall::sim::{Estimate, SimReport, histogram::RELATIVE_ERROR, simulate};
+use kendall::sim::{Estimate, RELATIVE_ERROR, SimReport, simulate};
 
 const CONFIDENCE: f64 = 0.999;
 
@@ -125,8 +125,8 @@ fn check_mmc(r: &SimReport, name: &str, lambda: f64, mu: f64, c: u32) {
     );
     check_mean(&format!("{name} throughput"), &q.throughput, lambda);
     let soj = q.sojourn.unwrap();
-    check_mean(&format!("{name} W"), &soj.mean, w);
-    check_mean(&format!("{name} Wq"), &q.wait.unwrap().mean, wq);
+    check_mean(&format!("{name} W"), &q.w.unwrap(), w);
+    check_mean(&format!("{name} Wq"), &q.wq.unwrap(), wq);
     for (p, e) in [(0.95, soj.p95), (0.99, soj.p99)] {
         let exact = quantile(|t| mmc_sojourn_tail(lambda, mu, c, t), p);
         check_pct(&format!("{name} W p{p}"), &e, exact);
@@ -141,7 +141,9 @@ fn check_mmc(r: &SimReport, name: &str, lambda: f64, mu: f64, c: u32) {
 fn mm1_at_half_and_ninety_percent_load() {
     for (rho, horizon, warmup) in [(0.5, 40_000.0, 200.0), (0.9, 200_000.0, 5_000.0)] {
         let r = simulate(
-            &single(rho, 1, Distribution::Exponential { mean: 1.0 }),
+            &(single(rho, 1, Distribution::Exponential { mean: 1.0 }))
+                .validate()
+                .unwrap(),
             &settings(horizon, warmup, 10, 1),
         )
         .unwrap();
@@ -162,7 +164,9 @@ fn mmc_at_half_and_ninety_percent_load() {
     for (rho, horizon, warmup) in [(0.5, 20_000.0, 100.0), (0.9, 60_000.0, 2_000.0)] {
         let lambda = 4.0 * rho;
         let r = simulate(
-            &single(lambda, 4, Distribution::Exponential { mean: 1.0 }),
+            &(single(lambda, 4, Distribution::Exponential { mean: 1.0 }))
+                .validate()
+                .unwrap(),
             &settings(horizon, warmup, 10, 2),
         )
         .unwrap();
@@ -192,15 +196,15 @@ fn mmck_blocking_probability() {
     let mut model = single(lambda, c, Distribution::Exponential { mean: 1.0 / mu });
     model.queues[0].capacity = Some(k);
     model.queues[0].on_full = OnFull::Reject;
-    let r = simulate(&model, &settings(20_000.0, 100.0, 10, 3)).unwrap();
+    let r = simulate(
+        &model.validate().unwrap(),
+        &settings(20_000.0, 100.0, 10, 3),
+    )
+    .unwrap();
     let q = r.queue("q").unwrap();
-    check_mean(
-        "M/M/2/5 blocking",
-        q.rejection_probability.as_ref().unwrap(),
-        block,
-    );
+    check_mean("M/M/2/5 blocking", q.p_reject.as_ref().unwrap(), block);
     check_mean("M/M/2/5 L", &q.l, l);
-    check_mean("M/M/2/5 W", &q.sojourn.unwrap().mean, w);
+    check_mean("M/M/2/5 W", &q.w.unwrap(), w);
     assert!(r.conservation.is_balanced());
     assert!(q.counts.is_balanced() && q.counts.rejected > 0);
 }
@@ -241,12 +245,12 @@ fn md1_and_mg1_waiting_time() {
         let rho = lambda * service.mean();
         let wq = lambda * service.second_moment() / (2.0 * (1.0 - rho));
         let r = simulate(
-            &single(lambda, 1, service.clone()),
+            &(single(lambda, 1, service.clone())).validate().unwrap(),
             &settings(horizon, 2_000.0, 10, 4),
         )
         .unwrap();
         let q = r.queue("q").unwrap();
-        check_mean(&format!("M/G/1 Wq {service:?}"), &q.wait.unwrap().mean, wq);
+        check_mean(&format!("M/G/1 Wq {service:?}"), &q.wq.unwrap(), wq);
         check_mean(&format!("M/G/1 Lq {service:?}"), &q.lq, lambda * wq);
     }
 }
@@ -286,18 +290,18 @@ fn priority_classes() {
         (Discipline::PreemptivePriority, pr),
     ] {
         let r = simulate(
-            &two_classes(discipline),
+            &(two_classes(discipline)).validate().unwrap(),
             &settings(100_000.0, 1_000.0, 10, 5),
         )
         .unwrap();
         for (name, t) in ["high", "low"].iter().zip(exact) {
-            let lat = r.source(name).unwrap().latency.unwrap();
-            check_mean(&format!("{discipline:?} {name} sojourn"), &lat.mean, t);
+            let w = r.source(name).unwrap().w.unwrap();
+            check_mean(&format!("{discipline:?} {name} sojourn"), &w, t);
         }
         let all = (l1 * exact[0] + l2 * exact[1]) / (l1 + l2);
         check_mean(
             &format!("{discipline:?} queue W"),
-            &r.queue("q").unwrap().sojourn.unwrap().mean,
+            &r.queue("q").unwrap().w.unwrap(),
             all,
         );
     }
@@ -318,12 +322,16 @@ fn tandem() {
                 .with_route(Route::To("b".into())),
         )
         .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 1.25 }));
-    let r = simulate(&model, &settings(100_000.0, 1_000.0, 10, 6)).unwrap();
+    let r = simulate(
+        &model.validate().unwrap(),
+        &settings(100_000.0, 1_000.0, 10, 6),
+    )
+    .unwrap();
     check_mmc(&r, "a", 0.5, 1.0, 1);
     check_mmc(&r, "b", 0.5, 0.8, 1);
     check_mean(
         "tandem end-to-end",
-        &r.source("in").unwrap().latency.unwrap().mean,
+        &r.source("in").unwrap().w.unwrap(),
         2.0 + 1.0 / 0.3,
     );
 }
@@ -349,8 +357,12 @@ fn three_listener_fan_out() {
             Distribution::Exponential { mean: 1.0 / mu },
         ));
     }
-    let r = simulate(&model, &settings(30_000.0, 500.0, 10, 7)).unwrap();
-    let e2e = r.source("in").unwrap().latency.unwrap().mean;
+    let r = simulate(
+        &model.validate().unwrap(),
+        &settings(30_000.0, 500.0, 10, 7),
+    )
+    .unwrap();
+    let e2e = r.source("in").unwrap().w.unwrap();
     for (name, c, mu) in listeners {
         check_mmc(&r, name, 2.0, mu, c);
         assert!(e2e.mean >= mmc(2.0, mu, c).2);
@@ -375,8 +387,8 @@ fn wq_interval_coverage() {
             confidence: 0.95,
             ..RunSettings::default()
         };
-        let r = simulate(&model, &s).unwrap();
-        if r.queue("q").unwrap().wait.unwrap().mean.covers(1.0) {
+        let r = simulate(&model.validate().unwrap(), &s).unwrap();
+        if r.queue("q").unwrap().wq.unwrap().covers(1.0) {
             covered += 1;
         }
     }

@@ -68,20 +68,23 @@ fn window_into_mm1_matches_the_birth_death_chain() {
             1,
             Distribution::Exponential { mean: 1.0 / mu },
         ));
-    let report = simulate(&model, &settings(2000.0, 20.0, 10, 11)).unwrap();
+    let report = simulate(&model.validate().unwrap(), &settings(2000.0, 20.0, 10, 11)).unwrap();
     let q = report.queue("q").unwrap();
     check("L", &q.l, l);
     check("X", &q.throughput, x);
     check("utilisation", &q.utilisation, x / mu);
-    check("sojourn", &q.sojourn.as_ref().unwrap().mean, r);
+    check("sojourn", &q.w.as_ref().unwrap(), r);
     let src = report.source("producer").unwrap();
-    check("end-to-end", &src.latency.as_ref().unwrap().mean, r);
+    check("end-to-end", &src.w.as_ref().unwrap(), r);
     assert!(report.conservation.is_balanced());
     // In flight never exceeds the window (summed over 10 replications).
     assert!(report.conservation.in_flight <= 10 * u64::from(n));
 
     // The analytic side (MVA on the closed network) agrees with the chain exactly.
-    let closed = solve(&model).unwrap().closed.expect("a windowed model");
+    let closed = solve(&model.validate().unwrap())
+        .unwrap()
+        .closed
+        .expect("a windowed model");
     assert!(
         (closed.throughput - x).abs() <= 1e-9 * x,
         "MVA X {}",
@@ -115,11 +118,11 @@ fn window_of_one_through_a_topic_waits_for_every_copy() {
             1,
             Distribution::Exponential { mean: 1.0 / mu2 },
         ));
-    let report = simulate(&model, &settings(2000.0, 10.0, 10, 5)).unwrap();
+    let report = simulate(&model.validate().unwrap(), &settings(2000.0, 10.0, 10, 5)).unwrap();
     check("X a", &report.queue("a").unwrap().throughput, x);
     check("X b", &report.queue("b").unwrap().throughput, x);
     let src = report.source("producer").unwrap();
-    check("end-to-end", &src.latency.as_ref().unwrap().mean, r);
+    check("end-to-end", &src.w.as_ref().unwrap(), r);
     // With one message in flight nobody ever waits.
     assert_eq!(
         report.queue("a").unwrap().wait.as_ref().unwrap().p999.mean,

@@ -21,7 +21,10 @@ fn mmc_is_exact_and_matches_erlang_c_by_direct_summation() {
         ArrivalProcess::Poisson { rate: 8.0 },
         Queue::new("q", 10, Distribution::Exponential { mean: 1.0 }),
     );
-    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
     assert_eq!(s.method.exactness, Exactness::Exact);
     // Erlang C by direct summation (small c, no overflow): a = 8, c = 10.
     let a: f64 = 8.0;
@@ -38,7 +41,7 @@ fn mmc_is_exact_and_matches_erlang_c_by_direct_summation() {
     let erlang_c = top / (sum + top);
     assert!((s.p_wait.unwrap() - erlang_c).abs() < 1e-12 * erlang_c);
     assert!((s.wq - erlang_c / (c as f64 - a)).abs() < 1e-12);
-    assert!(s.sojourn_percentiles.is_some());
+    assert!(s.sojourn.is_some());
 }
 
 #[test]
@@ -47,7 +50,10 @@ fn finite_capacity_uses_mmck_and_reports_blocking() {
         ArrivalProcess::Poisson { rate: 2.0 },
         Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(3),
     );
-    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
     assert!(s.method.name.contains("M/M/c/K"), "{}", s.method.name);
     // M/M/1/3 at rho = 2: pi_3 = 8 / (1 + 2 + 4 + 8) = 8/15.
     assert!((s.p_block.unwrap() - 8.0 / 15.0).abs() < 1e-12);
@@ -60,11 +66,14 @@ fn deterministic_service_one_server_is_md1_with_percentiles() {
         ArrivalProcess::Poisson { rate: 0.5 },
         Queue::new("q", 1, Distribution::Deterministic { value: 1.0 }),
     );
-    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
     assert!(s.method.name.contains("M/G/1"), "{}", s.method.name);
     // P-K: Wq = lambda E[S^2] / (2(1 - rho)) = 0.5 / 1 = 0.5.
     assert!((s.wq - 0.5).abs() < 1e-12);
-    assert!(s.wait_percentiles.is_some());
+    assert!(s.wait.is_some());
 }
 
 #[test]
@@ -80,10 +89,13 @@ fn general_service_several_servers_is_a_labelled_approximation() {
             },
         ),
     );
-    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
     assert_eq!(s.method.exactness, Exactness::Approximation);
     assert!(s.method.name.contains("Whitt (1993)"), "{}", s.method.name);
-    assert!(s.wait_percentiles.is_none());
+    assert!(s.wait.is_none());
 }
 
 #[test]
@@ -95,7 +107,10 @@ fn bursty_source_goes_through_qna() {
         },
         Queue::new("q", 2, Distribution::Exponential { mean: 0.3 }),
     );
-    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
     assert_eq!(s.method.exactness, Exactness::Approximation);
     assert!(s.method.name.contains("QNA"), "{}", s.method.name);
 }
@@ -106,8 +121,8 @@ fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
         ArrivalProcess::Poisson { rate: 10.0 },
         Queue::new("q", 2, Distribution::Exponential { mean: 0.5 }),
     );
-    let n = node(&solve(&m).unwrap(), "q");
-    assert!(n.refused.unwrap().contains("utilisation 2.5"));
+    let n = node(&solve(&m.validate().unwrap()).unwrap(), "q");
+    assert!(n.refusal().unwrap().contains("utilisation 2.5"));
 
     let m = one_queue(
         ArrivalProcess::Profile {
@@ -122,8 +137,8 @@ fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
         Queue::new("q", 2, Distribution::Exponential { mean: 0.1 }),
     );
     assert!(
-        node(&solve(&m).unwrap(), "q")
-            .refused
+        node(&solve(&m.validate().unwrap()).unwrap(), "q")
+            .refusal()
             .unwrap()
             .contains("time-varying")
     );
@@ -138,8 +153,8 @@ fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
     )
     .with_queue(q);
     assert!(
-        node(&solve(&m).unwrap(), "b")
-            .refused
+        node(&solve(&m.validate().unwrap()).unwrap(), "b")
+            .refusal()
             .unwrap()
             .contains("block")
     );
@@ -155,7 +170,7 @@ fn priority_classes_get_per_class_figures() {
         Queue::new("q", 1, Distribution::Exponential { mean: 1.0 })
             .with_discipline(Discipline::Priority),
     );
-    let n = node(&solve(&m).unwrap(), "q");
+    let n = node(&solve(&m.validate().unwrap()).unwrap(), "q");
     let classes = n.classes.unwrap().classes;
     // Cobham, exponential service mean 1: W0 = rho = 0.7; Wq1 = 0.7/0.7 = 1, Wq2 = 0.7/(0.7*0.3).
     assert!((classes[0].wq - 1.0).abs() < 1e-12);
@@ -178,7 +193,10 @@ fn jackson_feedback_is_labelled_per_visit() {
             probability: 0.5,
         },
     ]);
-    let s = node(&solve(&m).unwrap(), "q").solution.unwrap();
+    let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
     // lambda = 1 / (1 - 0.5) = 2, rho = 0.5, L = 1.
     assert!((s.arrival_rate - 2.0).abs() < 1e-12);
     assert!((s.l - 1.0).abs() < 1e-12);
@@ -203,6 +221,7 @@ fn cli_solve_json_has_the_documented_shape() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["nodes"][0]["status"], "solved");
     let sol = &v["nodes"][0]["solution"];
     for key in [
         "method",
@@ -217,8 +236,8 @@ fn cli_solve_json_has_the_documented_shape() {
         "p_wait",
         "p_block",
         "state_probabilities",
-        "wait_percentiles",
-        "sojourn_percentiles",
+        "wait",
+        "sojourn",
         "distribution_method",
     ] {
         assert!(!sol[key].is_null(), "missing {key}");
@@ -235,7 +254,7 @@ fn cli_solve_json_has_the_documented_shape() {
         .unwrap();
     let text = String::from_utf8(csv.stdout).unwrap();
     assert!(text.starts_with("node,metric,value,method\n"));
-    assert!(text.contains("payments,sojourn.p99,"));
+    assert!(text.contains("payments,p99,"));
 }
 
 #[test]

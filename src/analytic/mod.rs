@@ -33,8 +33,8 @@ pub use single::priority::{
 // Open networks.
 pub use network::end_to_end::EndToEnd;
 pub use network::fork_join::{
-    ForkJoinMean, IndependentMax, homogeneous_mm1, independent_max, independent_max_of_nodes,
-    independent_max_quantile, nelson_tantawi, two_branch_mm1,
+    ForkJoinMean, IndependentMax, harmonic, homogeneous_mm1, independent_max,
+    independent_max_of_nodes, independent_max_quantile, nelson_tantawi, two_branch_mm1,
 };
 pub use network::redelivery::PerMessage;
 pub use network::traffic::{arrival_rates, arrival_rates_by_class, deliveries_per_message};

@@ -205,6 +205,7 @@ impl From<Slo> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Level;
 
     #[test]
     fn parses_every_form_and_round_trips() {

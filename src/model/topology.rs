@@ -70,7 +70,8 @@ impl Topology {
     /// ```
     /// use kendall::model::Model;
     /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
-    /// let t = m.validate().unwrap();
+    /// let valid = m.validate().unwrap();
+    /// let t = valid.topology();
     /// assert!(t.reachable(&[0]).iter().all(|r| *r)); // payments reaches every listener
     /// assert!(!t.on_cycle(0));
     /// ```

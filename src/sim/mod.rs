@@ -57,7 +57,7 @@ pub use calendar::Calendar;
 pub use engine::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS, stream_seed};
 pub use error::SimError;
 pub use estimate::Estimate;
-pub use histogram::Histogram;
+pub use histogram::{Histogram, RELATIVE_ERROR};
 pub use report::{
     Conservation, LatencyReport, LatencySummary, NodeCounts, QueueReport, QueueRun,
     ReplicationResult, SeriesBucket, SimReport, SourceReport, SourceRun, TimeSeries,

@@ -53,18 +53,18 @@ pub struct ClosedSolution {
 /// simulate), plus the errors of [`mva`].
 ///
 /// # Example
+/// Through the public [`solve`](crate::solve), which calls it for windowed sources:
 /// ```
-/// use kendall::analytic::solve_closed;
 /// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, Source};
 /// let mut src = Source::new("producer", ArrivalProcess::Poisson { rate: 100.0 }, "q");
 /// src.window = Some(1);
 /// let m = Model::default().with_source(src).with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.01 }));
-/// let s = solve_closed(&m, &m.validate().unwrap()).unwrap().unwrap();
+/// let s = kendall::solve(&m.validate().unwrap()).unwrap().closed.unwrap();
 /// // One message at a time: a cycle is 10 ms producing + 10 ms service: X = 50/s.
 /// assert!((s.throughput - 50.0).abs() < 1e-9);
 /// assert!((s.response_time - 0.01).abs() < 1e-12);
 /// ```
-pub fn solve_closed(
+pub(crate) fn solve_closed(
     model: &Model,
     topology: &Topology,
 ) -> Result<Option<ClosedSolution>, AnalyticError> {

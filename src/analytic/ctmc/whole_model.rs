@@ -151,7 +151,7 @@ pub fn applies(model: &Model) -> Result<(), AnalyticError> {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::{QueueMetrics, solve_model_ctmc};
+/// use kendall::analytic::{QueueMetrics, ctmc::solve_model_ctmc};
 /// use kendall::model::{ArrivalProcess, Distribution, Model, OnFull, Queue, Route, Source};
 /// // A tandem: the second queue holds 2 and blocks the first one's consumer when full.
 /// let mut second = Queue::new("b", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(2);

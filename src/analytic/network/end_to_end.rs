@@ -189,10 +189,9 @@ struct NodeFacts<'a> {
 ///
 /// # Example
 /// ```
-/// use kendall::analytic::solve;
-/// use kendall::model::Model;
+/// use kendall::{Model, solve};
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
-/// let s = solve(&m).unwrap();
+/// let s = solve(&m.validate().unwrap()).unwrap();
 /// let e2e = &s.end_to_end[0];
 /// // At least the payment queue's mean plus the slowest listener's mean.
 /// assert!(e2e.w.unwrap() > 0.0120459 + 0.00698);
@@ -201,7 +200,7 @@ struct NodeFacts<'a> {
 /// `class_w[i]` lists, for a priority queue i, the mean sojourn of each priority class
 /// as `(priority, W)`; a source's messages use their own class's figure there (and have
 /// no percentiles through it).
-pub fn end_to_end(
+pub(crate) fn end_to_end(
     model: &Model,
     topology: &Topology,
     nodes: &[Option<&dyn QueueMetrics>],

@@ -42,16 +42,6 @@ pub struct QnaFlows {
 /// [`AnalyticError::NoMethod`] when a source's variability is not a stationary
 /// quantity (a time-varying profile or a trace): use the pointwise stationary
 /// approximation or simulate.
-///
-/// # Example
-/// ```
-/// use kendall::analytic::qna;
-/// use kendall::model::Model;
-/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
-/// let f = qna(&m.validate().unwrap()).unwrap();
-/// // A network of exponential servers fed by Poisson sources keeps every SCV at 1.
-/// assert!(f.arrival_scv.iter().all(|c| (c - 1.0).abs() < 1e-12));
-/// ```
 pub(crate) fn qna(valid: &ValidModel) -> Result<QnaFlows, AnalyticError> {
     let (model, topology) = (valid.model(), valid.topology());
     let n = model.queues.len();
@@ -164,7 +154,7 @@ pub(crate) fn qna(valid: &ValidModel) -> Result<QnaFlows, AnalyticError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ArrivalProcess, Distribution, Queue, Route, Source};
+    use crate::model::{ArrivalProcess, Distribution, Model, Queue, Route, Source};
 
     /// A tandem: deterministic source (c² = 0) into a single exponential server: the
     /// second node's arrival SCV is the departure SCV ρ²·1 + (1 − ρ²)·0 = ρ².

@@ -885,7 +885,7 @@ mod heavy_load {
     fn high_load_percentiles() {
         let q = MG1::new(0.99, &Distribution::Deterministic { value: 1.0 }).unwrap();
         let s = NodeSolution::from_metrics(&q);
-        let w = s.wait_percentiles.unwrap();
+        let w = s.wait.unwrap();
         assert!((q.wait_cdf(w.p999).unwrap() - 0.999).abs() < 1e-9);
         assert!(w.p50 < w.p95 && w.p95 < w.p99 && w.p99 < w.p999);
         // ρ = 0.999: about 17 000 state probabilities, still complete and fast.
@@ -894,7 +894,7 @@ mod heavy_load {
         assert!((q.wait_cdf(p999).unwrap() - 0.999).abs() < 1e-9);
         let q = MG1::new(0.95, &Distribution::Erlang { k: 32, mean: 1.0 }).unwrap();
         let s = NodeSolution::from_metrics(&q);
-        let w = s.sojourn_percentiles.unwrap();
+        let w = s.sojourn.unwrap();
         assert!((q.sojourn_cdf(w.p99).unwrap() - 0.99).abs() < 1e-9);
     }
 }
