@@ -4,8 +4,8 @@
 //! runs on whichever rayon thread picks it up, and results are collected in replication
 //! order: the report is bit-identical for any number of threads.
 
-use super::engine::Prepared;
 use super::error::SimError;
+use super::prepared::Prepared;
 use super::report::{ReplicationResult, SimReport};
 use crate::model::{Model, RunSettings};
 use rayon::prelude::*;
