@@ -287,3 +287,147 @@ pub(super) fn start_service(
         *fault = Some(e);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ArrivalProcess, Distribution, Model, Source};
+    use crate::sim::arena::Arena;
+    use rand::SeedableRng;
+
+    fn state(
+        discipline: Discipline,
+        servers: u32,
+        classes: usize,
+        age_is_sojourn: bool,
+    ) -> QueueState {
+        let model = Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 1.0 },
+                "q",
+            ))
+            .with_queue(
+                Queue::new("q", servers, Distribution::Exponential { mean: 1.0 })
+                    .with_discipline(discipline),
+            );
+        let topology = model.validate().unwrap();
+        QueueState::new(
+            &model.queues[0],
+            0,
+            &topology,
+            classes,
+            age_is_sojourn,
+            Xoshiro256PlusPlus::seed_from_u64(1),
+        )
+        .unwrap()
+    }
+
+    /// Levels held on [0, 1), [1, 3), [3, 4), [4, 6), [6, 10):
+    /// in node 0, 1, 3, 2, 0; busy 0, 1, 2, 2 (one blocked), 0.
+    #[test]
+    fn levels_are_time_weighted() {
+        let mut q = state(Discipline::Fifo, 2, 1, false);
+        q.touch(1.0);
+        (q.in_node, q.busy) = (1, 1);
+        q.touch(3.0);
+        (q.in_node, q.busy) = (3, 2);
+        q.touch(4.0);
+        // One consumer holds a finished message, the other serves: 1 not being served.
+        (q.in_node, q.busy, q.blocked_servers) = (2, 2, 1);
+        q.touch(6.0);
+        (q.in_node, q.busy, q.blocked_servers) = (0, 0, 0);
+        q.touch(10.0);
+        // ∫ in node = 1·2 + 3·1 + 2·2; ∫ not served = 0·2 + 1·1 + 1·2;
+        // ∫ busy = 1·2 + 2·1 + 2·2.
+        assert_eq!(q.levels.area(), [9.0, 3.0, 8.0]);
+    }
+
+    #[test]
+    fn a_completion_records_sojourn_wait_and_age() {
+        let mut arena = Arena::with_capacity(0);
+        let root = arena.new_root(1.0, 0);
+        let m = arena.new_msg(root, 0);
+        let msg = &mut arena.msgs[m as usize];
+        (msg.enter, msg.served) = (2.0, 1.5);
+        let mut q = state(Discipline::Fifo, 1, 1, false);
+        q.record_completion(&arena.msgs[m as usize], &arena.roots, 5.0);
+        assert_eq!(q.c.completed, 1);
+        assert_eq!(q.c.sojourn_sum, 3.0);
+        assert_eq!(q.c.wait_sum, 1.5);
+        assert_eq!(q.c.age_sum, 4.0);
+        assert_eq!((q.wait_h.count(), q.wait_h.count_zero()), (1, 0));
+        assert_eq!((q.sojourn_h.count(), q.age_h.count()), (1, 1));
+        // Served at once: a wait of zero; no age recorded where age is sojourn.
+        let msg = &mut arena.msgs[m as usize];
+        (msg.enter, msg.served) = (5.0, 0.25);
+        q.age_is_sojourn = true;
+        q.record_completion(&arena.msgs[m as usize], &arena.roots, 5.25);
+        assert_eq!(q.c.completed, 2);
+        assert_eq!(q.c.sojourn_sum, 3.25);
+        assert_eq!(q.c.wait_sum, 1.5);
+        assert_eq!(q.c.age_sum, 4.0);
+        assert_eq!((q.wait_h.count(), q.wait_h.count_zero()), (2, 1));
+        assert_eq!((q.sojourn_h.count(), q.age_h.count()), (2, 1));
+        // The other counters are not touched.
+        assert_eq!((q.c.arrived, q.c.admitted, q.c.rejected), (0, 0, 0));
+    }
+
+    #[test]
+    fn a_wait_within_clock_rounding_is_zero() {
+        // 8 ε · 10⁶ ≈ 1.8e-9.
+        assert_eq!(no_wait_below_rounding(1e-10, 1e6), 0.0);
+        assert_eq!(no_wait_below_rounding(1e-6, 1e6), 1e-6);
+        assert_eq!(no_wait_below_rounding(1e-12, 1.0), 1e-12);
+        assert_eq!(no_wait_below_rounding(-1e-12, 1.0), 0.0);
+    }
+
+    #[test]
+    fn priority_lines_serve_class_by_class_fifo_within() {
+        let mut q = state(Discipline::Priority, 1, 3, false);
+        assert_eq!(q.lines.len(), 3);
+        for (m, class) in [(10, 2), (11, 0), (12, 2), (13, 1), (14, 0)] {
+            q.enqueue(m, class);
+        }
+        assert_eq!(q.waiting, 5);
+        // A preempted class-1 message goes back ahead of its class.
+        q.enqueue_front(15, 1);
+        let order: Vec<u32> = std::iter::from_fn(|| q.next_waiting()).collect();
+        assert_eq!(order, [11, 14, 15, 13, 10, 12]);
+        assert_eq!(q.waiting, 0);
+        assert_eq!(q.next_waiting(), None);
+        assert_eq!(q.waiting, 0);
+    }
+
+    #[test]
+    fn a_fifo_queue_ignores_classes() {
+        let mut q = state(Discipline::Fifo, 1, 3, false);
+        assert_eq!(q.lines.len(), 1);
+        for (m, class) in [(10, 2), (11, 0), (12, 1)] {
+            q.enqueue(m, class);
+        }
+        let order: Vec<u32> = std::iter::from_fn(|| q.next_waiting()).collect();
+        assert_eq!(order, [10, 11, 12]);
+    }
+
+    #[test]
+    fn full_blocking_needs_block_and_capacity_reached() {
+        let mut q = state(Discipline::Fifo, 1, 1, false);
+        assert_eq!(q.capacity, u64::MAX);
+        q.in_node = 5;
+        assert!(!q.full_blocking());
+        q.capacity = 5;
+        assert!(!q.full_blocking(), "reject, not block");
+        q.block = true;
+        assert!(q.full_blocking());
+        q.in_node = 4;
+        assert!(!q.full_blocking());
+    }
+
+    #[test]
+    fn a_plain_queue_is_recognised() {
+        assert!(state(Discipline::Fifo, 1, 1, false).plain);
+        assert!(state(Discipline::Priority, 1, 2, false).plain);
+        assert!(!state(Discipline::PreemptivePriority, 1, 2, false).plain);
+    }
+}

@@ -61,7 +61,7 @@ pub(super) enum Ev {
 ///
 /// # Semantics
 /// * **Events**: source arrivals, service completions, redelivery timers, the end of
-///   warm-up, the end of the run and time-series ticks, kept in a [`Calendar`](super::Calendar) ordered by
+///   warm-up, the end of the run and time-series ticks, kept in a [`Calendar`] ordered by
 ///   (time, insertion sequence).
 /// * **Messages** live in an arena (a `Vec` with a free list), so no event allocates once
 ///   the arena, lines and calendar have grown to their working size. Each source message
@@ -100,8 +100,8 @@ pub(super) enum Ev {
 ///   time the last one is done is reported.
 /// * **Randomness**: each source and each queue has its own `Xoshiro256PlusPlus`
 ///   stream, seeded from (seed, replication, stream) by SplitMix64 (see
-///   [`stream_seed`](super::stream_seed)), so a replication's results do not depend on threads, and
-///   changing one queue's service does not disturb the arrivals.
+///   [`stream_seed`](super::stream_seed)), so a replication's results do not depend
+///   on threads, and changing one queue's service does not disturb the arrivals.
 ///
 /// # Example
 /// ```

@@ -268,3 +268,124 @@ impl Replication {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{
+        ArrivalProcess, Discipline, Distribution, Model, Queue, Route, RunSettings, Source, Topic,
+    };
+    use crate::sim::ReplicationResult;
+    use crate::sim::prepared::Prepared;
+
+    /// Runs replication `replication` of `model` with seed `seed`, the short completion
+    /// path for plain queues allowed or not; checks which queues take it.
+    fn run(
+        model: &Model,
+        seed: u64,
+        replication: u32,
+        general: bool,
+        plain: &[bool],
+    ) -> ReplicationResult {
+        let settings = RunSettings {
+            horizon: Some(2000.0),
+            warmup: 100.0,
+            time_series: Some(250.0),
+            replications: 4,
+            seed,
+            ..RunSettings::default()
+        };
+        let mut p = Prepared::new(model, &settings).unwrap();
+        p.force_general_path = general;
+        let mut r = p.replication(replication).unwrap();
+        let taken: Vec<bool> = r.queues.iter().map(|q| q.plain).collect();
+        if general {
+            assert!(taken.iter().all(|p| !p));
+        } else {
+            assert_eq!(taken, plain);
+        }
+        r.run_until(f64::INFINITY).unwrap();
+        r.finish()
+    }
+
+    /// The fast path gives the general path's results, bit for bit.
+    fn same_on_both_paths(model: &Model, plain: &[bool]) {
+        for seed in [1, 7, 2026] {
+            for replication in [0, 3] {
+                let fast = run(model, seed, replication, false, plain);
+                let general = run(model, seed, replication, true, plain);
+                assert!(fast.conservation.created > 1000);
+                assert_eq!(fast, general, "seed {seed}, replication {replication}");
+                // Debug prints every f64 exactly (sign of zero included).
+                assert_eq!(format!("{fast:?}"), format!("{general:?}"));
+            }
+        }
+    }
+
+    fn exp(mean: f64) -> Distribution {
+        Distribution::Exponential { mean }
+    }
+
+    #[test]
+    fn mm1_fast_path_equals_general_path() {
+        let model = Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 0.9 },
+                "q",
+            ))
+            .with_queue(Queue::new("q", 1, exp(1.0)));
+        same_on_both_paths(&model, &[true]);
+    }
+
+    #[test]
+    fn mm3_fast_path_equals_general_path() {
+        let model = Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 2.5 },
+                "q",
+            ))
+            .with_queue(Queue::new("q", 3, exp(1.0)));
+        same_on_both_paths(&model, &[true]);
+    }
+
+    /// A tandem into a topic fanning out to two plain listener pools: the front queue
+    /// routes on (general path), the listeners' completions exit (fast path).
+    #[test]
+    fn tandem_and_fan_out_fast_path_equals_general_path() {
+        let model = Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 1.5 },
+                "front",
+            ))
+            .with_queue(Queue::new("front", 2, exp(1.0)).with_route(Route::To("t".into())))
+            .with_topic(Topic::new("t", ["a", "b"]))
+            .with_queue(Queue::new("a", 2, exp(1.0)))
+            .with_queue(Queue::new(
+                "b",
+                3,
+                Distribution::Lognormal {
+                    mean: 1.5,
+                    scv: 2.0,
+                },
+            ));
+        same_on_both_paths(&model, &[false, true, true]);
+    }
+
+    /// Non-preemptive priority classes: one line per class, still a plain queue.
+    #[test]
+    fn priority_fast_path_equals_general_path() {
+        let mut low = Source::new("low", ArrivalProcess::Poisson { rate: 1.0 }, "q");
+        low.priority = 2;
+        let model = Model::default()
+            .with_source(Source::new(
+                "high",
+                ArrivalProcess::Poisson { rate: 0.6 },
+                "q",
+            ))
+            .with_source(low)
+            .with_queue(Queue::new("q", 2, exp(1.0)).with_discipline(Discipline::Priority));
+        same_on_both_paths(&model, &[true]);
+    }
+}
