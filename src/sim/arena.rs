@@ -133,20 +133,23 @@ impl Arena {
         (self.msgs.len() - 1) as u32
     }
 
-    /// Frees message `m`: its root loses a descendant. Returns the root when that was
-    /// its last one (the root's slot is freed too).
+    /// Frees message `m`: its root loses a descendant. Returns the root's index when
+    /// that was its last one; the caller then releases it with [`Arena::release_root`].
     #[inline(always)]
-    pub(super) fn free_msg(&mut self, m: u32) -> Option<Root> {
+    pub(super) fn free_msg(&mut self, m: u32) -> Option<u32> {
         let r = self.msgs[m as usize].root;
         self.free_msgs.push(m);
         let root = &mut self.roots[r as usize];
         root.outstanding -= 1;
-        if root.outstanding == 0 {
-            let root = *root;
-            self.free_roots.push(r);
-            return Some(root);
-        }
-        None
+        (root.outstanding == 0).then_some(r)
+    }
+
+    /// Frees root `r` (whose descendants are all done) and returns it.
+    #[inline(always)]
+    pub(super) fn release_root(&mut self, r: u32) -> Root {
+        let root = self.roots[r as usize];
+        self.free_roots.push(r);
+        root
     }
 
     /// Marks the root of message `m` as having lost a descendant.
@@ -173,7 +176,8 @@ mod tests {
         );
         assert!(a.free_msg(m1).is_none());
         a.mark_lost(m2);
-        let root = a.free_msg(m2).expect("last descendant");
+        assert_eq!(a.free_msg(m2), Some(r));
+        let root = a.release_root(r);
         assert_eq!(root.created, 2.5);
         assert_eq!(root.source, 7);
         assert_eq!(root.outstanding, 0);
@@ -196,7 +200,9 @@ mod tests {
         assert_eq!(a.msgs.len(), 4);
         // A freed root slot is reused, reset.
         for m in [1, 2, 0, 3] {
-            a.free_msg(m);
+            if let Some(r) = a.free_msg(m) {
+                a.release_root(r);
+            }
         }
         let r2 = a.new_root(9.0, 3);
         assert_eq!(r2, r);
@@ -223,8 +229,8 @@ mod tests {
                 for (k, m) in ms.into_iter().enumerate() {
                     let done = a.free_msg(m);
                     assert_eq!(done.is_some(), k == last);
-                    if let Some(root) = done {
-                        assert_eq!(root.created, f64::from(i - 50));
+                    if let Some(r) = done {
+                        assert_eq!(a.release_root(r).created, f64::from(i - 50));
                     }
                 }
             }

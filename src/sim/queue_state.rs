@@ -244,10 +244,9 @@ impl QueueState {
         } else {
             self.lines[0].pop_front()
         };
-        if next.is_some() {
-            self.waiting -= 1;
-        }
-        next
+        let m = next?;
+        self.waiting -= 1;
+        Some(m)
     }
 }
 

@@ -5,7 +5,7 @@
 //! node (`admission`), service, preemption and completion (`service`), time series
 //! (`sampling`) and the final statistics (`finish`).
 
-use super::arena::{Arena, NONE, Root};
+use super::arena::{Arena, NONE};
 use super::calendar::Calendar;
 use super::error::SimError;
 use super::prepared::Prepared;
@@ -319,8 +319,8 @@ impl Replication {
     /// A message leaves the system (or is dropped): its root loses a descendant.
     #[inline(always)]
     pub(super) fn free_msg(&mut self, m: u32) {
-        if let Some(root) = self.arena.free_msg(m) {
-            self.root_done(root);
+        if let Some(r) = self.arena.free_msg(m) {
+            self.root_done(r);
         }
     }
 
@@ -330,9 +330,10 @@ impl Replication {
         self.free_msg(m)
     }
 
-    /// The last descendant of `root` is done: the source's window and end-to-end
+    /// The last descendant of root `r` is done: the source's window and end-to-end
     /// figures, the backlog, and the stopping and warm-up counts.
-    pub(super) fn root_done(&mut self, root: Root) {
+    pub(super) fn root_done(&mut self, r: u32) {
+        let root = self.arena.release_root(r);
         if root.source != NONE {
             let s = &mut self.sources[root.source as usize];
             s.in_flight -= 1;
