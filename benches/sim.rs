@@ -7,7 +7,9 @@
 //! Run: `cargo bench --bench sim`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic};
+use kendall::model::{
+    ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic, ValidModel,
+};
 use kendall::sim::Replication;
 use std::hint::black_box;
 
@@ -16,7 +18,7 @@ use reference::reference_run;
 
 const CUSTOMERS: u64 = 200_000;
 
-fn mmc_model(lambda: f64, c: u32) -> Model {
+fn mmc_model(lambda: f64, c: u32) -> ValidModel {
     Model::default()
         .with_source(Source::new(
             "in",
@@ -24,9 +26,11 @@ fn mmc_model(lambda: f64, c: u32) -> Model {
             "q",
         ))
         .with_queue(Queue::new("q", c, Distribution::Exponential { mean: 1.0 }))
+        .validate()
+        .unwrap()
 }
 
-fn fan_out_model() -> Model {
+fn fan_out_model() -> ValidModel {
     let mut m = Model::default()
         .with_source(Source::new(
             "in",
@@ -37,10 +41,10 @@ fn fan_out_model() -> Model {
     for name in ["a", "b", "c"] {
         m = m.with_queue(Queue::new(name, 4, Distribution::Exponential { mean: 1.0 }));
     }
-    m
+    m.validate().unwrap()
 }
 
-fn kendall_run(model: &Model) -> u64 {
+fn kendall_run(model: &ValidModel) -> u64 {
     let settings = RunSettings {
         completions: Some(CUSTOMERS),
         replications: 1,

@@ -49,7 +49,7 @@ fn main() {
         ..RunSettings::default()
     };
     let start = std::time::Instant::now();
-    let mut r = Replication::new(&model, &settings, 0).expect("valid model");
+    let mut r = Replication::new(&model.validate().unwrap(), &settings, 0).expect("valid model");
     r.run_until(f64::INFINITY).expect("run");
     let events = r.events();
     let secs = start.elapsed().as_secs_f64();

@@ -8,7 +8,9 @@
 //! cargo run --release --example speed [rounds]
 //! valgrind --tool=callgrind target/release/examples/speed profile-fan   # or -mm1, -mm10, -reference-fan
 //! ```
-use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic};
+use kendall::model::{
+    ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic, ValidModel,
+};
 use kendall::sim::Replication;
 use std::time::Instant;
 
@@ -17,7 +19,7 @@ mod reference;
 
 const CUSTOMERS: u64 = 200_000;
 
-fn kendall_run(model: &Model) -> u64 {
+fn kendall_run(model: &ValidModel) -> u64 {
     let settings = RunSettings {
         completions: Some(CUSTOMERS),
         replications: 1,
@@ -52,14 +54,18 @@ fn main() {
             ArrivalProcess::Poisson { rate: 0.9 },
             "q",
         ))
-        .with_queue(Queue::new("q", 1, exp.clone()));
+        .with_queue(Queue::new("q", 1, exp.clone()))
+        .validate()
+        .expect("valid model");
     let mm10 = Model::default()
         .with_source(Source::new(
             "in",
             ArrivalProcess::Poisson { rate: 9.0 },
             "q",
         ))
-        .with_queue(Queue::new("q", 10, exp.clone()));
+        .with_queue(Queue::new("q", 10, exp.clone()))
+        .validate()
+        .expect("valid model");
     let mut fan = Model::default()
         .with_source(Source::new(
             "in",
@@ -70,7 +76,8 @@ fn main() {
     for n in ["a", "b", "c"] {
         fan = fan.with_queue(Queue::new(n, 4, exp.clone()));
     }
-    let cases: [(&str, &Model, (f64, u32, usize)); 3] = [
+    let fan = fan.validate().expect("valid model");
+    let cases: [(&str, &ValidModel, (f64, u32, usize)); 3] = [
         ("M/M/1 rho 0.9", &mm1, (0.9, 1, 1)),
         ("M/M/10 rho 0.9", &mm10, (9.0, 10, 1)),
         ("fan-out 3 x M/M/4", &fan, (3.6, 4, 3)),
@@ -127,9 +134,7 @@ fn main() {
                 .build()
                 .expect("thread pool");
             let s = Instant::now();
-            pool.install(|| {
-                kendall::sim::simulate(&mm1.validate().unwrap(), &settings).expect("run")
-            });
+            pool.install(|| kendall::sim::simulate(&mm1, &settings).expect("run"));
             times[k] = times[k].min(s.elapsed().as_secs_f64());
         }
     }

@@ -34,7 +34,8 @@ fn allocations_in_steady_state(model: &Model) -> (u64, u64) {
         ..RunSettings::default()
     };
     let start = ALLOCATIONS.load(Ordering::Relaxed);
-    let mut r = Replication::new(model, &settings, 0).unwrap();
+    let valid = model.validate().unwrap();
+    let mut r = Replication::new(&valid, &settings, 0).unwrap();
     // The counter works: setting up allocates.
     assert!(ALLOCATIONS.load(Ordering::Relaxed) > start);
     r.run_until(2_000.0).unwrap();

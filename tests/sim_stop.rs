@@ -5,11 +5,10 @@ use kendall::model::{
     ArrivalProcess, Distribution, Model, OnFull, Queue, Route, RouteBranch, RunSettings, Segment,
     Source, Topic,
 };
-use kendall::sim::{Replication, SimError, run_replication};
-use kendall::sim::{STALL_EVENTS, WARMUP_HORIZONS};
+use kendall::sim::{Replication, STALL_EVENTS, SimError, WARMUP_HORIZONS, run_replication};
 
 fn run(model: &Model, settings: &RunSettings) -> Result<kendall::sim::ReplicationResult, SimError> {
-    let mut r = Replication::new(model, settings, 0)?;
+    let mut r = Replication::new(&model.validate()?, settings, 0)?;
     r.run_until(f64::INFINITY)?;
     Ok(r.finish())
 }

@@ -142,7 +142,7 @@ fn a_rejected_message_frees_its_window_slot() {
         .with_source(windowed(200.0, 2, "q"))
         .with_queue(q);
     let st = settings(100.0, 0.0, 2, 3);
-    let mut r = Replication::new(&model, &st, 0).unwrap();
+    let mut r = Replication::new(&model.validate().unwrap(), &st, 0).unwrap();
     r.run_until(f64::INFINITY).unwrap();
     let res = r.finish();
     assert!(res.conservation.is_balanced());

@@ -46,7 +46,6 @@ pub use settings::RunSettings;
 pub use slo::{Op, Slo, Target};
 pub use source::Source;
 pub use topic::Topic;
-pub(crate) use topology::validate as validate_topology;
 pub use topology::{Dest, NodeId, Topology};
 pub use valid::ValidModel;
 

@@ -55,7 +55,7 @@ pub enum SimError {
     },
     /// The count warm-up (`warmup_completions`) was not reached: by the time limit
     /// `warmup + WARMUP_HORIZONS × horizon` (see
-    /// [`WARMUP_HORIZONS`](super::engine::WARMUP_HORIZONS)), or before the run ran out
+    /// [`WARMUP_HORIZONS`](super::WARMUP_HORIZONS)), or before the run ran out
     /// of events.
     #[error(
         "simulation.warmup_completions = {needed} was not reached: only {finished} messages finished by t = {time} s; lower simulation.warmup_completions, warm up by time (simulation.warmup) instead, or check that messages can finish"
@@ -68,7 +68,7 @@ pub enum SimError {
         /// The simulated time when the run gave up, seconds.
         time: f64,
     },
-    /// A run without a horizon processed [`STALL_EVENTS`](super::engine::STALL_EVENTS)
+    /// A run without a horizon processed [`STALL_EVENTS`](super::STALL_EVENTS)
     /// events in a row without any message finishing, while messages were held by full
     /// blocking queues: a blocking deadlock that would run forever.
     #[error(

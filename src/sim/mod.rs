@@ -25,7 +25,7 @@
 //!   with relative error ≤ 1/128 ([`Histogram`]) and flat memory.
 //!
 //! The semantics of blocking, redelivery and priorities are described in
-//! [`Replication`]'s module, `engine`.
+//! [`Replication`].
 //!
 //! # Example
 //! ```
@@ -41,27 +41,37 @@
 //! assert!(report.conservation.is_balanced());
 //! ```
 
+mod admission;
+mod arena;
 pub mod arrivals;
 pub mod calendar;
-pub mod engine;
 pub mod error;
 pub mod estimate;
+mod finish;
 pub mod histogram;
+mod prepared;
+mod queue_state;
+mod replication;
 pub mod replications;
 pub mod report;
+mod sampling;
+mod seeding;
+mod service;
+mod source_state;
 pub mod time_weighted;
 pub mod welford;
 
 pub use arrivals::read_trace;
 pub use calendar::Calendar;
-pub use engine::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS, stream_seed};
 pub use error::SimError;
 pub use estimate::Estimate;
 pub use histogram::{Histogram, RELATIVE_ERROR};
+pub use replication::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS};
 pub use report::{
     Conservation, LatencyReport, LatencySummary, NodeCounts, QueueReport, QueueRun,
     ReplicationResult, SeriesBucket, SimReport, SourceReport, SourceRun, TimeSeries,
 };
+pub use seeding::stream_seed;
 pub use time_weighted::TimeIntegral;
 pub use welford::Welford;
 
@@ -137,6 +147,6 @@ pub fn run_replication(
             replications: settings.replications,
         });
     }
-    let prepared = engine::Prepared::new(model.model(), settings)?;
+    let prepared = prepared::Prepared::from_valid(model, settings)?;
     replications::run_one(&prepared, replication)
 }

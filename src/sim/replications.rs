@@ -4,8 +4,8 @@
 //! runs on whichever rayon thread picks it up, and results are collected in replication
 //! order: the report is bit-identical for any number of threads.
 
-use super::engine::Prepared;
 use super::error::SimError;
+use super::prepared::Prepared;
 use super::report::{ReplicationResult, SimReport};
 use crate::model::{RunSettings, ValidModel};
 use rayon::prelude::*;
@@ -26,7 +26,7 @@ pub(crate) fn run_all(
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<SimReport, SimError> {
     let model = valid.model();
-    let prepared = Prepared::new(model, settings)?;
+    let prepared = Prepared::from_valid(valid, settings)?;
     let total = settings.replications;
     let done = AtomicU32::new(0);
     let runs = (0..total)

@@ -1,0 +1,207 @@
+//! A model and run settings prepared once for any number of replications: the
+//! topology, trace files read, priority classes resolved.
+
+use super::arena::Arena;
+use super::arrivals::{ArrivalGen, read_trace};
+use super::calendar::Calendar;
+use super::error::SimError;
+use super::queue_state::QueueState;
+use super::replication::{DEFAULT_HORIZON, Replication};
+use super::report::Conservation;
+use super::seeding::{queue_stream, stream_rng};
+use super::source_state::SourceState;
+use crate::model::{
+    ArrivalProcess, Dest, Model, NodeId, OnFull, Problems, RunSettings, Topology, ValidModel,
+};
+use std::sync::Arc;
+
+/// A model checked and prepared once for any number of replications: the topology,
+/// trace files read, priority classes resolved.
+pub(crate) struct Prepared<'m> {
+    pub(crate) model: &'m Model,
+    topology: Topology,
+    traces: Vec<Option<Arc<[f64]>>>,
+    classes: Vec<u32>,
+    age_is_sojourn: Vec<bool>,
+    pub(crate) settings: RunSettings,
+    /// Every completion takes the general path, even in a plain queue (for testing
+    /// that the fast path gives the same results). `false` unless set.
+    pub(crate) force_general_path: bool,
+}
+
+impl<'m> Prepared<'m> {
+    /// Prepares a validated model with [`Prepared::with_topology`] (no validation
+    /// again).
+    ///
+    /// # Errors
+    /// As [`Prepared::with_topology`].
+    pub(crate) fn from_valid(
+        valid: &'m ValidModel,
+        settings: &RunSettings,
+    ) -> Result<Self, SimError> {
+        Self::with_topology(valid.model(), valid.topology().clone(), settings)
+    }
+
+    /// Prepares `model`, already validated into `topology` (not validated again), to
+    /// run with `settings`.
+    ///
+    /// # Errors
+    /// [`SimError::Settings`] for bad settings, trace-file errors,
+    /// [`SimError::BacklogExceedsCapacity`].
+    pub(crate) fn with_topology(
+        model: &'m Model,
+        topology: Topology,
+        settings: &RunSettings,
+    ) -> Result<Self, SimError> {
+        let mut problems = Vec::new();
+        settings.check(&mut problems);
+        if !problems.is_empty() {
+            return Err(SimError::Settings(Problems(problems)));
+        }
+        for q in &model.queues {
+            if let Some(k) = q.capacity
+                && q.initial_backlog > k
+            {
+                return Err(SimError::BacklogExceedsCapacity {
+                    queue: q.name.clone(),
+                    backlog: q.initial_backlog,
+                    capacity: k,
+                });
+            }
+        }
+        let traces = model
+            .sources
+            .iter()
+            .map(|s| match &s.arrival {
+                ArrivalProcess::Trace { file } => read_trace(file).map(Some),
+                _ => Ok(None),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut prios: Vec<u32> = model.sources.iter().map(|s| s.priority).collect();
+        prios.push(1);
+        prios.sort_unstable();
+        prios.dedup();
+        let classes = model
+            .sources
+            .iter()
+            .map(|s| prios.binary_search(&s.priority).unwrap_or(0) as u32)
+            .collect();
+        let mut fed_by_queue = vec![false; model.queues.len()];
+        let mut mark = |d: Dest| match d {
+            Dest::Node(NodeId::Queue(k)) => fed_by_queue[k] = true,
+            Dest::Node(NodeId::Topic(t)) => {
+                topology.subscribers[t]
+                    .iter()
+                    .for_each(|k| fed_by_queue[*k] = true);
+            }
+            Dest::Exit => {}
+        };
+        for j in 0..model.queues.len() {
+            topology.routes[j].iter().for_each(|(_, d)| mark(*d));
+            mark(topology.dead_letter[j]);
+        }
+        let age_is_sojourn = model
+            .queues
+            .iter()
+            .zip(&fed_by_queue)
+            .map(|(q, fed)| !fed && q.on_full != OnFull::Block)
+            .collect();
+        Ok(Self {
+            model,
+            topology,
+            traces,
+            classes,
+            age_is_sojourn,
+            settings: settings.clone(),
+            force_general_path: false,
+        })
+    }
+
+    fn class_count(&self) -> usize {
+        self.classes
+            .iter()
+            .map(|c| *c as usize + 1)
+            .max()
+            .unwrap_or(1)
+    }
+
+    pub(crate) fn servers(&self) -> Vec<u32> {
+        self.model.queues.iter().map(|q| q.servers).collect()
+    }
+
+    /// Builds replication `replication`, ready to run.
+    pub(crate) fn replication(&self, replication: u32) -> Result<Replication, SimError> {
+        let model = self.model;
+        let st = &self.settings;
+        let nclass = self.class_count();
+        let mut queues = Vec::with_capacity(model.queues.len());
+        for (j, q) in model.queues.iter().enumerate() {
+            let mut state = QueueState::new(
+                q,
+                j,
+                &self.topology,
+                nclass,
+                self.age_is_sojourn[j],
+                stream_rng(st.seed, replication, queue_stream(j)),
+            )?;
+            state.plain &= !self.force_general_path;
+            queues.push(state);
+        }
+        let mut sources = Vec::with_capacity(model.sources.len());
+        for (i, s) in model.sources.iter().enumerate() {
+            sources.push(SourceState::new(
+                &s.name,
+                ArrivalGen::new(&s.arrival, self.traces[i].clone())?,
+                stream_rng(st.seed, replication, i as u64),
+                self.topology.source_dest[i],
+                self.classes[i],
+                s.window,
+            ));
+        }
+        let backlog: u64 = model.queues.iter().map(|q| q.initial_backlog).sum();
+        let horizon = match (st.horizon, st.completions) {
+            (None, None) => Some(DEFAULT_HORIZON),
+            (h, _) => h,
+        };
+        let mut r = Replication {
+            cal: Calendar::with_capacity(1024),
+            now: 0.0,
+            queues,
+            sources,
+            subscribers: self
+                .topology
+                .subscribers
+                .iter()
+                .map(|s| s.iter().map(|q| *q as u32).collect())
+                .collect(),
+            arena: Arena::with_capacity(backlog as usize),
+            totals: Conservation::default(),
+            held: 0,
+            events: 0,
+            replication,
+            measuring: false,
+            warm_time_ok: st.warmup <= 0.0,
+            warm_count_ok: st.warmup_completions.unwrap_or(0) == 0,
+            warm_count: st.warmup_completions.unwrap_or(0),
+            warm_at: 0.0,
+            horizon,
+            end_at: f64::INFINITY,
+            completions: st.completions,
+            finished_roots: 0,
+            finished_at_warm: 0,
+            stopped: false,
+            backlog_left: backlog,
+            backlog_drained_at: None,
+            resolution: st.time_series,
+            series: Vec::new(),
+            series_ticks: 0,
+            series_last: 0.0,
+            fault: None,
+            stall_guard: horizon.is_none(),
+            last_progress: 0,
+        };
+        r.init(model)?;
+        r.arm(st.warmup)?;
+        Ok(r)
+    }
+}

@@ -1,0 +1,403 @@
+//! One replication of a model: the [`Replication`] type, its run control (the event
+//! loop, warm-up, stopping rules, the stall guard) and the end of a message's root.
+//!
+//! The rest of its event handling lives beside it, one concept per file: entering a
+//! node (`admission`), service, preemption and completion (`service`), time series
+//! (`sampling`) and the final statistics (`finish`).
+
+use super::arena::{Arena, NONE};
+use super::calendar::Calendar;
+use super::error::SimError;
+use super::prepared::Prepared;
+use super::queue_state::QueueState;
+use super::report::{Conservation, SeriesBucket};
+use super::source_state::SourceState;
+use crate::model::{Model, RunSettings, ValidModel};
+
+/// Default horizon when neither `horizon` nor `completions` is set, seconds.
+pub const DEFAULT_HORIZON: f64 = 1000.0;
+
+/// With a horizon and a count warm-up (`warmup_completions`), the count must be reached
+/// by simulated time `warmup + WARMUP_HORIZONS × horizon`; otherwise the run fails with
+/// [`SimError::WarmupNotReached`] instead of running forever (e.g. when messages never
+/// finish).
+pub const WARMUP_HORIZONS: f64 = 10.0;
+
+/// A run without a horizon (stopped by `completions` only) fails with
+/// [`SimError::Stalled`] once this many events pass without any message finishing while
+/// some message is held by a full blocking queue (a blocking deadlock). Heavy-tailed
+/// services without blocking never trip it.
+pub const STALL_EVENTS: u64 = 1_000_000;
+
+/// An event of the calendar.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ev {
+    /// The next arrival of a source.
+    Arrival(u32),
+    /// The end of a service; void if the message's generation has moved on.
+    Done {
+        /// The message.
+        msg: u32,
+        /// Its generation when the service started.
+        generation: u32,
+    },
+    /// The end of a message's redelivery backoff.
+    Retry(u32),
+    /// The end of the warm-up time.
+    Warmup,
+    /// The end of the run.
+    End,
+    /// A time-series tick.
+    Sample,
+    /// The time limit of the count warm-up.
+    Deadline,
+}
+
+/// One replication of a model: build it, run it (at once or in steps), read its result.
+///
+/// `new` allocates everything the run needs; `run_until` processes events without
+/// allocating once the message arena, the waiting lines and the calendar have reached
+/// their working size (checked by a counting-allocator test).
+///
+/// # Semantics
+/// * **Events**: source arrivals, service completions, redelivery timers, the end of
+///   warm-up, the end of the run and time-series ticks, kept in a [`Calendar`] ordered by
+///   (time, insertion sequence).
+/// * **Messages** live in an arena (a `Vec` with a free list), so no event allocates once
+///   the arena, lines and calendar have grown to their working size. Each source message
+///   is the root of its descendants (topic copies, dead letters); a per-root counter of
+///   live descendants gives the end-to-end latency: created → last descendant done.
+/// * **Queues**: `servers` consumers; FIFO, or one line per priority class (class 1
+///   first; FIFO within a class). Non-preemptive priority never interrupts a service;
+///   preemptive-resume interrupts the lowest-priority service in progress (the most
+///   recently started among equals), which later resumes where it stopped.
+/// * **Capacity** K counts every message in the node: waiting, in service, in a
+///   redelivery backoff, or held by a blocked consumer. When full, `reject` drops the
+///   arrival (counted); `block` makes the sender wait: a **source** stops producing and
+///   holds its message until room appears (then resumes its arrival process from that
+///   instant); a **consumer** that finished a message bound for the full queue keeps it
+///   and stays occupied (blocking after service) until room appears. Senders are
+///   released in the order they blocked. A **topic** publish never blocks its
+///   publisher: the broker holds the copy for a full blocking subscriber (counted in
+///   flight) until room appears.
+/// * **Windows** (closed loop): a source with `window = N` has at most N messages in
+///   flight (created and not yet finished with all descendants, whether done or lost).
+///   The arrival that fills the window schedules no successor: the source pauses, and
+///   the moment one of its messages finishes it resumes with a fresh inter-arrival time
+///   drawn from that instant. For Poisson (and profile) sources this is exact by
+///   memorylessness: the paused source behaves as a single-server station of rate λ.
+///   For other processes it is a modelling choice: a deterministic or renewal source
+///   restarts a whole gap (time elapsed before the pause is not credited); an MMPP
+///   keeps its phase frozen during the pause; a trace releases the timestamps that fell
+///   during the pause one per freed slot, at once. A source blocked by a full queue
+///   keeps its window slot for the held message.
+/// * **Broker semantics**: at the end of each service the delivery fails with the
+///   queue's `failure_probability`; a failed message frees its consumer, waits `backoff`
+///   in the node and rejoins the tail of its line; after `max_attempts` failed
+///   deliveries it leaves for the dead-letter target (dropped and counted if none).
+/// * **Start-up backlog**: `initial_backlog` messages (priority class 1, no source) are
+///   in the queue at time 0; their completion counts towards `completions`, and the
+///   time the last one is done is reported.
+/// * **Randomness**: each source and each queue has its own `Xoshiro256PlusPlus`
+///   stream, seeded from (seed, replication, stream) by SplitMix64 (see
+///   [`stream_seed`](super::stream_seed)), so a replication's results do not depend
+///   on threads, and changing one queue's service does not disturb the arrivals.
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source};
+/// use kendall::sim::Replication;
+/// let model = Model::default()
+///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 5.0 }, "q"))
+///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }));
+/// let settings = RunSettings { horizon: Some(100.0), ..RunSettings::default() };
+/// let mut r = Replication::new(&model, &settings, 0).unwrap();
+/// r.run_until(50.0).unwrap();
+/// r.run_until(f64::INFINITY).unwrap();
+/// let result = r.finish();
+/// assert_eq!(result.end_time, 100.0);
+/// assert!(result.conservation.is_balanced());
+/// ```
+pub struct Replication {
+    pub(super) cal: Calendar<Ev>,
+    pub(super) now: f64,
+    pub(super) queues: Vec<QueueState>,
+    pub(super) sources: Vec<SourceState>,
+    /// The queues subscribed to each topic.
+    pub(super) subscribers: Vec<Vec<u32>>,
+    /// Messages in flight and their roots.
+    pub(super) arena: Arena,
+    pub(super) totals: Conservation,
+    /// Messages held for full blocking queues by a source or the broker.
+    pub(super) held: u64,
+    pub(super) events: u64,
+    pub(super) replication: u32,
+    /// Warm-up is over: statistics count.
+    pub(super) measuring: bool,
+    pub(super) warm_time_ok: bool,
+    pub(super) warm_count_ok: bool,
+    pub(super) warm_count: u64,
+    /// Time warm-up ended.
+    pub(super) warm_at: f64,
+    pub(super) horizon: Option<f64>,
+    pub(super) end_at: f64,
+    pub(super) completions: Option<u64>,
+    /// Roots finished with all their descendants.
+    pub(super) finished_roots: u64,
+    pub(super) finished_at_warm: u64,
+    pub(super) stopped: bool,
+    pub(super) backlog_left: u64,
+    pub(super) backlog_drained_at: Option<f64>,
+    /// Time-series bucket length.
+    pub(super) resolution: Option<f64>,
+    pub(super) series: Vec<SeriesBucket>,
+    pub(super) series_ticks: u64,
+    /// Start of the open time-series bucket.
+    pub(super) series_last: f64,
+    /// The first error of the current event, reported by `run_until`.
+    pub(super) fault: Option<SimError>,
+    /// No horizon bounds the run: watch for blocking deadlocks.
+    pub(super) stall_guard: bool,
+    /// `events` when a message last finished.
+    pub(super) last_progress: u64,
+}
+
+impl Replication {
+    /// Checks `settings` and builds replication `replication` of a validated model
+    /// (which need not be below `settings.replications` here).
+    ///
+    /// # Errors
+    /// [`SimError::Settings`], trace errors, or [`SimError::BacklogExceedsCapacity`].
+    pub fn new(
+        model: &ValidModel,
+        settings: &RunSettings,
+        replication: u32,
+    ) -> Result<Self, SimError> {
+        Prepared::from_valid(model, settings)?.replication(replication)
+    }
+
+    pub(super) fn init(&mut self, model: &Model) -> Result<(), SimError> {
+        for s in 0..self.sources.len() {
+            self.schedule_arrival(s);
+        }
+        for (j, q) in model.queues.iter().enumerate() {
+            for _ in 0..q.initial_backlog {
+                let root = self.arena.new_root(self.now, NONE);
+                let m = self.arena.new_msg(root, 0);
+                self.totals.created += 1;
+                self.admit(j, m);
+            }
+        }
+        self.fault.take().map_or(Ok(()), Err)
+    }
+
+    /// Schedules the warm-up and time-series events; called once before running.
+    pub(super) fn arm(&mut self, warmup: f64) -> Result<(), SimError> {
+        if !self.warm_time_ok {
+            self.cal.schedule(warmup, Ev::Warmup)?;
+        }
+        if !self.warm_count_ok
+            && let Some(h) = self.horizon
+        {
+            self.cal
+                .schedule(warmup + WARMUP_HORIZONS * h, Ev::Deadline)?;
+        }
+        if let Some(r) = self.resolution {
+            self.cal.schedule(r, Ev::Sample)?;
+        }
+        self.try_warm_up();
+        self.fault.take().map_or(Ok(()), Err)
+    }
+
+    /// The simulated time now.
+    pub fn now(&self) -> f64 {
+        self.now
+    }
+
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Processes events up to time `until` (inclusive) or until the run's stopping rule
+    /// fires. Returns `true` once the run is over.
+    ///
+    /// # Errors
+    /// [`SimError::PastEvent`] if an event would be scheduled before the clock.
+    pub fn run_until(&mut self, until: f64) -> Result<bool, SimError> {
+        while !self.stopped {
+            let Some((t, ev)) = self.cal.pop_until(until) else {
+                if !self.cal.is_empty() {
+                    return Ok(false);
+                }
+                self.stopped = true;
+                if !self.warm_count_ok {
+                    return Err(self.warmup_not_reached());
+                }
+                if self.measuring && self.end_at.is_finite() && self.end_at > self.now {
+                    self.now = self.end_at;
+                }
+                break;
+            };
+            self.now = t;
+            self.events += 1;
+            // Completions first: the most frequent event, tested by one predictable
+            // conditional branch rather than through a jump table.
+            if let Ev::Done { msg, generation } = ev {
+                self.on_done(msg, generation);
+            } else {
+                self.on_other(t, ev);
+            }
+            if self.fault.is_some()
+                && let Some(e) = self.fault.take()
+            {
+                self.stopped = true;
+                return Err(e);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Any event but a completion.
+    #[inline(always)]
+    pub(super) fn on_other(&mut self, t: f64, ev: Ev) {
+        {
+            match ev {
+                Ev::Arrival(s) => self.on_arrival(s as usize),
+                Ev::Done { msg, generation } => self.on_done(msg, generation),
+                Ev::Retry(m) => {
+                    let j = self.arena.msgs[m as usize].node as usize;
+                    self.queues[j].touch(t);
+                    self.dispatch(j, m);
+                }
+                Ev::Warmup => {
+                    self.warm_time_ok = true;
+                    self.try_warm_up();
+                }
+                Ev::End => self.stopped = true,
+                Ev::Sample => self.on_sample(),
+                Ev::Deadline => {
+                    if !self.warm_count_ok {
+                        self.fault = Some(self.warmup_not_reached());
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn warmup_not_reached(&self) -> SimError {
+        SimError::WarmupNotReached {
+            needed: self.warm_count,
+            finished: self.finished_roots,
+            time: self.now,
+        }
+    }
+
+    /// Called on an arrival after [`STALL_EVENTS`] events without progress: fails the
+    /// run if messages are held by full blocking queues, else restarts the count.
+    #[cold]
+    pub(super) fn check_stall(&mut self) {
+        let blocked = self.held > 0 || self.queues.iter().any(|q| q.blocked_servers > 0);
+        if blocked && self.fault.is_none() {
+            self.fault = Some(SimError::Stalled {
+                time: self.now,
+                events: self.events - self.last_progress,
+            });
+        }
+        self.last_progress = self.events;
+    }
+
+    /// Schedules an event; scheduling in the past is recorded as the run's fault and
+    /// reported by [`Replication::run_until`] right after the current event.
+    #[inline(always)]
+    pub(super) fn at(&mut self, time: f64, ev: Ev) {
+        if let Err(e) = self.cal.schedule(time, ev)
+            && self.fault.is_none()
+        {
+            self.fault = Some(e);
+        }
+    }
+
+    /// A message leaves the system (or is dropped): its root loses a descendant.
+    /// A message leaves the system (or is dropped): its root loses a descendant.
+    #[inline(always)]
+    pub(super) fn free_msg(&mut self, m: u32) {
+        if let Some(r) = self.arena.free_msg(m) {
+            self.root_done(r);
+        }
+    }
+
+    /// A message is dropped: its root is lost, and loses a descendant.
+    pub(super) fn drop_msg(&mut self, m: u32) {
+        self.arena.mark_lost(m);
+        self.free_msg(m)
+    }
+
+    /// The last descendant of root `r` is done: the source's window and end-to-end
+    /// figures, the backlog, and the stopping and warm-up counts.
+    pub(super) fn root_done(&mut self, r: u32) {
+        let root = self.arena.release_root(r);
+        if root.source != NONE {
+            let s = &mut self.sources[root.source as usize];
+            s.in_flight -= 1;
+            if s.paused {
+                // A window slot opened: a fresh inter-arrival time from now.
+                s.paused = false;
+                self.schedule_arrival(root.source as usize);
+            }
+            let s = &mut self.sources[root.source as usize];
+            s.c.finished += 1;
+            if root.lost {
+                s.c.lost += 1;
+            } else {
+                let lat = self.now - root.created;
+                s.c.e2e_sum += lat;
+                s.c.e2e_count += 1;
+                s.hist.record(lat);
+            }
+        } else {
+            self.backlog_left -= 1;
+            if self.backlog_left == 0 {
+                self.backlog_drained_at = Some(self.now);
+            }
+        }
+        self.finished_roots += 1;
+        self.last_progress = self.events;
+        if self.measuring {
+            if let Some(n) = self.completions
+                && self.finished_roots - self.finished_at_warm >= n
+            {
+                self.stopped = true;
+            }
+        } else if !self.warm_count_ok && self.finished_roots >= self.warm_count {
+            self.warm_count_ok = true;
+            self.try_warm_up();
+        }
+    }
+
+    pub(super) fn try_warm_up(&mut self) {
+        if self.measuring || !self.warm_time_ok || !self.warm_count_ok {
+            return;
+        }
+        let now = self.now;
+        self.measuring = true;
+        self.warm_at = now;
+        self.finished_at_warm = self.finished_roots;
+        for q in &mut self.queues {
+            q.touch(now);
+            q.warm = q.c;
+            q.warm_area = q.levels.area();
+            q.wait_h.clear();
+            q.sojourn_h.clear();
+            q.age_h.clear();
+        }
+        for s in &mut self.sources {
+            s.warm = s.c;
+            s.hist.clear();
+        }
+        if let Some(h) = self.horizon {
+            self.end_at = now + h;
+            self.at(now + h, Ev::End);
+        }
+    }
+}
