@@ -1,4 +1,6 @@
-//! Reports: tables, CSV and JSON of analytic and simulated results.
+//! Reports: tables, CSV and JSON of analytic and simulated results, and charts. Every
+//! CSV writer of the crate lives here; the computing modules (`sim`, `sweep`, `sizing`,
+//! …) do not depend on `report`.
 
 pub mod chart;
 pub mod comparison;
@@ -6,10 +8,12 @@ pub mod plots;
 pub mod simulation;
 pub mod sizing;
 pub mod solution;
+pub mod sweep;
 pub mod table;
 
 pub use comparison::{comparison_csv, comparison_summary, comparison_table};
 pub use simulation::{simulation_table, simulation_text};
 pub use sizing::{sizing_csv, sizing_text};
 pub use solution::{solution_table, solution_text};
+pub use sweep::sweep_csv;
 pub use table::{Table, num};
