@@ -264,3 +264,27 @@ impl Chart for SizingChart {
         legend.draw(&mut chart, &[Corner::UpperRight, Corner::UpperLeft])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every analytic value above the axis: only triangles are drawn, and the legend
+    /// still explains them.
+    #[test]
+    fn off_scale_analytic_values_keep_their_legend_entry() {
+        let chart = SizingChart {
+            title: "t".into(),
+            x_label: "consumers".into(),
+            y_label: "p99 (ms)".into(),
+            analytic: vec![(2, 900.0), (3, 500.0)],
+            simulated: vec![],
+            slo: Some((100.0, "SLO".into())),
+            chosen: None,
+            y_max: None,
+            size: None,
+        };
+        let svg = sizing_svg(&chart).unwrap();
+        assert!(svg.contains("analytic"), "{svg}");
+    }
+}
