@@ -7,7 +7,7 @@ use kendall::model::parse_duration;
 use kendall::model::{Model, RunSettings};
 use kendall::report::{
     comparison_csv, comparison_summary, comparison_table, simulation_table, simulation_text,
-    sizing_csv, sizing_text, solution_table, solution_text,
+    sizing_csv, sizing_text, solution_table, solution_text, sweep_csv,
 };
 use kendall::solve;
 use std::io::IsTerminal;
@@ -223,6 +223,15 @@ enum Command {
     },
 }
 
+/// Checks a `--plot` path (format from the extension, a writable directory) before any
+/// work starts, so a typo fails at once rather than after a long run.
+fn check_plot(plot: Option<&PathBuf>) -> Result<()> {
+    if let Some(path) = plot {
+        kendall::report::chart::check_output(path).context("--plot")?;
+    }
+    Ok(())
+}
+
 fn load(path: &PathBuf) -> Result<Model> {
     Model::load(path).with_context(|| format!("loading {}", path.display()))
 }
@@ -276,8 +285,13 @@ fn run(cli: Cli) -> Result<()> {
             plot,
             format,
         } => {
+            check_plot(plot.as_ref())?;
             let model = load(&scenario)?;
-            let settings = run.apply(&model)?;
+            let mut settings = run.apply(&model)?;
+            if plot.is_some() && settings.time_series.is_none() {
+                // The chart is drawn from the run's own time series: one run, not two.
+                settings.time_series = Some(kendall::report::plots::default_resolution(&settings));
+            }
             let valid = model.validate()?;
             let progress = Progress::new(settings.replications);
             let report = kendall::sim::simulate_with_progress(&valid, &settings, &|d, t| {
@@ -285,7 +299,7 @@ fn run(cli: Cli) -> Result<()> {
             })?;
             progress.finish();
             if let Some(path) = &plot {
-                let chart = kendall::report::plots::time_series_chart(&model, &settings)?;
+                let chart = kendall::report::plots::time_series_chart(&report, &model.slo)?;
                 kendall::report::chart::render_time_series(&chart, path)?;
                 eprintln!("wrote {}", path.display());
             }
@@ -308,6 +322,7 @@ fn run(cli: Cli) -> Result<()> {
             run,
             format,
         } => {
+            check_plot(plot.as_ref())?;
             let mut model = load(&scenario)?;
             model.simulation = run.apply(&model)?;
             let slos: Vec<kendall::model::Slo> = slos
@@ -346,6 +361,7 @@ fn run(cli: Cli) -> Result<()> {
             run,
             format,
         } => {
+            check_plot(plot.as_ref())?;
             let model = load(&scenario)?;
             let settings = run.apply(&model)?;
             let values = if values.is_empty() {
@@ -369,12 +385,7 @@ fn run(cli: Cli) -> Result<()> {
                 kendall::report::chart::render_latency_load(&chart, path)?;
                 eprintln!("wrote {}", path.display());
             }
-            emit(
-                format,
-                &sweep,
-                || kendall::report::sweep_csv(&sweep),
-                || kendall::report::sweep_csv(&sweep),
-            )?;
+            emit(format, &sweep, || sweep_csv(&sweep), || sweep_csv(&sweep))?;
         }
         Command::Compare {
             scenario,

@@ -188,3 +188,49 @@ fn bad_command_line_values_are_named() {
     ]);
     assert!(!out.status.success());
 }
+
+/// A bad `--plot` path fails before any solving or simulating: runs that would take
+/// minutes return at once with exit code 2 and a message naming the problem.
+#[test]
+fn bad_plot_paths_fail_before_any_work() {
+    let payments = example("payments.toml");
+    // About half an hour of simulation each if the check came after the work.
+    let long = ["--replications", "1000", "--horizon", "1h"];
+    let missing = std::env::temp_dir()
+        .join(format!("kendall-cli-missing-{}", std::process::id()))
+        .join("chart.png");
+    let missing = missing.to_str().unwrap();
+    for (command, extra) in [
+        ("simulate", &[][..]),
+        ("size", &[][..]),
+        ("sweep", &["--simulate"][..]),
+    ] {
+        for (plot, expected) in [
+            ("latency.jpg", "unsupported extension \".jpg\""),
+            (missing, "does not exist"),
+        ] {
+            let started = std::time::Instant::now();
+            let out = kendall(
+                &[
+                    &[command, payments.as_str()][..],
+                    extra,
+                    &long,
+                    &["--plot", plot],
+                ]
+                .concat(),
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command} {plot}: {stderr}");
+            assert!(
+                stderr.contains("--plot") && stderr.contains(expected),
+                "{command} {plot}: {stderr}"
+            );
+            assert!(out.stdout.is_empty(), "{command} {plot}: work was done");
+            assert!(
+                started.elapsed().as_secs_f64() < 20.0,
+                "{command} {plot}: took {:?}",
+                started.elapsed()
+            );
+        }
+    }
+}

@@ -103,6 +103,94 @@ fn bit_identical_for_one_and_two_threads() {
     assert_ne!(one, other_seed);
 }
 
+/// The time series carries, per bucket, the mean and the min–max range over
+/// replications: min <= mean <= max in every cell, the range equals that of the
+/// replications' own buckets, and it does not depend on the thread count.
+#[test]
+fn time_series_bands_bracket_the_mean() {
+    let model = kitchen_sink();
+    let s = RunSettings {
+        horizon: Some(300.0),
+        warmup: 20.0,
+        replications: 5,
+        seed: 7,
+        time_series: Some(40.0),
+        ..RunSettings::default()
+    };
+    let one = in_pool(1, || simulate(&model.validate().unwrap(), &s).unwrap());
+    let two = in_pool(2, || simulate(&model.validate().unwrap(), &s).unwrap());
+    let ts = one.time_series.clone().unwrap();
+    assert_eq!(Some(&ts), two.time_series.as_ref());
+    let n = ts.start.len();
+    assert!(n >= 8, "{n} buckets");
+    for table in [
+        ts.length.len(),
+        ts.queue_length_min.len(),
+        ts.queue_length_max.len(),
+    ] {
+        assert_eq!(table, n);
+    }
+    for table in [ts.sojourn_min.len(), ts.sojourn_max.len()] {
+        assert_eq!(table, n);
+    }
+    for table in [ts.latency_min.len(), ts.latency_max.len()] {
+        assert_eq!(table, n);
+    }
+    let runs: Vec<_> = (0..s.replications)
+        .map(|i| run_replication(&model.validate().unwrap(), &s, i).unwrap())
+        .collect();
+    let range = |xs: Vec<f64>| {
+        (!xs.is_empty()).then(|| {
+            (
+                xs.iter().copied().fold(f64::INFINITY, f64::min),
+                xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            )
+        })
+    };
+    let mut some_spread = false;
+    for b in 0..n {
+        for q in 0..ts.queues.len() {
+            let (lo, mean, hi) = (
+                ts.queue_length_min[b][q],
+                ts.queue_length[b][q],
+                ts.queue_length_max[b][q],
+            );
+            assert!(
+                lo <= mean && mean <= hi,
+                "bucket {b} queue {q}: {lo} {mean} {hi}"
+            );
+            some_spread |= hi > lo;
+            let own = range(runs.iter().map(|r| r.series[b].queue_length[q]).collect());
+            assert_eq!(own, Some((lo, hi)));
+            let own = range(runs.iter().filter_map(|r| r.series[b].sojourn[q]).collect());
+            match (ts.sojourn_min[b][q], ts.sojourn[b][q], ts.sojourn_max[b][q]) {
+                (Some(lo), Some(mean), Some(hi)) => {
+                    assert!(lo <= mean && mean <= hi);
+                    assert_eq!(own, Some((lo, hi)));
+                }
+                (None, None, None) => assert_eq!(own, None),
+                other => panic!("bucket {b} queue {q}: partly missing {other:?}"),
+            }
+        }
+        for k in 0..ts.sources.len() {
+            let own = range(runs.iter().filter_map(|r| r.series[b].latency[k]).collect());
+            match (ts.latency_min[b][k], ts.latency[b][k], ts.latency_max[b][k]) {
+                (Some(lo), Some(mean), Some(hi)) => {
+                    assert!(lo <= mean && mean <= hi);
+                    assert_eq!(own, Some((lo, hi)));
+                }
+                (None, None, None) => assert_eq!(own, None),
+                other => panic!("bucket {b} source {k}: partly missing {other:?}"),
+            }
+        }
+    }
+    assert!(some_spread, "replications should differ somewhere");
+    // Buckets tile the run: each starts where the previous one ended.
+    for b in 1..n {
+        assert!((ts.start[b - 1] + ts.length[b - 1] - ts.start[b]).abs() < 1e-9);
+    }
+}
+
 #[test]
 fn messages_are_conserved_per_node_and_overall() {
     let model = kitchen_sink();

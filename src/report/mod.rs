@@ -1,4 +1,6 @@
-//! Reports: tables, CSV and JSON of analytic and simulated results.
+//! Reports: tables, CSV and JSON of analytic and simulated results, and charts. Every
+//! CSV writer of the crate lives here; the computing modules (`sim`, `sweep`, `sizing`,
+//! …) do not depend on `report`.
 
 #[cfg(feature = "charts")]
 pub mod chart;

@@ -1,16 +1,16 @@
 //! Charts of kendall's own results: turns sweeps, sizing runs and simulated time
 //! series into the chart inputs of [`chart`](super::chart).
 
+use super::chart::ChartError;
 use super::chart::{
     BandPoint, LatencyLoadChart, LoadSeries, SimPoint, SizingChart, SizingPoint, TimePanel,
     TimeSeries, TimeSeriesChart,
 };
-use crate::model::{Metric, Target};
+use crate::model::{Metric, Slo, Target};
 use crate::model::{Model, RunSettings};
-use crate::sim::{SimError, run_replication};
+use crate::sim::SimReport;
 use crate::sizing::SizingResult;
 use crate::sweep::Sweep;
-use rayon::prelude::*;
 
 /// Latency (ms) against the swept parameter: for every source, the analytic end-to-end
 /// mean and p99 as lines and the simulated ones as points with confidence bars; the
@@ -140,67 +140,106 @@ pub fn sizing_chart(r: &SizingResult) -> Option<SizingChart> {
     })
 }
 
-/// Queue length and end-to-end latency over time, mean across replications with a
-/// min–max band, from `settings.time_series` buckets (default: 1/100 of the run).
+/// The time-series resolution `simulate --plot` uses when the settings give none: 1/100 of
+/// the run (warm-up plus horizon, [`DEFAULT_HORIZON`](crate::sim::DEFAULT_HORIZON) when
+/// the run is limited by completions only), so the chart has about 100 buckets.
+///
+/// # Example
+/// ```
+/// use kendall::model::RunSettings;
+/// use kendall::report::plots::default_resolution;
+/// let s = RunSettings { warmup: 60.0, horizon: Some(540.0), ..RunSettings::default() };
+/// assert_eq!(default_resolution(&s), 6.0);
+/// ```
+pub fn default_resolution(settings: &RunSettings) -> f64 {
+    (settings.warmup + settings.horizon.unwrap_or(crate::sim::DEFAULT_HORIZON)) / 100.0
+}
+
+/// Queue length and end-to-end latency over time from a simulation report's
+/// [`time_series`](SimReport::time_series): per queue and per source, the mean across
+/// replications as a line over the min–max band of the replications; the first mean
+/// end-to-end latency objective among `slos` as a reference line. Nothing is simulated
+/// here: run the simulation with `time_series` set (see [`default_resolution`]).
+///
+/// Time is in minutes at the middle of each bucket, latency in ms.
 ///
 /// # Errors
-/// Simulation errors.
-pub fn time_series_chart(
-    model: &Model,
-    settings: &RunSettings,
-) -> Result<TimeSeriesChart, SimError> {
-    let mut s = settings.clone();
-    if s.time_series.is_none() {
-        let total = s.warmup + s.horizon.unwrap_or(crate::sim::DEFAULT_HORIZON);
-        s.time_series = Some(total / 100.0);
+/// [`ChartError::InvalidData`] if the report has no time series, or one without the
+/// min–max tables (a report written before they existed).
+///
+/// # Example
+/// ```
+/// use kendall::model::Model;
+/// use kendall::report::plots::time_series_chart;
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// let mut s = m.simulation.clone();
+/// s.replications = 2;
+/// s.horizon = Some(60.0);
+/// s.time_series = Some(10.0);
+/// let report = kendall::sim::simulate(&m.validate().unwrap(), &s).unwrap();
+/// let chart = time_series_chart(&report, &m.slo).unwrap();
+/// assert_eq!(chart.panels[0].series[0].name, "payments");
+/// ```
+pub fn time_series_chart(report: &SimReport, slos: &[Slo]) -> Result<TimeSeriesChart, ChartError> {
+    let ts = report
+        .time_series
+        .as_ref()
+        .ok_or_else(|| ChartError::InvalidData {
+            field: "time_series".into(),
+            problem: "the simulation report has no time series; set simulation.time_series".into(),
+        })?;
+    let buckets = ts.start.len();
+    if ts.queue_length_min.len() != buckets
+        || ts.queue_length_max.len() != buckets
+        || ts.latency_min.len() != buckets
+        || ts.latency_max.len() != buckets
+    {
+        return Err(ChartError::InvalidData {
+            field: "time_series".into(),
+            problem: "the min and max tables do not match the buckets; simulate again".into(),
+        });
     }
-    let valid = model.validate()?;
-    let runs: Vec<_> = (0..s.replications)
-        .into_par_iter()
-        .map(|i| run_replication(&valid, &s, i))
-        .collect::<Result<_, _>>()?;
-    let buckets = runs.iter().map(|r| r.series.len()).min().unwrap_or(0);
-    let band = |get: &dyn Fn(&crate::sim::SeriesBucket) -> Option<f64>| -> Vec<BandPoint> {
-        (0..buckets)
-            .filter_map(|b| {
-                let vals: Vec<f64> = runs.iter().filter_map(|r| get(&r.series[b])).collect();
-                if vals.is_empty() {
-                    return None;
-                }
-                let mean = vals.iter().sum::<f64>() / vals.len() as f64;
-                let lower = vals.iter().copied().fold(f64::INFINITY, f64::min);
-                let upper = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let bucket = &runs[0].series[b];
-                Some(BandPoint {
-                    t: (bucket.start + 0.5 * bucket.length) / 60.0,
-                    mean,
-                    lower,
-                    upper,
-                })
-            })
-            .collect()
+    let t = |b: usize| {
+        let length = ts.length.get(b).copied().unwrap_or(ts.resolution);
+        (ts.start[b] + 0.5 * length) / 60.0
     };
-    let queues: Vec<TimeSeries> = model
+    let queues: Vec<TimeSeries> = ts
         .queues
         .iter()
         .enumerate()
-        .map(|(q, queue)| TimeSeries {
-            name: queue.name.clone(),
-            points: band(&|b| b.queue_length.get(q).copied()),
+        .map(|(q, name)| TimeSeries {
+            name: name.clone(),
+            points: (0..buckets)
+                .map(|b| BandPoint {
+                    t: t(b),
+                    mean: ts.queue_length[b][q],
+                    lower: ts.queue_length_min[b][q],
+                    upper: ts.queue_length_max[b][q],
+                })
+                .collect(),
         })
         .filter(|t| !t.points.is_empty())
         .collect();
-    let latency: Vec<TimeSeries> = model
+    let latency: Vec<TimeSeries> = ts
         .sources
         .iter()
         .enumerate()
-        .map(|(k, src)| TimeSeries {
-            name: format!("{} end-to-end", src.name),
-            points: band(&|b| b.latency.get(k).copied().flatten().map(|v| v * 1e3)),
+        .map(|(k, name)| TimeSeries {
+            name: format!("{name} end-to-end"),
+            points: (0..buckets)
+                .filter_map(|b| {
+                    Some(BandPoint {
+                        t: t(b),
+                        mean: ts.latency[b][k]? * 1e3,
+                        lower: ts.latency_min[b][k]? * 1e3,
+                        upper: ts.latency_max[b][k]? * 1e3,
+                    })
+                })
+                .collect(),
         })
         .filter(|t| !t.points.is_empty())
         .collect();
-    let slo = model.slo.iter().find(|x| {
+    let slo = slos.iter().find(|x| {
         matches!(x.target, Target::AllSources | Target::Source(_))
             && x.metric == Metric::MeanSojourn
     });
@@ -219,8 +258,8 @@ pub fn time_series_chart(
     Ok(TimeSeriesChart {
         title: format!(
             "{}: over time ({} replications, band = min–max)",
-            model.name.clone().unwrap_or_else(|| "model".into()),
-            s.replications
+            report.model.clone().unwrap_or_else(|| "model".into()),
+            report.replications
         ),
         x_label: "time (min)".into(),
         band_label: "min–max over replications".into(),

@@ -111,7 +111,7 @@ pub(super) enum Ev {
 ///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 5.0 }, "q"))
 ///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }));
 /// let settings = RunSettings { horizon: Some(100.0), ..RunSettings::default() };
-/// let mut r = Replication::new(&model, &settings, 0).unwrap();
+/// let mut r = Replication::new(&model.validate().unwrap(), &settings, 0).unwrap();
 /// r.run_until(50.0).unwrap();
 /// r.run_until(f64::INFINITY).unwrap();
 /// let result = r.finish();

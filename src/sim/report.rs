@@ -390,13 +390,27 @@ impl SourceReport {
     }
 }
 
-/// The time series averaged over replications (for charts).
+/// The time series across replications: per bucket, the mean over replications and the
+/// range (smallest and largest replication value) around it, e.g. for a min–max band in a
+/// chart.
+///
+/// Every figure is a table indexed `[b][q]` (bucket b, queue q in the order of `queues`) or
+/// `[b][s]` (source s in the order of `sources`). The mean, min and max of one quantity
+/// are three tables of the same shape (`queue_length`, `queue_length_min`,
+/// `queue_length_max`), so `queue_length_min[b][q] <= queue_length[b][q] <=
+/// queue_length_max[b][q]`. A bucket's figures are over the replications that reached it
+/// (all of them for runs of fixed length); an `Option` cell is `None` when no replication
+/// had a value there (no completion in the bucket), and mean, min and max are then all
+/// `None` together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeSeries {
     /// Bucket width, seconds.
     pub resolution: f64,
-    /// Start of each bucket.
+    /// Start of each bucket, seconds from the start of the run (warm-up included).
     pub start: Vec<f64>,
+    /// Length of each bucket, seconds: `resolution`, except that the last may be shorter.
+    #[serde(default)]
+    pub length: Vec<f64>,
     /// Queue names, in the order of the inner vectors.
     pub queues: Vec<String>,
     /// Source names, in the order of the inner vectors.
@@ -404,11 +418,99 @@ pub struct TimeSeries {
     /// `queue_length[b][q]`: mean over replications of the time-averaged number in
     /// queue q during bucket b.
     pub queue_length: Vec<Vec<f64>>,
+    /// Smallest replication value of `queue_length[b][q]`.
+    #[serde(default)]
+    pub queue_length_min: Vec<Vec<f64>>,
+    /// Largest replication value of `queue_length[b][q]`.
+    #[serde(default)]
+    pub queue_length_max: Vec<Vec<f64>>,
     /// `sojourn[b][q]`: mean sojourn of completions in the bucket, averaged over the
     /// replications that had some.
     pub sojourn: Vec<Vec<Option<f64>>>,
-    /// `latency[b][s]`: mean end-to-end latency of source s in the bucket.
+    /// Smallest replication value of `sojourn[b][q]`.
+    #[serde(default)]
+    pub sojourn_min: Vec<Vec<Option<f64>>>,
+    /// Largest replication value of `sojourn[b][q]`.
+    #[serde(default)]
+    pub sojourn_max: Vec<Vec<Option<f64>>>,
+    /// `latency[b][s]`: mean end-to-end latency of source s in the bucket, averaged over
+    /// the replications that had some.
     pub latency: Vec<Vec<Option<f64>>>,
+    /// Smallest replication value of `latency[b][s]`.
+    #[serde(default)]
+    pub latency_min: Vec<Vec<Option<f64>>>,
+    /// Largest replication value of `latency[b][s]`.
+    #[serde(default)]
+    pub latency_max: Vec<Vec<Option<f64>>>,
+}
+
+/// Mean, minimum and maximum of some replication values; `None` without values.
+fn mean_min_max(xs: impl Iterator<Item = f64>) -> Option<(f64, f64, f64)> {
+    let (sum, n, lo, hi) = xs.fold(
+        (0.0, 0u32, f64::INFINITY, f64::NEG_INFINITY),
+        |(s, n, lo, hi), x| (s + x, n + 1, lo.min(x), hi.max(x)),
+    );
+    (n > 0).then(|| ((sum / f64::from(n)).clamp(lo, hi), lo, hi))
+}
+
+impl TimeSeries {
+    /// Builds the series from the replications' buckets (`runs` in replication order).
+    fn from_runs(resolution: f64, runs: &[ReplicationResult]) -> Self {
+        let first = &runs[0];
+        let buckets = runs.iter().map(|r| r.series.len()).max().unwrap_or(0);
+        let nq = first.queues.len();
+        let ns = first.sources.len();
+        let mut ts = TimeSeries {
+            resolution,
+            start: Vec::with_capacity(buckets),
+            length: Vec::with_capacity(buckets),
+            queues: first.queues.iter().map(|q| q.name.clone()).collect(),
+            sources: first.sources.iter().map(|s| s.name.clone()).collect(),
+            queue_length: Vec::with_capacity(buckets),
+            queue_length_min: Vec::with_capacity(buckets),
+            queue_length_max: Vec::with_capacity(buckets),
+            sojourn: Vec::with_capacity(buckets),
+            sojourn_min: Vec::with_capacity(buckets),
+            sojourn_max: Vec::with_capacity(buckets),
+            latency: Vec::with_capacity(buckets),
+            latency_min: Vec::with_capacity(buckets),
+            latency_max: Vec::with_capacity(buckets),
+        };
+        for b in 0..buckets {
+            let here: Vec<&SeriesBucket> = runs.iter().filter_map(|r| r.series.get(b)).collect();
+            ts.start.push(here[0].start);
+            ts.length.push(here[0].length);
+            let lengths: Vec<(f64, f64, f64)> = (0..nq)
+                .map(|q| {
+                    mean_min_max(here.iter().map(|h| h.queue_length[q])).unwrap_or((0.0, 0.0, 0.0))
+                })
+                .collect();
+            ts.queue_length.push(lengths.iter().map(|v| v.0).collect());
+            ts.queue_length_min
+                .push(lengths.iter().map(|v| v.1).collect());
+            ts.queue_length_max
+                .push(lengths.iter().map(|v| v.2).collect());
+            let sojourns: Vec<Option<(f64, f64, f64)>> = (0..nq)
+                .map(|q| mean_min_max(here.iter().filter_map(|h| h.sojourn[q])))
+                .collect();
+            ts.sojourn
+                .push(sojourns.iter().map(|v| v.map(|v| v.0)).collect());
+            ts.sojourn_min
+                .push(sojourns.iter().map(|v| v.map(|v| v.1)).collect());
+            ts.sojourn_max
+                .push(sojourns.iter().map(|v| v.map(|v| v.2)).collect());
+            let latencies: Vec<Option<(f64, f64, f64)>> = (0..ns)
+                .map(|s| mean_min_max(here.iter().filter_map(|h| h.latency[s])))
+                .collect();
+            ts.latency
+                .push(latencies.iter().map(|v| v.map(|v| v.0)).collect());
+            ts.latency_min
+                .push(latencies.iter().map(|v| v.map(|v| v.1)).collect());
+            ts.latency_max
+                .push(latencies.iter().map(|v| v.map(|v| v.2)).collect());
+        }
+        ts
+    }
 }
 
 /// The result of a simulation: every figure with its confidence interval.
@@ -544,45 +646,7 @@ impl SimReport {
             .collect();
         let mut conservation = Conservation::default();
         runs.iter().for_each(|r| conservation.add(&r.conservation));
-        let time_series = resolution.map(|res| {
-            let buckets = runs.iter().map(|r| r.series.len()).max().unwrap_or(0);
-            let nq = first.queues.len();
-            let ns = first.sources.len();
-            let mut ts = TimeSeries {
-                resolution: res,
-                start: Vec::with_capacity(buckets),
-                queues: first.queues.iter().map(|q| q.name.clone()).collect(),
-                sources: first.sources.iter().map(|s| s.name.clone()).collect(),
-                queue_length: Vec::with_capacity(buckets),
-                sojourn: Vec::with_capacity(buckets),
-                latency: Vec::with_capacity(buckets),
-            };
-            let avg = |xs: &mut dyn Iterator<Item = f64>| {
-                let (s, n) = xs.fold((0.0, 0u32), |(s, n), x| (s + x, n + 1));
-                (n > 0).then(|| s / f64::from(n))
-            };
-            for b in 0..buckets {
-                let here: Vec<&SeriesBucket> =
-                    runs.iter().filter_map(|r| r.series.get(b)).collect();
-                ts.start.push(here[0].start);
-                ts.queue_length.push(
-                    (0..nq)
-                        .map(|q| avg(&mut here.iter().map(|h| h.queue_length[q])).unwrap_or(0.0))
-                        .collect(),
-                );
-                ts.sojourn.push(
-                    (0..nq)
-                        .map(|q| avg(&mut here.iter().filter_map(|h| h.sojourn[q])))
-                        .collect(),
-                );
-                ts.latency.push(
-                    (0..ns)
-                        .map(|s| avg(&mut here.iter().filter_map(|h| h.latency[s])))
-                        .collect(),
-                );
-            }
-            ts
-        });
+        let time_series = resolution.map(|res| TimeSeries::from_runs(res, runs));
         Some(SimReport {
             model,
             replications: runs.len() as u32,
