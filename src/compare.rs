@@ -7,7 +7,7 @@
 //! its method, the simulated mean with its confidence interval, the relative error
 //! (analytic − simulated) / simulated, and whether the analytic value lies in the
 //! interval. Simulated percentiles come from histograms with relative error at most
-//! [`crate::sim::histogram::RELATIVE_ERROR`], so their interval is
+//! [`crate::sim::RELATIVE_ERROR`], so their interval is
 //! widened by that bound before the check.
 //!
 //! Rows whose analytic value is an approximation and whose relative error exceeds the
@@ -15,7 +15,7 @@
 
 use crate::analytic::{Exactness, Method, ModelSolution, SolveError, solve};
 use crate::model::{Metric, RunSettings, ValidModel};
-use crate::sim::histogram::RELATIVE_ERROR;
+use crate::sim::RELATIVE_ERROR;
 use crate::sim::{Estimate, SimError, SimReport, simulate_with_progress};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +27,7 @@ pub const DEFAULT_FLAG_THRESHOLD: f64 = 0.10;
 pub const MIN_COMPARE_SAMPLES: u64 = 100;
 
 /// One figure from both engines.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ComparisonRow {
     /// Queue name, or `end_to_end:<source>`.
     pub node: String,
@@ -55,8 +55,10 @@ pub struct ComparisonRow {
 }
 
 /// The comparison of a whole model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comparison {
+    /// Version of this output's JSON shape ([`SCHEMA_VERSION`](crate::SCHEMA_VERSION)).
+    pub schema_version: u32,
     /// Model name.
     pub model: Option<String>,
     /// Confidence level of the intervals.
@@ -135,6 +137,7 @@ pub fn compare(
     let simulation = simulate_with_progress(model, settings, progress)?;
     let rows = compare_reports(&analytic, &simulation, threshold);
     Ok(Comparison {
+        schema_version: crate::model::SCHEMA_VERSION,
         model: model.model().name.clone(),
         confidence: simulation.confidence,
         replications: simulation.replications,

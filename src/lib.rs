@@ -81,7 +81,7 @@ pub use compare::{
     CompareError, Comparison, ComparisonRow, DEFAULT_FLAG_THRESHOLD, MIN_COMPARE_SAMPLES, compare,
     compare_reports,
 };
-pub use model::{Level, Metric, Model, ModelError, RunSettings, Slo, ValidModel};
+pub use model::{Level, Metric, Model, ModelError, RunSettings, SCHEMA_VERSION, Slo, ValidModel};
 pub use sim::{SimError, SimReport, simulate};
 pub use sizing::{
     Consumers, CurvePoint, Drain, Headroom, SizingError, SizingOptions, SizingResult, SloEvidence,

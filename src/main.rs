@@ -221,6 +221,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Print the JSON Schema of a command's `--format json` output (draft 2020-12).
+    Schema {
+        /// The command whose output to describe.
+        #[arg(value_enum)]
+        output: SchemaOutput,
+    },
+}
+
+/// The outputs `kendall schema` describes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SchemaOutput {
+    Solve,
+    Simulate,
+    Compare,
+    Size,
+    Sweep,
 }
 
 /// Checks a `--plot` path (format from the extension, a writable directory) before any
@@ -246,6 +262,18 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Writes `text` to standard output. A closed pipe (`kendall ... | head`) ends the
+/// output quietly instead of panicking.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: writing the output: {e}");
+    }
+}
+
 /// Prints `value` in the chosen format: JSON from serde, or the given CSV or text.
 fn emit<T: serde::Serialize>(
     format: Format,
@@ -254,9 +282,9 @@ fn emit<T: serde::Serialize>(
     text: impl FnOnce() -> String,
 ) -> Result<()> {
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(value)?),
-        Format::Csv => print!("{}", csv()),
-        Format::Table => print!("{}", text()),
+        Format::Json => out(&(serde_json::to_string_pretty(value)? + "\n")),
+        Format::Csv => out(&csv()),
+        Format::Table => out(&text()),
     }
     Ok(())
 }
@@ -414,6 +442,17 @@ fn run(cli: Cli) -> Result<()> {
                         + &comparison_summary(&c)
                 },
             )?;
+        }
+        Command::Schema { output } => {
+            use kendall::report::schema::{Output, json_schema};
+            let output = match output {
+                SchemaOutput::Solve => Output::Solve,
+                SchemaOutput::Simulate => Output::Simulate,
+                SchemaOutput::Compare => Output::Compare,
+                SchemaOutput::Size => Output::Size,
+                SchemaOutput::Sweep => Output::Sweep,
+            };
+            out(&(serde_json::to_string_pretty(&json_schema(output))? + "\n"));
         }
     }
     Ok(())

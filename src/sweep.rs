@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// What to vary and how to evaluate each point.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepOptions {
     /// `load` or a parameter path.
     pub parameter: String,
@@ -30,7 +30,7 @@ pub struct SweepOptions {
 }
 
 /// One point of a sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepPoint {
     /// The parameter's value.
     pub value: f64,
@@ -46,8 +46,10 @@ pub struct SweepPoint {
 }
 
 /// A whole sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Sweep {
+    /// Version of this output's JSON shape ([`SCHEMA_VERSION`](crate::SCHEMA_VERSION)).
+    pub schema_version: u32,
     /// The parameter varied.
     pub parameter: String,
     /// The points, in the order of the values.
@@ -239,6 +241,7 @@ pub fn sweep(
         })
         .collect();
     Ok(Sweep {
+        schema_version: crate::model::SCHEMA_VERSION,
         parameter: options.parameter.clone(),
         points,
     })

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How trustworthy a figure is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Exactness {
     /// A closed form or exact recursion: exact up to floating-point rounding.
@@ -24,7 +24,7 @@ pub enum Exactness {
 /// assert_eq!(m.exactness, Exactness::Exact);
 /// assert_eq!(m.to_string(), "M/M/1 [exact]");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Method {
     /// Short name, e.g. `M/M/c (Erlang C)` or `Allen–Cunneen G/G/c`.
     pub name: String,

@@ -71,7 +71,7 @@ pub trait QueueMetrics {
 }
 
 /// p50, p95, p99, p999 of a time, seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Percentiles {
     /// Median.
     pub p50: f64,
@@ -114,7 +114,7 @@ impl Percentiles {
 
 /// The flat, serialisable result of solving one node: every figure and its method.
 /// This is the JSON shape of `kendall solve` for each node.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NodeSolution {
     /// How the means were obtained.
     pub method: Method,

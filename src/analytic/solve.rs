@@ -48,7 +48,7 @@ use crate::model::{
 use serde::{Deserialize, Serialize};
 
 /// What the analytic side could say about one queue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum NodeOutcome {
@@ -74,7 +74,7 @@ pub enum NodeOutcome {
 
 /// The analytic result for one queue: its outcome, plus what is known exactly whatever
 /// the outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NodeResult {
     /// The queue's name.
     pub name: String,
@@ -150,8 +150,10 @@ impl NodeResult {
 
 /// Analytic results for every queue of a model. This is the JSON shape of
 /// `kendall solve --format json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ModelSolution {
+    /// Version of this output's JSON shape ([`SCHEMA_VERSION`](crate::SCHEMA_VERSION)).
+    pub schema_version: u32,
     /// The model's name, if it has one.
     pub model: Option<String>,
     /// One entry per queue, in model order.
@@ -288,6 +290,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         })
         .collect();
     Ok(ModelSolution {
+        schema_version: crate::model::SCHEMA_VERSION,
         model: model.name.clone(),
         nodes,
         end_to_end,
@@ -320,6 +323,7 @@ fn dead_letter_fraction(q: &crate::model::Queue, message_rate: f64) -> f64 {
 /// A model with a windowed source: a closed network solved by MVA.
 fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, SolveError> {
     let refused = |reason: String| ModelSolution {
+        schema_version: crate::model::SCHEMA_VERSION,
         model: model.name.clone(),
         nodes: model
             .queues
@@ -393,6 +397,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
         ),
     }];
     Ok(ModelSolution {
+        schema_version: crate::model::SCHEMA_VERSION,
         model: model.name.clone(),
         nodes,
         end_to_end,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// One piece of a time-varying rate profile: `rate` messages/s during `[start, end)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Segment {
     /// Start of the segment, seconds from the start of the run (or of the period).
@@ -39,7 +39,7 @@ pub struct Segment {
 /// // Stationary phase probabilities (0.9, 0.1): mean rate 0.9*100 + 0.1*1000.
 /// assert!((a.mean_rate().unwrap() - 190.0).abs() < 1e-9);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum ArrivalProcess {

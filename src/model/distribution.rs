@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 /// One branch of a hyperexponential distribution: with `probability`, an exponential
 /// time of mean `mean`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Branch {
     /// Probability of this branch; the branches' probabilities sum to 1.
@@ -39,7 +39,7 @@ pub struct Branch {
 /// assert!((d.mean() - 0.02).abs() < 1e-15);
 /// assert!((d.scv() - 0.25).abs() < 1e-15);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Distribution {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 /// let p = Problem::new("queue \"ledger\".servers", "must be >= 1, got 0");
 /// assert_eq!(p.to_string(), "queue \"ledger\".servers: must be >= 1, got 0");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Problem {
     /// Path of the offending field, e.g. `queue "ledger".service.mean`.
     pub path: String,
@@ -38,7 +38,7 @@ impl fmt::Display for Problem {
 }
 
 /// Every problem found in one validation pass, listed one per line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Problems(pub Vec<Problem>);
 
 impl fmt::Display for Problems {

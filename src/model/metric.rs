@@ -1,50 +1,12 @@
 //! The metric vocabulary: one name for each quantity, shared by everything.
 //!
-//! The names below are the names of the SLO grammar ([`Slo`](super::Slo)), of the
-//! analytic and the simulated results ([`NodeSolution::get`](crate::analytic::NodeSolution::get),
-//! [`QueueReport::get`](crate::sim::QueueReport::get)), of `compare` rows, sweep
-//! columns, sizing evidence, table headers, CSV `metric` cells and chart labels. A
-//! layer that reports "every metric" iterates over [`Metric::QUEUE`] or
-//! [`Metric::END_TO_END`] instead of keeping a list of its own.
-//!
-//! | name | metric | unit |
-//! |---|---|---|
-//! | `arrival_rate` | λ offered to the node | messages/s |
-//! | `throughput` | X, messages admitted (and, in steady state, completed) | messages/s |
-//! | `utilisation` | ρ, busy fraction per consumer | fraction |
-//! | `L`, `Lq` | mean number in the node, waiting | messages |
-//! | `W`, `Wq` | mean sojourn (wait + service), mean wait | seconds |
-//! | `p50` `p95` `p99` `p999` | sojourn percentiles | seconds |
-//! | `wait.p50` ... `wait.p999` | waiting-time percentiles | seconds |
-//! | `P(wait)` | probability a message waits at all | fraction |
-//! | `P(block)` | probability an arrival finds the node full | fraction |
-//! | `dead_letter` | fraction of messages dead-lettered | fraction |
-//! | `consumers` | c, consumers deployed | count |
-//!
-//! For an end-to-end target (`end_to_end`, `end_to_end:<source>`) `W` is the mean and
-//! `p99` the percentile of the time from a message's creation until its last
-//! descendant is done.
-//!
-//! Parsing accepts a few aliases (`mean` and `sojourn` for `W`, `wait` for `Wq`,
-//! `blocking` for `P(block)`, `utilization`, `servers`, `sojourn.p99` for `p99`);
-//! printing always gives the canonical name.
-//!
-//! # Example
-//! ```
-//! use kendall::{Level, Metric};
-//! let m: Metric = "wait.p99".parse().unwrap();
-//! assert_eq!(m, Metric::WaitPercentile(Level::P99));
-//! assert_eq!(m.to_string(), "wait.p99");
-//! assert_eq!("mean".parse::<Metric>().unwrap().name(), "W");
-//! assert!(m.is_time() && m.is_percentile());
-//! assert_eq!(Metric::QUEUE.len(), 17);
-//! ```
+//! See [`Metric`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One of the reported percentile levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// 50th.
@@ -103,9 +65,49 @@ impl Level {
     }
 }
 
-/// A measured quantity of a queue, or of a source's end-to-end latency.
-/// See the [module documentation](self) for names and units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A measured quantity of a queue, or of a source's end-to-end latency: the one
+/// metric vocabulary.
+///
+/// The names below are the names of the SLO grammar ([`Slo`](super::Slo)), of the
+/// analytic and the simulated results ([`NodeSolution::get`](crate::analytic::NodeSolution::get),
+/// [`QueueReport::get`](crate::sim::QueueReport::get)), of `compare` rows, sweep
+/// columns, sizing evidence, table headers, CSV `metric` cells and chart labels. A
+/// layer that reports "every metric" iterates over [`Metric::QUEUE`] or
+/// [`Metric::END_TO_END`] instead of keeping a list of its own.
+///
+/// | name | metric | unit |
+/// |---|---|---|
+/// | `arrival_rate` | λ offered to the node | messages/s |
+/// | `throughput` | X, messages admitted (and, in steady state, completed) | messages/s |
+/// | `utilisation` | ρ, busy fraction per consumer | fraction |
+/// | `L`, `Lq` | mean number in the node, waiting | messages |
+/// | `W`, `Wq` | mean sojourn (wait + service), mean wait | seconds |
+/// | `p50` `p95` `p99` `p999` | sojourn percentiles | seconds |
+/// | `wait.p50` ... `wait.p999` | waiting-time percentiles | seconds |
+/// | `P(wait)` | probability a message waits at all | fraction |
+/// | `P(block)` | probability an arrival finds the node full | fraction |
+/// | `dead_letter` | fraction of messages dead-lettered | fraction |
+/// | `consumers` | c, consumers deployed | count |
+///
+/// For an end-to-end target (`end_to_end`, `end_to_end:<source>`) `W` is the mean and
+/// `p99` the percentile of the time from a message's creation until its last
+/// descendant is done.
+///
+/// Parsing accepts a few aliases (`mean` and `sojourn` for `W`, `wait` for `Wq`,
+/// `blocking` for `P(block)`, `utilization`, `servers`, `sojourn.p99` for `p99`);
+/// printing always gives the canonical name.
+///
+/// # Example
+/// ```
+/// use kendall::{Level, Metric};
+/// let m: Metric = "wait.p99".parse().unwrap();
+/// assert_eq!(m, Metric::WaitPercentile(Level::P99));
+/// assert_eq!(m.to_string(), "wait.p99");
+/// assert_eq!("mean".parse::<Metric>().unwrap().name(), "W");
+/// assert!(m.is_time() && m.is_percentile());
+/// assert_eq!(Metric::QUEUE.len(), 17);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub enum Metric {
     /// λ, the offered arrival rate, messages/s (`arrival_rate`).
@@ -137,7 +139,7 @@ pub enum Metric {
 }
 
 /// What a metric is measured in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// Seconds.
@@ -183,7 +185,7 @@ impl Metric {
         Metric::SojournPercentile(Level::P999),
     ];
 
-    /// The canonical name (see the [module documentation](self)).
+    /// The canonical name (see the table on [`Metric`]).
     pub fn name(self) -> &'static str {
         use Level::*;
         match self {

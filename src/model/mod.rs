@@ -51,9 +51,15 @@ pub use valid::ValidModel;
 
 use serde::{Deserialize, Serialize};
 
+/// Version of the JSON and CSV output shapes (`schema_version` in every JSON output,
+/// `# schema_version=N` on the first line of every CSV output). It changes whenever a
+/// field or column is renamed, removed or changes meaning; CHANGELOG.md lists each
+/// change. The JSON Schemas are in `src/report/schemas/`.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// A whole deployment: producers, broker queues, topics and listener pools, plus the
 /// settings for simulating it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
     /// A name for reports.

@@ -6,7 +6,7 @@ use super::route::Route;
 use serde::{Deserialize, Serialize};
 
 /// What happens to a message that arrives at a full queue (`capacity` reached).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnFull {
     /// The message is lost (rejected / nacked without requeue) and counted.
@@ -17,7 +17,7 @@ pub enum OnFull {
 }
 
 /// Order in which waiting messages are served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Discipline {
     /// First in, first out.
@@ -54,7 +54,7 @@ pub enum Discipline {
 /// assert_eq!(q.capacity, Some(100));
 /// assert_eq!(q.max_attempts, 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Queue {
     /// Unique name among queues and topics.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const EXIT: &str = "exit";
 
 /// One weighted choice of a probabilistic route.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteBranch {
     /// Destination: a queue name, a topic name, or `"exit"`.
@@ -33,7 +33,7 @@ pub struct RouteBranch {
 /// assert_eq!(r.branches().len(), 2);
 /// assert_eq!(serde_json::from_str::<Route>(r#""exit""#).unwrap(), Route::Exit);
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "RouteRepr", into = "RouteRepr")]
 pub enum Route {
     /// Leave the system.
@@ -62,7 +62,7 @@ impl Route {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(
     untagged,
     expecting = "a node name, \"exit\", or a list of { to, probability } branches"

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(s.replications, 10);
 /// assert_eq!(s.confidence, 0.95);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunSettings {
     /// Simulated time per replication, seconds (after warm-up). Default 1000 s unless

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 /// let s = Source::new("checkout", ArrivalProcess::Poisson { rate: 800.0 }, "payments");
 /// assert_eq!(s.priority, 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// Unique name among sources.

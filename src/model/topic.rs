@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 /// let t = Topic::new("settlement", ["ledger", "risk"]);
 /// assert_eq!(t.subscribers.len(), 2);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Topic {
     /// Unique name among queues and topics.

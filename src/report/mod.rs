@@ -5,6 +5,7 @@
 #[cfg(feature = "charts")]
 pub mod chart;
 mod comparison;
+pub mod schema;
 #[cfg(feature = "charts")]
 pub mod plots;
 mod simulation;

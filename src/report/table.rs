@@ -74,7 +74,9 @@ impl Table {
         out
     }
 
-    /// RFC 4180 CSV (cells with commas, quotes or newlines are quoted).
+    /// RFC 4180 CSV (cells with commas, quotes or newlines are quoted), after a first
+    /// line `# schema_version=N` ([`SCHEMA_VERSION`](crate::SCHEMA_VERSION); read with
+    /// `comment="#"` in pandas).
     pub fn to_csv(&self) -> String {
         let esc = |s: &String| {
             if s.contains([',', '"', '\n']) {
@@ -83,7 +85,7 @@ impl Table {
                 s.clone()
             }
         };
-        let mut out = String::new();
+        let mut out = format!("# schema_version={}\n", crate::SCHEMA_VERSION);
         for r in std::iter::once(&self.header).chain(&self.rows) {
             out.push_str(&r.iter().map(esc).collect::<Vec<_>>().join(","));
             out.push('\n');

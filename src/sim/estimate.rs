@@ -23,7 +23,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 /// assert!(Estimate::from_values([5.0], 0.95).unwrap().half_width.is_none());
 /// assert!(Estimate::from_values([], 0.95).is_none());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Estimate {
     /// Mean over the replications.
     pub mean: f64,

@@ -45,10 +45,10 @@ pub const RELATIVE_ERROR: f64 = 1.0 / 128.0;
 ///     h.record(i as f64 * 1e-3);
 /// }
 /// let p99 = h.quantile(0.99).unwrap();
-/// assert!((p99 - 0.990).abs() <= 0.990 * kendall::sim::histogram::RELATIVE_ERROR);
+/// assert!((p99 - 0.990).abs() <= 0.990 * kendall::sim::RELATIVE_ERROR);
 /// assert_eq!(Histogram::new().quantile(0.5), None);
 /// ```
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(into = "Counts", try_from = "Counts")]
 pub struct Histogram {
     /// A fixed-size array, so that recording at a clamped index needs no bounds check.
@@ -56,7 +56,7 @@ pub struct Histogram {
 }
 
 /// The serialised form of a [`Histogram`]: its counters as a list.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct Counts {
     counts: Vec<u64>,
 }

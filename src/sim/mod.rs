@@ -1,4 +1,4 @@
-//! The discrete-event simulator: runs the very [`Model`] the analytic side solves.
+//! The discrete-event simulator: runs the very [`Model`](crate::Model) the analytic side solves.
 //!
 //! It shows what formulas cannot: bursts (MMPP, time-varying profiles, trace replay),
 //! finite buffers that reject or block, redeliveries and dead letters, topic fan-out to
@@ -43,23 +43,23 @@
 
 mod admission;
 mod arena;
-pub mod arrivals;
-pub mod calendar;
-pub mod error;
-pub mod estimate;
+mod arrivals;
+mod calendar;
+mod error;
+mod estimate;
 mod finish;
-pub mod histogram;
+mod histogram;
 mod prepared;
 mod queue_state;
 mod replication;
-pub mod replications;
-pub mod report;
+mod replications;
+mod report;
 mod sampling;
 mod seeding;
 mod service;
 mod source_state;
-pub mod time_weighted;
-pub mod welford;
+mod time_weighted;
+mod welford;
 
 pub use arrivals::read_trace;
 pub use calendar::Calendar;
@@ -68,8 +68,8 @@ pub use estimate::Estimate;
 pub use histogram::{Histogram, RELATIVE_ERROR};
 pub use replication::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS};
 pub use report::{
-    Conservation, LatencyReport, LatencySummary, NodeCounts, QueueReport, QueueRun,
-    ReplicationResult, SeriesBucket, SimReport, SourceReport, SourceRun, TimeSeries,
+    Conservation, LatencyReport, LatencySummary, NodeCounts, PercentileReport, QueueReport,
+    QueueRun, ReplicationResult, SeriesBucket, SimReport, SourceReport, SourceRun, TimeSeries,
 };
 pub use seeding::stream_seed;
 pub use time_weighted::TimeIntegral;

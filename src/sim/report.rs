@@ -20,7 +20,7 @@ use crate::model::{Level, Metric};
 use serde::{Deserialize, Serialize};
 
 /// Mean and percentiles of one latency in one replication, seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LatencySummary {
     /// Number of messages measured.
     pub count: u64,
@@ -38,7 +38,7 @@ pub struct LatencySummary {
 
 /// Message conservation of one node, counted over the whole run (warm-up included):
 /// `offered = completed + dead_lettered + rejected + in_node`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NodeCounts {
     /// Messages that reached the node (admitted or rejected; held blocked senders are
     /// counted once admitted).
@@ -70,7 +70,7 @@ impl NodeCounts {
 
 /// Message conservation of the whole system over the whole run:
 /// `created = completed + in_flight + rejected + dead_lettered`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Conservation {
     /// Messages created: by sources, start-up backlogs, and topic copies (a publish to
     /// n subscribers turns one message into n: n − 1 created).
@@ -108,7 +108,7 @@ impl Conservation {
 }
 
 /// One queue in one replication (statistics after warm-up).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QueueRun {
     /// Queue name.
     pub name: String,
@@ -156,7 +156,7 @@ pub struct QueueRun {
 }
 
 /// One source in one replication.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourceRun {
     /// Source name.
     pub name: String,
@@ -171,7 +171,7 @@ pub struct SourceRun {
 }
 
 /// One bucket of the time series of one replication.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeriesBucket {
     /// Start of the bucket, seconds from the start of the run (warm-up included).
     pub start: f64,
@@ -186,7 +186,7 @@ pub struct SeriesBucket {
 }
 
 /// Everything measured in one replication.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReplicationResult {
     /// Replication index.
     pub replication: u32,
@@ -211,7 +211,7 @@ pub struct ReplicationResult {
 }
 
 /// Mean and percentiles of a latency across replications, each with its interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LatencyReport {
     /// Messages measured, all replications.
     pub count: u64,
@@ -229,7 +229,7 @@ pub struct LatencyReport {
 
 /// Percentiles of a latency across replications, each with its interval (the JSON
 /// shape of `wait` and `sojourn`, as in the analytic solution, plus the count).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PercentileReport {
     /// Messages measured, all replications.
     pub count: u64,
@@ -268,7 +268,7 @@ impl PercentileReport {
 /// One queue across replications. Field names are those of the analytic
 /// [`NodeSolution`](crate::analytic::NodeSolution) for the same quantities; every
 /// [`Metric`] is read with [`QueueReport::get`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QueueReport {
     /// Queue name.
     pub name: String,
@@ -362,7 +362,7 @@ impl QueueReport {
 }
 
 /// One source across replications.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourceReport {
     /// Source name.
     pub name: String,
@@ -402,7 +402,7 @@ impl SourceReport {
 /// (all of them for runs of fixed length); an `Option` cell is `None` when no replication
 /// had a value there (no completion in the bucket), and mean, min and max are then all
 /// `None` together.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TimeSeries {
     /// Bucket width, seconds.
     pub resolution: f64,
@@ -514,8 +514,10 @@ impl TimeSeries {
 }
 
 /// The result of a simulation: every figure with its confidence interval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SimReport {
+    /// Version of this output's JSON shape ([`SCHEMA_VERSION`](crate::SCHEMA_VERSION)).
+    pub schema_version: u32,
     /// Model name, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
@@ -648,6 +650,7 @@ impl SimReport {
         runs.iter().for_each(|r| conservation.add(&r.conservation));
         let time_series = resolution.map(|res| TimeSeries::from_runs(res, runs));
         Some(SimReport {
+            schema_version: crate::model::SCHEMA_VERSION,
             model,
             replications: runs.len() as u32,
             confidence,

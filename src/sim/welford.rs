@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(w.mean(), Some(5.0));
 /// assert!((w.sample_variance().unwrap() - 32.0 / 7.0).abs() < 1e-12);
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Welford {
     n: u64,
     mean: f64,

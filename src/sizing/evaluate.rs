@@ -2,12 +2,12 @@
 
 use crate::analytic::ModelSolution;
 use crate::model::{Slo, Target};
-use crate::sim::histogram::RELATIVE_ERROR;
+use crate::sim::RELATIVE_ERROR;
 use crate::sim::{Estimate, SimReport};
 use serde::{Deserialize, Serialize};
 
 /// Whether the simulation shows an SLO met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The whole confidence interval is on the right side of the limit.

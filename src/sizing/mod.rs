@@ -36,7 +36,7 @@ use evaluate::{analytic_value, simulated_value, verdict};
 use serde::{Deserialize, Serialize};
 
 /// Knobs of [`size`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SizingOptions {
     /// Queues whose consumers may change; empty = every queue.
     pub sizable: Vec<String>,
@@ -63,7 +63,7 @@ impl Default for SizingOptions {
 }
 
 /// Consumers chosen for one queue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Consumers {
     /// The queue.
     pub queue: String,
@@ -76,7 +76,7 @@ pub struct Consumers {
 }
 
 /// One SLO with the figures that show whether it is met.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SloEvidence {
     /// The objective.
     pub slo: Slo,
@@ -93,7 +93,7 @@ pub struct SloEvidence {
 }
 
 /// The largest load multiplier that still meets every SLO.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Headroom {
     /// Largest multiplier of every source's rate meeting every SLO (analytic).
     pub multiplier: f64,
@@ -104,7 +104,7 @@ pub struct Headroom {
 }
 
 /// Draining a start-up backlog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Drain {
     /// The queue.
     pub queue: String,
@@ -117,7 +117,7 @@ pub struct Drain {
 }
 
 /// One point of the consumers-against-latency curve of a sizing run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CurvePoint {
     /// Consumers at the curve's queue.
     pub consumers: u32,
@@ -128,7 +128,7 @@ pub struct CurvePoint {
 }
 
 /// The answer of [`size`], with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SizingResult {
     /// Model name.
     pub model: Option<String>,

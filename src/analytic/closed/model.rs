@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 pub const EXACT_WINDOW_LIMIT: u32 = 5000;
 
 /// The solution of a windowed (closed) model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClosedSolution {
     /// The windowed source.
     pub source: String,

@@ -55,7 +55,7 @@ pub const MAX_MULTI_SERVER_STATIONS: usize = 12;
 ///
 /// In scenario files: `kind = { type = "queueing", servers = 2 }` or
 /// `kind = { type = "delay" }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StationKind {
     /// A queue in front of `servers` identical servers. One server is the classic
@@ -85,7 +85,7 @@ fn one() -> f64 {
 /// let s = Station::queueing("disk", 1, 0.03).with_visits(10.0);
 /// assert!((s.demand() - 0.3).abs() < 1e-15);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Station {
     /// Name, used in reports and error messages.
@@ -191,7 +191,7 @@ impl Station {
 /// assert_eq!(net.max_throughput(), Some(2.0));
 /// assert!(ClosedNetwork::new(vec![Station::queueing("cpu", 0, 0.5)], 1.0).is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClosedNetwork {
     /// The stations, in report order.
@@ -276,7 +276,7 @@ impl ClosedNetwork {
 }
 
 /// Figures of one station at one population.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StationFigures {
     /// The station's name.
     pub name: String,
@@ -298,7 +298,7 @@ pub struct StationFigures {
 }
 
 /// System figures at one population n.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PopulationFigures {
     /// The population n (messages in flight).
     pub population: u32,
@@ -313,7 +313,7 @@ pub struct PopulationFigures {
 }
 
 /// The exact MVA solution for n = 1..=N_max.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MvaSolution {
     /// How the figures were obtained.
     pub method: Method,
@@ -599,7 +599,7 @@ fn station_figures(s: &Station, x: f64, r: f64, q: f64, p0: Option<f64>) -> Stat
 /// let o = SchweitzerOptions::default();
 /// assert_eq!((o.tolerance, o.max_iterations), (1e-10, 100_000));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SchweitzerOptions {
     /// Stop when max_k |Q_k(new) − Q_k(old)| <= tolerance × N. Default 1e-10.
     pub tolerance: f64,
@@ -617,7 +617,7 @@ impl Default for SchweitzerOptions {
 }
 
 /// The Bard–Schweitzer approximate solution at one population.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SchweitzerSolution {
     /// How the figures were obtained (an approximation).
     pub method: Method,

@@ -35,7 +35,7 @@ pub const DENSE_MAX_STATES: usize = 10_000;
 const KRYLOV_MAX_DOUBLES: usize = 1 << 26;
 
 /// The algorithm behind a [`SteadyState`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SteadyStateMethod {
@@ -77,7 +77,7 @@ impl SteadyStateMethod {
 }
 
 /// Why a steady-state solve stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 pub enum StopReason {
     /// The residual ‖πQ‖₁ reached `tolerance` (absolute, probability per second).
@@ -102,7 +102,7 @@ pub enum StopReason {
 }
 
 /// A steady-state distribution with the evidence of its accuracy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SteadyState {
     /// π_i, the long-run fraction of time in state i; non-negative, summing to 1.
     pub pi: Vec<f64>,

@@ -32,7 +32,7 @@ use super::generator::Ctmc;
 /// // p(mode) ≈ 1 / √(2π · 10⁶)
 /// assert!((mode - 1.0 / (2.0 * std::f64::consts::PI * 1e6).sqrt()).abs() < 1e-9);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PoissonWeights {
     /// First index kept, L.
     pub left: usize,
@@ -133,7 +133,7 @@ impl PoissonWeights {
 }
 
 /// A transient distribution π(t) with its accuracy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TransientSolution {
     /// π_i(t): the probability of being in state i at time t.
     pub pi: Vec<f64>,

@@ -29,7 +29,7 @@ use crate::model::{Dest, Distribution, Metric, Model, NodeId, Topology};
 use serde::{Deserialize, Serialize};
 
 /// End-to-end latency of one source's messages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EndToEnd {
     /// The source's name.
     pub name: String,

@@ -123,7 +123,7 @@ pub fn nelson_tantawi(
 }
 
 /// A mean fork-join response time and how it was obtained.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ForkJoinMean {
     /// Mean time from the fork until the last branch finishes, seconds.
     pub mean_response: f64,
@@ -188,7 +188,7 @@ pub fn homogeneous_mm1(
 }
 
 /// Mean and percentiles of the maximum of independent branch sojourn times.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IndependentMax {
     /// E[max_k T_k] with the T_k independent, seconds.
     pub mean: f64,

@@ -26,7 +26,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 /// Rate and variability of every queue's arrival stream, by queue index.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QnaFlows {
     /// Delivery rate into each queue (first deliveries and redeliveries), messages/s.
     pub delivery_rate: Vec<f64>,

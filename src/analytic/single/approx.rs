@@ -40,7 +40,7 @@ use crate::analytic::metrics::QueueMetrics;
 use crate::analytic::single::erlang::erlang_c;
 
 /// Which G/G/c approximation to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum GGcFormula {

@@ -48,7 +48,7 @@ use crate::model::Distribution;
 
 /// One priority class of an M/G/1 priority node: its Poisson arrival rate and its
 /// service-time distribution. Classes are given highest priority first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PriorityClass {
     /// λₖ, messages/s (> 0).
     pub arrival_rate: f64,
@@ -75,7 +75,7 @@ impl PriorityClass {
 }
 
 /// Whether a higher-priority arrival interrupts the message in service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Preemption {
     /// Service, once started, completes (head-of-the-line priority).
@@ -85,7 +85,7 @@ pub enum Preemption {
 }
 
 /// The figures of one priority class (the per-class JSON record).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClassMetrics {
     /// Class number, 1 = highest priority.
     pub class: usize,
@@ -104,7 +104,7 @@ pub struct ClassMetrics {
 }
 
 /// Every class's figures and the method behind them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PrioritySolution {
     /// How the figures were obtained.
     pub method: Method,
