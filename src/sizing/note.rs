@@ -135,3 +135,91 @@ impl std::fmt::Display for SizingNote {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slo() -> Slo {
+        "end_to_end.p99 < 200ms".parse().unwrap()
+    }
+
+    fn estimate() -> Estimate {
+        Estimate {
+            mean: 0.25,
+            half_width: Some(0.01),
+            lower: Some(0.24),
+            upper: Some(0.26),
+            replications: 10,
+        }
+    }
+
+    #[test]
+    fn every_note_serialises_with_its_kind_and_reads_back() {
+        let notes = [
+            (SizingNote::PeakRate, "peak_rate"),
+            (SizingNote::SimulationOnly { slo: slo() }, "simulation_only"),
+            (
+                SizingNote::Disagreement {
+                    slo: slo(),
+                    simulated: Some(estimate()),
+                    analytic: Some(0.19),
+                    queue: "ledger".into(),
+                },
+                "disagreement",
+            ),
+            (
+                SizingNote::SizedBySimulation {
+                    slo: slo(),
+                    queue: "ledger".into(),
+                    consumers: 7,
+                    before: None,
+                },
+                "sized_by_simulation",
+            ),
+            (SizingNote::NoQueueToGrow { slo: slo() }, "no_queue_to_grow"),
+            (SizingNote::RoundLimit, "round_limit"),
+            (SizingNote::Undecided { replications: 160 }, "undecided"),
+        ];
+        for (note, kind) in notes {
+            let json: serde_json::Value = serde_json::to_value(&note).unwrap();
+            assert_eq!(json["kind"], kind, "{json}");
+            let back: SizingNote = serde_json::from_value(json).unwrap();
+            assert_eq!(back, note);
+        }
+        let json = serde_json::to_value(SizingNote::SimulationOnly { slo: slo() }).unwrap();
+        assert_eq!(json["slo"], "end_to_end.p99 < 200ms");
+    }
+
+    #[test]
+    fn notes_read_as_the_sentences_kendall_prints() {
+        let d = SizingNote::Disagreement {
+            slo: slo(),
+            simulated: Some(estimate()),
+            analytic: Some(0.19),
+            queue: "ledger".into(),
+        };
+        assert_eq!(
+            d.to_string(),
+            "simulation disagrees on end_to_end.p99 < 200ms: simulated 0.250000 [0.240000, 0.260000] (analytic 0.190000); adding a consumer to \"ledger\""
+        );
+        let s = SizingNote::SizedBySimulation {
+            slo: slo(),
+            queue: "ledger".into(),
+            consumers: 7,
+            before: None,
+        };
+        assert_eq!(
+            s.to_string(),
+            "end_to_end.p99 < 200ms has no analytic figure here: sized \"ledger\" by simulation alone (7 consumers: simulated - before)"
+        );
+        assert_eq!(
+            SizingNote::Undecided { replications: 160 }.to_string(),
+            "some SLOs are within the confidence interval of their limit even at 160 replications: undecided"
+        );
+        assert_eq!(
+            SizingNote::NoQueueToGrow { slo: slo() }.to_string(),
+            "simulation shows end_to_end.p99 < 200ms violated and no sizable queue can be grown"
+        );
+    }
+}
