@@ -2,7 +2,9 @@
 //! grid, headroom, and the CLI.
 
 use kendall::model::{ArrivalProcess, Distribution, Queue, Route, Segment, Source};
-use kendall::{Metric, Model, RunSettings, SizingNote, SizingOptions, Slo, ValidModel, size, solve};
+use kendall::{
+    Metric, Model, RunSettings, SizingNote, SizingOptions, Slo, ValidModel, size, solve,
+};
 
 fn mmc_model(lambda: f64, mu: f64) -> Model {
     Model::default()

@@ -46,7 +46,11 @@ fn evaluate(model: &ValidModel, slos: &[Slo]) -> Result<Evaluation, SizingError>
         let value = analytic_value(&solution, slo);
         match &value {
             Some((v, _)) => {
-                let s = if v.is_finite() { slo.shortfall(*v) } else { 1e6 };
+                let s = if v.is_finite() {
+                    slo.shortfall(*v)
+                } else {
+                    1e6
+                };
                 if s > 0.0 {
                     violated.push(k);
                 }
@@ -105,37 +109,27 @@ impl<'a> Evaluations<'a> {
     }
 
     /// The evaluation of the deployment `consumers` at the scenario's load.
+    ///
+    /// # Errors
+    /// The deployment is invalid, or the solve fails.
     pub(crate) fn at(&self, consumers: &[u32]) -> Result<Rc<Evaluation>, SizingError> {
-        self.at_load(consumers, 1.0)
+        let model = self.model(consumers)?;
+        self.memoised((consumers.to_vec(), 1f64.to_bits()), &model)
     }
 
     /// The evaluation of the deployment `consumers` with every source's rate multiplied
-    /// by `multiplier`.
+    /// by `multiplier`, for headroom. The multiplier is applied even at 1, so that a
+    /// model whose load cannot be scaled (a trace) fails as it would at any multiplier;
+    /// at 1 it changes no rate, so the memo shares that entry with [`Evaluations::at`].
     ///
     /// # Errors
-    /// The multiplier cannot be applied (not finite and > 0, or a trace source: checked
-    /// at every multiplier, 1 included, before the memo is consulted), or the solve fails.
-    pub(crate) fn at_load(
-        &self,
-        consumers: &[u32],
-        multiplier: f64,
-    ) -> Result<Rc<Evaluation>, SizingError> {
-        let mut model = self.model(consumers)?;
-        if multiplier != 1.0 {
-            model = model.with_load_multiplier(multiplier)?;
-        }
-        self.memoised((consumers.to_vec(), multiplier.to_bits()), &model)
-    }
-
-    /// [`Evaluations::at_load`] for headroom: applies the multiplier even at 1, so that
-    /// a model whose load cannot be scaled fails as it would at any other multiplier.
+    /// The multiplier is not finite and > 0, a source replays a trace, or the solve fails.
     pub(crate) fn scaled(
         &self,
         consumers: &[u32],
         multiplier: f64,
     ) -> Result<Rc<Evaluation>, SizingError> {
         let model = self.model(consumers)?.with_load_multiplier(multiplier)?;
-        // Multiplying by 1 changes no rate, so that model is the unscaled one.
         self.memoised((consumers.to_vec(), multiplier.to_bits()), &model)
     }
 

@@ -22,10 +22,7 @@ impl Search<'_> {
             .iter()
             .zip(&eval.values)
             .map(|(s, a)| {
-                let sim = self
-                    .sim_report
-                    .as_ref()
-                    .and_then(|r| simulated_value(r, s));
+                let sim = self.sim_report.as_ref().and_then(|r| simulated_value(r, s));
                 SloEvidence {
                     slo: s.clone(),
                     analytic: a.as_ref().map(|x| x.0),

@@ -101,11 +101,7 @@ impl Search<'_> {
         let queues = &self.valid.model().queues;
         let eval = self.evals.at(&self.consumers)?;
         let queue = match &slo.target {
-            Target::Queue(q) => self
-                .sizable
-                .iter()
-                .copied()
-                .find(|&i| &queues[i].name == q),
+            Target::Queue(q) => self.sizable.iter().copied().find(|&i| &queues[i].name == q),
             _ => self
                 .sizable
                 .iter()

@@ -322,7 +322,11 @@ mod tests {
     fn floors_keep_every_queue_stable() {
         // Offered loads a = λ/μ: 2.5 → 3 consumers; exactly 4 → 5 (ρ = 1 is unstable);
         // 0.2 → 1.
-        let m = model(&[("a", 25.0, 10.0, 1.0), ("b", 8.0, 2.0, 1.0), ("c", 1.0, 5.0, 1.0)]);
+        let m = model(&[
+            ("a", 25.0, 10.0, 1.0),
+            ("b", 8.0, 2.0, 1.0),
+            ("c", 1.0, 5.0, 1.0),
+        ]);
         let c = run(m, &["*.utilisation < 1"], |s| s.floors());
         assert_eq!(c, vec![3, 4 + 1, 1]);
     }
@@ -343,7 +347,11 @@ mod tests {
     fn floors_meet_consumers_slos() {
         // a needs 3 for stability; `>= 5` lifts it to 5, `> 5` to 6 on b, and a
         // fractional `>= 6.2` rounds up to 7 on c.
-        let m = model(&[("a", 25.0, 10.0, 1.0), ("b", 1.0, 10.0, 1.0), ("c", 1.0, 10.0, 1.0)]);
+        let m = model(&[
+            ("a", 25.0, 10.0, 1.0),
+            ("b", 1.0, 10.0, 1.0),
+            ("c", 1.0, 10.0, 1.0),
+        ]);
         let c = run(
             m,
             &["a.consumers >= 5", "b.consumers > 5", "c.consumers >= 6.2"],
@@ -372,7 +380,10 @@ mod tests {
     fn first_step(cost_a: f64, cost_b: f64) -> (usize, usize) {
         let (la, lb, limit) = (9.0, 18.0, 0.1);
         let m = model(&[("a", la, 1.0, cost_a), ("b", lb, 1.0, cost_b)]);
-        let slos = [format!("a.P(wait) < {limit}"), format!("b.P(wait) < {limit}")];
+        let slos = [
+            format!("a.P(wait) < {limit}"),
+            format!("b.P(wait) < {limit}"),
+        ];
         let slos: Vec<&str> = slos.iter().map(String::as_str).collect();
         let mut chosen = None;
         let c = run(m, &slos, |s| {

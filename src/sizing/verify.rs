@@ -73,8 +73,7 @@ impl Search<'_> {
                 };
                 let servers = self.consumers[i];
                 if self.unknown.contains(&k) {
-                    if rounds > self.options.max_rounds || servers >= self.options.max_consumers
-                    {
+                    if rounds > self.options.max_rounds || servers >= self.options.max_consumers {
                         self.notes.push(SizingNote::RoundLimit);
                         self.sim_report = Some(report);
                         break;
@@ -173,7 +172,12 @@ impl Search<'_> {
 
 /// The sizable queue behind a violated SLO: the queue itself, or for end-to-end and
 /// all-queue SLOs the most utilised sizable queue in the simulation.
-fn bottleneck(model: &ValidModel, report: &SimReport, slo: &Slo, sizable: &[usize]) -> Option<usize> {
+fn bottleneck(
+    model: &ValidModel,
+    report: &SimReport,
+    slo: &Slo,
+    sizable: &[usize],
+) -> Option<usize> {
     let queues = &model.model().queues;
     if let Target::Queue(name) = &slo.target {
         return sizable.iter().copied().find(|&i| &queues[i].name == name);
