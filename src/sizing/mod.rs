@@ -230,6 +230,16 @@ fn fnv1a(text: &str) -> String {
 /// Finds the smallest (cheapest) consumers per queue meeting every SLO in `slos` (plus
 /// the model's own `slo` list), verifies it by simulation, and measures its headroom.
 ///
+/// The phases, in order: floors (stability and `consumers >=` SLOs); greedy analytic
+/// search (the consumer with the largest shortfall reduction per unit of cost, at most
+/// 100 000 steps); pruning (most expensive queue first); verification by simulation
+/// (confidence-interval stopping rule up to [`SizingOptions::max_replications`], at
+/// most [`SizingOptions::max_rounds`] + 1 rounds that add consumers, a simulation-only
+/// galloping search of at most 20 probes for SLOs with no analytic figure); then the
+/// evidence, drain times, headroom and curve. Analytic solves are memoised by
+/// deployment and counted in [`SizingResult::analytic_solves`]; what happened on the way
+/// is in [`SizingResult::notes`].
+///
 /// # Errors
 /// [`SizingError`]: no SLO, unknown names, an SLO no number of consumers can meet, or
 /// an engine failure.
@@ -247,6 +257,7 @@ fn fnv1a(text: &str) -> String {
 /// let r = size(&m, &slos, &SizingOptions { verify: false, ..Default::default() }).unwrap();
 /// // 90/s at 10/s per consumer: 12 consumers give 0.75, 11 give 0.818.
 /// assert_eq!(r.deployment[0].chosen, 12);
+/// assert!(r.notes.is_empty() && r.analytic_solves > 0);
 /// ```
 pub fn size(
     valid: &ValidModel,
