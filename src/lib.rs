@@ -84,8 +84,8 @@ pub use compare::{
 pub use model::{Level, Metric, Model, ModelError, RunSettings, SCHEMA_VERSION, Slo, ValidModel};
 pub use sim::{SimError, SimReport, simulate};
 pub use sizing::{
-    Consumers, CurvePoint, Drain, Headroom, SizingError, SizingOptions, SizingResult, SloEvidence,
-    Verdict, size,
+    Consumers, CurvePoint, Drain, Headroom, SizingError, SizingNote, SizingOptions, SizingResult,
+    SloEvidence, Verdict, size,
 };
 pub use sweep::{
     SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace, sweep,

@@ -55,7 +55,11 @@ fn check(output: Output, what: &str, value: &impl serde::Serialize) {
         .take(5)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "{what} does not match the {output} schema:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{what} does not match the {output} schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]

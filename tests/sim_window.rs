@@ -73,9 +73,9 @@ fn window_into_mm1_matches_the_birth_death_chain() {
     check("L", &q.l, l);
     check("X", &q.throughput, x);
     check("utilisation", &q.utilisation, x / mu);
-    check("sojourn", &q.w.as_ref().unwrap(), r);
+    check("sojourn", q.w.as_ref().unwrap(), r);
     let src = report.source("producer").unwrap();
-    check("end-to-end", &src.w.as_ref().unwrap(), r);
+    check("end-to-end", src.w.as_ref().unwrap(), r);
     assert!(report.conservation.is_balanced());
     // In flight never exceeds the window (summed over 10 replications).
     assert!(report.conservation.in_flight <= 10 * u64::from(n));
@@ -122,7 +122,7 @@ fn window_of_one_through_a_topic_waits_for_every_copy() {
     check("X a", &report.queue("a").unwrap().throughput, x);
     check("X b", &report.queue("b").unwrap().throughput, x);
     let src = report.source("producer").unwrap();
-    check("end-to-end", &src.w.as_ref().unwrap(), r);
+    check("end-to-end", src.w.as_ref().unwrap(), r);
     // With one message in flight nobody ever waits.
     assert_eq!(
         report.queue("a").unwrap().wait.as_ref().unwrap().p999.mean,

@@ -1,9 +1,10 @@
 //! Sizing answers against hand-checked cases, monotonicity, cost optimality on a small
 //! grid, headroom, and the CLI.
 
-use kendall::model::*;
-use kendall::solve;
-use kendall::{SizingOptions, size};
+use kendall::model::{ArrivalProcess, Distribution, Queue, Route, Segment, Source};
+use kendall::{
+    Metric, Model, RunSettings, SizingNote, SizingOptions, Slo, ValidModel, size, solve,
+};
 
 fn mmc_model(lambda: f64, mu: f64) -> Model {
     Model::default()
@@ -17,6 +18,10 @@ fn mmc_model(lambda: f64, mu: f64) -> Model {
             1,
             Distribution::Exponential { mean: 1.0 / mu },
         ))
+}
+
+fn valid(m: &Model) -> ValidModel {
+    m.clone().validate().expect("a valid test model")
 }
 
 fn analytic_only() -> SizingOptions {
@@ -44,12 +49,7 @@ fn erlang_c_direct(c: u32, a: f64) -> f64 {
 fn mmc_wait_probability_slo_matches_the_smallest_c_by_hand() {
     for (lambda, mu, limit) in [(30.0, 1.0, 0.2), (8.0, 2.0, 0.05), (95.0, 10.0, 0.5)] {
         let slo: Slo = format!("q.P(wait) < {limit}").parse().unwrap();
-        let r = size(
-            &(mmc_model(lambda, mu)).validate().unwrap(),
-            &[slo],
-            &analytic_only(),
-        )
-        .unwrap();
+        let r = size(&valid(&mmc_model(lambda, mu)), &[slo], &analytic_only()).unwrap();
         let a = lambda / mu;
         let expected = (1..200)
             .find(|&c| f64::from(c) > a && erlang_c_direct(c, a) < limit)
@@ -67,12 +67,7 @@ fn mmc_wait_p99_slo_uses_the_exact_inverse() {
     // P(Wq > t) = C e^{-(c mu - lambda) t}: wait.p99 = max(0, ln(C / 0.01) / (c mu - lambda)).
     let (lambda, mu, limit) = (40.0f64, 1.0f64, 0.05f64);
     let slo: Slo = "q.wait.p99 < 50ms".parse().unwrap();
-    let r = size(
-        &(mmc_model(lambda, mu)).validate().unwrap(),
-        &[slo],
-        &analytic_only(),
-    )
-    .unwrap();
+    let r = size(&valid(&mmc_model(lambda, mu)), &[slo], &analytic_only()).unwrap();
     let p99 = |c: u32| {
         let cc = erlang_c_direct(c, lambda / mu);
         if cc <= 0.01 {
@@ -99,7 +94,7 @@ fn more_load_never_needs_fewer_consumers() {
     for k in 1..=12 {
         let lambda = 2.0 * f64::from(k);
         let r = size(
-            &(mmc_model(lambda, 1.0)).validate().unwrap(),
+            &valid(&mmc_model(lambda, 1.0)),
             std::slice::from_ref(&slo),
             &analytic_only(),
         )
@@ -131,20 +126,15 @@ fn cheapest_mix_matches_brute_force_on_a_tandem() {
             q
         });
     let slo: Slo = "end_to_end.mean < 700ms".parse().unwrap();
-    let r = size(
-        &base.validate().unwrap(),
-        std::slice::from_ref(&slo),
-        &analytic_only(),
-    )
-    .unwrap();
+    let r = size(&valid(&base), std::slice::from_ref(&slo), &analytic_only()).unwrap();
     let mut best = (f64::INFINITY, 0, 0);
     for c1 in 4..20 {
         for c2 in 3..20 {
             let mut m = base.clone();
             m.queues[0].servers = c1;
             m.queues[1].servers = c2;
-            let s = solve(&m.validate().unwrap()).unwrap();
-            if let Some(mean) = s.end_to_end[0].w
+            let s = solve(&valid(&m)).unwrap();
+            if let Some(mean) = s.end_to_end[0].get(Metric::MeanSojourn)
                 && mean < 0.7
             {
                 let cost = 3.0 * f64::from(c1) + f64::from(c2);
@@ -166,7 +156,7 @@ fn headroom_of_a_utilisation_slo_is_exact() {
     let mut m = mmc_model(4.0, 10.0);
     m.queues[0].servers = 1;
     let slo: Slo = "q.utilisation < 0.8".parse().unwrap();
-    let r = size(&m.validate().unwrap(), &[slo], &analytic_only()).unwrap();
+    let r = size(&valid(&m), &[slo], &analytic_only()).unwrap();
     assert_eq!(r.deployment[0].chosen, 1);
     let h = r.headroom.unwrap();
     assert!((h.multiplier - 2.0).abs() < 1e-5, "{h:?}");
@@ -179,27 +169,17 @@ fn redundancy_floor_and_infeasible_slos() {
         "q.consumers >= 5".parse().unwrap(),
         "q.utilisation < 0.9".parse().unwrap(),
     ];
-    let r = size(
-        &(mmc_model(1.0, 10.0)).validate().unwrap(),
-        &slos,
-        &analytic_only(),
-    )
-    .unwrap();
+    let r = size(&valid(&mmc_model(1.0, 10.0)), &slos, &analytic_only()).unwrap();
     assert_eq!(r.deployment[0].chosen, 5);
     // A mean sojourn below the mean service time cannot be met by adding consumers.
     let e = size(
-        &(mmc_model(1.0, 10.0)).validate().unwrap(),
+        &valid(&mmc_model(1.0, 10.0)),
         &["q.mean < 50ms".parse().unwrap()],
         &analytic_only(),
     )
     .unwrap_err();
     assert!(e.to_string().contains("cannot meet"), "{e}");
-    let e = size(
-        &(mmc_model(1.0, 10.0)).validate().unwrap(),
-        &[],
-        &analytic_only(),
-    )
-    .unwrap_err();
+    let e = size(&valid(&mmc_model(1.0, 10.0)), &[], &analytic_only()).unwrap_err();
     assert!(e.to_string().contains("no SLO"), "{e}");
 }
 
@@ -214,7 +194,7 @@ fn verification_by_simulation_carries_its_evidence() {
         ..RunSettings::default()
     };
     let slo: Slo = "q.p99 < 600ms".parse().unwrap();
-    let r = size(&m.validate().unwrap(), &[slo], &SizingOptions::default()).unwrap();
+    let r = size(&valid(&m), &[slo], &SizingOptions::default()).unwrap();
     assert!(r.replications >= 6);
     assert_eq!(r.seed, 3);
     assert_eq!(r.model_hash.len(), 16);
@@ -241,25 +221,13 @@ fn peak_hour_profile_is_sized_at_its_peak() {
     let mut m = mmc_model(1.0, 1.0);
     m.sources[0].arrival = profile;
     let slo: Slo = "q.wait.p99 < 1s".parse().unwrap();
-    let r = size(
-        &m.validate().unwrap(),
-        std::slice::from_ref(&slo),
-        &analytic_only(),
-    )
-    .unwrap();
-    let direct = size(
-        &(mmc_model(35.0, 1.0)).validate().unwrap(),
-        &[slo],
-        &analytic_only(),
-    )
-    .unwrap();
+    let r = size(&valid(&m), std::slice::from_ref(&slo), &analytic_only()).unwrap();
+    let direct = size(&valid(&mmc_model(35.0, 1.0)), &[slo], &analytic_only()).unwrap();
     assert_eq!(r.deployment[0].chosen, direct.deployment[0].chosen);
-    assert!(
-        r.slos[0]
-            .analytic_method
-            .as_ref()
-            .unwrap()
-            .contains("pointwise stationary approximation")
-    );
-    assert!(r.notes.iter().any(|n| n.contains("peak rate")));
+    // The figure is labelled: the pointwise stationary approximation on top of its method.
+    assert!(r.slos[0].psa);
+    assert!(r.slos[0].analytic_method.is_some());
+    assert!(!direct.slos[0].psa);
+    assert!(r.notes.contains(&SizingNote::PeakRate));
+    assert!(r.notes.iter().any(|n| n.to_string().contains("peak rate")));
 }

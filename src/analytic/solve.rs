@@ -55,7 +55,7 @@ pub enum NodeOutcome {
     /// A method applies: every figure with its method.
     Solved {
         /// The figures.
-        solution: NodeSolution,
+        solution: Box<NodeSolution>,
     },
     /// The queue cannot keep up: its utilisation is at least 1 and it has no capacity
     /// limit, so its backlog grows without bound.
@@ -273,7 +273,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
             let (outcome, classes) = match solved {
                 Ok(solved) => (
                     NodeOutcome::Solved {
-                        solution: NodeSolution::from_metrics(solved.metrics.as_ref()),
+                        solution: Box::new(NodeSolution::from_metrics(solved.metrics.as_ref())),
                     },
                     solved.classes,
                 ),
@@ -363,12 +363,12 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                     message_rate: closed.throughput,
                     dead_letter: dead_letter_fraction(q, closed.throughput),
                     outcome: NodeOutcome::Solved {
-                        solution: NodeSolution::from_metrics(&ClosedStation {
+                        solution: Box::new(NodeSolution::from_metrics(&ClosedStation {
                             figures: f,
                             servers: q.servers,
                             service_mean: q.service.mean(),
                             method: closed.method.clone(),
-                        }),
+                        })),
                     },
                     classes: None,
                 },

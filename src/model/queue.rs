@@ -6,7 +6,9 @@ use super::route::Route;
 use serde::{Deserialize, Serialize};
 
 /// What happens to a message that arrives at a full queue (`capacity` reached).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OnFull {
     /// The message is lost (rejected / nacked without requeue) and counted.
@@ -17,7 +19,9 @@ pub enum OnFull {
 }
 
 /// Order in which waiting messages are served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Discipline {
     /// First in, first out.

@@ -5,9 +5,9 @@
 #[cfg(feature = "charts")]
 pub mod chart;
 mod comparison;
-pub mod schema;
 #[cfg(feature = "charts")]
 pub mod plots;
+pub mod schema;
 mod simulation;
 mod sizing;
 mod solution;

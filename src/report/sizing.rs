@@ -2,8 +2,23 @@
 
 use super::simulation::estimate;
 use super::table::{Table, num};
-use crate::sizing::SizingResult;
-use crate::sizing::Verdict;
+use crate::sizing::{SizingResult, SloEvidence, Verdict};
+
+/// The "analytic method" cell: the method, behind the pointwise stationary
+/// approximation when the figure is for the peak rate.
+fn analytic_method(e: &SloEvidence) -> String {
+    const PSA: &str = "pointwise stationary approximation at the peak rate [approximation]";
+    if e.analytic.is_none() {
+        return "no analytic figure".into();
+    }
+    let method = e.analytic_method.as_ref().map(ToString::to_string);
+    match (method, e.psa) {
+        (Some(m), true) => format!("{PSA}; {m}"),
+        (None, true) => PSA.into(),
+        (Some(m), false) => m,
+        (None, false) => String::new(),
+    }
+}
 
 /// The human-readable answer: the deployment, each SLO with its evidence, headroom,
 /// drains and notes.
@@ -48,9 +63,7 @@ pub fn sizing_text(r: &SizingResult) -> String {
                 Verdict::NotSimulated => "-".into(),
             },
             e.simulated_target.clone().unwrap_or_default(),
-            e.analytic_method
-                .clone()
-                .unwrap_or_else(|| "no analytic figure".into()),
+            analytic_method(e),
         ]);
     }
     out.push_str(&t.to_text());

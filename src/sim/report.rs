@@ -38,7 +38,9 @@ pub struct LatencySummary {
 
 /// Message conservation of one node, counted over the whole run (warm-up included):
 /// `offered = completed + dead_lettered + rejected + in_node`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct NodeCounts {
     /// Messages that reached the node (admitted or rejected; held blocked senders are
     /// counted once admitted).
@@ -70,7 +72,9 @@ impl NodeCounts {
 
 /// Message conservation of the whole system over the whole run:
 /// `created = completed + in_flight + rejected + dead_lettered`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Conservation {
     /// Messages created: by sources, start-up backlogs, and topic copies (a publish to
     /// n subscribers turns one message into n: n − 1 created).

@@ -1,6 +1,6 @@
 //! Reading an SLO's achieved value off an analytic solution or a simulation report.
 
-use crate::analytic::ModelSolution;
+use crate::analytic::{Method, ModelSolution};
 use crate::model::{Slo, Target};
 use crate::sim::RELATIVE_ERROR;
 use crate::sim::{Estimate, SimReport};
@@ -21,10 +21,11 @@ pub enum Verdict {
 }
 
 /// The worst analytic value of `slo` over its targets (the largest for an upper bound,
-/// the smallest for a lower bound), with the method of that value. `Some(∞)` when a
-/// target is unstable; `None` when the analytic side has no figure.
-pub(crate) fn analytic_value(sol: &ModelSolution, slo: &Slo) -> Option<(f64, String)> {
-    let mut values: Vec<(f64, String)> = Vec::new();
+/// the smallest for a lower bound), with the method of that value (`None` when the
+/// solution does not label it). `Some(∞)` when a target is unstable; `None` when the
+/// analytic side has no figure.
+pub(crate) fn analytic_value(sol: &ModelSolution, slo: &Slo) -> Option<(f64, Option<Method>)> {
+    let mut values: Vec<(f64, Option<Method>)> = Vec::new();
     match &slo.target {
         Target::Queue(_) | Target::AllQueues => {
             for node in &sol.nodes {
@@ -34,14 +35,16 @@ pub(crate) fn analytic_value(sol: &ModelSolution, slo: &Slo) -> Option<(f64, Str
                     continue;
                 }
                 let method = |n: &crate::analytic::NodeResult| {
-                    n.method_of(slo.metric).map_or(
-                        "exact: deployment and failure settings".into(),
-                        ToString::to_string,
-                    )
+                    n.method_of(slo.metric).cloned().unwrap_or_else(|| {
+                        Method::exact(
+                            "deployment and failure settings",
+                            "the scenario: consumers as deployed, dead-lettering from the failure probability and max_attempts",
+                        )
+                    })
                 };
                 match (node.get(slo.metric), node.unstable_utilisation()) {
-                    (Some(v), _) => values.push((v, method(node))),
-                    (None, Some(_)) => values.push((f64::INFINITY, "unstable".into())),
+                    (Some(v), _) => values.push((v, Some(method(node)))),
+                    (None, Some(_)) => values.push((f64::INFINITY, Some(unstable()))),
                     // A queue no traffic reaches has nothing to meet.
                     (None, None) if node.message_rate <= 0.0 => {}
                     (None, None) => return None,
@@ -50,7 +53,7 @@ pub(crate) fn analytic_value(sol: &ModelSolution, slo: &Slo) -> Option<(f64, Str
         }
         Target::Source(_) | Target::AllSources => {
             if sol.nodes.iter().any(|n| n.unstable_utilisation().is_some()) {
-                return Some((f64::INFINITY, "a queue is unstable".into()));
+                return Some((f64::INFINITY, Some(unstable())));
             }
             for e in &sol.end_to_end {
                 if let Target::Source(name) = &slo.target
@@ -58,12 +61,19 @@ pub(crate) fn analytic_value(sol: &ModelSolution, slo: &Slo) -> Option<(f64, Str
                 {
                     continue;
                 }
-                let method = e.method_of(slo.metric).map(ToString::to_string);
-                values.push((e.get(slo.metric)?, method.unwrap_or_default()));
+                values.push((e.get(slo.metric)?, e.method_of(slo.metric).cloned()));
             }
         }
     }
     worst(slo, values)
+}
+
+/// The label of an infinite figure: a queue on the target is unstable (ρ ≥ 1).
+fn unstable() -> Method {
+    Method::exact(
+        "unstable: utilisation >= 1, figures grow without bound",
+        "stability condition λ < c μ (Kleinrock 1975, §3.5)",
+    )
 }
 
 fn worst<T>(slo: &Slo, values: Vec<(f64, T)>) -> Option<(f64, T)> {

@@ -1,38 +1,54 @@
 //! Sizing: the smallest (or cheapest) deployment that meets every SLO, with evidence.
 //!
-//! [`size`] works in three steps:
-//! 1. **Analytic search.** Every sizable queue starts at the fewest consumers that keep
-//!    it stable (and at least its `consumers >=` floor). While an SLO is missed, the
-//!    consumer is added where it buys the largest reduction of the total relative
-//!    shortfall per unit of `cost_per_consumer` (greedy marginal gain; adding a consumer
-//!    never makes a figure worse, so the search only moves up). A pruning pass then
-//!    removes any consumer whose removal keeps every SLO met, most expensive first.
-//! 2. **Verification by simulation.** The deployment is simulated with the model's run
-//!    settings. An SLO is *met* when its whole confidence interval is on the right side
-//!    of the limit, *violated* when it is wholly on the wrong side, otherwise
+//! [`size`] runs one phase after the other (each a method of the crate-private
+//! `Search`, in a file named after it):
+//! 1. **Floors** (`search.rs`). Every sizable queue starts at the fewest consumers that
+//!    keep it stable, and at least its `consumers >=` floor.
+//! 2. **Greedy analytic search** (`search.rs`). While an SLO is missed, the consumer is
+//!    added where it buys the largest reduction of the total relative shortfall per unit
+//!    of `cost_per_consumer` (greedy marginal gain; adding a consumer never makes a
+//!    figure worse, so the search only moves up).
+//! 3. **Pruning** (`search.rs`). Any consumer whose removal keeps every SLO met is
+//!    removed, most expensive queue first.
+//! 4. **Verification by simulation** (`verify.rs`). The deployment is simulated with the
+//!    model's run settings. An SLO is *met* when its whole confidence interval is on the
+//!    right side of the limit, *violated* when it is wholly on the wrong side, otherwise
 //!    *undecided* and the replications are doubled (up to `max_replications`): a
 //!    confidence-interval stopping rule. When the simulation shows an SLO violated the
-//!    result says so, adds a consumer at the queue behind it, and verifies again.
-//! 3. **Headroom.** The largest multiplier of every source's rate for which the chosen
-//!    deployment still meets the SLOs (analytic, bisection), and the SLO and queue that
-//!    break first.
+//!    result says so, adds a consumer at the queue behind it, and verifies again; an SLO
+//!    with no analytic figure is sized by a simulation-only search instead.
+//! 5. **Evidence, drains, headroom, curve** (`evidence.rs`, `headroom.rs`). Each SLO's
+//!    analytic and simulated figures; drain times of start-up backlogs; the largest
+//!    multiplier of every source's rate for which the chosen deployment still meets the
+//!    SLOs (analytic, bisection), with the SLO and queue that break first; consumers
+//!    against the primary latency SLO.
+//!
+//! Every analytic figure comes from a memo of full solves keyed by the consumers vector
+//! (and load multiplier), so no deployment is solved twice; the number of solves made
+//! is [`SizingResult::analytic_solves`]. What happened on the way is a list of typed
+//! [`SizingNote`]s.
 //!
 //! Time-varying profiles are sized at their peak rate (the pointwise stationary
-//! approximation, labelled) and verified by simulating the peak rate held steady — the
-//! worst point of the day, conservatively for peaks shorter than the queue's relaxation
-//! time; `kendall simulate --plot` shows the real profile over time. Queues with
-//! a start-up backlog get a drain-time estimate (fluid: backlog / spare capacity) and
-//! the simulated drain time.
+//! approximation, flagged by [`SloEvidence::psa`] and [`SizingNote::PeakRate`]) and
+//! verified by simulating the peak rate held steady — the worst point of the day,
+//! conservatively for peaks shorter than the queue's relaxation time; `kendall simulate
+//! --plot` shows the real profile over time. Queues with a start-up backlog get a
+//! drain-time estimate (fluid: backlog / spare capacity) and the simulated drain time.
 
 mod evaluate;
+mod evaluation;
+mod evidence;
+mod headroom;
+mod note;
+mod search;
+mod verify;
 
-use crate::analytic::{
-    ModelSolution, NodeResult, SolveError, arrival_rates, deliveries_per_message, solve,
-};
-use crate::model::{Metric, Model, ModelError, Op, RunSettings, Slo, Target, ValidModel};
-use crate::sim::{Estimate, SimError, simulate};
+use crate::analytic::{Method, SolveError};
+use crate::model::{ModelError, Slo, ValidModel};
+use crate::sim::{Estimate, SimError};
 pub use evaluate::Verdict;
-use evaluate::{analytic_value, simulated_value, verdict};
+pub use note::SizingNote;
+use search::Search;
 use serde::{Deserialize, Serialize};
 
 /// Knobs of [`size`].
@@ -82,8 +98,12 @@ pub struct SloEvidence {
     pub slo: Slo,
     /// The worst analytic value over its targets.
     pub analytic: Option<f64>,
-    /// The method behind it.
-    pub analytic_method: Option<String>,
+    /// The method behind it, where the solution labels one.
+    pub analytic_method: Option<Method>,
+    /// Whether the analytic figure is for time-varying profiles replaced by their peak
+    /// rate held steady (the pointwise stationary approximation, an approximation on
+    /// top of `analytic_method`).
+    pub psa: bool,
     /// The worst simulated value with its confidence interval.
     pub simulated: Option<Estimate>,
     /// Which target that worst value belongs to.
@@ -130,6 +150,8 @@ pub struct CurvePoint {
 /// The answer of [`size`], with its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SizingResult {
+    /// Version of this output's JSON shape ([`SCHEMA_VERSION`](crate::SCHEMA_VERSION)).
+    pub schema_version: u32,
     /// Model name.
     pub model: Option<String>,
     /// FNV-1a hash of the scenario as JSON (identifies exactly what was sized).
@@ -149,7 +171,11 @@ pub struct SizingResult {
     /// Confidence level of the intervals.
     pub confidence: f64,
     /// What happened on the way: disagreements, added consumers, approximations used.
-    pub notes: Vec<String>,
+    pub notes: Vec<SizingNote>,
+    /// Full analytic solves of the model this run made (every phase together; the
+    /// search memoises them, so no deployment is solved twice).
+    #[serde(default)]
+    pub analytic_solves: u32,
     /// Headroom of the chosen deployment.
     pub headroom: Option<Headroom>,
     /// Start-up backlogs.
@@ -203,44 +229,18 @@ fn fnv1a(text: &str) -> String {
     format!("{h:016x}")
 }
 
-/// The model the analytic search evaluates: time-varying profiles replaced by Poisson
-/// arrivals at their peak rate (pointwise stationary approximation at the worst point).
-fn analytic_view(model: &ValidModel) -> (ValidModel, bool) {
-    model.at_peak_rate()
-}
-
-struct Evaluation {
-    shortfall: f64,
-    unknown: Vec<usize>,
-    violated: Vec<usize>,
-}
-
-fn evaluate(model: &ValidModel, slos: &[Slo]) -> Result<Evaluation, SizingError> {
-    let solution = solve(model)?;
-    let mut shortfall = 0.0;
-    let mut unknown = vec![];
-    let mut violated = vec![];
-    for (k, slo) in slos.iter().enumerate() {
-        match analytic_value(&solution, slo) {
-            Some((v, _)) => {
-                let s = if v.is_finite() { slo.shortfall(v) } else { 1e6 };
-                if s > 0.0 {
-                    violated.push(k);
-                }
-                shortfall += s.min(1e6);
-            }
-            None => unknown.push(k),
-        }
-    }
-    Ok(Evaluation {
-        shortfall,
-        unknown,
-        violated,
-    })
-}
-
 /// Finds the smallest (cheapest) consumers per queue meeting every SLO in `slos` (plus
 /// the model's own `slo` list), verifies it by simulation, and measures its headroom.
+///
+/// The phases, in order: floors (stability and `consumers >=` SLOs); greedy analytic
+/// search (the consumer with the largest shortfall reduction per unit of cost, at most
+/// 100 000 steps); pruning (most expensive queue first); verification by simulation
+/// (confidence-interval stopping rule up to [`SizingOptions::max_replications`], at
+/// most [`SizingOptions::max_rounds`] + 1 rounds that add consumers, a simulation-only
+/// galloping search of at most 20 probes for SLOs with no analytic figure); then the
+/// evidence, drain times, headroom and curve. Analytic solves are memoised by
+/// deployment and counted in [`SizingResult::analytic_solves`]; what happened on the way
+/// is in [`SizingResult::notes`].
 ///
 /// # Errors
 /// [`SizingError`]: no SLO, unknown names, an SLO no number of consumers can meet, or
@@ -259,6 +259,7 @@ fn evaluate(model: &ValidModel, slos: &[Slo]) -> Result<Evaluation, SizingError>
 /// let r = size(&m, &slos, &SizingOptions { verify: false, ..Default::default() }).unwrap();
 /// // 90/s at 10/s per consumer: 12 consumers give 0.75, 11 give 0.818.
 /// assert_eq!(r.deployment[0].chosen, 12);
+/// assert!(r.notes.is_empty() && r.analytic_solves > 0);
 /// ```
 pub fn size(
     valid: &ValidModel,
@@ -266,498 +267,54 @@ pub fn size(
     options: &SizingOptions,
 ) -> Result<SizingResult, SizingError> {
     let valid = valid.with_slos(slos)?;
+    let all_slos = valid.model().slo.clone();
+    let mut search = Search::new(&valid, &all_slos, options)?;
+    search.floors()?;
+    search.greedy()?;
+    search.prune()?;
+    search.verify()?;
+    let slos = search.evidence()?;
+    let drains = search.drains()?;
+    let headroom = search.headroom();
+    let (curve_queue, curve_slo, curve) = search.curve()?;
+
     let model = valid.model();
-    let all_slos: Vec<Slo> = model.slo.clone();
-    if all_slos.is_empty() {
-        return Err(SizingError::NoSlo);
-    }
-    for name in &options.sizable {
-        if model.queue(name).is_none() {
-            return Err(SizingError::UnknownQueue(name.clone()));
-        }
-    }
-    let sizable: Vec<usize> = (0..model.queues.len())
-        .filter(|&i| options.sizable.is_empty() || options.sizable.contains(&model.queues[i].name))
-        .collect();
-    let mut notes = Vec::new();
-    let (mut view, psa) = analytic_view(&valid);
-    if psa {
-        notes.push("time-varying profiles sized at their peak rate (pointwise stationary approximation), and verified by simulating that peak rate held steady: the worst point of the day, conservatively".into());
-    }
-
-    // Floors: stability and `consumers >=` SLOs.
-    let rates = arrival_rates(&view).map_err(SolveError::from)?;
-    let mut floor = vec![1u32; model.queues.len()];
-    for &i in &sizable {
-        let q = &view.model().queues[i];
-        let load = rates[i]
-            * deliveries_per_message(q.failure_probability, q.max_attempts)
-            * q.service.mean();
-        let stable = if q.capacity.is_some() {
-            1
-        } else {
-            (load.floor() as u32).saturating_add(1)
-        };
-        floor[i] = stable.max(1);
-        for slo in &all_slos {
-            let applies = match &slo.target {
-                Target::Queue(n) => n == &q.name,
-                Target::AllQueues => true,
-                _ => false,
-            };
-            if applies && slo.metric == Metric::Consumers {
-                let min = match slo.op {
-                    Op::AtLeast => slo.limit.ceil(),
-                    Op::Greater => slo.limit.floor() + 1.0,
-                    _ => 1.0,
-                };
-                floor[i] = floor[i].max(min.max(1.0) as u32);
-            }
-        }
-        if floor[i] > options.max_consumers {
-            return Err(SizingError::Infeasible {
-                slo: format!("stability of queue {:?}", q.name),
-                reason: format!(
-                    "it needs {} consumers, above the limit {}",
-                    floor[i], options.max_consumers
-                ),
-            });
-        }
-        view = view.with_servers(i, floor[i])?;
-    }
-
-    // Greedy marginal gain.
-    let mut eval = evaluate(&view, &all_slos)?;
-    let mut steps = 0u32;
-    while !eval.violated.is_empty() {
-        steps += 1;
-        if steps > 100_000 {
-            break;
-        }
-        let mut best: Option<(f64, usize, Evaluation)> = None;
-        for &i in &sizable {
-            let q = &view.model().queues[i];
-            if q.servers >= options.max_consumers {
-                continue;
-            }
-            let trial = view.with_servers(i, q.servers + 1)?;
-            let e = evaluate(&trial, &all_slos)?;
-            let gain = (eval.shortfall - e.shortfall) / q.cost_per_consumer;
-            if gain > 1e-15 && best.as_ref().is_none_or(|(g, _, _)| gain > *g) {
-                best = Some((gain, i, e));
-            }
-        }
-        match best {
-            Some((_, i, e)) => {
-                view = view.with_servers(i, view.model().queues[i].servers + 1)?;
-                eval = e;
-            }
-            None => {
-                let k = eval.violated[0];
-                return Err(SizingError::Infeasible {
-                    slo: all_slos[k].to_string(),
-                    reason: "adding consumers to any sizable queue does not bring it closer (service time, redelivery or dead-lettering alone exceed it, or the consumer limit is reached)".into(),
-                });
-            }
-        }
-    }
-    // Prune: most expensive first.
-    let mut order = sizable.clone();
-    let cost = |i: usize| view.model().queues[i].cost_per_consumer;
-    order.sort_by(|a, b| cost(*b).total_cmp(&cost(*a)));
-    for &i in &order {
-        while view.model().queues[i].servers > floor[i] {
-            let trial = view.with_servers(i, view.model().queues[i].servers - 1)?;
-            let e = evaluate(&trial, &all_slos)?;
-            if e.violated.is_empty() {
-                view = trial;
-                eval = e;
-            } else {
-                break;
-            }
-        }
-    }
-    for &k in &eval.unknown {
-        notes.push(format!(
-            "{}: no analytic figure for this model; decided by simulation only",
-            all_slos[k]
-        ));
-    }
-
-    // The deployment on the real model.
-    let mut chosen = valid.clone();
-    for (i, v) in view.model().queues.iter().enumerate() {
-        chosen = chosen.with_servers(i, v.servers)?;
-    }
-    let mut settings = model.simulation.clone();
-    let mut sim_report = None;
-    if options.verify {
-        let mut reps = settings.replications.max(5);
-        let mut rounds = 0;
-        loop {
-            settings.replications = reps;
-            // With a time-varying profile, the worst point of the day is checked by
-            // simulating its peak rate held steady (conservative for short peaks).
-            let report = simulate(
-                &if psa {
-                    analytic_view(&chosen).0
-                } else {
-                    chosen.clone()
-                },
-                &settings,
-            )?;
-            let verdicts: Vec<(Verdict, Option<(Estimate, String)>)> = all_slos
-                .iter()
-                .map(|s| {
-                    let v = simulated_value(&report, s);
-                    (verdict(s, v.as_ref().map(|x| &x.0)), v)
-                })
-                .collect();
-            let violated = verdicts.iter().position(|(v, _)| *v == Verdict::Violated);
-            if let Some(k) = violated {
-                rounds += 1;
-                let slo = &all_slos[k];
-                let est = verdicts[k].1.as_ref().map(|x| x.0);
-                let target = bottleneck(chosen.model(), &report, slo, &sizable);
-                let Some(i) = target else {
-                    notes.push(format!(
-                        "simulation shows {slo} violated and no sizable queue can be grown"
-                    ));
-                    sim_report = Some(report);
-                    break;
-                };
-                let show = |e: Option<Estimate>| {
-                    e.map_or("-".into(), |e| {
-                        format!(
-                            "{:.6} [{:.6}, {:.6}]",
-                            e.mean,
-                            e.lower.unwrap_or(e.mean),
-                            e.upper.unwrap_or(e.mean)
-                        )
-                    })
-                };
-                if eval.unknown.contains(&k) {
-                    // No analytic figure: search this queue by simulation alone, galloping
-                    // up from the analytic floor, then bisecting back to the smallest
-                    // count the simulation does not show violated.
-                    let passes = |c: u32| -> Result<bool, SizingError> {
-                        let m = if psa {
-                            analytic_view(&chosen).0
-                        } else {
-                            chosen.clone()
-                        }
-                        .with_servers(i, c)?;
-                        let r = simulate(&m, &settings)?;
-                        let v = simulated_value(&r, slo);
-                        Ok(verdict(slo, v.as_ref().map(|x| &x.0)) != Verdict::Violated)
-                    };
-                    let mut lo = chosen.model().queues[i].servers;
-                    let mut step = 1;
-                    let mut hi = lo + step;
-                    let mut probes = 0;
-                    while hi <= options.max_consumers && !passes(hi)? {
-                        lo = hi;
-                        step *= 2;
-                        hi = (lo + step).min(options.max_consumers);
-                        probes += 1;
-                        if probes > 20 || lo == options.max_consumers {
-                            break;
-                        }
-                    }
-                    while hi - lo > 1 {
-                        let mid = lo + (hi - lo) / 2;
-                        if passes(mid)? { hi = mid } else { lo = mid }
-                    }
-                    notes.push(format!(
-                        "{slo} has no analytic figure here: sized {:?} by simulation alone ({} consumers: simulated {} before)",
-                        chosen.model().queues[i].name,
-                        hi,
-                        show(est)
-                    ));
-                    chosen = chosen.with_servers(i, hi.min(options.max_consumers))?;
-                    continue;
-                }
-                notes.push(format!(
-                    "simulation disagrees on {slo}: simulated {} (analytic {}); adding a consumer to {:?}",
-                    show(est),
-                    analytic_value(&solve(&chosen)?, slo).map_or("-".into(), |v| format!("{:.6}", v.0)),
-                    chosen.model().queues[i].name
-                ));
-                let servers = chosen.model().queues[i].servers;
-                if rounds > options.max_rounds || servers >= options.max_consumers {
-                    notes.push("stopped adding consumers: verification round limit reached".into());
-                    sim_report = Some(report);
-                    break;
-                }
-                chosen = chosen.with_servers(i, servers + 1)?;
-                continue;
-            }
-            let undecided = verdicts.iter().any(|(v, _)| *v == Verdict::Undecided);
-            if undecided && reps < options.max_replications {
-                reps = (reps * 2).min(options.max_replications);
-                continue;
-            }
-            if undecided {
-                notes.push(format!("some SLOs are within the confidence interval of their limit even at {reps} replications: undecided"));
-            }
-            sim_report = Some(report);
-            break;
-        }
-    }
-
-    let final_solution = solve(&analytic_view(&chosen).0)?;
-    let slos_evidence: Vec<SloEvidence> = all_slos
-        .iter()
-        .map(|s| {
-            let a = analytic_value(&final_solution, s);
-            let sim = sim_report.as_ref().and_then(|r| simulated_value(r, s));
-            SloEvidence {
-                slo: s.clone(),
-                analytic: a.as_ref().map(|x| x.0),
-                analytic_method: a.map(|x| {
-                    if psa {
-                        format!("pointwise stationary approximation at the peak rate [approximation]; {}", x.1)
-                    } else {
-                        x.1
-                    }
-                }),
-                simulated: sim.as_ref().map(|x| x.0),
-                simulated_target: sim.as_ref().map(|x| x.1.clone()),
-                verdict: verdict(s, sim.as_ref().map(|x| &x.0)),
-            }
-        })
-        .collect();
-    let all_met = slos_evidence.iter().all(|e| {
-        let analytic_ok = e.analytic.is_none_or(|v| e.slo.holds(v));
-        let sim_ok = matches!(
-            e.verdict,
-            Verdict::Met | Verdict::Undecided | Verdict::NotSimulated
-        );
-        analytic_ok && sim_ok
-    });
     let deployment: Vec<Consumers> = model
         .queues
         .iter()
-        .zip(&chosen.model().queues)
-        .map(|(given, c)| Consumers {
-            queue: c.name.clone(),
-            given: given.servers,
-            chosen: c.servers,
-            cost_per_consumer: c.cost_per_consumer,
+        .zip(&search.consumers)
+        .map(|(q, &chosen)| Consumers {
+            queue: q.name.clone(),
+            given: q.servers,
+            chosen,
+            cost_per_consumer: q.cost_per_consumer,
         })
         .collect();
     let total_cost = deployment
         .iter()
         .map(|d| f64::from(d.chosen) * d.cost_per_consumer)
         .sum();
-    let headroom = headroom(&analytic_view(&chosen).0, &all_slos, &sizable);
-    let drains = drains(chosen.model(), &final_solution, sim_report.as_ref());
-    let (curve_queue, curve_slo, curve) = curve(
-        &chosen,
-        &all_slos,
-        &sizable,
-        &floor,
-        &settings,
-        options.verify,
-    )?;
     Ok(SizingResult {
+        schema_version: crate::model::SCHEMA_VERSION,
         model: model.name.clone(),
         model_hash: fnv1a(&serde_json::to_string(model).unwrap_or_default()),
         deployment,
         total_cost,
-        slos: slos_evidence,
-        all_met,
-        seed: settings.seed,
+        all_met: evidence::all_met(&slos),
+        slos,
+        seed: search.settings.seed,
         replications: if options.verify {
-            settings.replications
+            search.settings.replications
         } else {
             0
         },
-        confidence: settings.confidence,
-        notes,
+        confidence: search.settings.confidence,
+        analytic_solves: search.evals.solves(),
+        notes: search.notes,
         headroom,
         drains,
         curve_queue,
         curve_slo,
         curve,
     })
-}
-
-/// The sizable queue behind a violated SLO: the queue itself, or for end-to-end and
-/// all-queue SLOs the most utilised sizable queue in the simulation.
-fn bottleneck(
-    model: &Model,
-    report: &crate::sim::SimReport,
-    slo: &Slo,
-    sizable: &[usize],
-) -> Option<usize> {
-    if let Target::Queue(name) = &slo.target {
-        return sizable
-            .iter()
-            .copied()
-            .find(|&i| &model.queues[i].name == name);
-    }
-    sizable.iter().copied().max_by(|&a, &b| {
-        report.queues[a]
-            .utilisation
-            .mean
-            .total_cmp(&report.queues[b].utilisation.mean)
-    })
-}
-
-fn all_met(model: &ValidModel, slos: &[Slo]) -> Option<(bool, Option<usize>)> {
-    let e = evaluate(model, slos).ok()?;
-    if !e.unknown.is_empty() {
-        return None;
-    }
-    Some((e.violated.is_empty(), e.violated.first().copied()))
-}
-
-/// Largest load multiplier meeting every SLO, by doubling then bisection.
-fn headroom(model: &ValidModel, slos: &[Slo], sizable: &[usize]) -> Option<Headroom> {
-    let met = |m: f64| {
-        model
-            .with_load_multiplier(m)
-            .ok()
-            .and_then(|mm| all_met(&mm, slos))
-    };
-    let (ok1, _) = met(1.0)?;
-    let (mut lo, mut hi) = if ok1 { (1.0, 2.0) } else { (0.0, 1.0) };
-    if ok1 {
-        while met(hi)?.0 {
-            lo = hi;
-            hi *= 2.0;
-            if hi > 1e6 {
-                return Some(Headroom {
-                    multiplier: f64::INFINITY,
-                    breaking_slo: None,
-                    bottleneck: None,
-                });
-            }
-        }
-    }
-    for _ in 0..50 {
-        let mid = 0.5 * (lo + hi);
-        if met(mid)?.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo < 1e-6 * hi {
-            break;
-        }
-    }
-    let beyond = model.with_load_multiplier(hi).ok()?;
-    let (_, broken) = all_met(&beyond, slos)?;
-    let slo = broken.map(|k| &slos[k]);
-    let solution = solve(&beyond).ok();
-    let bottleneck = slo.and_then(|s| match &s.target {
-        Target::Queue(q) => Some(q.clone()),
-        _ => solution.as_ref().and_then(|sol| {
-            sol.nodes
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| sizable.contains(i))
-                .max_by(|a, b| util(a.1).total_cmp(&util(b.1)))
-                .map(|(_, n)| n.name.clone())
-        }),
-    });
-    Some(Headroom {
-        multiplier: lo,
-        breaking_slo: slo.map(ToString::to_string),
-        bottleneck,
-    })
-}
-
-fn util(n: &NodeResult) -> f64 {
-    n.unstable_utilisation()
-        .or(n.solution().map(|s| s.utilisation))
-        .unwrap_or(0.0)
-}
-
-fn drains(
-    model: &Model,
-    sol: &ModelSolution,
-    report: Option<&crate::sim::SimReport>,
-) -> Vec<Drain> {
-    model
-        .queues
-        .iter()
-        .zip(&sol.nodes)
-        .filter(|(q, _)| q.initial_backlog > 0)
-        .map(|(q, n)| {
-            let capacity = f64::from(q.servers)
-                / (q.service.mean()
-                    * deliveries_per_message(q.failure_probability, q.max_attempts));
-            let spare = capacity - n.message_rate;
-            Drain {
-                queue: q.name.clone(),
-                backlog: q.initial_backlog,
-                fluid_estimate: (spare > 0.0).then(|| q.initial_backlog as f64 / spare),
-                simulated: report.and_then(|r| r.backlog_drained_at),
-            }
-        })
-        .collect()
-}
-
-type Curve = (Option<String>, Option<Slo>, Vec<CurvePoint>);
-
-/// Consumers against the primary latency SLO at the queue that matters most for it.
-fn curve(
-    valid: &ValidModel,
-    slos: &[Slo],
-    sizable: &[usize],
-    floor: &[u32],
-    settings: &RunSettings,
-    verify: bool,
-) -> Result<Curve, SizingError> {
-    let Some(slo) = slos.iter().find(|s| s.metric.is_time()) else {
-        return Ok((None, None, vec![]));
-    };
-    let model = valid.model();
-    let (view, _) = analytic_view(valid);
-    let sol = solve(&view)?;
-    let queue = match &slo.target {
-        Target::Queue(q) => sizable
-            .iter()
-            .copied()
-            .find(|&i| &model.queues[i].name == q),
-        _ => sizable
-            .iter()
-            .copied()
-            .max_by(|&a, &b| util(&sol.nodes[a]).total_cmp(&util(&sol.nodes[b]))),
-    };
-    let Some(i) = queue else {
-        return Ok((None, Some(slo.clone()), vec![]));
-    };
-    let chosen = model.queues[i].servers;
-    let lo = floor[i].max(chosen.saturating_sub(6)).max(1);
-    let mut points = Vec::new();
-    for c in lo..=chosen + 3 {
-        let m = view.with_servers(i, c)?;
-        let a = solve(&m)
-            .ok()
-            .and_then(|s| analytic_value(&s, slo))
-            .map(|x| x.0)
-            .filter(|v| v.is_finite());
-        let simulated = if verify && c + 1 >= chosen && c <= chosen + 1 {
-            let real = valid.with_servers(i, c)?;
-            simulate(&real, settings)
-                .ok()
-                .and_then(|r| simulated_value(&r, slo))
-                .map(|x| x.0)
-        } else {
-            None
-        };
-        points.push(CurvePoint {
-            consumers: c,
-            analytic: a,
-            simulated,
-        });
-    }
-    Ok((
-        Some(model.queues[i].name.clone()),
-        Some(slo.clone()),
-        points,
-    ))
 }
