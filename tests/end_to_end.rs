@@ -4,10 +4,10 @@ use kendall::analytic::solve;
 use kendall::model::*;
 
 mod common;
+use common::assert_abs;
 use common::build::{exp, poisson, poisson_into, split};
 use common::exact::tail_quantile;
 use common::tol::{CLOSED_FORM, grid};
-use common::assert_abs;
 
 #[test]
 fn single_mm1_matches_the_exponential_sojourn() {
