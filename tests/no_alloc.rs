@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 mod common;
-use common::build::{exp, poisson, poisson_into, windowed};
+use common::build::{exp, mmc_model, poisson, windowed};
 
 struct Counting;
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
@@ -49,7 +49,7 @@ fn allocations_in_steady_state(model: &Model) -> (u64, u64) {
 
 #[test]
 fn event_loop_does_not_allocate() {
-    let mm1 = poisson_into(0.7, Queue::new("q", 1, exp(1.0)));
+    let mm1 = mmc_model(0.7, 1.0, 1);
     let fan_out = Model::default()
         .with_source(Source::new("in", poisson(5.0), "t"))
         .with_topic(Topic::new("t", ["a", "b", "c"]))

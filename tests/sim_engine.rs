@@ -8,7 +8,7 @@ use kendall::model::{
 use kendall::sim::{SimError, run_replication, simulate};
 
 mod common;
-use common::build::{exp, poisson, poisson_into, split, theory_settings};
+use common::build::{exp, mmc_model, poisson, poisson_into, split, theory_settings};
 use common::exact::truncated_geometric;
 use common::tol::{CLOCK, CLOSED_FORM};
 use common::{assert_abs, assert_covers};
@@ -414,7 +414,7 @@ fn profile_and_time_series() {
 /// Stopping by completions and warming up by count; draining a backlog.
 #[test]
 fn run_control_and_backlog_drain() {
-    let model = poisson_into(1.0, Queue::new("q", 2, exp(1.0)));
+    let model = mmc_model(1.0, 1.0, 2);
     let s = RunSettings {
         completions: Some(1000),
         warmup_completions: Some(100),

@@ -7,11 +7,11 @@ use kendall::model::{Distribution, Model, Queue, RunSettings, Source, Topic};
 use kendall::sim::run_replication;
 
 mod common;
-use common::build::{exp, poisson, poisson_into};
+use common::build::{mmc_model, poisson};
 
 fn models() -> [Model; 2] {
     [
-        poisson_into(0.9, Queue::new("q", 1, exp(1.0))),
+        mmc_model(0.9, 1.0, 1),
         Model::default()
             .with_source(Source::new("in", poisson(3.0), "t"))
             .with_topic(Topic::new("t", ["a", "b"]))

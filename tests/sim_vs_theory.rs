@@ -18,7 +18,7 @@ use kendall::model::{
 use kendall::sim::{SimReport, simulate};
 
 mod common;
-use common::build::{exp, exp_rate, poisson, poisson_into, theory_settings as settings};
+use common::build::{exp, exp_rate, mmc_model, poisson, poisson_into, theory_settings as settings};
 use common::exact::{erlang_c, tail_quantile};
 use common::{assert_covers, assert_covers_percentile};
 
@@ -71,9 +71,7 @@ fn check_mmc(r: &SimReport, name: &str, lambda: f64, mu: f64, c: u32) {
 fn mm1_at_half_and_ninety_percent_load() {
     for (rho, horizon, warmup) in [(0.5, 40_000.0, 200.0), (0.9, 200_000.0, 5_000.0)] {
         let r = simulate(
-            &(poisson_into(rho, Queue::new("q", 1, exp(1.0))))
-                .validate()
-                .unwrap(),
+            &(mmc_model(rho, 1.0, 1)).validate().unwrap(),
             &settings(horizon, warmup, 10, 1),
         )
         .unwrap();
@@ -94,9 +92,7 @@ fn mmc_at_half_and_ninety_percent_load() {
     for (rho, horizon, warmup) in [(0.5, 20_000.0, 100.0), (0.9, 60_000.0, 2_000.0)] {
         let lambda = 4.0 * rho;
         let r = simulate(
-            &(poisson_into(lambda, Queue::new("q", 4, exp(1.0))))
-                .validate()
-                .unwrap(),
+            &(mmc_model(lambda, 1.0, 4)).validate().unwrap(),
             &settings(horizon, warmup, 10, 2),
         )
         .unwrap();
@@ -123,7 +119,7 @@ fn mmck_blocking_probability() {
     let block = p[k as usize];
     let l: f64 = p.iter().enumerate().map(|(n, x)| n as f64 * x).sum();
     let w = l / (lambda * (1.0 - block));
-    let mut model = poisson_into(lambda, Queue::new("q", c, exp_rate(mu)));
+    let mut model = mmc_model(lambda, mu, c);
     model.queues[0].capacity = Some(k);
     model.queues[0].on_full = OnFull::Reject;
     let r = simulate(
@@ -293,7 +289,7 @@ fn three_listener_fan_out() {
 /// each), the 95 % interval for Wq covers the exact value 1 in 90–99 % of them.
 #[test]
 fn wq_interval_coverage() {
-    let model = poisson_into(0.5, Queue::new("q", 1, exp(1.0)));
+    let model = mmc_model(0.5, 1.0, 1);
     let runs = 120;
     let mut covered = 0;
     for seed in 0..runs {

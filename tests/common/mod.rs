@@ -217,7 +217,7 @@ pub mod build {
 
     /// M/M/c: Poisson λ into queue `"q"` with `c` consumers and exponential service of
     /// rate μ.
-    pub fn mmc(lambda: f64, mu: f64, c: u32) -> Model {
+    pub fn mmc_model(lambda: f64, mu: f64, c: u32) -> Model {
         poisson_into(lambda, Queue::new("q", c, exp_rate(mu)))
     }
 
