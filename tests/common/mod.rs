@@ -42,8 +42,8 @@ pub mod tol {
     pub const PROBABILITY: f64 = 1e-15;
 
     /// Quantile ↔ CDF round trips and quantiles of two solvers: each quantile comes from
-    /// a root finder whose stopping rule sits near 1e-12, and the CDF is evaluated at
-    /// its answer. Relative.
+    /// an iterative inversion and the CDF is then evaluated at its answer, so a decade
+    /// looser than [`CLOSED_FORM`]. Relative.
     pub const QUANTILE: f64 = 1e-11;
 
     /// ∫ P(T > t) dt by adaptive Simpson (stopping at 1e-13 of the range, tail cut at
@@ -51,9 +51,9 @@ pub mod tol {
     pub const QUADRATURE: f64 = 1e-8;
 
     /// A numerical solve (dense CTMC steady state with residual < 1e-12, MVA recursion)
-    /// against an independent closed form: the condition number of the small chains here
-    /// costs a few decades over the residual. Relative, or absolute on figures of
-    /// order one.
+    /// against an independent closed form: the residual bounds the equations, not the
+    /// figures, so two decades are left for conditioning. Relative, or absolute on
+    /// figures of order one.
     pub const NUMERICAL: f64 = 1e-10;
 
     /// As [`NUMERICAL`] for figures combined from several solver outputs (a tandem's two
