@@ -7,14 +7,11 @@ use kendall::analytic::Exactness;
 use kendall::model::*;
 use kendall::{Comparison, DEFAULT_FLAG_THRESHOLD as DEFAULT_THRESHOLD, Metric, compare as run};
 
+mod common;
+use common::build::{exp, poisson};
+
 fn settings(seed: u64) -> RunSettings {
-    RunSettings {
-        horizon: Some(3000.0),
-        warmup: 100.0,
-        replications: 10,
-        seed,
-        ..RunSettings::default()
-    }
+    common::build::settings(3000.0, 100.0, 10, seed)
 }
 
 fn error_of(c: &Comparison, node: &str, metric: &str) -> f64 {
@@ -85,27 +82,11 @@ fn qna_on_a_non_exponential_tandem() {
 #[test]
 fn fork_join_of_three_listener_pools() {
     let m = Model::default()
-        .with_source(Source::new(
-            "payments",
-            ArrivalProcess::Poisson { rate: 300.0 },
-            "settled",
-        ))
+        .with_source(Source::new("payments", poisson(300.0), "settled"))
         .with_topic(Topic::new("settled", ["ledger", "notify", "risk"]))
-        .with_queue(Queue::new(
-            "ledger",
-            4,
-            Distribution::Exponential { mean: 0.0115 },
-        ))
-        .with_queue(Queue::new(
-            "notify",
-            2,
-            Distribution::Exponential { mean: 0.005 },
-        ))
-        .with_queue(Queue::new(
-            "risk",
-            1,
-            Distribution::Exponential { mean: 0.0027 },
-        ));
+        .with_queue(Queue::new("ledger", 4, exp(0.0115)))
+        .with_queue(Queue::new("notify", 2, exp(0.005)))
+        .with_queue(Queue::new("risk", 1, exp(0.0027)));
     let c = run(
         &m.validate().unwrap(),
         &settings(32),
@@ -125,16 +106,14 @@ fn fork_join_of_three_listener_pools() {
 #[test]
 fn two_identical_listeners_are_exact() {
     let m = Model::default()
-        .with_source(Source::new(
-            "s",
-            ArrivalProcess::Poisson { rate: 70.0 },
-            "t",
-        ))
+        .with_source(Source::new("s", poisson(70.0), "t"))
         .with_topic(Topic::new("t", ["a", "b"]))
-        .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 0.01 }))
-        .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.01 }));
-    let mut s = settings(33);
-    s.confidence = 0.999;
+        .with_queue(Queue::new("a", 1, exp(0.01)))
+        .with_queue(Queue::new("b", 1, exp(0.01)));
+    let s = RunSettings {
+        confidence: common::tol::CONFIDENCE,
+        ..settings(33)
+    };
     let c = run(&m.validate().unwrap(), &s, DEFAULT_THRESHOLD, &|_, _| {}).unwrap();
     let r = c
         .rows
@@ -152,15 +131,11 @@ fn two_identical_listeners_are_exact() {
 #[test]
 fn nelson_tantawi_for_three_identical_listeners() {
     let m = Model::default()
-        .with_source(Source::new(
-            "s",
-            ArrivalProcess::Poisson { rate: 70.0 },
-            "t",
-        ))
+        .with_source(Source::new("s", poisson(70.0), "t"))
         .with_topic(Topic::new("t", ["a", "b", "c"]))
-        .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 0.01 }))
-        .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.01 }))
-        .with_queue(Queue::new("c", 1, Distribution::Exponential { mean: 0.01 }));
+        .with_queue(Queue::new("a", 1, exp(0.01)))
+        .with_queue(Queue::new("b", 1, exp(0.01)))
+        .with_queue(Queue::new("c", 1, exp(0.01)));
     let c = run(
         &m.validate().unwrap(),
         &settings(34),

@@ -12,17 +12,9 @@ use kendall::analytic::erlang_b;
 use kendall::analytic::{AnalyticError, NodeSolution, QueueMetrics};
 use proptest::prelude::*;
 
-fn rel(a: f64, b: f64) -> f64 {
-    if a == b {
-        0.0
-    } else {
-        (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)
-    }
-}
-
-fn assert_close(a: f64, b: f64, tol: f64, what: &str) {
-    assert!(rel(a, b) <= tol, "{what}: {a} vs {b} (rel {:e})", rel(a, b));
-}
+mod common;
+use common::tol::{CLOSED_FORM, PROBABILITY, QUADRATURE, QUANTILE, SHORT_SUM};
+use common::{assert_abs, assert_rel, rel_eq};
 
 /// ∫₀^∞ tail(t) dt by adaptive Simpson on [0, T], T doubled until tail(T) < 1e-17.
 fn integrate_tail(tail: &dyn Fn(f64) -> f64, scale: f64) -> f64 {
@@ -65,43 +57,55 @@ fn integrate_tail(tail: &dyn Fn(f64) -> f64, scale: f64) -> f64 {
 fn check_generic(q: &dyn QueueMetrics, name: &str) {
     // Little's law on the whole node and on the waiting room, with the admitted rate.
     let x = q.throughput();
-    assert_close(q.mean_number_in_system(), x * q.mean_sojourn(), 1e-12, name);
+    assert_rel!(
+        q.mean_number_in_system(),
+        x * q.mean_sojourn(),
+        CLOSED_FORM,
+        "{name}"
+    );
     if q.mean_queue_length() > 0.0 {
-        assert_close(q.mean_queue_length(), x * q.mean_wait(), 1e-12, name);
+        assert_rel!(
+            q.mean_queue_length(),
+            x * q.mean_wait(),
+            CLOSED_FORM,
+            "{name}"
+        );
     }
     // Means of the distributions equal the solver's means.
     let wt = |t: f64| 1.0 - q.wait_cdf(t).unwrap();
     let st = |t: f64| 1.0 - q.sojourn_cdf(t).unwrap();
-    assert_close(
+    assert_rel!(
         integrate_tail(&st, q.mean_sojourn()),
         q.mean_sojourn(),
-        1e-8,
-        name,
+        QUADRATURE,
+        "{name}"
     );
     // (Only where the tail 1 − F is representable: with C = 6e-115, 1 − F(t) rounds to 0.)
     if q.prob_wait().unwrap() > 1e-8 {
-        assert_close(
+        assert_rel!(
             integrate_tail(&wt, q.mean_wait()),
             q.mean_wait(),
-            1e-8,
-            name,
+            QUADRATURE,
+            "{name}"
         );
     }
-    // P(wait) is the jump of the wait CDF at zero (absolute 1e-15: 1 − F(0) rounds).
+    // P(wait) is the jump of the wait CDF at zero (absolute PROBABILITY: 1 − F(0) rounds).
     let pw = q.prob_wait().unwrap();
-    assert!(
-        (1.0 - q.wait_cdf(0.0).unwrap() - pw).abs() <= 1e-15 + 1e-12 * pw,
+    assert_abs!(
+        1.0 - q.wait_cdf(0.0).unwrap(),
+        pw,
+        PROBABILITY + CLOSED_FORM * pw,
         "{name}: P(wait)"
     );
     // Round trips and the atom.
     for p in [0.01, 0.3, 0.5, 0.9, 0.95, 0.99, 0.999] {
         let t = q.sojourn_quantile(p).unwrap();
-        assert_close(q.sojourn_cdf(t).unwrap(), p, 1e-11, name);
+        assert_rel!(q.sojourn_cdf(t).unwrap(), p, QUANTILE, "{name}");
         let w = q.wait_quantile(p).unwrap();
         if p <= 1.0 - q.prob_wait().unwrap() {
             assert_eq!(w, 0.0, "{name}: wait quantile inside the atom");
         } else {
-            assert_close(q.wait_cdf(w).unwrap(), p, 1e-11, name);
+            assert_rel!(q.wait_cdf(w).unwrap(), p, QUANTILE, "{name}");
         }
     }
     // CDFs monotone and within [0, 1]; every figure finite.
@@ -111,7 +115,7 @@ fn check_generic(q: &dyn QueueMetrics, name: &str) {
         let (w, s) = (q.wait_cdf(t).unwrap(), q.sojourn_cdf(t).unwrap());
         assert!((0.0..=1.0).contains(&w) && (0.0..=1.0).contains(&s));
         assert!(
-            w >= prev.0 - 1e-15 && s >= prev.1 - 1e-15,
+            w >= prev.0 - PROBABILITY && s >= prev.1 - PROBABILITY,
             "{name}: monotone"
         );
         prev = (w, s);
@@ -139,7 +143,7 @@ fn mmc_identities() {
         let head: f64 = (0..n_max).map(|n| q.prob_n(n).unwrap_or(0.0)).sum();
         let rho = q.utilisation();
         let rest = q.prob_n(n_max).unwrap_or(0.0) / (1.0 - rho);
-        assert_close(head + rest, 1.0, 1e-12, "M/M/c Σπ");
+        assert_rel!(head + rest, 1.0, CLOSED_FORM, "M/M/c Σπ");
     }
 }
 
@@ -147,31 +151,31 @@ fn mmc_identities() {
 fn mmc_with_one_server_is_mm1() {
     for (l, m) in [(0.2, 1.0), (0.5, 2.0), (0.95, 1.0)] {
         let (a, b) = (MMc::new(l, m, 1).unwrap(), MM1::new(l, m).unwrap());
-        assert_close(
+        assert_rel!(
             a.mean_number_in_system(),
             b.mean_number_in_system(),
-            1e-12,
-            "L",
+            CLOSED_FORM,
+            "L"
         );
-        assert_close(a.mean_wait(), b.mean_wait(), 1e-12, "Wq");
-        assert_close(
+        assert_rel!(a.mean_wait(), b.mean_wait(), CLOSED_FORM, "Wq");
+        assert_rel!(
             a.prob_empty().unwrap(),
             b.prob_empty().unwrap(),
-            1e-12,
-            "P0",
+            CLOSED_FORM,
+            "P0"
         );
         for p in [0.5, 0.9, 0.999] {
-            assert_close(
+            assert_rel!(
                 a.sojourn_quantile(p).unwrap(),
                 b.sojourn_quantile(p).unwrap(),
-                1e-12,
-                "sojourn quantile",
+                CLOSED_FORM,
+                "sojourn quantile"
             );
-            assert_close(
+            assert_rel!(
                 a.wait_quantile(p).unwrap(),
                 b.wait_quantile(p).unwrap(),
-                1e-12,
-                "wait quantile",
+                CLOSED_FORM,
+                "wait quantile"
             );
         }
     }
@@ -193,18 +197,18 @@ fn mmck_identities() {
         let name = format!("M/M/{c}/{k} λ={l} μ={m}");
         check_generic(&q, &name);
         let s: f64 = (0..=k).map(|n| q.prob_n(n).unwrap_or(0.0)).sum();
-        assert_close(s, 1.0, 1e-12, &name);
-        assert_close(
+        assert_rel!(s, 1.0, CLOSED_FORM, "{name}");
+        assert_rel!(
             q.throughput(),
             l * (1.0 - q.prob_block().unwrap()),
-            1e-12,
-            &name,
+            CLOSED_FORM,
+            "{name}"
         );
         // Output rate = mean busy servers × μ.
         let busy: f64 = (0..=k)
             .map(|n| n.min(c) as f64 * q.prob_n(n).unwrap_or(0.0))
             .sum();
-        assert_close(q.throughput(), busy * m, 1e-12, &name);
+        assert_rel!(q.throughput(), busy * m, CLOSED_FORM, "{name}");
     }
 }
 
@@ -215,21 +219,26 @@ fn mmck_tends_to_mmc() {
         MMcK::new(8.0, 1.0, 10, 2000).unwrap(),
         MMc::new(8.0, 1.0, 10).unwrap(),
     );
-    assert_close(a.mean_wait(), b.mean_wait(), 1e-12, "Wq");
-    assert_close(a.mean_queue_length(), b.mean_queue_length(), 1e-12, "Lq");
+    assert_rel!(a.mean_wait(), b.mean_wait(), CLOSED_FORM, "Wq");
+    assert_rel!(
+        a.mean_queue_length(),
+        b.mean_queue_length(),
+        CLOSED_FORM,
+        "Lq"
+    );
     assert!(a.prob_block().unwrap() < 1e-190);
     for p in [0.5, 0.95, 0.99, 0.999] {
-        assert_close(
+        assert_rel!(
             a.wait_quantile(p).unwrap(),
             b.wait_quantile(p).unwrap(),
-            1e-11,
-            "wait p",
+            QUANTILE,
+            "wait p"
         );
-        assert_close(
+        assert_rel!(
             a.sojourn_quantile(p).unwrap(),
             b.sojourn_quantile(p).unwrap(),
-            1e-11,
-            "sojourn p",
+            QUANTILE,
+            "sojourn p"
         );
     }
 }
@@ -244,9 +253,14 @@ fn loss_system_equals_erlang_b() {
         (1000, 999.0),
     ] {
         let q = MMcK::new(a * 0.25, 0.25, c, c).unwrap();
-        assert_close(q.prob_block().unwrap(), erlang_b(c, a).unwrap(), 1e-12, "B");
+        assert_rel!(
+            q.prob_block().unwrap(),
+            erlang_b(c, a).unwrap(),
+            CLOSED_FORM,
+            "B"
+        );
         assert_eq!(q.mean_wait(), 0.0);
-        assert_close(q.mean_sojourn(), 4.0, 1e-12, "W = 1/μ");
+        assert_rel!(q.mean_sojourn(), 4.0, CLOSED_FORM, "W = 1/μ");
     }
 }
 
@@ -258,15 +272,15 @@ fn rho_one_exactly() {
         let q = MMcK::new(7.0, 7.0, 1, k).unwrap();
         let p = 1.0 / (k as f64 + 1.0);
         for n in [0, k / 2, k] {
-            assert_close(q.prob_n(n).unwrap(), p, 1e-12, "π_n");
+            assert_rel!(q.prob_n(n).unwrap(), p, CLOSED_FORM, "π_n");
         }
-        assert_close(q.mean_number_in_system(), k as f64 / 2.0, 1e-12, "L");
+        assert_rel!(q.mean_number_in_system(), k as f64 / 2.0, CLOSED_FORM, "L");
         assert!(q.mean_sojourn().is_finite() && q.sojourn_quantile(0.99).unwrap().is_finite());
     }
     let q = MMcK::new(4.0, 1.0, 4, 30).unwrap();
     let pc = q.prob_n(4).unwrap();
     for n in 5..=30 {
-        assert_close(q.prob_n(n).unwrap(), pc, 1e-12, "flat tail");
+        assert_rel!(q.prob_n(n).unwrap(), pc, CLOSED_FORM, "flat tail");
     }
 }
 
@@ -277,11 +291,11 @@ fn rho_three() {
     let q = MMcK::new(3.0, 1.0, 1, k).unwrap();
     let norm = (3f64.powi(k as i32 + 1) - 1.0) / 2.0;
     for n in 0..=k {
-        assert_close(
+        assert_rel!(
             q.prob_n(n).unwrap(),
             3f64.powi(n as i32) / norm,
-            1e-13,
-            "π_n",
+            SHORT_SUM,
+            "π_n"
         );
     }
     check_generic(&q, "M/M/1/20 ρ=3");
@@ -292,7 +306,7 @@ fn mminf_identities() {
     let q = MMInf::new(12.0, 0.75).unwrap();
     check_generic(&q, "M/M/∞");
     let s: f64 = (0..200).map(|n| q.prob_n(n).unwrap_or(0.0)).sum();
-    assert_close(s, 1.0, 1e-13, "Σπ");
+    assert_rel!(s, 1.0, SHORT_SUM, "Σπ");
 }
 
 #[test]
@@ -327,12 +341,13 @@ proptest! {
         let k = c + extra;
         let q = MMcK::new(rho * c as f64 * mu, mu, c, k).unwrap();
         let x = q.throughput();
-        prop_assert!(rel(q.mean_number_in_system(), x * q.mean_sojourn()) < 1e-12);
+        let (l, xw) = (q.mean_number_in_system(), x * q.mean_sojourn());
+        prop_assert!(rel_eq(l, xw, CLOSED_FORM), "Little: {} vs {}", l, xw);
         let s: f64 = (0..=k).map(|n| q.prob_n(n).unwrap_or(0.0)).sum();
-        prop_assert!(rel(s, 1.0) < 1e-12);
+        prop_assert!(rel_eq(s, 1.0, CLOSED_FORM), "Σπ = {}", s);
         for p in [0.5, 0.99] {
-            let t = q.sojourn_quantile(p).unwrap();
-            prop_assert!(rel(q.sojourn_cdf(t).unwrap(), p) < 1e-11);
+            let f = q.sojourn_cdf(q.sojourn_quantile(p).unwrap()).unwrap();
+            prop_assert!(rel_eq(f, p, QUANTILE), "F(q({})) = {}", p, f);
         }
     }
 }

@@ -6,13 +6,11 @@ use kendall::analytic::ctmc::solve_model_ctmc;
 use kendall::analytic::solve;
 use kendall::model::*;
 
-fn exp(mean: f64) -> Distribution {
-    Distribution::Exponential { mean }
-}
-
-fn close(a: f64, b: f64, tol: f64) {
-    assert!((a - b).abs() <= tol * b.abs().max(1e-300), "{a} vs {b}");
-}
+mod common;
+use common::assert_rel;
+use common::build::{exp, poisson, poisson_into};
+use common::exact::truncated_geometric;
+use common::tol::{NUMERICAL, NUMERICAL_COMBINED};
 
 /// A Poisson source blocked by a full M/M/1/K holds one message: the pair (n, held) is
 /// the M/M/1/(K+1) birth-death chain with state K+1 = (K, held). So the throughput is
@@ -22,30 +20,22 @@ fn blocked_source_is_mm1_with_one_more_place() {
     let (lambda, mu, k) = (0.9f64, 1.0f64, 4usize);
     let mut q = Queue::new("q", 1, exp(1.0 / mu)).with_capacity(k as u64);
     q.on_full = OnFull::Block;
-    let m = Model::default()
-        .with_source(Source::new(
-            "s",
-            ArrivalProcess::Poisson { rate: lambda },
-            "q",
-        ))
-        .with_queue(q);
+    let m = poisson_into(lambda, q);
     let (nodes, residual) = solve_model_ctmc(&m.validate().unwrap()).unwrap();
     assert!(residual < 1e-12);
-    let w: Vec<f64> = (0..=k + 1).map(|n| (lambda / mu).powi(n as i32)).collect();
-    let total: f64 = w.iter().sum();
-    let pi: Vec<f64> = w.iter().map(|x| x / total).collect();
-    close(nodes[0].throughput(), lambda * (1.0 - pi[k + 1]), 1e-10);
+    let pi = truncated_geometric(lambda / mu, k + 1);
+    assert_rel!(nodes[0].throughput(), lambda * (1.0 - pi[k + 1]), NUMERICAL);
     let l: f64 = pi
         .iter()
         .enumerate()
         .map(|(n, p)| n.min(k) as f64 * p)
         .sum();
-    close(nodes[0].mean_number_in_system(), l, 1e-10);
+    assert_rel!(nodes[0].mean_number_in_system(), l, NUMERICAL);
     // The probability an arrival finds the queue full: PASTA on the original chain.
-    close(
+    assert_rel!(
         nodes[0].prob_block().unwrap(),
         pi[k] / (1.0 - pi[k + 1]),
-        1e-10,
+        NUMERICAL
     );
 }
 
@@ -54,26 +44,30 @@ fn blocked_source_is_mm1_with_one_more_place() {
 #[test]
 fn listeners_of_a_topic_are_mmck_marginally() {
     let m = Model::default()
-        .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 3.0 }, "t"))
+        .with_source(Source::new("s", poisson(3.0), "t"))
         .with_topic(Topic::new("t", ["a", "b"]))
         .with_queue(Queue::new("a", 2, exp(0.5)).with_capacity(4))
         .with_queue(Queue::new("b", 1, exp(0.25)).with_capacity(3));
     let (nodes, _) = solve_model_ctmc(&m.validate().unwrap()).unwrap();
     for (node, (c, mu, k)) in nodes.iter().zip([(2u64, 2.0, 4u64), (1, 4.0, 3)]) {
         let exact = MMcK::new(3.0, mu, c, k).unwrap();
-        close(
+        assert_rel!(
             node.mean_number_in_system(),
             exact.mean_number_in_system(),
-            1e-10,
+            NUMERICAL
         );
-        close(node.mean_queue_length(), exact.mean_queue_length(), 1e-10);
-        close(
+        assert_rel!(
+            node.mean_queue_length(),
+            exact.mean_queue_length(),
+            NUMERICAL
+        );
+        assert_rel!(
             node.prob_block().unwrap(),
             exact.prob_block().unwrap(),
-            1e-10,
+            NUMERICAL
         );
-        close(node.throughput(), exact.throughput(), 1e-10);
-        close(node.mean_sojourn(), exact.mean_sojourn(), 1e-10);
+        assert_rel!(node.throughput(), exact.throughput(), NUMERICAL);
+        assert_rel!(node.mean_sojourn(), exact.mean_sojourn(), NUMERICAL);
     }
 }
 
@@ -84,7 +78,7 @@ fn tandem_with_blocking_conserves_flow_and_is_picked_by_solve() {
     let mut second = Queue::new("b", 1, exp(1.0)).with_capacity(1);
     second.on_full = OnFull::Block;
     let m = Model::default()
-        .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 0.6 }, "a"))
+        .with_source(Source::new("s", poisson(0.6), "a"))
         .with_queue(
             Queue::new("a", 1, exp(0.5))
                 .with_capacity(5)
@@ -95,8 +89,12 @@ fn tandem_with_blocking_conserves_flow_and_is_picked_by_solve() {
     let a = s.nodes[0].solution().unwrap();
     let b = s.nodes[1].solution().unwrap();
     assert!(a.method.name.starts_with("exact CTMC"), "{}", a.method.name);
-    close(a.throughput, b.throughput, 1e-9);
-    close(a.throughput, 0.6 * (1.0 - a.p_block.unwrap()), 1e-9);
+    assert_rel!(a.throughput, b.throughput, NUMERICAL_COMBINED);
+    assert_rel!(
+        a.throughput,
+        0.6 * (1.0 - a.p_block.unwrap()),
+        NUMERICAL_COMBINED
+    );
     // Blocking makes the first node look busier than its own service alone explains.
     assert!(a.utilisation > a.throughput * 0.5 + 1e-3);
 }

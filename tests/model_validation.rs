@@ -2,14 +2,13 @@
 
 use kendall::model::*;
 
+mod common;
+use common::assert_abs;
+use common::build::{exp, poisson_into, split};
+use common::tol::{CLOCK, PROBABILITY};
+
 fn base() -> Model {
-    Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 10.0 },
-            "q",
-        ))
-        .with_queue(Queue::new("q", 2, Distribution::Exponential { mean: 0.05 }))
+    poisson_into(10.0, Queue::new("q", 2, exp(0.05)))
 }
 
 /// Validates and returns the problems as "path: message" strings.
@@ -97,11 +96,7 @@ fn dead_letter_must_exist_and_not_be_self() {
 #[test]
 fn unknown_route_target_suggests_the_closest_name() {
     let m = base()
-        .with_queue(Queue::new(
-            "ledger",
-            1,
-            Distribution::Exponential { mean: 0.01 },
-        ))
+        .with_queue(Queue::new("ledger", 1, exp(0.01)))
         .with_topic(Topic::new("t", ["ledger"]));
     let mut m = m;
     m.queues[0].route = Route::To("ledgr".into());
@@ -110,28 +105,10 @@ fn unknown_route_target_suggests_the_closest_name() {
 
 #[test]
 fn route_probabilities_must_sum_to_one() {
-    let mut m = base().with_queue(Queue::new("r", 1, Distribution::Exponential { mean: 0.01 }));
-    m.queues[0].route = Route::Choice(vec![
-        RouteBranch {
-            to: "r".into(),
-            probability: 0.5,
-        },
-        RouteBranch {
-            to: "exit".into(),
-            probability: 0.4,
-        },
-    ]);
+    let mut m = base().with_queue(Queue::new("r", 1, exp(0.01)));
+    m.queues[0].route = split(&[("r", 0.5), ("exit", 0.4)]);
     assert_problem(&m, "queue \"q\".route", "must sum to 1, got 0.9");
-    m.queues[0].route = Route::Choice(vec![
-        RouteBranch {
-            to: "r".into(),
-            probability: 1.5,
-        },
-        RouteBranch {
-            to: "exit".into(),
-            probability: -0.5,
-        },
-    ]);
+    m.queues[0].route = split(&[("r", 1.5), ("exit", -0.5)]);
     assert_problem(&m, "queue \"q\".route[0].probability", "(0, 1]");
     assert_problem(&m, "queue \"q\".route[1].probability", "(0, 1]");
 }
@@ -150,12 +127,8 @@ fn topic_subscribers() {
 #[test]
 fn names_unique_non_empty_and_not_exit() {
     let m = base()
-        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.01 }))
-        .with_queue(Queue::new(
-            "exit",
-            1,
-            Distribution::Exponential { mean: 0.01 },
-        ))
+        .with_queue(Queue::new("q", 1, exp(0.01)))
+        .with_queue(Queue::new("exit", 1, exp(0.01)))
         .with_topic(Topic::new("", ["q"]));
     assert_problem(&m, "queue \"q\".name", "used twice");
     assert_problem(&m, "queue[2].name", "reserved");
@@ -182,14 +155,8 @@ fn sources() {
 #[test]
 fn cycle_without_exit_is_named() {
     let m = base()
-        .with_queue(
-            Queue::new("a", 1, Distribution::Exponential { mean: 0.01 })
-                .with_route(Route::To("b".into())),
-        )
-        .with_queue(
-            Queue::new("b", 1, Distribution::Exponential { mean: 0.01 })
-                .with_route(Route::To("a".into())),
-        );
+        .with_queue(Queue::new("a", 1, exp(0.01)).with_route(Route::To("b".into())))
+        .with_queue(Queue::new("b", 1, exp(0.01)).with_route(Route::To("a".into())));
     let mut m = m;
     m.queues[0].route = Route::To("a".into());
     assert_problem(&m, "cycle a -> b", "no message ever leaves this cycle");
@@ -197,50 +164,22 @@ fn cycle_without_exit_is_named() {
 
 #[test]
 fn cycle_with_an_exit_is_fine() {
-    let mut m = base().with_queue(Queue::new(
-        "audit",
-        1,
-        Distribution::Exponential { mean: 0.01 },
-    ));
-    m.queues[0].route = Route::Choice(vec![
-        RouteBranch {
-            to: "audit".into(),
-            probability: 0.3,
-        },
-        RouteBranch {
-            to: "exit".into(),
-            probability: 0.7,
-        },
-    ]);
+    let mut m = base().with_queue(Queue::new("audit", 1, exp(0.01)));
+    m.queues[0].route = split(&[("audit", 0.3), ("exit", 0.7)]);
     m.queues[1].route = Route::To("q".into());
     let t = m.validate().unwrap().topology().clone();
-    assert!((t.flow[(0, 1)] - 0.3).abs() < 1e-15);
+    assert_abs!(t.flow[(0, 1)], 0.3, PROBABILITY);
 }
 
 #[test]
 fn fan_out_feedback_that_grows_is_rejected() {
     // q publishes to t; t copies to a and b; each returns to q with probability 0.6:
     // 1.2 copies come back per message, so the flow never dies out.
-    let back = |p: f64| {
-        Route::Choice(vec![
-            RouteBranch {
-                to: "q".into(),
-                probability: p,
-            },
-            RouteBranch {
-                to: "exit".into(),
-                probability: 1.0 - p,
-            },
-        ])
-    };
+    let back = |p: f64| split(&[("q", p), ("exit", 1.0 - p)]);
     let mut m = base()
         .with_topic(Topic::new("t", ["a", "b"]))
-        .with_queue(
-            Queue::new("a", 1, Distribution::Exponential { mean: 0.01 }).with_route(back(0.6)),
-        )
-        .with_queue(
-            Queue::new("b", 1, Distribution::Exponential { mean: 0.01 }).with_route(back(0.6)),
-        );
+        .with_queue(Queue::new("a", 1, exp(0.01)).with_route(back(0.6)))
+        .with_queue(Queue::new("b", 1, exp(0.01)).with_route(back(0.6)));
     m.queues[0].route = Route::To("t".into());
     assert_problem(&m, "cycle q -> a -> b", "faster than they leave");
     // At 0.4 each, 0.8 copies return: converges.
@@ -398,11 +337,17 @@ fn flow_matrix_includes_fan_out_and_dead_letters() {
     // payments -> settlement (0.95 of non-exhausted) copies to ledger (2) and risk (3);
     // exhausted fraction 0.02^3 goes to dlq (1).
     let ex = 0.02f64.powi(3);
-    assert!((t.flow[(0, 2)] - 0.95 * (1.0 - ex)).abs() < 1e-15);
-    assert!((t.flow[(0, 3)] - 0.95 * (1.0 - ex)).abs() < 1e-15);
-    assert!((t.flow[(0, 1)] - ex).abs() < 1e-18);
+    assert_abs!(t.flow[(0, 2)], 0.95 * (1.0 - ex), PROBABILITY);
+    assert_abs!(t.flow[(0, 3)], 0.95 * (1.0 - ex), PROBABILITY);
+    // ex = 8e-6: an absolute bound scaled down with it.
+    assert_abs!(t.flow[(0, 1)], ex, 1e-18);
     let rates = t.external_rates(&m).unwrap();
     // MMPP mean: pi = (0.8, 0.2) -> 80 + 180 = 260; profile mean over 1h: (10*3540 + 50*60)/3600.
-    assert!((rates[0] - 260.0).abs() < 1e-9);
-    assert!((rates[2] - (10.0 * 3540.0 + 50.0 * 60.0) / 3600.0).abs() < 1e-9);
+    assert_abs!(rates[0], 260.0, CLOCK, "MMPP mean rate");
+    assert_abs!(
+        rates[2],
+        (10.0 * 3540.0 + 50.0 * 60.0) / 3600.0,
+        CLOCK,
+        "profile mean rate"
+    );
 }

@@ -3,21 +3,11 @@
 use kendall::analytic::solve;
 use kendall::model::*;
 
-fn exp_rate(mu: f64) -> Distribution {
-    Distribution::Exponential { mean: 1.0 / mu }
-}
-
-fn split(branches: &[(&str, f64)]) -> Route {
-    Route::Choice(
-        branches
-            .iter()
-            .map(|(to, p)| RouteBranch {
-                to: (*to).into(),
-                probability: *p,
-            })
-            .collect(),
-    )
-}
+mod common;
+use common::build::{exp_rate, poisson, split, windowed};
+use common::exact::closed_mm1;
+use common::tol::{CLOSED_FORM, NUMERICAL};
+use common::{assert_abs, assert_rel};
 
 /// S. M. Ross, *Introduction to Probability Models*, section "Network of Queues — Open
 /// Systems", example: Poisson arrivals at stations 1, 2, 3 with rates 5, 10, 15; exponential
@@ -27,21 +17,9 @@ fn split(branches: &[(&str, f64)]) -> Route {
 #[test]
 fn ross_open_jackson_network() {
     let m = Model::default()
-        .with_source(Source::new(
-            "a1",
-            ArrivalProcess::Poisson { rate: 5.0 },
-            "s1",
-        ))
-        .with_source(Source::new(
-            "a2",
-            ArrivalProcess::Poisson { rate: 10.0 },
-            "s2",
-        ))
-        .with_source(Source::new(
-            "a3",
-            ArrivalProcess::Poisson { rate: 15.0 },
-            "s3",
-        ))
+        .with_source(Source::new("a1", poisson(5.0), "s1"))
+        .with_source(Source::new("a2", poisson(10.0), "s2"))
+        .with_source(Source::new("a3", poisson(15.0), "s3"))
         .with_queue(Queue::new("s1", 1, exp_rate(10.0)).with_route(split(&[
             ("s2", 1.0 / 3.0),
             ("s3", 1.0 / 3.0),
@@ -54,10 +32,10 @@ fn ross_open_jackson_network() {
     let s = solve(&m.validate().unwrap()).unwrap();
     let rates: Vec<f64> = s.nodes.iter().map(|n| n.message_rate).collect();
     for (got, want) in rates.iter().zip([5.0, 40.0, 170.0 / 3.0]) {
-        assert!((got - want).abs() < 1e-12 * want, "{rates:?}");
+        assert_rel!(*got, want, CLOSED_FORM, "{rates:?}");
     }
     let total_l: f64 = s.nodes.iter().map(|n| n.solution().unwrap().l).sum();
-    assert!((total_l - 82.0 / 13.0).abs() < 1e-12, "L = {total_l}");
+    assert_abs!(total_l, 82.0 / 13.0, CLOSED_FORM, "L");
     // Mean time in system per customer, by Little over all customers = the rate-weighted
     // end-to-end means of the three sources.
     let w: f64 = s
@@ -67,7 +45,7 @@ fn ross_open_jackson_network() {
         .map(|(e, r)| r * e.w.unwrap())
         .sum::<f64>()
         / 30.0;
-    assert!((w - 41.0 / 195.0).abs() < 1e-12, "W = {w}");
+    assert_abs!(w, 41.0 / 195.0, CLOSED_FORM, "W");
     for n in &s.nodes {
         let method = &n.solution().unwrap().method;
         assert_eq!(method.exactness, kendall::analytic::Exactness::Exact);
@@ -80,23 +58,17 @@ fn ross_open_jackson_network() {
 #[test]
 fn windowed_source_is_a_closed_network() {
     let (lambda, mu, n) = (80.0f64, 100.0f64, 5u32);
-    let mut src = Source::new("producer", ArrivalProcess::Poisson { rate: lambda }, "q");
-    src.window = Some(n);
     let m = Model::default()
-        .with_source(src)
+        .with_source(windowed(lambda, n, "q"))
         .with_queue(Queue::new("q", 1, exp_rate(mu)));
     let s = solve(&m.validate().unwrap()).unwrap();
-    let weights: Vec<f64> = (0..=n).map(|k| (lambda / mu).powi(k as i32)).collect();
-    let total: f64 = weights.iter().sum();
-    let pi: Vec<f64> = weights.iter().map(|w| w / total).collect();
-    let x = mu * (1.0 - pi[0]);
-    let l: f64 = pi.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
+    let (l, x, r) = closed_mm1(lambda, mu, n);
     let closed = s.closed.as_ref().unwrap();
-    assert!((closed.throughput - x).abs() < 1e-10 * x);
-    assert!((closed.response_time - l / x).abs() < 1e-10 * (l / x));
-    assert!((s.end_to_end[0].w.unwrap() - l / x).abs() < 1e-10);
+    assert_rel!(closed.throughput, x, NUMERICAL, "MVA X");
+    assert_rel!(closed.response_time, r, NUMERICAL, "MVA R");
+    assert_abs!(s.end_to_end[0].w.unwrap(), r, NUMERICAL, "end-to-end W");
     let q = s.nodes[0].solution().unwrap();
-    assert!((q.l - l).abs() < 1e-10);
-    assert!((q.utilisation - (1.0 - pi[0])).abs() < 1e-10);
+    assert_abs!(q.l, l, NUMERICAL, "L");
+    assert_abs!(q.utilisation, x / mu, NUMERICAL, "utilisation");
     assert_eq!(closed.method.exactness, kendall::analytic::Exactness::Exact);
 }

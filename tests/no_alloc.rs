@@ -1,12 +1,13 @@
 //! The steady-state event loop allocates nothing: a counting global allocator is read
 //! before and after a long stretch of events of a warmed-up replication.
 
-use kendall::model::{
-    ArrivalProcess, Discipline, Distribution, Model, Queue, RunSettings, Source, Topic,
-};
+use kendall::model::{Discipline, Distribution, Model, Queue, RunSettings, Source, Topic};
 use kendall::sim::Replication;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+mod common;
+use common::build::{exp, mmc_model, poisson, windowed};
 
 struct Counting;
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
@@ -48,21 +49,11 @@ fn allocations_in_steady_state(model: &Model) -> (u64, u64) {
 
 #[test]
 fn event_loop_does_not_allocate() {
-    let mm1 = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 0.7 },
-            "q",
-        ))
-        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }));
+    let mm1 = mmc_model(0.7, 1.0, 1);
     let fan_out = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 5.0 },
-            "t",
-        ))
+        .with_source(Source::new("in", poisson(5.0), "t"))
         .with_topic(Topic::new("t", ["a", "b", "c"]))
-        .with_queue(Queue::new("a", 10, Distribution::Exponential { mean: 1.0 }))
+        .with_queue(Queue::new("a", 10, exp(1.0)))
         .with_queue(
             Queue::new("b", 2, Distribution::Erlang { k: 2, mean: 0.2 })
                 .with_redelivery(0.05, 3, 0.1),
@@ -78,11 +69,9 @@ fn event_loop_does_not_allocate() {
             )
             .with_discipline(Discipline::PreemptivePriority),
         );
-    let mut producer = Source::new("in", ArrivalProcess::Poisson { rate: 8.0 }, "q");
-    producer.window = Some(5);
     let windowed = Model::default()
-        .with_source(producer)
-        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }));
+        .with_source(windowed(8.0, 5, "q"))
+        .with_queue(Queue::new("q", 1, exp(0.1)));
     for model in [mm1, fan_out, windowed] {
         let (allocs, events) = allocations_in_steady_state(&model);
         assert!(events > 50_000, "{events}");

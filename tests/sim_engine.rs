@@ -2,10 +2,16 @@
 //! simultaneous events, blocking, redelivery, traces, time series, run control.
 
 use kendall::model::{
-    ArrivalProcess, Discipline, Distribution, Model, OnFull, Queue, Route, RouteBranch,
-    RunSettings, Segment, Source, Topic,
+    ArrivalProcess, Discipline, Distribution, Model, OnFull, Queue, Route, RunSettings, Segment,
+    Source, Topic,
 };
 use kendall::sim::{SimError, run_replication, simulate};
+
+mod common;
+use common::build::{exp, mmc_model, poisson, poisson_into, split, theory_settings};
+use common::exact::truncated_geometric;
+use common::tol::{CLOCK, CLOSED_FORM};
+use common::{assert_abs, assert_covers};
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     rayon::ThreadPoolBuilder::new()
@@ -29,7 +35,7 @@ fn kitchen_sink() -> Model {
         "payments",
     );
     hi.priority = 1;
-    let mut lo = Source::new("steady", ArrivalProcess::Poisson { rate: 3.0 }, "payments");
+    let mut lo = Source::new("steady", poisson(3.0), "payments");
     lo.priority = 2;
     let mut payments = Queue::new("payments", 3, Distribution::Erlang { k: 2, mean: 0.3 })
         .with_discipline(Discipline::PreemptivePriority)
@@ -37,19 +43,10 @@ fn kitchen_sink() -> Model {
         .with_route(Route::To("settled".into()));
     payments.dead_letter = Some("dlq".into());
     payments.initial_backlog = 50;
-    let ledger = Queue::new("ledger", 2, Distribution::Exponential { mean: 0.2 })
+    let ledger = Queue::new("ledger", 2, exp(0.2))
         .with_capacity(4)
-        .with_route(Route::Choice(vec![
-            RouteBranch {
-                to: "audit".into(),
-                probability: 0.3,
-            },
-            RouteBranch {
-                to: "exit".into(),
-                probability: 0.7,
-            },
-        ]));
-    let mut risk = Queue::new("risk", 1, Distribution::Exponential { mean: 0.15 }).with_capacity(3);
+        .with_route(split(&[("audit", 0.3), ("exit", 0.7)]));
+    let mut risk = Queue::new("risk", 1, exp(0.15)).with_capacity(3);
     risk.on_full = OnFull::Block;
     let mut audit =
         Queue::new("audit", 1, Distribution::Deterministic { value: 0.1 }).with_capacity(2);
@@ -67,11 +64,7 @@ fn kitchen_sink() -> Model {
             Distribution::Uniform { min: 0.0, max: 0.2 },
         ))
         .with_queue(audit)
-        .with_queue(Queue::new(
-            "dlq",
-            1,
-            Distribution::Exponential { mean: 0.01 },
-        ))
+        .with_queue(Queue::new("dlq", 1, exp(0.01)))
 }
 
 #[test]
@@ -187,7 +180,12 @@ fn time_series_bands_bracket_the_mean() {
     assert!(some_spread, "replications should differ somewhere");
     // Buckets tile the run: each starts where the previous one ended.
     for b in 1..n {
-        assert!((ts.start[b - 1] + ts.length[b - 1] - ts.start[b]).abs() < 1e-9);
+        assert_abs!(
+            ts.start[b - 1] + ts.length[b - 1],
+            ts.start[b],
+            CLOCK,
+            "bucket {b}"
+        );
     }
 }
 
@@ -250,7 +248,7 @@ fn simultaneous_events_keep_order_and_lose_nothing() {
     let w = q.wait.unwrap();
     assert_eq!((w.mean, w.p999), (0.0, 0.0));
     assert_eq!(q.sojourn.unwrap().mean, 1.0);
-    assert!((q.l - 0.999).abs() < 1e-12, "{}", q.l);
+    assert_abs!(q.l, 0.999, CLOSED_FORM, "L");
     assert_eq!(q.lq, 0.0);
 }
 
@@ -261,36 +259,18 @@ fn simultaneous_events_keep_order_and_lose_nothing() {
 #[test]
 fn blocked_source_matches_birth_death_chain() {
     let (lambda, k) = (0.8f64, 3u64);
-    let p: Vec<f64> = (0..=k + 1).map(|i| lambda.powi(i as i32)).collect();
-    let total: f64 = p.iter().sum();
-    let p: Vec<f64> = p.iter().map(|x| x / total).collect();
+    let p = truncated_geometric(lambda, k as usize + 1);
     let l: f64 =
         (0..=k as usize).map(|i| i as f64 * p[i]).sum::<f64>() + k as f64 * p[k as usize + 1];
     let x = 1.0 - p[0];
-    let mut q = Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(k);
+    let mut q = Queue::new("q", 1, exp(1.0)).with_capacity(k);
     q.on_full = OnFull::Block;
-    let model = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: lambda },
-            "q",
-        ))
-        .with_queue(q);
-    let s = RunSettings {
-        horizon: Some(50_000.0),
-        warmup: 100.0,
-        replications: 10,
-        confidence: 0.999,
-        ..RunSettings::default()
-    };
+    let model = poisson_into(lambda, q);
+    let s = theory_settings(50_000.0, 100.0, 10, 1);
     let r = simulate(&model.validate().unwrap(), &s).unwrap();
     let q = r.queue("q").unwrap();
-    assert!(
-        (q.l.mean - l).abs() <= q.l.half_width.unwrap(),
-        "L {} vs {l}",
-        q.l.mean
-    );
-    assert!((q.throughput.mean - x).abs() <= q.throughput.half_width.unwrap());
+    assert_covers!(&q.l, l, "L");
+    assert_covers!(&q.throughput, x, "X");
     assert_eq!(q.counts.rejected, 0);
     assert!(r.conservation.is_balanced());
 }
@@ -300,18 +280,11 @@ fn blocked_source_matches_birth_death_chain() {
 /// exceeds its pure service demand λ/μₐ.
 #[test]
 fn blocking_after_service_holds_the_consumer() {
-    let mut b = Queue::new("b", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(2);
+    let mut b = Queue::new("b", 1, exp(1.0)).with_capacity(2);
     b.on_full = OnFull::Block;
     let model = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 0.7 },
-            "a",
-        ))
-        .with_queue(
-            Queue::new("a", 1, Distribution::Exponential { mean: 0.5 })
-                .with_route(Route::To("b".into())),
-        )
+        .with_source(Source::new("in", poisson(0.7), "a"))
+        .with_queue(Queue::new("a", 1, exp(0.5)).with_route(Route::To("b".into())))
         .with_queue(b);
     let r = simulate(
         &model.validate().unwrap(),
@@ -341,31 +314,17 @@ fn blocking_after_service_holds_the_consumer() {
 #[test]
 fn redelivery_and_dead_letters() {
     let (lambda, p) = (0.5, 0.2);
-    let q = Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }).with_redelivery(p, 60, 0.0);
-    let model = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: lambda },
-            "q",
-        ))
-        .with_queue(q);
-    let s = RunSettings {
-        horizon: Some(40_000.0),
-        warmup: 200.0,
-        replications: 10,
-        confidence: 0.999,
-        ..RunSettings::default()
-    };
+    let model = poisson_into(
+        lambda,
+        Queue::new("q", 1, exp(1.0)).with_redelivery(p, 60, 0.0),
+    );
+    let s = theory_settings(40_000.0, 200.0, 10, 1);
     let r = simulate(&model.validate().unwrap(), &s).unwrap();
     let q = r.queue("q").unwrap();
     let rho = lambda / (1.0 - p);
-    assert!(
-        (q.l.mean - rho / (1.0 - rho)).abs() <= q.l.half_width.unwrap(),
-        "{:?}",
-        q.l
-    );
+    assert_covers!(&q.l, rho / (1.0 - rho), "L");
     let per_msg = q.redeliveries.mean / (q.throughput.mean * r.measured_time.mean);
-    assert!((per_msg - p / (1.0 - p)).abs() < 0.01, "{per_msg}");
+    assert_abs!(per_msg, p / (1.0 - p), 0.01, "redeliveries per message");
 
     let mut model2 = model.clone();
     model2.queues[0].max_attempts = 2;
@@ -373,10 +332,9 @@ fn redelivery_and_dead_letters() {
     let q = r.queue("q").unwrap();
     let frac = q.counts.dead_lettered as f64 / q.counts.offered as f64;
     let n = q.counts.offered as f64;
-    assert!(
-        (frac - p * p).abs() < 4.0 * (p * p * (1.0 - p * p) / n).sqrt(),
-        "{frac}"
-    );
+    // Four binomial standard deviations.
+    let four_sigma = 4.0 * (p * p * (1.0 - p * p) / n).sqrt();
+    assert_abs!(frac, p * p, four_sigma, "dead-letter fraction");
     assert_eq!(r.conservation.dead_lettered, q.counts.dead_lettered);
 }
 
@@ -408,7 +366,7 @@ fn trace_replay_and_its_errors() {
     let q = &r.queues[0];
     assert_eq!(q.counts.completed, 4);
     // Waits: 0, 0.5, 1.5 (both at 1.0 queue behind the first), then 0.
-    assert!((q.wait.unwrap().mean - 0.5).abs() < 1e-12);
+    assert_abs!(q.wait.unwrap().mean, 0.5, CLOSED_FORM, "mean wait");
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "1.0\n2.0\n1.5\n").unwrap();
     match run_replication(&(model(&bad)).validate().unwrap(), &s, 0) {
@@ -435,7 +393,7 @@ fn profile_and_time_series() {
             },
             "q",
         ))
-        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }));
+        .with_queue(Queue::new("q", 1, exp(0.1)));
     let s = RunSettings {
         horizon: Some(300.0),
         replications: 3,
@@ -449,19 +407,14 @@ fn profile_and_time_series() {
     assert!(ts.queue_length[2][0] > 0.0 && ts.latency[2][0].is_some());
     assert!(ts.latency[5][0].is_none() && ts.queue_length[5][0] < 1e-3);
     let created = r.source("peak").unwrap().created.mean;
-    assert!((created - 500.0).abs() < 5.0 * 500f64.sqrt());
+    // Five standard deviations of a Poisson(500) count.
+    assert_abs!(created, 500.0, 5.0 * 500f64.sqrt(), "created");
 }
 
 /// Stopping by completions and warming up by count; draining a backlog.
 #[test]
 fn run_control_and_backlog_drain() {
-    let model = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 1.0 },
-            "q",
-        ))
-        .with_queue(Queue::new("q", 2, Distribution::Exponential { mean: 1.0 }));
+    let model = mmc_model(1.0, 1.0, 2);
     let s = RunSettings {
         completions: Some(1000),
         warmup_completions: Some(100),
@@ -472,17 +425,10 @@ fn run_control_and_backlog_drain() {
     assert_eq!(r.sources[0].finished, 1000);
     assert!(r.measured_time < r.end_time);
 
-    let mut drain = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 5.0 },
-            "q",
-        ))
-        .with_queue(Queue::new(
-            "q",
-            10,
-            Distribution::Deterministic { value: 1.0 },
-        ));
+    let mut drain = poisson_into(
+        5.0,
+        Queue::new("q", 10, Distribution::Deterministic { value: 1.0 }),
+    );
     drain.queues[0].initial_backlog = 10_000;
     let r = run_replication(
         &drain.validate().unwrap(),
@@ -576,7 +522,12 @@ fn priority_timelines_by_hand() {
         assert_eq!(q.sojourn.unwrap().mean, (high + low) / 2.0);
         assert_eq!(q.wait.unwrap().mean, (high + low) / 2.0 - 2.0);
         // Busy from 0 to 4 of 10 s.
-        assert!((q.utilisation - 0.4).abs() < 1e-12);
+        assert_abs!(
+            q.utilisation,
+            0.4,
+            CLOSED_FORM,
+            "{discipline:?} utilisation"
+        );
     }
 }
 
@@ -610,7 +561,7 @@ fn blocked_source_timeline_by_hand() {
     assert_eq!(q.wait.unwrap().mean, 0.0);
     // End to end: 2.5 (created 1), 4 (created 2), 4 (created 4.5).
     assert_eq!(r.sources[0].latency.unwrap().mean, 3.5);
-    assert!((q.l - 0.9).abs() < 1e-12);
+    assert_abs!(q.l, 0.9, CLOSED_FORM, "L");
     assert_eq!(q.arrived, 5);
     assert_eq!(q.full_probability, Some(4.0 / 5.0));
     assert_eq!(q.rejection_probability, Some(0.0));
@@ -631,19 +582,13 @@ fn mmpp_rate_and_burstiness() {
             },
             "q",
         ))
-        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.6 }));
-    let s = RunSettings {
-        horizon: Some(100_000.0),
-        warmup: 1_000.0,
-        replications: 8,
-        confidence: 0.999,
-        ..RunSettings::default()
-    };
+        .with_queue(Queue::new("q", 1, exp(0.6)));
+    let s = theory_settings(100_000.0, 1_000.0, 8, 1);
     let r = simulate(&model.validate().unwrap(), &s).unwrap();
     let created = r.source("bursty").unwrap().created;
     let rate = created.mean / r.measured_time.mean;
     let hw = created.half_width.unwrap() / r.measured_time.mean;
-    assert!((rate - 1.0).abs() <= hw, "rate {rate} ± {hw}");
+    assert_abs!(rate, 1.0, hw, "MMPP rate (± half-width {hw})");
     let wq = r.queue("q").unwrap().wq.unwrap().mean;
     assert!(
         wq > 2.0 * 0.9,

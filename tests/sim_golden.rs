@@ -3,24 +3,17 @@
 //! values is value-breaking: update them deliberately and say so in the changelog.
 //! (They are not correctness references; `sim_vs_theory.rs` holds those.)
 
-use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic};
+use kendall::model::{Distribution, Model, Queue, RunSettings, Source, Topic};
 use kendall::sim::run_replication;
+
+mod common;
+use common::build::{mmc_model, poisson};
 
 fn models() -> [Model; 2] {
     [
+        mmc_model(0.9, 1.0, 1),
         Model::default()
-            .with_source(Source::new(
-                "in",
-                ArrivalProcess::Poisson { rate: 0.9 },
-                "q",
-            ))
-            .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 1.0 })),
-        Model::default()
-            .with_source(Source::new(
-                "in",
-                ArrivalProcess::Poisson { rate: 3.0 },
-                "t",
-            ))
+            .with_source(Source::new("in", poisson(3.0), "t"))
             .with_topic(Topic::new("t", ["a", "b"]))
             .with_queue(Queue::new("a", 2, Distribution::Erlang { k: 2, mean: 0.5 }))
             .with_queue(

@@ -2,10 +2,14 @@
 //! sources that never produce and windows that stay full.
 
 use kendall::model::{
-    ArrivalProcess, Distribution, Model, OnFull, Queue, Route, RouteBranch, RunSettings, Segment,
-    Source, Topic,
+    ArrivalProcess, Distribution, Model, OnFull, Queue, Route, RunSettings, Segment, Source, Topic,
 };
 use kendall::sim::{Replication, STALL_EVENTS, SimError, WARMUP_HORIZONS, run_replication};
+
+mod common;
+use common::assert_abs;
+use common::build::{exp, poisson, poisson_into, split};
+use common::tol::CLOCK;
 
 fn run(model: &Model, settings: &RunSettings) -> Result<kendall::sim::ReplicationResult, SimError> {
     let mut r = Replication::new(&model.validate()?, settings, 0)?;
@@ -17,17 +21,10 @@ fn run(model: &Model, settings: &RunSettings) -> Result<kendall::sim::Replicatio
 /// is never reached; the run gives up at warmup + WARMUP_HORIZONS × horizon.
 #[test]
 fn an_unreachable_count_warmup_fails_at_the_time_limit() {
-    let model = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 10.0 },
-            "q",
-        ))
-        .with_queue(Queue::new(
-            "q",
-            1,
-            Distribution::Deterministic { value: 1e9 },
-        ));
+    let model = poisson_into(
+        10.0,
+        Queue::new("q", 1, Distribution::Deterministic { value: 1e9 }),
+    );
     let settings = RunSettings {
         horizon: Some(100.0),
         warmup: 5.0,
@@ -53,15 +50,9 @@ fn an_unreachable_count_warmup_fails_at_the_time_limit() {
         .to_string();
     assert!(text.contains("simulation.warmup_completions"), "{text}");
     // Reached in time, the same warm-up is harmless.
-    let fast = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 10.0 },
-            "q",
-        ))
-        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.05 }));
+    let fast = poisson_into(10.0, Queue::new("q", 1, exp(0.05)));
     let r = run(&fast, &settings).unwrap();
-    assert!((r.measured_time - 100.0).abs() < 1e-9);
+    assert_abs!(r.measured_time, 100.0, CLOCK, "measured time");
 }
 
 /// A profile that stops producing after its only segment: the calendar runs dry.
@@ -85,7 +76,7 @@ fn dry_source() -> Source {
 fn a_model_where_nothing_arrives_terminates() {
     let model = Model::default()
         .with_source(dry_source())
-        .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }));
+        .with_queue(Queue::new("q", 1, exp(1.0)));
     // Stopping on completions that never come: ends when nothing is left to happen.
     let completions = RunSettings {
         completions: Some(10),
@@ -117,38 +108,25 @@ fn a_model_where_nothing_arrives_terminates() {
 /// other, full, queue, nothing in b or c ever finishes; the topic keeps publishing
 /// copies to b, held by the broker. Without a horizon the run would never end.
 fn deadlock(source: Source) -> Model {
-    let mut b = Queue::new("b", 1, Distribution::Exponential { mean: 1.0 })
+    let mut b = Queue::new("b", 1, exp(1.0))
         .with_capacity(1)
         .with_route(Route::To("c".into()));
     b.on_full = OnFull::Block;
-    let mut c = Queue::new("c", 1, Distribution::Exponential { mean: 1.0 })
+    let mut c = Queue::new("c", 1, exp(1.0))
         .with_capacity(1)
-        .with_route(Route::Choice(vec![
-            RouteBranch {
-                to: "b".into(),
-                probability: 0.9,
-            },
-            RouteBranch {
-                to: "exit".into(),
-                probability: 0.1,
-            },
-        ]));
+        .with_route(split(&[("b", 0.9), ("exit", 0.1)]));
     c.on_full = OnFull::Block;
     Model::default()
         .with_source(source)
         .with_topic(Topic::new("t", ["a", "b"]))
-        .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 0.01 }))
+        .with_queue(Queue::new("a", 1, exp(0.01)))
         .with_queue(b)
         .with_queue(c)
 }
 
 #[test]
 fn a_blocking_deadlock_without_horizon_is_reported() {
-    let model = deadlock(Source::new(
-        "in",
-        ArrivalProcess::Poisson { rate: 20.0 },
-        "t",
-    ));
+    let model = deadlock(Source::new("in", poisson(20.0), "t"));
     let settings = RunSettings {
         completions: Some(1_000_000_000),
         replications: 1,
@@ -173,7 +151,7 @@ fn a_blocking_deadlock_without_horizon_is_reported() {
 /// for good, the calendar runs dry and the run ends.
 #[test]
 fn a_window_full_forever_terminates() {
-    let mut src = Source::new("in", ArrivalProcess::Poisson { rate: 20.0 }, "t");
+    let mut src = Source::new("in", poisson(20.0), "t");
     src.window = Some(3);
     let model = deadlock(src);
     let settings = RunSettings {

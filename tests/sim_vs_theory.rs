@@ -4,76 +4,23 @@
 //! analytic module), each with its reference.
 //!
 //! **Tolerance.** Every run reports Student-t intervals at confidence 0.999 across its
-//! replications (`confidence = 0.999` below). A correct engine misses the exact value
-//! with probability about 0.001 per assertion, so each assertion is
-//! `|estimate − exact| ≤ half_width(99.9 %) + bias`, where `bias` is zero for means and
-//! the histogram's stated relative error (1/128 of the exact value) for percentiles.
+//! replications (`tol::CONFIDENCE`). A correct engine misses the exact value with
+//! probability about 0.001 per assertion, so each assertion is
+//! `|estimate − exact| ≤ half_width(99.9 %) + bias`, where `bias` is zero for means
+//! (`assert_covers!`) and the histogram's stated relative error (1/128 of the exact
+//! value) for percentiles (`assert_covers_percentile!`).
 //! Seeds are fixed, so the outcome is reproducible; warm-ups are several relaxation
 //! times long so that initial bias is negligible against the half-width.
 
 use kendall::model::{
-    ArrivalProcess, Branch, Discipline, Distribution, Model, OnFull, Queue, Route, RunSettings,
-    Source, Topic,
+    Branch, Discipline, Distribution, Model, OnFull, Queue, Route, RunSettings, Source, Topic,
 };
-use kendall::sim::{Estimate, RELATIVE_ERROR, SimReport, simulate};
+use kendall::sim::{SimReport, simulate};
 
-const CONFIDENCE: f64 = 0.999;
-
-fn settings(horizon: f64, warmup: f64, replications: u32, seed: u64) -> RunSettings {
-    RunSettings {
-        horizon: Some(horizon),
-        warmup,
-        replications,
-        seed,
-        confidence: CONFIDENCE,
-        ..RunSettings::default()
-    }
-}
-
-#[track_caller]
-fn check(what: &str, e: &Estimate, exact: f64, bias: f64) {
-    let hw = e.half_width.expect("at least two replications");
-    assert!(
-        (e.mean - exact).abs() <= hw + bias,
-        "{what}: simulated {} ± {hw} (99.9 %), exact {exact}",
-        e.mean
-    );
-}
-
-#[track_caller]
-fn check_mean(what: &str, e: &Estimate, exact: f64) {
-    check(what, e, exact, 0.0);
-}
-
-#[track_caller]
-fn check_pct(what: &str, e: &Estimate, exact: f64) {
-    check(what, e, exact, RELATIVE_ERROR * exact);
-}
-
-fn single(lambda: f64, servers: u32, service: Distribution) -> Model {
-    Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: lambda },
-            "q",
-        ))
-        .with_queue(Queue::new("q", servers, service))
-}
-
-/// Erlang C probability of waiting by direct summation of the M/M/c state
-/// probabilities (Kleinrock 1975, Vol. 1, eq. 3.40).
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    for k in 0..c {
-        sum += term;
-        term *= a / f64::from(k + 1);
-    }
-    // term = a^c / c!
-    let rho = a / f64::from(c);
-    let tail = term / (1.0 - rho);
-    tail / (sum + tail)
-}
+mod common;
+use common::build::{exp, exp_rate, mmc_model, poisson, poisson_into, theory_settings as settings};
+use common::exact::{erlang_c, tail_quantile};
+use common::{assert_covers, assert_covers_percentile};
 
 /// Exact M/M/c figures: (L, Lq, W, Wq, C) with W = Wq + 1/μ, Wq = C/(cμ − λ).
 fn mmc(lambda: f64, mu: f64, c: u32) -> (f64, f64, f64, f64, f64) {
@@ -96,40 +43,23 @@ fn mmc_sojourn_tail(lambda: f64, mu: f64, c: u32, t: f64) -> f64 {
     (1.0 - cw) * (-mu * t).exp() + cw * conv
 }
 
-/// The p-quantile of a decreasing tail function by bisection.
-fn quantile(tail: impl Fn(f64) -> f64, p: f64) -> f64 {
-    let (mut lo, mut hi) = (0.0, 1.0);
-    while tail(hi) > 1.0 - p {
-        hi *= 2.0;
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if tail(mid) > 1.0 - p {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
 fn check_mmc(r: &SimReport, name: &str, lambda: f64, mu: f64, c: u32) {
     let (l, lq, w, wq, _) = mmc(lambda, mu, c);
     let q = r.queue(name).unwrap();
-    check_mean(&format!("{name} L"), &q.l, l);
-    check_mean(&format!("{name} Lq"), &q.lq, lq);
-    check_mean(
-        &format!("{name} utilisation"),
+    assert_covers!(&q.l, l, "{name} L");
+    assert_covers!(&q.lq, lq, "{name} Lq");
+    assert_covers!(
         &q.utilisation,
         lambda / (f64::from(c) * mu),
+        "{name} utilisation"
     );
-    check_mean(&format!("{name} throughput"), &q.throughput, lambda);
+    assert_covers!(&q.throughput, lambda, "{name} throughput");
     let soj = q.sojourn.unwrap();
-    check_mean(&format!("{name} W"), &q.w.unwrap(), w);
-    check_mean(&format!("{name} Wq"), &q.wq.unwrap(), wq);
+    assert_covers!(&q.w.unwrap(), w, "{name} W");
+    assert_covers!(&q.wq.unwrap(), wq, "{name} Wq");
     for (p, e) in [(0.95, soj.p95), (0.99, soj.p99)] {
-        let exact = quantile(|t| mmc_sojourn_tail(lambda, mu, c, t), p);
-        check_pct(&format!("{name} W p{p}"), &e, exact);
+        let exact = tail_quantile(|t| mmc_sojourn_tail(lambda, mu, c, t), p);
+        assert_covers_percentile!(&e, exact, "{name} W p{p}");
     }
 }
 
@@ -141,18 +71,16 @@ fn check_mmc(r: &SimReport, name: &str, lambda: f64, mu: f64, c: u32) {
 fn mm1_at_half_and_ninety_percent_load() {
     for (rho, horizon, warmup) in [(0.5, 40_000.0, 200.0), (0.9, 200_000.0, 5_000.0)] {
         let r = simulate(
-            &(single(rho, 1, Distribution::Exponential { mean: 1.0 }))
-                .validate()
-                .unwrap(),
+            &(mmc_model(rho, 1.0, 1)).validate().unwrap(),
             &settings(horizon, warmup, 10, 1),
         )
         .unwrap();
         check_mmc(&r, "q", rho, 1.0, 1);
         let p99 = -(0.01f64).ln() / (1.0 - rho);
-        check_pct(
-            "M/M/1 W p99 direct",
+        assert_covers_percentile!(
             &r.queue("q").unwrap().sojourn.unwrap().p99,
             p99,
+            "M/M/1 W p99 direct"
         );
         assert!(r.conservation.is_balanced());
     }
@@ -164,9 +92,7 @@ fn mmc_at_half_and_ninety_percent_load() {
     for (rho, horizon, warmup) in [(0.5, 20_000.0, 100.0), (0.9, 60_000.0, 2_000.0)] {
         let lambda = 4.0 * rho;
         let r = simulate(
-            &(single(lambda, 4, Distribution::Exponential { mean: 1.0 }))
-                .validate()
-                .unwrap(),
+            &(mmc_model(lambda, 1.0, 4)).validate().unwrap(),
             &settings(horizon, warmup, 10, 2),
         )
         .unwrap();
@@ -193,7 +119,7 @@ fn mmck_blocking_probability() {
     let block = p[k as usize];
     let l: f64 = p.iter().enumerate().map(|(n, x)| n as f64 * x).sum();
     let w = l / (lambda * (1.0 - block));
-    let mut model = single(lambda, c, Distribution::Exponential { mean: 1.0 / mu });
+    let mut model = mmc_model(lambda, mu, c);
     model.queues[0].capacity = Some(k);
     model.queues[0].on_full = OnFull::Reject;
     let r = simulate(
@@ -202,9 +128,9 @@ fn mmck_blocking_probability() {
     )
     .unwrap();
     let q = r.queue("q").unwrap();
-    check_mean("M/M/2/5 blocking", q.p_reject.as_ref().unwrap(), block);
-    check_mean("M/M/2/5 L", &q.l, l);
-    check_mean("M/M/2/5 W", &q.w.unwrap(), w);
+    assert_covers!(q.p_reject.as_ref().unwrap(), block, "M/M/2/5 blocking");
+    assert_covers!(&q.l, l, "M/M/2/5 L");
+    assert_covers!(&q.w.unwrap(), w, "M/M/2/5 W");
     assert!(r.conservation.is_balanced());
     assert!(q.counts.is_balanced() && q.counts.rejected > 0);
 }
@@ -245,24 +171,27 @@ fn md1_and_mg1_waiting_time() {
         let rho = lambda * service.mean();
         let wq = lambda * service.second_moment() / (2.0 * (1.0 - rho));
         let r = simulate(
-            &(single(lambda, 1, service.clone())).validate().unwrap(),
+            &(poisson_into(lambda, Queue::new("q", 1, service.clone())))
+                .validate()
+                .unwrap(),
             &settings(horizon, 2_000.0, 10, 4),
         )
         .unwrap();
         let q = r.queue("q").unwrap();
-        check_mean(&format!("M/G/1 Wq {service:?}"), &q.wq.unwrap(), wq);
-        check_mean(&format!("M/G/1 Lq {service:?}"), &q.lq, lambda * wq);
+        assert_covers!(&q.wq.unwrap(), wq, "M/G/1 Wq {service:?}");
+        assert_covers!(&q.lq, lambda * wq, "M/G/1 Lq {service:?}");
     }
 }
 
 fn two_classes(discipline: Discipline) -> Model {
-    let mut hi = Source::new("high", ArrivalProcess::Poisson { rate: 0.3 }, "q");
+    let mut hi = Source::new("high", poisson(0.3), "q");
     hi.priority = 1;
-    let mut lo = Source::new("low", ArrivalProcess::Poisson { rate: 0.4 }, "q");
+    let mut lo = Source::new("low", poisson(0.4), "q");
     lo.priority = 2;
-    Model::default().with_source(hi).with_source(lo).with_queue(
-        Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }).with_discipline(discipline),
-    )
+    Model::default()
+        .with_source(hi)
+        .with_source(lo)
+        .with_queue(Queue::new("q", 1, exp(1.0)).with_discipline(discipline))
 }
 
 /// Two priority classes on one exponential server, λ₁ = 0.3, λ₂ = 0.4, μ = 1
@@ -296,13 +225,13 @@ fn priority_classes() {
         .unwrap();
         for (name, t) in ["high", "low"].iter().zip(exact) {
             let w = r.source(name).unwrap().w.unwrap();
-            check_mean(&format!("{discipline:?} {name} sojourn"), &w, t);
+            assert_covers!(&w, t, "{discipline:?} {name} sojourn");
         }
         let all = (l1 * exact[0] + l2 * exact[1]) / (l1 + l2);
-        check_mean(
-            &format!("{discipline:?} queue W"),
+        assert_covers!(
             &r.queue("q").unwrap().w.unwrap(),
             all,
+            "{discipline:?} queue W"
         );
     }
 }
@@ -312,16 +241,9 @@ fn priority_classes() {
 #[test]
 fn tandem() {
     let model = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 0.5 },
-            "a",
-        ))
-        .with_queue(
-            Queue::new("a", 1, Distribution::Exponential { mean: 1.0 })
-                .with_route(Route::To("b".into())),
-        )
-        .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 1.25 }));
+        .with_source(Source::new("in", poisson(0.5), "a"))
+        .with_queue(Queue::new("a", 1, exp(1.0)).with_route(Route::To("b".into())))
+        .with_queue(Queue::new("b", 1, exp(1.25)));
     let r = simulate(
         &model.validate().unwrap(),
         &settings(100_000.0, 1_000.0, 10, 6),
@@ -329,10 +251,10 @@ fn tandem() {
     .unwrap();
     check_mmc(&r, "a", 0.5, 1.0, 1);
     check_mmc(&r, "b", 0.5, 0.8, 1);
-    check_mean(
-        "tandem end-to-end",
+    assert_covers!(
         &r.source("in").unwrap().w.unwrap(),
         2.0 + 1.0 / 0.3,
+        "tandem end-to-end"
     );
 }
 
@@ -344,18 +266,10 @@ fn tandem() {
 fn three_listener_fan_out() {
     let listeners = [("ledger", 1u32, 3.0), ("risk", 2, 1.5), ("notify", 3, 0.8)];
     let mut model = Model::default()
-        .with_source(Source::new(
-            "in",
-            ArrivalProcess::Poisson { rate: 2.0 },
-            "events",
-        ))
+        .with_source(Source::new("in", poisson(2.0), "events"))
         .with_topic(Topic::new("events", listeners.iter().map(|l| l.0)));
     for (name, c, mu) in listeners {
-        model = model.with_queue(Queue::new(
-            name,
-            c,
-            Distribution::Exponential { mean: 1.0 / mu },
-        ));
+        model = model.with_queue(Queue::new(name, c, exp_rate(mu)));
     }
     let r = simulate(
         &model.validate().unwrap(),
@@ -375,17 +289,13 @@ fn three_listener_fan_out() {
 /// each), the 95 % interval for Wq covers the exact value 1 in 90–99 % of them.
 #[test]
 fn wq_interval_coverage() {
-    let model = single(0.5, 1, Distribution::Exponential { mean: 1.0 });
+    let model = mmc_model(0.5, 1.0, 1);
     let runs = 120;
     let mut covered = 0;
     for seed in 0..runs {
         let s = RunSettings {
-            horizon: Some(4_000.0),
-            warmup: 100.0,
-            replications: 10,
-            seed: 1000 + seed,
             confidence: 0.95,
-            ..RunSettings::default()
+            ..settings(4_000.0, 100.0, 10, 1000 + seed)
         };
         let r = simulate(&model.validate().unwrap(), &s).unwrap();
         if r.queue("q").unwrap().wq.unwrap().covers(1.0) {

@@ -5,11 +5,11 @@ use kendall::analytic::Exactness;
 use kendall::analytic::{ModelSolution, NodeResult, solve};
 use kendall::model::*;
 
-fn one_queue(arrival: ArrivalProcess, q: Queue) -> Model {
-    Model::default()
-        .with_source(Source::new("in", arrival, q.name.clone()))
-        .with_queue(q)
-}
+mod common;
+use common::build::{exp, one_queue, poisson, split};
+use common::exact::erlang_c;
+use common::tol::CLOSED_FORM;
+use common::{assert_abs, assert_rel};
 
 fn node(s: &ModelSolution, name: &str) -> NodeResult {
     s.nodes.iter().find(|n| n.name == name).cloned().unwrap()
@@ -17,53 +17,37 @@ fn node(s: &ModelSolution, name: &str) -> NodeResult {
 
 #[test]
 fn mmc_is_exact_and_matches_erlang_c_by_direct_summation() {
-    let m = one_queue(
-        ArrivalProcess::Poisson { rate: 8.0 },
-        Queue::new("q", 10, Distribution::Exponential { mean: 1.0 }),
-    );
+    let m = one_queue(poisson(8.0), Queue::new("q", 10, exp(1.0)));
     let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
         .solution()
         .cloned()
         .unwrap();
     assert_eq!(s.method.exactness, Exactness::Exact);
     // Erlang C by direct summation (small c, no overflow): a = 8, c = 10.
-    let a: f64 = 8.0;
-    let c = 10;
-    let mut fact = 1.0;
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            fact *= k as f64;
-        }
-        sum += a.powi(k) / fact;
-    }
-    let top = a.powi(c) / (fact * c as f64) * (c as f64 / (c as f64 - a));
-    let erlang_c = top / (sum + top);
-    assert!((s.p_wait.unwrap() - erlang_c).abs() < 1e-12 * erlang_c);
-    assert!((s.wq - erlang_c / (c as f64 - a)).abs() < 1e-12);
+    let (a, c) = (8.0, 10);
+    let erlang_c = erlang_c(c, a);
+    assert_rel!(s.p_wait.unwrap(), erlang_c, CLOSED_FORM, "P(wait)");
+    assert_abs!(s.wq, erlang_c / (f64::from(c) - a), CLOSED_FORM, "Wq");
     assert!(s.sojourn.is_some());
 }
 
 #[test]
 fn finite_capacity_uses_mmck_and_reports_blocking() {
-    let m = one_queue(
-        ArrivalProcess::Poisson { rate: 2.0 },
-        Queue::new("q", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(3),
-    );
+    let m = one_queue(poisson(2.0), Queue::new("q", 1, exp(1.0)).with_capacity(3));
     let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
         .solution()
         .cloned()
         .unwrap();
     assert!(s.method.name.contains("M/M/c/K"), "{}", s.method.name);
     // M/M/1/3 at rho = 2: pi_3 = 8 / (1 + 2 + 4 + 8) = 8/15.
-    assert!((s.p_block.unwrap() - 8.0 / 15.0).abs() < 1e-12);
-    assert!((s.throughput - 2.0 * 7.0 / 15.0).abs() < 1e-12);
+    assert_abs!(s.p_block.unwrap(), 8.0 / 15.0, CLOSED_FORM, "P(block)");
+    assert_abs!(s.throughput, 2.0 * 7.0 / 15.0, CLOSED_FORM, "X");
 }
 
 #[test]
 fn deterministic_service_one_server_is_md1_with_percentiles() {
     let m = one_queue(
-        ArrivalProcess::Poisson { rate: 0.5 },
+        poisson(0.5),
         Queue::new("q", 1, Distribution::Deterministic { value: 1.0 }),
     );
     let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
@@ -72,14 +56,14 @@ fn deterministic_service_one_server_is_md1_with_percentiles() {
         .unwrap();
     assert!(s.method.name.contains("M/G/1"), "{}", s.method.name);
     // P-K: Wq = lambda E[S^2] / (2(1 - rho)) = 0.5 / 1 = 0.5.
-    assert!((s.wq - 0.5).abs() < 1e-12);
+    assert_abs!(s.wq, 0.5, CLOSED_FORM, "Wq");
     assert!(s.wait.is_some());
 }
 
 #[test]
 fn general_service_several_servers_is_a_labelled_approximation() {
     let m = one_queue(
-        ArrivalProcess::Poisson { rate: 3.0 },
+        poisson(3.0),
         Queue::new(
             "q",
             4,
@@ -105,7 +89,7 @@ fn bursty_source_goes_through_qna() {
             rates: vec![1.0, 11.0],
             generator: vec![vec![-0.5, 0.5], vec![1.5, -1.5]],
         },
-        Queue::new("q", 2, Distribution::Exponential { mean: 0.3 }),
+        Queue::new("q", 2, exp(0.3)),
     );
     let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
         .solution()
@@ -117,10 +101,7 @@ fn bursty_source_goes_through_qna() {
 
 #[test]
 fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
-    let m = one_queue(
-        ArrivalProcess::Poisson { rate: 10.0 },
-        Queue::new("q", 2, Distribution::Exponential { mean: 0.5 }),
-    );
+    let m = one_queue(poisson(10.0), Queue::new("q", 2, exp(0.5)));
     let n = node(&solve(&m.validate().unwrap()).unwrap(), "q");
     assert!(n.refusal().unwrap().contains("utilisation 2.5"));
 
@@ -134,7 +115,7 @@ fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
             }],
             period: None,
         },
-        Queue::new("q", 2, Distribution::Exponential { mean: 0.1 }),
+        Queue::new("q", 2, exp(0.1)),
     );
     assert!(
         node(&solve(&m.validate().unwrap()).unwrap(), "q")
@@ -144,12 +125,11 @@ fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
     );
 
     // A blocking queue behind an unbounded one: outside the exact whole-model chain.
-    let mut q = Queue::new("b", 2, Distribution::Exponential { mean: 0.1 }).with_capacity(5);
+    let mut q = Queue::new("b", 2, exp(0.1)).with_capacity(5);
     q.on_full = OnFull::Block;
     let m = one_queue(
-        ArrivalProcess::Poisson { rate: 1.0 },
-        Queue::new("q", 2, Distribution::Exponential { mean: 0.1 })
-            .with_route(Route::To("b".into())),
+        poisson(1.0),
+        Queue::new("q", 2, exp(0.1)).with_route(Route::To("b".into())),
     )
     .with_queue(q);
     assert!(
@@ -162,44 +142,34 @@ fn unstable_time_varying_and_blocking_nodes_are_refused_with_reasons() {
 
 #[test]
 fn priority_classes_get_per_class_figures() {
-    let mut hi = Source::new("hi", ArrivalProcess::Poisson { rate: 0.3 }, "q");
+    let mut hi = Source::new("hi", poisson(0.3), "q");
     hi.priority = 1;
-    let mut lo = Source::new("lo", ArrivalProcess::Poisson { rate: 0.4 }, "q");
+    let mut lo = Source::new("lo", poisson(0.4), "q");
     lo.priority = 2;
-    let m = Model::default().with_source(hi).with_source(lo).with_queue(
-        Queue::new("q", 1, Distribution::Exponential { mean: 1.0 })
-            .with_discipline(Discipline::Priority),
-    );
+    let m = Model::default()
+        .with_source(hi)
+        .with_source(lo)
+        .with_queue(Queue::new("q", 1, exp(1.0)).with_discipline(Discipline::Priority));
     let n = node(&solve(&m.validate().unwrap()).unwrap(), "q");
     let classes = n.classes.unwrap().classes;
     // Cobham, exponential service mean 1: W0 = rho = 0.7; Wq1 = 0.7/0.7 = 1, Wq2 = 0.7/(0.7*0.3).
-    assert!((classes[0].wq - 1.0).abs() < 1e-12);
-    assert!((classes[1].wq - 0.7 / (0.7 * 0.3)).abs() < 1e-12);
+    assert_abs!(classes[0].wq, 1.0, CLOSED_FORM, "class 1 Wq");
+    assert_abs!(classes[1].wq, 0.7 / (0.7 * 0.3), CLOSED_FORM, "class 2 Wq");
 }
 
 #[test]
 fn jackson_feedback_is_labelled_per_visit() {
-    let mut m = one_queue(
-        ArrivalProcess::Poisson { rate: 1.0 },
-        Queue::new("q", 1, Distribution::Exponential { mean: 0.25 }),
+    let m = one_queue(
+        poisson(1.0),
+        Queue::new("q", 1, exp(0.25)).with_route(split(&[("q", 0.5), ("exit", 0.5)])),
     );
-    m.queues[0].route = Route::Choice(vec![
-        RouteBranch {
-            to: "q".into(),
-            probability: 0.5,
-        },
-        RouteBranch {
-            to: "exit".into(),
-            probability: 0.5,
-        },
-    ]);
     let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
         .solution()
         .cloned()
         .unwrap();
     // lambda = 1 / (1 - 0.5) = 2, rho = 0.5, L = 1.
-    assert!((s.arrival_rate - 2.0).abs() < 1e-12);
-    assert!((s.l - 1.0).abs() < 1e-12);
+    assert_abs!(s.arrival_rate, 2.0, CLOSED_FORM, "λ per visit");
+    assert_abs!(s.l, 1.0, CLOSED_FORM, "L");
     assert!(s.method.name.contains("Jackson"), "{}", s.method.name);
 }
 
