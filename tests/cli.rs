@@ -54,7 +54,11 @@ fn simulate_in_every_format() {
     let csv = ok(&kendall(
         &[&["simulate", q.as_str(), "--format", "csv"][..], &SHORT].concat(),
     ));
-    assert!(csv.starts_with("node,metric,mean,half_width,lower,upper,replications\n"));
+    assert!(
+        csv.starts_with(
+            "# schema_version=1\nnode,metric,mean,half_width,lower,upper,replications\n"
+        )
+    );
     // The same seed gives the same numbers.
     let again = ok(&kendall(
         &[&["simulate", q.as_str(), "--format", "csv"][..], &SHORT].concat(),
@@ -87,7 +91,7 @@ fn compare_prints_errors_and_intervals() {
         ]
         .concat(),
     ));
-    assert!(csv.starts_with("node,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method\n"));
+    assert!(csv.starts_with("# schema_version=1\nnode,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method\n"));
 }
 
 #[test]
@@ -134,7 +138,9 @@ fn sweep_writes_csv_and_a_chart() {
         "--plot",
         svg.to_str().unwrap(),
     ]));
-    assert!(csv.starts_with("load,node,metric,analytic,sim_mean,sim_lower,sim_upper\n"));
+    assert!(csv.starts_with(
+        "# schema_version=1\nload,node,metric,analytic,sim_mean,sim_lower,sim_upper\n"
+    ));
     assert!(csv.contains("\n0.9,end_to_end:checkout,p99,"));
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.contains("<svg") && text.contains("latency against load"));
@@ -146,7 +152,7 @@ fn sweep_writes_csv_and_a_chart() {
         "--values",
         "9,10,12",
     ]));
-    assert!(out.starts_with("queue.payments.servers,"));
+    assert!(out.starts_with("# schema_version=1\nqueue.payments.servers,"));
     let bad = kendall(&[
         "sweep",
         example("single_queue.toml").as_str(),

@@ -223,7 +223,7 @@ fn cli_solve_json_has_the_documented_shape() {
         .output()
         .unwrap();
     let text = String::from_utf8(csv.stdout).unwrap();
-    assert!(text.starts_with("node,metric,value,method\n"));
+    assert!(text.starts_with("# schema_version=1\nnode,metric,value,method\n"));
     assert!(text.contains("payments,p99,"));
 }
 

@@ -107,24 +107,6 @@ impl Model {
         self
     }
 
-    /// The model with every source's rates multiplied by `factor` (a load multiplier
-    /// for sweeps and headroom). `None` if a source is a trace.
-    ///
-    /// # Example
-    /// ```
-    /// use kendall::model::Model;
-    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
-    /// let busier = m.with_load_multiplier(1.1).unwrap();
-    /// assert!((busier.sources[0].arrival.mean_rate().unwrap() - 880.0).abs() < 1e-9);
-    /// ```
-    pub fn with_load_multiplier(&self, factor: f64) -> Option<Model> {
-        let mut m = self.clone();
-        for s in &mut m.sources {
-            s.arrival = s.arrival.scaled(factor)?;
-        }
-        Some(m)
-    }
-
     /// The queue called `name`.
     pub fn queue(&self, name: &str) -> Option<&Queue> {
         self.queues.iter().find(|q| q.name == name)

@@ -8,7 +8,7 @@
 /// let mut t = Table::new(["metric", "value"]);
 /// t.row(["L", "9"]);
 /// assert!(t.to_text().contains("metric"));
-/// assert_eq!(t.to_csv(), "metric,value\nL,9\n");
+/// assert_eq!(t.to_csv(), "# schema_version=1\nmetric,value\nL,9\n");
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Table {
