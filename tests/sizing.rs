@@ -159,7 +159,7 @@ fn headroom_of_a_utilisation_slo_is_exact() {
     let r = size(&valid(&m), &[slo], &analytic_only()).unwrap();
     assert_eq!(r.deployment[0].chosen, 1);
     let h = r.headroom.unwrap();
-    assert!((h.multiplier - 2.0).abs() < 1e-5, "{h:?}");
+    assert!((h.multiplier.unwrap() - 2.0).abs() < 1e-5, "{h:?}");
     assert_eq!(h.bottleneck.as_deref(), Some("q"));
 }
 

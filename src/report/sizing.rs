@@ -84,10 +84,9 @@ pub fn sizing_text(r: &SizingResult) -> String {
     if let Some(h) = &r.headroom {
         out.push_str(&format!(
             "\nheadroom: every SLO holds up to {}x the current load",
-            if h.multiplier.is_finite() {
-                format!("{:.3}", h.multiplier)
-            } else {
-                "unbounded".into()
+            match h.multiplier {
+                Some(m) => format!("{m:.3}"),
+                None => "unbounded (checked up to 10⁶)".into(),
             }
         ));
         if let Some(s) = &h.breaking_slo {

@@ -25,7 +25,8 @@ impl Search<'_> {
                 let sim = self.sim_report.as_ref().and_then(|r| simulated_value(r, s));
                 SloEvidence {
                     slo: s.clone(),
-                    analytic: a.as_ref().map(|x| x.0),
+                    analytic: a.as_ref().map(|x| x.0).filter(|v| v.is_finite()),
+                    analytic_met: a.as_ref().map(|x| s.holds(x.0)),
                     analytic_method: a.as_ref().and_then(|x| x.1.clone()),
                     psa: self.psa,
                     simulated: sim.as_ref().map(|x| x.0),
@@ -71,7 +72,7 @@ impl Search<'_> {
 /// not violated in simulation.
 pub(crate) fn all_met(evidence: &[SloEvidence]) -> bool {
     evidence.iter().all(|e| {
-        let analytic_ok = e.analytic.is_none_or(|v| e.slo.holds(v));
+        let analytic_ok = e.analytic_met != Some(false);
         let sim_ok = matches!(
             e.verdict,
             Verdict::Met | Verdict::Undecided | Verdict::NotSimulated

@@ -48,7 +48,7 @@ impl Search<'_> {
                 hi *= 2.0;
                 if hi > MAX_MULTIPLIER {
                     return Some(Headroom {
-                        multiplier: f64::INFINITY,
+                        multiplier: None,
                         breaking_slo: None,
                         bottleneck: None,
                     });
@@ -80,7 +80,7 @@ impl Search<'_> {
             }),
         });
         Some(Headroom {
-            multiplier: lo,
+            multiplier: Some(lo),
             breaking_slo: slo.map(ToString::to_string),
             bottleneck,
         })

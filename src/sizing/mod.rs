@@ -96,8 +96,12 @@ pub struct Consumers {
 pub struct SloEvidence {
     /// The objective.
     pub slo: Slo,
-    /// The worst analytic value over its targets.
+    /// The worst analytic value over its targets (absent where the analytic side has no
+    /// finite figure: no method, or an unstable queue, see `analytic_method`).
     pub analytic: Option<f64>,
+    /// Whether the analytic side shows the SLO met (`false` for an unstable queue);
+    /// absent without an analytic figure.
+    pub analytic_met: Option<bool>,
     /// The method behind it, where the solution labels one.
     pub analytic_method: Option<Method>,
     /// Whether the analytic figure is for time-varying profiles replaced by their peak
@@ -115,8 +119,10 @@ pub struct SloEvidence {
 /// The largest load multiplier that still meets every SLO.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Headroom {
-    /// Largest multiplier of every source's rate meeting every SLO (analytic).
-    pub multiplier: f64,
+    /// Largest multiplier of every source's rate meeting every SLO (analytic); `None`
+    /// when every SLO still holds at 10⁶ times the load (no limit found: JSON `null`,
+    /// never an infinite number).
+    pub multiplier: Option<f64>,
     /// The SLO that breaks first beyond it.
     pub breaking_slo: Option<String>,
     /// The queue behind it (the most utilised one on its target).
