@@ -78,8 +78,8 @@ pub enum NodeOutcome {
 pub struct NodeResult {
     /// The queue's name.
     pub name: String,
-    /// Consumers deployed.
-    pub consumers: u32,
+    /// Consumers deployed, c (named `servers` as in the simulated report).
+    pub servers: u32,
     /// Mean rate of messages into the queue from the traffic equations, messages/s
     /// (first deliveries; redeliveries add to the delivery rate the solution uses).
     pub message_rate: f64,
@@ -133,7 +133,7 @@ impl NodeResult {
     /// ```
     pub fn get(&self, metric: Metric) -> Option<f64> {
         match metric {
-            Metric::Consumers => Some(f64::from(self.consumers)),
+            Metric::Consumers => Some(f64::from(self.servers)),
             Metric::DeadLetter => Some(self.dead_letter),
             m => self.solution()?.get(m),
         }
@@ -281,7 +281,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
             };
             NodeResult {
                 name: q.name.clone(),
-                consumers: q.servers,
+                servers: q.servers,
                 message_rate: rates[i],
                 dead_letter: dead_letter_fraction(q, rates[i]),
                 outcome,
@@ -330,7 +330,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
             .iter()
             .map(|q| NodeResult {
                 name: q.name.clone(),
-                consumers: q.servers,
+                servers: q.servers,
                 message_rate: 0.0,
                 dead_letter: 0.0,
                 outcome: NodeOutcome::NoMethod {
@@ -359,7 +359,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
             match f {
                 Some(f) => NodeResult {
                     name: q.name.clone(),
-                    consumers: q.servers,
+                    servers: q.servers,
                     message_rate: closed.throughput,
                     dead_letter: dead_letter_fraction(q, closed.throughput),
                     outcome: NodeOutcome::Solved {
@@ -374,7 +374,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                 },
                 None => NodeResult {
                     name: q.name.clone(),
-                    consumers: q.servers,
+                    servers: q.servers,
                     message_rate: 0.0,
                     dead_letter: 0.0,
                     outcome: NodeOutcome::NoMethod {
