@@ -150,6 +150,18 @@ pub fn compare(
 
 /// Pairs the figures of an analytic solution and a simulation report of the same model:
 /// every metric of [`Metric::QUEUE`] per queue, then [`Metric::END_TO_END`] per source.
+/// Use it to compare a report made elsewhere (another seed, a merged run) with the
+/// analytic side; [`compare`] runs both engines and calls it.
+///
+/// # Example
+/// ```
+/// use kendall::{DEFAULT_FLAG_THRESHOLD, Metric, Model, RunSettings, compare_reports, simulate, solve};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+///     .unwrap().validate().unwrap();
+/// let s = RunSettings { horizon: Some(20.0), replications: 2, ..RunSettings::default() };
+/// let rows = compare_reports(&solve(&m).unwrap(), &simulate(&m, &s).unwrap(), DEFAULT_FLAG_THRESHOLD);
+/// assert_eq!(rows.len(), Metric::QUEUE.len() + Metric::END_TO_END.len());
+/// ```
 pub fn compare_reports(
     analytic: &ModelSolution,
     sim: &SimReport,

@@ -48,6 +48,21 @@ use crate::model::{
 use serde::{Deserialize, Serialize};
 
 /// What the analytic side could say about one queue.
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, Source};
+/// use kendall::{NodeOutcome, solve};
+/// // 10 messages/s into one consumer serving 5/s: unstable, with its utilisation.
+/// let m = Model::default()
+///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 10.0 }, "q"))
+///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.2 }))
+///     .validate()
+///     .unwrap();
+/// let node = &solve(&m).unwrap().nodes[0];
+/// assert!(matches!(node.outcome, NodeOutcome::Unstable { utilisation, .. } if utilisation == 2.0));
+/// assert!(node.solution().is_none() && node.refusal().is_some());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -167,6 +182,16 @@ pub struct ModelSolution {
 
 impl ModelSolution {
     /// The result of the queue called `name`.
+    ///
+    /// # Example
+    /// ```
+    /// let m = kendall::Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let s = kendall::solve(&m).unwrap();
+    /// assert!(s.node("ledger").unwrap().solution().is_some());
+    /// assert!(s.source("checkout").unwrap().w.is_some());
+    /// assert!(s.node("nope").is_none());
+    /// ```
     pub fn node(&self, name: &str) -> Option<&NodeResult> {
         self.nodes.iter().find(|n| n.name == name)
     }

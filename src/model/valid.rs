@@ -65,6 +65,16 @@ impl ValidModel {
     }
 
     /// The index of the queue called `name`.
+    ///
+    /// # Example
+    /// ```
+    /// let m = kendall::Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let i = m.queue_index("ledger").unwrap();
+    /// assert_eq!(m.queue(i).unwrap().name, "ledger");
+    /// assert_eq!(m.service(i).unwrap().mean(), m.model().queues[i].service.mean());
+    /// assert!(m.queue_index("nope").is_none());
+    /// ```
     pub fn queue_index(&self, name: &str) -> Option<usize> {
         self.model.queues.iter().position(|q| q.name == name)
     }
@@ -150,6 +160,15 @@ impl ValidModel {
     ///
     /// # Errors
     /// [`ModelError::Invalid`] naming an SLO whose queue or source does not exist.
+    ///
+    /// # Example
+    /// ```
+    /// let m = kendall::Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let with = m.with_slos(&["payments.p99 < 50ms".parse().unwrap()]).unwrap();
+    /// assert_eq!(with.model().slo.len(), m.model().slo.len() + 1);
+    /// assert!(m.with_slos(&["nope.p99 < 50ms".parse().unwrap()]).is_err());
+    /// ```
     pub fn with_slos(&self, slos: &[Slo]) -> Result<ValidModel, ModelError> {
         let mut model = self.model.clone();
         for s in slos {
@@ -166,6 +185,16 @@ impl ValidModel {
     /// The same model with every time-varying profile replaced by Poisson arrivals at
     /// its peak rate (the pointwise stationary approximation at the worst point of the
     /// day), and whether any source changed.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::ArrivalProcess;
+    /// let m = kendall::Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/peak_hour.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let (peak, changed) = m.at_peak_rate();
+    /// assert!(changed);
+    /// assert!(matches!(peak.model().sources[0].arrival, ArrivalProcess::Poisson { .. }));
+    /// ```
     pub fn at_peak_rate(&self) -> (ValidModel, bool) {
         let mut model = self.model.clone();
         let mut changed = false;

@@ -248,7 +248,7 @@ pub struct PercentileReport {
 }
 
 impl PercentileReport {
-    /// The percentile at `level`.
+    /// The percentile at `level` (see [`SourceReport::get`] for an example).
     pub fn get(&self, level: Level) -> Estimate {
         match level {
             Level::P50 => self.p50,
@@ -384,7 +384,21 @@ pub struct SourceReport {
 }
 
 impl SourceReport {
-    /// The estimate of an end-to-end `metric` (`W` or a percentile).
+    /// The estimate of an end-to-end `metric` (`W` or a percentile); `None` for other
+    /// metrics or when no message finished.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Level, Metric, Model, RunSettings, simulate};
+    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let s = RunSettings { horizon: Some(20.0), replications: 2, ..RunSettings::default() };
+    /// let src = &simulate(&m, &s).unwrap().sources[0];
+    /// let w = src.get(Metric::MeanSojourn).unwrap();
+    /// let p99 = src.get(Metric::SojournPercentile(Level::P99)).unwrap();
+    /// assert!(p99.mean > w.mean);
+    /// assert!(src.get(Metric::Utilisation).is_none());
+    /// ```
     pub fn get(&self, metric: Metric) -> Option<Estimate> {
         match metric {
             Metric::MeanSojourn => self.w,

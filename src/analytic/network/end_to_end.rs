@@ -52,6 +52,19 @@ pub struct EndToEnd {
 impl EndToEnd {
     /// The value of an end-to-end `metric` (`W` or a sojourn percentile); `None` for
     /// other metrics or when unknown.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Level, Metric, Model, solve};
+    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let e = &solve(&m).unwrap().end_to_end[0];
+    /// // One M/M/c queue: the end-to-end latency is its sojourn.
+    /// let node = &solve(&m).unwrap().nodes[0];
+    /// assert_eq!(e.get(Metric::MeanSojourn), node.get(Metric::MeanSojourn));
+    /// assert!(e.method_of(Metric::SojournPercentile(Level::P99)).is_some());
+    /// assert!(e.get(Metric::Utilisation).is_none());
+    /// ```
     pub fn get(&self, metric: Metric) -> Option<f64> {
         match metric {
             Metric::MeanSojourn => self.w,
