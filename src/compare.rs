@@ -104,11 +104,18 @@ pub enum CompareError {
     /// The simulation failed.
     #[error(transparent)]
     Sim(#[from] SimError),
+    /// The flag threshold is not a finite number >= 0.
+    #[error("threshold: must be a finite relative error >= 0 (e.g. 0.1 for 10%), got {threshold}")]
+    Threshold {
+        /// The value given.
+        threshold: f64,
+    },
 }
 
 /// Solves and simulates a validated model with `settings`, pairing every figure.
 ///
 /// # Errors
+/// [`CompareError::Threshold`] for a threshold that is not a finite number >= 0;
 /// [`CompareError`] when either engine fails for the whole model (per-node refusals
 /// are rows with no analytic value instead).
 ///
@@ -124,6 +131,8 @@ pub enum CompareError {
 /// let s = RunSettings { horizon: Some(2000.0), warmup: 100.0, replications: 4, ..RunSettings::default() };
 /// let c = compare(&m, &s, DEFAULT_FLAG_THRESHOLD, &|_, _| {}).unwrap();
 /// let l = c.rows.iter().find(|r| r.node == "q" && r.metric == Metric::MeanNumber).unwrap();
+/// // A threshold that flags nothing by accident is refused.
+/// assert!(compare(&m, &s, f64::NAN, &|_, _| {}).is_err());
 /// assert_eq!(l.analytic, Some(1.0));
 /// assert!(l.relative_error.unwrap().abs() < 0.2);
 /// ```
@@ -133,6 +142,9 @@ pub fn compare(
     threshold: f64,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<Comparison, CompareError> {
+    if !(threshold.is_finite() && threshold >= 0.0) {
+        return Err(CompareError::Threshold { threshold });
+    }
     let analytic = solve(model)?;
     let simulation = simulate_with_progress(model, settings, progress)?;
     let rows = compare_reports(&analytic, &simulation, threshold);

@@ -263,16 +263,18 @@ fn main() -> std::process::ExitCode {
 }
 
 /// Writes `text` to standard output. A closed pipe (`kendall ... | head`) ends the
-/// output quietly instead of panicking.
-fn out(text: &str) {
+/// output quietly; any other failure (a full disk, `> /dev/full`) is an error.
+fn out(text: &str) -> Result<()> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
+    match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("error: writing the output: {e}");
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing the output to standard output")
+        }
+        _ => Ok(()),
     }
 }
 
@@ -284,9 +286,9 @@ fn emit<T: serde::Serialize>(
     text: impl FnOnce() -> String,
 ) -> Result<()> {
     match format {
-        Format::Json => out(&(serde_json::to_string_pretty(value)? + "\n")),
-        Format::Csv => out(&csv()),
-        Format::Table => out(&text()),
+        Format::Json => out(&(serde_json::to_string_pretty(value)? + "\n"))?,
+        Format::Csv => out(&csv())?,
+        Format::Table => out(&text())?,
     }
     Ok(())
 }
@@ -454,7 +456,7 @@ fn run(cli: Cli) -> Result<()> {
                 SchemaOutput::Size => Output::Size,
                 SchemaOutput::Sweep => Output::Sweep,
             };
-            out(&(serde_json::to_string_pretty(&json_schema(output))? + "\n"));
+            out(&(serde_json::to_string_pretty(&json_schema(output))? + "\n"))?;
         }
     }
     Ok(())

@@ -143,25 +143,78 @@ pub fn with_parameter(
             ));
         }
     };
-    let mut node = collection;
-    for (k, key) in rest.iter().enumerate() {
+    set_number(
+        collection,
+        rest,
+        value,
+        parameter.starts_with("simulation."),
+    )
+    .map_err(err)?;
+    let m: Model = serde_json::from_value(doc).map_err(|e| err(e.to_string()))?;
+    m.validate().map_err(|e| err(e.to_string()))
+}
+
+/// Sets the number at `path` below `root` to `value`, keeping whole numbers whole. With
+/// `optional`, a missing last field is added (an unset optional setting such as
+/// `horizon`); the typed read that follows rejects a field that does not exist.
+fn set_number(root: &mut Value, path: &[&str], value: f64, optional: bool) -> Result<(), String> {
+    let Some((last, parents)) = path.split_last() else {
+        return Err("names no field".into());
+    };
+    let mut node = root;
+    for (k, key) in parents.iter().enumerate() {
         node = node
             .get_mut(*key)
-            .ok_or_else(|| err(format!("no field {:?} at {}", key, rest[..k].join("."))))?;
+            .ok_or_else(|| format!("no field {:?} at {}", key, path[..k].join(".")))?;
     }
-    let new = match node {
-        Value::Number(n) if n.is_u64() || n.is_i64() => {
+    let Some(object) = node.as_object_mut() else {
+        return Err(format!("{} is not a section", parents.join(".")));
+    };
+    let new = match object.get(*last) {
+        Some(Value::Number(n)) if n.is_u64() || n.is_i64() => {
             if value.fract() != 0.0 || value < 0.0 {
-                return Err(err(format!("is a whole number, got {value}")));
+                return Err(format!("is a whole number, got {value}"));
             }
             Value::from(value as u64)
         }
-        Value::Number(_) => Value::from(value),
-        _ => return Err(err("is not a number".into())),
+        Some(Value::Number(_)) => Value::from(value),
+        None | Some(Value::Null) if optional => Value::from(value),
+        None => return Err(format!("no field {last:?} at {}", parents.join("."))),
+        _ => return Err("is not a number".into()),
     };
-    *node = new;
-    let m: Model = serde_json::from_value(doc).map_err(|e| err(e.to_string()))?;
-    m.validate().map_err(|e| err(e.to_string()))
+    object.insert((*last).to_string(), new);
+    Ok(())
+}
+
+/// The run settings of a sweep point: `settings` itself, or for a `simulation.<field>`
+/// parameter, `settings` with that field set to `value` (so the swept value, not the
+/// command line's, is the one simulated).
+///
+/// # Errors
+/// [`SweepError::Parameter`] when the field does not exist, is not a number, or the
+/// value is not allowed there.
+fn settings_at(
+    settings: &RunSettings,
+    parameter: &str,
+    value: f64,
+) -> Result<RunSettings, SweepError> {
+    let Some(rest) = parameter.strip_prefix("simulation.") else {
+        return Ok(settings.clone());
+    };
+    let err = |reason: String| SweepError::Parameter {
+        path: parameter.to_string(),
+        reason,
+    };
+    let mut doc = serde_json::to_value(settings).map_err(|e| err(e.to_string()))?;
+    let path: Vec<&str> = rest.split('.').collect();
+    set_number(&mut doc, &path, value, true).map_err(err)?;
+    let s: RunSettings = serde_json::from_value(doc).map_err(|e| err(e.to_string()))?;
+    let mut problems = Vec::new();
+    s.check(&mut problems);
+    match problems.is_empty() {
+        true => Ok(s),
+        false => Err(err(crate::model::Problems(problems).to_string())),
+    }
 }
 
 /// `steps` evenly spaced values from `from` to `to` inclusive.
@@ -206,6 +259,7 @@ pub fn sweep(
     }
     // Fail early on a wrong path.
     with_parameter(model, &options.parameter, options.values[0])?;
+    settings_at(settings, &options.parameter, options.values[0])?;
     let total = options.values.len() as u32;
     let done = std::sync::atomic::AtomicU32::new(0);
     let points = options
@@ -218,9 +272,11 @@ pub fn sweep(
                 simulated: None,
                 error: None,
             };
-            match with_parameter(model, &options.parameter, value) {
+            let at = with_parameter(model, &options.parameter, value)
+                .and_then(|m| Ok((m, settings_at(settings, &options.parameter, value)?)));
+            match at {
                 Err(e) => point.error = Some(e.to_string()),
-                Ok(m) => {
+                Ok((m, settings)) => {
                     if options.analytic {
                         match solve(&m) {
                             Ok(s) => point.analytic = Some(s),
@@ -228,7 +284,7 @@ pub fn sweep(
                         }
                     }
                     if options.simulate {
-                        match simulate(&m, settings) {
+                        match simulate(&m, &settings) {
                             Ok(r) => point.simulated = Some(r),
                             Err(e) => point.error = Some(e.to_string()),
                         }
@@ -256,3 +312,69 @@ pub const SWEEP_QUEUE_METRICS: [Metric; 6] = [
     Metric::SojournPercentile(crate::model::Level::P99),
     Metric::Blocking,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ArrivalProcess, Distribution, Queue, Source};
+
+    fn mm1() -> ValidModel {
+        Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 1.0 },
+                "q",
+            ))
+            .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }))
+            .validate()
+            .unwrap()
+    }
+
+    /// Regression: a swept `simulation.<field>` is the value simulated, not the one of
+    /// the settings given (the command line's), even when that field was unset.
+    #[test]
+    fn a_swept_simulation_setting_is_the_one_simulated() {
+        let m = mm1();
+        let given = RunSettings {
+            horizon: Some(50.0),
+            warmup: 0.0,
+            replications: 2,
+            ..RunSettings::default()
+        };
+        let opts = SweepOptions {
+            parameter: "simulation.horizon".into(),
+            values: vec![10.0, 300.0],
+            analytic: false,
+            simulate: true,
+        };
+        let s = sweep(&m, &given, &opts, &|_, _| {}).unwrap();
+        let measured: Vec<f64> = s
+            .points
+            .iter()
+            .map(|p| p.simulated.as_ref().unwrap().measured_time.mean)
+            .collect();
+        assert_eq!(measured, vec![10.0, 300.0]);
+        // An unset optional setting is set by the sweep too.
+        let unset = RunSettings {
+            horizon: None,
+            completions: Some(100),
+            replications: 2,
+            ..RunSettings::default()
+        };
+        let opts = SweepOptions {
+            parameter: "simulation.horizon".into(),
+            values: vec![5.0],
+            ..opts
+        };
+        let s = sweep(&m, &unset, &opts, &|_, _| {}).unwrap();
+        let r = s.points[0].simulated.as_ref().unwrap();
+        assert!(r.measured_time.mean <= 5.0, "{:?}", r.measured_time);
+        // A field that does not exist is refused up front, naming the parameter.
+        let bad = SweepOptions {
+            parameter: "simulation.horizn".into(),
+            ..opts
+        };
+        let e = sweep(&m, &given, &bad, &|_, _| {}).unwrap_err();
+        assert!(e.to_string().contains("simulation.horizn"), "{e}");
+    }
+}

@@ -240,3 +240,35 @@ fn bad_plot_paths_fail_before_any_work() {
         }
     }
 }
+
+/// Regression: output that cannot be written (a full device) is an error with exit code
+/// 2, not a panic; a closed pipe (`| head`) ends quietly with success.
+#[test]
+fn unwritable_output_is_an_error_and_a_closed_pipe_is_not() {
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let out = Command::new(env!("CARGO_BIN_EXE_kendall"))
+            .args([
+                "solve",
+                example("payments.toml").as_str(),
+                "--format",
+                "json",
+            ])
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("writing the output"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kendall"))
+        .args(["schema", "compare"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is written
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
