@@ -339,10 +339,10 @@ fn refusal(e: AnalyticError) -> NodeOutcome {
 /// Fraction of a queue's messages dead-lettered: p^max_attempts, computed in logs so a
 /// huge `max_attempts` underflows to 0 instead of overflowing an integer power.
 fn dead_letter_fraction(q: &crate::model::Queue, message_rate: f64) -> f64 {
-    if q.failure_probability <= 0.0 || message_rate <= 0.0 {
+    if message_rate <= 0.0 {
         return 0.0;
     }
-    (f64::from(q.max_attempts) * q.failure_probability.ln()).exp()
+    q.exhausted_probability()
 }
 
 /// A model with a windowed source: a closed network solved by MVA.

@@ -110,6 +110,28 @@ fn one() -> u32 {
 }
 
 impl Queue {
+    /// Probability that a message fails all `max_attempts` deliveries and is
+    /// dead-lettered: fᵐ, computed as exp(m ln f) so any count works (a huge count
+    /// underflows to 0 instead of overflowing an integer power).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::{Distribution, Queue};
+    /// let mut q = Queue::new("q", 1, Distribution::Exponential { mean: 0.1 });
+    /// q.failure_probability = 0.5;
+    /// q.max_attempts = 3;
+    /// assert_eq!(q.exhausted_probability(), 0.125);
+    /// q.max_attempts = u32::MAX;
+    /// assert_eq!(q.exhausted_probability(), 0.0);
+    /// ```
+    pub fn exhausted_probability(&self) -> f64 {
+        let f = self.failure_probability;
+        if f <= 0.0 {
+            return if self.max_attempts == 0 { 1.0 } else { 0.0 };
+        }
+        (f64::from(self.max_attempts) * f.ln()).exp()
+    }
+
     /// A FIFO queue with unlimited capacity, no failures, routed to exit.
     pub fn new(name: impl Into<String>, servers: u32, service: Distribution) -> Self {
         Self {

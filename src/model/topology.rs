@@ -415,7 +415,7 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
     };
     let mut flow = DMatrix::<f64>::zeros(n, n);
     for (i, q) in model.queues.iter().enumerate() {
-        let exhausted = q.failure_probability.powi(q.max_attempts as i32);
+        let exhausted = q.exhausted_probability();
         for (p, d) in shares(&routes[i]) {
             for j in entries(d) {
                 flow[(i, j)] += (1.0 - exhausted) * p;

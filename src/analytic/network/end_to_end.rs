@@ -250,7 +250,7 @@ pub(crate) fn end_to_end(
 /// Outgoing branches of queue i as (probability, destination), dead-lettering included.
 fn branches(model: &Model, topology: &Topology, i: usize) -> Vec<(f64, Dest)> {
     let q = &model.queues[i];
-    let exhausted = q.failure_probability.powi(q.max_attempts as i32);
+    let exhausted = q.exhausted_probability();
     let mut out: Vec<(f64, Dest)> = topology
         .route_shares(i)
         .map(|(p, d)| (p * (1.0 - exhausted), d))
@@ -544,12 +544,14 @@ pub(crate) fn deliveries_grid(one: &Grid, f: f64, max_attempts: u32, backoff: f6
     let backoff_cells = (backoff / h).round() as usize;
     let mut parts = Vec::new();
     let mut acc = one.clone();
+    let mut reach = 1.0; // f^(k-1): probability of a k-th delivery
     for k in 1..=max_attempts {
         let p = if k < max_attempts {
-            f.powi(k as i32 - 1) * (1.0 - f)
+            reach * (1.0 - f)
         } else {
-            f.powi(k as i32 - 1)
+            reach
         };
+        reach *= f;
         parts.push((p, acc.clone()));
         if k < max_attempts {
             acc = acc.convolve(one).shift(backoff_cells);

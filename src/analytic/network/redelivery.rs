@@ -17,7 +17,10 @@
 use crate::analytic::method::Method;
 use crate::analytic::metrics::QueueMetrics;
 use crate::analytic::network::end_to_end::{CELLS, Grid, deliveries_grid};
-use crate::analytic::network::traffic::deliveries_per_message;
+use crate::analytic::network::traffic::{deliveries_per_message, effective_attempts};
+
+/// Most deliveries combined on the grid for sojourn percentiles (one convolution each).
+const MAX_GRID_DELIVERIES: u32 = 64;
 use crate::model::Queue;
 
 /// Per-message figures of a node with redeliveries.
@@ -37,6 +40,12 @@ impl PerMessage {
         let f = queue.failure_probability;
         let m = queue.max_attempts;
         let far = inner.sojourn_quantile(1.0 - 1e-9);
+        // The grid needs one convolution per delivery that matters: beyond
+        // MAX_GRID_DELIVERIES the percentiles are left to the simulator (the means stay
+        // exact at any count).
+        let m_grid = effective_attempts(f, m);
+        let far = far.filter(|_| m_grid <= MAX_GRID_DELIVERIES);
+        let m = m_grid;
         let grid = far.and_then(|far| {
             let horizon = f64::from(m) * far + f64::from(m.saturating_sub(1)) * queue.backoff;
             let h = horizon / CELLS as f64;
@@ -44,7 +53,7 @@ impl PerMessage {
             Some((deliveries_grid(&one, f, m, queue.backoff, h), h))
         });
         Self {
-            deliveries: deliveries_per_message(f, m),
+            deliveries: deliveries_per_message(f, queue.max_attempts),
             inner,
             message_rate,
             backoff: queue.backoff,

@@ -46,9 +46,34 @@ pub fn arrival_rates(valid: &ValidModel) -> Result<Vec<f64>, AnalyticError> {
 /// use kendall::analytic::deliveries_per_message;
 /// assert!((deliveries_per_message(0.5, 3) - 1.75).abs() < 1e-15);
 /// assert_eq!(deliveries_per_message(0.0, 5), 1.0);
+/// // Any count, in constant time: 1/(1 − f) in the limit.
+/// assert!((deliveries_per_message(0.5, u32::MAX) - 2.0).abs() < 1e-15);
 /// ```
 pub fn deliveries_per_message(f: f64, max_attempts: u32) -> f64 {
-    (0..max_attempts).map(|k| f.powi(k as i32)).sum()
+    if max_attempts == 0 {
+        return 0.0;
+    }
+    if f <= 0.0 {
+        return 1.0;
+    }
+    // The closed form, exact for any count: 1 − fᵐ = −expm1(m ln f) keeps full precision
+    // for small f and never overflows an integer power (m up to u32::MAX).
+    -(f64::from(max_attempts) * f.ln()).exp_m1() / (1.0 - f)
+}
+
+/// Deliveries that matter for a distribution over deliveries: at most `max_attempts`,
+/// and no more than the k with fᵏ below 10⁻¹⁵ (a message still failing after that many
+/// deliveries is rarer than rounding error), so a huge `max_attempts` costs nothing.
+pub(crate) fn effective_attempts(f: f64, max_attempts: u32) -> u32 {
+    if f <= 0.0 {
+        return max_attempts.min(1);
+    }
+    let k = (1e-15f64.ln() / f.ln()).ceil();
+    if k >= f64::from(max_attempts) {
+        max_attempts
+    } else {
+        (k as u32).max(1)
+    }
 }
 
 /// Mean message arrival rate into each queue for each priority class (the `priority`
@@ -104,4 +129,67 @@ fn solve_traffic(topology: &Topology, l0: Vec<f64>) -> Result<Vec<f64>, Analytic
             reason: "the traffic equations are singular (a cycle without exit)".into(),
         })?;
     Ok(lambda.iter().map(|x| x.max(0.0)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ArrivalProcess, Distribution, Model, Queue, Route, Source};
+
+    #[test]
+    fn deliveries_match_the_direct_sum() {
+        for f in [0.0f64, 1e-9, 0.01, 0.3, 0.5, 0.9, 0.999] {
+            for m in [1u32, 2, 3, 10, 100] {
+                let direct: f64 = (0..m).map(|k| f.powi(k as i32)).sum();
+                let closed = deliveries_per_message(f, m);
+                assert!(
+                    (closed - direct).abs() <= 1e-14 * direct,
+                    "f {f} m {m}: {closed} vs {direct}"
+                );
+            }
+        }
+        assert_eq!(effective_attempts(0.5, 3), 3);
+        assert_eq!(effective_attempts(0.5, u32::MAX), 50); // 0.5^50 < 1e-15 <= 0.5^49
+        assert_eq!(effective_attempts(0.0, u32::MAX), 1);
+    }
+
+    /// Regression: a huge `max_attempts` used to loop once per attempt and overflow an
+    /// `i32` power (a false "flow equations do not converge", or minutes of work).
+    #[test]
+    fn huge_max_attempts_solve_at_once() {
+        for (f, m) in [(0.5, u32::MAX), (0.0, 2_147_483_649), (0.5, 100_000_000)] {
+            let mut q = Queue::new("a", 2, Distribution::Exponential { mean: 0.1 })
+                .with_route(Route::To("b".into()));
+            q.failure_probability = f;
+            q.max_attempts = m;
+            let model = Model::default()
+                .with_source(Source::new(
+                    "in",
+                    ArrivalProcess::Poisson { rate: 1.0 },
+                    "a",
+                ))
+                .with_queue(q)
+                .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.1 }))
+                .validate()
+                .unwrap();
+            let start = std::time::Instant::now();
+            let rates = arrival_rates(&model).unwrap();
+            assert!((rates[1] - 1.0).abs() < 1e-12, "{rates:?}");
+            let s = crate::analytic::solve(&model).unwrap();
+            let a = s.node("a").unwrap().solution().unwrap();
+            // 1/(1 - f) deliveries per message of mean 0.1 s each, on 2 consumers.
+            let deliveries = 1.0 / (1.0 - f);
+            let rho = deliveries * 0.1 / 2.0;
+            assert!(
+                (a.utilisation - rho).abs() < 1e-12,
+                "{} vs {rho}",
+                a.utilisation
+            );
+            assert!(
+                start.elapsed().as_secs_f64() < 5.0,
+                "took {:?}",
+                start.elapsed()
+            );
+        }
+    }
 }
