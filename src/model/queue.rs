@@ -120,7 +120,7 @@ impl Queue {
     /// let mut q = Queue::new("q", 1, Distribution::Exponential { mean: 0.1 });
     /// q.failure_probability = 0.5;
     /// q.max_attempts = 3;
-    /// assert_eq!(q.exhausted_probability(), 0.125);
+    /// assert!((q.exhausted_probability() - 0.125).abs() < 1e-16);
     /// q.max_attempts = u32::MAX;
     /// assert_eq!(q.exhausted_probability(), 0.0);
     /// ```
