@@ -595,3 +595,41 @@ fn mmpp_rate_and_burstiness() {
         "MMPP wait {wq} should exceed twice the Poisson 0.9 s"
     );
 }
+
+/// Regression: intervals never leave the support of their quantity (utilisation and
+/// probabilities in [0, 1], times and counts >= 0), even with two short replications
+/// whose Student-t intervals are very wide.
+#[test]
+fn intervals_stay_within_the_support() {
+    use kendall::{Metric, model::*};
+    let model = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 0.5 },
+            "q",
+        ))
+        .with_queue(Queue::new("q", 2, Distribution::Exponential { mean: 1.0 }).with_capacity(2))
+        .validate()
+        .unwrap();
+    for seed in 1..20 {
+        let s = RunSettings {
+            horizon: Some(5.0),
+            replications: 2,
+            seed,
+            ..RunSettings::default()
+        };
+        let r = simulate(&model, &s).unwrap();
+        let q = &r.queues[0];
+        for m in Metric::QUEUE {
+            let Some(e) = q.get(m) else { continue };
+            let hi = if m.unit() == Unit::Fraction {
+                1.0
+            } else {
+                f64::INFINITY
+            };
+            for end in [e.lower, e.upper].into_iter().flatten() {
+                assert!((0.0..=hi).contains(&end), "seed {seed} {m}: {e:?}");
+            }
+        }
+    }
+}

@@ -60,8 +60,12 @@ impl Estimate {
     }
 
     /// The estimate from replication values at confidence level `confidence` in (0, 1).
-    /// `None` when there are no values; non-finite values are skipped.
+    /// `None` when there are no values or `confidence` is not in (0, 1); non-finite
+    /// values are skipped.
     pub fn from_values(values: impl IntoIterator<Item = f64>, confidence: f64) -> Option<Self> {
+        if !(confidence > 0.0 && confidence < 1.0) {
+            return None;
+        }
         let mut w = Welford::default();
         for v in values {
             if v.is_finite() {
@@ -84,6 +88,27 @@ impl Estimate {
             upper: half_width.map(|h| mean + h),
             replications: n as u32,
         })
+    }
+
+    /// The same estimate with its interval clipped to the support `[lo, hi]` of the
+    /// quantity (a utilisation or probability cannot leave [0, 1], a time or count
+    /// cannot be negative): the Student-t interval intersected with the support, so it
+    /// may be asymmetric about the mean; `half_width` stays the t half-width.
+    ///
+    /// # Example
+    /// ```
+    /// let e = kendall::sim::Estimate::from_values([0.0, 0.0, 1.0], 0.95).unwrap();
+    /// assert!(e.lower.unwrap() < 0.0 && e.upper.unwrap() > 1.0);
+    /// let p = e.within(0.0, 1.0);
+    /// assert_eq!((p.lower, p.upper), (Some(0.0), Some(1.0)));
+    /// assert_eq!(p.mean, e.mean);
+    /// ```
+    pub fn within(self, lo: f64, hi: f64) -> Self {
+        Self {
+            lower: self.lower.map(|l| l.clamp(lo, hi)),
+            upper: self.upper.map(|u| u.clamp(lo, hi)),
+            ..self
+        }
     }
 
     /// Whether `value` lies in the confidence interval (`false` without one).

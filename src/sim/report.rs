@@ -584,9 +584,13 @@ impl SimReport {
         resolution: Option<f64>,
     ) -> Option<SimReport> {
         let first = runs.first()?;
+        // Every simulated figure is >= 0: intervals are clipped to that support, and
+        // fractions (utilisation, probabilities) to [0, 1] below.
         let est = |f: &dyn Fn(&ReplicationResult) -> Option<f64>| {
             Estimate::from_values(runs.iter().filter_map(f), confidence)
+                .map(|e| e.within(0.0, f64::INFINITY))
         };
+        let fraction = |e: Option<Estimate>| e.map(|e| e.within(0.0, 1.0));
         let zero = Estimate {
             mean: 0.0,
             half_width: None,
@@ -596,8 +600,10 @@ impl SimReport {
         };
         let latency = |f: &dyn Fn(&ReplicationResult) -> Option<LatencySummary>| {
             let xs: Vec<LatencySummary> = runs.iter().filter_map(f).collect();
-            let e =
-                |g: fn(&LatencySummary) -> f64| Estimate::from_values(xs.iter().map(g), confidence);
+            let e = |g: fn(&LatencySummary) -> f64| {
+                Estimate::from_values(xs.iter().map(g), confidence)
+                    .map(|e| e.within(0.0, f64::INFINITY))
+            };
             Some(LatencyReport {
                 count: xs.iter().map(|x| x.count).sum(),
                 mean: e(|x| x.mean)?,
@@ -626,19 +632,19 @@ impl SimReport {
                     })
                     .unwrap_or(zero),
                     throughput: f(|q| q.throughput),
-                    utilisation: f(|q| q.utilisation),
+                    utilisation: f(|q| q.utilisation).within(0.0, 1.0),
                     busy_servers: f(|q| q.busy_servers),
                     l: f(|q| q.l),
                     lq: f(|q| q.lq),
                     w: sojourn.map(|l| l.mean),
                     wq: wait.map(|l| l.mean),
-                    p_wait: est(&|r| r.queues[i].wait_probability),
-                    p_block: est(&|r| r.queues[i].full_probability),
-                    p_reject: est(&|r| r.queues[i].rejection_probability),
-                    dead_letter: est(&|r| {
+                    p_wait: fraction(est(&|r| r.queues[i].wait_probability)),
+                    p_block: fraction(est(&|r| r.queues[i].full_probability)),
+                    p_reject: fraction(est(&|r| r.queues[i].rejection_probability)),
+                    dead_letter: fraction(est(&|r| {
                         let q = &r.queues[i];
                         (q.arrived > 0).then(|| q.dead_letters as f64 / q.arrived as f64)
-                    }),
+                    })),
                     wait: wait.as_ref().map(PercentileReport::of),
                     sojourn: sojourn.as_ref().map(PercentileReport::of),
                     end_to_end: latency(&|r| r.queues[i].end_to_end),
