@@ -97,8 +97,13 @@ pub fn ln_erlang_b(servers: u64, offered_load: f64) -> Result<f64, AnalyticError
 pub(crate) fn ln_erlang_b_unchecked(servers: u64, a: f64) -> f64 {
     let mut b = 1.0f64;
     let mut k = 1u64;
-    while k <= servers && b > 1e-280 {
+    // Linear recursion while a·B stays a normal number; then in logs, so a tiny offered
+    // load (a = 1e-65: B underflows within a few steps) keeps a finite ln B.
+    while k <= servers {
         let ab = a * b;
+        if ab < 1e-280 {
+            break;
+        }
         b = ab / (k as f64 + ab);
         k += 1;
     }
@@ -231,5 +236,34 @@ mod tests {
             Err(AnalyticError::Unstable { .. })
         ));
         assert!(ln_erlang_b(2, f64::NAN).is_err());
+    }
+
+    /// Regression: a tiny offered load made B underflow to 0 in the linear recursion,
+    /// so ln B = -inf and M/M/c/K gave NaN throughput, L and W. For a → 0,
+    /// B(c, a) = (a^c / c!) / (1 + O(a)), so ln B = c ln a − ln c! to rounding.
+    #[test]
+    fn tiny_offered_load_keeps_a_finite_log() {
+        use crate::analytic::{MMcK, QueueMetrics};
+        for (c, a) in [
+            (5u64, 1e-65f64),
+            (6, 1e-65),
+            (3, 1e-200),
+            (40, 1e-10),
+            (1, 1e-320),
+        ] {
+            let ln_c_fact: f64 = (1..=c).map(|k| (k as f64).ln()).sum();
+            let want = c as f64 * a.ln() - ln_c_fact;
+            let got = ln_erlang_b_unchecked(c, a);
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs(),
+                "c {c} a {a}: {got} vs {want}"
+            );
+        }
+        // M/M/6/20 at λ = 1e-65, μ = 1: almost always empty; L = λW with W = 1/μ.
+        let q = MMcK::new(1e-65, 1.0, 6, 20).unwrap();
+        assert!((q.throughput() - 1e-65).abs() <= 1e-77);
+        assert!((q.mean_sojourn() - 1.0).abs() < 1e-12);
+        assert!((q.mean_number_in_system() - 1e-65).abs() <= 1e-77);
+        assert!(q.utilisation().is_finite() && q.mean_wait().abs() < 1e-12);
     }
 }
