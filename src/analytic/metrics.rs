@@ -239,7 +239,7 @@ impl NodeSolution {
     /// The method behind `metric`: [`Self::distribution_method`] for percentiles,
     /// [`Self::method`] otherwise.
     pub fn method_of(&self, metric: Metric) -> &Method {
-        match (&self.distribution_method, metric.is_distributional()) {
+        match (&self.distribution_method, metric.is_percentile()) {
             (Some(d), true) => d,
             _ => &self.method,
         }

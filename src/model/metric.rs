@@ -268,12 +268,6 @@ impl Metric {
         )
     }
 
-    /// Whether it is a distributional figure: a percentile or `P(wait)`, whose method
-    /// can differ from the method of the means.
-    pub fn is_distributional(self) -> bool {
-        self.is_percentile()
-    }
-
     /// Whether it applies to an end-to-end target (the mean and the percentiles).
     pub fn applies_end_to_end(self) -> bool {
         matches!(self, Metric::MeanSojourn | Metric::SojournPercentile(_))
