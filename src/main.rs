@@ -225,18 +225,8 @@ enum Command {
     Schema {
         /// The command whose output to describe.
         #[arg(value_enum)]
-        output: SchemaOutput,
+        output: kendall::report::schema::Output,
     },
-}
-
-/// The outputs `kendall schema` describes.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum SchemaOutput {
-    Solve,
-    Simulate,
-    Compare,
-    Size,
-    Sweep,
 }
 
 /// Checks a `--plot` path (format from the extension, a writable directory) before any
@@ -448,14 +438,7 @@ fn run(cli: Cli) -> Result<()> {
             )?;
         }
         Command::Schema { output } => {
-            use kendall::report::schema::{Output, json_schema};
-            let output = match output {
-                SchemaOutput::Solve => Output::Solve,
-                SchemaOutput::Simulate => Output::Simulate,
-                SchemaOutput::Compare => Output::Compare,
-                SchemaOutput::Size => Output::Size,
-                SchemaOutput::Sweep => Output::Sweep,
-            };
+            use kendall::report::schema::json_schema;
             out(&(serde_json::to_string_pretty(&json_schema(output))? + "\n"))?;
         }
     }

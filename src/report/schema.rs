@@ -12,17 +12,18 @@ use std::fmt;
 
 /// A JSON output of kendall, by the command that prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum Output {
-    /// `kendall solve --format json`: [`ModelSolution`](crate::ModelSolution).
+    /// The output of `kendall solve --format json`, a ModelSolution.
     Solve,
-    /// `kendall simulate --format json`: [`SimReport`](crate::SimReport).
+    /// The output of `kendall simulate --format json`, a SimReport.
     Simulate,
-    /// `kendall compare --format json`: [`Comparison`](crate::Comparison).
+    /// The output of `kendall compare --format json`, a Comparison.
     Compare,
-    /// `kendall size --format json`: [`SizingResult`](crate::SizingResult).
+    /// The output of `kendall size --format json`, a SizingResult.
     Size,
-    /// `kendall sweep --format json`: [`Sweep`](crate::Sweep).
+    /// The output of `kendall sweep --format json`, a Sweep.
     Sweep,
 }
 
