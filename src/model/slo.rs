@@ -33,6 +33,41 @@ pub enum Target {
     AllSources,
 }
 
+impl Target {
+    /// Whether the target covers the queue called `name` (that queue, or every queue).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::Target;
+    /// assert!(Target::AllQueues.covers_queue("ledger"));
+    /// assert!(!Target::Queue("risk".into()).covers_queue("ledger"));
+    /// assert!(!Target::AllSources.covers_queue("ledger"));
+    /// ```
+    pub fn covers_queue(&self, name: &str) -> bool {
+        match self {
+            Target::Queue(q) => q == name,
+            Target::AllQueues => true,
+            Target::Source(_) | Target::AllSources => false,
+        }
+    }
+
+    /// Whether the target covers the end-to-end latency of the source called `name`.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::Target;
+    /// assert!(Target::AllSources.covers_source("checkout"));
+    /// assert!(!Target::AllQueues.covers_source("checkout"));
+    /// ```
+    pub fn covers_source(&self, name: &str) -> bool {
+        match self {
+            Target::Source(s) => s == name,
+            Target::AllSources => true,
+            Target::Queue(_) | Target::AllQueues => false,
+        }
+    }
+}
+
 /// Comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Op {

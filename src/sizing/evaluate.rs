@@ -28,12 +28,11 @@ pub(crate) fn analytic_value(sol: &ModelSolution, slo: &Slo) -> Option<(f64, Opt
     let mut values: Vec<(f64, Option<Method>)> = Vec::new();
     match &slo.target {
         Target::Queue(_) | Target::AllQueues => {
-            for node in &sol.nodes {
-                if let Target::Queue(name) = &slo.target
-                    && &node.name != name
-                {
-                    continue;
-                }
+            for node in sol
+                .nodes
+                .iter()
+                .filter(|n| slo.target.covers_queue(&n.name))
+            {
                 let method = |n: &crate::analytic::NodeResult| {
                     n.method_of(slo.metric).cloned().unwrap_or_else(|| {
                         Method::exact(
@@ -55,12 +54,11 @@ pub(crate) fn analytic_value(sol: &ModelSolution, slo: &Slo) -> Option<(f64, Opt
             if sol.nodes.iter().any(|n| n.unstable_utilisation().is_some()) {
                 return Some((f64::INFINITY, Some(unstable())));
             }
-            for e in &sol.end_to_end {
-                if let Target::Source(name) = &slo.target
-                    && &e.name != name
-                {
-                    continue;
-                }
+            for e in sol
+                .end_to_end
+                .iter()
+                .filter(|e| slo.target.covers_source(&e.name))
+            {
                 values.push((e.get(slo.metric)?, e.method_of(slo.metric).cloned()));
             }
         }
@@ -92,24 +90,22 @@ pub(crate) fn simulated_value(report: &SimReport, slo: &Slo) -> Option<(Estimate
     let mut values: Vec<(f64, (Estimate, String))> = Vec::new();
     match &slo.target {
         Target::Queue(_) | Target::AllQueues => {
-            for q in &report.queues {
-                if let Target::Queue(name) = &slo.target
-                    && &q.name != name
-                {
-                    continue;
-                }
+            for q in report
+                .queues
+                .iter()
+                .filter(|q| slo.target.covers_queue(&q.name))
+            {
                 if let Some(e) = q.get(slo.metric) {
                     values.push((e.mean, (e, q.name.clone())));
                 }
             }
         }
         Target::Source(_) | Target::AllSources => {
-            for s in &report.sources {
-                if let Target::Source(name) = &slo.target
-                    && &s.name != name
-                {
-                    continue;
-                }
+            for s in report
+                .sources
+                .iter()
+                .filter(|s| slo.target.covers_source(&s.name))
+            {
                 if let Some(e) = s.get(slo.metric) {
                     values.push((e.mean, (e, format!("end_to_end:{}", s.name))));
                 }

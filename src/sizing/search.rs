@@ -3,7 +3,7 @@
 use super::evaluation::{Evaluation, Evaluations};
 use super::{SizingError, SizingNote, SizingOptions};
 use crate::analytic::{SolveError, arrival_rates, deliveries_per_message};
-use crate::model::{Metric, Op, RunSettings, Slo, Target, ValidModel};
+use crate::model::{Metric, Op, RunSettings, Slo, ValidModel};
 use crate::sim::SimReport;
 use std::rc::Rc;
 
@@ -111,12 +111,7 @@ impl<'a> Search<'a> {
             };
             let mut floor = stable.max(1);
             for slo in self.slos {
-                let applies = match &slo.target {
-                    Target::Queue(n) => n == &q.name,
-                    Target::AllQueues => true,
-                    _ => false,
-                };
-                if applies && slo.metric == Metric::Consumers {
+                if slo.target.covers_queue(&q.name) && slo.metric == Metric::Consumers {
                     let min = match slo.op {
                         Op::AtLeast => slo.limit.ceil(),
                         Op::Greater => slo.limit.floor() + 1.0,
