@@ -85,8 +85,8 @@ pub use model::{Level, Metric, Model, ModelError, RunSettings, SCHEMA_VERSION, S
 pub use sim::{SimError, SimReport, simulate};
 pub use sizing::{
     BoundReason, Consumers, Control, CurvePoint, Drain, Headroom, MAX_GREEDY_STEPS, SizingError,
-    SizingNote, SizingOptions, SizingPhase, SizingProgress, SizingResult, SloEvidence,
-    StopReason, Verdict, size, size_with_progress,
+    SizingNote, SizingOptions, SizingPhase, SizingProgress, SizingResult, SloEvidence, StopReason,
+    Verdict, size, size_with_progress,
 };
 pub use sweep::{
     SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace, sweep,

@@ -142,8 +142,10 @@ impl RunArgs {
         let mut problems = Vec::new();
         s.check(&mut problems);
         if let Some(p) = problems.first() {
-            return Err(anyhow::anyhow!("{p} (from the command line or the scenario)")
-                .context(Usage("bad run settings")));
+            return Err(
+                anyhow::anyhow!("{p} (from the command line or the scenario)")
+                    .context(Usage("bad run settings")),
+            );
         }
         Ok(s)
     }
@@ -357,7 +359,12 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             // A `Usage` context only classifies the error: print what lies beneath.
             let shown = match e.downcast_ref::<Usage>() {
-                Some(_) => e.chain().skip(1).map(ToString::to_string).collect::<Vec<_>>().join(": "),
+                Some(_) => e
+                    .chain()
+                    .skip(1)
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(": "),
                 None => format!("{e:#}"),
             };
             eprintln!("error: {shown}");
@@ -550,9 +557,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             }
             if let Some(path) = &plot {
                 let chart = kendall::report::plots::sizing_chart(&result)
-                    .context(
-                        "no latency SLO to chart: give one such as \"end_to_end.p99 < 200ms\"",
-                    )
+                    .context("no latency SLO to chart: give one such as \"end_to_end.p99 < 200ms\"")
                     .context(Usage("--plot without a latency SLO"))?;
                 kendall::report::chart::render_sizing(&chart, path)?;
                 eprintln!("wrote {}", path.display());

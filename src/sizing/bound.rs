@@ -237,7 +237,9 @@ fn chains(valid: &ValidModel, start: NodeId) -> Vec<Vec<usize>> {
         let last = *chain.last().expect("chains are never empty");
         let shares: Vec<(f64, Dest)> = topology.route_shares(last).collect();
         let next = match shares.as_slice() {
-            [(p, Dest::Node(node))] if *p >= 1.0 - 1e-12 && queues[last].exhausted_probability() <= 0.0 => {
+            [(p, Dest::Node(node))]
+                if *p >= 1.0 - 1e-12 && queues[last].exhausted_probability() <= 0.0 =>
+            {
                 topology.entries(*node)
             }
             _ => vec![],
@@ -267,10 +269,7 @@ fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, Bou
             BoundReason::ServicePercentile { queue, level },
         )),
         Metric::MeanSojourn => Some((q.service.mean(), BoundReason::ServiceMean { queue })),
-        Metric::DeadLetter => Some((
-            q.exhausted_probability(),
-            BoundReason::DeadLetter { queue },
-        )),
+        Metric::DeadLetter => Some((q.exhausted_probability(), BoundReason::DeadLetter { queue })),
         _ => None,
     }
 }
@@ -480,7 +479,11 @@ mod tests {
                     ]),
                 ),
             )
-            .with_queue(Queue::new("b", 1, Distribution::Deterministic { value: 5.0 }))
+            .with_queue(Queue::new(
+                "b",
+                1,
+                Distribution::Deterministic { value: 5.0 },
+            ))
             .validate()
             .unwrap();
         let (w, _) = source_bound(&v, 0, Metric::MeanSojourn).unwrap();

@@ -2,8 +2,8 @@
 
 use super::evaluation::{Evaluation, Evaluations};
 use super::{
-    Control, MAX_GREEDY_STEPS, SizingError, SizingNote, SizingOptions, SizingPhase,
-    SizingProgress, StopReason,
+    Control, MAX_GREEDY_STEPS, SizingError, SizingNote, SizingOptions, SizingPhase, SizingProgress,
+    StopReason,
 };
 use crate::analytic::{SolveError, arrival_rates, deliveries_per_message};
 use crate::model::{Metric, Op, RunSettings, Slo, Target, ValidModel};
