@@ -84,8 +84,9 @@ pub use compare::{
 pub use model::{Level, Metric, Model, ModelError, RunSettings, SCHEMA_VERSION, Slo, ValidModel};
 pub use sim::{SimError, SimReport, simulate};
 pub use sizing::{
-    Consumers, CurvePoint, Drain, Headroom, SizingError, SizingNote, SizingOptions, SizingResult,
-    SloEvidence, Verdict, size,
+    BoundReason, Consumers, Control, CurvePoint, Drain, Headroom, MAX_GREEDY_STEPS, SizingError,
+    SizingNote, SizingOptions, SizingPhase, SizingProgress, SizingResult, SloEvidence, StopReason,
+    Verdict, size, size_with_progress,
 };
 pub use sweep::{
     SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace, sweep,

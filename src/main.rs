@@ -1,4 +1,8 @@
 //! The `kendall` command line: `solve` and `simulate` a scenario file.
+//!
+//! Exit statuses are decided in one place, [`exit_code`], from the error's type (and
+//! from [`Outcome`] when the command printed its output but its verdict is not a
+//! success); see [`EXIT_CODES`].
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -14,9 +18,23 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// The exit statuses, as `--help` prints them (and the README's "Exit codes" section).
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (a closed output pipe, as in `kendall ... | head`, is a success too)
+  1  runtime failure: I/O (writing the output or a chart), a simulation failed, or a
+     search stopped by its --time-limit
+  2  invalid input: usage error, unreadable or invalid scenario, bad option value
+  3  an SLO is not met: `size` found no deployment meeting every SLO (one is beyond
+     what any number of consumers can reach, or verification shows it missed);
+     the report is still printed when there is one
+  4  no figure possible: `solve` refused a figure for some queue (unstable, or no
+     analytic method applies; everything else is still printed), or the analytic
+     side could not be formed at all";
+
 /// Queueing-theory capacity modelling for message queues and event buses.
 #[derive(Parser)]
-#[command(name = "kendall", version, about, long_about = None)]
+#[command(name = "kendall", version, about, long_about = None, after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,6 +78,46 @@ fn duration_arg(s: &str) -> std::result::Result<f64, String> {
     parse_duration(s)
 }
 
+/// A `--time-limit`: seconds, or none.
+#[derive(Clone, Copy)]
+struct TimeLimit(Option<f64>);
+
+fn time_limit_arg(s: &str) -> std::result::Result<TimeLimit, String> {
+    if s.trim().eq_ignore_ascii_case("none") {
+        return Ok(TimeLimit(None));
+    }
+    let t = parse_duration(s)?;
+    if t.is_finite() && t > 0.0 {
+        Ok(TimeLimit(Some(t)))
+    } else {
+        Err(format!(
+            "{s:?}: give a duration > 0 such as \"90s\" or \"10m\", or \"none\""
+        ))
+    }
+}
+
+/// An error in what the user gave on the command line (exit code 2), for checks the
+/// command line makes itself.
+#[derive(Debug)]
+struct Usage(&'static str);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// How a command that printed its output ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Everything asked for is there.
+    Success,
+    /// `size`: some SLO is not met (exit code 3).
+    SloNotMet,
+    /// `solve`: some queue has no figure, unstable or no method (exit code 4).
+    FigureRefused,
+}
+
 impl RunArgs {
     fn apply(&self, model: &Model) -> Result<RunSettings> {
         let mut s = model.simulation.clone();
@@ -84,7 +142,10 @@ impl RunArgs {
         let mut problems = Vec::new();
         s.check(&mut problems);
         if let Some(p) = problems.first() {
-            anyhow::bail!("{p} (from the command line or the scenario)");
+            return Err(
+                anyhow::anyhow!("{p} (from the command line or the scenario)")
+                    .context(Usage("bad run settings")),
+            );
         }
         Ok(s)
     }
@@ -120,6 +181,48 @@ impl Progress {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         self.bar.set_position(u64::from(done));
+    }
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A spinner on stderr for `size`: the phase, the solves and simulations so far and the
+/// elapsed time; it appears only after a second and only when stderr is a terminal.
+struct SizingSpinner {
+    bar: ProgressBar,
+    started: Instant,
+    terminal: bool,
+}
+
+impl SizingSpinner {
+    fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} sizing: {msg} [{elapsed_precise}]")
+                .expect("static template"),
+        );
+        Self {
+            bar,
+            started: Instant::now(),
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+    fn update(&self, p: &kendall::SizingProgress<'_>) -> kendall::Control {
+        if self.terminal && self.bar.is_hidden() && self.started.elapsed().as_secs_f64() > 1.0 {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        let shown: Vec<String> = p.consumers.iter().take(8).map(u32::to_string).collect();
+        let more = if p.consumers.len() > 8 { ", ..." } else { "" };
+        self.bar.set_message(format!(
+            "{}, {} solves, {} simulations, consumers [{}{more}]",
+            p.phase,
+            p.analytic_solves,
+            p.simulations,
+            shown.join(", ")
+        ));
+        self.bar.tick();
+        kendall::Control::Continue
     }
     fn finish(&self) {
         self.bar.finish_and_clear();
@@ -165,6 +268,10 @@ enum Command {
         /// Skip the verification by simulation.
         #[arg(long)]
         no_verify: bool,
+        /// Most time the whole search may take, e.g. "90s", "10m", or "none"; past it
+        /// kendall stops with exit code 1 and no verdict.
+        #[arg(long, value_parser = time_limit_arg, default_value = "10m")]
+        time_limit: TimeLimit,
         /// Write a chart of consumers against the primary SLO (.svg or .png).
         #[arg(long)]
         plot: Option<PathBuf>,
@@ -233,7 +340,9 @@ enum Command {
 /// work starts, so a typo fails at once rather than after a long run.
 fn check_plot(plot: Option<&PathBuf>) -> Result<()> {
     if let Some(path) = plot {
-        kendall::report::chart::check_output(path).context("--plot")?;
+        kendall::report::chart::check_output(path)
+            .context("--plot")
+            .context(Usage("bad --plot path"))?;
     }
     Ok(())
 }
@@ -243,13 +352,84 @@ fn load(path: &PathBuf) -> Result<Model> {
 }
 
 fn main() -> std::process::ExitCode {
-    match run(Cli::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let code = match run(Cli::parse()) {
+        Ok(Outcome::Success) => 0,
+        Ok(Outcome::SloNotMet) => 3,
+        Ok(Outcome::FigureRefused) => 4,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::from(2)
+            // A `Usage` context only classifies the error: print what lies beneath.
+            let shown = match e.downcast_ref::<Usage>() {
+                Some(_) => e
+                    .chain()
+                    .skip(1)
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(": "),
+                None => format!("{e:#}"),
+            };
+            eprintln!("error: {shown}");
+            exit_code(&e)
+        }
+    };
+    std::process::ExitCode::from(code)
+}
+
+/// The exit status of a failed command (see [`EXIT_CODES`]): the one place errors are
+/// mapped to codes, by the type of the first library error in the chain.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    use kendall::report::chart::ChartError;
+    use kendall::{CompareError, ModelError, SimError, SizingError, SolveError, SweepError};
+    fn sim(e: &SimError) -> u8 {
+        match e {
+            SimError::PastEvent { .. } => 1,
+            SimError::TraceIo { .. } => 2,
+            SimError::Model(_) | SimError::Settings(_) | SimError::Trace { .. } => 2,
+            SimError::BacklogExceedsCapacity { .. } => 2,
+            _ => 1,
         }
     }
+    if e.downcast_ref::<Usage>().is_some() {
+        return 2;
+    }
+    for cause in e.chain() {
+        if let Some(e) = cause.downcast_ref::<SizingError>() {
+            return match e {
+                SizingError::Stopped { .. } => 1,
+                SizingError::Sim(s) => sim(s),
+                SizingError::Unreachable { .. } | SizingError::Infeasible { .. } => 3,
+                SizingError::Solve(_) => 4,
+                _ => 2,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<CompareError>() {
+            return match e {
+                CompareError::Solve(_) => 4,
+                CompareError::Sim(s) => sim(s),
+                _ => 2,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<SimError>() {
+            return sim(e);
+        }
+        if cause.downcast_ref::<SolveError>().is_some() {
+            return 4;
+        }
+        if cause.downcast_ref::<ModelError>().is_some()
+            || cause.downcast_ref::<SweepError>().is_some()
+        {
+            return 2;
+        }
+        if let Some(e) = cause.downcast_ref::<ChartError>() {
+            return match e {
+                ChartError::UnsupportedFormat { .. } => 2,
+                _ => 1,
+            };
+        }
+        if cause.downcast_ref::<std::io::Error>().is_some() {
+            return 1;
+        }
+    }
+    1
 }
 
 /// Writes `text` to standard output. A closed pipe (`kendall ... | head`) ends the
@@ -283,11 +463,15 @@ fn emit<T: serde::Serialize>(
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<Outcome> {
+    let mut outcome = Outcome::Success;
     match cli.command {
         Command::Solve { scenario, format } => {
             let model = load(&scenario)?.validate()?;
             let solution = solve(&model)?;
+            if solution.nodes.iter().any(|n| n.solution().is_none()) {
+                outcome = Outcome::FigureRefused;
+            }
             emit(
                 format,
                 &solution,
@@ -340,6 +524,7 @@ fn run(cli: Cli) -> Result<()> {
             slos,
             queues,
             no_verify,
+            time_limit,
             plot,
             run,
             format,
@@ -349,18 +534,31 @@ fn run(cli: Cli) -> Result<()> {
             model.simulation = run.apply(&model)?;
             let slos: Vec<kendall::model::Slo> = slos
                 .iter()
-                .map(|s| s.parse().map_err(anyhow::Error::msg))
+                .map(|s| {
+                    s.parse()
+                        .map_err(anyhow::Error::msg)
+                        .context(Usage("bad --slo"))
+                })
                 .collect::<Result<_>>()?;
             let options = kendall::SizingOptions {
                 sizable: queues,
                 verify: !no_verify,
+                time_limit: time_limit.0,
                 ..Default::default()
             };
-            let result = kendall::size(&model.validate()?, &slos, &options)?;
+            let valid = model.validate()?;
+            let spinner = SizingSpinner::new();
+            let result =
+                kendall::size_with_progress(&valid, &slos, &options, &|p| spinner.update(p));
+            spinner.finish();
+            let result = result?;
+            if !result.all_met {
+                outcome = Outcome::SloNotMet;
+            }
             if let Some(path) = &plot {
-                let chart = kendall::report::plots::sizing_chart(&result).context(
-                    "no latency SLO to chart: give one such as \"end_to_end.p99 < 200ms\"",
-                )?;
+                let chart = kendall::report::plots::sizing_chart(&result)
+                    .context("no latency SLO to chart: give one such as \"end_to_end.p99 < 200ms\"")
+                    .context(Usage("--plot without a latency SLO"))?;
                 kendall::report::chart::render_sizing(&chart, path)?;
                 eprintln!("wrote {}", path.display());
             }
@@ -442,5 +640,5 @@ fn run(cli: Cli) -> Result<()> {
             out(&(serde_json::to_string_pretty(&json_schema(output))? + "\n"))?;
         }
     }
-    Ok(())
+    Ok(outcome)
 }

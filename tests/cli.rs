@@ -241,8 +241,8 @@ fn bad_plot_paths_fail_before_any_work() {
     }
 }
 
-/// Regression: output that cannot be written (a full device) is an error with exit code
-/// 2, not a panic; a closed pipe (`| head`) ends quietly with success.
+/// Regression: output that cannot be written (a full device) is an I/O error with exit
+/// code 1, not a panic; a closed pipe (`| head`) ends quietly with success.
 #[test]
 fn unwritable_output_is_an_error_and_a_closed_pipe_is_not() {
     if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
@@ -256,7 +256,7 @@ fn unwritable_output_is_an_error_and_a_closed_pipe_is_not() {
             .stdout(full)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("writing the output"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
@@ -271,4 +271,116 @@ fn unwritable_output_is_an_error_and_a_closed_pipe_is_not() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+/// Exit codes by class, as `--help` and the README list them: 0 success, 1 runtime
+/// failure, 2 invalid input, 3 an SLO not met, 4 no figure possible.
+#[test]
+fn exit_codes_by_class() {
+    let help = ok(&kendall(&["--help"]));
+    assert!(
+        help.contains("Exit codes:") && help.contains("4  no figure possible"),
+        "{help}"
+    );
+
+    // 3: an SLO no number of consumers can meet is refused at once (this used to run for
+    // more than ten minutes without output).
+    let started = std::time::Instant::now();
+    let out = kendall(&[
+        "size",
+        example("bursty.toml").as_str(),
+        "--slo",
+        "end_to_end.p99 < 50ms",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("cannot meet end_to_end.p99 < 50ms") && stderr.contains("79.35"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed().as_secs_f64() < 30.0,
+        "{:?}",
+        started.elapsed()
+    );
+
+    // 1: a search stopped by its time limit: no verdict, the reason on stderr.
+    let out = kendall(
+        &[
+            &[
+                "size",
+                example("single_queue.toml").as_str(),
+                "--slo",
+                "payments.p99 < 60ms",
+                "--time-limit",
+                "1ms",
+            ][..],
+            &SHORT,
+        ]
+        .concat(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stopped") && stderr.contains("time limit"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+
+    // 2: an unreadable scenario, a bad --time-limit, a bad --slo.
+    let out = kendall(&["solve", "/nonexistent/scenario.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = kendall(&[
+        "size",
+        example("single_queue.toml").as_str(),
+        "--time-limit",
+        "-3s",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = kendall(&[
+        "size",
+        example("single_queue.toml").as_str(),
+        "--slo",
+        "payments.p99 <",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // 4: a queue that cannot keep up has no figure: everything else is still printed.
+    let path = tmp("unstable.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[source]]
+name = "in"
+arrival = { type = "poisson", rate = 800.0 }
+to = "slow"
+
+[[queue]]
+name = "slow"
+consumers = 2
+service = { type = "exponential", mean = "10ms" }
+route = "fine"
+
+[[queue]]
+name = "fine"
+consumers = 10
+service = { type = "exponential", mean = "1ms" }
+"#,
+    )
+    .unwrap();
+    let out = kendall(&["solve", path.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("slow") && stdout.contains("fine"),
+        "{stdout}"
+    );
+
+    // 0: a stable scenario solves.
+    ok(&kendall(&["solve", example("single_queue.toml").as_str()]));
 }

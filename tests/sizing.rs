@@ -3,7 +3,8 @@
 
 use kendall::model::{ArrivalProcess, Distribution, Queue, Route, Segment, Source};
 use kendall::{
-    Metric, Model, RunSettings, SizingNote, SizingOptions, Slo, ValidModel, size, solve,
+    BoundReason, Control, Metric, Model, RunSettings, SizingError, SizingNote, SizingOptions,
+    SizingPhase, Slo, StopReason, ValidModel, size, size_with_progress, solve,
 };
 
 fn mmc_model(lambda: f64, mu: f64) -> Model {
@@ -230,4 +231,269 @@ fn peak_hour_profile_is_sized_at_its_peak() {
     assert!(!direct.slos[0].psa);
     assert!(r.notes.contains(&SizingNote::PeakRate));
     assert!(r.notes.iter().any(|n| n.to_string().contains("peak rate")));
+}
+
+/// Regression (issue 9): a p99 below the service time's own p99 cannot be met by adding
+/// consumers. `examples/bursty.toml` has no analytic p99, and the simulation-only search
+/// used to double consumers towards 100 000, simulating each step, for more than ten
+/// minutes; now it is refused before any solve or simulation.
+#[test]
+fn bursty_p99_below_the_service_p99_is_refused_at_once() {
+    let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bursty.toml")).unwrap();
+    let slo: Slo = "end_to_end.p99 < 50ms".parse().unwrap();
+    let started = std::time::Instant::now();
+    let e = size(
+        &valid(&m),
+        std::slice::from_ref(&slo),
+        &SizingOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        started.elapsed().as_secs_f64() < 30.0,
+        "{:?}",
+        started.elapsed()
+    );
+    // Lognormal, mean 12 ms, SCV 2: σ² = ln 3, μ = ln 0.012 − σ²/2, and z(0.99) =
+    // 2.326347874040841 (normal tables): p99 = exp(μ + σ z) = 79.357 ms.
+    let s2 = 3f64.ln();
+    let p99 = (0.012f64.ln() - 0.5 * s2 + s2.sqrt() * 2.326_347_874_040_841).exp();
+    match &e {
+        SizingError::Unreachable {
+            slo: s,
+            bound,
+            reason,
+        } => {
+            assert_eq!(s, &slo);
+            assert!((bound - p99).abs() < 1e-9 * p99, "{bound} vs {p99}");
+            assert!(
+                matches!(reason, BoundReason::PathPercentile { path, .. } if path == &["settlement"])
+            );
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
+    let text = e.to_string();
+    assert!(
+        text.contains("cannot meet end_to_end.p99 < 50ms") && text.contains("79.35"),
+        "{text}"
+    );
+    // Just above the bound the SLO is not refused by the bound (the search decides it).
+    let near: Slo = "end_to_end.p99 < 80ms".parse().unwrap();
+    let options = SizingOptions {
+        verify: false,
+        ..Default::default()
+    };
+    assert!(!matches!(
+        size(&valid(&m), &[near], &options),
+        Err(SizingError::Unreachable { .. })
+    ));
+}
+
+#[test]
+fn mean_and_dead_letter_bounds_name_their_reason() {
+    // Mean sojourn below the mean service time (100 ms).
+    let e = size(
+        &valid(&mmc_model(1.0, 10.0)),
+        &["q.W < 99ms".parse().unwrap()],
+        &analytic_only(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, SizingError::Unreachable { bound, .. } if (bound - 0.1).abs() < 1e-15),
+        "{e}"
+    );
+    // Dead-lettered fraction 0.1³ = 0.001 whatever the consumers.
+    let mut m = mmc_model(1.0, 10.0);
+    m.queues[0].failure_probability = 0.1;
+    m.queues[0].max_attempts = 3;
+    let e = size(
+        &valid(&m),
+        &["q.dead_letter < 0.0005".parse().unwrap()],
+        &analytic_only(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("max_attempts"), "{e}");
+}
+
+/// λ/(cμ) < u ⇔ c > λ/(μu): the smallest c is ⌊λ/(μu)⌋ + 1 (one more when λ/(μu) is a
+/// whole number). One consumer at a time this took 80 000 solves.
+#[test]
+fn utilisation_slos_need_exactly_the_known_consumers_in_few_solves() {
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/single_queue.toml"
+    ))
+    .unwrap();
+    // 800/s, 10 ms: a = 8; 8/c < 1e-4 ⇔ c > 80 000.
+    let started = std::time::Instant::now();
+    let r = size(
+        &valid(&m),
+        &["payments.utilisation < 1e-4".parse().unwrap()],
+        &analytic_only(),
+    )
+    .unwrap();
+    assert_eq!(r.deployment[0].chosen, 80_001);
+    assert!(r.analytic_solves < 120, "{} solves", r.analytic_solves);
+    assert!(
+        started.elapsed().as_secs_f64() < 120.0,
+        "{:?}",
+        started.elapsed()
+    );
+    for (lambda, mu, u, expected) in [
+        (90.0, 10.0, 7e-4, 12_858),
+        (25.0, 10.0, 0.3, 9),
+        (4.0, 1.0, 0.01, 401),
+    ] {
+        let slo: Slo = format!("q.utilisation < {u}").parse().unwrap();
+        let r = size(&valid(&mmc_model(lambda, mu)), &[slo], &analytic_only()).unwrap();
+        assert_eq!(r.deployment[0].chosen, expected, "λ {lambda} μ {mu} u {u}");
+    }
+    // Past max_consumers: refused with the limit named, not searched one by one.
+    let e = size(
+        &valid(&m),
+        &["payments.utilisation < 1e-6".parse().unwrap()],
+        &analytic_only(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, SizingError::Infeasible { .. }) && e.to_string().contains("max_consumers"),
+        "{e}"
+    );
+}
+
+/// Erlang C by the Erlang B recursion B(k) = a B(k−1) / (k + a B(k−1)), C = B / (1 − ρ(1 − B)),
+/// which stays finite for large c (unlike a^c / c!).
+fn erlang_c_recursive(c: u32, a: f64) -> f64 {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    let rho = a / f64::from(c);
+    b / (1.0 - rho * (1.0 - b))
+}
+
+#[test]
+fn large_erlang_c_slos_match_the_smallest_c_and_several_queues_gallop_each() {
+    let (lambda, limit) = (1000.0, 0.01);
+    let slo: Slo = format!("q.P(wait) < {limit}").parse().unwrap();
+    let r = size(&valid(&mmc_model(lambda, 1.0)), &[slo], &analytic_only()).unwrap();
+    let expected = (1001..2000)
+        .find(|&c| erlang_c_recursive(c, lambda) < limit)
+        .unwrap();
+    assert_eq!(r.deployment[0].chosen, expected);
+    // Two independent queues, each with its own SLO: each gets its own exact answer.
+    let m = mmc_model(1000.0, 1.0)
+        .with_source(Source::new(
+            "in2",
+            ArrivalProcess::Poisson { rate: 90.0 },
+            "r",
+        ))
+        .with_queue(Queue::new("r", 1, Distribution::Exponential { mean: 0.1 }));
+    let slos: Vec<Slo> = vec![
+        "q.P(wait) < 0.01".parse().unwrap(),
+        "r.utilisation < 0.0007".parse().unwrap(),
+    ];
+    let r = size(&valid(&m), &slos, &analytic_only()).unwrap();
+    assert_eq!(r.deployment[0].chosen, expected);
+    assert_eq!(r.deployment[1].chosen, 12_858);
+    assert!(r.analytic_solves < 200, "{} solves", r.analytic_solves);
+}
+
+/// A search past its time limit stops with a typed reason, the phase and how far it got:
+/// no verdict.
+#[test]
+fn a_search_past_its_time_limit_stops_and_says_so() {
+    let mut m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bursty.toml")).unwrap();
+    m.simulation.horizon = Some(300.0);
+    m.simulation.replications = 4;
+    let options = SizingOptions {
+        time_limit: Some(0.05),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let e = size(
+        &valid(&m),
+        &["end_to_end.p99 < 300ms".parse().unwrap()],
+        &options,
+    )
+    .unwrap_err();
+    assert!(
+        started.elapsed().as_secs_f64() < 120.0,
+        "{:?}",
+        started.elapsed()
+    );
+    match &e {
+        SizingError::Stopped {
+            reason: StopReason::TimeLimit { seconds },
+            consumers,
+            ..
+        } => {
+            assert_eq!(*seconds, 0.05);
+            assert_eq!(consumers.len(), 1);
+        }
+        other => panic!("expected a stop at the time limit, got {other:?}"),
+    }
+    assert!(e.to_string().contains("time limit"), "{e}");
+    // Bad limits are refused before any work.
+    for bad in [0.0, -1.0, f64::NAN] {
+        let options = SizingOptions {
+            time_limit: Some(bad),
+            ..Default::default()
+        };
+        let e = size(
+            &valid(&m),
+            &["end_to_end.p99 < 300ms".parse().unwrap()],
+            &options,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                SizingError::InvalidOption {
+                    option: "time_limit",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+}
+
+/// The progress callback sees every phase it passes and can stop the run.
+#[test]
+fn progress_reports_phases_and_can_cancel() {
+    use std::cell::RefCell;
+    let seen = RefCell::new(Vec::new());
+    let slo: Slo = "q.utilisation < 0.001".parse().unwrap();
+    let m = valid(&mmc_model(90.0, 10.0));
+    size_with_progress(&m, std::slice::from_ref(&slo), &analytic_only(), &|p| {
+        seen.borrow_mut().push((p.phase, p.analytic_solves));
+        Control::Continue
+    })
+    .unwrap();
+    let seen = seen.into_inner();
+    assert_eq!(seen.first().map(|s| s.0), Some(SizingPhase::Bounds));
+    assert!(seen.iter().any(|s| s.0 == SizingPhase::Search));
+    assert!(
+        seen.windows(2).all(|w| w[0].1 <= w[1].1),
+        "solves never go down"
+    );
+    let e = size_with_progress(&m, &[slo], &analytic_only(), &|p| {
+        if p.phase == SizingPhase::Search {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SizingError::Stopped {
+                reason: StopReason::Cancelled,
+                phase: SizingPhase::Search,
+                ..
+            }
+        ),
+        "{e}"
+    );
 }

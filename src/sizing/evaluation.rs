@@ -4,7 +4,7 @@
 use super::SizingError;
 use super::evaluate::analytic_value;
 use crate::analytic::{Method, NodeResult, solve};
-use crate::model::{Slo, ValidModel};
+use crate::model::{Slo, Target, ValidModel};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -26,6 +26,9 @@ pub(crate) struct Evaluation {
     pub(crate) utilisation: Vec<f64>,
     /// Per queue: message rate, to estimate drain times.
     pub(crate) message_rate: Vec<f64>,
+    /// Per SLO on queues, per queue it covers: that queue's own value (∞ when unstable,
+    /// `None` without a figure or not covered); empty for end-to-end SLOs.
+    pub(crate) queue_values: Vec<Vec<Option<f64>>>,
 }
 
 /// Utilisation of a node for ranking bottlenecks: the unstable ρ when unstable.
@@ -60,7 +63,27 @@ fn evaluate(model: &ValidModel, slos: &[Slo]) -> Result<Evaluation, SizingError>
         }
         values.push(value);
     }
+    let queue_values = slos
+        .iter()
+        .map(|slo| match slo.target {
+            Target::Queue(_) | Target::AllQueues => solution
+                .nodes
+                .iter()
+                .map(|n| {
+                    if !slo.target.covers_queue(&n.name) {
+                        None
+                    } else if let Some(v) = n.get(slo.metric) {
+                        Some(v)
+                    } else {
+                        n.unstable_utilisation().map(|_| f64::INFINITY)
+                    }
+                })
+                .collect(),
+            Target::Source(_) | Target::AllSources => vec![],
+        })
+        .collect();
     Ok(Evaluation {
+        queue_values,
         shortfall,
         unknown,
         violated,

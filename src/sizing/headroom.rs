@@ -123,6 +123,8 @@ impl Search<'_> {
                 Err(_) => None,
             };
             let simulated = if self.options.verify && c + 1 >= chosen && c <= chosen + 1 {
+                self.checkpoint(super::SizingPhase::Evidence, &trial)?;
+                self.simulations.set(self.simulations.get() + 1);
                 simulate(&self.real(&trial)?, &self.settings)
                     .ok()
                     .and_then(|r| super::evaluate::simulated_value(&r, slo))

@@ -35,6 +35,8 @@
 //! --plot` shows the real profile over time. Queues with a start-up backlog get a
 //! drain-time estimate (fluid: backlog / spare capacity) and the simulated drain time.
 
+mod bound;
+mod control;
 mod evaluate;
 mod evaluation;
 mod evidence;
@@ -46,6 +48,8 @@ mod verify;
 use crate::analytic::{Method, SolveError};
 use crate::model::{ModelError, Slo, ValidModel};
 use crate::sim::{Estimate, SimError};
+pub use bound::BoundReason;
+pub use control::{Control, SizingPhase, SizingProgress, StopReason};
 pub use evaluate::Verdict;
 pub use note::SizingNote;
 use search::Search;
@@ -64,6 +68,42 @@ pub struct SizingOptions {
     pub max_replications: u32,
     /// Most verification rounds (each may add a consumer). Default 8.
     pub max_rounds: u32,
+    /// Most seconds the whole run may take, checked before every analytic solve and
+    /// every simulation (a simulation under way runs to its end, so a run can overshoot
+    /// by one simulation); past it the run returns [`SizingError::Stopped`]. `None`: no
+    /// limit but the step limits. Default 600 (10 minutes).
+    #[serde(default = "default_time_limit")]
+    pub time_limit: Option<f64>,
+}
+
+fn default_time_limit() -> Option<f64> {
+    Some(600.0)
+}
+
+impl SizingOptions {
+    /// Checks the options: `max_consumers`, `max_replications` ≥ 1, `time_limit` a
+    /// finite number of seconds > 0.
+    fn check(&self) -> Result<(), SizingError> {
+        let bad = |option: &'static str, value: String, fix: &'static str| {
+            Err(SizingError::InvalidOption { option, value, fix })
+        };
+        if self.max_consumers == 0 {
+            return bad("max_consumers", "0".into(), "give at least 1");
+        }
+        if self.max_replications == 0 {
+            return bad("max_replications", "0".into(), "give at least 1");
+        }
+        if let Some(t) = self.time_limit
+            && !(t.is_finite() && t > 0.0)
+        {
+            return bad(
+                "time_limit",
+                t.to_string(),
+                "give a finite number of seconds > 0, or none for no limit",
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Default for SizingOptions {
@@ -74,6 +114,7 @@ impl Default for SizingOptions {
             verify: true,
             max_replications: 160,
             max_rounds: 8,
+            time_limit: default_time_limit(),
         }
     }
 }
@@ -220,6 +261,43 @@ pub enum SizingError {
         /// Why.
         reason: String,
     },
+    /// Even unlimited consumers at every queue leave the SLO's figure at `bound` or
+    /// beyond: refused before any search.
+    #[error(
+        "cannot meet {slo}: with any number of consumers its value stays at {} or beyond, {reason}",
+        bound::value_text(slo.metric, *bound)
+    )]
+    Unreachable {
+        /// The SLO.
+        slo: Slo,
+        /// The figure's limit as consumers grow without bound (a lower bound for
+        /// latencies, the fixed value for `dead_letter`).
+        bound: f64,
+        /// Why.
+        reason: BoundReason,
+    },
+    /// The run stopped before it had an answer (time limit, cancelled, step limit): no
+    /// verdict, only how far it got.
+    #[error("sizing stopped during the {phase} before an answer: {reason}")]
+    Stopped {
+        /// Why.
+        reason: StopReason,
+        /// The phase it was in.
+        phase: SizingPhase,
+        /// Consumers per queue of the last deployment tried (model order): how far the
+        /// run got, not an answer.
+        consumers: Vec<u32>,
+    },
+    /// A sizing option is out of range.
+    #[error("sizing option {option} = {value} is invalid: {fix}")]
+    InvalidOption {
+        /// The option.
+        option: &'static str,
+        /// Its value.
+        value: String,
+        /// What to give instead.
+        fix: &'static str,
+    },
     /// A queue named in `sizable` does not exist.
     #[error("unknown queue {0:?} in the list of sizable queues")]
     UnknownQueue(String),
@@ -235,22 +313,39 @@ fn fnv1a(text: &str) -> String {
     format!("{h:016x}")
 }
 
+/// Most greedy steps of the analytic search (each adds one consumer and solves at most
+/// one deployment per sizable queue); past it the run stops with
+/// [`StopReason::StepLimit`] rather than hand on a deployment that misses an SLO.
+pub const MAX_GREEDY_STEPS: u32 = 10_000;
+
 /// Finds the smallest (cheapest) consumers per queue meeting every SLO in `slos` (plus
 /// the model's own `slo` list), verifies it by simulation, and measures its headroom.
 ///
-/// The phases, in order: floors (stability and `consumers >=` SLOs); greedy analytic
-/// search (the consumer with the largest shortfall reduction per unit of cost, at most
-/// 100 000 steps); pruning (most expensive queue first); verification by simulation
-/// (confidence-interval stopping rule up to [`SizingOptions::max_replications`], at
-/// most [`SizingOptions::max_rounds`] + 1 rounds that add consumers, a simulation-only
-/// galloping search of at most 20 probes for SLOs with no analytic figure); then the
-/// evidence, drain times, headroom and curve. Analytic solves are memoised by
-/// deployment and counted in [`SizingResult::analytic_solves`]; what happened on the way
-/// is in [`SizingResult::notes`].
+/// The phases, in order:
+/// 1. bounds: an SLO that unlimited consumers cannot meet (a sojourn percentile below
+///    the service time's own, a mean below the mean service along the path, a fixed
+///    dead-letter fraction) is refused at once with [`SizingError::Unreachable`];
+/// 2. floors: stability and `consumers >=` SLOs;
+/// 3. analytic search: for each SLO on one queue, the fewest consumers of that queue
+///    meeting it, by galloping (+1, +2, +4, ...) then bisecting (at most
+///    2⌈log₂ max_consumers⌉ + 2 solves per queue and SLO); with one sizable queue the
+///    same search for every SLO together; then greedy steps (the consumer with the largest
+///    shortfall reduction per unit of cost, at most [`MAX_GREEDY_STEPS`]);
+/// 4. pruning (most expensive queue first);
+/// 5. verification by simulation (confidence-interval stopping rule up to
+///    [`SizingOptions::max_replications`], at most [`SizingOptions::max_rounds`] + 1
+///    rounds that add consumers, a simulation-only galloping search of at most 20
+///    probes plus a bisection for SLOs with no analytic figure);
+/// 6. the evidence, drain times, headroom and curve.
+///
+/// Analytic solves are memoised by deployment and counted in
+/// [`SizingResult::analytic_solves`]; what happened on the way is in
+/// [`SizingResult::notes`]. The whole run is bounded by [`SizingOptions::time_limit`].
 ///
 /// # Errors
-/// [`SizingError`]: no SLO, unknown names, an SLO no number of consumers can meet, or
-/// an engine failure.
+/// [`SizingError`]: no SLO, unknown names, bad options, an SLO no number of consumers can
+/// meet ([`SizingError::Unreachable`], [`SizingError::Infeasible`]), the time or step
+/// limit ([`SizingError::Stopped`]), or an engine failure.
 ///
 /// # Example
 /// ```
@@ -266,19 +361,60 @@ fn fnv1a(text: &str) -> String {
 /// // 90/s at 10/s per consumer: 12 consumers give 0.75, 11 give 0.818.
 /// assert_eq!(r.deployment[0].chosen, 12);
 /// assert!(r.notes.is_empty() && r.analytic_solves > 0);
+/// // A p99 below the service time's own p99 (0.1 s · ln 100 = 0.46 s) is refused at once.
+/// let e = size(&m, &["q.p99 < 400ms".parse().unwrap()], &SizingOptions::default());
+/// assert!(matches!(e, Err(kendall::SizingError::Unreachable { .. })));
 /// ```
 pub fn size(
     valid: &ValidModel,
     slos: &[Slo],
     options: &SizingOptions,
 ) -> Result<SizingResult, SizingError> {
+    size_with_progress(valid, slos, options, &|_| Control::Continue)
+}
+
+/// As [`size`], calling `progress` before every analytic solve and every simulation
+/// with where the run is; when it returns [`Control::Stop`] the run ends with
+/// [`SizingError::Stopped`] ([`StopReason::Cancelled`]) at the next such point.
+///
+/// # Errors
+/// As [`size`].
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, Source};
+/// use kendall::{Control, SizingError, SizingOptions, StopReason, size_with_progress};
+/// let m = Model::default()
+///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 90.0 }, "q"))
+///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }))
+///     .validate()
+///     .unwrap();
+/// let slos = vec!["q.utilisation < 0.01".parse().unwrap()];
+/// let options = SizingOptions { verify: false, ..Default::default() };
+/// // Stop after three solves.
+/// let e = size_with_progress(&m, &slos, &options, &|p| {
+///     if p.analytic_solves >= 3 { Control::Stop } else { Control::Continue }
+/// })
+/// .unwrap_err();
+/// assert!(matches!(e, SizingError::Stopped { reason: StopReason::Cancelled, .. }));
+/// ```
+pub fn size_with_progress(
+    valid: &ValidModel,
+    slos: &[Slo],
+    options: &SizingOptions,
+    progress: &dyn Fn(&SizingProgress<'_>) -> Control,
+) -> Result<SizingResult, SizingError> {
+    options.check()?;
     let valid = valid.with_slos(slos)?;
     let all_slos = valid.model().slo.clone();
-    let mut search = Search::new(&valid, &all_slos, options)?;
+    let mut search = Search::new(&valid, &all_slos, options, progress)?;
+    search.bounds()?;
     search.floors()?;
+    search.gallop()?;
     search.greedy()?;
     search.prune()?;
     search.verify()?;
+    search.checkpoint(SizingPhase::Evidence, &search.consumers)?;
     let slos = search.evidence()?;
     let drains = search.drains()?;
     let headroom = search.headroom();

@@ -1,16 +1,16 @@
 //! The analytic search: floors, greedy marginal gain, pruning.
 
 use super::evaluation::{Evaluation, Evaluations};
-use super::{SizingError, SizingNote, SizingOptions};
+use super::{
+    Control, MAX_GREEDY_STEPS, SizingError, SizingNote, SizingOptions, SizingPhase, SizingProgress,
+    StopReason,
+};
 use crate::analytic::{SolveError, arrival_rates, deliveries_per_message};
-use crate::model::{Metric, Op, RunSettings, Slo, ValidModel};
+use crate::model::{Metric, Op, RunSettings, Slo, Target, ValidModel};
 use crate::sim::SimReport;
+use std::cell::Cell;
 use std::rc::Rc;
-
-/// Most greedy steps (consumers added) before the analytic search gives up and hands
-/// the deployment it has to verification: a bound against a search that gains too
-/// little per step to ever finish.
-pub(crate) const MAX_STEPS: u32 = 100_000;
+use std::time::Instant;
 
 /// Gains at or below this are no gain: a consumer that changes the total shortfall by
 /// less is never added.
@@ -42,6 +42,12 @@ pub(crate) struct Search<'a> {
     pub(super) sim_report: Option<SimReport>,
     /// What happened on the way.
     pub(super) notes: Vec<SizingNote>,
+    /// The caller's progress callback.
+    progress: &'a dyn Fn(&SizingProgress<'_>) -> Control,
+    /// When the run started.
+    started: Instant,
+    /// Simulations started so far.
+    pub(super) simulations: Cell<u32>,
 }
 
 impl<'a> Search<'a> {
@@ -53,6 +59,7 @@ impl<'a> Search<'a> {
         valid: &'a ValidModel,
         slos: &'a [Slo],
         options: &'a SizingOptions,
+        progress: &'a dyn Fn(&SizingProgress<'_>) -> Control,
     ) -> Result<Self, SizingError> {
         let model = valid.model();
         if slos.is_empty() {
@@ -86,7 +93,78 @@ impl<'a> Search<'a> {
             settings: model.simulation.clone(),
             sim_report: None,
             notes,
+            progress,
+            started: Instant::now(),
+            simulations: Cell::new(0),
         })
+    }
+
+    /// Called before every analytic solve and every simulation: reports progress, and
+    /// stops the run when the time limit has passed or the callback says stop.
+    ///
+    /// # Errors
+    /// [`SizingError::Stopped`] with the phase and the deployment `consumers` being tried.
+    pub(crate) fn checkpoint(
+        &self,
+        phase: SizingPhase,
+        consumers: &[u32],
+    ) -> Result<(), SizingError> {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let stop = |reason| {
+            Err(SizingError::Stopped {
+                reason,
+                phase,
+                consumers: consumers.to_vec(),
+            })
+        };
+        if let Some(limit) = self.options.time_limit
+            && elapsed > limit
+        {
+            return stop(StopReason::TimeLimit { seconds: limit });
+        }
+        let p = SizingProgress {
+            phase,
+            consumers,
+            analytic_solves: self.evals.solves(),
+            simulations: self.simulations.get(),
+            elapsed,
+        };
+        if (self.progress)(&p) == Control::Stop {
+            return stop(StopReason::Cancelled);
+        }
+        Ok(())
+    }
+
+    /// The analytic evaluation of `consumers`, after a [`Search::checkpoint`].
+    ///
+    /// # Errors
+    /// The run is stopped, the deployment is invalid, or the solve fails.
+    pub(crate) fn eval(
+        &self,
+        phase: SizingPhase,
+        consumers: &[u32],
+    ) -> Result<Rc<Evaluation>, SizingError> {
+        self.checkpoint(phase, consumers)?;
+        self.evals.at(consumers)
+    }
+
+    /// Phase 0, bounds: refuses at once an SLO that no number of consumers can meet
+    /// (see `bound.rs`), before any solve or simulation.
+    ///
+    /// # Errors
+    /// [`SizingError::Unreachable`] for the first such SLO.
+    pub(crate) fn bounds(&self) -> Result<(), SizingError> {
+        self.checkpoint(SizingPhase::Bounds, &self.consumers)?;
+        for slo in self.slos {
+            if let Some((bound, reason)) = super::bound::unreachable(self.valid, slo) {
+                return Err(SizingError::Unreachable {
+                    slo: slo.clone(),
+                    bound,
+                    reason,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Phase 1, floors: every sizable queue starts at the fewest consumers that keep it
@@ -97,6 +175,7 @@ impl<'a> Search<'a> {
     /// [`SizingError::Infeasible`] when a floor exceeds
     /// [`SizingOptions::max_consumers`]; the traffic equations cannot be solved.
     pub(crate) fn floors(&mut self) -> Result<(), SizingError> {
+        self.checkpoint(SizingPhase::Floors, &self.consumers)?;
         let mut view = self.evals.model(&self.consumers)?;
         let rates = arrival_rates(&view).map_err(SolveError::from)?;
         for &i in &self.sizable {
@@ -136,25 +215,158 @@ impl<'a> Search<'a> {
         Ok(())
     }
 
-    /// Phase 2, greedy marginal gain: while an SLO is violated analytically, add the
+    /// The most consumers queue `i` may get: `max_consumers`, and never more than its
+    /// capacity (consumers count towards K).
+    fn most(&self, i: usize) -> u32 {
+        let q = &self.valid.model().queues[i];
+        let cap = q
+            .capacity
+            .map_or(u32::MAX, |k| u32::try_from(k).unwrap_or(u32::MAX));
+        self.options.max_consumers.min(cap)
+    }
+
+    /// Phase 2a, galloping and bisection: every figure the search reads falls (or stays)
+    /// as a queue gets more consumers, so the fewest consumers meeting a target is found
+    /// in O(log c) solves instead of c.
+    /// - One sizable queue: the fewest consumers of it that meet every SLO with an
+    ///   analytic figure — the answer the one-at-a-time search gives, exactly.
+    /// - Several: for each upper-bound SLO on a sizable queue (or on `*`), the fewest
+    ///   consumers of that queue meeting it, the others held; the greedy steps of phase 2b
+    ///   go on from there (pruning may still remove consumers that prove unneeded).
+    ///
+    /// Each search is at most 2⌈log₂ max_consumers⌉ + 2 solves.
+    ///
+    /// # Errors
+    /// [`SizingError::Infeasible`] when even the most consumers allowed do not meet the
+    /// SLO; the run is stopped; a solve fails.
+    pub(crate) fn gallop(&mut self) -> Result<(), SizingError> {
+        let phase = SizingPhase::Search;
+        let eval = self.eval(phase, &self.consumers)?;
+        if eval.violated.is_empty() {
+            return Ok(());
+        }
+        if let [i] = self.sizable[..] {
+            let most = self.most(i);
+            let base = self.consumers.clone();
+            let found = smallest(base[i], most, |c| {
+                let mut trial = base.clone();
+                trial[i] = c;
+                Ok(Some(self.eval(phase, &trial)?.violated.is_empty()))
+            })?;
+            return match found {
+                Some(c) => {
+                    self.consumers[i] = c;
+                    Ok(())
+                }
+                None => {
+                    let e = self.eval(phase, &{
+                        let mut t = base.clone();
+                        t[i] = most.max(base[i]);
+                        t
+                    })?;
+                    let k = e.violated.first().copied().unwrap_or(eval.violated[0]);
+                    Err(self.not_by_most(k, i, most))
+                }
+            };
+        }
+        let queues = &self.valid.model().queues;
+        for k in 0..self.slos.len() {
+            let slo = &self.slos[k];
+            let local = matches!(
+                slo.metric,
+                Metric::Utilisation
+                    | Metric::MeanNumber
+                    | Metric::MeanQueueLength
+                    | Metric::MeanSojourn
+                    | Metric::MeanWait
+                    | Metric::SojournPercentile(_)
+                    | Metric::WaitPercentile(_)
+                    | Metric::WaitProbability
+                    | Metric::Blocking
+            );
+            if !local
+                || !slo.upper_bound()
+                || !matches!(slo.target, Target::Queue(_) | Target::AllQueues)
+            {
+                continue;
+            }
+            for i in self.sizable.clone() {
+                if !slo.target.covers_queue(&queues[i].name) {
+                    continue;
+                }
+                let holds = |e: &Evaluation| e.queue_values[k][i].map(|v| slo.holds(v));
+                let now = self.eval(phase, &self.consumers)?;
+                if holds(&now) != Some(false) {
+                    continue;
+                }
+                let most = self.most(i);
+                let base = self.consumers.clone();
+                let found = smallest(base[i], most, |c| {
+                    let mut trial = base.clone();
+                    trial[i] = c;
+                    Ok(holds(self.eval(phase, &trial)?.as_ref()))
+                })?;
+                match found {
+                    Some(c) => self.consumers[i] = c,
+                    None if holds(
+                        self.eval(phase, &{
+                            let mut t = base.clone();
+                            t[i] = most.max(base[i]);
+                            t
+                        })?
+                        .as_ref(),
+                    ) == Some(false) =>
+                    {
+                        return Err(self.not_by_most(k, i, most));
+                    }
+                    // No figure on the way: left to the greedy steps.
+                    None => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The error for SLO `k` still missed with `most` consumers at queue `i`.
+    fn not_by_most(&self, k: usize, i: usize, most: u32) -> SizingError {
+        let q = &self.valid.model().queues[i];
+        let why = if most < self.options.max_consumers {
+            "its capacity"
+        } else {
+            "max_consumers"
+        };
+        SizingError::Infeasible {
+            slo: self.slos[k].to_string(),
+            reason: format!(
+                "still missed with {most} consumers at queue {:?}, the most allowed ({why}); raise the limit, loosen the SLO or change the model",
+                q.name
+            ),
+        }
+    }
+
+    /// Phase 2b, greedy marginal gain: while an SLO is violated analytically, add the
     /// consumer that buys the largest reduction of the total relative shortfall per unit
     /// of `cost_per_consumer` (ties to the first sizable queue in model order).
     ///
     /// A queue is not solved when it cannot beat the best gain found so far in this step:
     /// its gain is at most `shortfall / cost` (shortfalls are ≥ 0), so the answer is the
-    /// same as solving every queue. Bounded by [`MAX_STEPS`] steps, after which the
-    /// deployment found so far goes on to verification.
+    /// same as solving every queue. At most [`MAX_GREEDY_STEPS`] steps.
     ///
     /// # Errors
     /// [`SizingError::Infeasible`] when no sizable queue reduces the shortfall (service
-    /// time alone exceeds the limit, or every queue is at `max_consumers`); a solve fails.
+    /// time alone exceeds the limit, or every queue is at `max_consumers`);
+    /// [`SizingError::Stopped`] past the step or time limit; a solve fails.
     pub(crate) fn greedy(&mut self) -> Result<(), SizingError> {
-        let mut eval = self.evals.at(&self.consumers)?;
+        let mut eval = self.eval(SizingPhase::Search, &self.consumers)?;
         let mut steps = 0u32;
         while !eval.violated.is_empty() {
             steps += 1;
-            if steps > MAX_STEPS {
-                break;
+            if steps > MAX_GREEDY_STEPS {
+                return Err(SizingError::Stopped {
+                    reason: StopReason::StepLimit { steps: steps - 1 },
+                    phase: SizingPhase::Search,
+                    consumers: self.consumers.clone(),
+                });
             }
             let Some((i, e)) = self.best_step(&eval)? else {
                 let k = eval.violated[0];
@@ -184,7 +396,7 @@ impl<'a> Search<'a> {
     ) -> Result<Option<(usize, Rc<Evaluation>)>, SizingError> {
         let mut best: Option<(f64, usize, Rc<Evaluation>)> = None;
         for &i in &self.sizable {
-            if self.consumers[i] >= self.options.max_consumers {
+            if self.consumers[i] >= self.most(i) {
                 continue;
             }
             let mut trial = self.consumers.clone();
@@ -198,7 +410,7 @@ impl<'a> Search<'a> {
                 self.evals.model(&trial)?;
                 continue;
             }
-            let e = self.evals.at(&trial)?;
+            let e = self.eval(SizingPhase::Search, &trial)?;
             let gain = (eval.shortfall - e.shortfall) / cost;
             if gain > MIN_GAIN && best.as_ref().is_none_or(|(g, _, _)| gain > *g) {
                 best = Some((gain, i, e));
@@ -221,7 +433,7 @@ impl<'a> Search<'a> {
             while self.consumers[i] > self.floor[i] {
                 let mut trial = self.consumers.clone();
                 trial[i] -= 1;
-                let e = self.evals.at(&trial)?;
+                let e = self.eval(SizingPhase::Prune, &trial)?;
                 if !e.violated.is_empty() {
                     break;
                 }
@@ -247,6 +459,43 @@ impl<'a> Search<'a> {
         }
         Ok(model)
     }
+}
+
+/// The smallest `c` in `(lo, most]` with `pred(c)`, given `pred` fails at `lo` and
+/// holds from some point on (a monotone predicate): galloping up (`lo + 1`, `lo + 2`,
+/// `lo + 4`, ...) to the first count where it holds, then bisecting back. `None` when it
+/// fails at `most`, or `pred` cannot tell (`None`) on the way. At most
+/// 2⌈log₂(most − lo)⌉ + 2 calls.
+///
+/// # Errors
+/// Whatever `pred` returns.
+pub(crate) fn smallest(
+    lo: u32,
+    most: u32,
+    mut pred: impl FnMut(u32) -> Result<Option<bool>, SizingError>,
+) -> Result<Option<u32>, SizingError> {
+    let (mut lo, mut step) = (lo, 1u32);
+    let mut hi = loop {
+        if lo >= most {
+            return Ok(None);
+        }
+        let c = lo.saturating_add(step).min(most);
+        match pred(c)? {
+            Some(true) => break c,
+            Some(false) => lo = c,
+            None => return Ok(None),
+        }
+        step = step.saturating_mul(2);
+    };
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match pred(mid)? {
+            Some(true) => hi = mid,
+            Some(false) => lo = mid,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(hi))
 }
 
 #[cfg(test)]
@@ -308,7 +557,7 @@ mod tests {
             verify: false,
             ..SizingOptions::default()
         };
-        let mut search = Search::new(&valid, &all, &options).unwrap();
+        let mut search = Search::new(&valid, &all, &options, &|_| Control::Continue).unwrap();
         phases(&mut search).unwrap();
         search.consumers
     }
@@ -365,7 +614,7 @@ mod tests {
             max_consumers: 100,
             ..SizingOptions::default()
         };
-        let mut search = Search::new(&valid, &all, &options).unwrap();
+        let mut search = Search::new(&valid, &all, &options, &|_| Control::Continue).unwrap();
         let e = search.floors().unwrap_err();
         assert!(matches!(e, SizingError::Infeasible { .. }), "{e}");
     }
@@ -456,7 +705,7 @@ mod tests {
         let valid = m.validate().unwrap().with_slos(&slos).unwrap();
         let all = valid.model().slo.clone();
         let options = SizingOptions::default();
-        let search = Search::new(&valid, &all, &options).unwrap();
+        let search = Search::new(&valid, &all, &options, &|_| Control::Continue).unwrap();
         let first = search.evals.at(&[12]).unwrap();
         let again = search.evals.at(&[12]).unwrap();
         assert!(Rc::ptr_eq(&first, &again));

@@ -3,7 +3,7 @@
 
 use super::evaluate::{simulated_value, verdict};
 use super::search::Search;
-use super::{SizingError, SizingNote, Verdict};
+use super::{SizingError, SizingNote, SizingPhase, Verdict};
 use crate::model::{Slo, Target, ValidModel};
 use crate::sim::{Estimate, SimReport, simulate};
 
@@ -15,6 +15,22 @@ pub(crate) const MAX_PROBES: u32 = 20;
 const MIN_REPLICATIONS: u32 = 5;
 
 impl Search<'_> {
+    /// Simulates the deployment `consumers` with the current run settings, after a
+    /// [`Search::checkpoint`], counting the simulation.
+    ///
+    /// # Errors
+    /// The run is stopped, the deployment is invalid, or the simulation fails.
+    pub(crate) fn simulate(
+        &self,
+        phase: SizingPhase,
+        consumers: &[u32],
+    ) -> Result<SimReport, SizingError> {
+        self.checkpoint(phase, consumers)?;
+        let model = self.simulated_model(consumers)?;
+        self.simulations.set(self.simulations.get() + 1);
+        Ok(simulate(&model, &self.settings)?)
+    }
+
     /// The model the verification simulates for `consumers`: the real one, or with a
     /// time-varying profile its peak rate held steady (the worst point of the day,
     /// conservatively for peaks shorter than the queue's relaxation time).
@@ -52,7 +68,7 @@ impl Search<'_> {
         let mut rounds = 0;
         loop {
             self.settings.replications = reps;
-            let report = simulate(&self.simulated_model(&self.consumers)?, &self.settings)?;
+            let report = self.simulate(SizingPhase::Verify, &self.consumers)?;
             let verdicts: Vec<(Verdict, Option<(Estimate, String)>)> = self
                 .slos
                 .iter()
@@ -134,7 +150,7 @@ impl Search<'_> {
         let passes = |c: u32| -> Result<bool, SizingError> {
             let mut trial = self.consumers.clone();
             trial[i] = c;
-            let r = simulate(&self.simulated_model(&trial)?, &self.settings)?;
+            let r = self.simulate(SizingPhase::SimulationSearch, &trial)?;
             let v = simulated_value(&r, slo);
             Ok(verdict(slo, v.as_ref().map(|x| &x.0)) != Verdict::Violated)
         };

@@ -1,0 +1,504 @@
+//! What no number of consumers can buy: a bound on each SLO's figure as the consumers of
+//! every queue grow without limit, so that an SLO beyond it is refused at once instead of
+//! searched for.
+//!
+//! As c → ∞ at every queue nobody waits, so:
+//! - a queue's sojourn percentile is at least its service time's percentile (a message
+//!   spends at least its first delivery in service, whatever the waiting, the priority or
+//!   the redeliveries), and its mean sojourn `W` at least the mean service time;
+//! - an end-to-end figure is at least that of the queues every message of the source
+//!   certainly visits, one after the other (a *chain*): the mean at least the sum of
+//!   their mean service times, a percentile at least
+//!   `max_i (percentile of S_i + Σ_{j≠i} min S_j)` (the percentile of a sum is not the
+//!   sum of percentiles, but it is at least any one term's percentile plus the others'
+//!   least values); over a topic's fan-out, the largest over the subscribers' chains
+//!   (the last copy done is at least as late as any one copy);
+//! - `dead_letter` is fᵐ whatever the consumers (failure probability, max_attempts);
+//! - `Wq`, wait percentiles, `P(wait)`, `P(block)`, `Lq`, `utilisation` go to 0: always
+//!   reachable; other metrics are left to the search (which is bounded).
+//!
+//! A chain stops at a probabilistic route, at a queue that dead-letters some messages
+//! (those do not go on) and where it would revisit a queue, so every chain is a part of
+//! what every message certainly does and the bound stays a bound.
+
+use crate::model::{Dest, Distribution, Level, Metric, NodeId, Op, Slo, Target, ValidModel};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Most chains followed per source (topics of topics multiply them); beyond it the chains
+/// found so far give a smaller, still valid, bound.
+const MAX_CHAINS: usize = 64;
+
+/// Relative margin a bound is shrunk by before it refuses an SLO, against rounding in the
+/// quantile functions: only an SLO beyond the bound by more is refused.
+const MARGIN: f64 = 1e-9;
+
+/// Why an SLO's figure cannot go past a bound, whatever the consumers (see
+/// [`SizingError::Unreachable`](super::SizingError::Unreachable)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BoundReason {
+    /// A queue's sojourn percentile is at least its service time's percentile.
+    ServicePercentile {
+        /// The queue.
+        queue: String,
+        /// The percentile.
+        level: Level,
+    },
+    /// A queue's mean sojourn is at least its mean service time.
+    ServiceMean {
+        /// The queue.
+        queue: String,
+    },
+    /// A source's end-to-end percentile is at least that of the service times along the
+    /// queues its messages certainly visit in turn.
+    PathPercentile {
+        /// The source.
+        source: String,
+        /// The queues in order.
+        path: Vec<String>,
+        /// The percentile.
+        level: Level,
+    },
+    /// A source's end-to-end mean is at least the sum of the mean service times along the
+    /// queues its messages certainly visit in turn.
+    PathMean {
+        /// The source.
+        source: String,
+        /// The queues in order.
+        path: Vec<String>,
+    },
+    /// The dead-lettered fraction fᵐ depends on the failure probability and
+    /// `max_attempts` only.
+    DeadLetter {
+        /// The queue.
+        queue: String,
+    },
+}
+
+impl fmt::Display for BoundReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ServicePercentile { queue, level } => write!(
+                f,
+                "the {level} of queue {queue:?}'s service time alone; a faster service (or a looser limit) is needed"
+            ),
+            Self::ServiceMean { queue } => write!(
+                f,
+                "the mean service time of queue {queue:?}; a faster service (or a looser limit) is needed"
+            ),
+            Self::PathPercentile {
+                source,
+                path,
+                level,
+            } => write!(
+                f,
+                "the {level} of the service times alone along {}, which every message of source {source:?} goes through; faster services, a shorter path (or a looser limit) are needed",
+                path_text(path)
+            ),
+            Self::PathMean { source, path } => write!(
+                f,
+                "the sum of the mean service times along {}, which every message of source {source:?} goes through; faster services, a shorter path (or a looser limit) are needed",
+                path_text(path)
+            ),
+            Self::DeadLetter { queue } => write!(
+                f,
+                "queue {queue:?} dead-letters the fraction failure_probability^max_attempts whatever its consumers; change failure_probability or max_attempts"
+            ),
+        }
+    }
+}
+
+fn path_text(path: &[String]) -> String {
+    path.iter()
+        .map(|q| format!("{q:?}"))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// Seconds as a short text with a unit (`79.3ms`, `1.5s`); other units as plain numbers.
+pub(crate) fn value_text(metric: Metric, v: f64) -> String {
+    if metric.is_time() {
+        if v < 1.0 {
+            format!("{:.4}ms", v * 1e3)
+        } else {
+            format!("{v:.4}s")
+        }
+    } else {
+        format!("{v:.6}")
+    }
+}
+
+/// The `p` quantile of `d` (0 < p < 1), `None` where it cannot be computed (a parameter
+/// outside what the quantile functions accept). Exact for exponential, deterministic,
+/// uniform, lognormal and empirical (the smallest observation with at least a fraction p
+/// at or below it, as resampling draws them); Erlang, gamma and hyperexponential by
+/// bisection on the CDF to a relative width of 10⁻¹² (at most 2 200 halvings and
+/// doublings in all).
+pub(crate) fn service_quantile(d: &Distribution, p: f64) -> Option<f64> {
+    let q = match d {
+        Distribution::Exponential { mean } => -mean * (-p).ln_1p(),
+        Distribution::Deterministic { value } => *value,
+        Distribution::Uniform { min, max } => min + p * (max - min),
+        Distribution::Lognormal { mean, scv } => {
+            let s2 = scv.ln_1p();
+            let mu = mean.ln() - 0.5 * s2;
+            let z = std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(2.0 * p - 1.0);
+            (mu + s2.sqrt() * z).exp()
+        }
+        Distribution::Empirical { values } => {
+            let mut v: Vec<f64> = values.clone();
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            let k = ((p * n as f64) - 1e-9).ceil().max(1.0) as usize;
+            *v.get(k.min(n).checked_sub(1)?)?
+        }
+        Distribution::Erlang { k, mean } => gamma_quantile(f64::from(*k), *mean, p)?,
+        Distribution::Gamma { shape, mean } => gamma_quantile(*shape, *mean, p)?,
+        Distribution::Hyperexponential { branches } => {
+            let scale = branches.iter().map(|b| b.mean).fold(0.0, f64::max);
+            let cdf = |t: f64| {
+                1.0 - branches
+                    .iter()
+                    .map(|b| b.probability * (-t / b.mean).exp())
+                    .sum::<f64>()
+            };
+            bisect_cdf(&cdf, p, scale)?
+        }
+    };
+    q.is_finite().then_some(q.max(0.0))
+}
+
+/// Quantile of a gamma distribution by its shape and mean.
+fn gamma_quantile(shape: f64, mean: f64, p: f64) -> Option<f64> {
+    use statrs::distribution::ContinuousCDF;
+    let g = statrs::distribution::Gamma::new(shape, shape / mean).ok()?;
+    bisect_cdf(&|t| g.cdf(t), p, mean)
+}
+
+/// Smallest t with cdf(t) ≥ p, by doubling from `scale` then bisection.
+fn bisect_cdf(cdf: &dyn Fn(f64) -> f64, p: f64, scale: f64) -> Option<f64> {
+    if !(scale.is_finite() && scale > 0.0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0.0, scale);
+    let mut doublings = 0;
+    while cdf(hi) < p {
+        lo = hi;
+        hi *= 2.0;
+        doublings += 1;
+        if doublings > 1100 || !hi.is_finite() {
+            return None;
+        }
+    }
+    for _ in 0..1100 {
+        if hi - lo <= 1e-12 * hi {
+            break;
+        }
+        let mid = 0.5 * (lo + hi);
+        if cdf(mid) >= p {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(lo)
+}
+
+/// The least value of `d`'s support.
+fn service_min(d: &Distribution) -> f64 {
+    match d {
+        Distribution::Deterministic { value } => *value,
+        Distribution::Uniform { min, .. } => *min,
+        Distribution::Empirical { values } => values.iter().copied().fold(f64::INFINITY, f64::min),
+        _ => 0.0,
+    }
+    .max(0.0)
+}
+
+/// The chains of queues every message of the source sent to `start` certainly visits in
+/// turn (see the module documentation), at most [`MAX_CHAINS`], each at most as long as
+/// the number of queues.
+fn chains(valid: &ValidModel, start: NodeId) -> Vec<Vec<usize>> {
+    let topology = valid.topology();
+    let queues = &valid.model().queues;
+    let mut done = Vec::new();
+    let mut open: Vec<Vec<usize>> = topology
+        .entries(start)
+        .into_iter()
+        .map(|q| vec![q])
+        .collect();
+    while let Some(chain) = open.pop() {
+        if done.len() + open.len() >= MAX_CHAINS {
+            done.push(chain);
+            continue;
+        }
+        let last = *chain.last().expect("chains are never empty");
+        let shares: Vec<(f64, Dest)> = topology.route_shares(last).collect();
+        let next = match shares.as_slice() {
+            [(p, Dest::Node(node))]
+                if *p >= 1.0 - 1e-12 && queues[last].exhausted_probability() <= 0.0 =>
+            {
+                topology.entries(*node)
+            }
+            _ => vec![],
+        };
+        let next: Vec<usize> = next.into_iter().filter(|j| !chain.contains(j)).collect();
+        if next.is_empty() {
+            done.push(chain);
+            continue;
+        }
+        for j in next {
+            let mut c = chain.clone();
+            c.push(j);
+            open.push(c);
+        }
+    }
+    done
+}
+
+/// The bound of one queue's figure as its consumers grow without limit, with the reason;
+/// `None` when the figure goes to 0 or is left to the search.
+fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, BoundReason)> {
+    let q = &valid.model().queues[i];
+    let queue = q.name.clone();
+    match metric {
+        Metric::SojournPercentile(level) => Some((
+            service_quantile(&q.service, level.p())?,
+            BoundReason::ServicePercentile { queue, level },
+        )),
+        Metric::MeanSojourn => Some((q.service.mean(), BoundReason::ServiceMean { queue })),
+        Metric::DeadLetter => Some((q.exhausted_probability(), BoundReason::DeadLetter { queue })),
+        _ => None,
+    }
+}
+
+/// The bound of a source's end-to-end figure, with the reason (the chain that gives it).
+fn source_bound(valid: &ValidModel, s: usize, metric: Metric) -> Option<(f64, BoundReason)> {
+    let model = valid.model();
+    let source = model.sources[s].name.clone();
+    let names = |c: &[usize]| c.iter().map(|&i| model.queues[i].name.clone()).collect();
+    let mut best: Option<(f64, Vec<usize>)> = None;
+    for chain in chains(valid, valid.topology().source_dest[s]) {
+        let service = |i: usize| &model.queues[i].service;
+        let value = match metric {
+            Metric::MeanSojourn => chain.iter().map(|&i| service(i).mean()).sum(),
+            Metric::SojournPercentile(level) => {
+                let mins: f64 = chain.iter().map(|&i| service_min(service(i))).sum();
+                let mut v: f64 = 0.0;
+                for &i in &chain {
+                    if let Some(q) = service_quantile(service(i), level.p()) {
+                        v = v.max(q + mins - service_min(service(i)));
+                    }
+                }
+                v
+            }
+            _ => return None,
+        };
+        if best.as_ref().is_none_or(|(b, _)| value > *b) {
+            best = Some((value, chain));
+        }
+    }
+    let (value, chain) = best?;
+    let path = names(&chain);
+    let reason = match metric {
+        Metric::SojournPercentile(level) => BoundReason::PathPercentile {
+            source,
+            path,
+            level,
+        },
+        _ => BoundReason::PathMean { source, path },
+    };
+    Some((value, reason))
+}
+
+/// The first target of `slo` whose bound already breaks it: the bound and why. Only
+/// queues that traffic reaches count (a queue nobody sends to has nothing to meet).
+pub(crate) fn unreachable(valid: &ValidModel, slo: &Slo) -> Option<(f64, BoundReason)> {
+    let model = valid.model();
+    let topology = valid.topology();
+    let breaks = |b: f64| {
+        // Give the SLO the benefit of rounding: shrink an upper bound's bound, and the
+        // other way round for `>` SLOs on a fixed figure.
+        let b = match slo.op {
+            Op::Less | Op::AtMost => b * (1.0 - MARGIN),
+            Op::Greater | Op::AtLeast => b * (1.0 + MARGIN),
+        };
+        // Only figures that can only go down are bounds for upper-bound SLOs; a fixed
+        // figure (dead_letter) bounds both ways.
+        let fixed = slo.metric == Metric::DeadLetter;
+        (slo.upper_bound() || fixed) && b.is_finite() && !slo.holds(b)
+    };
+    match &slo.target {
+        Target::Queue(_) | Target::AllQueues => {
+            let entries: Vec<usize> = topology
+                .source_dest
+                .iter()
+                .flat_map(|d| topology.entries(*d))
+                .collect();
+            let reached = topology.reachable(&entries);
+            (0..model.queues.len())
+                .filter(|&i| reached[i] && slo.target.covers_queue(&model.queues[i].name))
+                .filter_map(|i| queue_bound(valid, i, slo.metric))
+                .find(|(b, _)| breaks(*b))
+        }
+        Target::Source(_) | Target::AllSources => (0..model.sources.len())
+            .filter(|&s| slo.target.covers_source(&model.sources[s].name))
+            .filter_map(|s| source_bound(valid, s, slo.metric))
+            .find(|(b, _)| breaks(*b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ArrivalProcess, Branch, Model, Queue, Route, Source, Topic};
+
+    #[test]
+    fn quantiles_match_closed_forms_and_tables() {
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
+        // Exponential: -m ln(1 - p); p99 of mean 10 ms = 46.0517 ms.
+        let e = service_quantile(&Distribution::Exponential { mean: 0.01 }, 0.99).unwrap();
+        assert!(close(e, 0.01 * 100f64.ln()), "{e}");
+        // Lognormal mean 12 ms, SCV 2: σ² = ln 3, μ = ln 0.012 − σ²/2, z(0.99) = 2.3263478740.
+        let s2 = 3f64.ln();
+        let expected = (0.012f64.ln() - 0.5 * s2 + s2.sqrt() * 2.326_347_874_040_841).exp();
+        let l = service_quantile(
+            &Distribution::Lognormal {
+                mean: 0.012,
+                scv: 2.0,
+            },
+            0.99,
+        )
+        .unwrap();
+        assert!((l - expected).abs() < 1e-9 * expected, "{l} vs {expected}");
+        // Erlang-2 of mean 2 (rate 1 per phase): P(T > t) = e^{-t}(1 + t); its median
+        // solves (1 + t) e^{-t} = 1/2: t = 1.6783469900166608 (tables).
+        let m = service_quantile(&Distribution::Erlang { k: 2, mean: 2.0 }, 0.5).unwrap();
+        assert!((m - 1.678_346_990_016_660_8).abs() < 1e-9, "{m}");
+        // Hyperexponential ½ Exp(mean 1) + ½ Exp(mean 1): the same as Exp(1).
+        let h = service_quantile(
+            &Distribution::Hyperexponential {
+                branches: vec![
+                    Branch {
+                        probability: 0.5,
+                        mean: 1.0,
+                    },
+                    Branch {
+                        probability: 0.5,
+                        mean: 1.0,
+                    },
+                ],
+            },
+            0.95,
+        )
+        .unwrap();
+        assert!((h - 20f64.ln()).abs() < 1e-9, "{h}");
+        // Empirical: 100 values 1..=100; p99 is the 99th, p50 the 50th.
+        let values: Vec<f64> = (1..=100).map(f64::from).collect();
+        let d = Distribution::Empirical { values };
+        assert_eq!(service_quantile(&d, 0.99), Some(99.0));
+        assert_eq!(service_quantile(&d, 0.5), Some(50.0));
+        assert_eq!(
+            service_quantile(&Distribution::Uniform { min: 1.0, max: 3.0 }, 0.25),
+            Some(1.5)
+        );
+        assert_eq!(
+            service_quantile(&Distribution::Deterministic { value: 0.2 }, 0.999),
+            Some(0.2)
+        );
+    }
+
+    fn chain_model() -> ValidModel {
+        // in → a (det 0.1 s) → topic t → {b (exp mean 0.2), c (det 0.3 s) → d (exp 0.05)}
+        Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 1.0 },
+                "a",
+            ))
+            .with_queue(
+                Queue::new("a", 1, Distribution::Deterministic { value: 0.1 })
+                    .with_route(Route::To("t".into())),
+            )
+            .with_topic(Topic::new("t", ["b", "c"]))
+            .with_queue(Queue::new("b", 1, Distribution::Exponential { mean: 0.2 }))
+            .with_queue(
+                Queue::new("c", 1, Distribution::Deterministic { value: 0.3 })
+                    .with_route(Route::To("d".into())),
+            )
+            .with_queue(Queue::new("d", 1, Distribution::Exponential { mean: 0.05 }))
+            .validate()
+            .unwrap()
+    }
+
+    #[test]
+    fn end_to_end_bounds_follow_chains_and_fan_out() {
+        let v = chain_model();
+        // Means: a→b = 0.3, a→c→d = 0.45: the larger.
+        let (w, why) = source_bound(&v, 0, Metric::MeanSojourn).unwrap();
+        assert!((w - 0.45).abs() < 1e-12, "{w}");
+        assert!(matches!(why, BoundReason::PathMean { ref path, .. } if path == &["a", "c", "d"]));
+        // p99: a→b = 0.1 + 0.2 ln 100 = 1.0210; a→c→d = 0.4 + 0.05 ln 100 = 0.6303.
+        let (p, _) = source_bound(&v, 0, Metric::SojournPercentile(Level::P99)).unwrap();
+        assert!((p - (0.1 + 0.2 * 100f64.ln())).abs() < 1e-9, "{p}");
+        let slo: Slo = "end_to_end.p99 < 1s".parse().unwrap();
+        assert!(unreachable(&v, &slo).is_some());
+        let slo: Slo = "end_to_end.p99 < 1.1s".parse().unwrap();
+        assert!(unreachable(&v, &slo).is_none());
+        // Queue figures: b's p99 is its service's; Wq and utilisation are never refused.
+        let slo: Slo = "b.p99 < 900ms".parse().unwrap();
+        let (b, _) = unreachable(&v, &slo).unwrap();
+        assert!((b - 0.2 * 100f64.ln()).abs() < 1e-9);
+        for s in ["b.Wq < 1us", "*.utilisation < 1e-9", "b.P(wait) < 1e-9"] {
+            assert!(unreachable(&v, &s.parse().unwrap()).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn chains_stop_at_choices_and_dead_letters() {
+        // A probabilistic route ends the chain: only a's service counts.
+        let v = Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 1.0 },
+                "a",
+            ))
+            .with_queue(
+                Queue::new("a", 1, Distribution::Deterministic { value: 0.1 }).with_route(
+                    Route::Choice(vec![
+                        crate::model::RouteBranch {
+                            to: "b".into(),
+                            probability: 0.5,
+                        },
+                        crate::model::RouteBranch {
+                            to: "exit".into(),
+                            probability: 0.5,
+                        },
+                    ]),
+                ),
+            )
+            .with_queue(Queue::new(
+                "b",
+                1,
+                Distribution::Deterministic { value: 5.0 },
+            ))
+            .validate()
+            .unwrap();
+        let (w, _) = source_bound(&v, 0, Metric::MeanSojourn).unwrap();
+        assert!((w - 0.1).abs() < 1e-12);
+        // Dead-lettering fraction: 0.5² = 0.25 whatever the consumers.
+        let mut m = v.into_model();
+        m.queues[0].failure_probability = 0.5;
+        m.queues[0].max_attempts = 2;
+        m.queues[0].route = Route::To("b".into());
+        let v = m.validate().unwrap();
+        let (w, _) = source_bound(&v, 0, Metric::MeanSojourn).unwrap();
+        assert!((w - 0.1).abs() < 1e-12, "a dead-letters some messages: {w}");
+        let (d, why) = unreachable(&v, &"a.dead_letter < 0.2".parse().unwrap()).unwrap();
+        assert_eq!(d, 0.25);
+        assert!(why.to_string().contains("max_attempts"));
+        assert!(unreachable(&v, &"a.dead_letter < 0.3".parse().unwrap()).is_none());
+    }
+}
