@@ -3,12 +3,14 @@
 
 use super::arrivals::ArrivalGen;
 use super::queue_state::{Sender, start_service};
-use super::replication::{Ev, Replication, STALL_EVENTS};
+use super::replication::{Replication, STALL_EVENTS};
 use super::service::Outcome;
 use crate::model::NodeId;
 use rand_distr::{Distribution as _, Exp1};
 
 impl Replication {
+    /// Schedules source `s`'s next arrival in its calendar slot (a source has at most
+    /// one pending arrival: none while paused, blocked or exhausted).
     #[inline(always)]
     pub(super) fn schedule_arrival(&mut self, s: usize) {
         let now = self.now;
@@ -16,10 +18,10 @@ impl Replication {
         if let ArrivalGen::Poisson { mean_gap } = src.arrivals {
             // The common case, inlined.
             let e: f64 = Exp1.sample(&mut src.rng);
-            return self.at(now + mean_gap * e, Ev::Arrival(s as u32));
+            return self.at_slot(s, now + mean_gap * e);
         }
         if let Some(t) = src.arrivals.next(now, &mut src.rng) {
-            self.at(t.max(now), Ev::Arrival(s as u32));
+            self.at_slot(s, t.max(now));
         }
     }
 

@@ -62,7 +62,8 @@ pub(super) enum Ev {
 /// # Semantics
 /// * **Events**: source arrivals, service completions, redelivery timers, the end of
 ///   warm-up, the end of the run and time-series ticks, kept in a [`Calendar`] ordered by
-///   (time, insertion sequence).
+///   (time, insertion sequence). Each source's next arrival waits in a slot of the
+///   calendar rather than in its heap, in the same order.
 /// * **Messages** live in an arena (a `Vec` with a free list), so no event allocates once
 ///   the arena, lines and calendar have grown to their working size. Each source message
 ///   is the root of its descendants (topic copies, dead letters); a per-root counter of
@@ -318,7 +319,17 @@ impl Replication {
         }
     }
 
-    /// A message leaves the system (or is dropped): its root loses a descendant.
+    /// Schedules source `s`'s arrival at `time` in its calendar slot; errors are
+    /// recorded as in [`Replication::at`].
+    #[inline(always)]
+    pub(super) fn at_slot(&mut self, s: usize, time: f64) {
+        if let Err(e) = self.cal.schedule_slot(s, time)
+            && self.fault.is_none()
+        {
+            self.fault = Some(e);
+        }
+    }
+
     /// A message leaves the system (or is dropped): its root loses a descendant.
     #[inline(always)]
     pub(super) fn free_msg(&mut self, m: u32) {
