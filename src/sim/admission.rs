@@ -40,14 +40,14 @@ impl Replication {
         if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
             self.check_stall();
         }
-        let root = self.arena.new_root(self.now, s as u32);
-        let class = self.sources[s].class;
-        let m = self.arena.new_msg(root, class);
-        self.totals.created += 1;
+        // One look-up of the source.
         let src = &mut self.sources[s];
         src.c.created += 1;
         src.in_flight += 1;
-        let dest = self.sources[s].dest;
+        let (class, dest) = (src.class, src.dest);
+        let root = self.arena.new_root(self.now, s as u32);
+        let m = self.arena.new_msg(root, class);
+        self.totals.created += 1;
         if let NodeId::Queue(j) = dest
             && self.queues[j].full_blocking()
         {

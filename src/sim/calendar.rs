@@ -79,6 +79,16 @@ pub struct Calendar<E> {
     slots_pending: usize,
 }
 
+/// What [`Calendar::pop_next`] found.
+pub(crate) enum Next<E> {
+    /// The event of this slot, at this time.
+    Slot(f64, usize),
+    /// A heap event at this time.
+    Event(f64, E),
+    /// No event at or before the time asked.
+    None,
+}
+
 /// A pending event: its key, (time bits << 64) | sequence, one integer compared
 /// without branches; and its payload.
 #[derive(Clone, Copy)]
@@ -251,6 +261,18 @@ impl<E: Copy> Calendar<E> {
     /// Removes the earliest event if its time is at most `until`, as [`Calendar::pop`].
     #[inline(always)]
     pub fn pop_until(&mut self, until: f64) -> Option<(f64, E)> {
+        match self.pop_next(until) {
+            Next::Slot(time, slot) => Some((time, self.slot_events[slot])),
+            Next::Event(time, event) => Some((time, event)),
+            Next::None => None,
+        }
+    }
+
+    /// Removes the earliest event if its time is at most `until`, telling a slot's event
+    /// (by its slot) from a heap event, so that a caller handling slot events apart
+    /// branches once.
+    #[inline(always)]
+    pub(crate) fn pop_next(&mut self, until: f64) -> Next<E> {
         if self.hole {
             // Close the hole: the last entry takes the root and sinks.
             self.hole = false;
@@ -267,27 +289,24 @@ impl<E: Copy> Calendar<E> {
         if self.len == 0 || slot_key < self.heap[0].key {
             // The earliest event is a slot's (or there is none: the extra slot's key is
             // the sentinel).
-            if slot_key == SENTINEL {
-                return None;
-            }
             let time = f64::from_bits((slot_key >> 64) as u64);
-            if time > until {
-                return None;
+            if slot_key == SENTINEL || time > until {
+                return Next::None;
             }
             self.now = time;
             self.slot_keys[slot] = SENTINEL;
             self.slots_pending -= 1;
             self.replay(slot);
-            return Some((time, self.slot_events[slot]));
+            return Next::Slot(time, slot);
         }
         let top = self.heap[0];
         let time = f64::from_bits((top.key >> 64) as u64);
         if time > until {
-            return None;
+            return Next::None;
         }
         self.hole = true;
         self.now = time;
-        Some((time, top.event))
+        Next::Event(time, top.event)
     }
 
     /// Places `entry` at the root and sifts it down with a hole.

@@ -6,7 +6,7 @@
 //! (`sampling`) and the final statistics (`finish`).
 
 use super::arena::{Arena, NONE};
-use super::calendar::Calendar;
+use super::calendar::{Calendar, Next};
 use super::error::SimError;
 use super::prepared::Prepared;
 use super::queue_state::QueueState;
@@ -227,27 +227,37 @@ impl Replication {
     /// [`SimError::PastEvent`] if an event would be scheduled before the clock.
     pub fn run_until(&mut self, until: f64) -> Result<bool, SimError> {
         while !self.stopped {
-            let Some((t, ev)) = self.cal.pop_until(until) else {
-                if !self.cal.is_empty() {
-                    return Ok(false);
+            match self.cal.pop_next(until) {
+                // Arrivals wait in the calendar's slots, one per source.
+                Next::Slot(t, s) => {
+                    self.now = t;
+                    self.events += 1;
+                    self.on_arrival(s);
                 }
-                self.stopped = true;
-                if !self.warm_count_ok {
-                    return Err(self.warmup_not_reached());
+                Next::Event(t, ev) => {
+                    self.now = t;
+                    self.events += 1;
+                    // Completions first: the most frequent event, tested by one
+                    // predictable conditional branch rather than through a jump table.
+                    if let Ev::Done { msg, generation } = ev {
+                        self.on_done(msg, generation);
+                    } else {
+                        self.on_other(t, ev);
+                    }
                 }
-                if self.measuring && self.end_at.is_finite() && self.end_at > self.now {
-                    self.now = self.end_at;
+                Next::None => {
+                    if !self.cal.is_empty() {
+                        return Ok(false);
+                    }
+                    self.stopped = true;
+                    if !self.warm_count_ok {
+                        return Err(self.warmup_not_reached());
+                    }
+                    if self.measuring && self.end_at.is_finite() && self.end_at > self.now {
+                        self.now = self.end_at;
+                    }
+                    break;
                 }
-                break;
-            };
-            self.now = t;
-            self.events += 1;
-            // Completions first: the most frequent event, tested by one predictable
-            // conditional branch rather than through a jump table.
-            if let Ev::Done { msg, generation } = ev {
-                self.on_done(msg, generation);
-            } else {
-                self.on_other(t, ev);
             }
             if self.fault.is_some()
                 && let Some(e) = self.fault.take()
