@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release --example speed [rounds]
-//! valgrind --tool=callgrind target/release/examples/speed profile-fan   # or -mm1, -mm10, -reference-fan
+//! valgrind --tool=callgrind target/release/examples/speed profile-fan   # or -mm1, -mm10, -reference-{mm1,mm10,fan}
 //! ```
 use kendall::model::{
     ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic, ValidModel,
@@ -84,8 +84,14 @@ fn main() {
     ];
     if let Some(case) = profile {
         // One kendall run of one case, for a profiler (e.g. valgrind --tool=callgrind).
-        if case == "reference-fan" {
-            let events = reference::reference_run(3.6, 4, 3, CUSTOMERS);
+        let reference = match case.as_str() {
+            "reference-mm1" => Some((0.9, 1, 1)),
+            "reference-mm10" => Some((9.0, 10, 1)),
+            "reference-fan" => Some((3.6, 4, 3)),
+            _ => None,
+        };
+        if let Some((lambda, c, q)) = reference {
+            let events = reference::reference_run(lambda, c, q, CUSTOMERS);
             println!("{case}: {events} events");
             return;
         }

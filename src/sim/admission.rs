@@ -3,12 +3,14 @@
 
 use super::arrivals::ArrivalGen;
 use super::queue_state::{Sender, start_service};
-use super::replication::{Ev, Replication, STALL_EVENTS};
+use super::replication::{Replication, STALL_EVENTS};
 use super::service::Outcome;
 use crate::model::NodeId;
 use rand_distr::{Distribution as _, Exp1};
 
 impl Replication {
+    /// Schedules source `s`'s next arrival in its calendar slot (a source has at most
+    /// one pending arrival: none while paused, blocked or exhausted).
     #[inline(always)]
     pub(super) fn schedule_arrival(&mut self, s: usize) {
         let now = self.now;
@@ -16,10 +18,10 @@ impl Replication {
         if let ArrivalGen::Poisson { mean_gap } = src.arrivals {
             // The common case, inlined.
             let e: f64 = Exp1.sample(&mut src.rng);
-            return self.at(now + mean_gap * e, Ev::Arrival(s as u32));
+            return self.at_slot(s, now + mean_gap * e);
         }
         if let Some(t) = src.arrivals.next(now, &mut src.rng) {
-            self.at(t.max(now), Ev::Arrival(s as u32));
+            self.at_slot(s, t.max(now));
         }
     }
 
@@ -38,14 +40,14 @@ impl Replication {
         if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
             self.check_stall();
         }
-        let root = self.arena.new_root(self.now, s as u32);
-        let class = self.sources[s].class;
-        let m = self.arena.new_msg(root, class);
-        self.totals.created += 1;
+        // One look-up of the source.
         let src = &mut self.sources[s];
         src.c.created += 1;
         src.in_flight += 1;
-        let dest = self.sources[s].dest;
+        let (class, dest) = (src.class, src.dest);
+        let root = self.arena.new_root(self.now, s as u32);
+        let m = self.arena.new_msg(root, class);
+        self.totals.created += 1;
         if let NodeId::Queue(j) = dest
             && self.queues[j].full_blocking()
         {

@@ -14,6 +14,15 @@
 //! the hole with one sift-down, instead of the removal's sift-down of the last entry
 //! plus the insertion's sift-up. The order of events is the same either way: keys are
 //! unique.
+//!
+//! **Slots** keep some events out of the heap: a calendar built by
+//! [`Calendar::with_slots`] has a fixed number of slots, each holding at most one pending
+//! event with a fixed payload (a source's next arrival: a source never has two pending).
+//! A pop compares the heap's head with the earliest slot, found by a winner tree over the
+//! slots (O(log slots) per slot update; nothing for a single slot), so a simulator whose
+//! every arrival would otherwise take a sift through the heap of completions takes none.
+//! Slot events get their sequence number from the same counter as heap events, so the
+//! order of events is exactly the order they would have in the heap alone.
 
 use super::error::SimError;
 
@@ -56,6 +65,28 @@ pub struct Calendar<E> {
     seq: u64,
     now: f64,
     hole: bool,
+    /// The key of each slot's pending event ([`SENTINEL`] when empty), then one more
+    /// slot that is always empty (the padding leaves of `tree` name it).
+    slot_keys: Vec<u128>,
+    /// The payload of each slot.
+    slot_events: Vec<E>,
+    /// A winner tree over the slots: leaf `leaves + i` names slot `i` (the padding
+    /// leaves name the empty extra slot), every inner node the slot of the smallest key
+    /// below it; node 1 is the earliest slot. `leaves` is a power of two.
+    tree: Vec<u32>,
+    leaves: usize,
+    /// Slots holding a pending event.
+    slots_pending: usize,
+}
+
+/// What [`Calendar::pop_next`] found.
+pub(crate) enum Next<E> {
+    /// The event of this slot, at this time.
+    Slot(f64, usize),
+    /// A heap event at this time.
+    Event(f64, E),
+    /// No event at or before the time asked.
+    None,
 }
 
 /// A pending event: its key, (time bits << 64) | sequence, one integer compared
@@ -69,12 +100,46 @@ struct Entry<E> {
 impl<E: Copy> Calendar<E> {
     /// An empty calendar at time 0 with room for `capacity` events.
     pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_slots(capacity, Vec::new())
+    }
+
+    /// An empty calendar at time 0 with room for `capacity` events in its heap, and one
+    /// slot per entry of `slot_events`: slot `i` holds at most one pending event, always
+    /// `slot_events[i]`, scheduled with [`Calendar::schedule_slot`]. Memory: one key,
+    /// payload and two tree entries per slot.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::sim::Calendar;
+    /// let mut c = Calendar::with_slots(8, vec!["arrival 0", "arrival 1"]);
+    /// c.schedule_slot(1, 2.0).unwrap();
+    /// c.schedule(1.0, "done").unwrap();
+    /// c.schedule_slot(0, 2.0).unwrap();
+    /// assert_eq!(c.len(), 3);
+    /// assert_eq!(c.pop(), Some((1.0, "done")));
+    /// // Equal times: in the order they were scheduled, slots or not.
+    /// assert_eq!(c.pop(), Some((2.0, "arrival 1")));
+    /// assert_eq!(c.pop(), Some((2.0, "arrival 0")));
+    /// assert_eq!(c.pop(), None);
+    /// ```
+    pub fn with_slots(capacity: usize, slot_events: Vec<E>) -> Self {
+        let n = slot_events.len();
+        let leaves = n.max(1).next_power_of_two();
+        let mut tree = vec![n as u32; 2 * leaves];
+        for (i, leaf) in tree[leaves..leaves + n].iter_mut().enumerate() {
+            *leaf = i as u32;
+        }
         Self {
             heap: Vec::with_capacity(capacity + PAD),
             len: 0,
             seq: 0,
             now: 0.0,
             hole: false,
+            slot_keys: vec![SENTINEL; n + 1],
+            slot_events,
+            tree,
+            leaves,
+            slots_pending: 0,
         }
     }
 
@@ -87,7 +152,7 @@ impl<E: Copy> Calendar<E> {
     /// Number of pending events.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len - usize::from(self.hole)
+        self.len - usize::from(self.hole) + self.slots_pending
     }
 
     /// Whether no event is pending.
@@ -102,18 +167,10 @@ impl<E: Copy> Calendar<E> {
     /// [`SimError::PastEvent`] if `time` is before [`Calendar::now`] or not a number.
     #[inline(always)]
     pub fn schedule(&mut self, time: f64, event: E) -> Result<(), SimError> {
-        if time.is_nan() || time < self.now {
-            return Err(SimError::PastEvent {
-                now: self.now,
-                time,
-            });
-        }
-        // Non-negative floats order like their bit patterns (time >= now >= 0).
         let entry = Entry {
-            key: (u128::from(time.to_bits()) << 64) | u128::from(self.seq),
+            key: self.key(time)?,
             event,
         };
-        self.seq += 1;
         if self.hole {
             // Fill the root left by the last pop.
             self.hole = false;
@@ -143,6 +200,57 @@ impl<E: Copy> Calendar<E> {
         Ok(())
     }
 
+    /// The key of an event scheduled now at `time`: (time bits, next sequence number).
+    #[inline(always)]
+    fn key(&mut self, time: f64) -> Result<u128, SimError> {
+        if time.is_nan() || time < self.now {
+            return Err(SimError::PastEvent {
+                now: self.now,
+                time,
+            });
+        }
+        // Non-negative floats order like their bit patterns (time >= now >= 0).
+        let key = (u128::from(time.to_bits()) << 64) | u128::from(self.seq);
+        self.seq += 1;
+        Ok(key)
+    }
+
+    /// Schedules slot `slot`'s event at `time`, replacing its pending one if any.
+    ///
+    /// # Errors
+    /// [`SimError::PastEvent`] as [`Calendar::schedule`]; [`SimError::NoSlot`] if the
+    /// calendar has no slot `slot`.
+    #[inline(always)]
+    pub fn schedule_slot(&mut self, slot: usize, time: f64) -> Result<(), SimError> {
+        if slot >= self.slot_events.len() {
+            return Err(SimError::NoSlot {
+                slot,
+                slots: self.slot_events.len(),
+            });
+        }
+        let key = self.key(time)?;
+        self.slots_pending += usize::from(self.slot_keys[slot] == SENTINEL);
+        self.slot_keys[slot] = key;
+        self.replay(slot);
+        Ok(())
+    }
+
+    /// Replays the matches on the path from slot `slot`'s leaf to the root of the winner
+    /// tree after its key changed (nothing to do with a single slot).
+    #[inline(always)]
+    fn replay(&mut self, slot: usize) {
+        let mut node = (self.leaves + slot) / 2;
+        while node > 0 {
+            let (a, b) = (self.tree[2 * node], self.tree[2 * node + 1]);
+            self.tree[node] = if self.slot_keys[b as usize] < self.slot_keys[a as usize] {
+                b
+            } else {
+                a
+            };
+            node /= 2;
+        }
+    }
+
     /// Removes the earliest event (first scheduled among equal times), advancing the
     /// clock to its time.
     #[inline]
@@ -153,6 +261,18 @@ impl<E: Copy> Calendar<E> {
     /// Removes the earliest event if its time is at most `until`, as [`Calendar::pop`].
     #[inline(always)]
     pub fn pop_until(&mut self, until: f64) -> Option<(f64, E)> {
+        match self.pop_next(until) {
+            Next::Slot(time, slot) => Some((time, self.slot_events[slot])),
+            Next::Event(time, event) => Some((time, event)),
+            Next::None => None,
+        }
+    }
+
+    /// Removes the earliest event if its time is at most `until`, telling a slot's event
+    /// (by its slot) from a heap event, so that a caller handling slot events apart
+    /// branches once.
+    #[inline(always)]
+    pub(crate) fn pop_next(&mut self, until: f64) -> Next<E> {
         if self.hole {
             // Close the hole: the last entry takes the root and sinks.
             self.hole = false;
@@ -164,17 +284,29 @@ impl<E: Copy> Calendar<E> {
                 self.sift_down(last);
             }
         }
-        if self.len == 0 {
-            return None;
+        let slot = self.tree[1] as usize;
+        let slot_key = self.slot_keys[slot];
+        if self.len == 0 || slot_key < self.heap[0].key {
+            // The earliest event is a slot's (or there is none: the extra slot's key is
+            // the sentinel).
+            let time = f64::from_bits((slot_key >> 64) as u64);
+            if slot_key == SENTINEL || time > until {
+                return Next::None;
+            }
+            self.now = time;
+            self.slot_keys[slot] = SENTINEL;
+            self.slots_pending -= 1;
+            self.replay(slot);
+            return Next::Slot(time, slot);
         }
         let top = self.heap[0];
         let time = f64::from_bits((top.key >> 64) as u64);
         if time > until {
-            return None;
+            return Next::None;
         }
         self.hole = true;
         self.now = time;
-        Some((time, top.event))
+        Next::Event(time, top.event)
     }
 
     /// Places `entry` at the root and sifts it down with a hole.
@@ -211,20 +343,22 @@ impl<E: Copy> Calendar<E> {
     /// The time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        let key = if self.hole {
+        let slot = self.slot_keys[self.tree[1] as usize];
+        let heap = if self.hole {
             // The earliest pending entry is among the root's children (or none:
             // sentinels only).
             self.heap[1..(1 + ARITY).min(self.heap.len())]
                 .iter()
                 .map(|e| e.key)
                 .min()
-                .filter(|k| *k != SENTINEL)?
+                .unwrap_or(SENTINEL)
         } else if self.len > 0 {
             self.heap[0].key
         } else {
-            return None;
+            SENTINEL
         };
-        Some(f64::from_bits((key >> 64) as u64))
+        let key = heap.min(slot);
+        (key != SENTINEL).then(|| f64::from_bits((key >> 64) as u64))
     }
 }
 
@@ -300,5 +434,64 @@ mod tests {
             }
         }
         assert_eq!(c.len(), pending.len());
+    }
+
+    /// Heap events and slot events (5 slots: a winner tree with padding leaves)
+    /// interleaved with pops at random, often equal, times come out exactly as a stable
+    /// sort by (time, scheduling order) would order them; a slot rescheduled while
+    /// pending replaces its event.
+    #[test]
+    fn slots_keep_the_order_of_a_stable_sort() {
+        use rand::{RngExt, SeedableRng};
+        const SLOTS: u32 = 5;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut c = Calendar::with_slots(4, (0..SLOTS).map(|i| 1_000_000 + i).collect());
+        // (time, order of scheduling, payload)
+        let mut pending: Vec<(f64, u64, u32)> = Vec::new();
+        let (mut id, mut order) = (0u32, 0u64);
+        for _ in 0..30_000 {
+            let r = rng.random::<f64>();
+            let t = c.now() + f64::from(rng.random_range(0..4u32)) * 0.5;
+            if r < 0.3 {
+                c.schedule(t, id).unwrap();
+                pending.push((t, order, id));
+                id += 1;
+                order += 1;
+            } else if r < 0.55 {
+                let slot = rng.random_range(0..SLOTS);
+                let event = 1_000_000 + slot;
+                c.schedule_slot(slot as usize, t).unwrap();
+                pending.retain(|p| p.2 != event);
+                pending.push((t, order, event));
+                order += 1;
+            } else {
+                let earliest = pending.iter().map(|p| p.0).min_by(f64::total_cmp);
+                assert_eq!(c.peek_time(), earliest);
+                let got = c.pop();
+                let best = pending
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
+                    .map(|(i, _)| i);
+                let want = best.map(|i| pending.swap_remove(i)).map(|p| (p.0, p.2));
+                assert_eq!(got, want);
+            }
+            assert_eq!(c.len(), pending.len());
+        }
+        assert!(c.schedule_slot(SLOTS as usize, c.now()).is_err());
+        assert!(c.schedule_slot(0, c.now() - 1.0).is_err());
+    }
+
+    #[test]
+    fn an_empty_slot_never_pops() {
+        let mut c = Calendar::with_slots(0, vec!['s']);
+        assert_eq!((c.pop(), c.peek_time(), c.len()), (None, None, 0));
+        c.schedule(1.0, 'h').unwrap();
+        assert_eq!(c.pop(), Some((1.0, 'h')));
+        assert_eq!(c.pop(), None);
+        c.schedule_slot(0, 2.0).unwrap();
+        assert_eq!(c.pop_until(1.5), None);
+        assert_eq!(c.pop_until(2.0), Some((2.0, 's')));
+        assert!(c.is_empty());
     }
 }

@@ -88,4 +88,15 @@ pub enum SimError {
         /// The number of replications.
         replications: u32,
     },
+    /// [`Calendar::schedule_slot`](super::Calendar::schedule_slot) named a slot the
+    /// calendar does not have.
+    #[error(
+        "calendar slot {slot} does not exist: the calendar has {slots} slots (build it with Calendar::with_slots and one event per slot)"
+    )]
+    NoSlot {
+        /// The slot asked for.
+        slot: usize,
+        /// The number of slots.
+        slots: usize,
+    },
 }

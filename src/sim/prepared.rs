@@ -6,7 +6,7 @@ use super::arrivals::{ArrivalGen, read_trace};
 use super::calendar::Calendar;
 use super::error::SimError;
 use super::queue_state::QueueState;
-use super::replication::{DEFAULT_HORIZON, Replication};
+use super::replication::{DEFAULT_HORIZON, Ev, Replication};
 use super::report::Conservation;
 use super::seeding::{queue_stream, stream_rng};
 use super::source_state::SourceState;
@@ -164,7 +164,10 @@ impl<'m> Prepared<'m> {
             (h, _) => h,
         };
         let mut r = Replication {
-            cal: Calendar::with_capacity(1024),
+            cal: Calendar::with_slots(
+                1024,
+                (0..model.sources.len() as u32).map(Ev::Arrival).collect(),
+            ),
             now: 0.0,
             queues,
             sources,

@@ -6,7 +6,7 @@
 //! (`sampling`) and the final statistics (`finish`).
 
 use super::arena::{Arena, NONE};
-use super::calendar::Calendar;
+use super::calendar::{Calendar, Next};
 use super::error::SimError;
 use super::prepared::Prepared;
 use super::queue_state::QueueState;
@@ -62,7 +62,8 @@ pub(super) enum Ev {
 /// # Semantics
 /// * **Events**: source arrivals, service completions, redelivery timers, the end of
 ///   warm-up, the end of the run and time-series ticks, kept in a [`Calendar`] ordered by
-///   (time, insertion sequence).
+///   (time, insertion sequence). Each source's next arrival waits in a slot of the
+///   calendar rather than in its heap, in the same order.
 /// * **Messages** live in an arena (a `Vec` with a free list), so no event allocates once
 ///   the arena, lines and calendar have grown to their working size. Each source message
 ///   is the root of its descendants (topic copies, dead letters); a per-root counter of
@@ -226,27 +227,37 @@ impl Replication {
     /// [`SimError::PastEvent`] if an event would be scheduled before the clock.
     pub fn run_until(&mut self, until: f64) -> Result<bool, SimError> {
         while !self.stopped {
-            let Some((t, ev)) = self.cal.pop_until(until) else {
-                if !self.cal.is_empty() {
-                    return Ok(false);
+            match self.cal.pop_next(until) {
+                // Arrivals wait in the calendar's slots, one per source.
+                Next::Slot(t, s) => {
+                    self.now = t;
+                    self.events += 1;
+                    self.on_arrival(s);
                 }
-                self.stopped = true;
-                if !self.warm_count_ok {
-                    return Err(self.warmup_not_reached());
+                Next::Event(t, ev) => {
+                    self.now = t;
+                    self.events += 1;
+                    // Completions first: the most frequent event, tested by one
+                    // predictable conditional branch rather than through a jump table.
+                    if let Ev::Done { msg, generation } = ev {
+                        self.on_done(msg, generation);
+                    } else {
+                        self.on_other(t, ev);
+                    }
                 }
-                if self.measuring && self.end_at.is_finite() && self.end_at > self.now {
-                    self.now = self.end_at;
+                Next::None => {
+                    if !self.cal.is_empty() {
+                        return Ok(false);
+                    }
+                    self.stopped = true;
+                    if !self.warm_count_ok {
+                        return Err(self.warmup_not_reached());
+                    }
+                    if self.measuring && self.end_at.is_finite() && self.end_at > self.now {
+                        self.now = self.end_at;
+                    }
+                    break;
                 }
-                break;
-            };
-            self.now = t;
-            self.events += 1;
-            // Completions first: the most frequent event, tested by one predictable
-            // conditional branch rather than through a jump table.
-            if let Ev::Done { msg, generation } = ev {
-                self.on_done(msg, generation);
-            } else {
-                self.on_other(t, ev);
             }
             if self.fault.is_some()
                 && let Some(e) = self.fault.take()
@@ -318,7 +329,17 @@ impl Replication {
         }
     }
 
-    /// A message leaves the system (or is dropped): its root loses a descendant.
+    /// Schedules source `s`'s arrival at `time` in its calendar slot; errors are
+    /// recorded as in [`Replication::at`].
+    #[inline(always)]
+    pub(super) fn at_slot(&mut self, s: usize, time: f64) {
+        if let Err(e) = self.cal.schedule_slot(s, time)
+            && self.fault.is_none()
+        {
+            self.fault = Some(e);
+        }
+    }
+
     /// A message leaves the system (or is dropped): its root loses a descendant.
     #[inline(always)]
     pub(super) fn free_msg(&mut self, m: u32) {
