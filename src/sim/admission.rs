@@ -38,6 +38,9 @@ impl Replication {
         if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
             self.check_stall();
         }
+        if self.arena.msgs.len() as u64 >= self.in_flight_cap {
+            self.over_cap();
+        }
         let root = self.arena.new_root(self.now, s as u32);
         let class = self.sources[s].class;
         let m = self.arena.new_msg(root, class);

@@ -49,6 +49,7 @@ mod error;
 mod estimate;
 mod finish;
 mod histogram;
+mod memory;
 mod prepared;
 mod queue_state;
 mod replication;
@@ -66,6 +67,7 @@ pub use calendar::Calendar;
 pub use error::SimError;
 pub use estimate::Estimate;
 pub use histogram::{Histogram, RELATIVE_ERROR};
+pub use memory::{BYTES_PER_MESSAGE, in_flight_cap};
 pub use replication::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS};
 pub use report::{
     Conservation, LatencyReport, LatencySummary, NodeCounts, PercentileReport, QueueReport,

@@ -58,6 +58,7 @@ impl<'m> Prepared<'m> {
         if !problems.is_empty() {
             return Err(SimError::Settings(Problems(problems)));
         }
+        super::memory::check(model, settings)?;
         for q in &model.queues {
             if let Some(k) = q.capacity
                 && q.initial_backlog > k
@@ -158,6 +159,7 @@ impl<'m> Prepared<'m> {
                 s.window,
             ));
         }
+        // Below the in-flight cap: checked by `memory::check` when prepared.
         let backlog: u64 = model.queues.iter().map(|q| q.initial_backlog).sum();
         let horizon = match (st.horizon, st.completions) {
             (None, None) => Some(DEFAULT_HORIZON),
@@ -199,6 +201,8 @@ impl<'m> Prepared<'m> {
             fault: None,
             stall_guard: horizon.is_none(),
             last_progress: 0,
+            in_flight_cap: super::memory::in_flight_cap(st.memory_limit),
+            bucket_cap: super::memory::bucket_cap(st, model.queues.len(), model.sources.len()),
         };
         r.init(model)?;
         r.arm(st.warmup)?;
