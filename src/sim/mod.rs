@@ -60,6 +60,7 @@ mod seeding;
 mod service;
 mod source_state;
 mod time_weighted;
+mod warning;
 mod welford;
 
 pub use arrivals::read_trace;
@@ -75,6 +76,10 @@ pub use report::{
 };
 pub use seeding::stream_seed;
 pub use time_weighted::TimeIntegral;
+pub use warning::{
+    Evidence, GROWTH_SHARE, IN_FLIGHT_SHARE, SHORT_HORIZON_FRACTION, SimWarning, WarningKind,
+    relaxation_time,
+};
 pub use welford::Welford;
 
 use crate::model::{RunSettings, ValidModel};

@@ -126,6 +126,11 @@ impl<'m> Prepared<'m> {
             .unwrap_or(1)
     }
 
+    /// What the stationarity checks need to know of the model.
+    pub(crate) fn facts(&self) -> super::warning::Facts {
+        super::warning::Facts::new(self.model, &self.topology)
+    }
+
     pub(crate) fn servers(&self) -> Vec<u32> {
         self.model.queues.iter().map(|q| q.servers).collect()
     }
