@@ -88,6 +88,6 @@ pub use sizing::{
     SloEvidence, Verdict, size,
 };
 pub use sweep::{
-    SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace, sweep,
-    with_parameter,
+    MAX_SWEEP_POINTS, SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace,
+    sweep, with_parameter,
 };

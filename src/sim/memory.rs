@@ -14,16 +14,15 @@
 
 use super::arena::{Msg, Root};
 use super::error::SimError;
-use super::report::SeriesBucket;
 use super::replication::{Replication, WARMUP_HORIZONS};
+use super::report::SeriesBucket;
 use crate::model::{Model, RunSettings};
 use std::mem::size_of;
 
 /// Estimated bytes per message in flight: its [`Msg`] slot and [`Root`], a free-list
 /// entry, its slot in a waiting line and a calendar entry (32 bytes), all doubled for
 /// the spare capacity of a growing `Vec`.
-pub const BYTES_PER_MESSAGE: u64 =
-    2 * (size_of::<Msg>() + size_of::<Root>() + 4 + 4 + 32) as u64;
+pub const BYTES_PER_MESSAGE: u64 = 2 * (size_of::<Msg>() + size_of::<Root>() + 4 + 4 + 32) as u64;
 
 /// The most messages a replication may hold in flight under `memory_limit` bytes:
 /// `memory_limit / BYTES_PER_MESSAGE` (about 3.8 million for the default 1 GiB).
@@ -149,7 +148,10 @@ mod tests {
 
     #[test]
     fn a_message_costs_a_few_hundred_bytes() {
-        assert!((100..=400).contains(&BYTES_PER_MESSAGE), "{BYTES_PER_MESSAGE}");
+        assert!(
+            (100..=400).contains(&BYTES_PER_MESSAGE),
+            "{BYTES_PER_MESSAGE}"
+        );
         assert!(in_flight_cap(crate::model::DEFAULT_MEMORY_LIMIT) > 2_000_000);
     }
 }

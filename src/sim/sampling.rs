@@ -16,10 +16,12 @@ impl Replication {
                     needed: (self.series.len() as u64 + 1).saturating_mul(
                         super::memory::bytes_per_bucket(self.queues.len(), self.sources.len()),
                     ),
-                    limit: self.bucket_cap.saturating_mul(super::memory::bytes_per_bucket(
-                        self.queues.len(),
-                        self.sources.len(),
-                    )),
+                    limit: self
+                        .bucket_cap
+                        .saturating_mul(super::memory::bytes_per_bucket(
+                            self.queues.len(),
+                            self.sources.len(),
+                        )),
                     fix: format!(
                         "the run passed {} buckets of {} s; use a coarser resolution, a horizon, or raise simulation.memory_limit",
                         self.series.len(),

@@ -267,7 +267,10 @@ fn queue_metrics(kind: WarningKind) -> Vec<Metric> {
                     | Metric::WaitPercentile(_)
                     | Metric::WaitProbability
             ),
-            _ => !matches!(m, Metric::ArrivalRate | Metric::Consumers),
+            _ => !matches!(
+                m,
+                Metric::ArrivalRate | Metric::Consumers | Metric::Blocking
+            ),
         })
         .collect()
 }
@@ -286,8 +289,7 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         };
         let offered = per_run(&|r| {
             let x = r.queues.get(j)?;
-            (r.measured_time > 0.0)
-                .then(|| x.arrived as f64 / r.measured_time * f.work_per_arrival)
+            (r.measured_time > 0.0).then(|| x.arrived as f64 / r.measured_time * f.work_per_arrival)
         });
         let growth = per_run(&|r| {
             let x = r.queues.get(j)?;
@@ -296,8 +298,7 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         let share = per_run(&|r| {
             let x = r.queues.get(j)?;
             (x.arrived > 0).then(|| {
-                (x.admitted as f64 - x.completed as f64 - x.dead_letters as f64)
-                    / x.arrived as f64
+                (x.admitted as f64 - x.completed as f64 - x.dead_letters as f64) / x.arrived as f64
             })
         });
         let in_flight_share =
@@ -315,7 +316,8 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         };
         let sure = |e: &Estimate, above: f64| e.lower.unwrap_or(e.mean) >= above;
         let overloaded = f.capacity.is_none() && offered.is_some_and(|e| sure(&e, 1.0));
-        let growing = share.is_some_and(|e| e.mean > GROWTH_SHARE && e.lower.unwrap_or(e.mean) > 0.0);
+        let growing =
+            share.is_some_and(|e| e.mean > GROWTH_SHARE && e.lower.unwrap_or(e.mean) > 0.0);
         let stuck = in_flight_share.is_some_and(|s| s > IN_FLIGHT_SHARE);
         let name = q.name.clone();
         let pct = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.1}%", 100.0 * x));
@@ -349,7 +351,9 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
                 WarningKind::NotStationary,
                 format!(
                     "queue {name:?} did not settle: {why} (offered load {} per consumer); the figures have no steady state in this run: lengthen simulation.warmup and simulation.horizon, or check the load and any start-up backlog",
-                    evidence.offered_load.map_or("-".into(), |a| format!("{a:.3}")),
+                    evidence
+                        .offered_load
+                        .map_or("-".into(), |a| format!("{a:.3}")),
                 ),
             ))
         } else {
@@ -409,5 +413,9 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
             source_warnings.push(sw);
         }
     }
-    report.warnings = all.into_iter().map(|(_, w)| w).chain(source_warnings).collect();
+    report.warnings = all
+        .into_iter()
+        .map(|(_, w)| w)
+        .chain(source_warnings)
+        .collect();
 }
