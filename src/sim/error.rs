@@ -100,7 +100,8 @@ pub enum SimError {
         in_flight: u64,
         /// The cap.
         cap: u64,
-        /// `simulation.memory_limit`, bytes.
+        /// `simulation.memory_limit`, bytes, rounded down to a whole number of
+        /// messages.
         memory_limit: u64,
         /// The estimate of memory per message in flight, bytes.
         bytes_per_message: u64,

@@ -387,7 +387,8 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
     let mut source_warnings = Vec::new();
     for (s, src) in report.sources.iter_mut().enumerate() {
         for (j, w) in &all {
-            if !facts.reach.get(s).is_some_and(|r| r.get(*j) == Some(&true)) {
+            let reaches = facts.reach.get(s).and_then(|r| r.get(*j)) == Some(&true);
+            if !reaches {
                 continue;
             }
             let node = format!("end_to_end:{}", src.name);
