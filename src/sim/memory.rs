@@ -19,7 +19,7 @@ use super::report::SeriesBucket;
 use crate::model::{Model, RunSettings};
 use std::mem::size_of;
 
-/// Estimated bytes per message in flight: its [`Msg`] slot and [`Root`], a free-list
+/// Estimated bytes per message in flight: its message slot and root record, a free-list
 /// entry, its slot in a waiting line and a calendar entry (32 bytes), all doubled for
 /// the spare capacity of a growing `Vec`.
 pub const BYTES_PER_MESSAGE: u64 = 2 * (size_of::<Msg>() + size_of::<Root>() + 4 + 4 + 32) as u64;
