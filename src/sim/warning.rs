@@ -315,14 +315,14 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
             measured_time: measured,
         };
         let sure = |e: &Estimate, above: f64| e.lower.unwrap_or(e.mean) >= above;
-        let overloaded = f.capacity.is_none() && offered.is_some_and(|e| sure(&e, 1.0));
+        let overloaded = offered.filter(|e| f.capacity.is_none() && sure(e, 1.0));
         let growing =
             share.is_some_and(|e| e.mean > GROWTH_SHARE && e.lower.unwrap_or(e.mean) > 0.0);
         let stuck = in_flight_share.is_some_and(|s| s > IN_FLIGHT_SHARE);
         let name = q.name.clone();
         let pct = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.1}%", 100.0 * x));
-        let warning = if overloaded {
-            let a = evidence.offered_load.unwrap_or(f64::NAN);
+        let warning = if let Some(load) = overloaded {
+            let a = load.mean;
             Some((
                 WarningKind::Overloaded,
                 format!(
