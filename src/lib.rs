@@ -89,6 +89,6 @@ pub use sizing::{
     Verdict, size, size_with_progress,
 };
 pub use sweep::{
-    SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace, sweep,
-    with_parameter,
+    MAX_SWEEP_POINTS, SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace,
+    sweep, with_parameter,
 };

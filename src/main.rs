@@ -585,7 +585,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             let model = load(&scenario)?;
             let settings = run.apply(&model)?;
             let values = if values.is_empty() {
-                kendall::linspace(from, to, steps)
+                kendall::linspace(from, to, steps)?
             } else {
                 values
             };

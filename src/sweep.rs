@@ -71,7 +71,22 @@ pub enum SweepError {
     /// No values to sweep.
     #[error("no values to sweep: give --values or --from/--to/--steps")]
     NoValues,
+    /// More points than [`MAX_SWEEP_POINTS`]; refused before anything is allocated.
+    #[error(
+        "{steps} sweep points (--steps or --values) is more than the {max} a sweep may hold (each point keeps its solution and report in memory, a few kilobytes to a megabyte): sweep a narrower range, or split the sweep"
+    )]
+    TooManyPoints {
+        /// The number of points asked for.
+        steps: u64,
+        /// [`MAX_SWEEP_POINTS`].
+        max: u64,
+    },
 }
+
+/// The most points one sweep may have: 100 000. Every point keeps its analytic solution
+/// and simulation report (from a few kilobytes to about a megabyte with a time series)
+/// until the sweep returns, and a chart cannot show more.
+pub const MAX_SWEEP_POINTS: usize = 100_000;
 
 /// The model with `parameter` set to `value`.
 ///
@@ -219,25 +234,41 @@ fn settings_at(
 
 /// `steps` evenly spaced values from `from` to `to` inclusive.
 ///
+/// # Errors
+/// [`SweepError::TooManyPoints`] for more than [`MAX_SWEEP_POINTS`] steps, before
+/// allocating.
+///
 /// # Example
 /// ```
-/// assert_eq!(kendall::linspace(0.5, 1.0, 3), vec![0.5, 0.75, 1.0]);
+/// assert_eq!(kendall::linspace(0.5, 1.0, 3).unwrap(), vec![0.5, 0.75, 1.0]);
+/// assert!(kendall::linspace(0.5, 1.0, usize::MAX).is_err());
 /// ```
-pub fn linspace(from: f64, to: f64, steps: usize) -> Vec<f64> {
-    match steps {
+pub fn linspace(from: f64, to: f64, steps: usize) -> Result<Vec<f64>, SweepError> {
+    check_points(steps)?;
+    Ok(match steps {
         0 => vec![],
         1 => vec![from],
         n => (0..n)
             .map(|i| from + (to - from) * i as f64 / (n - 1) as f64)
             .collect(),
+    })
+}
+
+fn check_points(n: usize) -> Result<(), SweepError> {
+    if n > MAX_SWEEP_POINTS {
+        return Err(SweepError::TooManyPoints {
+            steps: n as u64,
+            max: MAX_SWEEP_POINTS as u64,
+        });
     }
+    Ok(())
 }
 
 /// Runs the sweep, calling `progress(done, total)` as points finish.
 ///
 /// # Errors
-/// [`SweepError`] when the parameter is invalid for every value (checked on the first)
-/// or there are no values. Per-point failures are recorded in the point.
+/// [`SweepError`] when the parameter is invalid for every value (checked on the first),
+/// there are no values, or more than [`MAX_SWEEP_POINTS`]. Per-point failures are recorded in the point.
 ///
 /// # Example
 /// ```
@@ -257,6 +288,7 @@ pub fn sweep(
     if options.values.is_empty() {
         return Err(SweepError::NoValues);
     }
+    check_points(options.values.len())?;
     // Fail early on a wrong path.
     with_parameter(model, &options.parameter, options.values[0])?;
     settings_at(settings, &options.parameter, options.values[0])?;

@@ -54,11 +54,9 @@ fn simulate_in_every_format() {
     let csv = ok(&kendall(
         &[&["simulate", q.as_str(), "--format", "csv"][..], &SHORT].concat(),
     ));
-    assert!(
-        csv.starts_with(
-            "# schema_version=1\nnode,metric,mean,half_width,lower,upper,replications\n"
-        )
-    );
+    assert!(csv.starts_with(
+        "# schema_version=1\nnode,metric,mean,half_width,lower,upper,replications,warning\n"
+    ));
     // The same seed gives the same numbers.
     let again = ok(&kendall(
         &[&["simulate", q.as_str(), "--format", "csv"][..], &SHORT].concat(),

@@ -201,6 +201,9 @@ fn messages_are_conserved_per_node_and_overall() {
         let r = simulate(&model.validate().unwrap(), &s).unwrap();
         let c = r.conservation;
         assert!(c.is_balanced(), "{c:?}");
+        if horizon >= 400.0 {
+            assert!(common::assert_conservation_and_little(&r));
+        }
         for q in &r.queues {
             assert!(q.counts.is_balanced(), "{}: {:?}", q.name, q.counts);
         }

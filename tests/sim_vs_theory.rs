@@ -20,7 +20,7 @@ use kendall::sim::{SimReport, simulate};
 mod common;
 use common::build::{exp, exp_rate, mmc_model, poisson, poisson_into, theory_settings as settings};
 use common::exact::{erlang_c, tail_quantile};
-use common::{assert_covers, assert_covers_percentile};
+use common::{assert_conservation_and_little, assert_covers, assert_covers_percentile};
 
 /// Exact M/M/c figures: (L, Lq, W, Wq, C) with W = Wq + 1/μ, Wq = C/(cμ − λ).
 fn mmc(lambda: f64, mu: f64, c: u32) -> (f64, f64, f64, f64, f64) {
@@ -82,7 +82,7 @@ fn mm1_at_half_and_ninety_percent_load() {
             p99,
             "M/M/1 W p99 direct"
         );
-        assert!(r.conservation.is_balanced());
+        assert!(assert_conservation_and_little(&r));
     }
 }
 
@@ -97,6 +97,7 @@ fn mmc_at_half_and_ninety_percent_load() {
         )
         .unwrap();
         check_mmc(&r, "q", lambda, 1.0, 4);
+        assert!(assert_conservation_and_little(&r));
     }
 }
 
@@ -281,7 +282,7 @@ fn three_listener_fan_out() {
         check_mmc(&r, name, 2.0, mu, c);
         assert!(e2e.mean >= mmc(2.0, mu, c).2);
     }
-    assert!(r.conservation.is_balanced());
+    assert!(assert_conservation_and_little(&r));
     assert_eq!(r.conservation.created, 3 * r.queues[0].counts.offered);
 }
 

@@ -23,6 +23,7 @@ fn window_into_mm1_matches_the_birth_death_chain() {
         .with_source(windowed(lambda, n, "q"))
         .with_queue(Queue::new("q", 1, exp_rate(mu)));
     let report = simulate(&model.validate().unwrap(), &settings(2000.0, 20.0, 10, 11)).unwrap();
+    assert!(common::assert_conservation_and_little(&report));
     let q = report.queue("q").unwrap();
     assert_covers!(&q.l, l, "L");
     assert_covers!(&q.throughput, x, "X");

@@ -42,7 +42,7 @@ pub use error::{ModelError, Problem, Problems};
 pub use metric::{Level, Metric, Unit, UnknownMetric};
 pub use queue::{Discipline, OnFull, Queue};
 pub use route::{EXIT, Route, RouteBranch};
-pub use settings::RunSettings;
+pub use settings::{DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT, RunSettings};
 pub use slo::{Op, Slo, Target};
 pub use source::Source;
 pub use topic::Topic;

@@ -7,6 +7,7 @@
 //! replications = 10
 //! seed = 42
 //! confidence = 0.95
+//! memory_limit = 1073741824   # bytes per replication (1 GiB, the default)
 //! ```
 
 use super::duration::{opt_seconds, seconds};
@@ -59,6 +60,27 @@ pub struct RunSettings {
         skip_serializing_if = "Option::is_none"
     )]
     pub time_series: Option<f64>,
+    /// Memory a replication may use for what grows with the run, bytes: messages in
+    /// flight (start-up backlog included) and time-series buckets. Default
+    /// [`DEFAULT_MEMORY_LIMIT`] (1 GiB). A run whose in-flight population would pass
+    /// `memory_limit / bytes per message` stops with an "unstable" error naming the
+    /// queue whose backlog grew, instead of exhausting memory; settings that would need
+    /// more before the run starts are refused with the estimate. Replications run in
+    /// parallel, so the process may hold up to (threads × `memory_limit`).
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: u64,
+}
+
+/// Default [`RunSettings::memory_limit`]: 1 GiB per replication, room for about four
+/// million messages in flight; two parallel replications then stay within 2 GiB.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
+
+/// Smallest accepted [`RunSettings::memory_limit`], bytes (1 MiB): what a replication
+/// allocates before its first event.
+pub const MIN_MEMORY_LIMIT: u64 = 1 << 20;
+
+fn default_memory_limit() -> u64 {
+    DEFAULT_MEMORY_LIMIT
 }
 
 fn default_replications() -> u32 {
@@ -82,6 +104,7 @@ impl Default for RunSettings {
             seed: default_seed(),
             confidence: default_confidence(),
             time_series: None,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
         }
     }
 }
@@ -124,6 +147,15 @@ impl RunSettings {
             out.push(Problem::new(
                 "simulation.time_series",
                 format!("must be a resolution > 0, got {r}"),
+            ));
+        }
+        if self.memory_limit < MIN_MEMORY_LIMIT {
+            out.push(Problem::new(
+                "simulation.memory_limit",
+                format!(
+                    "must be at least {MIN_MEMORY_LIMIT} bytes (1 MiB), got {}",
+                    self.memory_limit
+                ),
             ));
         }
     }

@@ -21,7 +21,7 @@ use crate::sweep::Sweep;
 /// use kendall::report::plots::sweep_chart;
 /// use kendall::{Model, SweepOptions, linspace, sweep};
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
-/// let opts = SweepOptions { parameter: "load".into(), values: linspace(0.5, 1.2, 8), analytic: true, simulate: false };
+/// let opts = SweepOptions { parameter: "load".into(), values: linspace(0.5, 1.2, 8).unwrap(), analytic: true, simulate: false };
 /// let chart = sweep_chart(&m, &sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap());
 /// assert_eq!(chart.series.len(), 2);
 /// ```

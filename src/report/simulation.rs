@@ -3,7 +3,31 @@
 use super::table::metric_label as label;
 use super::table::{Table, num};
 use crate::model::Metric;
-use crate::sim::{Estimate, QueueReport, SimReport};
+use crate::sim::{Estimate, QueueReport, SimReport, SimWarning};
+
+/// The marker after a figure some warning affects, in tables (`!`), explained by a
+/// footnote under the table.
+pub const WARNING_MARK: &str = " !";
+
+/// The kinds of the `warnings` that affect `metric`, joined by `;` (empty if none).
+fn affecting(warnings: &[SimWarning], metric: Metric) -> String {
+    let mut kinds: Vec<&str> = warnings
+        .iter()
+        .filter(|w| w.metrics.contains(&metric))
+        .map(|w| w.kind.name())
+        .collect();
+    kinds.dedup();
+    kinds.join(";")
+}
+
+/// `cell`, marked when a warning affects `metric`.
+fn marked(cell: String, warnings: &[SimWarning], metric: Metric) -> String {
+    if cell != "-" && warnings.iter().any(|w| w.metrics.contains(&metric)) {
+        cell + WARNING_MARK
+    } else {
+        cell
+    }
+}
 
 /// `mean ± half-width` (or just the mean with one replication).
 pub fn estimate(e: Option<Estimate>) -> String {
@@ -44,7 +68,13 @@ pub fn simulation_text(r: &SimReport) -> String {
         std::iter::once("metric".to_string()).chain(r.queues.iter().map(|q| q.name.clone())),
     );
     for m in Metric::QUEUE {
-        t.row(std::iter::once(label(m)).chain(r.queues.iter().map(|q| estimate(q.get(m)))));
+        t.row(
+            std::iter::once(label(m)).chain(
+                r.queues
+                    .iter()
+                    .map(|q| marked(estimate(q.get(m)), &q.warnings, m)),
+            ),
+        );
     }
     for (name, get) in EXTRAS {
         let name = match name {
@@ -63,10 +93,27 @@ pub fn simulation_text(r: &SimReport) -> String {
         );
         for s in &r.sources {
             let mut row = vec![s.name.clone(), estimate(Some(s.created))];
-            row.extend(Metric::END_TO_END.iter().map(|m| estimate(s.get(*m))));
+            row.extend(
+                Metric::END_TO_END
+                    .iter()
+                    .map(|m| marked(estimate(s.get(*m)), &s.warnings, *m)),
+            );
             t.row(row);
         }
         out.push_str(&t.to_text());
+    }
+    if !r.warnings.is_empty() {
+        out.push_str(&format!(
+            "\n{} figures marked{WARNING_MARK} cannot be trusted as steady-state figures:\n",
+            if r.is_stationary() {
+                "WARNING:"
+            } else {
+                "WARNING: NOT STATIONARY:"
+            }
+        ));
+        for w in &r.warnings {
+            out.push_str(&format!("  ! {}: {}\n", w.kind.name(), w.message));
+        }
     }
     let c = &r.conservation;
     out.push_str(&format!(
@@ -87,8 +134,11 @@ pub fn simulation_text(r: &SimReport) -> String {
     out
 }
 
-/// One row per (node, metric): `node,metric,mean,half_width,lower,upper,replications`.
-/// Nodes are queue names and `end_to_end:<source>`.
+/// One row per (node, metric):
+/// `node,metric,mean,half_width,lower,upper,replications,warning`. Nodes are queue
+/// names and `end_to_end:<source>`; `warning` lists the kinds of the warnings that
+/// affect the figure (`overloaded`, `not_stationary`, `short_horizon`, joined by `;`),
+/// empty when none does.
 pub fn simulation_table(r: &SimReport) -> Table {
     let mut t = Table::new([
         "node",
@@ -98,8 +148,9 @@ pub fn simulation_table(r: &SimReport) -> Table {
         "lower",
         "upper",
         "replications",
+        "warning",
     ]);
-    let mut add = |node: &str, metric: &str, e: Option<Estimate>| {
+    let mut add = |node: &str, metric: &str, e: Option<Estimate>, warning: String| {
         if let Some(e) = e {
             t.row([
                 node.to_string(),
@@ -109,22 +160,23 @@ pub fn simulation_table(r: &SimReport) -> Table {
                 e.lower.map_or(String::new(), |v| format!("{v}")),
                 e.upper.map_or(String::new(), |v| format!("{v}")),
                 e.replications.to_string(),
+                warning,
             ]);
         }
     };
     for q in &r.queues {
         for m in Metric::QUEUE {
-            add(&q.name, m.name(), q.get(m));
+            add(&q.name, m.name(), q.get(m), affecting(&q.warnings, m));
         }
         for (name, get) in EXTRAS {
-            add(&q.name, name, get(q));
+            add(&q.name, name, get(q), String::new());
         }
     }
     for s in &r.sources {
         let node = format!("end_to_end:{}", s.name);
-        add(&node, "created", Some(s.created));
+        add(&node, "created", Some(s.created), String::new());
         for m in Metric::END_TO_END {
-            add(&node, m.name(), s.get(m));
+            add(&node, m.name(), s.get(m), affecting(&s.warnings, m));
         }
     }
     t

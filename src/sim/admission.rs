@@ -40,6 +40,9 @@ impl Replication {
         if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
             self.check_stall();
         }
+        if self.arena.msgs.len() as u64 >= self.in_flight_cap {
+            self.over_cap();
+        }
         // One look-up of the source.
         let src = &mut self.sources[s];
         src.c.created += 1;

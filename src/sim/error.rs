@@ -80,6 +80,50 @@ pub enum SimError {
         /// Events since the last message finished.
         events: u64,
     },
+    /// The messages in flight passed the cap derived from `simulation.memory_limit`
+    /// (see [`in_flight_cap`](super::in_flight_cap)): a backlog that keeps growing,
+    /// because a queue gets more work than its consumers can do. Stopped instead of
+    /// exhausting memory.
+    #[error(
+        "unstable: queue {queue:?} holds {in_node} messages and {in_flight} are in flight at t = {time} s, past the cap of {cap} ({memory_limit} bytes of simulation.memory_limit / {bytes_per_message} bytes per message){}; add consumers, lower the load, give the queue a capacity with on_full = \"reject\", or raise simulation.memory_limit",
+        offered_load.map_or(String::new(), |a| format!(", offered load {a:.3} per consumer"))
+    )]
+    Unstable {
+        /// The queue holding the most messages.
+        queue: String,
+        /// Its offered load per consumer, a = λ × deliveries × E\[S\] / c, from the
+        /// arrivals it saw so far; `None` before any arrival.
+        offered_load: Option<f64>,
+        /// Messages in that queue.
+        in_node: u64,
+        /// Messages in flight in the whole model (arena slots in use or reserved).
+        in_flight: u64,
+        /// The cap.
+        cap: u64,
+        /// `simulation.memory_limit`, bytes, rounded down to a whole number of
+        /// messages.
+        memory_limit: u64,
+        /// The estimate of memory per message in flight, bytes.
+        bytes_per_message: u64,
+        /// Simulated time when the run stopped, seconds.
+        time: f64,
+    },
+    /// Settings or a model that would need more memory than `simulation.memory_limit`
+    /// before the run starts; refused before allocating.
+    #[error(
+        "{field} would need about {needed} bytes, more than simulation.memory_limit = {limit} bytes: {fix}"
+    )]
+    MemoryLimit {
+        /// The field responsible (e.g. `queue "q".initial_backlog`,
+        /// `simulation.time_series`).
+        field: String,
+        /// The estimate, bytes (saturating at `u64::MAX`).
+        needed: u64,
+        /// `simulation.memory_limit`, bytes.
+        limit: u64,
+        /// How to fix it.
+        fix: String,
+    },
     /// The replication index is not below `replications`.
     #[error("replication {replication} does not exist: settings ask for {replications}")]
     NoSuchReplication {

@@ -49,6 +49,7 @@ mod error;
 mod estimate;
 mod finish;
 mod histogram;
+mod memory;
 mod prepared;
 mod queue_state;
 mod replication;
@@ -59,6 +60,7 @@ mod seeding;
 mod service;
 mod source_state;
 mod time_weighted;
+mod warning;
 mod welford;
 
 pub use arrivals::read_trace;
@@ -66,6 +68,7 @@ pub use calendar::Calendar;
 pub use error::SimError;
 pub use estimate::Estimate;
 pub use histogram::{Histogram, RELATIVE_ERROR};
+pub use memory::{BYTES_PER_MESSAGE, in_flight_cap};
 pub use replication::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS};
 pub use report::{
     Conservation, LatencyReport, LatencySummary, NodeCounts, PercentileReport, QueueReport,
@@ -73,6 +76,10 @@ pub use report::{
 };
 pub use seeding::stream_seed;
 pub use time_weighted::TimeIntegral;
+pub use warning::{
+    Evidence, GROWTH_SHARE, IN_FLIGHT_SHARE, SHORT_HORIZON_FRACTION, SimWarning, WarningKind,
+    relaxation_time,
+};
 pub use welford::Welford;
 
 use crate::model::{RunSettings, ValidModel};

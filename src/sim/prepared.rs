@@ -58,6 +58,7 @@ impl<'m> Prepared<'m> {
         if !problems.is_empty() {
             return Err(SimError::Settings(Problems(problems)));
         }
+        super::memory::check(model, settings)?;
         for q in &model.queues {
             if let Some(k) = q.capacity
                 && q.initial_backlog > k
@@ -125,6 +126,11 @@ impl<'m> Prepared<'m> {
             .unwrap_or(1)
     }
 
+    /// What the stationarity checks need to know of the model.
+    pub(crate) fn facts(&self) -> super::warning::Facts {
+        super::warning::Facts::new(self.model, &self.topology)
+    }
+
     pub(crate) fn servers(&self) -> Vec<u32> {
         self.model.queues.iter().map(|q| q.servers).collect()
     }
@@ -158,6 +164,7 @@ impl<'m> Prepared<'m> {
                 s.window,
             ));
         }
+        // Below the in-flight cap: checked by `memory::check` when prepared.
         let backlog: u64 = model.queues.iter().map(|q| q.initial_backlog).sum();
         let horizon = match (st.horizon, st.completions) {
             (None, None) => Some(DEFAULT_HORIZON),
@@ -202,6 +209,8 @@ impl<'m> Prepared<'m> {
             fault: None,
             stall_guard: horizon.is_none(),
             last_progress: 0,
+            in_flight_cap: super::memory::in_flight_cap(st.memory_limit),
+            bucket_cap: super::memory::bucket_cap(st, model.queues.len(), model.sources.len()),
         };
         r.init(model)?;
         r.arm(st.warmup)?;

@@ -100,6 +100,23 @@ pub(super) struct QueueState {
     /// No preemption, no failures, no capacity and every completion leaves the
     /// system: a completion takes the short path (`Replication::done_plain`).
     pub(super) plain: bool,
+    /// Consumer-seconds of work each arrival brings, per consumer: expected deliveries
+    /// × mean service / servers (arrival rate × this = offered load per consumer).
+    pub(super) work_per_arrival: f64,
+}
+
+/// Expected deliveries of a message to a queue that fails each with probability `p`
+/// and gives up after `max_attempts`: 1 + p + … + p^(max_attempts − 1).
+pub(super) fn expected_deliveries(p: f64, max_attempts: u32) -> f64 {
+    let m = f64::from(max_attempts.max(1));
+    if p <= 0.0 {
+        1.0
+    } else if p >= 1.0 {
+        m
+    } else {
+        // (1 − p^m) / (1 − p), with p^m by exp(m ln p) so that m = u32::MAX is fine.
+        -(m * p.ln()).exp_m1() / (1.0 - p)
+    }
 }
 
 /// A wait of a few rounding units of the clock is no wait: `sojourn − served` of a
@@ -165,6 +182,9 @@ impl QueueState {
                 && q.failure_probability == 0.0
                 && q.capacity.is_none()
                 && matches!(topology.routes[j].as_slice(), [(_, Dest::Exit)]),
+            work_per_arrival: expected_deliveries(q.failure_probability, q.max_attempts)
+                * q.service.mean()
+                / f64::from(q.servers.max(1)),
         })
     }
 
@@ -370,6 +390,16 @@ mod tests {
         assert_eq!((q.sojourn_h.count(), q.age_h.count()), (2, 1));
         // The other counters are not touched.
         assert_eq!((q.c.arrived, q.c.admitted, q.c.rejected), (0, 0, 0));
+    }
+
+    #[test]
+    fn expected_deliveries_is_a_geometric_sum() {
+        assert_eq!(expected_deliveries(0.0, 5), 1.0);
+        assert_eq!(expected_deliveries(1.0, 5), 5.0);
+        // 1 + 0.5 + 0.25 = 1.75.
+        assert!((expected_deliveries(0.5, 3) - 1.75).abs() < 1e-15);
+        // Unlimited attempts: 1 / (1 − p).
+        assert!((expected_deliveries(0.2, u32::MAX) - 1.25).abs() < 1e-12);
     }
 
     #[test]

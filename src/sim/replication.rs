@@ -161,6 +161,10 @@ pub struct Replication {
     pub(super) stall_guard: bool,
     /// `events` when a message last finished.
     pub(super) last_progress: u64,
+    /// Most message slots the arena may hold (from `simulation.memory_limit`).
+    pub(super) in_flight_cap: u64,
+    /// Most time-series buckets this replication may keep.
+    pub(super) bucket_cap: u64,
 }
 
 impl Replication {

@@ -38,7 +38,7 @@ pub(crate) fn run_all(
             r
         })
         .collect::<Result<Vec<_>, _>>()?;
-    SimReport::from_runs(
+    let mut report = SimReport::from_runs(
         model.name.clone(),
         &prepared.servers(),
         &runs,
@@ -49,5 +49,7 @@ pub(crate) fn run_all(
     .ok_or(SimError::NoSuchReplication {
         replication: 0,
         replications: 0,
-    })
+    })?;
+    super::warning::diagnose(&mut report, &runs, &prepared.facts());
+    Ok(report)
 }

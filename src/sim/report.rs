@@ -16,6 +16,7 @@
 //!   descendant (routes, topic copies, dead letters) has left the system.
 
 use super::estimate::Estimate;
+use super::warning::SimWarning;
 use crate::model::{Level, Metric};
 use serde::{Deserialize, Serialize};
 
@@ -326,6 +327,10 @@ pub struct QueueReport {
     pub rejected: Estimate,
     /// Conservation counts summed over replications.
     pub counts: NodeCounts,
+    /// Why some of these figures cannot be trusted as steady-state figures (overload,
+    /// a growing backlog, a short horizon), with the metrics each affects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SimWarning>,
 }
 
 impl QueueReport {
@@ -381,6 +386,9 @@ pub struct SourceReport {
     /// Percentiles of the end-to-end latency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sojourn: Option<PercentileReport>,
+    /// Warnings of the queues its messages pass through, on its end-to-end figures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SimWarning>,
 }
 
 impl SourceReport {
@@ -561,12 +569,34 @@ pub struct SimReport {
     /// Time series, if asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_series: Option<TimeSeries>,
+    /// Every warning of every queue and source (see [`SimWarning`]): empty when the
+    /// run found nothing to doubt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SimWarning>,
 }
 
 impl SimReport {
     /// The report of the queue called `name`.
     pub fn queue(&self, name: &str) -> Option<&QueueReport> {
         self.queues.iter().find(|q| q.name == name)
+    }
+
+    /// Whether no queue was found overloaded or unsettled (short-horizon warnings
+    /// aside): the figures estimate a steady state.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Model, RunSettings, simulate};
+    /// let mut m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+    /// let s = RunSettings { horizon: Some(20.0), replications: 2, ..RunSettings::default() };
+    /// assert!(simulate(&m.clone().validate().unwrap(), &s).unwrap().is_stationary());
+    /// m.queues[0].servers = 1; // offered load 8
+    /// let r = simulate(&m.validate().unwrap(), &s).unwrap();
+    /// assert!(!r.is_stationary());
+    /// assert_eq!(r.queues[0].warnings[0].kind, kendall::sim::WarningKind::Overloaded);
+    /// ```
+    pub fn is_stationary(&self) -> bool {
+        !self.warnings.iter().any(|w| w.kind.is_unsettled())
     }
 
     /// The report of the source called `name`.
@@ -652,6 +682,7 @@ impl SimReport {
                     dead_letters: f(|q| q.dead_letters as f64),
                     rejected: f(|q| q.rejected as f64),
                     counts,
+                    warnings: Vec::new(),
                 }
             })
             .collect();
@@ -667,6 +698,7 @@ impl SimReport {
                     lost: est(&|r| Some(r.sources[i].lost as f64)).unwrap_or(zero),
                     w: latency.map(|l| l.mean),
                     sojourn: latency.as_ref().map(PercentileReport::of),
+                    warnings: Vec::new(),
                 }
             })
             .collect();
@@ -686,6 +718,7 @@ impl SimReport {
             conservation,
             backlog_drained_at: est(&|r| r.backlog_drained_at),
             time_series,
+            warnings: Vec::new(),
         })
     }
 }

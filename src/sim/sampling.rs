@@ -1,11 +1,36 @@
 //! Time series: the run cut into buckets of `time_series` seconds, each with its mean
 //! queue lengths, sojourns and end-to-end latencies.
 
+use super::error::SimError;
 use super::replication::{Ev, Replication};
 use super::report::SeriesBucket;
 
 impl Replication {
     pub(super) fn on_sample(&mut self) {
+        if self.series.len() as u64 >= self.bucket_cap {
+            // A run of unknown length (stopped by a count) that outgrew its share of
+            // `simulation.memory_limit`; runs of known length were refused up front.
+            if self.fault.is_none() {
+                self.fault = Some(SimError::MemoryLimit {
+                    field: "simulation.time_series".into(),
+                    needed: (self.series.len() as u64 + 1).saturating_mul(
+                        super::memory::bytes_per_bucket(self.queues.len(), self.sources.len()),
+                    ),
+                    limit: self
+                        .bucket_cap
+                        .saturating_mul(super::memory::bytes_per_bucket(
+                            self.queues.len(),
+                            self.sources.len(),
+                        )),
+                    fix: format!(
+                        "the run passed {} buckets of {} s; use a coarser resolution, a horizon, or raise simulation.memory_limit",
+                        self.series.len(),
+                        self.resolution.unwrap_or(0.0)
+                    ),
+                });
+            }
+            return;
+        }
         self.close_bucket();
         if !self.cal.is_empty()
             && let Some(r) = self.resolution

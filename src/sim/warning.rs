@@ -1,0 +1,422 @@
+//! Warnings on simulated figures the run cannot stand behind: an overloaded queue, a
+//! backlog that kept growing, a horizon too short for the load.
+//!
+//! A simulation always returns its figures, but a mean or a p99 of a queue whose
+//! backlog grows through the run describes the length of the run, not the system:
+//! every affected figure is marked. The checks run once, on the replications' results
+//! (no cost in the event loop):
+//!
+//! * [`WarningKind::Overloaded`]: a queue without a capacity whose offered load per
+//!   consumer, a = λ × expected deliveries × E\[S\] / c (λ measured: the messages that
+//!   reached it per second), is ≥ 1 with confidence: the lower end of its interval
+//!   across replications (the mean with one replication) is ≥ 1. No steady state
+//!   exists.
+//! * [`WarningKind::NotStationary`]: the queue's backlog grew through the measured
+//!   window by more than [`GROWTH_SHARE`] of its arrivals per replication, with the
+//!   interval of that share above zero (so a growth within the run's own spread does not
+//!   count); or, over the whole run, more than [`IN_FLIGHT_SHARE`] of the messages
+//!   offered to it are still in it at the end.
+//! * [`WarningKind::ShortHorizon`]: the estimated relaxation time τ of the queue is at
+//!   least [`SHORT_HORIZON_FRACTION`] of the measured time per replication (see
+//!   [`relaxation_time`]).
+//!
+//! Each warning names the node, says why in words, carries its evidence and lists the
+//! metrics it affects; a source whose messages pass through a flagged queue gets the
+//! same warning on its end-to-end figures.
+
+use super::estimate::Estimate;
+use super::report::{ReplicationResult, SimReport};
+use crate::model::{Dest, Metric, Model, NodeId, Topology};
+use serde::{Deserialize, Serialize};
+
+/// A queue's backlog growth over the measured window, as a share of its arrivals, above
+/// which it is not stationary (2%). A stationary queue's backlog at the end differs from
+/// the one at the start by O(L) messages, a vanishing share of λT arrivals; a queue at
+/// offered load 1 + ε grows by about ε/(1 + ε) of its arrivals, so this flags loads
+/// above about 1.02 in any run long enough to measure them, and short runs where the
+/// queue is still filling (L ≥ 2% of the arrivals: the horizon is under 50 mean
+/// sojourns).
+pub const GROWTH_SHARE: f64 = 0.02;
+
+/// Share of the messages offered to a queue over the whole run that are still in it at
+/// the end, above which it is not stationary (25%): the run is under four mean
+/// sojourns long, or a start-up backlog has not drained.
+pub const IN_FLIGHT_SHARE: f64 = 0.25;
+
+/// A queue's estimated relaxation time τ at or above this fraction of the measured
+/// time (1/10) gives a short-horizon warning. A run of T covers about T/(2τ)
+/// independent stretches of the queue's history: below 5 of them per replication, the
+/// transient from the start weighs about τ/T ≥ 10% on time averages, and tail
+/// percentiles (p99, p999), which need many independent congestion episodes, come out
+/// biased low with intervals too narrow.
+pub const SHORT_HORIZON_FRACTION: f64 = 0.1;
+
+/// Why a figure is marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// Offered load per consumer ≥ 1 on a queue without a capacity: no steady state.
+    Overloaded,
+    /// The backlog grew through the run (or most messages were still in the queue at
+    /// the end): the figures have not settled.
+    NotStationary,
+    /// The horizon is short for the load: percentiles biased low, intervals too narrow.
+    ShortHorizon,
+}
+
+impl WarningKind {
+    /// The name used in JSON and tables: `overloaded`, `not_stationary`,
+    /// `short_horizon`.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(kendall::sim::WarningKind::ShortHorizon.name(), "short_horizon");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            WarningKind::Overloaded => "overloaded",
+            WarningKind::NotStationary => "not_stationary",
+            WarningKind::ShortHorizon => "short_horizon",
+        }
+    }
+
+    /// Whether figures under this warning have no steady state to estimate (as
+    /// opposed to a steady state estimated from too short a run).
+    pub fn is_unsettled(self) -> bool {
+        matches!(self, WarningKind::Overloaded | WarningKind::NotStationary)
+    }
+}
+
+/// The figures behind a warning (those that apply; all per replication, averaged).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Evidence {
+    /// Offered load per consumer, a = λ × deliveries × E\[S\] / c.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered_load: Option<f64>,
+    /// Lower end of the interval of `offered_load` across replications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered_load_lower: Option<f64>,
+    /// Growth of the number in the node over the measured window, messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog_growth: Option<f64>,
+    /// `backlog_growth` / messages that reached the node in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth_share: Option<f64>,
+    /// Share of the messages offered over the whole run still in the node at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight_share: Option<f64>,
+    /// Measured utilisation per consumer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilisation: Option<f64>,
+    /// Estimated relaxation time τ, seconds (see [`relaxation_time`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relaxation_time: Option<f64>,
+    /// Measured time per replication, seconds.
+    pub measured_time: f64,
+}
+
+/// One warning on the figures of one node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SimWarning {
+    /// What is wrong.
+    pub kind: WarningKind,
+    /// The node: a queue name, or `end_to_end:<source>`.
+    pub node: String,
+    /// The queue whose state caused it (the node itself for a queue).
+    pub queue: String,
+    /// What is wrong, the evidence in words and what to do.
+    pub message: String,
+    /// The figures behind it.
+    pub evidence: Evidence,
+    /// The metrics of `node` it affects.
+    pub metrics: Vec<Metric>,
+}
+
+/// What the checks need to know of a queue of the model.
+#[derive(Debug, Clone)]
+pub(crate) struct QueueFacts {
+    servers: u32,
+    capacity: Option<u64>,
+    mean_service: f64,
+    scv: f64,
+    work_per_arrival: f64,
+}
+
+/// What the checks need to know of the model: its queues, and which queues each
+/// source's messages can reach.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts {
+    queues: Vec<QueueFacts>,
+    /// `reach[s][j]`: messages of source s can enter queue j.
+    reach: Vec<Vec<bool>>,
+}
+
+impl Facts {
+    /// The facts of a validated model and its topology. Cost O(sources × (queues +
+    /// routes)).
+    pub(crate) fn new(model: &Model, topology: &Topology) -> Self {
+        let queues = model
+            .queues
+            .iter()
+            .map(|q| QueueFacts {
+                servers: q.servers.max(1),
+                capacity: q.capacity,
+                mean_service: q.service.mean(),
+                scv: q.service.scv(),
+                work_per_arrival: super::queue_state::expected_deliveries(
+                    q.failure_probability,
+                    q.max_attempts,
+                ) * q.service.mean()
+                    / f64::from(q.servers.max(1)),
+            })
+            .collect::<Vec<_>>();
+        let n = queues.len();
+        let entries = |node: NodeId| -> Vec<usize> {
+            match node {
+                NodeId::Queue(j) => vec![j],
+                NodeId::Topic(t) => topology.subscribers.get(t).cloned().unwrap_or_default(),
+            }
+        };
+        let reach = topology
+            .source_dest
+            .iter()
+            .map(|&d| {
+                let mut seen = vec![false; n];
+                let mut stack = entries(d);
+                // Each queue is pushed at most once per edge into it: bounded by the
+                // model's routes.
+                while let Some(j) = stack.pop() {
+                    if j >= n || seen[j] {
+                        continue;
+                    }
+                    seen[j] = true;
+                    let next = topology.routes[j]
+                        .iter()
+                        .map(|(_, d)| *d)
+                        .chain(std::iter::once(topology.dead_letter[j]));
+                    for d in next {
+                        if let Dest::Node(node) = d {
+                            stack.extend(entries(node).into_iter().filter(|k| !seen[*k]));
+                        }
+                    }
+                }
+                seen
+            })
+            .collect();
+        Self { queues, reach }
+    }
+}
+
+/// Estimated relaxation time of a queue, seconds: how long its state takes to forget
+/// where it started.
+///
+/// τ = E\[S\] · max(1, ((1 + SCV) / 2) / (c (1 − √ρ)²)), the relaxation time of M/M/1,
+/// 1 / (μ (1 − √ρ)²) (Morse 1955; Cohen, *The Single Server Queue*, II.2.4), with
+/// c consumers serving at rate cμ and the service variability factor (1 + SCV)/2 of the
+/// heavy-traffic approximation (Whitt, *Stochastic-Process Limits*, 2002: the
+/// reflected-Brownian relaxation time scales with the variability). For a capacity K,
+/// at most E\[S\] (K − c + 1)² / (π² c): the spectral gap of the birth–death chain of
+/// the waiting room at ρ = 1. `None` when ρ ≥ 1 without a capacity (no steady state).
+///
+/// # Example
+/// ```
+/// use kendall::sim::relaxation_time;
+/// // M/M/1 at ρ = 0.81: 1 / (1 − 0.9)² = 100 mean services.
+/// let t = relaxation_time(1.0, 1.0, 1, None, 0.81).unwrap();
+/// assert!((t - 100.0).abs() < 1e-9);
+/// assert!(relaxation_time(1.0, 1.0, 1, None, 1.0).is_none());
+/// ```
+pub fn relaxation_time(
+    mean_service: f64,
+    scv: f64,
+    servers: u32,
+    capacity: Option<u64>,
+    utilisation: f64,
+) -> Option<f64> {
+    let c = f64::from(servers.max(1));
+    let bounded = capacity.map(|k| {
+        let room = k.saturating_sub(u64::from(servers)) as f64 + 1.0;
+        mean_service * (room * room / (std::f64::consts::PI.powi(2) * c)).max(1.0)
+    });
+    let rho = utilisation.max(0.0);
+    let heavy = if rho < 1.0 {
+        let gap = (1.0 - rho.sqrt()).powi(2);
+        Some(mean_service * (0.5 * (1.0 + scv) / (c * gap)).max(1.0))
+    } else {
+        None
+    };
+    match (heavy, bounded) {
+        (Some(h), Some(b)) => Some(h.min(b)),
+        (h, b) => h.or(b),
+    }
+}
+
+/// The metrics of a queue that a warning of `kind` affects.
+fn queue_metrics(kind: WarningKind) -> Vec<Metric> {
+    Metric::QUEUE
+        .into_iter()
+        .filter(|m| match kind {
+            WarningKind::ShortHorizon => matches!(
+                m,
+                Metric::MeanNumber
+                    | Metric::MeanQueueLength
+                    | Metric::MeanSojourn
+                    | Metric::MeanWait
+                    | Metric::SojournPercentile(_)
+                    | Metric::WaitPercentile(_)
+                    | Metric::WaitProbability
+            ),
+            _ => !matches!(
+                m,
+                Metric::ArrivalRate | Metric::Consumers | Metric::Blocking
+            ),
+        })
+        .collect()
+}
+
+/// Adds the warnings to `report` (built from `runs`, in replication order).
+pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts: &Facts) {
+    let confidence = report.confidence;
+    let measured = report.measured_time.mean;
+    let mut all = Vec::new();
+    for (j, f) in facts.queues.iter().enumerate() {
+        let Some(q) = report.queues.get_mut(j) else {
+            continue;
+        };
+        let per_run = |g: &dyn Fn(&ReplicationResult) -> Option<f64>| {
+            Estimate::from_values(runs.iter().filter_map(g), confidence)
+        };
+        let offered = per_run(&|r| {
+            let x = r.queues.get(j)?;
+            (r.measured_time > 0.0).then(|| x.arrived as f64 / r.measured_time * f.work_per_arrival)
+        });
+        let growth = per_run(&|r| {
+            let x = r.queues.get(j)?;
+            Some(x.admitted as f64 - x.completed as f64 - x.dead_letters as f64)
+        });
+        let share = per_run(&|r| {
+            let x = r.queues.get(j)?;
+            (x.arrived > 0).then(|| {
+                (x.admitted as f64 - x.completed as f64 - x.dead_letters as f64) / x.arrived as f64
+            })
+        });
+        let in_flight_share =
+            (q.counts.offered > 0).then(|| q.counts.in_node as f64 / q.counts.offered as f64);
+        let rho = q.utilisation.mean;
+        let mut evidence = Evidence {
+            offered_load: offered.map(|e| e.mean),
+            offered_load_lower: offered.and_then(|e| e.lower),
+            backlog_growth: growth.map(|e| e.mean),
+            growth_share: share.map(|e| e.mean),
+            in_flight_share,
+            utilisation: Some(rho),
+            relaxation_time: None,
+            measured_time: measured,
+        };
+        let sure = |e: &Estimate, above: f64| e.lower.unwrap_or(e.mean) >= above;
+        let overloaded = offered.filter(|e| f.capacity.is_none() && sure(e, 1.0));
+        let growing =
+            share.is_some_and(|e| e.mean > GROWTH_SHARE && e.lower.unwrap_or(e.mean) > 0.0);
+        let stuck = in_flight_share.is_some_and(|s| s > IN_FLIGHT_SHARE);
+        let name = q.name.clone();
+        let pct = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.1}%", 100.0 * x));
+        let warning = if let Some(load) = overloaded {
+            let a = load.mean;
+            Some((
+                WarningKind::Overloaded,
+                format!(
+                    "queue {name:?} is overloaded: offered load {a:.3} per consumer (arrival rate {:.4}/s × {:.4} s of consumer time per message / {} consumers) ≥ 1, so its backlog grows without bound ({} of its arrivals in the measured window were still in it at the end); its figures describe the length of this run, not a steady state: give it at least {} consumers, lower the load, or give it a capacity",
+                    q.arrival_rate.mean,
+                    f.work_per_arrival * f64::from(f.servers),
+                    f.servers,
+                    pct(evidence.growth_share),
+                    (a * f64::from(f.servers)).floor() as u64 + 1,
+                ),
+            ))
+        } else if growing || stuck {
+            let why = if growing {
+                format!(
+                    "its backlog grew by {:.0} messages per replication over the measured {measured} s ({} of its arrivals)",
+                    evidence.backlog_growth.unwrap_or(0.0),
+                    pct(evidence.growth_share)
+                )
+            } else {
+                format!(
+                    "{} of the messages offered to it were still in it at the end of the run",
+                    pct(in_flight_share)
+                )
+            };
+            Some((
+                WarningKind::NotStationary,
+                format!(
+                    "queue {name:?} did not settle: {why} (offered load {} per consumer); the figures have no steady state in this run: lengthen simulation.warmup and simulation.horizon, or check the load and any start-up backlog",
+                    evidence
+                        .offered_load
+                        .map_or("-".into(), |a| format!("{a:.3}")),
+                ),
+            ))
+        } else {
+            let tau = relaxation_time(f.mean_service, f.scv, f.servers, f.capacity, rho);
+            evidence.relaxation_time = tau;
+            match tau {
+                Some(t) if measured > 0.0 && t >= SHORT_HORIZON_FRACTION * measured => Some((
+                    WarningKind::ShortHorizon,
+                    format!(
+                        "queue {name:?}: the horizon is short for its load: estimated relaxation time {t:.4} s at utilisation {rho:.3} is {:.0}% of the measured {measured} s per replication, so its means and tail percentiles are biased (p99 and p999 low) and their intervals too narrow: simulate at least {:.4} s per replication",
+                        100.0 * t / measured,
+                        t / SHORT_HORIZON_FRACTION,
+                    ),
+                )),
+                _ => None,
+            }
+        };
+        if let Some((kind, message)) = warning {
+            let w = SimWarning {
+                kind,
+                node: name.clone(),
+                queue: name,
+                message,
+                evidence,
+                metrics: queue_metrics(kind),
+            };
+            q.warnings.push(w.clone());
+            all.push((j, w));
+        }
+    }
+    let mut source_warnings = Vec::new();
+    for (s, src) in report.sources.iter_mut().enumerate() {
+        for (j, w) in &all {
+            let reaches = facts.reach.get(s).and_then(|r| r.get(*j)) == Some(&true);
+            if !reaches {
+                continue;
+            }
+            let node = format!("end_to_end:{}", src.name);
+            // W and the percentiles: all of them, whatever the kind.
+            let metrics = Metric::END_TO_END.to_vec();
+            let sw = SimWarning {
+                kind: w.kind,
+                message: format!(
+                    "{node}: its messages pass through queue {:?}, which is {}: the end-to-end figures inherit it",
+                    w.queue,
+                    match w.kind {
+                        WarningKind::Overloaded => "overloaded",
+                        WarningKind::NotStationary => "not stationary",
+                        WarningKind::ShortHorizon => "simulated over a short horizon for its load",
+                    }
+                ),
+                node,
+                queue: w.queue.clone(),
+                evidence: w.evidence,
+                metrics,
+            };
+            src.warnings.push(sw.clone());
+            source_warnings.push(sw);
+        }
+    }
+    report.warnings = all
+        .into_iter()
+        .map(|(_, w)| w)
+        .chain(source_warnings)
+        .collect();
+}

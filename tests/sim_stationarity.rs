@@ -1,0 +1,288 @@
+//! Issue 9 (hostile input, overload): the simulator refuses the figures it cannot stand
+//! behind. An overloaded queue, a growing backlog and a short horizon are flagged on the
+//! report, the queue and the sources it feeds (JSON and tables); the bundled examples
+//! raise none; a runaway in-flight population stops with a typed "unstable" error
+//! instead of exhausting memory; settings that would need terabytes are refused before
+//! allocating, in milliseconds.
+
+use kendall::model::{Model, Queue, RunSettings};
+use kendall::report::{simulation_table, simulation_text};
+use kendall::sim::{SimError, WarningKind, relaxation_time, simulate};
+use kendall::{Metric, SweepError, SweepOptions, linspace, sweep};
+use std::time::Instant;
+
+mod common;
+use common::assert_conservation_and_little;
+use common::build::{exp, mmc_model, poisson_into, settings};
+
+fn example(name: &str) -> Model {
+    Model::load(format!(
+        "{}/examples/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// `examples/single_queue.toml` with one consumer: 800/s × 10 ms = offered load 8. The
+/// issue's report: a p99 and "utilisation 1 ± 0" printed as if settled.
+#[test]
+fn the_overloaded_single_queue_is_flagged_everywhere() {
+    let mut m = example("single_queue");
+    m.queues[0].servers = 1;
+    let s = RunSettings {
+        horizon: Some(20.0),
+        warmup: 2.0,
+        replications: 4,
+        ..m.simulation.clone()
+    };
+    let r = simulate(&m.validate().unwrap(), &s).unwrap();
+    assert!(!r.is_stationary());
+    let q = &r.queues[0];
+    let w = &q.warnings[0];
+    assert_eq!(w.kind, WarningKind::Overloaded);
+    assert_eq!(w.node, "payments");
+    // Offered load 800 × 0.01 / 1 = 8, measured; growth 1 − 1/8 of the arrivals.
+    let a = w.evidence.offered_load.unwrap();
+    assert!((a - 8.0).abs() < 0.2, "{a}");
+    assert!(w.evidence.offered_load_lower.unwrap() >= 1.0);
+    let share = w.evidence.growth_share.unwrap();
+    assert!((share - 0.875).abs() < 0.02, "{share}");
+    assert!(
+        w.metrics
+            .contains(&Metric::SojournPercentile(kendall::Level::P99))
+    );
+    assert!(w.metrics.contains(&Metric::Utilisation));
+    assert!(!w.metrics.contains(&Metric::ArrivalRate));
+    assert!(w.message.contains("overloaded") && w.message.contains("consumers"));
+    // The source's end-to-end figures inherit it.
+    let sw = &r.sources[0].warnings[0];
+    assert_eq!(
+        (sw.kind, sw.node.as_str()),
+        (WarningKind::Overloaded, "end_to_end:checkout")
+    );
+    assert_eq!(r.warnings.len(), 2);
+    // JSON carries it, and reads back.
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["warnings"][0]["kind"], "overloaded");
+    assert_eq!(json["queues"][0]["warnings"][0]["metrics"][0], "throughput");
+    let back: kendall::SimReport = serde_json::from_value(json).unwrap();
+    assert_eq!(back.warnings, r.warnings);
+    // Tables mark the figures and explain the mark.
+    let text = simulation_text(&r);
+    assert!(text.contains("NOT STATIONARY"), "{text}");
+    let p99 = text.lines().find(|l| l.starts_with("p99 ")).unwrap();
+    assert!(p99.ends_with(" !"), "{p99}");
+    let csv = simulation_table(&r).to_csv();
+    assert!(
+        csv.contains("payments,p99,") && csv.contains(",overloaded\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("payments,arrival_rate,")
+            && csv
+                .lines()
+                .any(|l| l.starts_with("payments,arrival_rate,") && l.ends_with(','))
+    );
+    // Conservation still holds; Little's law is reported as not asserted.
+    assert!(!assert_conservation_and_little(&r));
+}
+
+/// No false alarm on any bundled example with its own settings, and each balances and
+/// keeps Little's law.
+#[test]
+fn the_bundled_examples_raise_no_warning() {
+    for name in [
+        "single_queue",
+        "payments",
+        "finite_buffer",
+        "tandem_blocking",
+        "priority",
+        "bursty",
+        "redelivery",
+        "peak_hour",
+        "confirm_window",
+    ] {
+        let m = example(name);
+        let r = simulate(&m.clone().validate().unwrap(), &m.simulation).unwrap();
+        assert!(r.warnings.is_empty(), "{name}: {:#?}", r.warnings);
+        assert!(r.is_stationary());
+        assert!(assert_conservation_and_little(&r), "{name}");
+        assert!(!simulation_text(&r).contains(" !"), "{name}");
+    }
+}
+
+/// M/M/1 at ρ = 0.9, E[S] = 1 s: relaxation time 1/(1 − √0.9)² ≈ 380 s (Morse 1955),
+/// about a fifth of a 2000 s horizon: flagged short; the same queue over 20 000 s is
+/// not. The queue is stable: the report stays stationary.
+#[test]
+fn a_short_run_at_high_load_is_flagged_short() {
+    let model = mmc_model(0.9, 1.0, 1).validate().unwrap();
+    let r = simulate(&model, &settings(2_000.0, 200.0, 4, 3)).unwrap();
+    let w = &r.queues[0].warnings[0];
+    assert_eq!(w.kind, WarningKind::ShortHorizon, "{:#?}", r.warnings);
+    assert!(r.is_stationary());
+    let tau = w.evidence.relaxation_time.unwrap();
+    // With the measured utilisation, within a few percent of ρ = 0.9.
+    assert!((250.0..600.0).contains(&tau), "{tau}");
+    assert!(
+        w.metrics
+            .contains(&Metric::SojournPercentile(kendall::Level::P999))
+    );
+    assert!(!w.metrics.contains(&Metric::Throughput));
+    assert_eq!(r.sources[0].warnings[0].kind, WarningKind::ShortHorizon);
+    let long = simulate(&model, &settings(20_000.0, 2_000.0, 4, 3)).unwrap();
+    assert!(long.warnings.is_empty(), "{:#?}", long.warnings);
+    assert!(assert_conservation_and_little(&long));
+}
+
+/// The relaxation time against its closed forms: Morse's M/M/1 1/(μ(1 − √ρ)²); the
+/// capacity bound E[S] (K − c + 1)² / (π² c).
+#[test]
+fn relaxation_time_closed_forms() {
+    // ρ = 0.64: 1/(1 − 0.8)² = 25 services of 2 s.
+    let t = relaxation_time(2.0, 1.0, 1, None, 0.64).unwrap();
+    assert!((t - 50.0).abs() < 1e-9, "{t}");
+    // Deterministic service halves it (variability factor (1 + 0)/2).
+    let t = relaxation_time(2.0, 0.0, 1, None, 0.64).unwrap();
+    assert!((t - 25.0).abs() < 1e-9, "{t}");
+    // Overloaded without a capacity: none; with K = 21, c = 1: 21² / π² services.
+    assert!(relaxation_time(1.0, 1.0, 1, None, 1.2).is_none());
+    let t = relaxation_time(1.0, 1.0, 1, Some(21), 1.0).unwrap();
+    assert!(
+        (t - 441.0 / std::f64::consts::PI.powi(2)).abs() < 1e-9,
+        "{t}"
+    );
+}
+
+/// An overloaded queue at 10⁹ messages/s stops at the in-flight cap with the queue and
+/// its offered load named, instead of exhausting memory (a small limit keeps the test
+/// fast: 4 MiB is about 15 000 messages).
+#[test]
+fn a_runaway_backlog_stops_with_an_unstable_error() {
+    let model = poisson_into(1e9, Queue::new("q", 1, exp(1e-3)));
+    let s = RunSettings {
+        horizon: Some(1000.0),
+        replications: 2,
+        memory_limit: 4 << 20,
+        ..RunSettings::default()
+    };
+    let started = Instant::now();
+    let e = simulate(&model.validate().unwrap(), &s).unwrap_err();
+    assert!(started.elapsed().as_secs_f64() < 5.0);
+    match &e {
+        SimError::Unstable {
+            queue,
+            offered_load,
+            in_node,
+            cap,
+            ..
+        } => {
+            assert_eq!(queue, "q");
+            assert!(offered_load.unwrap() > 1e5, "{offered_load:?}");
+            assert_eq!(*cap, kendall::sim::in_flight_cap(4 << 20));
+            assert!(*in_node >= cap - 1);
+        }
+        other => panic!("{other}"),
+    }
+    let text = e.to_string();
+    assert!(
+        text.contains("unstable") && text.contains("\"q\"") && text.contains("memory_limit"),
+        "{text}"
+    );
+}
+
+fn refused(model: Model, s: &RunSettings) -> (String, u64) {
+    let started = Instant::now();
+    let e = simulate(&model.validate().unwrap(), s).unwrap_err();
+    assert!(started.elapsed().as_secs_f64() < 1.0, "refused late");
+    match e {
+        SimError::MemoryLimit {
+            field,
+            needed,
+            limit,
+            ..
+        } => {
+            assert!(needed > limit);
+            (field, needed)
+        }
+        other => panic!("{other}"),
+    }
+}
+
+/// A start-up backlog of 10¹⁰ messages (terabytes), and two backlogs whose sum wraps
+/// u64, are refused before any allocation, naming the field.
+#[test]
+fn huge_backlogs_are_refused_before_allocating() {
+    let mut q = Queue::new("q", 1, exp(1.0));
+    q.initial_backlog = 10_000_000_000;
+    let s = settings(10.0, 0.0, 2, 1);
+    let (field, needed) = refused(poisson_into(1.0, q.clone()), &s);
+    assert_eq!(field, "queue \"q\".initial_backlog");
+    assert!(needed >= 10_000_000_000 * 100, "{needed}");
+    let mut a = Queue::new("a", 1, exp(1.0));
+    a.initial_backlog = u64::MAX - 1;
+    let mut b = Queue::new("b", 1, exp(1.0));
+    b.initial_backlog = 5;
+    let m = Model::default()
+        .with_source(kendall::model::Source::new(
+            "in",
+            kendall::model::ArrivalProcess::Poisson { rate: 1.0 },
+            "a",
+        ))
+        .with_queue(a)
+        .with_queue(b);
+    let (field, needed) = refused(m, &s);
+    assert_eq!(field, "queue \"a\".initial_backlog");
+    assert_eq!(needed, u64::MAX);
+}
+
+/// A time series of 10⁻⁶ s over 100 s (10⁸ buckets per replication) is refused up front.
+#[test]
+fn a_fine_time_series_is_refused_before_allocating() {
+    let s = RunSettings {
+        time_series: Some(1e-6),
+        ..settings(100.0, 0.0, 10, 1)
+    };
+    let (field, _) = refused(mmc_model(1.0, 2.0, 1), &s);
+    assert_eq!(field, "simulation.time_series");
+    // 1 s is fine.
+    let s = RunSettings {
+        time_series: Some(1.0),
+        ..s
+    };
+    assert!(simulate(&mmc_model(1.0, 2.0, 1).validate().unwrap(), &s).is_ok());
+}
+
+#[test]
+fn a_memory_limit_below_one_mebibyte_is_refused() {
+    let s = RunSettings {
+        memory_limit: 1000,
+        ..settings(10.0, 0.0, 2, 1)
+    };
+    let e = simulate(&mmc_model(1.0, 2.0, 1).validate().unwrap(), &s).unwrap_err();
+    assert!(e.to_string().contains("simulation.memory_limit"), "{e}");
+}
+
+/// `kendall sweep --steps 1e9` or `--steps 18446744073709551615` panicked (capacity
+/// overflow); now refused before allocating.
+#[test]
+fn sweep_steps_are_bounded() {
+    for steps in [1_000_000_000usize, usize::MAX] {
+        let e = linspace(0.5, 1.0, steps).unwrap_err();
+        assert!(matches!(e, SweepError::TooManyPoints { .. }), "{e}");
+        assert!(e.to_string().contains(&steps.to_string()));
+    }
+    assert_eq!(
+        linspace(0.0, 1.0, kendall::MAX_SWEEP_POINTS).unwrap().len(),
+        kendall::MAX_SWEEP_POINTS
+    );
+    let m = mmc_model(1.0, 2.0, 1).validate().unwrap();
+    let opts = SweepOptions {
+        parameter: "load".into(),
+        values: vec![1.0; kendall::MAX_SWEEP_POINTS + 1],
+        analytic: true,
+        simulate: false,
+    };
+    let e = sweep(&m, &RunSettings::default(), &opts, &|_, _| {}).unwrap_err();
+    assert!(matches!(e, SweepError::TooManyPoints { .. }), "{e}");
+}
