@@ -24,13 +24,15 @@ Exit codes:
   0  success (a closed output pipe, as in `kendall ... | head`, is a success too)
   1  runtime failure: I/O (writing the output or a chart), a simulation failed, or a
      search stopped by its --time-limit
-  2  invalid input: usage error, unreadable or invalid scenario, bad option value
+  2  invalid input: usage error, unreadable or invalid scenario, bad option value,
+     settings that would need more than simulation.memory_limit
   3  an SLO is not met: `size` found no deployment meeting every SLO (one is beyond
      what any number of consumers can reach, or verification shows it missed);
      the report is still printed when there is one
   4  no figure possible: `solve` refused a figure for some queue (unstable, or no
-     analytic method applies; everything else is still printed), or the analytic
-     side could not be formed at all";
+     analytic method applies; everything else is still printed), the analytic
+     side could not be formed at all, or a simulation's backlog grew past the
+     in-flight cap (unstable)";
 
 /// Queueing-theory capacity modelling for message queues and event buses.
 #[derive(Parser)]
@@ -384,7 +386,8 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             SimError::PastEvent { .. } => 1,
             SimError::TraceIo { .. } => 2,
             SimError::Model(_) | SimError::Settings(_) | SimError::Trace { .. } => 2,
-            SimError::BacklogExceedsCapacity { .. } => 2,
+            SimError::BacklogExceedsCapacity { .. } | SimError::MemoryLimit { .. } => 2,
+            SimError::Unstable { .. } => 4,
             _ => 1,
         }
     }

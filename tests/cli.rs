@@ -379,6 +379,61 @@ service = { type = "exponential", mean = "1ms" }
         "{stdout}"
     );
 
+    // 4: a simulation whose backlog passes the in-flight cap stops as unstable (a
+    // memory_limit of 1 MiB keeps the cap, and so the test, small).
+    let path = tmp("runaway.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[source]]
+name = "in"
+arrival = { type = "poisson", rate = 1000000.0 }
+to = "slow"
+
+[[queue]]
+name = "slow"
+consumers = 1
+service = { type = "exponential", mean = "1ms" }
+
+[simulation]
+horizon = "100s"
+replications = 1
+memory_limit = 1048576
+"#,
+    )
+    .unwrap();
+    let out = kendall(&["simulate", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("unstable") && stderr.contains("\"slow\""),
+        "{stderr}"
+    );
+
+    // 2: settings that would need more memory than simulation.memory_limit, refused
+    // before allocating and naming the field.
+    let path = tmp("backlog.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[source]]
+name = "in"
+arrival = { type = "poisson", rate = 5.0 }
+to = "q"
+
+[[queue]]
+name = "q"
+consumers = 2
+service = { type = "exponential", mean = "10ms" }
+initial_backlog = 10000000000
+"#,
+    )
+    .unwrap();
+    let out = kendall(&["simulate", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("initial_backlog"), "{stderr}");
+
     // 0: a stable scenario solves.
     ok(&kendall(&["solve", example("single_queue.toml").as_str()]));
 }
