@@ -41,11 +41,14 @@ impl Replication {
                 let admitted = c.admitted - w.admitted;
                 let offers = c.arrived - w.arrived;
                 let found_full = c.found_full - w.found_full;
-                let busy = per_time(a[2] - q.warm_area[2]);
+                // Time averages of counts in [0, in_node] and [0, servers]: the
+                // clamps only undo rounding of the area sums (a saturated queue's
+                // busy/servers came out as 1 + 9e-16).
+                let busy = per_time(a[2] - q.warm_area[2]).clamp(0.0, f64::from(q.servers));
                 QueueRun {
                     name: q.name.clone(),
-                    l: per_time(a[0] - q.warm_area[0]),
-                    lq: per_time(a[1] - q.warm_area[1]),
+                    l: per_time(a[0] - q.warm_area[0]).max(0.0),
+                    lq: per_time(a[1] - q.warm_area[1]).max(0.0),
                     busy_servers: busy,
                     utilisation: busy / f64::from(q.servers),
                     throughput: per_time((c.completed - w.completed) as f64),
