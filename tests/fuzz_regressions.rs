@@ -31,3 +31,30 @@ fn profile_mean_rate_does_not_overflow_on_long_segments() {
     let q = solution.node("q").unwrap();
     assert_rel!(q.message_rate, 6.0, CLOSED_FORM);
 }
+
+/// Fuzz finding 2: an MMPP whose arrival phase is left almost at once (switching rate
+/// 1e200 out of it, rate 1 back) needs about 1e200 phase switches per arrival, and the
+/// simulator looked for the next arrival without a bound: `simulate` hung at any
+/// horizon. The generator now stops at the latest time the run can reach. The mean
+/// rate is π₁ · 1 = 1/(1 + 1e200) ≈ 1e-200 messages/s, so a 10 s run creates no message
+/// (with probability 1 − 1e-199), after about 20 switches.
+#[test]
+fn mmpp_with_a_fleeting_arrival_phase_does_not_hang_the_simulator() {
+    let mmpp = ArrivalProcess::Mmpp {
+        rates: vec![0.0, 1.0],
+        generator: vec![vec![-1.0, 1.0], vec![1e200, -1e200]],
+    };
+    assert_rel!(mmpp.mean_rate().unwrap(), 1e-200, CLOSED_FORM);
+    let valid = one_queue(mmpp, kendall::model::Queue::new("q", 1, exp(0.1)))
+        .validate()
+        .unwrap();
+    let settings = kendall::RunSettings {
+        horizon: Some(10.0),
+        warmup: 1.0,
+        replications: 2,
+        ..kendall::RunSettings::default()
+    };
+    let report = kendall::simulate(&valid, &settings).unwrap();
+    assert_eq!(report.conservation.created, 0);
+    assert!(report.conservation.is_balanced());
+}

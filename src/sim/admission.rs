@@ -18,7 +18,7 @@ impl Replication {
             let e: f64 = Exp1.sample(&mut src.rng);
             return self.at(now + mean_gap * e, Ev::Arrival(s as u32));
         }
-        if let Some(t) = src.arrivals.next(now, &mut src.rng) {
+        if let Some(t) = src.arrivals.next(now, self.arrivals_until, &mut src.rng) {
             self.at(t.max(now), Ev::Arrival(s as u32));
         }
     }
