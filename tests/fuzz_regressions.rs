@@ -58,3 +58,23 @@ fn mmpp_with_a_fleeting_arrival_phase_does_not_hang_the_simulator() {
     assert_eq!(report.conservation.created, 0);
     assert!(report.conservation.is_balanced());
 }
+
+/// Fuzz finding 3: an arrival rate near `f64::MAX` makes λ / (c μ) overflow; `solve`
+/// reported the unstable queue's utilisation as `inf` (written `null` in JSON, `inf` in
+/// the reason). It now reports the largest finite number and says that it overflows.
+#[test]
+fn unstable_queue_with_overflowing_utilisation_reports_a_finite_number() {
+    let valid = one_queue(
+        ArrivalProcess::Poisson { rate: f64::MAX },
+        kendall::model::Queue::new("q", 1, exp(2.0)),
+    )
+    .validate()
+    .unwrap();
+    let solution = kendall::solve(&valid).unwrap();
+    let q = solution.node("q").unwrap();
+    assert_eq!(q.unstable_utilisation(), Some(f64::MAX));
+    let reason = q.refusal().unwrap();
+    assert!(reason.contains("overflows") && !reason.contains("inf "), "{reason}");
+    let json = serde_json::to_string(&solution).unwrap();
+    assert!(json.contains("\"utilisation\":1.7976931348623157e+308"), "{json}");
+}
