@@ -78,3 +78,26 @@ fn unstable_queue_with_overflowing_utilisation_reports_a_finite_number() {
     let json = serde_json::to_string(&solution).unwrap();
     assert!(json.contains("\"utilisation\":1.7976931348623157e+308"), "{json}");
 }
+
+/// Fuzz finding 4: the SCV was variance / mean², which is 0/0 = NaN for a mean near the
+/// smallest normal number (both underflow) and ∞/∞ for a uniform reaching 1e308, so
+/// `solve` refused the queue with "service_scv must be a finite number >= 0, got NaN".
+/// The SCV is scale-free: 1/k for Erlang-k, (max − min)² / (3 (max + min)²) for a
+/// uniform, 1 for an exponential.
+#[test]
+fn scv_is_scale_free_at_the_ends_of_the_double_range() {
+    use kendall::model::Distribution;
+    let tiny = f64::MIN_POSITIVE;
+    assert_rel!(Distribution::Erlang { k: 4, mean: tiny }.scv(), 0.25, CLOSED_FORM);
+    assert_rel!(Distribution::Exponential { mean: tiny }.scv(), 1.0, CLOSED_FORM);
+    let u = Distribution::Uniform { min: 0.0, max: 1e308 };
+    assert_rel!(u.scv(), 1.0 / 3.0, CLOSED_FORM);
+    let valid = one_queue(
+        ArrivalProcess::Poisson { rate: 1.0 },
+        kendall::model::Queue::new("q", 2, Distribution::Erlang { k: 1, mean: tiny }),
+    )
+    .validate()
+    .unwrap();
+    let solution = kendall::solve(&valid).unwrap();
+    assert!(solution.node("q").unwrap().solution().is_some());
+}
