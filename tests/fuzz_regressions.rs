@@ -101,3 +101,25 @@ fn scv_is_scale_free_at_the_ends_of_the_double_range() {
     let solution = kendall::solve(&valid).unwrap();
     assert!(solution.node("q").unwrap().solution().is_some());
 }
+
+/// Fuzz finding 5: `finite_buffer.toml` with its arrival rate edited to 1e300: the
+/// M/M/c/K utilisation X / (cμ) = λ(1 − π_K) / (cμ) came out as 1.000000000000021, a
+/// probability over 1, from rounding in 1 − π_K. Every consumer is busy all the time
+/// (π_K = 1 − cμ/λ to within 1e-297), so the utilisation is 1 to double precision and
+/// never above it.
+#[test]
+fn mmck_utilisation_stays_at_most_one_under_extreme_overload() {
+    let model = kendall::Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/finite_buffer.toml"
+    ))
+    .unwrap();
+    for rate in [1e300, 1e200, 1e100, 1e20, 1e12] {
+        let mut m = model.clone();
+        m.sources[0].arrival = ArrivalProcess::Poisson { rate };
+        let solution = kendall::solve(&m.validate().unwrap()).unwrap();
+        let rho = solution.nodes[0].get(kendall::Metric::Utilisation).unwrap();
+        assert!(rho <= 1.0, "λ = {rate}: utilisation {rho}");
+        assert_rel!(rho, 1.0, 1e-9);
+    }
+}
