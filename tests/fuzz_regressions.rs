@@ -3,9 +3,9 @@
 //! hand.
 
 mod common;
+use common::assert_rel;
 use common::build::{exp, one_queue};
 use common::tol::CLOSED_FORM;
-use common::assert_rel;
 use kendall::model::{ArrivalProcess, Segment};
 
 /// Fuzz finding 1: a time-varying profile whose segments are long enough that
@@ -74,9 +74,15 @@ fn unstable_queue_with_overflowing_utilisation_reports_a_finite_number() {
     let q = solution.node("q").unwrap();
     assert_eq!(q.unstable_utilisation(), Some(f64::MAX));
     let reason = q.refusal().unwrap();
-    assert!(reason.contains("overflows") && !reason.contains("inf "), "{reason}");
+    assert!(
+        reason.contains("overflows") && !reason.contains("inf "),
+        "{reason}"
+    );
     let json = serde_json::to_string(&solution).unwrap();
-    assert!(json.contains("\"utilisation\":1.7976931348623157e+308"), "{json}");
+    assert!(
+        json.contains("\"utilisation\":1.7976931348623157e+308"),
+        "{json}"
+    );
 }
 
 /// Fuzz finding 4: the SCV was variance / mean², which is 0/0 = NaN for a mean near the
@@ -88,9 +94,20 @@ fn unstable_queue_with_overflowing_utilisation_reports_a_finite_number() {
 fn scv_is_scale_free_at_the_ends_of_the_double_range() {
     use kendall::model::Distribution;
     let tiny = f64::MIN_POSITIVE;
-    assert_rel!(Distribution::Erlang { k: 4, mean: tiny }.scv(), 0.25, CLOSED_FORM);
-    assert_rel!(Distribution::Exponential { mean: tiny }.scv(), 1.0, CLOSED_FORM);
-    let u = Distribution::Uniform { min: 0.0, max: 1e308 };
+    assert_rel!(
+        Distribution::Erlang { k: 4, mean: tiny }.scv(),
+        0.25,
+        CLOSED_FORM
+    );
+    assert_rel!(
+        Distribution::Exponential { mean: tiny }.scv(),
+        1.0,
+        CLOSED_FORM
+    );
+    let u = Distribution::Uniform {
+        min: 0.0,
+        max: 1e308,
+    };
     assert_rel!(u.scv(), 1.0 / 3.0, CLOSED_FORM);
     let valid = one_queue(
         ArrivalProcess::Poisson { rate: 1.0 },

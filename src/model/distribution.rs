@@ -182,7 +182,7 @@ impl Distribution {
     /// ```
     pub fn scv(&self) -> f64 {
         let m = self.mean();
-        if !(m > 0.0) {
+        if m.is_nan() || m <= 0.0 {
             return 0.0;
         }
         // Scale-free per kind: variance / mean² underflows to 0/0 for means near 1e-308
