@@ -75,7 +75,8 @@ pub enum NodeOutcome {
     /// The queue cannot keep up: its utilisation is at least 1 and it has no capacity
     /// limit, so its backlog grows without bound.
     Unstable {
-        /// Offered load per consumer, λ / (c μ) (at least 1).
+        /// Offered load per consumer, λ / (c μ) (at least 1; `f64::MAX` when it
+        /// overflows).
         utilisation: f64,
         /// What to change, in words.
         reason: String,
@@ -326,6 +327,19 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
 /// The outcome of a node a solver refused.
 fn refusal(e: AnalyticError) -> NodeOutcome {
     match e {
+        // λ / (c μ) overflows for rates near f64::MAX: report the largest finite value
+        // (JSON would print an infinity as null) and say so in the reason.
+        AnalyticError::Unstable { utilisation } if !utilisation.is_finite() => {
+            NodeOutcome::Unstable {
+                utilisation: f64::MAX,
+                reason: format!(
+                    "unstable: utilisation > {:e} (it overflows), so the queue grows \
+                     without bound; add servers, speed up service or lower the arrival \
+                     rate (or set a finite capacity)",
+                    f64::MAX
+                ),
+            }
+        }
         AnalyticError::Unstable { utilisation } => NodeOutcome::Unstable {
             utilisation,
             reason: e.to_string(),

@@ -115,9 +115,14 @@ impl ArrivalProcess {
                 if horizon <= 0.0 {
                     return Some(*base);
                 }
-                let inside: f64 = segments.iter().map(|s| s.end - s.start).sum();
-                let mass: f64 = segments.iter().map(|s| s.rate * (s.end - s.start)).sum();
-                Some((mass + base * (horizon - inside)) / horizon)
+                // A weighted average with weights (end − start) / horizon ≤ 1, so it stays
+                // finite for any finite rates and times (rate × length may overflow).
+                let inside: f64 = segments.iter().map(|s| (s.end - s.start) / horizon).sum();
+                let mass: f64 = segments
+                    .iter()
+                    .map(|s| s.rate * ((s.end - s.start) / horizon))
+                    .sum();
+                Some(mass + base * (1.0 - inside).max(0.0))
             }
             ArrivalProcess::Trace { .. } => None,
         }

@@ -182,10 +182,28 @@ impl Distribution {
     /// ```
     pub fn scv(&self) -> f64 {
         let m = self.mean();
-        if m > 0.0 {
-            self.variance() / (m * m)
-        } else {
-            0.0
+        if m.is_nan() || m <= 0.0 {
+            return 0.0;
+        }
+        // Scale-free per kind: variance / mean² underflows to 0/0 for means near 1e-308
+        // and overflows to ∞/∞ near 1e308.
+        match self {
+            Distribution::Exponential { .. } => 1.0,
+            Distribution::Deterministic { .. } => 0.0,
+            Distribution::Erlang { k, .. } => 1.0 / f64::from(*k),
+            Distribution::Gamma { shape, .. } => 1.0 / shape,
+            Distribution::Lognormal { scv, .. } => *scv,
+            Distribution::Uniform { min, max } => ((max - min) / m).powi(2) / 12.0,
+            Distribution::Hyperexponential { branches } => (branches
+                .iter()
+                .map(|b| 2.0 * b.probability * (b.mean / m).powi(2))
+                .sum::<f64>()
+                - 1.0)
+                .max(0.0),
+            Distribution::Empirical { values } => {
+                values.iter().map(|v| (v / m - 1.0).powi(2)).sum::<f64>()
+                    / values.len().max(1) as f64
+            }
         }
     }
 

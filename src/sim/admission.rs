@@ -20,7 +20,7 @@ impl Replication {
             let e: f64 = Exp1.sample(&mut src.rng);
             return self.at_slot(s, now + mean_gap * e);
         }
-        if let Some(t) = src.arrivals.next(now, &mut src.rng) {
+        if let Some(t) = src.arrivals.next(now, self.arrivals_until, &mut src.rng) {
             self.at_slot(s, t.max(now));
         }
     }

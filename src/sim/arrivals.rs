@@ -181,8 +181,18 @@ impl ArrivalGen {
     /// The time of the next arrival after `now`; `None` when the source is exhausted
     /// (the end of a trace, or a profile whose rate stays 0 forever). Trace timestamps
     /// may lie before `now` after the source was blocked; the caller clamps them.
+    ///
+    /// `until` is the latest time the run can reach: an MMPP stops switching phases
+    /// there and returns a time past it (an arrival the run never sees), so a phase
+    /// process that needs astronomically many switches per arrival costs at most the
+    /// switches of the run's own horizon instead of hanging.
     #[inline]
-    pub(crate) fn next<R: Rng + ?Sized>(&mut self, now: f64, rng: &mut R) -> Option<f64> {
+    pub(crate) fn next<R: Rng + ?Sized>(
+        &mut self,
+        now: f64,
+        until: f64,
+        rng: &mut R,
+    ) -> Option<f64> {
         match self {
             ArrivalGen::Poisson { mean_gap } => {
                 let e: f64 = Exp1.sample(rng);
@@ -208,6 +218,9 @@ impl ArrivalGen {
                     let i = *phase;
                     let e: f64 = Exp1.sample(rng);
                     t += e / total[i];
+                    if t > until {
+                        return Some(t);
+                    }
                     let u: f64 = rng.random();
                     if u * total[i] < rates[i] {
                         return Some(t);
@@ -391,7 +404,7 @@ mod tests {
         let mut g = ArrivalGen::new(&p, None).unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         let (mut t, mut n, mut peak) = (0.0, 0u64, 0u64);
-        while let Some(s) = g.next(t, &mut rng) {
+        while let Some(s) = g.next(t, f64::INFINITY, &mut rng) {
             if s >= 1000.0 {
                 break;
             }
@@ -428,7 +441,7 @@ mod tests {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         let mut t = 0.0;
         let mut n = 0;
-        while let Some(s) = g.next(t, &mut rng) {
+        while let Some(s) = g.next(t, f64::INFINITY, &mut rng) {
             assert!((1.0..2.0).contains(&s));
             t = s;
             n += 1;
@@ -449,7 +462,7 @@ mod tests {
         let mut t = 0.0;
         let mut n = 0u64;
         while t < 5000.0 {
-            t = g.next(t, &mut rng).unwrap();
+            t = g.next(t, f64::INFINITY, &mut rng).unwrap();
             n += 1;
         }
         let rate = n as f64 / t;

@@ -196,6 +196,9 @@ impl<'m> Prepared<'m> {
             warm_at: 0.0,
             horizon,
             end_at: f64::INFINITY,
+            arrivals_until: horizon.map_or(f64::INFINITY, |h| {
+                st.warmup + (super::replication::WARMUP_HORIZONS + 1.0) * h
+            }),
             completions: st.completions,
             finished_roots: 0,
             finished_at_warm: 0,

@@ -142,6 +142,9 @@ pub struct Replication {
     pub(super) warm_at: f64,
     pub(super) horizon: Option<f64>,
     pub(super) end_at: f64,
+    /// The latest time the run can reach (`warmup + (WARMUP_HORIZONS + 1) × horizon`,
+    /// infinite without a horizon): arrival generators stop searching there.
+    pub(super) arrivals_until: f64,
     pub(super) completions: Option<u64>,
     /// Roots finished with all their descendants.
     pub(super) finished_roots: u64,

@@ -285,7 +285,8 @@ impl QueueMetrics for MMcK {
         self.lambda * self.admit
     }
     fn utilisation(&self) -> f64 {
-        self.throughput() / (self.c as f64 * self.mu)
+        // X ≤ cμ exactly; λ(1 − π_K) rounds a few ulps over it under extreme overload.
+        (self.throughput() / (self.c as f64 * self.mu)).min(1.0)
     }
     fn servers(&self) -> Option<u64> {
         Some(self.c)

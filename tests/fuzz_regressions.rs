@@ -1,0 +1,142 @@
+//! Regression tests for what `tests/fuzz.rs` found: one test per finding, each with the
+//! input it was found on (or a smaller one with the same cause) and a value computed by
+//! hand.
+
+mod common;
+use common::assert_rel;
+use common::build::{exp, one_queue};
+use common::tol::CLOSED_FORM;
+use kendall::model::{ArrivalProcess, Segment};
+
+/// Fuzz finding 1: a time-varying profile whose segments are long enough that
+/// `rate × (end − start)` overflows (times near 1e308 s) had an infinite mean rate, so
+/// `solve` printed `message_rate = inf` for the queue it feeds. The mean rate is the
+/// time-weighted average of the rates, here 10 × 1/2 + 2 × 1/2 = 6 exactly.
+#[test]
+fn profile_mean_rate_does_not_overflow_on_long_segments() {
+    let profile = ArrivalProcess::Profile {
+        base: 2.0,
+        segments: vec![Segment {
+            start: 0.0,
+            end: 5e307,
+            rate: 10.0,
+        }],
+        period: Some(1e308),
+    };
+    assert_rel!(profile.mean_rate().unwrap(), 6.0, CLOSED_FORM);
+    let valid = one_queue(profile, kendall::model::Queue::new("q", 1, exp(0.1)))
+        .validate()
+        .unwrap();
+    let solution = kendall::solve(&valid).unwrap();
+    let q = solution.node("q").unwrap();
+    assert_rel!(q.message_rate, 6.0, CLOSED_FORM);
+}
+
+/// Fuzz finding 2: an MMPP whose arrival phase is left almost at once (switching rate
+/// 1e200 out of it, rate 1 back) needs about 1e200 phase switches per arrival, and the
+/// simulator looked for the next arrival without a bound: `simulate` hung at any
+/// horizon. The generator now stops at the latest time the run can reach. The mean
+/// rate is π₁ · 1 = 1/(1 + 1e200) ≈ 1e-200 messages/s, so a 10 s run creates no message
+/// (with probability 1 − 1e-199), after about 20 switches.
+#[test]
+fn mmpp_with_a_fleeting_arrival_phase_does_not_hang_the_simulator() {
+    let mmpp = ArrivalProcess::Mmpp {
+        rates: vec![0.0, 1.0],
+        generator: vec![vec![-1.0, 1.0], vec![1e200, -1e200]],
+    };
+    assert_rel!(mmpp.mean_rate().unwrap(), 1e-200, CLOSED_FORM);
+    let valid = one_queue(mmpp, kendall::model::Queue::new("q", 1, exp(0.1)))
+        .validate()
+        .unwrap();
+    let settings = kendall::RunSettings {
+        horizon: Some(10.0),
+        warmup: 1.0,
+        replications: 2,
+        ..kendall::RunSettings::default()
+    };
+    let report = kendall::simulate(&valid, &settings).unwrap();
+    assert_eq!(report.conservation.created, 0);
+    assert!(report.conservation.is_balanced());
+}
+
+/// Fuzz finding 3: an arrival rate near `f64::MAX` makes λ / (c μ) overflow; `solve`
+/// reported the unstable queue's utilisation as `inf` (written `null` in JSON, `inf` in
+/// the reason). It now reports the largest finite number and says that it overflows.
+#[test]
+fn unstable_queue_with_overflowing_utilisation_reports_a_finite_number() {
+    let valid = one_queue(
+        ArrivalProcess::Poisson { rate: f64::MAX },
+        kendall::model::Queue::new("q", 1, exp(2.0)),
+    )
+    .validate()
+    .unwrap();
+    let solution = kendall::solve(&valid).unwrap();
+    let q = solution.node("q").unwrap();
+    assert_eq!(q.unstable_utilisation(), Some(f64::MAX));
+    let reason = q.refusal().unwrap();
+    assert!(
+        reason.contains("overflows") && !reason.contains("inf "),
+        "{reason}"
+    );
+    let json = serde_json::to_string(&solution).unwrap();
+    assert!(
+        json.contains("\"utilisation\":1.7976931348623157e+308"),
+        "{json}"
+    );
+}
+
+/// Fuzz finding 4: the SCV was variance / mean², which is 0/0 = NaN for a mean near the
+/// smallest normal number (both underflow) and ∞/∞ for a uniform reaching 1e308, so
+/// `solve` refused the queue with "service_scv must be a finite number >= 0, got NaN".
+/// The SCV is scale-free: 1/k for Erlang-k, (max − min)² / (3 (max + min)²) for a
+/// uniform, 1 for an exponential.
+#[test]
+fn scv_is_scale_free_at_the_ends_of_the_double_range() {
+    use kendall::model::Distribution;
+    let tiny = f64::MIN_POSITIVE;
+    assert_rel!(
+        Distribution::Erlang { k: 4, mean: tiny }.scv(),
+        0.25,
+        CLOSED_FORM
+    );
+    assert_rel!(
+        Distribution::Exponential { mean: tiny }.scv(),
+        1.0,
+        CLOSED_FORM
+    );
+    let u = Distribution::Uniform {
+        min: 0.0,
+        max: 1e308,
+    };
+    assert_rel!(u.scv(), 1.0 / 3.0, CLOSED_FORM);
+    let valid = one_queue(
+        ArrivalProcess::Poisson { rate: 1.0 },
+        kendall::model::Queue::new("q", 2, Distribution::Erlang { k: 1, mean: tiny }),
+    )
+    .validate()
+    .unwrap();
+    let solution = kendall::solve(&valid).unwrap();
+    assert!(solution.node("q").unwrap().solution().is_some());
+}
+
+/// Fuzz finding 5: `finite_buffer.toml` with its arrival rate edited to 1e300: the
+/// M/M/c/K utilisation X / (cμ) = λ(1 − π_K) / (cμ) came out as 1.000000000000021, a
+/// probability over 1, from rounding in 1 − π_K. Every consumer is busy all the time
+/// (π_K = 1 − cμ/λ to within 1e-297), so the utilisation is 1 to double precision and
+/// never above it.
+#[test]
+fn mmck_utilisation_stays_at_most_one_under_extreme_overload() {
+    let model = kendall::Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/finite_buffer.toml"
+    ))
+    .unwrap();
+    for rate in [1e300, 1e200, 1e100, 1e20, 1e12] {
+        let mut m = model.clone();
+        m.sources[0].arrival = ArrivalProcess::Poisson { rate };
+        let solution = kendall::solve(&m.validate().unwrap()).unwrap();
+        let rho = solution.nodes[0].get(kendall::Metric::Utilisation).unwrap();
+        assert!(rho <= 1.0, "λ = {rate}: utilisation {rho}");
+        assert_rel!(rho, 1.0, 1e-9);
+    }
+}
