@@ -331,14 +331,15 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
                     f.work_per_arrival * f64::from(f.servers),
                     f.servers,
                     pct(evidence.growth_share),
-                    (a * f64::from(f.servers)).floor() as u64 + 1,
+                    ((a * f64::from(f.servers)).floor() as u64).saturating_add(1),
                 ),
             ))
         } else if growing || stuck {
             let why = if growing {
                 format!(
-                    "its backlog grew by {:.0} messages per replication over the measured {measured} s ({} of its arrivals)",
+                    "its backlog grew by {:.0} messages per replication over the measured {} s ({} of its arrivals)",
                     evidence.backlog_growth.unwrap_or(0.0),
+                    short(measured),
                     pct(evidence.growth_share)
                 )
             } else {
@@ -363,9 +364,11 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
                 Some(t) if measured > 0.0 && t >= SHORT_HORIZON_FRACTION * measured => Some((
                     WarningKind::ShortHorizon,
                     format!(
-                        "queue {name:?}: the horizon is short for its load: estimated relaxation time {t:.4} s at utilisation {rho:.3} is {:.0}% of the measured {measured} s per replication, so its means and tail percentiles are biased (p99 and p999 low) and their intervals too narrow: simulate at least {:.4} s per replication",
-                        100.0 * t / measured,
-                        t / SHORT_HORIZON_FRACTION,
+                        "queue {name:?}: the horizon is short for its load: estimated relaxation time {} s at utilisation {rho:.3} is {} of the measured {} s per replication, so its means and tail percentiles are biased (p99 and p999 low) and their intervals too narrow: simulate at least {} s per replication",
+                        short(t),
+                        share_of(t, measured),
+                        short(measured),
+                        short(t / SHORT_HORIZON_FRACTION),
                     ),
                 )),
                 _ => None,
@@ -419,4 +422,25 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         .map(|(_, w)| w)
         .chain(source_warnings)
         .collect();
+}
+
+/// A number in a warning: four significant figures, in scientific notation outside
+/// [1e-3, 1e6) so that a degenerate run (a measured time of 1e-308 s) stays one line.
+fn short(x: f64) -> String {
+    if x == 0.0 || (1e-3..1e6).contains(&x.abs()) {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
+/// `part` as a percentage of `whole`, or "many times" when the ratio is not a
+/// printable percentage.
+fn share_of(part: f64, whole: f64) -> String {
+    let r = part / whole;
+    if r.is_finite() && r < 1e4 {
+        format!("{:.0}%", 100.0 * r)
+    } else {
+        format!("{} times", short(r.min(f64::MAX)))
+    }
 }
