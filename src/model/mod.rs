@@ -40,6 +40,7 @@ pub use distribution::{Branch, Distribution, Sampler};
 pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
 pub use metric::{Level, Metric, Unit, UnknownMetric};
+pub(crate) use queue::deliveries_per_message;
 pub use queue::{Discipline, OnFull, Queue};
 pub use route::{EXIT, Route, RouteBranch};
 pub use settings::RunSettings;

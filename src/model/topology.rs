@@ -277,7 +277,14 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
                 "\"block\" needs a capacity: set capacity or remove on_full",
             ));
         }
-        if !(q.failure_probability.is_finite() && (0.0..1.0).contains(&q.failure_probability)) {
+        if q.retries_until_success() && q.failure_probability == 1.0 {
+            out.push(Problem::new(
+                format!("{path}.failure_probability"),
+                "must be < 1 with max_attempts = \"unlimited\": every delivery fails, so no message would ever complete; lower it or set a finite max_attempts",
+            ));
+        } else if !(q.failure_probability.is_finite()
+            && (0.0..1.0).contains(&q.failure_probability))
+        {
             out.push(Problem::new(
                 format!("{path}.failure_probability"),
                 format!("must be in [0, 1), got {}", q.failure_probability),
