@@ -35,7 +35,7 @@ mod topology;
 mod valid;
 
 pub(crate) use arrival::stationary;
-pub use arrival::{ArrivalProcess, Segment};
+pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};
 pub use distribution::{Branch, Distribution, MAX_SHAPE, MAX_TIME, MIN_SHAPE, MIN_TIME, Sampler};
 pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
