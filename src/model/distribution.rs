@@ -273,7 +273,7 @@ impl Distribution {
                     }
                     total += b.probability;
                 }
-                if !branches.is_empty() && !((total - 1.0).abs() <= 1e-9) {
+                if !branches.is_empty() && (total.is_nan() || (total - 1.0).abs() > 1e-9) {
                     out.push(Problem::new(
                         format!("{path}.branches"),
                         format!("probabilities must sum to 1, got {total}"),
