@@ -44,12 +44,33 @@ fn servers_must_be_positive() {
 fn service_parameters_are_checked_with_paths() {
     let mut m = base();
     m.queues[0].service = Distribution::Exponential { mean: -0.1 };
-    assert_problem(&m, "queue \"q\".service.mean", "> 0");
+    assert_problem(&m, "queue \"q\".service.mean", "seconds in [1e-15, 1e15]");
     m.queues[0].service = Distribution::Lognormal {
         mean: 0.1,
         scv: f64::NAN,
     };
-    assert_problem(&m, "queue \"q\".service.scv", "> 0");
+    assert_problem(&m, "queue \"q\".service.scv", "in [1e-15, 1e15]");
+    // Times out of the doubles' comfortable range: a gamma's scale mean/shape would
+    // underflow (the sampler used to panic), a variance would overflow.
+    m.queues[0].service = Distribution::Gamma {
+        shape: 1e300,
+        mean: 1e-300,
+    };
+    assert_problem(&m, "queue \"q\".service.shape", "in [1e-15, 1e15]");
+    assert_problem(&m, "queue \"q\".service.mean", "seconds in [1e-15, 1e15]");
+    m.queues[0].service = Distribution::Uniform {
+        min: 0.0,
+        max: 1e200,
+    };
+    assert_problem(&m, "queue \"q\".service.max", "in [1e-15, 1e15]");
+    m.queues[0].service = Distribution::Empirical {
+        values: vec![0.0, 1e-300],
+    };
+    assert_problem(
+        &m,
+        "queue \"q\".service.values[1]",
+        "0 or a number of seconds",
+    );
 }
 
 #[test]

@@ -30,6 +30,10 @@ pub struct Segment {
     pub rate: f64,
 }
 
+/// Most phases an MMPP may have: its stationary distribution and index of dispersion
+/// are dense solves, O(n³) time and O(n²) memory (500 phases: about 0.1 s, 2 MB).
+pub const MAX_MMPP_PHASES: usize = 500;
+
 /// How a source produces messages. Rates are messages per second.
 ///
 /// # Example
@@ -91,7 +95,8 @@ pub enum ArrivalProcess {
 
 impl ArrivalProcess {
     /// Long-run mean arrival rate, messages per second. `None` for a trace (known only
-    /// once the file is read) and for invalid parameters.
+    /// once the file is read) and for invalid parameters (an MMPP whose generator is not
+    /// a square matrix with one row per rate, or is reducible).
     pub fn mean_rate(&self) -> Option<f64> {
         match self {
             ArrivalProcess::Poisson { rate } | ArrivalProcess::Deterministic { rate } => {
@@ -102,6 +107,9 @@ impl ArrivalProcess {
                 (m > 0.0).then(|| 1.0 / m)
             }
             ArrivalProcess::Mmpp { rates, generator } => {
+                if rates.len() != generator.len() {
+                    return None;
+                }
                 let pi = stationary(generator)?;
                 Some(pi.iter().zip(rates).map(|(p, r)| p * r).sum())
             }
@@ -145,7 +153,8 @@ impl ArrivalProcess {
     /// Poisson 1, deterministic 0, renewal: the inter-arrival SCV. MMPP (a doubly
     /// stochastic Poisson process with rate λ(J_t)): Var N(t) = E N(t) + Var ∫λ(J_s)ds, so
     /// I = 1 + 2 πΛDΛ1 / λ̄ with D = (1π − Q)⁻¹ − 1π the deviation matrix of the phases.
-    /// `None` for profiles and traces (not stationary / not known in advance).
+    /// `None` for profiles and traces (not stationary / not known in advance), and for an
+    /// MMPP whose generator is not a square matrix with one row per rate, or is reducible.
     ///
     /// # Example
     /// ```
@@ -159,6 +168,9 @@ impl ArrivalProcess {
         match self {
             ArrivalProcess::Mmpp { rates, generator } => {
                 let n = rates.len();
+                if generator.len() != n {
+                    return None;
+                }
                 let pi = stationary(generator)?;
                 let lbar: f64 = pi.iter().zip(rates).map(|(p, r)| p * r).sum();
                 if lbar <= 0.0 {
@@ -333,6 +345,15 @@ impl ArrivalProcess {
                         "at least one phase needs a rate > 0",
                     ));
                 }
+                if n > MAX_MMPP_PHASES {
+                    out.push(Problem::new(
+                        format!("{path}.rates"),
+                        format!(
+                            "has {n} phases, more than the {MAX_MMPP_PHASES} a dense solve of the phase process handles: merge phases"
+                        ),
+                    ));
+                    return;
+                }
                 if generator.len() != n || generator.iter().any(|row| row.len() != n) {
                     out.push(Problem::new(
                         format!("{path}.generator"),
@@ -438,11 +459,12 @@ impl ArrivalProcess {
     }
 }
 
-/// Stationary distribution of a small generator by a dense solve; `None` if singular
-/// (reducible) or not a valid distribution.
+/// Stationary distribution of a small generator by a dense solve; `None` if the
+/// matrix is not square (a ragged row), has more than [`MAX_MMPP_PHASES`] phases, is
+/// singular (reducible) or gives no valid distribution.
 pub(crate) fn stationary(generator: &[Vec<f64>]) -> Option<Vec<f64>> {
     let n = generator.len();
-    if n == 0 {
+    if n == 0 || n > MAX_MMPP_PHASES || generator.iter().any(|row| row.len() != n) {
         return None;
     }
     if n == 1 {

@@ -209,19 +209,35 @@ impl Distribution {
 
     /// Checks every parameter, pushing one [`Problem`] per rule broken, each prefixed by
     /// `path` (the field holding this distribution).
+    ///
+    /// The rules are those under which the sampler draws only finite times >= 0 and the
+    /// mean, variance and SCV the analytic side uses are finite (a property test over
+    /// the accepted space checks it):
+    /// - every time (mean, value, min, max, branch mean, observation) is 0 or lies in
+    ///   [[`MIN_TIME`], [`MAX_TIME`]] seconds, and only `deterministic.value`,
+    ///   `uniform.min` and empirical observations may be 0 (a uniform `max` > `min`);
+    /// - a gamma `shape` and a lognormal `scv` lie in [[`MIN_SHAPE`], [`MAX_SHAPE`]]
+    ///   (an SCV between 10⁻¹⁵ and 10¹⁵: beyond, the moments or a gamma's scale
+    ///   mean/shape leave the doubles);
+    /// - an empirical mean is at least [`MIN_TIME`] (the observations are not all 0).
     pub fn check(&self, path: &str, out: &mut Vec<Problem>) {
-        let mut positive = |field: &str, v: f64| {
-            if !(v.is_finite() && v > 0.0) {
+        // A time > 0 (or >= 0 where `zero_ok`), within [MIN_TIME, MAX_TIME] when not 0.
+        let mut time = |field: &str, v: f64, zero_ok: bool| {
+            let ok = (zero_ok && v == 0.0) || (MIN_TIME..=MAX_TIME).contains(&v);
+            if !ok {
+                let what = if zero_ok { "0 or a number" } else { "a number" };
                 out.push(Problem::new(
                     format!("{path}.{field}"),
-                    format!("must be a finite number > 0, got {v}"),
+                    format!(
+                        "must be {what} of seconds in [{MIN_TIME:e}, {MAX_TIME:e}] (1 fs to 31 million years), got {v}"
+                    ),
                 ));
             }
         };
         match self {
-            Distribution::Exponential { mean } => positive("mean", *mean),
+            Distribution::Exponential { mean } => time("mean", *mean, false),
             Distribution::Erlang { k, mean } => {
-                positive("mean", *mean);
+                time("mean", *mean, false);
                 if *k == 0 {
                     out.push(Problem::new(
                         format!("{path}.k"),
@@ -230,32 +246,22 @@ impl Distribution {
                 }
             }
             Distribution::Gamma { shape, mean } => {
-                positive("shape", *shape);
-                positive("mean", *mean);
+                time("mean", *mean, false);
+                shape_rule(&format!("{path}.shape"), *shape, out);
             }
             Distribution::Lognormal { mean, scv } => {
-                positive("mean", *mean);
-                positive("scv", *scv);
+                time("mean", *mean, false);
+                shape_rule(&format!("{path}.scv"), *scv, out);
             }
-            Distribution::Deterministic { value } => {
-                if !(value.is_finite() && *value >= 0.0) {
-                    out.push(Problem::new(
-                        format!("{path}.value"),
-                        format!("must be a finite number >= 0, got {value}"),
-                    ));
-                }
-            }
+            Distribution::Deterministic { value } => time("value", *value, true),
             Distribution::Uniform { min, max } => {
-                if !(min.is_finite() && *min >= 0.0) {
-                    out.push(Problem::new(
-                        format!("{path}.min"),
-                        format!("must be finite and >= 0, got {min}"),
-                    ));
-                }
-                if !(max.is_finite() && max > min) {
+                time("min", *min, true);
+                if !(max > min && (MIN_TIME..=MAX_TIME).contains(max)) {
                     out.push(Problem::new(
                         format!("{path}.max"),
-                        format!("must be finite and > min ({min}), got {max}"),
+                        format!(
+                            "must be > min ({min}) and a number of seconds in [{MIN_TIME:e}, {MAX_TIME:e}], got {max}"
+                        ),
                     ));
                 }
             }
@@ -274,15 +280,18 @@ impl Distribution {
                             format!("must be in (0, 1], got {}", b.probability),
                         ));
                     }
-                    if !(b.mean.is_finite() && b.mean > 0.0) {
+                    if !(MIN_TIME..=MAX_TIME).contains(&b.mean) {
                         out.push(Problem::new(
                             format!("{path}.branches[{i}].mean"),
-                            format!("must be a finite number > 0, got {}", b.mean),
+                            format!(
+                                "must be a number of seconds in [{MIN_TIME:e}, {MAX_TIME:e}], got {}",
+                                b.mean
+                            ),
                         ));
                     }
                     total += b.probability;
                 }
-                if !branches.is_empty() && (total - 1.0).abs() > 1e-9 {
+                if !branches.is_empty() && (total.is_nan() || (total - 1.0).abs() > 1e-9) {
                     out.push(Problem::new(
                         format!("{path}.branches"),
                         format!("probabilities must sum to 1, got {total}"),
@@ -296,16 +305,28 @@ impl Distribution {
                         "needs at least one observation",
                     ));
                 }
+                let mut bad = false;
                 for (i, v) in values.iter().enumerate() {
-                    if !(v.is_finite() && *v >= 0.0) {
+                    if !(*v == 0.0 || (MIN_TIME..=MAX_TIME).contains(v)) {
+                        bad = true;
                         out.push(Problem::new(
                             format!("{path}.values[{i}]"),
-                            format!("must be a finite number >= 0, got {v}"),
+                            format!(
+                                "must be 0 or a number of seconds in [{MIN_TIME:e}, {MAX_TIME:e}], got {v}"
+                            ),
                         ));
                     }
                 }
                 if !values.is_empty() && values.iter().all(|v| *v == 0.0) {
                     out.push(Problem::new(format!("{path}.values"), "must not all be 0"));
+                } else if !values.is_empty() && !bad && self.mean() < MIN_TIME {
+                    out.push(Problem::new(
+                        format!("{path}.values"),
+                        format!(
+                            "must have a mean of at least {MIN_TIME:e} seconds, got {}",
+                            self.mean()
+                        ),
+                    ));
                 }
             }
         }
@@ -341,14 +362,21 @@ impl Distribution {
                         phase_mean: mean / f64::from(*k),
                     }
                 } else {
-                    Sampler::Gamma(gamma(f64::from(*k), *mean))
+                    Sampler::Gamma(gamma(f64::from(*k), *mean)?)
                 }
             }
-            Distribution::Gamma { shape, mean } => Sampler::Gamma(gamma(*shape, *mean)),
+            Distribution::Gamma { shape, mean } => Sampler::Gamma(gamma(*shape, *mean)?),
             Distribution::Lognormal { mean, scv } => {
+                // Validated: mean in [1e-15, 1e15] and scv in [1e-15, 1e15], so μ and σ
+                // are finite and σ > 0, the only rules `LogNormal::new` has.
                 let s2 = scv.ln_1p();
                 let mu = mean.ln() - 0.5 * s2;
-                Sampler::Lognormal(LogNormal::new(mu, s2.sqrt()).expect("validated lognormal"))
+                Sampler::Lognormal(LogNormal::new(mu, s2.sqrt()).map_err(|e| {
+                    ModelError::Invalid(Problems(vec![Problem::new(
+                        "distribution",
+                        format!("lognormal sampler refused mean {mean}, scv {scv}: {e}"),
+                    )]))
+                })?)
             }
             Distribution::Uniform { min, max } => Sampler::Uniform {
                 min: *min,
@@ -368,22 +396,58 @@ impl Distribution {
     }
 }
 
-fn gamma(shape: f64, mean: f64) -> Gamma<f64> {
-    Gamma::new(shape, mean / shape).expect("validated gamma parameters")
+/// Shortest non-zero time a distribution accepts, seconds (one femtosecond).
+pub const MIN_TIME: f64 = 1e-15;
+/// Longest time a distribution accepts, seconds (about 31 million years). With
+/// [`MIN_TIME`] it keeps every moment the solvers use (up to the fourth) and every
+/// sample finite and well inside the normal doubles.
+pub const MAX_TIME: f64 = 1e15;
+/// Smallest gamma shape and lognormal SCV accepted.
+pub const MIN_SHAPE: f64 = 1e-15;
+/// Largest gamma shape and lognormal SCV accepted.
+pub const MAX_SHAPE: f64 = 1e15;
+
+fn shape_rule(path: &str, v: f64, out: &mut Vec<Problem>) {
+    if !(MIN_SHAPE..=MAX_SHAPE).contains(&v) {
+        out.push(Problem::new(
+            path,
+            format!("must be a number in [{MIN_SHAPE:e}, {MAX_SHAPE:e}], got {v}"),
+        ));
+    }
+}
+
+/// A gamma sampler of the given shape and mean. Validation bounds shape to
+/// [MIN_SHAPE, MAX_SHAPE] (or k <= u32::MAX phases) and the mean to
+/// [MIN_TIME, MAX_TIME], so the scale mean/shape lies in [1e-30, 1e30]: always
+/// accepted by `Gamma::new`, whose only errors are a shape or scale that is not > 0.
+fn gamma(shape: f64, mean: f64) -> Result<Gamma<f64>, ModelError> {
+    Gamma::new(shape, mean / shape).map_err(|e| {
+        ModelError::Invalid(Problems(vec![Problem::new(
+            "distribution",
+            format!("gamma sampler refused shape {shape}, mean {mean}: {e}"),
+        )]))
+    })
 }
 
 /// A ready-to-draw form of a [`Distribution`], built once by [`Distribution::sampler`]
 /// so that drawing allocates nothing.
+///
+/// Only [`Distribution::sampler`] makes one (every variant is `#[non_exhaustive]`), so
+/// a sampler always holds validated parameters: no empty list of observations or
+/// branches, no negative or non-finite time. Every draw is a finite time >= 0.
 #[derive(Debug, Clone)]
 pub enum Sampler {
     /// Exponential of the given mean.
+    #[non_exhaustive]
     Exponential {
         /// Mean, seconds.
         mean: f64,
     },
     /// A constant.
+    #[non_exhaustive]
     Constant(f64),
     /// Erlang as a sum of `k` exponential phases (small k).
+    #[non_exhaustive]
     ErlangSum {
         /// Phases.
         k: u32,
@@ -391,10 +455,13 @@ pub enum Sampler {
         phase_mean: f64,
     },
     /// Gamma (and Erlang with many phases).
+    #[non_exhaustive]
     Gamma(Gamma<f64>),
     /// Lognormal.
+    #[non_exhaustive]
     Lognormal(LogNormal<f64>),
     /// Uniform on `[min, min + width]`.
+    #[non_exhaustive]
     Uniform {
         /// Lower end.
         min: f64,
@@ -402,8 +469,10 @@ pub enum Sampler {
         width: f64,
     },
     /// Hyperexponential: (cumulative probability, branch mean).
+    #[non_exhaustive]
     Hyper(Vec<(f64, f64)>),
     /// Uniform choice among observations.
+    #[non_exhaustive]
     Empirical(Vec<f64>),
 }
 

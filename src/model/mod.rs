@@ -35,11 +35,12 @@ mod topology;
 mod valid;
 
 pub(crate) use arrival::stationary;
-pub use arrival::{ArrivalProcess, Segment};
-pub use distribution::{Branch, Distribution, Sampler};
+pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};
+pub use distribution::{Branch, Distribution, MAX_SHAPE, MAX_TIME, MIN_SHAPE, MIN_TIME, Sampler};
 pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
 pub use metric::{Level, Metric, Unit, UnknownMetric};
+pub(crate) use queue::deliveries_per_message;
 pub use queue::{Discipline, OnFull, Queue};
 pub use route::{EXIT, Route, RouteBranch};
 pub use settings::{DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT, RunSettings};

@@ -45,7 +45,7 @@ pub enum Discipline {
 /// capacity = 10000                  # K: most messages in the node, in service included
 /// on_full = "reject"                # or "block"
 /// failure_probability = 0.01        # each delivery fails (nack) with this probability
-/// max_attempts = 3                  # deliveries before dead-lettering
+/// max_attempts = 3                  # deliveries before dead-lettering, or "unlimited"
 /// backoff = "100ms"                 # delay before a redelivery
 /// dead_letter = "payments-dlq"      # where exhausted messages go (default: dropped, counted)
 /// route = "settlement"
@@ -80,9 +80,11 @@ pub struct Queue {
     /// Probability that a delivery fails and the message is redelivered, in [0, 1). Default 0.
     #[serde(default)]
     pub failure_probability: f64,
-    /// Deliveries per message before it is dead-lettered (>= 1). Default 1: a failed
-    /// delivery is dead-lettered at once.
-    #[serde(default = "one")]
+    /// Deliveries per message before it is dead-lettered (>= 1), or
+    /// [`Queue::UNLIMITED_ATTEMPTS`] (`"unlimited"` in scenario files): retry until
+    /// success, never dead-letter. Default 1: a failed delivery is dead-lettered at once.
+    #[serde(default = "one", with = "attempts")]
+    #[schemars(with = "attempts::Repr")]
     pub max_attempts: u32,
     /// Delay before a failed message is delivered again, seconds. Default 0.
     #[serde(default, deserialize_with = "seconds")]
@@ -101,6 +103,31 @@ pub struct Queue {
     pub cost_per_consumer: f64,
 }
 
+/// Expected deliveries per message with failure probability `f` and `max_attempts` m:
+/// (1 − fᵐ)/(1 − f), evaluated as −expm1(m ln f)/(1 − f) (full precision for small f,
+/// no integer power, constant time for any m); 1/(1 − f) for
+/// [`Queue::UNLIMITED_ATTEMPTS`]; 0 for m = 0; +∞ for unlimited attempts at f >= 1 (no
+/// message ever completes: validation refuses it).
+pub(crate) fn deliveries_per_message(f: f64, max_attempts: u32) -> f64 {
+    if max_attempts == 0 {
+        return 0.0;
+    }
+    if f <= 0.0 {
+        return 1.0;
+    }
+    if max_attempts == Queue::UNLIMITED_ATTEMPTS {
+        return if f < 1.0 {
+            1.0 / (1.0 - f)
+        } else {
+            f64::INFINITY
+        };
+    }
+    if f >= 1.0 {
+        return f64::from(max_attempts);
+    }
+    -(f64::from(max_attempts) * f.ln()).exp_m1() / (1.0 - f)
+}
+
 fn unit_cost() -> f64 {
     1.0
 }
@@ -109,10 +136,123 @@ fn one() -> u32 {
     1
 }
 
+/// `max_attempts` in scenario files: a count, or `"unlimited"` for
+/// [`Queue::UNLIMITED_ATTEMPTS`] (written back as `"unlimited"`).
+mod attempts {
+    use super::Queue;
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::{Deserialize, Serialize, Serializer};
+    use std::fmt;
+
+    /// The shape in the JSON Schema: an integer, or the word `"unlimited"`.
+    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
+    #[serde(untagged)]
+    #[allow(dead_code)] // only its schema is used
+    pub(super) enum Repr {
+        /// Deliveries before dead-lettering (>= 1).
+        Count(u32),
+        /// Retry until success.
+        Word(Word),
+    }
+
+    /// `"unlimited"`: retry until success.
+    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    pub(super) enum Word {
+        /// Retry until success: a message is never dead-lettered.
+        Unlimited,
+    }
+
+    pub(super) fn serialize<S: Serializer>(m: &u32, s: S) -> Result<S::Ok, S::Error> {
+        if *m == Queue::UNLIMITED_ATTEMPTS {
+            s.serialize_str("unlimited")
+        } else {
+            s.serialize_u32(*m)
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        struct V;
+        const EXPECTED: &str =
+            "a number of deliveries >= 1, or \"unlimited\" to retry until success";
+        impl Visitor<'_> for V {
+            type Value = u32;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
+                u32::try_from(v).map_err(|_| {
+                    E::custom(format!(
+                        "max_attempts {v} is too large: the most is {}; write \"unlimited\" to retry until success",
+                        u32::MAX
+                    ))
+                })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<u32, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::custom(format!(
+                        "max_attempts must be {EXPECTED}, got {v}"
+                    ))),
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<u32, E> {
+                if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+                    Ok(v as u32) // exact: an integer in range
+                } else {
+                    Err(E::custom(format!(
+                        "max_attempts must be {EXPECTED}, got {v}"
+                    )))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<u32, E> {
+                if v.trim().eq_ignore_ascii_case("unlimited") {
+                    Ok(Queue::UNLIMITED_ATTEMPTS)
+                } else {
+                    Err(E::custom(format!(
+                        "max_attempts must be {EXPECTED}, got {v:?}"
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 impl Queue {
+    /// The value of [`Queue::max_attempts`] that means "retry until success"
+    /// (`max_attempts = "unlimited"` in scenario files): a failed delivery is always
+    /// delivered again, nothing is dead-lettered, and a message makes 1/(1 − f)
+    /// deliveries on average for failure probability f (which must then be < 1).
+    pub const UNLIMITED_ATTEMPTS: u32 = u32::MAX;
+
+    /// Whether failed deliveries are retried until success
+    /// (`max_attempts` is [`Queue::UNLIMITED_ATTEMPTS`]).
+    pub fn retries_until_success(&self) -> bool {
+        self.max_attempts == Self::UNLIMITED_ATTEMPTS
+    }
+
+    /// Expected deliveries per message: 1 + f + … + f^{m−1} = (1 − fᵐ)/(1 − f) for
+    /// failure probability f and `max_attempts` m; 1/(1 − f) for unlimited attempts.
+    /// The one closed form both engines use (also
+    /// [`crate::analytic::deliveries_per_message`]).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::{Distribution, Queue};
+    /// let q = Queue::new("q", 1, Distribution::Exponential { mean: 0.1 })
+    ///     .with_redelivery(0.2, Queue::UNLIMITED_ATTEMPTS, 0.0);
+    /// assert!((q.deliveries_per_message() - 1.25).abs() < 1e-15);
+    /// ```
+    pub fn deliveries_per_message(&self) -> f64 {
+        deliveries_per_message(self.failure_probability, self.max_attempts)
+    }
+
     /// Probability that a message fails all `max_attempts` deliveries and is
     /// dead-lettered: fᵐ, computed as exp(m ln f) so any count works (a huge count
-    /// underflows to 0 instead of overflowing an integer power).
+    /// underflows to 0 instead of overflowing an integer power). Exactly 0 with
+    /// [`Queue::UNLIMITED_ATTEMPTS`].
     ///
     /// # Example
     /// ```
@@ -121,11 +261,14 @@ impl Queue {
     /// q.failure_probability = 0.5;
     /// q.max_attempts = 3;
     /// assert!((q.exhausted_probability() - 0.125).abs() < 1e-16);
-    /// q.max_attempts = u32::MAX;
+    /// q.max_attempts = Queue::UNLIMITED_ATTEMPTS;
     /// assert_eq!(q.exhausted_probability(), 0.0);
     /// ```
     pub fn exhausted_probability(&self) -> f64 {
         let f = self.failure_probability;
+        if self.retries_until_success() {
+            return 0.0;
+        }
         if f <= 0.0 {
             return if self.max_attempts == 0 { 1.0 } else { 0.0 };
         }

@@ -52,19 +52,51 @@ impl Topology {
     }
 
     /// The queues a message sent to `node` enters (one, or a topic's subscribers).
+    ///
+    /// Total: a node that is not in this topology (an index from another model) enters
+    /// no queue, so the result is empty rather than a panic; only indices below
+    /// [`Topology::queue_count`] are ever returned.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::{Model, NodeId};
+    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/payments.toml")).unwrap();
+    /// let valid = m.validate().unwrap();
+    /// let t = valid.topology();
+    /// assert_eq!(t.entries(NodeId::Queue(0)), [0]);
+    /// assert!(t.entries(NodeId::Queue(99)).is_empty());
+    /// assert!(t.entries(NodeId::Topic(99)).is_empty());
+    /// ```
     pub fn entries(&self, node: NodeId) -> Vec<usize> {
+        let n = self.queue_count();
         match node {
-            NodeId::Queue(q) => vec![q],
-            NodeId::Topic(t) => self.subscribers[t].clone(),
+            NodeId::Queue(q) if q < n => vec![q],
+            NodeId::Queue(_) => Vec::new(),
+            NodeId::Topic(t) => self
+                .subscribers
+                .get(t)
+                .map(|subs| subs.iter().copied().filter(|&q| q < n).collect())
+                .unwrap_or_default(),
         }
     }
 
-    /// The branches of queue `i`'s route as (probability, destination), in order.
+    /// The branches of queue `i`'s route as (probability, destination), in order; none
+    /// for an index that is not a queue of this topology.
     pub fn route_shares(&self, i: usize) -> impl Iterator<Item = (f64, Dest)> + '_ {
-        shares(&self.routes[i])
+        shares(self.routes.get(i).map_or(&[][..], Vec::as_slice))
     }
 
-    /// The queues reachable from `start` (themselves included) along positive flow.
+    /// Number of queues the flow matrix covers (the queue count of a topology made by
+    /// validation); indices at or above it have no flow.
+    fn flow_size(&self) -> usize {
+        self.queue_count()
+            .min(self.flow.nrows())
+            .min(self.flow.ncols())
+    }
+
+    /// The queues reachable from `start` (themselves included) along positive flow, as
+    /// one flag per queue. Start indices that are not queues of this topology are
+    /// ignored. O(n²) for n queues.
     ///
     /// # Example
     /// ```
@@ -74,24 +106,29 @@ impl Topology {
     /// let t = valid.topology();
     /// assert!(t.reachable(&[0]).iter().all(|r| *r)); // payments reaches every listener
     /// assert!(!t.on_cycle(0));
+    /// assert!(t.reachable(&[usize::MAX]).iter().all(|r| !*r));
     /// ```
     pub fn reachable(&self, start: &[usize]) -> Vec<bool> {
         let n = self.queue_count();
+        let m = self.flow_size();
         let mut seen = vec![false; n];
-        let mut stack = start.to_vec();
+        let mut stack: Vec<usize> = start.iter().copied().filter(|&v| v < n).collect();
         while let Some(v) = stack.pop() {
-            if !std::mem::replace(&mut seen[v], true) {
-                stack.extend((0..n).filter(|&j| self.flow[(v, j)] > 0.0));
+            if !std::mem::replace(&mut seen[v], true) && v < m {
+                stack.extend((0..m).filter(|&j| self.flow[(v, j)] > 0.0));
             }
         }
         seen
     }
 
-    /// Whether queue `i` lies on a cycle: a message leaving it can come back.
+    /// Whether queue `i` lies on a cycle: a message leaving it can come back. `false`
+    /// for an index that is not a queue of this topology.
     pub fn on_cycle(&self, i: usize) -> bool {
-        let next: Vec<usize> = (0..self.queue_count())
-            .filter(|&j| self.flow[(i, j)] > 0.0)
-            .collect();
+        let m = self.flow_size();
+        if i >= m {
+            return false;
+        }
+        let next: Vec<usize> = (0..m).filter(|&j| self.flow[(i, j)] > 0.0).collect();
         self.reachable(&next)[i]
     }
 
@@ -277,7 +314,14 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
                 "\"block\" needs a capacity: set capacity or remove on_full",
             ));
         }
-        if !(q.failure_probability.is_finite() && (0.0..1.0).contains(&q.failure_probability)) {
+        if q.retries_until_success() && q.failure_probability == 1.0 {
+            out.push(Problem::new(
+                format!("{path}.failure_probability"),
+                "must be < 1 with max_attempts = \"unlimited\": every delivery fails, so no message would ever complete; lower it or set a finite max_attempts",
+            ));
+        } else if !(q.failure_probability.is_finite()
+            && (0.0..1.0).contains(&q.failure_probability))
+        {
             out.push(Problem::new(
                 format!("{path}.failure_probability"),
                 format!("must be in [0, 1), got {}", q.failure_probability),

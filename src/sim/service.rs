@@ -4,7 +4,7 @@
 
 use super::queue_state::{Sender, start_service};
 use super::replication::{Ev, Replication};
-use crate::model::{Dest, NodeId};
+use crate::model::{Dest, NodeId, Queue};
 use rand::RngExt;
 
 /// How a message leaves a node.
@@ -114,9 +114,14 @@ impl Replication {
         let q = &mut self.queues[j];
         if q.fail_p > 0.0 && q.rng.random::<f64>() < q.fail_p {
             let msg = &mut self.arena.msgs[m as usize];
-            msg.attempts += 1;
-            if msg.attempts >= q.max_attempts {
-                return self.depart(j, m, Outcome::DeadLetter);
+            // Retry until success (`Queue::UNLIMITED_ATTEMPTS`) counts nothing, so a
+            // message failing more than u32::MAX times cannot overflow the counter;
+            // otherwise `attempts` stops at max_attempts <= u32::MAX − 1.
+            if q.max_attempts != Queue::UNLIMITED_ATTEMPTS {
+                msg.attempts += 1;
+                if msg.attempts >= q.max_attempts {
+                    return self.depart(j, m, Outcome::DeadLetter);
+                }
             }
             q.touch(now);
             q.c.redeliveries += 1;

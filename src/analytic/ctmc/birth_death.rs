@@ -13,10 +13,16 @@ use super::error::{CtmcError, StateRef};
 use super::generator::Ctmc;
 use super::steady_state::{SteadyState, SteadyStateMethod, StopReason};
 
+/// Most states a [`BirthDeath`] chain may have: the chain holds two rates per state
+/// (16 bytes) and its steady state three more numbers (24 bytes), so 10⁷ states take
+/// about 400 MB; the product form costs O(n).
+pub const BIRTH_DEATH_MAX_STATES: usize = 10_000_000;
+
 /// A finite birth–death chain with positive rates.
 ///
 /// # Errors
-/// [`CtmcError::Empty`] for no states; [`CtmcError::InvalidRate`] for a birth rate
+/// [`CtmcError::Empty`] for no states; [`CtmcError::InvalidParameter`] (`n_states`) for
+/// more than [`BIRTH_DEATH_MAX_STATES`]; [`CtmcError::InvalidRate`] for a birth rate
 /// λ_i (i < n−1) or death rate μ_i (i ≥ 1) that is not finite and > 0.
 ///
 /// # Example
@@ -53,6 +59,13 @@ impl BirthDeath {
     ) -> Result<Self, CtmcError> {
         if n_states == 0 {
             return Err(CtmcError::Empty);
+        }
+        if n_states > BIRTH_DEATH_MAX_STATES {
+            return Err(CtmcError::InvalidParameter {
+                name: "n_states",
+                value: n_states as f64,
+                rule: "at most 10 000 000 (BIRTH_DEATH_MAX_STATES: 16 bytes per state for the chain, 24 more for its steady state); truncate the chain where the tail mass is negligible",
+            });
         }
         let s = |i| StateRef {
             index: i,
@@ -267,5 +280,24 @@ mod tests {
         assert_eq!(up.pi[0], 0.0);
         assert!(up.pi.iter().all(|p| p.is_finite()));
         assert!(up.residual < 1e-12);
+    }
+
+    /// Regression: `usize::MAX` states asked for a vector of that capacity and aborted.
+    /// Above the stated bound the constructor refuses before asking for any rate.
+    #[test]
+    fn too_many_states_are_refused_before_allocating() {
+        for n in [usize::MAX, BIRTH_DEATH_MAX_STATES + 1] {
+            let e = BirthDeath::new(n, |_| unreachable!(), |_| unreachable!()).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    CtmcError::InvalidParameter {
+                        name: "n_states",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
     }
 }

@@ -30,7 +30,7 @@ mod steady_state;
 mod transient;
 pub(crate) mod whole_model;
 
-pub use birth_death::BirthDeath;
+pub use birth_death::{BIRTH_DEATH_MAX_STATES, BirthDeath};
 pub use error::{CtmcError, StateRef};
 pub use generator::Ctmc;
 pub use steady_state::{

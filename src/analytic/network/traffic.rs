@@ -39,26 +39,21 @@ pub fn arrival_rates(valid: &ValidModel) -> Result<Vec<f64>, AnalyticError> {
 }
 
 /// Expected deliveries per message at a queue with failure probability `f` and
-/// `max_attempts` m: 1 + f + … + f^{m−1} = (1 − fᵐ)/(1 − f).
+/// `max_attempts` m: 1 + f + … + f^{m−1} = (1 − fᵐ)/(1 − f); 1/(1 − f) for
+/// [`Queue::UNLIMITED_ATTEMPTS`](crate::model::Queue::UNLIMITED_ATTEMPTS) (retry until
+/// success).
 ///
 /// # Example
 /// ```
 /// use kendall::analytic::deliveries_per_message;
 /// assert!((deliveries_per_message(0.5, 3) - 1.75).abs() < 1e-15);
 /// assert_eq!(deliveries_per_message(0.0, 5), 1.0);
-/// // Any count, in constant time: 1/(1 − f) in the limit.
-/// assert!((deliveries_per_message(0.5, u32::MAX) - 2.0).abs() < 1e-15);
+/// // Retry until success: 1/(1 − f).
+/// assert_eq!(deliveries_per_message(0.5, kendall::model::Queue::UNLIMITED_ATTEMPTS), 2.0);
 /// ```
 pub fn deliveries_per_message(f: f64, max_attempts: u32) -> f64 {
-    if max_attempts == 0 {
-        return 0.0;
-    }
-    if f <= 0.0 {
-        return 1.0;
-    }
-    // The closed form, exact for any count: 1 − fᵐ = −expm1(m ln f) keeps full precision
-    // for small f and never overflows an integer power (m up to u32::MAX).
-    -(f64::from(max_attempts) * f.ln()).exp_m1() / (1.0 - f)
+    // One closed form for both engines, kept with the model (`Queue::deliveries_per_message`).
+    crate::model::deliveries_per_message(f, max_attempts)
 }
 
 /// Deliveries that matter for a distribution over deliveries: at most `max_attempts`,

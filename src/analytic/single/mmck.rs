@@ -123,7 +123,7 @@ impl MMcK {
         let x = (lambda / (cf * mu)).ln();
         let m = capacity - servers;
         // Head Σ_{n<c} u_n with u_n = π_n/π_c: c/(a·B(c − 1, a)).
-        let ln_head = (cf / a).ln() - ln_erlang_b_unchecked(servers - 1, a);
+        let ln_head = (cf / a).ln() - ln_erlang_b_unchecked(servers - 1, a)?;
         // Geometric sums Σ_{j=0}^{m} ρ^j and Σ_{j=0}^{m−1} ρ^j, divided by e^{shift}:
         // for ρ > 1 they are anchored at their largest term ρ^m, so no two large logs
         // cancel (ρ = 3, K = 10⁶ keeps full precision).
