@@ -25,6 +25,7 @@
 use crate::analytic::method::{Exactness, Method};
 use crate::analytic::metrics::{Percentiles, QueueMetrics};
 use crate::analytic::network::fork_join::homogeneous_mm1;
+use crate::analytic::network::graph::{FlowGraph, fixed_point};
 use crate::model::{Dest, Distribution, Metric, Model, NodeId, Topology};
 use serde::{Deserialize, Serialize};
 
@@ -220,6 +221,8 @@ pub(crate) fn end_to_end(
     poisson_input: &[bool],
     class_w: &[Vec<(u32, f64)>],
 ) -> Vec<EndToEnd> {
+    // The flow's structure, read once for all sources.
+    let graph = FlowGraph::new(topology);
     model
         .sources
         .iter()
@@ -242,7 +245,7 @@ pub(crate) fn end_to_end(
                         .map(|(_, w)| *w),
                 })
                 .collect();
-            one_source(model, topology, &facts, &s.name, Dest::Node(*dest))
+            one_source(model, topology, &graph, &facts, &s.name, Dest::Node(*dest))
         })
         .collect()
 }
@@ -268,6 +271,7 @@ fn mean_time_at(facts: &[NodeFacts], m: &dyn QueueMetrics, i: usize) -> f64 {
 fn one_source(
     model: &Model,
     topology: &Topology,
+    graph: &FlowGraph,
     facts: &[NodeFacts],
     name: &str,
     start: Dest,
@@ -285,7 +289,7 @@ fn one_source(
         Dest::Node(n) => topology.entries(n),
         Dest::Exit => vec![],
     };
-    let reach = topology.reachable(&entries);
+    let reach = graph.reachable(&entries);
     let members: Vec<usize> = (0..reach.len()).filter(|&i| reach[i]).collect();
     if let Some(&bad) = members.iter().find(|&&i| facts[i].metrics.is_none()) {
         result.note = Some(format!(
@@ -309,30 +313,33 @@ fn one_source(
             Exactness::Approximation => 2,
         })
         .unwrap_or(Exactness::Exact);
-    let cyclic = members.iter().any(|&i| topology.on_cycle(i));
+    let cyclic = members.iter().any(|&i| graph.cyclic[i]);
     if cyclic {
         if fan_out {
             result.note =
                 Some("a cycle through a topic fan-out: simulate for end-to-end latency".into());
             return result;
         }
-        // m = tau + P m on the reachable queues (no fan-out: rows are route splits).
-        let n = members.len();
-        let index = |q: usize| members.iter().position(|&m| m == q);
-        let mut a = nalgebra::DMatrix::<f64>::identity(n, n);
-        let mut b = nalgebra::DVector::<f64>::zeros(n);
+        // m = tau + P m on the reachable queues (no fan-out: rows are route splits),
+        // sparse: substitution along acyclic parts, a solve per cycle.
+        let mut local = vec![usize::MAX; reach.len()];
         for (r, &i) in members.iter().enumerate() {
-            b[r] = mean_time_at(facts, facts[i].metrics.expect("checked"), i);
+            local[i] = r;
+        }
+        let mut deps: Vec<Vec<(usize, f64)>> = vec![Vec::new(); members.len()];
+        let mut tau = vec![0.0; members.len()];
+        for (r, &i) in members.iter().enumerate() {
+            tau[r] = mean_time_at(facts, facts[i].metrics.expect("checked"), i);
             for (p, d) in branches(model, topology, i) {
                 if let Dest::Node(NodeId::Queue(j)) = d
-                    && let Some(c) = index(j)
+                    && local[j] != usize::MAX
                 {
-                    a[(r, c)] -= p;
+                    deps[r].push((local[j], p));
                 }
             }
         }
-        if let Some(m) = a.lu().solve(&b) {
-            result.w = Some(entries.iter().filter_map(|&e| index(e).map(|r| m[r])).sum());
+        if let Some(m) = fixed_point(&deps, &tau) {
+            result.w = Some(entries.iter().map(|&e| m[local[e]]).sum());
             result.w_method = Some(label(
                 weakest,
                 "visit-weighted sum of per-node mean sojourns (paths with cycles)",
