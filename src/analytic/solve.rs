@@ -241,10 +241,13 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
     let inputs = classify_inputs(valid);
     let whole_chain = model_ctmc::applies(model).is_ok()
         && (model.queues.len() > 1 || model.queues.iter().any(|q| q.on_full == OnFull::Block));
-    let chain = if whole_chain {
-        model_ctmc::solve_model_ctmc(valid).ok()
+    let (chain, chain_refused) = if whole_chain {
+        match model_ctmc::solve_model_ctmc(valid) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        }
     } else {
-        None
+        (None, None)
     };
     let solved: Vec<Result<SolvedNode, AnalyticError>> = (0..model.queues.len())
         .map(|i| {
@@ -256,17 +259,31 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
                 .map(|(c, r)| (*c, r[i]))
                 .filter(|(_, r)| *r > 0.0)
                 .collect();
-            solve_node(model, i, rates[i], inputs[i], &classes).map(|solved| {
-                let q = &model.queues[i];
-                if q.failure_probability > 0.0 {
-                    SolvedNode {
-                        metrics: Box::new(PerMessage::new(solved.metrics, q, rates[i])),
-                        classes: solved.classes,
+            solve_node(model, i, rates[i], inputs[i], &classes)
+                .map_err(|e| match (e, &chain_refused) {
+                    // Say why the exact chain, the method that would apply, was refused
+                    // (its size and the limit).
+                    (
+                        AnalyticError::NoMethod { reason },
+                        Some(AnalyticError::NoMethod { reason: why }),
+                    ) => AnalyticError::NoMethod {
+                        reason: format!(
+                            "{reason}; the exact CTMC of the whole model was refused: {why}"
+                        ),
+                    },
+                    (e, _) => e,
+                })
+                .map(|solved| {
+                    let q = &model.queues[i];
+                    if q.failure_probability > 0.0 {
+                        SolvedNode {
+                            metrics: Box::new(PerMessage::new(solved.metrics, q, rates[i])),
+                            classes: solved.classes,
+                        }
+                    } else {
+                        solved
                     }
-                } else {
-                    solved
-                }
-            })
+                })
         })
         .collect();
     let refs: Vec<Option<&dyn QueueMetrics>> = solved
