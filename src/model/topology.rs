@@ -542,7 +542,8 @@ fn converges_by_sweeps(m: &DMatrix<f64>) -> bool {
     let rows: Vec<Vec<(usize, f64)>> = (0..n)
         .map(|i| {
             (0..n)
-                .filter_map(|j| (m[(i, j)] > 0.0).then(|| (j, m[(i, j)])))
+                .filter(|&j| m[(i, j)] > 0.0)
+                .map(|j| (j, m[(i, j)]))
                 .collect()
         })
         .collect();

@@ -70,8 +70,8 @@ impl QueueMetrics for CtmcNode {
         self.l / self.throughput
     }
     /// Wq = Lq / X, from the queue-length distribution directly: a sum of
-    /// non-negative terms, so never negative. (Equal to W − E[S] in exact arithmetic,
-    /// since the mean number in service is X·E[S]; the difference of the two cancels
+    /// non-negative terms, so never negative. (Equal to W − E(S) in exact arithmetic,
+    /// since the mean number in service is X·E(S); the difference of the two cancels
     /// to −10⁻¹⁸ where nothing ever waits.)
     fn mean_wait(&self) -> f64 {
         if self.lq > 0.0 {
