@@ -98,3 +98,56 @@ fn tandem_with_blocking_conserves_flow_and_is_picked_by_solve() {
     // Blocking makes the first node look busier than its own service alone explains.
     assert!(a.utilisation > a.throughput * 0.5 + 1e-3);
 }
+
+/// Issue 9: a chain too big to build is refused before any state is enumerated, with the
+/// count and the limit (capacities 10⁶ each: at least (10⁶ + 1)² states), and that reason
+/// reaches the nodes' refusals.
+#[test]
+fn oversized_chain_is_refused_at_once_with_its_size() {
+    let mut second = Queue::new("b", 1, exp(0.011)).with_capacity(1_000_000);
+    second.on_full = OnFull::Block;
+    let mut first = Queue::new("a", 2, exp(0.02))
+        .with_capacity(1_000_000)
+        .with_route(Route::To("b".into()));
+    first.on_full = OnFull::Block;
+    let m = Model::default()
+        .with_source(Source::new("s", poisson(80.0), "a"))
+        .with_queue(first)
+        .with_queue(second)
+        .validate()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let err = solve_model_ctmc(&m).unwrap_err().to_string();
+    assert!(start.elapsed().as_secs_f64() < 1.0, "{:?}", start.elapsed());
+    assert!(err.contains("1000002000001"), "{err}");
+    assert!(err.contains("2000000"), "{err}");
+    let s = solve(&m).unwrap();
+    match &s.nodes[0].outcome {
+        kendall::NodeOutcome::NoMethod { reason } => {
+            assert!(reason.contains("1000002000001"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Issue 9: the tandem example with a capacity-1 ledger writer printed Wq = −1.7e−18
+/// (W − E[S] cancelling). With one consumer and room for one, nothing ever waits there:
+/// Wq and Lq are exactly 0, and every Wq is ≥ 0.
+#[test]
+fn wait_is_never_negative() {
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/tandem_blocking.toml"
+    ))
+    .unwrap();
+    let mut m = m;
+    m.queues[1].capacity = Some(1);
+    let s = solve(&m.validate().unwrap()).unwrap();
+    let ledger = s.nodes[1].solution().unwrap();
+    assert!(ledger.method.name.starts_with("exact CTMC"));
+    assert_eq!(ledger.wq, 0.0);
+    assert_eq!(ledger.lq, 0.0);
+    for node in &s.nodes {
+        assert!(node.solution().unwrap().wq >= 0.0);
+    }
+}

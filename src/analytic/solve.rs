@@ -28,6 +28,7 @@ use crate::analytic::error::AnalyticError;
 use crate::analytic::method::{Exactness, Method};
 use crate::analytic::metrics::{NodeSolution, QueueMetrics};
 use crate::analytic::network::end_to_end::{EndToEnd, end_to_end};
+use crate::analytic::network::graph::FlowGraph;
 use crate::analytic::network::qna::qna;
 use crate::analytic::network::redelivery::PerMessage;
 use crate::analytic::network::traffic::{
@@ -241,10 +242,13 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
     let inputs = classify_inputs(valid);
     let whole_chain = model_ctmc::applies(model).is_ok()
         && (model.queues.len() > 1 || model.queues.iter().any(|q| q.on_full == OnFull::Block));
-    let chain = if whole_chain {
-        model_ctmc::solve_model_ctmc(valid).ok()
+    let (chain, chain_refused) = if whole_chain {
+        match model_ctmc::solve_model_ctmc(valid) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        }
     } else {
-        None
+        (None, None)
     };
     let solved: Vec<Result<SolvedNode, AnalyticError>> = (0..model.queues.len())
         .map(|i| {
@@ -256,17 +260,31 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
                 .map(|(c, r)| (*c, r[i]))
                 .filter(|(_, r)| *r > 0.0)
                 .collect();
-            solve_node(model, i, rates[i], inputs[i], &classes).map(|solved| {
-                let q = &model.queues[i];
-                if q.failure_probability > 0.0 {
-                    SolvedNode {
-                        metrics: Box::new(PerMessage::new(solved.metrics, q, rates[i])),
-                        classes: solved.classes,
+            solve_node(model, i, rates[i], inputs[i], &classes)
+                .map_err(|e| match (e, &chain_refused) {
+                    // Say why the exact chain, the method that would apply, was refused
+                    // (its size and the limit).
+                    (
+                        AnalyticError::NoMethod { reason },
+                        Some(AnalyticError::NoMethod { reason: why }),
+                    ) => AnalyticError::NoMethod {
+                        reason: format!(
+                            "{reason}; the exact CTMC of the whole model was refused: {why}"
+                        ),
+                    },
+                    (e, _) => e,
+                })
+                .map(|solved| {
+                    let q = &model.queues[i];
+                    if q.failure_probability > 0.0 {
+                        SolvedNode {
+                            metrics: Box::new(PerMessage::new(solved.metrics, q, rates[i])),
+                            classes: solved.classes,
+                        }
+                    } else {
+                        solved
                     }
-                } else {
-                    solved
-                }
-            })
+                })
         })
         .collect();
     let refs: Vec<Option<&dyn QueueMetrics>> = solved
@@ -486,39 +504,40 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         None => Input::Unknown(reason),
     };
     let mut input = vec![Input::Unknown("not classified"); n];
-    // Upstream nodes settle first; n + 1 passes reach the fixed point on the acyclic part.
-    for _ in 0..=n {
-        for i in 0..n {
-            let upstream: Vec<usize> = (0..n).filter(|&j| topology.flow[(j, i)] > 0.0).collect();
-            let feedback = model.queues[i].failure_probability > 0.0 || topology.on_cycle(i);
-            let sources = &source_feeds[i];
-            input[i] = if jackson && feedback {
-                Input::Jackson
-            } else if feedback {
-                fallback(
+    // One pass, upstream queues first: a queue off every cycle has all its upstream
+    // queues classified before it, and a queue on a cycle does not look upstream.
+    // O(n + edges) after reading the flow once.
+    let graph = FlowGraph::new(topology);
+    for &i in &graph.upstream_first {
+        let upstream: Vec<usize> = graph.pred[i].iter().map(|&(j, _)| j).collect();
+        let feedback = model.queues[i].failure_probability > 0.0 || graph.cyclic[i];
+        let sources = &source_feeds[i];
+        input[i] = if jackson && feedback {
+            Input::Jackson
+        } else if feedback {
+            fallback(
+                i,
+                "the node is on a feedback cycle and a source is time-varying or a trace: simulate",
+            )
+        } else if sources.iter().all(|&s| poisson(s))
+            && upstream
+                .iter()
+                .all(|&j| input[j] == Input::Poisson && markov_node(j))
+        {
+            Input::Poisson
+        } else if jackson {
+            Input::Jackson
+        } else if upstream.is_empty() && sources.len() == 1 {
+            match model.sources[sources[0]].arrival.interarrival_scv() {
+                Some(scv) => Input::Renewal(scv),
+                None => fallback(
                     i,
-                    "the node is on a feedback cycle and a source is time-varying or a trace: simulate",
-                )
-            } else if sources.iter().all(|&s| poisson(s))
-                && upstream
-                    .iter()
-                    .all(|&j| input[j] == Input::Poisson && markov_node(j))
-            {
-                Input::Poisson
-            } else if jackson {
-                Input::Jackson
-            } else if upstream.is_empty() && sources.len() == 1 {
-                match model.sources[sources[0]].arrival.interarrival_scv() {
-                    Some(scv) => Input::Renewal(scv),
-                    None => fallback(
-                        i,
-                        "time-varying or trace arrivals have no stationary steady state: use the pointwise stationary approximation (sizing) or simulate",
-                    ),
-                }
-            } else {
-                fallback(i, "a source upstream is time-varying or a trace: simulate")
-            };
-        }
+                    "time-varying or trace arrivals have no stationary steady state: use the pointwise stationary approximation (sizing) or simulate",
+                ),
+            }
+        } else {
+            fallback(i, "a source upstream is time-varying or a trace: simulate")
+        };
     }
     input
 }

@@ -69,8 +69,16 @@ impl QueueMetrics for CtmcNode {
     fn mean_sojourn(&self) -> f64 {
         self.l / self.throughput
     }
+    /// Wq = Lq / X, from the queue-length distribution directly: a sum of
+    /// non-negative terms, so never negative. (Equal to W − E(S) in exact arithmetic,
+    /// since the mean number in service is X·E(S); the difference of the two cancels
+    /// to −10⁻¹⁸ where nothing ever waits.)
     fn mean_wait(&self) -> f64 {
-        self.mean_sojourn() - self.service_mean
+        if self.lq > 0.0 {
+            self.lq / self.throughput
+        } else {
+            0.0
+        }
     }
     fn prob_empty(&self) -> Option<f64> {
         Some(self.p0)
@@ -268,12 +276,56 @@ pub fn solve_model_ctmc(valid: &ValidModel) -> Result<(Vec<CtmcNode>, f64), Anal
             1
         }
     }));
-    let space: f64 = radix.iter().map(|r| *r as f64).product();
-    if space > 20.0 * MAX_STATES as f64 {
-        return Err(no(format!(
-            "the exact chain would have up to {space:.0} states (limit {MAX_STATES}): simulate"
-        )));
+    // Count before building, with checked arithmetic. A lower bound: every vector of
+    // counts n_i ≤ K_i over the queues that traffic reaches is a reachable state (no
+    // message held). An upper bound: per queue, the pairs (n, b) with b ≤ min(n, c)
+    // (a consumer holds a blocked message only after serving it),
+    // Σ_{n=0}^{K} (min(n, c) + 1) = (K + 1) + c(c + 1)/2 + c(K − c); per source, its
+    // held flag, set only while its queue is full (min(K, c) + 1 more pairs there).
+    // Over the limit by the lower bound: refused here, in microseconds, instead of
+    // after seconds and gigabytes of enumeration; under it by the upper bound: built
+    // without doubt; in between, the enumeration stops at the limit.
+    let entries: Vec<usize> = topology
+        .source_dest
+        .iter()
+        .flat_map(|d| topology.entries(*d))
+        .collect();
+    let fed = topology.reachable(&entries);
+    let lower = (0..nq).filter(|&i| fed[i]).try_fold(1usize, |acc, i| {
+        acc.checked_mul(layout.cap[i].checked_add(1)?)
+    });
+    let pairs = |i: usize| -> Option<usize> {
+        let k = layout.cap[i];
+        let c = (radix[nq + i] - 1).min(k); // 0 when the queue never holds a message
+        let held = layout
+            .source_block
+            .iter()
+            .filter(|t| **t == Some(i))
+            .count();
+        (k + 1)
+            .checked_add(c.checked_mul(c + 1)? / 2)?
+            .checked_add(c.checked_mul(k - c)?)?
+            .checked_add(held.checked_mul(c + 1)?)
+    };
+    let upper = (0..nq).try_fold(1usize, |acc, i| acc.checked_mul(pairs(i)?));
+    match lower {
+        Some(l) if l <= MAX_STATES => {}
+        Some(l) => {
+            return Err(no(format!(
+                "the exact chain would have at least {l} states, over the limit of {MAX_STATES}: lower the capacities, or simulate"
+            )));
+        }
+        None => {
+            return Err(no(format!(
+                "the exact chain would have more than {} states (the count overflows), over the limit of {MAX_STATES}: lower the capacities, or simulate",
+                usize::MAX
+            )));
+        }
     }
+    let upper_note = match upper {
+        Some(u) => format!("at most {u}"),
+        None => "the upper bound overflows".to_string(),
+    };
     // Enumerate reachable states from the empty state by breadth-first search.
     let empty: State = vec![0; radix.len()];
     let mut index: HashMap<State, usize> = HashMap::new();
@@ -292,7 +344,7 @@ pub fn solve_model_ctmc(valid: &ValidModel) -> Result<(Vec<CtmcNode>, f64), Anal
                 None => {
                     if states.len() >= MAX_STATES {
                         return Err(no(format!(
-                            "the exact chain has more than {MAX_STATES} states: simulate"
+                            "the exact chain has more than {MAX_STATES} states (the limit; {upper_note}): lower the capacities, or simulate"
                         )));
                     }
                     index.insert(y.clone(), states.len());

@@ -3,6 +3,7 @@
 
 pub mod end_to_end;
 pub mod fork_join;
+pub(crate) mod graph;
 pub mod qna;
 pub mod redelivery;
 pub mod traffic;

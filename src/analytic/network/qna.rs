@@ -20,9 +20,9 @@
 //! 62(9), 1983, pp. 2779–2815.
 
 use crate::analytic::error::AnalyticError;
+use crate::analytic::network::graph::{FlowGraph, fixed_point};
 use crate::analytic::network::traffic::{arrival_rates, deliveries_per_message};
 use crate::model::ValidModel;
-use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 /// Rate and variability of every queue's arrival stream, by queue index.
@@ -46,6 +46,7 @@ pub(crate) fn qna(valid: &ValidModel) -> Result<QnaFlows, AnalyticError> {
     let (model, topology) = (valid.model(), valid.topology());
     let n = model.queues.len();
     let messages = arrival_rates(valid)?;
+    let graph = FlowGraph::new(topology);
     let lambda: Vec<f64> = model
         .queues
         .iter()
@@ -101,11 +102,8 @@ pub(crate) fn qna(valid: &ValidModel) -> Result<QnaFlows, AnalyticError> {
                 from: Some((i, p * (1.0 - r * r))),
             });
         };
-        for j in 0..n {
-            let p = topology.flow[(i, j)];
-            if p > 0.0 {
-                add(j, p.min(1.0), &mut streams);
-            }
+        for &(j, p) in &graph.succ[i] {
+            add(j, p.min(1.0), &mut streams);
         }
         if q.failure_probability > 0.0 && q.max_attempts > 1 {
             // Redeliveries as a self-loop: rate λ_i − messages_i of retries.
@@ -117,8 +115,9 @@ pub(crate) fn qna(valid: &ValidModel) -> Result<QnaFlows, AnalyticError> {
             });
         }
     }
-    let mut a = DMatrix::<f64>::identity(n, n);
-    let mut b = DVector::<f64>::zeros(n);
+    // c²_j = b_j + Σ_i a_ji c²_i, sparse: one row per queue, one entry per stream.
+    let mut a: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    let mut b = vec![0.0; n];
     for j in 0..n {
         let total: f64 = streams[j].iter().map(|s| s.rate).sum();
         if total <= 0.0 {
@@ -137,11 +136,11 @@ pub(crate) fn qna(valid: &ValidModel) -> Result<QnaFlows, AnalyticError> {
             let share = s.rate / total;
             b[j] += w * share * s.constant;
             if let Some((i, coef)) = s.from {
-                a[(j, i)] -= w * share * coef;
+                a[j].push((i, w * share * coef));
             }
         }
     }
-    let scv = a.lu().solve(&b).ok_or_else(|| AnalyticError::NoMethod {
+    let scv = fixed_point(&a, &b).ok_or_else(|| AnalyticError::NoMethod {
         reason: "the QNA variability equations are singular".into(),
     })?;
     Ok(QnaFlows {

@@ -9,8 +9,8 @@
 //! attempts serves each message (1 − fᵐ)/(1 − f) times on average.
 
 use crate::analytic::error::AnalyticError;
+use crate::analytic::network::graph::{FlowGraph, fixed_point};
 use crate::model::{Topology, ValidModel};
-use nalgebra::{DMatrix, DVector};
 
 /// Mean message arrival rate into each queue (first deliveries, not redeliveries),
 /// messages/s, by queue index.
@@ -114,15 +114,14 @@ pub fn arrival_rates_by_class(valid: &ValidModel) -> Result<Vec<(u32, Vec<f64>)>
         .collect()
 }
 
+/// λ = λ⁰ + Fᵀλ on the sparse structure of the flow: substitution along acyclic parts,
+/// a solve per cycle (see [`fixed_point`]); O(n²) to read the flow matrix, then
+/// O(n + edges) plus the cycles.
 fn solve_traffic(topology: &Topology, l0: Vec<f64>) -> Result<Vec<f64>, AnalyticError> {
-    let n = l0.len();
-    let a = DMatrix::<f64>::identity(n, n) - topology.flow.transpose();
-    let lambda = a
-        .lu()
-        .solve(&DVector::from_vec(l0))
-        .ok_or_else(|| AnalyticError::NoMethod {
-            reason: "the traffic equations are singular (a cycle without exit)".into(),
-        })?;
+    let graph = FlowGraph::new(topology);
+    let lambda = fixed_point(&graph.pred, &l0).ok_or_else(|| AnalyticError::NoMethod {
+        reason: "the traffic equations are singular (a cycle without exit)".into(),
+    })?;
     Ok(lambda.iter().map(|x| x.max(0.0)).collect())
 }
 
