@@ -109,9 +109,30 @@ fn scv_is_scale_free_at_the_ends_of_the_double_range() {
         max: 1e308,
     };
     assert_rel!(u.scv(), 1.0 / 3.0, CLOSED_FORM);
-    let valid = one_queue(
+    // Validation now bounds times to [MIN_TIME, MAX_TIME] (what the samplers can draw):
+    // a mean of f64::MIN_POSITIVE is refused naming the field, in readable notation,
+    // and the smallest accepted mean solves.
+    let refused = one_queue(
         ArrivalProcess::Poisson { rate: 1.0 },
         kendall::model::Queue::new("q", 2, Distribution::Erlang { k: 1, mean: tiny }),
+    )
+    .validate()
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("queue \"q\".service.mean") && refused.contains("2.2250738585072014e-308"),
+        "{refused}"
+    );
+    let valid = one_queue(
+        ArrivalProcess::Poisson { rate: 1.0 },
+        kendall::model::Queue::new(
+            "q",
+            2,
+            Distribution::Erlang {
+                k: 1,
+                mean: kendall::model::MIN_TIME,
+            },
+        ),
     )
     .validate()
     .unwrap();

@@ -22,14 +22,50 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// A problem at `path` with `message`.
+    /// A problem at `path` with `message`. Numbers that Rust prints in full (`1e300`
+    /// as 301 digits, `f64::MIN_POSITIVE` as 300 zeros) are shown in scientific
+    /// notation, so a message stays readable whatever value it quotes.
+    ///
+    /// ```
+    /// use kendall::model::Problem;
+    /// let p = Problem::new("source \"s\".arrival.rate", format!("got {}", 1e300));
+    /// assert_eq!(p.message, "got 1e300");
+    /// ```
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
-            message: message.into(),
+            message: compact_numbers(message.into()),
         }
     }
 }
+
+/// Rewrites every decimal literal longer than [`LONG_NUMBER`] characters (only f64's
+/// full `Display` makes those; u64::MAX has 20 digits) in scientific notation.
+fn compact_numbers(message: String) -> String {
+    let is_num = |c: char| c.is_ascii_digit() || c == '.';
+    if !message.contains(|c: char| c.is_ascii_digit()) {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message.as_str();
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let len = rest[start..]
+            .find(|c: char| !is_num(c))
+            .unwrap_or(rest.len() - start);
+        let token = &rest[start..start + len];
+        match token.parse::<f64>() {
+            Ok(v) if len > LONG_NUMBER => out.push_str(&format!("{v:e}")),
+            _ => out.push_str(token),
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length past which a number in a message is written in scientific notation.
+const LONG_NUMBER: usize = 21;
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
