@@ -326,7 +326,8 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
             NodeResult {
                 name: q.name.clone(),
                 servers: q.servers,
-                message_rate: rates[i],
+                // An overflowing rate is refused above; JSON cannot carry an infinity.
+                message_rate: rates[i].min(f64::MAX),
                 dead_letter: dead_letter_fraction(q, rates[i]),
                 outcome,
                 classes,
@@ -576,6 +577,16 @@ pub(crate) fn solve_node(
     if message_rate <= 0.0 {
         return Err(AnalyticError::NoMethod {
             reason: "no traffic reaches this queue".into(),
+        });
+    }
+    if !message_rate.is_finite() {
+        return Err(AnalyticError::NoMethod {
+            reason: format!(
+                "the traffic equations give this queue more than {:e} messages/s (beyond \
+                 floating point): lower the source rates or raise the exit probability of \
+                 the routing loop that feeds it",
+                f64::MAX
+            ),
         });
     }
     if q.on_full == OnFull::Block {
