@@ -40,11 +40,23 @@ fn profile_mean_rate_does_not_overflow_on_long_segments() {
 /// (with probability 1 − 1e-199), after about 20 switches.
 #[test]
 fn mmpp_with_a_fleeting_arrival_phase_does_not_hang_the_simulator() {
-    let mmpp = ArrivalProcess::Mmpp {
+    let fleeting = |rate: f64| ArrivalProcess::Mmpp {
         rates: vec![0.0, 1.0],
-        generator: vec![vec![-1.0, 1.0], vec![1e200, -1e200]],
+        generator: vec![vec![-1.0, 1.0], vec![rate, -rate]],
     };
-    assert_rel!(mmpp.mean_rate().unwrap(), 1e-200, CLOSED_FORM);
+    assert_rel!(fleeting(1e200).mean_rate().unwrap(), 1e-200, CLOSED_FORM);
+    // Validation now bounds every rate by MAX_RATE = 1e15/s, naming the entry ...
+    let refused = one_queue(
+        fleeting(1e200),
+        kendall::model::Queue::new("q", 1, exp(0.1)),
+    )
+    .validate()
+    .unwrap_err()
+    .to_string();
+    assert!(refused.contains("arrival.generator[1][0]"), "{refused}");
+    // ... and the fastest accepted switching still runs: mean rate 1/(1 + 1e15).
+    let mmpp = fleeting(kendall::model::MAX_RATE);
+    assert_rel!(mmpp.mean_rate().unwrap(), 1.0 / (1.0 + 1e15), CLOSED_FORM);
     let valid = one_queue(mmpp, kendall::model::Queue::new("q", 1, exp(0.1)))
         .validate()
         .unwrap();
@@ -55,6 +67,8 @@ fn mmpp_with_a_fleeting_arrival_phase_does_not_hang_the_simulator() {
         ..kendall::RunSettings::default()
     };
     let report = kendall::simulate(&valid, &settings).unwrap();
+    // 11 s of about one switch a second, each visit to the arrival phase lasting about
+    // 1e-15 s: a message with probability about 1e-14.
     assert_eq!(report.conservation.created, 0);
     assert!(report.conservation.is_balanced());
 }
@@ -64,25 +78,33 @@ fn mmpp_with_a_fleeting_arrival_phase_does_not_hang_the_simulator() {
 /// the reason). It now reports the largest finite number and says that it overflows.
 #[test]
 fn unstable_queue_with_overflowing_utilisation_reports_a_finite_number() {
-    let valid = one_queue(
+    // Validation now refuses such a rate, naming the field ...
+    let refused = one_queue(
         ArrivalProcess::Poisson { rate: f64::MAX },
         kendall::model::Queue::new("q", 1, exp(2.0)),
+    )
+    .validate()
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("arrival.rate") && refused.contains("1e15"),
+        "{refused}"
+    );
+    // ... and the most overloaded accepted queue (λ = 1e15/s, E[S] = 1e15 s) reports
+    // its utilisation 1e30 as a finite number.
+    let valid = one_queue(
+        ArrivalProcess::Poisson {
+            rate: kendall::model::MAX_RATE,
+        },
+        kendall::model::Queue::new("q", 1, exp(kendall::model::MAX_TIME)),
     )
     .validate()
     .unwrap();
     let solution = kendall::solve(&valid).unwrap();
     let q = solution.node("q").unwrap();
-    assert_eq!(q.unstable_utilisation(), Some(f64::MAX));
-    let reason = q.refusal().unwrap();
-    assert!(
-        reason.contains("overflows") && !reason.contains("inf "),
-        "{reason}"
-    );
+    assert_rel!(q.unstable_utilisation().unwrap(), 1e30, CLOSED_FORM);
     let json = serde_json::to_string(&solution).unwrap();
-    assert!(
-        json.contains("\"utilisation\":1.7976931348623157e+308"),
-        "{json}"
-    );
+    assert!(!json.contains("\"utilisation\":null"), "{json}");
 }
 
 /// Fuzz finding 4: the SCV was variance / mean², which is 0/0 = NaN for a mean near the
@@ -152,7 +174,7 @@ fn mmck_utilisation_stays_at_most_one_under_extreme_overload() {
         "/examples/finite_buffer.toml"
     ))
     .unwrap();
-    for rate in [1e300, 1e200, 1e100, 1e20, 1e12] {
+    for rate in [kendall::model::MAX_RATE, 1e14, 1e12, 1e9] {
         let mut m = model.clone();
         m.sources[0].arrival = ArrivalProcess::Poisson { rate };
         let solution = kendall::solve(&m.validate().unwrap()).unwrap();
@@ -160,4 +182,41 @@ fn mmck_utilisation_stays_at_most_one_under_extreme_overload() {
         assert!(rho <= 1.0, "λ = {rate}: utilisation {rho}");
         assert_rel!(rho, 1.0, 1e-9);
     }
+}
+
+/// Fuzz finding 6: a windowed source (a closed network's think station) with a rate of
+/// 2.2e-308/s has a think time of 4.5e307 s, and MVA's figures came out as NaN and
+/// infinity. Validation refuses a window whose 1 / rate passes MAX_TIME, naming the
+/// source's arrival.
+#[test]
+fn windowed_source_with_an_endless_think_time_is_refused() {
+    let mut m = one_queue(
+        ArrivalProcess::Poisson {
+            rate: f64::MIN_POSITIVE,
+        },
+        kendall::model::Queue::new("q", 1, exp(1.0)),
+    );
+    m.sources[0].window = Some(1000);
+    let refused = m.validate().unwrap_err().to_string();
+    assert!(
+        refused.contains(".arrival") && refused.contains("window"),
+        "{refused}"
+    );
+}
+
+/// Fuzz finding 7: a window of 1000 messages on one consumer of mean service 221.77 s
+/// saturates it; MVA's utilisation X·D came out as 1.0000000000000002. The throughput of
+/// a closed network is at most c / D at its bottleneck, so U = 1 to double precision
+/// and never above.
+#[test]
+fn saturated_closed_network_utilisation_stays_at_most_one() {
+    let mut m = one_queue(
+        ArrivalProcess::Poisson { rate: 1.0 },
+        kendall::model::Queue::new("q", 1, exp(221.77438540693456)),
+    );
+    m.sources[0].window = Some(1000);
+    let solution = kendall::solve(&m.validate().unwrap()).unwrap();
+    let u = solution.nodes[0].get(kendall::Metric::Utilisation).unwrap();
+    assert!(u <= 1.0, "{u}");
+    assert_rel!(u, 1.0, 1e-12);
 }

@@ -10,7 +10,7 @@
 //! arrival = { type = "trace", file = "arrivals.csv" }
 //! ```
 
-use super::distribution::Distribution;
+use super::distribution::{Distribution, MAX_RATE};
 use super::duration::{opt_seconds, seconds};
 use super::error::Problem;
 use serde::{Deserialize, Serialize};
@@ -304,13 +304,17 @@ impl ArrivalProcess {
 
     /// Checks every parameter, pushing one [`Problem`] per rule broken, prefixed by `path`.
     pub fn check(&self, path: &str, out: &mut Vec<Problem>) {
-        let rate_ok = |r: f64| r.is_finite() && r > 0.0;
+        let rate_ok = |r: f64| r > 0.0 && r <= MAX_RATE;
+        // A rate that may be 0 (a phase or segment that sends nothing).
+        let rate_or_zero_ok = |r: f64| (0.0..=MAX_RATE).contains(&r);
         match self {
             ArrivalProcess::Poisson { rate } | ArrivalProcess::Deterministic { rate } => {
                 if !rate_ok(*rate) {
                     out.push(Problem::new(
                         format!("{path}.rate"),
-                        format!("must be a finite number of messages per second > 0, got {rate}"),
+                        format!(
+                            "must be > 0 and at most {MAX_RATE:e} messages per second, got {rate}"
+                        ),
                     ));
                 }
             }
@@ -332,10 +336,10 @@ impl ArrivalProcess {
                     ));
                 }
                 for (i, r) in rates.iter().enumerate() {
-                    if !(r.is_finite() && *r >= 0.0) {
+                    if !rate_or_zero_ok(*r) {
                         out.push(Problem::new(
                             format!("{path}.rates[{i}]"),
-                            format!("must be finite and >= 0, got {r}"),
+                            format!("must be in [0, {MAX_RATE:e}] per second, got {r}"),
                         ));
                     }
                 }
@@ -364,11 +368,11 @@ impl ArrivalProcess {
                 let mut ok = true;
                 for (i, row) in generator.iter().enumerate() {
                     for (j, q) in row.iter().enumerate() {
-                        if !q.is_finite() || (i != j && *q < 0.0) {
+                        if !(q.abs() <= MAX_RATE) || (i != j && *q < 0.0) {
                             ok = false;
                             out.push(Problem::new(
                                 format!("{path}.generator[{i}][{j}]"),
-                                format!("off-diagonal rates must be finite and >= 0, got {q}"),
+                                format!("off-diagonal rates must be in [0, {MAX_RATE:e}] per second (a diagonal at most that in size), got {q}"),
                             ));
                         }
                     }
@@ -394,19 +398,19 @@ impl ArrivalProcess {
                 segments,
                 period,
             } => {
-                if !(base.is_finite() && *base >= 0.0) {
+                if !rate_or_zero_ok(*base) {
                     out.push(Problem::new(
                         format!("{path}.base"),
-                        format!("must be finite and >= 0, got {base}"),
+                        format!("must be in [0, {MAX_RATE:e}] per second, got {base}"),
                     ));
                 }
                 let mut sorted: Vec<(usize, &Segment)> = segments.iter().enumerate().collect();
                 sorted.sort_by(|a, b| a.1.start.total_cmp(&b.1.start));
                 for (i, s) in segments.iter().enumerate() {
-                    if !(s.rate.is_finite() && s.rate >= 0.0) {
+                    if !rate_or_zero_ok(s.rate) {
                         out.push(Problem::new(
                             format!("{path}.segments[{i}].rate"),
-                            format!("must be finite and >= 0, got {}", s.rate),
+                            format!("must be in [0, {MAX_RATE:e}] per second, got {}", s.rate),
                         ));
                     }
                     if s.end.partial_cmp(&s.start) != Some(std::cmp::Ordering::Greater) {

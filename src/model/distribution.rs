@@ -402,6 +402,10 @@ pub const MIN_TIME: f64 = 1e-15;
 /// [`MIN_TIME`] it keeps every moment the solvers use (up to the fourth) and every
 /// sample finite and well inside the normal doubles.
 pub const MAX_TIME: f64 = 1e15;
+/// Highest rate an arrival process accepts, per second: one message per [`MIN_TIME`].
+/// Rates are inverse times, so the same bound keeps every derived time (a think time
+/// `1/λ`, a phase holding time) and every load `λ E[S]` finite and normal.
+pub const MAX_RATE: f64 = 1e15;
 /// Smallest gamma shape and lognormal SCV accepted.
 pub const MIN_SHAPE: f64 = 1e-15;
 /// Largest gamma shape and lognormal SCV accepted.

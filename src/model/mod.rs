@@ -36,7 +36,9 @@ mod valid;
 
 pub(crate) use arrival::stationary;
 pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};
-pub use distribution::{Branch, Distribution, MAX_SHAPE, MAX_TIME, MIN_SHAPE, MIN_TIME, Sampler};
+pub use distribution::{
+    Branch, Distribution, MAX_RATE, MAX_SHAPE, MAX_TIME, MIN_SHAPE, MIN_TIME, Sampler,
+};
 pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
 pub use metric::{Level, Metric, Unit, UnknownMetric};

@@ -271,6 +271,22 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
                 "must be >= 1 message in flight (or removed for no limit)",
             ));
         }
+        // With a window the source is a closed network's think station: its mean time
+        // between messages, 1 / rate, must be a time the solvers can hold.
+        if s.window.is_some()
+            && let Some(rate) = s.arrival.mean_rate()
+            && rate > 0.0
+            && 1.0 / rate > super::MAX_TIME
+        {
+            out.push(Problem::new(
+                format!("{path}.arrival"),
+                format!(
+                    "with a window, the mean time between messages (1 / rate = {:e} s) must be at most {:e} s: raise the rate or remove the window",
+                    1.0 / rate,
+                    super::MAX_TIME
+                ),
+            ));
+        }
         if s.priority == 0 {
             out.push(Problem::new(
                 format!("{path}.priority"),

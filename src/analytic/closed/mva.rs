@@ -578,7 +578,12 @@ pub fn mva(network: &ClosedNetwork, max_population: u32) -> Result<MvaSolution, 
 }
 
 fn station_figures(s: &Station, x: f64, r: f64, q: f64, p0: Option<f64>) -> StationFigures {
-    let busy = x * s.demand();
+    // X·D_k is at most c_k (the throughput is bounded by the bottleneck); the clamp
+    // only undoes rounding at saturation (1.0000000000000002 at a window of 1000).
+    let busy = match s.servers() {
+        Some(c) => (x * s.demand()).min(c as f64),
+        None => x * s.demand(),
+    };
     StationFigures {
         name: s.name.clone(),
         queue_length: q,
