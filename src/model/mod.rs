@@ -49,6 +49,7 @@ pub use settings::{DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT, RunSettings};
 pub use slo::{Op, Slo, Target};
 pub use source::Source;
 pub use topic::Topic;
+pub(crate) use topology::strongly_connected_components;
 pub use topology::{Dest, NodeId, Topology};
 pub use valid::ValidModel;
 

@@ -626,13 +626,29 @@ fn converges_by_sweeps(m: &DMatrix<f64>) -> bool {
 /// Tarjan's strongly connected components of the graph with an edge i→j where m[i][j] > 0.
 fn strongly_connected(m: &DMatrix<f64>) -> Vec<Vec<usize>> {
     let n = m.nrows();
+    let adj: Vec<Vec<(usize, f64)>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| m[(i, j)] > 0.0)
+                .map(|j| (j, m[(i, j)]))
+                .collect()
+        })
+        .collect();
+    strongly_connected_components(&adj)
+}
+
+/// Tarjan's strongly connected components of the graph with an edge i → j for every
+/// `(j, _)` in `adj[i]`, iteratively (no recursion, so no stack overflow on a chain of a
+/// million). Every component comes after all the components it has an edge into.
+/// O(n + edges) time and memory.
+pub(crate) fn strongly_connected_components(adj: &[Vec<(usize, f64)>]) -> Vec<Vec<usize>> {
+    let n = adj.len();
     let mut index = vec![usize::MAX; n];
     let mut low = vec![0; n];
     let mut on_stack = vec![false; n];
     let mut stack = Vec::new();
     let mut comps = Vec::new();
     let mut counter = 0;
-    // Iterative DFS: (node, next neighbour to visit).
     for root in 0..n {
         if index[root] != usize::MAX {
             continue;
@@ -644,12 +660,8 @@ fn strongly_connected(m: &DMatrix<f64>) -> Vec<Vec<usize>> {
         stack.push(root);
         on_stack[root] = true;
         while let Some(&mut (v, ref mut next)) = call.last_mut() {
-            if *next < n {
-                let w = *next;
+            if let Some(&(w, _)) = adj[v].get(*next) {
                 *next += 1;
-                if m[(v, w)] <= 0.0 {
-                    continue;
-                }
                 if index[w] == usize::MAX {
                     index[w] = counter;
                     low[w] = counter;

@@ -10,6 +10,7 @@
 //! substitution in O(n + edges), and only a cycle pays for a solve, of its own size.
 
 use crate::model::Topology;
+use crate::model::strongly_connected_components;
 
 /// Components larger than this are solved by Gauss–Seidel sweeps on the sparse
 /// structure (falling back to the dense solve if they do not converge); smaller ones by
@@ -52,7 +53,7 @@ impl FlowGraph {
                 }
             }
         }
-        let comps = components(&succ);
+        let comps = strongly_connected_components(&succ);
         let mut cyclic = vec![false; n];
         for comp in &comps {
             let on_cycle = comp.len() > 1 || succ[comp[0]].iter().any(|&(j, _)| j == comp[0]);
@@ -84,64 +85,6 @@ impl FlowGraph {
     }
 }
 
-/// Tarjan's strongly connected components of the graph with an edge i → j for every
-/// `(j, _)` in `adj[i]`, iteratively (no recursion, so no stack overflow on a chain of a
-/// million). Every component comes after all the components it has an edge into.
-/// O(n + edges) time and memory.
-pub(crate) fn components(adj: &[Vec<(usize, f64)>]) -> Vec<Vec<usize>> {
-    let n = adj.len();
-    let mut index = vec![usize::MAX; n];
-    let mut low = vec![0; n];
-    let mut on_stack = vec![false; n];
-    let mut stack = Vec::new();
-    let mut comps = Vec::new();
-    let mut counter = 0;
-    for root in 0..n {
-        if index[root] != usize::MAX {
-            continue;
-        }
-        let mut call: Vec<(usize, usize)> = vec![(root, 0)];
-        index[root] = counter;
-        low[root] = counter;
-        counter += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        while let Some(&mut (v, ref mut next)) = call.last_mut() {
-            if let Some(&(w, _)) = adj[v].get(*next) {
-                *next += 1;
-                if index[w] == usize::MAX {
-                    index[w] = counter;
-                    low[w] = counter;
-                    counter += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    call.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-            } else {
-                call.pop();
-                if let Some(&(parent, _)) = call.last() {
-                    low[parent] = low[parent].min(low[v]);
-                }
-                if low[v] == index[v] {
-                    let mut comp = Vec::new();
-                    while let Some(w) = stack.pop() {
-                        on_stack[w] = false;
-                        comp.push(w);
-                        if w == v {
-                            break;
-                        }
-                    }
-                    comp.reverse();
-                    comps.push(comp);
-                }
-            }
-        }
-    }
-    comps
-}
-
 /// Solves x = b + A x, with row i of A given sparsely as `deps[i]` = (j, A_ij)
 /// (repeated j add up), one strongly connected component at a time in dependency
 /// order: a component without a cycle is one substitution; a cycle of s unknowns is
@@ -156,7 +99,7 @@ pub(crate) fn fixed_point(deps: &[Vec<(usize, f64)>], b: &[f64]) -> Option<Vec<f
     debug_assert_eq!(b.len(), n);
     let mut x = vec![0.0; n];
     let mut local = vec![usize::MAX; n];
-    for comp in components(deps) {
+    for comp in strongly_connected_components(deps) {
         if let [i] = comp[..] {
             let (mut rhs, mut diag) = (b[i], 0.0);
             for &(j, a) in &deps[i] {
@@ -323,7 +266,7 @@ mod tests {
             vec![(1, 0.5), (3, 0.5)],
             vec![],
         ];
-        let comps = components(&adj);
+        let comps = strongly_connected_components(&adj);
         assert_eq!(comps, vec![vec![3], vec![1, 2], vec![0]]);
     }
 }
