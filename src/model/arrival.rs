@@ -368,7 +368,7 @@ impl ArrivalProcess {
                 let mut ok = true;
                 for (i, row) in generator.iter().enumerate() {
                     for (j, q) in row.iter().enumerate() {
-                        if !(q.abs() <= MAX_RATE) || (i != j && *q < 0.0) {
+                        if !(q.is_finite() && q.abs() <= MAX_RATE) || (i != j && *q < 0.0) {
                             ok = false;
                             out.push(Problem::new(
                                 format!("{path}.generator[{i}][{j}]"),
