@@ -599,14 +599,7 @@ fn converges(m: &DMatrix<f64>) -> bool {
 /// only "no certificate yet": the caller falls back to the LU solve.
 fn converges_by_sweeps(m: &DMatrix<f64>) -> bool {
     let n = m.nrows();
-    let rows: Vec<Vec<(usize, f64)>> = (0..n)
-        .map(|i| {
-            (0..n)
-                .filter(|&j| m[(i, j)] > 0.0)
-                .map(|j| (j, m[(i, j)]))
-                .collect()
-        })
-        .collect();
+    let rows = positive_entries(m);
     let mut x = vec![1.0; n];
     let mx = |x: &[f64], i: usize| rows[i].iter().map(|&(j, v)| v * x[j]).sum::<f64>();
     for _ in 0..500 {
@@ -625,16 +618,21 @@ fn converges_by_sweeps(m: &DMatrix<f64>) -> bool {
 
 /// Tarjan's strongly connected components of the graph with an edge i→j where m[i][j] > 0.
 fn strongly_connected(m: &DMatrix<f64>) -> Vec<Vec<usize>> {
+    strongly_connected_components(&positive_entries(m))
+}
+
+/// Row i of `m` as its positive entries (j, m_ij), j ascending: the sparse form of a
+/// dense flow matrix (O(n²) reads).
+fn positive_entries(m: &DMatrix<f64>) -> Vec<Vec<(usize, f64)>> {
     let n = m.nrows();
-    let adj: Vec<Vec<(usize, f64)>> = (0..n)
+    (0..n)
         .map(|i| {
             (0..n)
                 .filter(|&j| m[(i, j)] > 0.0)
                 .map(|j| (j, m[(i, j)]))
                 .collect()
         })
-        .collect();
-    strongly_connected_components(&adj)
+        .collect()
 }
 
 /// Tarjan's strongly connected components of the graph with an edge i → j for every
