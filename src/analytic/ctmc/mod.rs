@@ -21,6 +21,7 @@
 //! assert!((numeric.pi[0] - exact.pi[0]).abs() < 1e-12);
 //! ```
 
+mod bicgstab;
 mod birth_death;
 mod error;
 mod generator;

@@ -14,6 +14,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
+use super::bicgstab;
 use super::error::CtmcError;
 use super::generator::{Csr, Ctmc};
 use super::gmres;
@@ -44,6 +45,9 @@ pub enum SteadyStateMethod {
     /// Restarted GMRES preconditioned by ILU(0), on the generator with one state's
     /// probability pinned.
     GmresIlu0,
+    /// BiCGSTAB preconditioned by ILU(0), on the generator with one state's probability
+    /// pinned (tried before GMRES: constant memory and no orthogonalisation).
+    BicgstabIlu0,
     /// The birth–death product form π_n ∝ Π_{i<n} λ_i / μ_{i+1}, with an
     /// extended exponent.
     ProductForm,
@@ -67,6 +71,10 @@ impl SteadyStateMethod {
             Self::GmresIlu0 => Method::numerical(
                 "CTMC steady state, GMRES + ILU(0)",
                 "Saad (2003), Iterative Methods for Sparse Linear Systems, §9.3 and §10.3; Stewart (1994), §4.6",
+            ),
+            Self::BicgstabIlu0 => Method::numerical(
+                "CTMC steady state, BiCGSTAB + ILU(0)",
+                "van der Vorst (1992), SIAM J. Sci. Stat. Comput. 13(2); Saad (2003), §7.4.2 and §10.3; Stewart (1994), §4.6",
             ),
             Self::ProductForm => Method::exact(
                 "Birth–death product form",
@@ -160,7 +168,8 @@ pub struct SteadyStateOptions {
     /// of fast states that are rarely visited). Default 1e-13 (the rounding floor is
     /// about 1e-15); must be finite and > 0.
     pub tolerance: f64,
-    /// Most GMRES steps (matrix–vector products) in all. Default 2000.
+    /// Most matrix–vector products with the generator in all (BiCGSTAB takes at most
+    /// half of them before GMRES takes over). Default 2000.
     pub max_iterations: usize,
     /// Initial GMRES restart length m (Krylov vectors kept: m × n doubles). Default 30.
     /// Each cycle that ends unconverged doubles m, up to max(`restart`, min(500,
@@ -401,11 +410,19 @@ impl Ctmc {
                 .unwrap_or(0)
         });
         let mut iterations = 0;
+        let mut used_gmres = false;
         let mut last: Option<SteadyState> = None;
         for attempt in 0..3 {
             // The user's pin is kept; the last attempt solves whatever the pin.
             let check_pin = opts.reference_state.is_none() && attempt < 2;
-            let (x, outcome) = match self.pinned_gmres(k, opts, tol, &mut iterations, check_pin)? {
+            let (x, outcome) = match self.pinned_solve(
+                k,
+                opts,
+                tol,
+                &mut iterations,
+                &mut used_gmres,
+                check_pin,
+            )? {
                 Pinned::Repin(next) => {
                     k = next;
                     continue;
@@ -424,7 +441,11 @@ impl Ctmc {
                         Ended::MaxIterations => StopReason::MaxIterations { tolerance: target },
                         Ended::Stagnated => StopReason::Stagnated { tolerance: target },
                     },
-                    method: SteadyStateMethod::GmresIlu0,
+                    method: if used_gmres {
+                        SteadyStateMethod::GmresIlu0
+                    } else {
+                        SteadyStateMethod::BicgstabIlu0
+                    },
                 };
                 if well_pinned || opts.reference_state.is_some() {
                     return Ok(state);
@@ -452,12 +473,13 @@ impl Ctmc {
     /// one scale-safe ILU(0) solve and asks to re-pin if state k looks improbable
     /// (below 1e-100 of the largest entry). Otherwise returns the raw x and
     /// (π, residual, converged) if x normalises to a finite distribution.
-    fn pinned_gmres(
+    fn pinned_solve(
         &self,
         k: usize,
         opts: &SteadyStateOptions,
         tol: f64,
         iterations: &mut usize,
+        used_gmres: &mut bool,
         check_pin: bool,
     ) -> Result<Pinned, CtmcError> {
         let n = self.n_states();
@@ -494,13 +516,24 @@ impl Ctmc {
             }
             offsets.push(idx.len());
         }
-        let a = Csr { offsets, idx, val };
-        let ilu = Ilu0::new(a.clone()).map_err(|row| CtmcError::SolveFailed {
+        // A' itself is not kept: its product is computed from the chain's incoming
+        // rates (one copy of the matrix fewer in memory).
+        let ilu = Ilu0::new(Csr { offsets, idx, val }).map_err(|row| CtmcError::SolveFailed {
             reason: format!("ILU(0) hit a zero or non-finite pivot at state {row}"),
         })?;
         let apply = |v: &[f64], out: &mut [f64]| {
             for (j, o) in out.iter_mut().enumerate() {
-                *o = a.row(j).map(|(i, r)| r * v[i]).sum();
+                *o = if j == k {
+                    v[k]
+                } else {
+                    let mut s = -v[j] * self.exit[j];
+                    for (i, r) in self.inc.row(j) {
+                        if i != k {
+                            s += r * v[i];
+                        }
+                    }
+                    s
+                };
             }
         };
         let precondition = |v: &mut [f64]| ilu.solve_in_place(v);
@@ -529,6 +562,7 @@ impl Ctmc {
                 (pi, res, tol * flow)
             })
         };
+        let mut tried_bicgstab = false;
         loop {
             let s: f64 = x.iter().map(|v| v.max(0.0)).sum();
             let result = measure(&x);
@@ -546,6 +580,16 @@ impl Ctmc {
             }
             // ‖πQ‖₁ ≤ 2‖r‖₁ / Σx ≤ 2√n ‖r‖₂ / Σx: this inner tolerance suffices.
             let inner_tol = bound * s.max(1.0) / (2.0 * sqrt_n);
+            if !tried_bicgstab {
+                // BiCGSTAB first, on at most half the budget: on large chains it is
+                // several times cheaper than GMRES per step and needs no Krylov basis;
+                // if it stalls, GMRES continues from its best iterate.
+                tried_bicgstab = true;
+                let budget = (opts.max_iterations - *iterations) / 2;
+                *iterations += bicgstab::solve(apply, precondition, &b, &mut x, budget, inner_tol);
+                continue;
+            }
+            *used_gmres = true;
             let steps = gmres::cycle(
                 apply,
                 precondition,
