@@ -35,6 +35,9 @@ pub const DENSE_MAX_STATES: usize = 10_000;
 /// Most doubles kept in the GMRES Krylov basis (2²⁶ doubles = 512 MB).
 const KRYLOV_MAX_DOUBLES: usize = 1 << 26;
 
+/// Length of the first, probing GMRES cycle of [`Ctmc::steady_state_iterative`].
+const GMRES_PROBE_STEPS: usize = 10;
+
 /// The algorithm behind a [`SteadyState`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -410,25 +413,19 @@ impl Ctmc {
                 .unwrap_or(0)
         });
         let mut iterations = 0;
-        let mut used_gmres = false;
+        let mut method = SteadyStateMethod::GmresIlu0;
         let mut last: Option<SteadyState> = None;
         for attempt in 0..3 {
             // The user's pin is kept; the last attempt solves whatever the pin.
             let check_pin = opts.reference_state.is_none() && attempt < 2;
-            let (x, outcome) = match self.pinned_solve(
-                k,
-                opts,
-                tol,
-                &mut iterations,
-                &mut used_gmres,
-                check_pin,
-            )? {
-                Pinned::Repin(next) => {
-                    k = next;
-                    continue;
-                }
-                Pinned::Solved(x, o) => (x, o),
-            };
+            let (x, outcome) =
+                match self.pinned_solve(k, opts, tol, &mut iterations, &mut method, check_pin)? {
+                    Pinned::Repin(next) => {
+                        k = next;
+                        continue;
+                    }
+                    Pinned::Solved(x, o) => (x, o),
+                };
             if let Some((pi, residual, ended, target)) = outcome {
                 let top = pi.iter().copied().fold(0.0, f64::max);
                 let well_pinned = pi[k] >= 1e-100 * top;
@@ -441,11 +438,7 @@ impl Ctmc {
                         Ended::MaxIterations => StopReason::MaxIterations { tolerance: target },
                         Ended::Stagnated => StopReason::Stagnated { tolerance: target },
                     },
-                    method: if used_gmres {
-                        SteadyStateMethod::GmresIlu0
-                    } else {
-                        SteadyStateMethod::BicgstabIlu0
-                    },
+                    method,
                 };
                 if well_pinned || opts.reference_state.is_some() {
                     return Ok(state);
@@ -479,7 +472,7 @@ impl Ctmc {
         opts: &SteadyStateOptions,
         tol: f64,
         iterations: &mut usize,
-        used_gmres: &mut bool,
+        method: &mut SteadyStateMethod,
         check_pin: bool,
     ) -> Result<Pinned, CtmcError> {
         let n = self.n_states();
@@ -562,7 +555,8 @@ impl Ctmc {
                 (pi, res, tol * flow)
             })
         };
-        let mut tried_bicgstab = false;
+        // 0: a short GMRES probe; 1: BiCGSTAB; 2: GMRES cycles of growing length.
+        let mut phase = 0;
         loop {
             let s: f64 = x.iter().map(|v| v.max(0.0)).sum();
             let result = measure(&x);
@@ -580,28 +574,40 @@ impl Ctmc {
             }
             // ‖πQ‖₁ ≤ 2‖r‖₁ / Σx ≤ 2√n ‖r‖₂ / Σx: this inner tolerance suffices.
             let inner_tol = bound * s.max(1.0) / (2.0 * sqrt_n);
-            if !tried_bicgstab {
-                // BiCGSTAB first, on at most half the budget: on large chains it is
-                // several times cheaper than GMRES per step and needs no Krylov basis;
-                // if it stalls, GMRES continues from its best iterate.
-                tried_bicgstab = true;
+            if phase == 1 {
+                // BiCGSTAB next, on at most half the remaining budget: on large chains
+                // it is several times cheaper than GMRES per step and keeps no Krylov
+                // basis; if it stalls, GMRES continues from its best iterate.
+                phase = 2;
+                *method = SteadyStateMethod::BicgstabIlu0;
                 let budget = (opts.max_iterations - *iterations) / 2;
                 *iterations += bicgstab::solve(apply, precondition, &b, &mut x, budget, inner_tol);
                 continue;
             }
-            *used_gmres = true;
+            *method = SteadyStateMethod::GmresIlu0;
+            // The probe: chains on which ILU(0) is (nearly) exact, such as birth–death
+            // chains, converge here in a step or two.
+            let length = if phase == 0 {
+                restart.min(GMRES_PROBE_STEPS)
+            } else {
+                restart
+            };
             let steps = gmres::cycle(
                 apply,
                 precondition,
                 &b,
                 &mut x,
-                restart.min(opts.max_iterations - *iterations),
+                length.min(opts.max_iterations - *iterations),
                 inner_tol,
             );
             *iterations += steps;
             // Restarting can stall GMRES: grow the basis on every cycle that has not
             // converged, within the memory cap.
-            restart = (restart * 2).min(restart_cap);
+            if phase == 0 {
+                phase = 1;
+            } else {
+                restart = (restart * 2).min(restart_cap);
+            }
             if steps == 0 {
                 // GMRES sees a residual at its tolerance (or not finite): no progress
                 // is possible, so report the state as it is.
