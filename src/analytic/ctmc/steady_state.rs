@@ -337,8 +337,8 @@ impl Ctmc {
     /// settles chains on which ILU(0) is nearly exact); then BiCGSTAB, on at most half
     /// the remaining `max_iterations`: it keeps eight vectors whatever the number of
     /// steps and does no orthogonalisation, where GMRES's basis cost m × n doubles of
-    /// memory and O(m n) work per step (the 10⁶-state blocking tandem: 1 GB and 84 s of
-    /// CPU with GMRES, 0.48 GB and 19 s with BiCGSTAB, 2.4e-13 residual). BiCGSTAB's
+    /// memory and O(m n) work per step (the 10⁶-state blocking tandem: 1 GB and 35 s of
+    /// CPU with GMRES, 0.48 GB and 20 s with BiCGSTAB, 2.4e-13 residual). BiCGSTAB's
     /// shadow residual is mixed with a fixed pseudo-random vector, as r̂ = r₀ alone
     /// breaks down at once on grid-like chains; if it breaks down or stalls, GMRES of
     /// growing length continues from its best iterate. [`SteadyState::method`] names
