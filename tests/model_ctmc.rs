@@ -151,3 +151,55 @@ fn wait_is_never_negative() {
         assert!(node.solution().unwrap().wq >= 0.0);
     }
 }
+
+/// Issue 9: a large whole-model chain (the tandem example with both capacities 300: about
+/// 91 500 states, solved iteratively) against independent figures. Blocking is
+/// negligible at these capacities (P(n₁ ≥ 300) ≈ 0.8³⁰⁰ ≈ 1e−29 and P(n₂ ≥ 300) ≈
+/// 0.88³⁰⁰ ≈ 2e−17), so by Burke's theorem the nodes are an M/M/2 (λ = 80, μ = 50) and
+/// an M/M/1 (λ = 80, μ = 1/0.011) to far below the tolerance: closed forms (Gross &
+/// Harris, 4th ed., §2.3–2.4) evaluated here, not by kendall. Also: flow balance
+/// X = λ(1 − P(block at entry)) and Little's law per node.
+#[test]
+fn large_tandem_matches_product_form_flow_balance_and_little() {
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/tandem_blocking.toml"
+    ))
+    .unwrap();
+    let mut m = m;
+    m.queues[0].capacity = Some(300);
+    m.queues[1].capacity = Some(300);
+    let s = solve(&m.validate().unwrap()).unwrap();
+    let a = s.nodes[0].solution().unwrap();
+    let b = s.nodes[1].solution().unwrap();
+    assert!(a.method.name.starts_with("exact CTMC"), "{}", a.method.name);
+    let lambda = 80.0;
+    // M/M/2, a = λ/μ = 1.6, ρ = 0.8: P0 = (1 − ρ)/(1 + ρ) = 1/9,
+    // Lq = P0 a² ρ / (2! (1 − ρ)²) = 128/45.
+    let (p0_a, lq_a) = (1.0 / 9.0, 128.0 / 45.0);
+    // M/M/1, ρ = 0.88: P(N = n) = (1 − ρ) ρⁿ, Lq = ρ²/(1 − ρ).
+    let rho_b: f64 = 0.88;
+    let lq_b = rho_b * rho_b / (1.0 - rho_b);
+    assert_rel!(a.state_probabilities[0], p0_a, NUMERICAL);
+    assert_rel!(a.state_probabilities[1], p0_a * 1.6, NUMERICAL);
+    assert_rel!(a.lq, lq_a, NUMERICAL_COMBINED);
+    assert_rel!(a.wq, lq_a / lambda, NUMERICAL_COMBINED);
+    for n in 0..5 {
+        let exact = (1.0 - rho_b) * rho_b.powi(n as i32);
+        assert_rel!(b.state_probabilities[n], exact, NUMERICAL);
+    }
+    assert_rel!(b.lq, lq_b, NUMERICAL_COMBINED);
+    assert_rel!(b.wq, lq_b / lambda, NUMERICAL_COMBINED);
+    // Flow balance and Little's law.
+    assert_rel!(a.throughput, lambda, NUMERICAL_COMBINED);
+    assert_rel!(a.throughput, b.throughput, NUMERICAL_COMBINED);
+    assert_rel!(
+        a.throughput,
+        lambda * (1.0 - a.p_block.unwrap()),
+        NUMERICAL_COMBINED
+    );
+    for node in [a, b] {
+        assert_rel!(node.l, node.throughput * node.w, NUMERICAL_COMBINED);
+        assert_rel!(node.lq, node.throughput * node.wq, NUMERICAL_COMBINED);
+    }
+}

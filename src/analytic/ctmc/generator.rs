@@ -276,8 +276,10 @@ impl Ctmc {
             index: i,
             label: labels.as_ref().map(|l| l[i].clone()),
         };
-        let mut kept = Vec::with_capacity(entries.len());
-        for (i, j, r) in entries {
+        // Filtered in place: a second triplet vector would double the peak memory of
+        // building a large chain.
+        let mut entries = entries;
+        for &(i, j, r) in &entries {
             if i >= n || j >= n {
                 return Err(CtmcError::StateOutOfRange {
                     from: i,
@@ -293,11 +295,9 @@ impl Ctmc {
                     rule: "a finite number >= 0",
                 });
             }
-            if r > 0.0 {
-                kept.push((i, j, r));
-            }
         }
-        Ok(kept)
+        entries.retain(|&(_, _, r)| r > 0.0);
+        Ok(entries)
     }
 
     fn check_row_sums(

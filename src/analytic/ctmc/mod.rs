@@ -5,7 +5,7 @@
 //! - [`Ctmc`]: a finite, irreducible chain from off-diagonal rates `(from, to, rate)` or
 //!   a full generator; invalid or reducible chains are errors naming the states.
 //! - [`Ctmc::steady_state`]: π with πQ = 0, Σπ = 1, by dense LU up to
-//!   [`AUTO_DENSE_LIMIT`] states and GMRES + ILU(0) above; every [`SteadyState`]
+//!   [`AUTO_DENSE_LIMIT`] states and ILU(0)-preconditioned GMRES / BiCGSTAB above; every [`SteadyState`]
 //!   carries its residual ‖πQ‖₁, iteration count and [`StopReason`].
 //! - [`Ctmc::transient`]: π(t) by uniformisation with a stated truncation bound.
 //! - [`BirthDeath`]: birth–death chains from rate functions, with the exact product form.
@@ -21,6 +21,7 @@
 //! assert!((numeric.pi[0] - exact.pi[0]).abs() < 1e-12);
 //! ```
 
+mod bicgstab;
 mod birth_death;
 mod error;
 mod generator;

@@ -356,6 +356,9 @@ pub fn solve_model_ctmc(valid: &ValidModel) -> Result<(Vec<CtmcNode>, f64), Anal
         }
         head += 1;
     }
+    // The state → index map is not needed past enumeration: free it before the chain
+    // and its solver allocate.
+    drop(index);
     let chain =
         Ctmc::from_triplets(states.len(), triplets).map_err(|e| no(format!("exact chain: {e}")))?;
     let ss: SteadyState = chain
