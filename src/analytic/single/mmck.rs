@@ -239,21 +239,40 @@ impl MMcK {
 
     /// P(J + G > i), G ~ Geometric(1/c) on {1, 2, ...} the service in rate-cμ phases:
     /// P(J > i) + P(J = 0)·q^i + Σ_{k=1}^{min(i, m)} C0·ρ^{k−1}·q^{i−k}, q = (c − 1)/c.
+    /// Evaluated in closed form (used once per tail evaluation, and by the tests).
+    #[cfg(test)]
     fn sojourn_phases_tail(&self, i: u64) -> f64 {
+        let (e, s) = self.service_phases_parts(i);
+        (self.wait_phases_tail(i) + e + s).min(1.0)
+    }
+
+    /// C0·ρ^j, the probability that an admitted arrival finds c + j present.
+    fn c0_at(&self, j: u64) -> f64 {
+        if j >= self.m() {
+            0.0
+        } else {
+            self.ln_c0_at(j).exp()
+        }
+    }
+
+    /// The two service parts of P(J + G > i) in closed form: P(J = 0)·q^i and
+    /// Σ_{k=1}^{min(i, m)} C0·ρ^{k−1}·q^{i−k} (q = (c − 1)/c; q = 0 for c = 1, where G = 1).
+    fn service_phases_parts(&self, i: u64) -> (f64, f64) {
         if self.c == 1 {
-            // G = 1: J + 1 > i  ⟺  J >= i.
-            return if i == 0 {
-                1.0
+            let e = if i == 0 { 1.0 - self.p_wait } else { 0.0 };
+            let s = if i >= 1 && i <= self.m() {
+                self.c0_at(i - 1)
             } else {
-                self.wait_phases_tail(i - 1)
+                0.0
             };
+            return (e, s);
         }
         let cf = self.c as f64;
         let ln_q = (-1.0 / cf).ln_1p(); // ln((c − 1)/c)
         let fi = i as f64;
-        let mut r = self.wait_phases_tail(i) + (1.0 - self.p_wait) * (fi * ln_q).exp();
+        let e = (1.0 - self.p_wait) * (fi * ln_q).exp();
         let big_m = i.min(self.m());
-        if big_m >= 1 {
+        let s = if big_m >= 1 {
             let ratio = (self.a / (cf - 1.0)).ln(); // ln(ρ/q)
             // Anchor the geometric sum at its largest term.
             let ln = if ratio > 0.0 {
@@ -261,9 +280,146 @@ impl MMcK {
             } else {
                 self.ln_c0_at(0) + (fi - 1.0) * ln_q + ln_geom_sum(ratio, big_m)
             };
-            r += ln.exp();
+            ln.exp()
+        } else {
+            0.0
+        };
+        (e, s)
+    }
+
+    /// P(Erlang(J + G·[sojourn], cμ) > t) = Σ_i pois(i; y)·R(i), y = cμt, with
+    /// R(i) = P(J > i) (+ the service parts of P(J + G > i) when `sojourn`).
+    ///
+    /// Every term is positive (no cancellation). The closed forms are evaluated only at
+    /// the two ends of the summation window; inside it the Poisson weights and the
+    /// phase tails follow recurrences in the direction in which they only add positive
+    /// terms (P(J > i) downwards, the service parts upwards), so a term costs a few
+    /// multiplications. The window: from the mode (or the support's end, if lower)
+    /// upwards until the Poisson tail beyond is below 10⁻¹⁸ of the Poisson mass summed
+    /// (R is non-increasing, so the neglected part is below 10⁻¹⁸ of the sum), and
+    /// downwards until the Poisson mass below is under 10⁻¹⁸·pois(i0)·R(i0), one term
+    /// of the sum. Its length is O(√y·ln(1/10⁻¹⁸)) around the mode (and shorter
+    /// when the support cuts it), whatever K is; it is also capped at 2·10⁸ terms.
+    fn phase_mixture(&self, y: f64, sojourn: bool) -> f64 {
+        const TOL: f64 = 1e-18;
+        const MAX_TERMS: u64 = 200_000_000;
+        let m = self.m();
+        let support = if sojourn { u64::MAX } else { m };
+        if support == 0 {
+            return 0.0;
         }
-        r.min(1.0)
+        let r_exact = |i: u64| {
+            let w = self.wait_phases_tail(i);
+            if sojourn {
+                let (e, s) = self.service_phases_parts(i);
+                (w + e + s).min(1.0)
+            } else {
+                w
+            }
+        };
+        if y == 0.0 {
+            return r_exact(0);
+        }
+        let mode = if y < 9.0e15 {
+            y.floor() as u64
+        } else {
+            u64::MAX
+        };
+        let i0 = mode.min(support - 1);
+        let ln_p0 = ln_poisson_pmf(i0, y);
+        if ln_p0.exp() == 0.0 {
+            return 0.0;
+        }
+        let r0 = r_exact(i0);
+        // The window [lo, hi], walked on Poisson weights relative to pois(i0).
+        let mut hi = i0;
+        let mut p = 1.0;
+        let mut mass = 1.0;
+        while hi + 1 < support && hi - i0 < MAX_TERMS {
+            let next = hi + 1;
+            p *= y / next as f64;
+            let fi = next as f64;
+            if p == 0.0 || (fi > y + 1.0 && p * (fi + 1.0) / (fi + 1.0 - y) <= TOL * mass) {
+                break;
+            }
+            mass += p;
+            hi = next;
+        }
+        let mut lo = i0;
+        let mut p = 1.0;
+        while lo > 0 && i0 - lo < MAX_TERMS {
+            p *= lo as f64 / y;
+            let fi = (lo - 1) as f64;
+            if p == 0.0 || (fi + 1.0 < y && p * y / (y - fi) <= TOL * r0) {
+                break;
+            }
+            lo -= 1;
+        }
+        let ln_rho = self.x;
+        let rho = ln_rho.exp();
+        let mut sum = 0.0;
+        // P(J > i) from hi down to lo: P(J > i − 1) = P(J > i) + C0·ρ^{i−1}.
+        {
+            let mut w = self.wait_phases_tail(hi);
+            let mut p = (ln_poisson_pmf(hi, y)).exp();
+            let mut i = hi;
+            let mut t = self.c0_at(hi.min(m.saturating_sub(1)));
+            loop {
+                if p == 0.0 {
+                    p = ln_poisson_pmf(i, y).exp();
+                }
+                sum += p * w;
+                if i == lo {
+                    break;
+                }
+                p *= i as f64 / y;
+                i -= 1;
+                if i < m {
+                    // t = C0·ρ^i; it grows downwards for ρ < 1 (recomputed if it
+                    // underflowed).
+                    if i + 1 < m {
+                        t /= rho;
+                    }
+                    if t == 0.0 && ln_rho < 0.0 {
+                        t = self.c0_at(i);
+                    }
+                    w += t;
+                }
+            }
+        }
+        if sojourn {
+            // The service parts from lo up to hi: e(i + 1) = q·e(i),
+            // s(i + 1) = q·s(i) + [i < m]·C0·ρ^i.
+            let q = if self.c == 1 {
+                0.0
+            } else {
+                (self.c - 1) as f64 / self.c as f64
+            };
+            let (mut e, mut s) = self.service_phases_parts(lo);
+            let mut p = (ln_poisson_pmf(lo, y)).exp();
+            let mut t = self.c0_at(lo);
+            let mut i = lo;
+            loop {
+                if p == 0.0 {
+                    p = ln_poisson_pmf(i, y).exp();
+                }
+                sum += p * (e + s);
+                if i == hi {
+                    break;
+                }
+                s = q * s + if i < m { t } else { 0.0 };
+                e *= q;
+                i += 1;
+                p *= y / i as f64;
+                if i < m {
+                    t *= rho;
+                    if t == 0.0 && ln_rho > 0.0 {
+                        t = self.c0_at(i);
+                    }
+                }
+            }
+        }
+        sum
     }
 
     fn phase_rate(&self) -> f64 {
@@ -333,7 +489,7 @@ impl QueueMetrics for MMcK {
         if !y.is_finite() {
             return Some(1.0);
         }
-        let tail = poisson_mixture(y, self.m(), |i| self.wait_phases_tail(i));
+        let tail = self.phase_mixture(y, false);
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
     fn sojourn_cdf(&self, t: f64) -> Option<f64> {
@@ -344,7 +500,7 @@ impl QueueMetrics for MMcK {
         if !y.is_finite() {
             return Some(1.0);
         }
-        let tail = poisson_mixture(y, u64::MAX, |i| self.sojourn_phases_tail(i));
+        let tail = self.phase_mixture(y, true);
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
     /// 0 for p <= 1 − P(wait) (the atom at zero); otherwise by bisection on the exact
