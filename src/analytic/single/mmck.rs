@@ -287,22 +287,90 @@ impl MMcK {
         (e, s)
     }
 
+    /// The M/M/c limit, where it agrees with the exact tail to 10⁻¹⁷ absolute: for
+    /// ρ < 1 an admitted waiting arrival's phases are a geometric law truncated at m,
+    /// and without the truncation the wait given waiting is Exp(θ), θ = cμ − λ.
+    /// Writing W′ for that untruncated wait (weight P′ = C0/(1 − ρ)), the waits removed
+    /// by the truncation have mass P′·ρ^m in all, and
+    /// P(Wq > t) = P′·[e^{−θt}·(1 − P(Poisson(ρy) > m)) − ρ^m·P(Poisson(y) <= m)], y = cμt,
+    /// so the untruncated forms P′·e^{−θt} (wait) and P(J = 0)·e^{−μt} + P′·H(t)
+    /// (sojourn, H the Exp(θ) + Exp(μ) tail) are off by at most
+    /// P′·(e^{−θt}·B + 2ρ^m), B >= P(Poisson(ρy) > m) the Bernstein bound. `None` when
+    /// that bound exceeds 10⁻¹⁷ (or ρ >= 1): the caller sums exactly.
+    fn geometric_limit_tail(&self, t: f64, sojourn: bool) -> Option<f64> {
+        const EPS: f64 = 1e-17;
+        if self.x >= 0.0 || self.m() == 0 {
+            return None;
+        }
+        let cf = self.c as f64;
+        let theta = cf * self.mu - self.lambda;
+        let p_prime = (self.ln_c0_at(0) - (-self.x.exp_m1()).ln()).exp();
+        let mf = self.m() as f64;
+        let rho_m = (mf * self.x).exp();
+        let mean = self.x.exp() * self.phase_rate() * t;
+        let d = mf - mean;
+        let b = if d > 0.0 {
+            (-d * d / (2.0 * (mean + d / 3.0))).exp()
+        } else {
+            1.0
+        };
+        let e_theta = (-theta * t).exp();
+        if !(p_prime * (e_theta * b + 2.0 * rho_m) <= EPS) {
+            return None;
+        }
+        if !sojourn {
+            return Some(p_prime * e_theta);
+        }
+        // H(t) = e^{−st}·[1 + s·(1 − e^{−δt})/δ], s the smaller rate, δ the difference.
+        let (slow, fast) = if theta <= self.mu {
+            (theta, self.mu)
+        } else {
+            (self.mu, theta)
+        };
+        let delta = fast - slow;
+        let ratio = if delta == 0.0 {
+            t
+        } else {
+            -(-delta * t).exp_m1() / delta
+        };
+        let h = (-slow * t).exp() * (1.0 + slow * ratio);
+        Some(((1.0 - self.p_wait) * (-self.mu * t).exp() + p_prime * h).min(1.0))
+    }
+
+    /// P(J <= i) = P(J = 0) + Σ_{j<min(i, m)} C0·ρ^j, computed as a sum (no cancellation).
+    fn wait_phases_cdf(&self, i: u64) -> f64 {
+        let n = i.min(self.m());
+        let waits = if n == 0 {
+            0.0
+        } else {
+            (self.ln_c0_at(0) + ln_geom_sum(self.x, n)).exp()
+        };
+        ((1.0 - self.p_wait) + waits).min(1.0)
+    }
+
     /// P(Erlang(J + G·[sojourn], cμ) > t) = Σ_i pois(i; y)·R(i), y = cμt, with
     /// R(i) = P(J > i) (+ the service parts of P(J + G > i) when `sojourn`).
     ///
     /// Every term is positive (no cancellation). The closed forms are evaluated only at
-    /// the two ends of the summation window; inside it the Poisson weights and the
-    /// phase tails follow recurrences in the direction in which they only add positive
-    /// terms (P(J > i) downwards, the service parts upwards), so a term costs a few
-    /// multiplications. The window: from the mode (or the support's end, if lower)
-    /// upwards until the Poisson tail beyond is below 10⁻¹⁸ of the Poisson mass summed
-    /// (R is non-increasing, so the neglected part is below 10⁻¹⁸ of the sum), and
-    /// downwards until the Poisson mass below is under 10⁻¹⁸·pois(i0)·R(i0), one term
-    /// of the sum. Its length is O(√y·ln(1/10⁻¹⁸)) around the mode (and shorter
-    /// when the support cuts it), whatever K is; it is also capped at 2·10⁸ terms.
+    /// the ends of the summation window; inside it the Poisson weights and the phase
+    /// tails follow recurrences in the direction in which they only add positive terms
+    /// (P(J > i) downwards, the service parts upwards), so a term costs a few
+    /// multiplications and one division.
+    ///
+    /// The window, with i0 = min(mode, support − 1) and p0 = pois(i0; y): upwards to
+    /// y + d, where the Bernstein bound P(Poisson(y) >= y + d) <= exp(−d²/(2(y + d/3)))
+    /// is at most 10⁻¹⁸·p0 (R is non-increasing, so the part left out is below 10⁻¹⁸ of
+    /// the sum, which is at least R(hi)·p0); downwards from the top until the Poisson
+    /// mass below is under 10⁻¹⁸·p0·R(i0), one term of the sum. Its length is
+    /// O(√(y·ln(y/10⁻¹⁸))), whatever K is, and shorter when the support cuts it.
+    ///
+    /// Two O(1) bounds answer first where the sum cannot change the double result:
+    /// the tail is returned as 0 when P(Poisson(y) < j) + R(j) <= 2·10⁻¹⁷ for
+    /// j = y − √(2y·ln 10¹⁷), and as 1 when P(Poisson(y) > j) + P(J <= j) <= 2·10⁻¹⁷ for
+    /// j = y + d₁₇ (the Bernstein bound at 10⁻¹⁷); P(J + G <= j) <= P(J <= j).
     fn phase_mixture(&self, y: f64, sojourn: bool) -> f64 {
         const TOL: f64 = 1e-18;
-        const MAX_TERMS: u64 = 200_000_000;
+        const EPS: f64 = 1e-17;
         let m = self.m();
         let support = if sojourn { u64::MAX } else { m };
         if support == 0 {
@@ -320,6 +388,17 @@ impl MMcK {
         if y == 0.0 {
             return r_exact(0);
         }
+        // The Bernstein half-width d with exp(−d²/(2(y + d/3))) = e^{−l}.
+        let upper_d = |l: f64| l / 3.0 + (l * l / 9.0 + 2.0 * l * y).sqrt();
+        let l_eps = (1.0 / EPS).ln();
+        let j_lo = y - (2.0 * y * l_eps).sqrt();
+        if j_lo >= 1.0 && j_lo < 9.0e15 && r_exact(j_lo.floor() as u64) <= EPS {
+            return 0.0;
+        }
+        let j_hi = y + upper_d(l_eps);
+        if j_hi < 9.0e15 && self.wait_phases_cdf(j_hi.ceil() as u64) <= EPS {
+            return 1.0;
+        }
         let mode = if y < 9.0e15 {
             y.floor() as u64
         } else {
@@ -327,66 +406,56 @@ impl MMcK {
         };
         let i0 = mode.min(support - 1);
         let ln_p0 = ln_poisson_pmf(i0, y);
-        if ln_p0.exp() == 0.0 {
+        let p0 = ln_p0.exp();
+        if p0 == 0.0 {
             return 0.0;
         }
         let r0 = r_exact(i0);
-        // The window [lo, hi], walked on Poisson weights relative to pois(i0).
-        let mut hi = i0;
-        let mut p = 1.0;
-        let mut mass = 1.0;
-        while hi + 1 < support && hi - i0 < MAX_TERMS {
-            let next = hi + 1;
-            p *= y / next as f64;
-            let fi = next as f64;
-            if p == 0.0 || (fi > y + 1.0 && p * (fi + 1.0) / (fi + 1.0 - y) <= TOL * mass) {
-                break;
-            }
-            mass += p;
-            hi = next;
-        }
-        let mut lo = i0;
-        let mut p = 1.0;
-        while lo > 0 && i0 - lo < MAX_TERMS {
-            p *= lo as f64 / y;
-            let fi = (lo - 1) as f64;
-            if p == 0.0 || (fi + 1.0 < y && p * y / (y - fi) <= TOL * r0) {
-                break;
-            }
-            lo -= 1;
-        }
-        let ln_rho = self.x;
-        let rho = ln_rho.exp();
+        let hi = if i0 < mode {
+            i0
+        } else {
+            // `as` saturates; the window is O(√y) long above the mode.
+            let top = (y + upper_d((1.0 / TOL).ln() - ln_p0)).ceil() as u64;
+            top.min(support - 1).max(i0)
+        };
+        let rho = self.x.exp();
+        let inv_rho = (-self.x).exp();
+        let inv_y = 1.0 / y;
+        let floor = TOL * p0 * r0;
         let mut sum = 0.0;
-        // P(J > i) from hi down to lo: P(J > i − 1) = P(J > i) + C0·ρ^{i−1}.
-        {
-            let mut w = self.wait_phases_tail(hi);
-            let mut p = (ln_poisson_pmf(hi, y)).exp();
-            let mut i = hi;
-            let mut t = self.c0_at(hi.min(m.saturating_sub(1)));
-            loop {
-                if p == 0.0 {
-                    p = ln_poisson_pmf(i, y).exp();
+        // P(J > i) from hi down: P(J > i − 1) = P(J > i) + C0·ρ^{i−1}; stop below i0
+        // once the Poisson mass below is negligible.
+        let mut w = self.wait_phases_tail(hi);
+        let mut p = ln_poisson_pmf(hi, y).exp();
+        let mut t = self.c0_at(hi.min(m.saturating_sub(1)));
+        let mut i = hi;
+        loop {
+            if p == 0.0 {
+                p = ln_poisson_pmf(i, y).exp();
+            }
+            sum += p * w;
+            if i == 0 {
+                break;
+            }
+            let fi = (i - 1) as f64;
+            let next = p * i as f64 * inv_y;
+            if i <= i0 && fi + 1.0 < y && next * y / (y - fi) <= floor {
+                break;
+            }
+            p = next;
+            i -= 1;
+            if i < m {
+                // t = C0·ρ^i grows downwards for ρ < 1 (recomputed if it underflowed).
+                if i + 1 < m {
+                    t *= inv_rho;
                 }
-                sum += p * w;
-                if i == lo {
-                    break;
+                if t == 0.0 && self.x < 0.0 {
+                    t = self.c0_at(i);
                 }
-                p *= i as f64 / y;
-                i -= 1;
-                if i < m {
-                    // t = C0·ρ^i; it grows downwards for ρ < 1 (recomputed if it
-                    // underflowed).
-                    if i + 1 < m {
-                        t /= rho;
-                    }
-                    if t == 0.0 && ln_rho < 0.0 {
-                        t = self.c0_at(i);
-                    }
-                    w += t;
-                }
+                w += t;
             }
         }
+        let lo = i;
         if sojourn {
             // The service parts from lo up to hi: e(i + 1) = q·e(i),
             // s(i + 1) = q·s(i) + [i < m]·C0·ρ^i.
@@ -396,7 +465,7 @@ impl MMcK {
                 (self.c - 1) as f64 / self.c as f64
             };
             let (mut e, mut s) = self.service_phases_parts(lo);
-            let mut p = (ln_poisson_pmf(lo, y)).exp();
+            let mut p = ln_poisson_pmf(lo, y).exp();
             let mut t = self.c0_at(lo);
             let mut i = lo;
             loop {
@@ -413,7 +482,7 @@ impl MMcK {
                 p *= y / i as f64;
                 if i < m {
                     t *= rho;
-                    if t == 0.0 && ln_rho > 0.0 {
+                    if t == 0.0 && self.x > 0.0 {
                         t = self.c0_at(i);
                     }
                 }
@@ -489,7 +558,9 @@ impl QueueMetrics for MMcK {
         if !y.is_finite() {
             return Some(1.0);
         }
-        let tail = self.phase_mixture(y, false);
+        let tail = self
+            .geometric_limit_tail(t, false)
+            .unwrap_or_else(|| self.phase_mixture(y, false));
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
     fn sojourn_cdf(&self, t: f64) -> Option<f64> {
@@ -500,7 +571,9 @@ impl QueueMetrics for MMcK {
         if !y.is_finite() {
             return Some(1.0);
         }
-        let tail = self.phase_mixture(y, true);
+        let tail = self
+            .geometric_limit_tail(t, true)
+            .unwrap_or_else(|| self.phase_mixture(y, true));
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
     /// 0 for p <= 1 − P(wait) (the atom at zero); otherwise by bisection on the exact
