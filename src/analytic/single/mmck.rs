@@ -450,7 +450,8 @@ impl MMcK {
             }
             let fi = (i - 1) as f64;
             let next = p * i as f64 * inv_y;
-            if i <= i0 && fi + 1.0 < y && next * y / (y - fi) <= floor {
+            // Poisson mass below i − 1 <= next·y/(y − fi) (ratio bound; y − fi > 1).
+            if i <= i0 && fi + 1.0 < y && next * y <= floor * (y - fi) {
                 break;
             }
             p = next;
@@ -468,14 +469,15 @@ impl MMcK {
         }
         let lo = i;
         if sojourn {
-            // The service parts from lo up to hi: e(i + 1) = q·e(i),
-            // s(i + 1) = q·s(i) + [i < m]·C0·ρ^i.
+            // The service parts u = e + s from lo up to hi: e(i + 1) = q·e(i) and
+            // s(i + 1) = q·s(i) + [i < m]·C0·ρ^i, so u(i + 1) = q·u(i) + [i < m]·C0·ρ^i.
             let q = if self.c == 1 {
                 0.0
             } else {
                 (self.c - 1) as f64 / self.c as f64
             };
-            let (mut e, mut s) = self.service_phases_parts(lo);
+            let (e, s) = self.service_phases_parts(lo);
+            let mut u = e + s;
             let mut p = ln_poisson_pmf(lo, y).exp();
             let mut t = self.c0_at(lo);
             let mut i = lo;
@@ -483,12 +485,11 @@ impl MMcK {
                 if p == 0.0 {
                     p = ln_poisson_pmf(i, y).exp();
                 }
-                sum += p * (e + s);
+                sum += p * u;
                 if i == hi {
                     break;
                 }
-                s = q * s + if i < m { t } else { 0.0 };
-                e *= q;
+                u = q * u + if i < m { t } else { 0.0 };
                 i += 1;
                 p *= y / i as f64;
                 if i < m {
