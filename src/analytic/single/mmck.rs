@@ -372,7 +372,7 @@ impl MMcK {
     /// y + d, where the Bernstein bound P(Poisson(y) >= y + d) <= exp(−d²/(2(y + d/3)))
     /// is at most 10⁻¹⁸·p0 (R is non-increasing, so the part left out is below 10⁻¹⁸ of
     /// the sum, which is at least R(hi)·p0); downwards from the top until the Poisson
-    /// mass below is under 10⁻¹⁸·p0·R(i0), one term of the sum. Its length is
+    /// mass below is under 10⁻¹⁸·pois(i1)·R(i1) (i1 = min(i0, m)), one term of the sum. Its length is
     /// O(√(y·ln(y/10⁻¹⁸))), whatever K is, and shorter when the support cuts it.
     ///
     /// Two O(1) bounds answer first where the sum cannot change the double result:
@@ -421,7 +421,10 @@ impl MMcK {
         if p0 == 0.0 {
             return 0.0;
         }
-        let r0 = r_exact(i0);
+        // One term of the sum, the floor of the lower stopping rule: at i1 = min(i0, m),
+        // where R > 0 (for c = 1 the sojourn weight vanishes beyond m).
+        let i1 = i0.min(m);
+        let r0 = ln_poisson_pmf(i1, y).exp() * r_exact(i1);
         let hi = if i0 < mode {
             i0
         } else {
@@ -432,7 +435,7 @@ impl MMcK {
         let rho = self.x.exp();
         let inv_rho = (-self.x).exp();
         let inv_y = 1.0 / y;
-        let floor = TOL * p0 * r0;
+        let floor = TOL * r0;
         let mut sum = 0.0;
         // P(J > i) from hi down: P(J > i − 1) = P(J > i) + C0·ρ^{i−1}; stop below i0
         // once the Poisson mass below is negligible.
@@ -441,7 +444,7 @@ impl MMcK {
         let mut t = self.c0_at(hi.min(m.saturating_sub(1)));
         let mut i = hi;
         loop {
-            if p == 0.0 {
+            if p < f64::MIN_POSITIVE {
                 p = ln_poisson_pmf(i, y).exp();
             }
             sum += p * w;
@@ -482,7 +485,9 @@ impl MMcK {
             let mut t = self.c0_at(lo);
             let mut i = lo;
             loop {
-                if p == 0.0 {
+                // Subnormal weights are recomputed: their lost digits would be carried
+                // up the window by the recurrence.
+                if p < f64::MIN_POSITIVE {
                     p = ln_poisson_pmf(i, y).exp();
                 }
                 sum += p * u;
@@ -1072,6 +1077,38 @@ mod tests {
             );
         }
         let _ = q.sojourn_phases_tail(3);
+    }
+
+    /// The windowed recurrences against the term-by-term closed forms summed by the
+    /// generic Poisson mixture (every weight from its own closed form).
+    #[test]
+    fn window_sum_matches_closed_form_terms() {
+        for (l, mu, c, k) in [
+            (1.0, 1.0, 1u64, 1000u64),
+            (1.0, 1.0, 1, 50),
+            (1.3, 1.0, 1, 200),
+            (24.0, 1.0, 20, 400),
+            (9.0, 1.0, 10, 300),
+        ] {
+            let q = MMcK::new(l, mu, c, k).unwrap();
+            for y in [0.3, 5.0, 40.0, 200.0, 380.0, 700.0, 990.0, 1000.0, 1100.0] {
+                let w = crate::analytic::single::special::poisson_mixture(y, q.m(), |i| {
+                    q.wait_phases_tail(i)
+                });
+                let s = crate::analytic::single::special::poisson_mixture(y, u64::MAX, |i| {
+                    q.sojourn_phases_tail(i)
+                });
+                let (gw, gs) = (q.phase_mixture(y, false), q.phase_mixture(y, true));
+                assert!(
+                    (gw - w).abs() <= 1e-13 * w + 1e-17,
+                    "{l} {c} {k} y={y}: {gw} vs {w}"
+                );
+                assert!(
+                    (gs - s).abs() <= 1e-13 * s + 1e-17,
+                    "{l} {c} {k} y={y}: {gs} vs {s}"
+                );
+            }
+        }
     }
 
     #[test]
