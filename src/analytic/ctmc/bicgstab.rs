@@ -7,13 +7,7 @@
 //! when that has not improved for a while, and the caller (which judges convergence on
 //! the true residual) falls back to GMRES.
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
-}
+use super::gmres::{dot, norm, residual};
 
 /// Iterations without a new smallest residual after which the run is abandoned.
 const PATIENCE: usize = 25;
@@ -32,11 +26,7 @@ pub(crate) fn solve(
     tol: f64,
 ) -> usize {
     let n = b.len();
-    let mut r = vec![0.0; n];
-    apply(x, &mut r);
-    for (ri, bi) in r.iter_mut().zip(b) {
-        *ri = bi - *ri;
-    }
+    let mut r = residual(&apply, b, x);
     let mut products = 1;
     let mut best_norm = norm(&r);
     if !best_norm.is_finite() || best_norm <= tol || max_products < 3 {

@@ -5,12 +5,24 @@
 //! Systems*, 2nd ed., Algorithm 9.5). The caller restarts it and judges convergence on
 //! the true residual.
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+/// The inner product of two vectors (shared with the BiCGSTAB solver).
+pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-fn norm(a: &[f64]) -> f64 {
+/// The Euclidean norm.
+pub(super) fn norm(a: &[f64]) -> f64 {
     dot(a, a).sqrt()
+}
+
+/// The residual b − A x, with `apply` computing `out = A v`: one product.
+pub(super) fn residual(apply: &impl Fn(&[f64], &mut [f64]), b: &[f64], x: &[f64]) -> Vec<f64> {
+    let mut r = vec![0.0; b.len()];
+    apply(x, &mut r);
+    for (ri, bi) in r.iter_mut().zip(b) {
+        *ri = bi - *ri;
+    }
+    r
 }
 
 /// Runs at most `max_steps` Arnoldi steps from `x` (updated in place), stopping early
@@ -26,11 +38,7 @@ pub(crate) fn cycle(
     tol: f64,
 ) -> usize {
     let n = b.len();
-    let mut r = vec![0.0; n];
-    apply(x, &mut r);
-    for (ri, bi) in r.iter_mut().zip(b) {
-        *ri = bi - *ri;
-    }
+    let mut r = residual(&apply, b, x);
     let beta = norm(&r);
     if !beta.is_finite() || beta <= tol || max_steps == 0 {
         return 0;
