@@ -23,6 +23,8 @@
 //! `PROPTEST_RNG_SEED=N` changes the seed (fixed by default, so CI is reproducible). The
 //! tally of what was covered is printed with `--nocapture`.
 
+mod common;
+use common::EXAMPLES;
 use kendall::analytic::arrival_rates;
 use kendall::model::{
     ArrivalProcess, Branch, Discipline, Distribution, OnFull, Queue, Route, RouteBranch, Segment,
@@ -727,18 +729,6 @@ fn model() -> BoxedStrategy<Model> {
 
 // ---------------------------------------------------------------------------------
 // Generator 2: mutations of the bundled examples.
-
-const EXAMPLES: [&str; 9] = [
-    "payments",
-    "single_queue",
-    "finite_buffer",
-    "tandem_blocking",
-    "priority",
-    "bursty",
-    "redelivery",
-    "peak_hour",
-    "confirm_window",
-];
 
 fn example(name: &str) -> toml::Table {
     let path = format!("{}/examples/{name}.toml", env!("CARGO_MANIFEST_DIR"));

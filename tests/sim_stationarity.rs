@@ -91,17 +91,7 @@ fn the_overloaded_single_queue_is_flagged_everywhere() {
 /// keeps Little's law.
 #[test]
 fn the_bundled_examples_raise_no_warning() {
-    for name in [
-        "single_queue",
-        "payments",
-        "finite_buffer",
-        "tandem_blocking",
-        "priority",
-        "bursty",
-        "redelivery",
-        "peak_hour",
-        "confirm_window",
-    ] {
+    for name in common::EXAMPLES {
         let m = example(name);
         let r = simulate(&m.clone().validate().unwrap(), &m.simulation).unwrap();
         assert!(r.warnings.is_empty(), "{name}: {:#?}", r.warnings);

@@ -188,6 +188,19 @@ pub fn percentile_widening(exact: f64) -> f64 {
 /// mean sojourns, so the edge term is under 1%.
 pub const LITTLE_EDGE: f64 = 0.02;
 
+/// The bundled example scenarios, by file stem in `examples/`.
+pub const EXAMPLES: [&str; 9] = [
+    "payments",
+    "single_queue",
+    "finite_buffer",
+    "tandem_blocking",
+    "priority",
+    "bursty",
+    "redelivery",
+    "peak_hour",
+    "confirm_window",
+];
+
 /// Checks a simulation report's bookkeeping:
 /// * **conservation**, overall (`created = completed + in flight + rejected +
 ///   dead-lettered`) and per queue (`offered = completed + dead-lettered + rejected +
