@@ -21,7 +21,7 @@
 //! (those do not go on) and where it would revisit a queue, so every chain is a part of
 //! what every message certainly does and the bound stays a bound.
 
-use crate::model::{Dest, Distribution, Level, Metric, NodeId, Op, Slo, Target, ValidModel};
+use crate::model::{Dest, Level, Metric, NodeId, Op, Slo, Target, ValidModel};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -130,93 +130,6 @@ pub(crate) fn value_text(metric: Metric, v: f64) -> String {
     }
 }
 
-/// The `p` quantile of `d` (0 < p < 1), `None` where it cannot be computed (a parameter
-/// outside what the quantile functions accept). Exact for exponential, deterministic,
-/// uniform, lognormal and empirical (the smallest observation with at least a fraction p
-/// at or below it, as resampling draws them); Erlang, gamma and hyperexponential by
-/// bisection on the CDF to a relative width of 10⁻¹² (at most 2 200 halvings and
-/// doublings in all).
-pub(crate) fn service_quantile(d: &Distribution, p: f64) -> Option<f64> {
-    let q = match d {
-        Distribution::Exponential { mean } => -mean * (-p).ln_1p(),
-        Distribution::Deterministic { value } => *value,
-        Distribution::Uniform { min, max } => min + p * (max - min),
-        Distribution::Lognormal { mean, scv } => {
-            let s2 = scv.ln_1p();
-            let mu = mean.ln() - 0.5 * s2;
-            let z = std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(2.0 * p - 1.0);
-            (mu + s2.sqrt() * z).exp()
-        }
-        Distribution::Empirical { values } => {
-            let mut v: Vec<f64> = values.clone();
-            v.sort_by(f64::total_cmp);
-            let n = v.len();
-            let k = ((p * n as f64) - 1e-9).ceil().max(1.0) as usize;
-            *v.get(k.min(n).checked_sub(1)?)?
-        }
-        Distribution::Erlang { k, mean } => gamma_quantile(f64::from(*k), *mean, p)?,
-        Distribution::Gamma { shape, mean } => gamma_quantile(*shape, *mean, p)?,
-        Distribution::Hyperexponential { branches } => {
-            let scale = branches.iter().map(|b| b.mean).fold(0.0, f64::max);
-            let cdf = |t: f64| {
-                1.0 - branches
-                    .iter()
-                    .map(|b| b.probability * (-t / b.mean).exp())
-                    .sum::<f64>()
-            };
-            bisect_cdf(&cdf, p, scale)?
-        }
-    };
-    q.is_finite().then_some(q.max(0.0))
-}
-
-/// Quantile of a gamma distribution by its shape and mean.
-fn gamma_quantile(shape: f64, mean: f64, p: f64) -> Option<f64> {
-    use statrs::distribution::ContinuousCDF;
-    let g = statrs::distribution::Gamma::new(shape, shape / mean).ok()?;
-    bisect_cdf(&|t| g.cdf(t), p, mean)
-}
-
-/// Smallest t with cdf(t) ≥ p, by doubling from `scale` then bisection.
-fn bisect_cdf(cdf: &dyn Fn(f64) -> f64, p: f64, scale: f64) -> Option<f64> {
-    if !(scale.is_finite() && scale > 0.0) {
-        return None;
-    }
-    let (mut lo, mut hi) = (0.0, scale);
-    let mut doublings = 0;
-    while cdf(hi) < p {
-        lo = hi;
-        hi *= 2.0;
-        doublings += 1;
-        if doublings > 1100 || !hi.is_finite() {
-            return None;
-        }
-    }
-    for _ in 0..1100 {
-        if hi - lo <= 1e-12 * hi {
-            break;
-        }
-        let mid = 0.5 * (lo + hi);
-        if cdf(mid) >= p {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(lo)
-}
-
-/// The least value of `d`'s support.
-fn service_min(d: &Distribution) -> f64 {
-    match d {
-        Distribution::Deterministic { value } => *value,
-        Distribution::Uniform { min, .. } => *min,
-        Distribution::Empirical { values } => values.iter().copied().fold(f64::INFINITY, f64::min),
-        _ => 0.0,
-    }
-    .max(0.0)
-}
-
 /// The chains of queues every message of the source sent to `start` certainly visits in
 /// turn (see the module documentation), at most [`MAX_CHAINS`], each at most as long as
 /// the number of queues.
@@ -265,7 +178,7 @@ fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, Bou
     let queue = q.name.clone();
     match metric {
         Metric::SojournPercentile(level) => Some((
-            service_quantile(&q.service, level.p())?,
+            q.service.quantile(level.p())?,
             BoundReason::ServicePercentile { queue, level },
         )),
         Metric::MeanSojourn => Some((q.service.mean(), BoundReason::ServiceMean { queue })),
@@ -285,11 +198,11 @@ fn source_bound(valid: &ValidModel, s: usize, metric: Metric) -> Option<(f64, Bo
         let value = match metric {
             Metric::MeanSojourn => chain.iter().map(|&i| service(i).mean()).sum(),
             Metric::SojournPercentile(level) => {
-                let mins: f64 = chain.iter().map(|&i| service_min(service(i))).sum();
+                let mins: f64 = chain.iter().map(|&i| service(i).support_min()).sum();
                 let mut v: f64 = 0.0;
                 for &i in &chain {
-                    if let Some(q) = service_quantile(service(i), level.p()) {
-                        v = v.max(q + mins - service_min(service(i)));
+                    if let Some(q) = service(i).quantile(level.p()) {
+                        v = v.max(q + mins - service(i).support_min());
                     }
                 }
                 v
@@ -353,62 +266,7 @@ pub(crate) fn unreachable(valid: &ValidModel, slo: &Slo) -> Option<(f64, BoundRe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ArrivalProcess, Branch, Model, Queue, Route, Source, Topic};
-
-    #[test]
-    fn quantiles_match_closed_forms_and_tables() {
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
-        // Exponential: -m ln(1 - p); p99 of mean 10 ms = 46.0517 ms.
-        let e = service_quantile(&Distribution::Exponential { mean: 0.01 }, 0.99).unwrap();
-        assert!(close(e, 0.01 * 100f64.ln()), "{e}");
-        // Lognormal mean 12 ms, SCV 2: σ² = ln 3, μ = ln 0.012 − σ²/2, z(0.99) = 2.3263478740.
-        let s2 = 3f64.ln();
-        let expected = (0.012f64.ln() - 0.5 * s2 + s2.sqrt() * 2.326_347_874_040_841).exp();
-        let l = service_quantile(
-            &Distribution::Lognormal {
-                mean: 0.012,
-                scv: 2.0,
-            },
-            0.99,
-        )
-        .unwrap();
-        assert!((l - expected).abs() < 1e-9 * expected, "{l} vs {expected}");
-        // Erlang-2 of mean 2 (rate 1 per phase): P(T > t) = e^{-t}(1 + t); its median
-        // solves (1 + t) e^{-t} = 1/2: t = 1.6783469900166608 (tables).
-        let m = service_quantile(&Distribution::Erlang { k: 2, mean: 2.0 }, 0.5).unwrap();
-        assert!((m - 1.678_346_990_016_660_8).abs() < 1e-9, "{m}");
-        // Hyperexponential ½ Exp(mean 1) + ½ Exp(mean 1): the same as Exp(1).
-        let h = service_quantile(
-            &Distribution::Hyperexponential {
-                branches: vec![
-                    Branch {
-                        probability: 0.5,
-                        mean: 1.0,
-                    },
-                    Branch {
-                        probability: 0.5,
-                        mean: 1.0,
-                    },
-                ],
-            },
-            0.95,
-        )
-        .unwrap();
-        assert!((h - 20f64.ln()).abs() < 1e-9, "{h}");
-        // Empirical: 100 values 1..=100; p99 is the 99th, p50 the 50th.
-        let values: Vec<f64> = (1..=100).map(f64::from).collect();
-        let d = Distribution::Empirical { values };
-        assert_eq!(service_quantile(&d, 0.99), Some(99.0));
-        assert_eq!(service_quantile(&d, 0.5), Some(50.0));
-        assert_eq!(
-            service_quantile(&Distribution::Uniform { min: 1.0, max: 3.0 }, 0.25),
-            Some(1.5)
-        );
-        assert_eq!(
-            service_quantile(&Distribution::Deterministic { value: 0.2 }, 0.999),
-            Some(0.2)
-        );
-    }
+    use crate::model::{ArrivalProcess, Distribution, Model, Queue, Route, Source, Topic};
 
     fn chain_model() -> ValidModel {
         // in → a (det 0.1 s) → topic t → {b (exp mean 0.2), c (det 0.3 s) → d (exp 0.05)}
