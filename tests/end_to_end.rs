@@ -4,10 +4,10 @@ use kendall::analytic::solve;
 use kendall::model::*;
 
 mod common;
-use common::assert_abs;
 use common::build::{exp, poisson, poisson_into, split};
 use common::exact::tail_quantile;
 use common::tol::{CLOSED_FORM, grid};
+use common::{assert_abs, assert_rel};
 
 #[test]
 fn single_mm1_matches_the_exponential_sojourn() {
@@ -15,12 +15,16 @@ fn single_mm1_matches_the_exponential_sojourn() {
     let sol = solve(&m.validate().unwrap()).unwrap();
     let e = &sol.end_to_end[0];
     assert_abs!(e.w.unwrap(), 5.0, CLOSED_FORM);
-    // Grid tolerance: one convolution (see `tol::grid`).
-    let h = e.grid_cell.unwrap();
+    // One queue, nothing after it: the node's own exact percentiles, no grid.
+    assert_eq!(e.grid_cell, None);
+    assert_eq!(
+        e.sojourn_method.as_ref().unwrap().exactness,
+        kendall::analytic::Exactness::Exact
+    );
     let p = e.sojourn.unwrap();
     for (got, level) in [(p.p50, 0.5), (p.p99, 0.99), (p.p999, 0.999)] {
         let exact = -(1.0f64 - level).ln() / 0.2;
-        assert_abs!(got, exact, grid(1, h), "p{level} (cell {h})");
+        assert_rel!(got, exact, 1e-12, "p{level}");
     }
 }
 

@@ -246,36 +246,84 @@ impl NodeSolution {
     }
 }
 
-/// Inverts a continuous, non-decreasing CDF by bracketing and bisection to relative
-/// precision 1e-13: the smallest t >= 0 with cdf(t) >= p. Returns 0 when cdf(0) >= p
-/// (the atom at zero of a waiting time). `scale` is a typical time (e.g. a mean) used to
-/// start the bracket.
+/// Inverts a continuous, non-decreasing CDF to relative precision 1e-13: the smallest
+/// t >= 0 with cdf(t) >= p. Returns 0 when cdf(0) >= p (the atom at zero of a waiting
+/// time). `scale` is a typical time (e.g. a mean) used to start the bracket.
+///
+/// The bracket [lo, hi] with cdf(lo) < p <= cdf(hi) is grown by doubling from `scale`
+/// (at most 2 000 doublings), then shrunk by the Illinois variant of regula falsi
+/// (Dowell & Jarratt 1971: superlinear, typically 8–15 evaluations where bisection takes
+/// about 45), safeguarded by a bisection step whenever three steps in a row fail to halve
+/// the bracket, so it never takes more than about twice bisection's 200-step bound.
+///
+/// # Example
+/// ```
+/// use kendall::analytic::invert_cdf;
+/// // Exp(2): the median is ln 2 / 2.
+/// let t = invert_cdf(|t| 1.0 - (-2.0 * t).exp(), 0.5, 0.5).unwrap();
+/// assert!((t - std::f64::consts::LN_2 / 2.0).abs() < 1e-13);
+/// assert_eq!(invert_cdf(|_| 1.0, 0.5, 1.0), Some(0.0));
+/// assert_eq!(invert_cdf(|t| t, 1.5, 1.0), None);
+/// ```
 pub fn invert_cdf(cdf: impl Fn(f64) -> f64, p: f64, scale: f64) -> Option<f64> {
     if !(p > 0.0 && p < 1.0 && scale.is_finite() && scale > 0.0) {
         return None;
     }
-    if cdf(0.0) >= p {
+    let f0 = cdf(0.0) - p;
+    if f0 >= 0.0 {
         return Some(0.0);
     }
     let mut hi = scale;
+    let mut fhi = cdf(hi) - p;
     let mut iterations = 0;
-    while cdf(hi) < p {
+    let (mut lo, mut flo) = (0.0, f0);
+    while fhi < 0.0 {
+        (lo, flo) = (hi, fhi);
         hi *= 2.0;
         iterations += 1;
         if iterations > 2000 || !hi.is_finite() {
             return None;
         }
+        fhi = cdf(hi) - p;
     }
-    let mut lo = 0.0;
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if cdf(mid) >= p {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-        if hi - lo <= 1e-13 * hi {
+    if fhi.is_nan() || flo.is_nan() {
+        return None;
+    }
+    // Which end moved last (+1 hi, −1 lo); the last width; steps in a row that did not
+    // halve the bracket.
+    let mut last = 0i8;
+    let mut previous = f64::INFINITY;
+    let mut slow = 0;
+    for _ in 0..400 {
+        let width = hi - lo;
+        if width <= 1e-13 * hi {
             break;
+        }
+        slow = if width > 0.5 * previous { slow + 1 } else { 0 };
+        previous = width;
+        let secant = (lo * fhi - hi * flo) / (fhi - flo);
+        let mid = if slow < 3 && secant > lo && secant < hi {
+            secant
+        } else {
+            slow = 0;
+            0.5 * (lo + hi)
+        };
+        let f = cdf(mid) - p;
+        if f.is_nan() {
+            return None;
+        }
+        if f >= 0.0 {
+            (hi, fhi) = (mid, f);
+            if last == 1 {
+                flo *= 0.5; // Illinois: the stale end's value is halved
+            }
+            last = 1;
+        } else {
+            (lo, flo) = (mid, f);
+            if last == -1 {
+                fhi *= 0.5;
+            }
+            last = -1;
         }
     }
     Some(hi)

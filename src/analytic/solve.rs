@@ -26,7 +26,7 @@ use crate::analytic::closed::model::{ClosedSolution, ClosedStation, solve_closed
 use crate::analytic::ctmc::whole_model as model_ctmc;
 use crate::analytic::error::AnalyticError;
 use crate::analytic::method::{Exactness, Method};
-use crate::analytic::metrics::{NodeSolution, QueueMetrics};
+use crate::analytic::metrics::{NodeSolution, Percentiles, QueueMetrics};
 use crate::analytic::network::end_to_end::{EndToEnd, end_to_end};
 use crate::analytic::network::graph::FlowGraph;
 use crate::analytic::network::qna::qna;
@@ -307,21 +307,33 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
             },
         )
         .collect();
-    let end_to_end = end_to_end(model, topology, &refs, &poisson, &class_w);
+    // Node figures first: a path of one queue takes that queue's percentiles as they are.
+    let solutions: Vec<Option<NodeSolution>> = refs
+        .iter()
+        .map(|m| m.map(NodeSolution::from_metrics))
+        .collect();
+    let sojourns: Vec<Option<Percentiles>> = solutions
+        .iter()
+        .map(|s| s.as_ref().and_then(|s| s.sojourn))
+        .collect();
+    let end_to_end = end_to_end(model, topology, &refs, &sojourns, &poisson, &class_w);
     let nodes = model
         .queues
         .iter()
         .zip(solved)
+        .zip(solutions)
         .enumerate()
-        .map(|(i, (q, solved))| {
-            let (outcome, classes) = match solved {
-                Ok(solved) => (
+        .map(|(i, ((q, solved), solution))| {
+            let (outcome, classes) = match (solved, solution) {
+                (Ok(solved), solution) => (
                     NodeOutcome::Solved {
-                        solution: Box::new(NodeSolution::from_metrics(solved.metrics.as_ref())),
+                        solution: Box::new(solution.unwrap_or_else(|| {
+                            NodeSolution::from_metrics(solved.metrics.as_ref())
+                        })),
                     },
                     solved.classes,
                 ),
-                Err(e) => (refusal(e), None),
+                (Err(e), _) => (refusal(e), None),
             };
             NodeResult {
                 name: q.name.clone(),

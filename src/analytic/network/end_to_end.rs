@@ -17,8 +17,8 @@
 //!
 //! **Percentiles** come from the distributions of the nodes' sojourn times, combined on
 //! a grid of 4096 cells (convolution for successive nodes, mixture for routes, product
-//! of CDFs for fan-out), assuming successive sojourns independent. That is exact for a
-//! single node and for a tandem of M/M/1 queues fed by Poisson arrivals (Reich 1957),
+//! of CDFs for fan-out), assuming successive sojourns independent; a path of one queue
+//! takes that queue's own percentiles, with no grid. The grid is exact for a tandem of M/M/1 queues fed by Poisson arrivals (Reich 1957),
 //! up to the grid's resolution (half a cell per convolution); otherwise it is labelled
 //! an approximation. A path percentile is never the sum of node percentiles.
 
@@ -205,6 +205,8 @@ impl Grid {
 /// Per-node facts the end-to-end computation needs.
 struct NodeFacts<'a> {
     metrics: Option<&'a dyn QueueMetrics>,
+    /// The node's sojourn percentiles, as its own figures report them.
+    sojourn: Option<Percentiles>,
     /// Sojourn of one delivery is exactly known and successive nodes' sojourns are
     /// independent (M/M/1 with Poisson input, single visit).
     reich: bool,
@@ -225,13 +227,15 @@ struct NodeFacts<'a> {
 /// assert!(e2e.w.unwrap() > 0.0120459 + 0.00698);
 /// assert!(e2e.sojourn.unwrap().p99 > e2e.w.unwrap());
 /// ```
-/// `class_w[i]` lists, for a priority queue i, the mean sojourn of each priority class
+/// `sojourns[i]` are queue i's sojourn percentiles as its node figures report them (a
+/// path of that one queue takes them as they are). `class_w[i]` lists, for a priority queue i, the mean sojourn of each priority class
 /// as `(priority, W)`; a source's messages use their own class's figure there (and have
 /// no percentiles through it).
 pub(crate) fn end_to_end(
     model: &Model,
     topology: &Topology,
     nodes: &[Option<&dyn QueueMetrics>],
+    sojourns: &[Option<Percentiles>],
     poisson_input: &[bool],
     class_w: &[Vec<(u32, f64)>],
 ) -> Vec<EndToEnd> {
@@ -248,6 +252,7 @@ pub(crate) fn end_to_end(
                 .enumerate()
                 .map(|(i, q)| NodeFacts {
                     metrics: nodes[i],
+                    sojourn: sojourns.get(i).copied().flatten(),
                     reich: poisson_input[i]
                         && q.servers == 1
                         && matches!(q.service, Distribution::Exponential { .. })
@@ -361,6 +366,33 @@ fn one_source(
         }
         result.note =
             Some("percentiles of paths with cycles are not computed analytically: simulate".into());
+        return result;
+    }
+
+    // One queue and nothing after it: the end-to-end time is that queue's sojourn, whose
+    // percentiles it knows at full precision; no grid, and no O(cells) evaluations of
+    // its CDF (each O(√(cμt)) for an M/M/c/K far above saturation).
+    if let Dest::Node(NodeId::Queue(i)) = start
+        && members == [i]
+        && facts[i].class_w.is_none()
+        && branches(model, topology, i)
+            .iter()
+            .all(|(_, d)| *d == Dest::Exit)
+    {
+        let m = facts[i].metrics.expect("checked");
+        result.w = Some(mean_time_at(facts, m, i));
+        result.w_method = Some(label(weakest, "the one queue's mean sojourn"));
+        result.sojourn = facts[i].sojourn;
+        match result.sojourn {
+            Some(_) => {
+                result.sojourn_method = Some(m.distribution_method().unwrap_or_else(|| m.method()));
+            }
+            None => {
+                result.note = Some(
+                    "the queue has no known sojourn distribution: simulate for percentiles".into(),
+                );
+            }
+        }
         return result;
     }
 
