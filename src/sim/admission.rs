@@ -36,6 +36,7 @@ impl Replication {
         }
     }
 
+    #[inline(always)]
     pub(super) fn on_arrival(&mut self, s: usize) {
         if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
             self.check_stall();
@@ -65,6 +66,7 @@ impl Replication {
         self.send(dest, m)
     }
 
+    #[inline(always)]
     pub(super) fn send(&mut self, dest: NodeId, m: u32) {
         match dest {
             NodeId::Queue(j) => self.offer(j, m),

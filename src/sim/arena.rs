@@ -55,13 +55,19 @@ pub(super) struct Root {
 }
 
 /// Messages and roots with their free lists (slots are reused last-freed first).
+///
+/// The free lists are intrusive: a free message slot holds the index of the next free
+/// one in its `root` field, a free root slot in its `source` field, so freeing and
+/// reusing a slot is a load and a store, with no second vector to grow or check.
 pub(super) struct Arena {
     /// Message slots, live or free.
     pub(super) msgs: Vec<Msg>,
-    free_msgs: Vec<u32>,
+    /// The most recently freed message slot ([`NONE`] when none is free).
+    free_msg: u32,
     /// Root slots, live or free.
     pub(super) roots: Vec<Root>,
-    free_roots: Vec<u32>,
+    /// The most recently freed root slot ([`NONE`] when none is free).
+    free_root: u32,
 }
 
 impl Arena {
@@ -69,14 +75,15 @@ impl Arena {
     pub(super) fn with_capacity(backlog: usize) -> Self {
         Self {
             msgs: Vec::with_capacity(1024 + backlog),
-            free_msgs: Vec::with_capacity(1024),
+            free_msg: NONE,
             roots: Vec::with_capacity(1024 + backlog),
-            free_roots: Vec::with_capacity(1024),
+            free_root: NONE,
         }
     }
 
     /// A new root created at `created` by `source` ([`NONE`] for the backlog), with no
     /// descendant yet.
+    #[inline(always)]
     pub(super) fn new_root(&mut self, created: f64, source: u32) -> u32 {
         let r = Root {
             created,
@@ -84,16 +91,14 @@ impl Arena {
             source,
             lost: false,
         };
-        match self.free_roots.pop() {
-            Some(i) => {
-                self.roots[i as usize] = r;
-                i
-            }
-            None => {
-                self.roots.push(r);
-                (self.roots.len() - 1) as u32
-            }
+        let i = self.free_root;
+        if let Some(slot) = self.roots.get_mut(i as usize) {
+            self.free_root = slot.source;
+            *slot = r;
+            return i;
         }
+        self.roots.push(r);
+        (self.roots.len() - 1) as u32
     }
 
     /// A new message of `root`, counted in it.
@@ -106,10 +111,11 @@ impl Arena {
     /// A message slot for a descendant of `root` (the caller counts it in the root).
     #[inline(always)]
     pub(super) fn alloc_msg(&mut self, root: u32, class: u32) -> u32 {
-        if let Some(i) = self.free_msgs.pop() {
+        let i = self.free_msg;
+        if let Some(msg) = self.msgs.get_mut(i as usize) {
             // A reused slot: every other field is set by `admit` before it is read
             // (the generation carries on, so no stale completion can match it).
-            let msg = &mut self.msgs[i as usize];
+            self.free_msg = msg.root;
             msg.root = root;
             msg.class = class;
             return i;
@@ -137,8 +143,10 @@ impl Arena {
     /// that was its last one; the caller then releases it with [`Arena::release_root`].
     #[inline(always)]
     pub(super) fn free_msg(&mut self, m: u32) -> Option<u32> {
-        let r = self.msgs[m as usize].root;
-        self.free_msgs.push(m);
+        let msg = &mut self.msgs[m as usize];
+        let r = msg.root;
+        msg.root = self.free_msg;
+        self.free_msg = m;
         let root = &mut self.roots[r as usize];
         root.outstanding -= 1;
         (root.outstanding == 0).then_some(r)
@@ -147,8 +155,10 @@ impl Arena {
     /// Frees root `r` (whose descendants are all done) and returns it.
     #[inline(always)]
     pub(super) fn release_root(&mut self, r: u32) -> Root {
-        let root = self.roots[r as usize];
-        self.free_roots.push(r);
+        let slot = &mut self.roots[r as usize];
+        let root = *slot;
+        slot.source = self.free_root;
+        self.free_root = r;
         root
     }
 

@@ -363,6 +363,7 @@ impl Replication {
 
     /// The last descendant of root `r` is done: the source's window and end-to-end
     /// figures, the backlog, and the stopping and warm-up counts.
+    #[inline(always)]
     pub(super) fn root_done(&mut self, r: u32) {
         let root = self.arena.release_root(r);
         if root.source != NONE {

@@ -95,15 +95,25 @@ impl Replication {
         );
     }
 
+    /// A completion: void if its service was preempted since; the short path for plain
+    /// queues inline, the general one ([`Replication::done_general`]) called.
+    #[inline(always)]
     pub(super) fn on_done(&mut self, m: u32, generation: u32) {
-        let now = self.now;
-        let msg = &mut self.arena.msgs[m as usize];
+        let msg = &self.arena.msgs[m as usize];
         if msg.generation != generation {
             return; // preempted: this completion is void
         }
         if self.queues[msg.node as usize].plain {
             return self.done_plain(m);
         }
+        self.done_general(m)
+    }
+
+    /// The completion of message `m` in a queue that is not plain: failures and
+    /// redelivery, routing, blocking after service.
+    fn done_general(&mut self, m: u32) {
+        let now = self.now;
+        let msg = &mut self.arena.msgs[m as usize];
         // No level changes before `depart` (whose `leave_stats` brings the queue's
         // integrals up to now) or the redelivery branch (which does it itself).
         msg.served += now - msg.start;
