@@ -386,7 +386,9 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             SimError::PastEvent { .. } => 1,
             SimError::TraceIo { .. } => 2,
             SimError::Model(_) | SimError::Settings(_) | SimError::Trace { .. } => 2,
-            SimError::BacklogExceedsCapacity { .. } | SimError::MemoryLimit { .. } => 2,
+            SimError::BacklogExceedsCapacity { .. }
+            | SimError::MemoryLimit { .. }
+            | SimError::PhaseSwitching { .. } => 2,
             SimError::Unstable { .. } => 4,
             _ => 1,
         }

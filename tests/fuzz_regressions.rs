@@ -71,6 +71,23 @@ fn mmpp_with_a_fleeting_arrival_phase_does_not_hang_the_simulator() {
     // 1e-15 s: a message with probability about 1e-14.
     assert_eq!(report.conservation.created, 0);
     assert!(report.conservation.is_balanced());
+    // Without a horizon, 100 completions at 1e-15 messages/s would take ~1e17 s of
+    // phase changes (the loop used to spin): refused at once, naming the source and the
+    // Poisson stream it averages out to.
+    let completions = kendall::RunSettings {
+        completions: Some(100),
+        ..kendall::RunSettings::default()
+    };
+    let started = std::time::Instant::now();
+    let e = kendall::simulate(&valid, &completions).unwrap_err();
+    assert!(started.elapsed().as_secs_f64() < 1.0);
+    assert!(matches!(e, kendall::SimError::PhaseSwitching { .. }), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("source \"in\".arrival") || text.contains(".arrival"),
+        "{text}"
+    );
+    assert!(text.contains("poisson"), "{text}");
 }
 
 /// Fuzz finding 3: an arrival rate near `f64::MAX` makes λ / (c μ) overflow; `solve`

@@ -21,6 +21,31 @@ use rand_distr::{Distribution as _, Exp1};
 use std::path::Path;
 use std::sync::Arc;
 
+/// Most phase changes an MMPP source may be expected to make in one replication: 10⁹
+/// (each is a step of the arrival generator, about a second of work per 10⁸). Real
+/// bursty traffic switches phase far less than once per message; a generator that
+/// switches this often over the run's span (its horizon, or the time the asked-for
+/// completions take at the long-run rate) is refused before the run
+/// ([`SimError::PhaseSwitching`](super::SimError)).
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source};
+/// // Arrivals at 1e-9/s in one phase that lasts 1e-12 s: 10^15 completions away.
+/// let fleeting = ArrivalProcess::Mmpp {
+///     rates: vec![0.0, 1e3],
+///     generator: vec![vec![-1.0, 1.0], vec![1e12, -1e12]],
+/// };
+/// let m = Model::default()
+///     .with_source(Source::new("s", fleeting, "q"))
+///     .with_queue(Queue::new("q", 4, Distribution::Exponential { mean: 0.1 }));
+/// let settings = RunSettings { completions: Some(100), ..RunSettings::default() };
+/// let e = kendall::sim::simulate(&m.validate().unwrap(), &settings).unwrap_err();
+/// assert!(e.to_string().contains("generator"), "{e}");
+/// assert_eq!(kendall::sim::MAX_PHASE_SWITCHES, 1e9);
+/// ```
+pub const MAX_PHASE_SWITCHES: f64 = 1e9;
+
 /// One piece of a rate profile: `rate` on `[start, end)`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Piece {
@@ -176,6 +201,30 @@ impl ArrivalGen {
                 next: 0,
             },
         })
+    }
+
+    /// The phase-change rate Σπᵢqᵢ and the long-run arrival rate Σπᵢλᵢ of an MMPP
+    /// (π the phase chain's stationary law, qᵢ phase i's total leaving rate), per
+    /// second; `None` for other processes or without a stationary law. Each phase
+    /// change is one step of [`ArrivalGen::next`].
+    pub(crate) fn switch_and_arrival_rates(p: &ArrivalProcess) -> Option<(f64, f64)> {
+        let ArrivalProcess::Mmpp { rates, generator } = p else {
+            return None;
+        };
+        let pi = crate::model::stationary(generator)?;
+        let mut switches = 0.0;
+        let mut arrivals = 0.0;
+        for (i, (row, (p, r))) in generator.iter().zip(pi.iter().zip(rates)).enumerate() {
+            let out: f64 = row
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, q)| *q)
+                .sum();
+            switches += p * out;
+            arrivals += p * r;
+        }
+        Some((switches, arrivals))
     }
 
     /// The time of the next arrival after `now`; `None` when the source is exhausted

@@ -124,6 +124,25 @@ pub enum SimError {
         /// How to fix it.
         fix: String,
     },
+    /// An MMPP source would change phase more than
+    /// [`MAX_PHASE_SWITCHES`](super::MAX_PHASE_SWITCHES) times in one replication: it
+    /// switches so much faster than it emits messages that the run would be spent on
+    /// phase changes (and its bursts average out); refused before the run.
+    #[error(
+        "source {source_name:?}.arrival: the MMPP would change phase about {switches:.3e} times in one replication of {span:.3e} s (more than {limit:e}): its generator switches far faster than it emits messages, so its bursts average out; use type = \"poisson\" with rate = {mean_rate:e} (its long-run rate), lower the generator's rates, or shorten the run"
+    )]
+    PhaseSwitching {
+        /// The source's name.
+        source_name: String,
+        /// Expected phase changes in one replication.
+        switches: f64,
+        /// The replication's expected span, seconds (warm-up included).
+        span: f64,
+        /// The limit.
+        limit: f64,
+        /// The long-run arrival rate, 1/s.
+        mean_rate: f64,
+    },
     /// The replication index is not below `replications`.
     #[error("replication {replication} does not exist: settings ask for {replications}")]
     NoSuchReplication {

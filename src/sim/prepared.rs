@@ -59,6 +59,35 @@ impl<'m> Prepared<'m> {
             return Err(SimError::Settings(Problems(problems)));
         }
         super::memory::check(model, settings)?;
+        // The span of one replication, for the MMPP phase-change bound: its horizon, or
+        // the time the completions take at the sources' long-run rate.
+        let total_rate: f64 = model
+            .sources
+            .iter()
+            .filter_map(|s| s.arrival.mean_rate())
+            .sum();
+        let span = settings.warmup
+            + match (settings.horizon, settings.completions) {
+                (Some(h), _) => h,
+                (None, Some(n)) => {
+                    (n + settings.warmup_completions.unwrap_or(0)) as f64 / total_rate
+                }
+                (None, None) => DEFAULT_HORIZON,
+            };
+        for s in &model.sources {
+            if let Some((switch_rate, mean_rate)) = ArrivalGen::switch_and_arrival_rates(&s.arrival)
+                && switch_rate > 0.0
+                && !(switch_rate * span <= super::MAX_PHASE_SWITCHES)
+            {
+                return Err(SimError::PhaseSwitching {
+                    source_name: s.name.clone(),
+                    switches: switch_rate * span,
+                    span,
+                    limit: super::MAX_PHASE_SWITCHES,
+                    mean_rate,
+                });
+            }
+        }
         for q in &model.queues {
             if let Some(k) = q.capacity
                 && q.initial_backlog > k
