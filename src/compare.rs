@@ -16,7 +16,7 @@
 use crate::analytic::{Exactness, Method, ModelSolution, SolveError, solve};
 use crate::model::{Metric, RunSettings, ValidModel};
 use crate::sim::RELATIVE_ERROR;
-use crate::sim::{Estimate, SimError, SimReport, simulate_with_progress};
+use crate::sim::{Estimate, SimError, SimReport, SimWarning, WarningKind, simulate_with_progress};
 use serde::{Deserialize, Serialize};
 
 /// Default relative error above which an approximation is flagged.
@@ -52,6 +52,11 @@ pub struct ComparisonRow {
     pub in_interval: Option<bool>,
     /// An approximation whose relative error exceeds the threshold.
     pub flagged: bool,
+    /// The simulator's warning on this figure, if any (see the report's `warnings`):
+    /// the run did not settle for it, so the row is neither checked against its interval
+    /// nor flagged, nor counted in the largest errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<WarningKind>,
 }
 
 /// The comparison of a whole model.
@@ -85,7 +90,9 @@ impl Comparison {
     pub fn largest_error(&self, exactness: Exactness) -> Option<&ComparisonRow> {
         self.rows
             .iter()
-            .filter(|r| r.exactness == Some(exactness) && r.relative_error.is_some())
+            .filter(|r| {
+                r.exactness == Some(exactness) && r.relative_error.is_some() && r.warning.is_none()
+            })
             .max_by(|a, b| {
                 let ea = a.relative_error.unwrap_or(0.0).abs();
                 let eb = b.relative_error.unwrap_or(0.0).abs();
@@ -206,6 +213,7 @@ pub fn compare_reports(
                 r.in_interval = None;
                 r.flagged = false;
             }
+            unsettle(&mut r, &q.warnings);
             rows.push(r);
         }
     }
@@ -224,7 +232,7 @@ pub fn compare_reports(
                         .unwrap_or_else(|| "not known: simulate".into()),
                 ),
             };
-            rows.push(row(
+            let mut r = row(
                 &node,
                 metric,
                 value,
@@ -232,10 +240,22 @@ pub fn compare_reports(
                 note,
                 s.get(metric),
                 threshold,
-            ));
+            );
+            unsettle(&mut r, &s.warnings);
+            rows.push(r);
         }
     }
     rows
+}
+
+/// Marks `r` with the first of `warnings` that names its metric: its interval and
+/// error then say nothing about the analytic figure.
+fn unsettle(r: &mut ComparisonRow, warnings: &[SimWarning]) {
+    if let Some(w) = warnings.iter().find(|w| w.metrics.contains(&r.metric)) {
+        r.warning = Some(w.kind);
+        r.in_interval = None;
+        r.flagged = false;
+    }
 }
 
 fn row(
@@ -285,5 +305,6 @@ fn row(
         relative_error,
         in_interval,
         flagged,
+        warning: None,
     }
 }

@@ -89,7 +89,7 @@ fn compare_prints_errors_and_intervals() {
         ]
         .concat(),
     ));
-    assert!(csv.starts_with("# schema_version=1\nnode,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method\n"));
+    assert!(csv.starts_with("# schema_version=1\nnode,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method,warning\n"));
 }
 
 #[test]
@@ -300,6 +300,25 @@ fn exit_codes_by_class() {
         started.elapsed().as_secs_f64() < 30.0,
         "{:?}",
         started.elapsed()
+    );
+
+    // 3 with a printed report: the deployment is found and printed, but its verification
+    // run is too short for the p999 (M/M/1 at ρ = 0.9, 2 000 s against a relaxation time
+    // of ~380 s), so it cannot show the SLO met: "UNSETTLED", the warning as a note.
+    let scenario = tmp("unsettled.toml");
+    std::fs::write(
+        &scenario,
+        "[[source]]\nname = \"in\"\narrival = { type = \"poisson\", rate = 0.9 }\nto = \"q\"\n\
+         [[queue]]\nname = \"q\"\nconsumers = 1\nservice = { type = \"exponential\", mean = 1.0 }\n\
+         [simulation]\nhorizon = 2000.0\nwarmup = 200.0\nreplications = 5\nseed = 3\n",
+    )
+    .unwrap();
+    let out = kendall(&["size", scenario.to_str().unwrap(), "--slo", "q.p999 < 100s"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("UNSETTLED") && stdout.contains("did not settle"),
+        "{stdout}"
     );
 
     // 1: a search stopped by its time limit: no verdict, the reason on stderr.

@@ -276,3 +276,44 @@ fn sweep_steps_are_bounded() {
     let e = sweep(&m, &RunSettings::default(), &opts, &|_, _| {}).unwrap_err();
     assert!(matches!(e, SweepError::TooManyPoints { .. }), "{e}");
 }
+
+/// `compare` acts on the simulator's warnings: a figure from a run too short for the
+/// load's tail is marked, not checked against its interval, not flagged and not counted
+/// among the largest errors; the summary says why. The settled figures are compared as
+/// usual.
+#[test]
+fn compare_marks_figures_from_an_unsettled_run() {
+    let model = mmc_model(0.9, 1.0, 1).validate().unwrap();
+    let c = kendall::compare(
+        &model,
+        &settings(2_000.0, 200.0, 4, 3),
+        kendall::DEFAULT_FLAG_THRESHOLD,
+        &|_, _| {},
+    )
+    .unwrap();
+    let p999 = c
+        .rows
+        .iter()
+        .find(|r| r.node == "q" && r.metric == Metric::SojournPercentile(kendall::Level::P999))
+        .unwrap();
+    assert_eq!(p999.warning, Some(WarningKind::ShortHorizon));
+    assert_eq!(p999.in_interval, None);
+    assert!(!p999.flagged);
+    let throughput = c
+        .rows
+        .iter()
+        .find(|r| r.node == "q" && r.metric == Metric::Throughput)
+        .unwrap();
+    assert_eq!(throughput.warning, None);
+    assert!(throughput.in_interval.is_some());
+    assert!(c.rows.iter().all(|r| {
+        r.warning.is_none()
+            || c.largest_error(r.exactness.unwrap_or(kendall::analytic::Exactness::Exact))
+                .is_none_or(|l| !std::ptr::eq(l, r))
+    }));
+    let summary = kendall::report::comparison_summary(&c);
+    assert!(summary.contains("did not settle"), "{summary}");
+    assert!(summary.contains("short_horizon"), "{summary}");
+    let table = kendall::report::comparison_table(&c).to_text();
+    assert!(table.contains(" !"), "{table}");
+}

@@ -206,6 +206,46 @@ fn verification_by_simulation_carries_its_evidence() {
     assert!(!r.curve.is_empty());
 }
 
+/// A verification run too short for the load's tail cannot show a tail SLO met: the
+/// simulator warns (short horizon: p999 biased low) and sizing says "unsettled", with
+/// the warning as a note and `all_met` false; a long enough run verifies it.
+#[test]
+fn an_unsettled_verification_cannot_show_an_slo_met() {
+    // M/M/1 at ρ = 0.9: sojourn Exp(0.1), p999 = 10·ln 1000 ≈ 69 s; relaxation time
+    // ~ 1/(1 − √0.9)² ≈ 380 s against a 2 000 s horizon.
+    let slo: Slo = "q.p999 < 100s".parse().unwrap();
+    let run = |horizon: f64| {
+        let mut m = mmc_model(0.9, 1.0);
+        m.simulation = RunSettings {
+            horizon: Some(horizon),
+            warmup: horizon / 10.0,
+            replications: 5,
+            seed: 3,
+            ..RunSettings::default()
+        };
+        size(
+            &valid(&m),
+            std::slice::from_ref(&slo),
+            &SizingOptions::default(),
+        )
+        .unwrap()
+    };
+    let short = run(2_000.0);
+    assert_eq!(short.deployment[0].chosen, 1);
+    assert_eq!(short.slos[0].verdict, kendall::Verdict::Unsettled);
+    assert!(!short.all_met);
+    assert!(
+        short.notes.iter().any(
+            |n| matches!(n, SizingNote::Unsettled { warning, .. } if warning.contains("horizon"))
+        ),
+        "{:#?}",
+        short.notes
+    );
+    let long = run(40_000.0);
+    assert_eq!(long.slos[0].verdict, kendall::Verdict::Met);
+    assert!(long.all_met, "{:#?}", long.notes);
+}
+
 /// A peak-hour profile is sized as its peak held steady (pointwise stationary
 /// approximation), labelled, and the same answer as sizing the peak rate directly.
 #[test]

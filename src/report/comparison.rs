@@ -1,6 +1,6 @@
 //! Tables of analytic-versus-simulated comparisons (`kendall compare`).
 
-use super::simulation::estimate;
+use super::simulation::{WARNING_MARK, estimate};
 use super::table::{Table, num};
 use crate::analytic::Exactness;
 use crate::compare::Comparison;
@@ -26,7 +26,10 @@ pub fn comparison_table(c: &Comparison) -> Table {
             r.node.clone(),
             r.metric.to_string(),
             num(r.analytic),
-            estimate(r.simulated),
+            match r.warning {
+                Some(_) if r.simulated.is_some() => estimate(r.simulated) + WARNING_MARK,
+                _ => estimate(r.simulated),
+            },
             r.relative_error
                 .map_or("-".into(), |e| format!("{:+.2}%", 100.0 * e)),
             r.in_interval
@@ -51,7 +54,7 @@ fn method_or_note(r: &crate::compare::ComparisonRow) -> String {
     }
 }
 
-/// CSV with plain numbers: `node,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method`.
+/// CSV with plain numbers: `node,metric,analytic,sim_mean,sim_lower,sim_upper,relative_error,in_interval,flagged,exactness,method,warning`.
 pub fn comparison_csv(c: &Comparison) -> String {
     let mut t = Table::new([
         "node",
@@ -65,6 +68,7 @@ pub fn comparison_csv(c: &Comparison) -> String {
         "flagged",
         "exactness",
         "method",
+        "warning",
     ]);
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for r in &c.rows {
@@ -85,6 +89,7 @@ pub fn comparison_csv(c: &Comparison) -> String {
                 None => String::new(),
             },
             method_or_note(r),
+            r.warning.map_or(String::new(), |k| k.name().to_string()),
         ]);
     }
     t.to_csv()
@@ -111,6 +116,20 @@ pub fn comparison_summary(c: &Comparison) -> String {
                 r.metric
             ));
         }
+    }
+    let warned = c.rows.iter().filter(|r| r.warning.is_some()).count();
+    if warned > 0 {
+        let mut kinds: Vec<&str> = c
+            .rows
+            .iter()
+            .filter_map(|r| r.warning.map(|k| k.name()))
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        out.push_str(&format!(
+            "{warned} simulated figures marked{WARNING_MARK} come from a run that did not settle for them ({}): not checked against their intervals nor counted above; see `kendall simulate` for the warnings and what to do\n",
+            kinds.join(", ")
+        ));
     }
     let flagged: Vec<_> = c.flagged().collect();
     if flagged.is_empty() {

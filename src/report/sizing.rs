@@ -61,6 +61,7 @@ pub fn sizing_text(r: &SizingResult) -> String {
                 Verdict::Violated => "VIOLATED".into(),
                 Verdict::Undecided => "undecided".into(),
                 Verdict::NotSimulated => "-".into(),
+                Verdict::Unsettled => "UNSETTLED".into(),
             },
             e.simulated_target.clone().unwrap_or_default(),
             analytic_method(e),

@@ -18,6 +18,23 @@ pub enum Verdict {
     Undecided,
     /// No simulated figure for this SLO.
     NotSimulated,
+    /// The simulated figure does not violate the SLO, but the run that produced it did
+    /// not settle for it (a [`SimWarning`](crate::sim::SimWarning) on its target names
+    /// the metric: an overloaded queue, a backlog still growing, a horizon too short for
+    /// the load's tail percentiles), so it cannot show the SLO met.
+    Unsettled,
+}
+
+/// The message of the first warning in `report` on `target`'s `slo` metric (target
+/// names as [`simulated_value`] gives them: a queue, or `end_to_end:<source>`): each
+/// warning lists the metrics it makes untrustworthy (a short horizon, for instance,
+/// only the tail percentiles).
+pub(crate) fn unsettled(report: &SimReport, slo: &Slo, target: &str) -> Option<String> {
+    report
+        .warnings
+        .iter()
+        .find(|w| w.node == target && w.metrics.contains(&slo.metric))
+        .map(|w| w.message.clone())
 }
 
 /// The worst analytic value of `slo` over its targets (the largest for an upper bound,

@@ -1,7 +1,7 @@
 //! The evidence of a sizing answer: each SLO's analytic and simulated figures, and the
 //! drain times of start-up backlogs.
 
-use super::evaluate::{simulated_value, verdict};
+use super::evaluate::{simulated_value, unsettled, verdict};
 use super::search::Search;
 use super::{Drain, SizingError, SloEvidence, Verdict};
 use crate::analytic::deliveries_per_message;
@@ -23,6 +23,13 @@ impl Search<'_> {
             .zip(&eval.values)
             .map(|(s, a)| {
                 let sim = self.sim_report.as_ref().and_then(|r| simulated_value(r, s));
+                let mut verdict = verdict(s, sim.as_ref().map(|x| &x.0));
+                if verdict != Verdict::Violated
+                    && let (Some(r), Some((_, target))) = (&self.sim_report, &sim)
+                    && unsettled(r, s, target).is_some()
+                {
+                    verdict = Verdict::Unsettled;
+                }
                 SloEvidence {
                     slo: s.clone(),
                     analytic: a.as_ref().map(|x| x.0).filter(|v| v.is_finite()),
@@ -31,7 +38,7 @@ impl Search<'_> {
                     psa: self.psa,
                     simulated: sim.as_ref().map(|x| x.0),
                     simulated_target: sim.as_ref().map(|x| x.1.clone()),
-                    verdict: verdict(s, sim.as_ref().map(|x| &x.0)),
+                    verdict,
                 }
             })
             .collect())
@@ -69,7 +76,7 @@ impl Search<'_> {
 }
 
 /// Whether the evidence shows every SLO met: analytically where there is a figure, and
-/// not violated in simulation.
+/// neither violated in simulation nor simulated by a run that did not settle.
 pub(crate) fn all_met(evidence: &[SloEvidence]) -> bool {
     evidence.iter().all(|e| {
         let analytic_ok = e.analytic_met != Some(false);

@@ -416,6 +416,20 @@ pub fn size_with_progress(
     search.verify()?;
     search.checkpoint(SizingPhase::Evidence, &search.consumers)?;
     let slos = search.evidence()?;
+    if let Some(report) = &search.sim_report {
+        for e in slos.iter().filter(|e| e.verdict == Verdict::Unsettled) {
+            if let Some(warning) = e
+                .simulated_target
+                .as_deref()
+                .and_then(|t| evaluate::unsettled(report, &e.slo, t))
+            {
+                search.notes.push(SizingNote::Unsettled {
+                    slo: e.slo.clone(),
+                    warning,
+                });
+            }
+        }
+    }
     let drains = search.drains()?;
     let headroom = search.headroom();
     let (curve_queue, curve_slo, curve) = search.curve()?;

@@ -70,6 +70,14 @@ pub enum SizingNote {
     /// ([`SizingOptions::max_rounds`](crate::SizingOptions::max_rounds)) or the consumer
     /// limit was reached.
     RoundLimit,
+    /// The verification run of this SLO's target did not settle, so it cannot show the
+    /// SLO met (verdict [`Verdict::Unsettled`](crate::sizing::Verdict::Unsettled)).
+    Unsettled {
+        /// The SLO.
+        slo: Slo,
+        /// The simulator's warning: what did not settle, the evidence and the fix.
+        warning: String,
+    },
     /// Some SLOs stay within the confidence interval of their limit even at the most
     /// replications allowed.
     Undecided {
@@ -128,6 +136,10 @@ impl std::fmt::Display for SizingNote {
             Self::RoundLimit => {
                 f.write_str("stopped adding consumers: verification round limit reached")
             }
+            Self::Unsettled { slo, warning } => write!(
+                f,
+                "{slo}: the verification run did not settle, so it cannot show this SLO met: {warning}"
+            ),
             Self::Undecided { replications } => write!(
                 f,
                 "some SLOs are within the confidence interval of their limit even at {replications} replications: undecided"
