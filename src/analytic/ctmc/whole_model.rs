@@ -15,10 +15,11 @@
 //! steady-state solvers; figures follow from π by Little's law (W and Wq per admitted
 //! message).
 
-use crate::analytic::ctmc::{Ctmc, SteadyState};
+use crate::analytic::ctmc::{AUTO_DENSE_LIMIT, Ctmc, SteadyState, SteadyStateOptions};
 use crate::analytic::error::AnalyticError;
 use crate::analytic::method::Method;
 use crate::analytic::metrics::QueueMetrics;
+use crate::analytic::network::traffic::arrival_rates;
 use crate::model::{
     ArrivalProcess, Dest, Discipline, Distribution, Model, NodeId, OnFull, Topology, ValidModel,
 };
@@ -361,9 +362,15 @@ pub fn solve_model_ctmc(valid: &ValidModel) -> Result<(Vec<CtmcNode>, f64), Anal
     drop(index);
     let chain =
         Ctmc::from_triplets(states.len(), triplets).map_err(|e| no(format!("exact chain: {e}")))?;
-    let ss: SteadyState = chain
-        .steady_state()
-        .map_err(|e| no(format!("exact chain: {e}")))?;
+    // Large chains start from a product-form guess (see `product_form_start`); small
+    // ones are solved directly.
+    let ss: SteadyState = match product_form_start(valid, &layout, &states) {
+        Some(start) if states.len() > AUTO_DENSE_LIMIT => chain
+            .steady_state_iterative_from(&SteadyStateOptions::default(), &start)
+            .and_then(SteadyState::into_converged),
+        _ => chain.steady_state(),
+    }
+    .map_err(|e| no(format!("exact chain: {e}")))?;
     let method = Method::numerical(
         format!(
             "exact CTMC of the whole model ({} states, residual {:.1e}, {:?})",
@@ -412,6 +419,43 @@ pub fn solve_model_ctmc(valid: &ValidModel) -> Result<(Vec<CtmcNode>, f64), Anal
         });
     }
     Ok((nodes, ss.residual))
+}
+
+/// A starting guess for the iterative solver: each queue's count distributed as its own
+/// M/M/c/K (offered rate from the traffic equations, which ignore blocking and loss),
+/// independently of the others, and the blocked/held flags uniform; unnormalised, the
+/// largest weight 1. Exact for a Jackson network far from its capacities (the blocking
+/// tandem with large buffers), a rough start elsewhere; the solver judges convergence
+/// on the chain's own residual either way. `None` if the traffic equations do not
+/// apply. Cost: O(Σ K_i) for the marginals and O(states × queues) for the products.
+fn product_form_start(valid: &ValidModel, layout: &Layout, states: &[State]) -> Option<Vec<f64>> {
+    let rates = arrival_rates(valid).ok()?;
+    // log p_i(n) = Σ_{m ≤ n} ln(λ_i / (min(m, c_i) μ_i)), shifted so that the largest is 0.
+    let marginals: Vec<Vec<f64>> = rates
+        .iter()
+        .enumerate()
+        .map(|(i, &lambda)| {
+            let mut log_p = Vec::with_capacity(layout.cap[i] + 1);
+            let mut acc = 0.0;
+            log_p.push(0.0);
+            for m in 1..=layout.cap[i] {
+                let down = m.min(layout.servers[i]) as f64 * layout.mu[i];
+                acc += (lambda / down).ln();
+                log_p.push(acc);
+            }
+            let top = log_p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            log_p.iter().map(|l| (l - top).exp()).collect()
+        })
+        .collect();
+    let start: Vec<f64> = states
+        .iter()
+        .map(|x| marginals.iter().enumerate().map(|(i, p)| p[x[i]]).product())
+        .collect();
+    start
+        .iter()
+        .all(|w| w.is_finite())
+        .then_some(start)
+        .filter(|s| s.iter().any(|w| *w > 0.0))
 }
 
 /// Arrival attempts aimed at queue `target` per second, and those that found it full.
