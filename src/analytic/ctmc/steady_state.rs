@@ -55,6 +55,9 @@ pub enum SteadyStateMethod {
     /// The birth–death product form π_n ∝ Π_{i<n} λ_i / μ_{i+1}, with an
     /// extended exponent.
     ProductForm,
+    /// The caller's starting guess ([`Ctmc::steady_state_iterative_from`]), normalised,
+    /// already met the residual tolerance: no iteration was needed.
+    VerifiedStart,
 }
 
 impl SteadyStateMethod {
@@ -79,6 +82,10 @@ impl SteadyStateMethod {
             Self::BicgstabIlu0 => Method::numerical(
                 "CTMC steady state, BiCGSTAB + ILU(0)",
                 "van der Vorst (1992), SIAM J. Sci. Stat. Comput. 13(2); Saad (2003), §7.4.2 and §10.3; Stewart (1994), §4.6",
+            ),
+            Self::VerifiedStart => Method::numerical(
+                "CTMC steady state, starting guess verified by its residual",
+                "Stewart (1994), Introduction to the Numerical Solution of Markov Chains, §1.4 (πQ = 0)",
             ),
             Self::ProductForm => Method::exact(
                 "Birth–death product form",
@@ -397,10 +404,12 @@ impl Ctmc {
     /// large state space the Krylov solvers otherwise move mass about one transition
     /// further per step. Convergence is judged exactly as without a start (the true
     /// residual ‖πQ‖₁ against `tolerance` × Σ_j π_j q_j), so a poor guess costs
-    /// iterations, never accuracy; a start that already meets the tolerance is returned
+    /// iterations, and the result meets the same residual bound whatever the start
+    /// (the error in π is that bound times the chain's mixing time); a start that already meets the tolerance is returned
     /// after one residual evaluation, with `iterations == 0`, without factorising
-    /// anything. Without [`SteadyStateOptions::reference_state`], the state pinned first
-    /// is the start's largest entry.
+    /// anything. The pinned state is chosen as without a start; the start is used
+    /// where it gives that state at least 1e-100 of its largest weight (else the
+    /// solve starts from the pinned state alone).
     ///
     /// # Errors
     /// As [`Ctmc::steady_state_iterative`]; [`CtmcError::InvalidInitial`] unless
@@ -408,7 +417,7 @@ impl Ctmc {
     ///
     /// # Example
     /// ```
-    /// use kendall::analytic::ctmc::{Ctmc, SteadyStateOptions, StopReason};
+    /// use kendall::analytic::ctmc::{Ctmc, SteadyStateMethod, SteadyStateOptions, StopReason};
     /// // M/M/1/4999 with ρ = 0.5, started from its exact geometric law.
     /// let k = 5000;
     /// let t = (0..k - 1).flat_map(|i| [(i, i + 1, 1.0), (i + 1, i, 2.0)]);
@@ -417,6 +426,7 @@ impl Ctmc {
     /// let ss = c.steady_state_iterative_from(&SteadyStateOptions::default(), &start).unwrap();
     /// assert!(matches!(ss.stop, StopReason::Converged { .. }));
     /// assert_eq!(ss.iterations, 0);
+    /// assert_eq!(ss.method, SteadyStateMethod::VerifiedStart);
     /// assert!((ss.pi[1] - 0.25).abs() < 1e-12);
     /// ```
     pub fn steady_state_iterative_from(
@@ -492,11 +502,10 @@ impl Ctmc {
                 method: SteadyStateMethod::GmresIlu0,
             });
         }
-        let mut k = opts.reference_state.unwrap_or_else(|| match start {
-            Some(w) => (0..n).max_by(|&a, &b| w[a].total_cmp(&w[b])).unwrap_or(0),
-            None => (0..n)
+        let mut k = opts.reference_state.unwrap_or_else(|| {
+            (0..n)
                 .min_by(|&a, &b| self.exit[a].total_cmp(&self.exit[b]))
-                .unwrap_or(0),
+                .unwrap_or(0)
         });
         let mut iterations = 0;
         let mut method = SteadyStateMethod::GmresIlu0;
@@ -597,6 +606,7 @@ impl Ctmc {
             && let Some((pi, res, bound)) = measure(&x)
             && res <= bound
         {
+            *method = SteadyStateMethod::VerifiedStart;
             return Ok(Pinned::Solved(x, Some((pi, res, Ended::Converged, bound))));
         }
         // A': row j ≠ k holds Qᵀ's row j without column k; row k is e_k.
@@ -970,6 +980,66 @@ mod tests {
                 c.steady_state_iterative(&opts),
                 Err(CtmcError::InvalidParameter { .. })
             ));
+        }
+    }
+
+    /// A start changes the cost, not the guarantee: on M/M/1/K (closed form) a start
+    /// that is exact converges at once, and starts that are wrong (uniform; the mass
+    /// at the wrong end, with ρ = 1.3 where it belongs at the top; one state only)
+    /// still converge to the closed form, judged by the same residual test.
+    #[test]
+    fn start_changes_cost_not_answer() {
+        for (rho, k) in [(0.9f64, 2000usize), (1.3, 1500)] {
+            let chain = BirthDeath::new(k + 1, |_| rho, |_| 1.0)
+                .unwrap()
+                .ctmc()
+                .unwrap();
+            let exact = mm1k(rho, k);
+            let uniform = vec![1.0; k + 1];
+            let wrong_end: Vec<f64> = (0..=k).map(|n| 0.5f64.powi(n as i32)).collect();
+            let mut one = vec![0.0; k + 1];
+            one[k / 2] = 3.0;
+            for (name, start) in [
+                ("exact", exact.clone()),
+                ("uniform", uniform),
+                ("wrong end", wrong_end),
+                ("one state", one),
+            ] {
+                // π's error is at most the residual times the mixing time (~10³
+                // here): a tolerance of 1e-15 makes it 1e-12 whatever the start.
+                let opts = SteadyStateOptions {
+                    tolerance: 1e-15,
+                    ..Default::default()
+                };
+                let ss = chain.steady_state_iterative_from(&opts, &start).unwrap();
+                assert!(converged(&ss), "{name}: {ss:?}");
+                if name == "exact" {
+                    assert_eq!(ss.iterations, 0);
+                    assert_eq!(ss.method, SteadyStateMethod::VerifiedStart);
+                }
+                let d = max_abs_diff(&ss.pi, &exact);
+                assert!(d < 1e-12, "rho {rho}, {name}: {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_starts_are_refused() {
+        let c = Ctmc::from_triplets(2, [(0, 1, 1.0), (1, 0, 1.0)]).unwrap();
+        let o = SteadyStateOptions::default();
+        for start in [
+            vec![1.0],
+            vec![1.0, -0.5],
+            vec![f64::NAN, 1.0],
+            vec![f64::INFINITY, 1.0],
+            vec![0.0, 0.0],
+            vec![f64::MAX, f64::MAX],
+        ] {
+            let err = c.steady_state_iterative_from(&o, &start).unwrap_err();
+            assert!(
+                matches!(err, CtmcError::InvalidInitial { .. }),
+                "{start:?}: {err}"
+            );
         }
     }
 
