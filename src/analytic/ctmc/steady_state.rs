@@ -492,7 +492,6 @@ impl Ctmc {
                 rule: "a state index below the number of states",
             });
         }
-        let tol = opts.tolerance;
         if n == 1 {
             return Ok(SteadyState {
                 pi: vec![1.0],
@@ -513,21 +512,14 @@ impl Ctmc {
         for attempt in 0..3 {
             // The user's pin is kept; the last attempt solves whatever the pin.
             let check_pin = opts.reference_state.is_none() && attempt < 2;
-            let (x, outcome) = match self.pinned_solve(
-                k,
-                opts,
-                tol,
-                start,
-                &mut iterations,
-                &mut method,
-                check_pin,
-            )? {
-                Pinned::Repin(next) => {
-                    k = next;
-                    continue;
-                }
-                Pinned::Solved(x, o) => (x, o),
-            };
+            let (x, outcome) =
+                match self.pinned_solve(k, opts, start, &mut iterations, &mut method, check_pin)? {
+                    Pinned::Repin(next) => {
+                        k = next;
+                        continue;
+                    }
+                    Pinned::Solved(x, o) => (x, o),
+                };
             if let Some((pi, residual, ended, target)) = outcome {
                 let top = pi.iter().copied().fold(0.0, f64::max);
                 let well_pinned = pi[k] >= 1e-100 * top;
@@ -572,13 +564,13 @@ impl Ctmc {
         &self,
         k: usize,
         opts: &SteadyStateOptions,
-        tol: f64,
         start: Option<&[f64]>,
         iterations: &mut usize,
         method: &mut SteadyStateMethod,
         check_pin: bool,
     ) -> Result<Pinned, CtmcError> {
         let n = self.n_states();
+        let tol = opts.tolerance;
         // (π, ‖πQ‖₁, tolerance × Σ π_j q_j) for the current x.
         let measure = |x: &[f64]| {
             normalise(x).map(|pi| {
