@@ -77,7 +77,7 @@ impl<'m> Prepared<'m> {
         for s in &model.sources {
             if let Some((switch_rate, mean_rate)) = ArrivalGen::switch_and_arrival_rates(&s.arrival)
                 && switch_rate > 0.0
-                && !(switch_rate * span <= super::MAX_PHASE_SWITCHES)
+                && (switch_rate * span > super::MAX_PHASE_SWITCHES || span.is_nan())
             {
                 return Err(SimError::PhaseSwitching {
                     source_name: s.name.clone(),
