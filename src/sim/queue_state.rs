@@ -65,6 +65,9 @@ pub(super) struct QueueState {
     /// Full means blocking the sender rather than rejecting.
     pub(super) block: bool,
     pub(super) preemptive: bool,
+    /// Preemptive or partitioned: a message that finds no free shared consumer is
+    /// dispatched by its own rule (a victim to preempt, or its partition's consumer).
+    pub(super) own_dispatch: bool,
     /// One line per priority class (else one line).
     pub(super) classed: bool,
     pub(super) fail_p: f64,
@@ -167,6 +170,7 @@ impl QueueState {
             capacity: q.capacity.unwrap_or(u64::MAX),
             block: q.on_full == OnFull::Block,
             preemptive: q.discipline == Discipline::PreemptivePriority,
+            own_dispatch: q.discipline == Discipline::PreemptivePriority || q.partitions.is_some(),
             classed,
             fail_p: q.failure_probability,
             max_attempts: q.max_attempts,

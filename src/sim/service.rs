@@ -24,15 +24,16 @@ impl Replication {
         if q.busy < q.shared_servers {
             return self.start(j, m);
         }
-        if q.part.is_some() {
-            return self.dispatch_partitioned(j, m);
-        }
         let class = self.arena.msgs[m as usize].class;
-        if q.preemptive
-            && let Some(v) = self.victim(j, class)
-        {
-            self.preempt(j, v);
-            return self.start(j, m);
+        // One test for both uncommon kinds, so a plain queue pays no extra branch.
+        if q.own_dispatch {
+            if q.part.is_some() {
+                return self.dispatch_partitioned(j, m);
+            }
+            if let Some(v) = self.victim(j, class) {
+                self.preempt(j, v);
+                return self.start(j, m);
+            }
         }
         self.queues[j].enqueue(m, class);
     }
