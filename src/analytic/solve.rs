@@ -520,6 +520,11 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         matches!(q.service, Distribution::Exponential { .. })
             && q.capacity.is_none()
             && q.discipline == Discipline::Fifo
+            // A keyed partitioned queue is independent M/M/1 queues whose departures
+            // merge into a Poisson stream; a keyless (cyclic) split is not.
+            && q
+                .partitioning()
+                .is_none_or(|p| !matches!(p.keys, crate::model::Keys::RoundRobin))
     };
     let poisson = |s: usize| matches!(model.sources[s].arrival, ArrivalProcess::Poisson { .. });
     let jackson = (0..model.sources.len()).all(poisson) && (0..n).all(markov_node);
