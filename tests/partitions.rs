@@ -340,7 +340,13 @@ fn an_overloaded_hot_partition_is_refused_and_flagged() {
     }
     let r = simulate(&m, &settings(20.0, 3, 2)).unwrap();
     assert!(!r.is_stationary(), "the hot partition's backlog grows");
-    assert!(r.queues[0].warnings.iter().any(|w| w.kind.is_unsettled()));
+    let w = &r.queues[0].warnings[0];
+    assert_eq!(w.kind, kendall::sim::WarningKind::Overloaded);
+    assert!(
+        w.message.contains("hottest consumer: consumer 6"),
+        "{}",
+        w.message
+    );
 }
 
 #[test]

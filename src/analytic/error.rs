@@ -26,7 +26,7 @@ pub enum AnalyticError {
         partitions: Vec<u32>,
         /// Its share of the messages.
         share: f64,
-        /// Its load λ·share·E[S] (at least 1).
+        /// Its load λ·share·E(S) (at least 1).
         utilisation: f64,
         /// The average load of the consumers that own partitions (below 1 if the
         /// group's total capacity would suffice).

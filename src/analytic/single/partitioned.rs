@@ -7,7 +7,7 @@
 //! (independent splitting) and the consumers are independent queues: M/M/1 (exact,
 //! distribution included) or M/G/1 (Pollaczek–Khinchine means exact; the distribution
 //! as the crate's M/G/1 gives it). The node's figures are the mixture: W = Σ s_k W_k,
-//! Wq = Σ s_k Wq_k, L = Σ L_k, Lq = Σ Lq_k, the utilisation λE[S]/c over the whole group
+//! Wq = Σ s_k Wq_k, L = Σ L_k, Lq = Σ Lq_k, the utilisation λE(S)/c over the whole group
 //! (idle consumers included), and the sojourn CDF Σ s_k F_k(t), inverted for the
 //! percentiles (exact where the F_k are).
 //!
@@ -35,7 +35,7 @@ pub struct ConsumerSolution {
     pub partitions: Vec<u32>,
     /// Its share of the queue's messages.
     pub share: f64,
-    /// Its load λ·share·E[S].
+    /// Its load λ·share·E(S).
     pub utilisation: f64,
     /// Mean sojourn of its messages, seconds.
     pub w: f64,
