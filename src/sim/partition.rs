@@ -377,9 +377,13 @@ impl PartitionsReport {
     /// `confidence`; `None` if there is no run.
     pub(super) fn from_runs(runs: &[(&PartitionsRun, f64)], confidence: f64) -> Option<Self> {
         let (first, _) = runs.first()?;
+        // Every figure here is >= 0 and shares and utilisations are fractions:
+        // intervals are clipped to that support, as for the queue's own figures.
         let est = |f: &dyn Fn(&PartitionsRun, f64) -> Option<f64>| {
             Estimate::from_values(runs.iter().filter_map(|(r, t)| f(r, *t)), confidence)
+                .map(|e| e.within(0.0, f64::INFINITY))
         };
+        let fraction = |e: Option<Estimate>| e.map(|e| e.within(0.0, 1.0));
         let zero = Estimate::exact(0.0, runs.len() as u32);
         let total = |r: &PartitionsRun| r.partitions.iter().map(|p| p.arrived).sum::<u64>();
         let share = |n: u64, r: &PartitionsRun| {
@@ -394,7 +398,7 @@ impl PartitionsReport {
                 PartitionReport {
                     partition: p0.partition,
                     consumer: p0.consumer,
-                    share: est(&|r, _| share(r.partitions[i].arrived, r)).unwrap_or(zero),
+                    share: fraction(est(&|r, _| share(r.partitions[i].arrived, r))).unwrap_or(zero),
                     arrival_rate: est(&|r, t| {
                         (t > 0.0).then(|| r.partitions[i].arrived as f64 / t)
                     })
@@ -414,8 +418,9 @@ impl PartitionsReport {
                 let k = c0.consumer as usize;
                 ConsumerReport {
                     consumer: c0.consumer,
-                    share: est(&|r, _| share(r.consumers[k].arrived, r)).unwrap_or(zero),
-                    utilisation: est(&|r, _| Some(r.consumers[k].utilisation)).unwrap_or(zero),
+                    share: fraction(est(&|r, _| share(r.consumers[k].arrived, r))).unwrap_or(zero),
+                    utilisation: fraction(est(&|r, _| Some(r.consumers[k].utilisation)))
+                        .unwrap_or(zero),
                     w: est(&|r, _| r.consumers[k].w),
                     p99: est(&|r, _| r.consumers[k].p99),
                 }
