@@ -12,6 +12,26 @@ pub enum AnalyticError {
         /// The per-server utilisation ρ = λ / (c μ) (or its analogue).
         utilisation: f64,
     },
+    /// A partitioned queue whose consumer group keeps up on average, but one consumer
+    /// cannot: its partitions get too large a share of the keys (hot keys), so their
+    /// backlog grows without bound.
+    #[error(
+        "unstable: consumer {consumer} of the group (partitions {partitions:?}) receives {share_pct:.2}% of the messages, a load of {utilisation:.4} >= 1, while the consumers that own partitions average {average:.4}: the backlog of its partitions grows without bound (per-key order pins every message of a key to one consumer); spread the hot keys over more partitions, use a less skewed key (e.g. merchant + order id), split the hottest keys, speed up service or lower the rate",
+        share_pct = 100.0 * share
+    )]
+    HotPartition {
+        /// The overloaded consumer.
+        consumer: u32,
+        /// The partitions it owns.
+        partitions: Vec<u32>,
+        /// Its share of the messages.
+        share: f64,
+        /// Its load λ·share·E(S) (at least 1).
+        utilisation: f64,
+        /// The average load of the consumers that own partitions (below 1 if the
+        /// group's total capacity would suffice).
+        average: f64,
+    },
     /// A parameter is non-finite, zero or negative, or otherwise out of range.
     #[error("{name} must be {rule}, got {value}")]
     InvalidParameter {

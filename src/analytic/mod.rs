@@ -26,6 +26,7 @@ pub use single::mm1::MM1;
 pub use single::mmc::MMc;
 pub use single::mmck::MMcK;
 pub use single::mminf::MMInf;
+pub use single::partitioned::{ConsumerSolution, PartitionSolution, Partitioned};
 pub use single::priority::{
     ClassMetrics, Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
 };

@@ -39,6 +39,7 @@ use crate::analytic::single::mg1::MG1;
 use crate::analytic::single::mm1::MM1;
 use crate::analytic::single::mmc::MMc;
 use crate::analytic::single::mmck::MMcK;
+use crate::analytic::single::partitioned::{PartitionInput, PartitionSolution, Partitioned};
 use crate::analytic::single::priority::{
     Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
 };
@@ -109,6 +110,10 @@ pub struct NodeResult {
     /// Per-class figures of a priority queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<PrioritySolution>,
+    /// Per-partition shares and per-consumer figures of a partitioned queue (a
+    /// Kafka-style topic consumed by a group): the hottest consumer sets the tail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<PartitionSolution>,
 }
 
 impl NodeResult {
@@ -280,6 +285,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
                         SolvedNode {
                             metrics: Box::new(PerMessage::new(solved.metrics, q, rates[i])),
                             classes: solved.classes,
+                            partitions: solved.partitions,
                         }
                     } else {
                         solved
@@ -324,7 +330,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         .zip(solutions)
         .enumerate()
         .map(|(i, ((q, solved), solution))| {
-            let (outcome, classes) = match (solved, solution) {
+            let (outcome, classes, partitions) = match (solved, solution) {
                 (Ok(solved), solution) => (
                     NodeOutcome::Solved {
                         solution: Box::new(solution.unwrap_or_else(|| {
@@ -332,8 +338,9 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
                         })),
                     },
                     solved.classes,
+                    solved.partitions,
                 ),
-                (Err(e), _) => (refusal(e), None),
+                (Err(e), _) => (refusal(e), None, None),
             };
             NodeResult {
                 name: q.name.clone(),
@@ -343,6 +350,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
                 dead_letter: dead_letter_fraction(q, rates[i]),
                 outcome,
                 classes,
+                partitions,
             }
         })
         .collect();
@@ -371,7 +379,8 @@ fn refusal(e: AnalyticError) -> NodeOutcome {
                 ),
             }
         }
-        AnalyticError::Unstable { utilisation } => NodeOutcome::Unstable {
+        AnalyticError::Unstable { utilisation }
+        | AnalyticError::HotPartition { utilisation, .. } => NodeOutcome::Unstable {
             utilisation,
             reason: e.to_string(),
         },
@@ -407,6 +416,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                     reason: reason.clone(),
                 },
                 classes: None,
+                partitions: None,
             })
             .collect(),
         end_to_end: vec![],
@@ -441,6 +451,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                         })),
                     },
                     classes: None,
+                    partitions: None,
                 },
                 None => NodeResult {
                     name: q.name.clone(),
@@ -451,6 +462,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                         reason: "no traffic reaches this queue".into(),
                     },
                     classes: None,
+                    partitions: None,
                 },
             }
         })
@@ -508,6 +520,11 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         matches!(q.service, Distribution::Exponential { .. })
             && q.capacity.is_none()
             && q.discipline == Discipline::Fifo
+            // A keyed partitioned queue is independent M/M/1 queues whose departures
+            // merge into a Poisson stream; a keyless (cyclic) split is not.
+            && q
+                .partitioning()
+                .is_none_or(|p| !matches!(p.keys, crate::model::Keys::RoundRobin))
     };
     let poisson = |s: usize| matches!(model.sources[s].arrival, ArrivalProcess::Poisson { .. });
     let jackson = (0..model.sources.len()).all(poisson) && (0..n).all(markov_node);
@@ -561,6 +578,8 @@ pub(crate) struct SolvedNode {
     pub metrics: Box<dyn QueueMetrics>,
     /// Per-class figures of a priority queue.
     pub classes: Option<PrioritySolution>,
+    /// Per-partition and per-consumer figures of a partitioned queue.
+    pub partitions: Option<PartitionSolution>,
 }
 
 impl SolvedNode {
@@ -568,6 +587,7 @@ impl SolvedNode {
         Self {
             metrics: Box::new(m),
             classes: None,
+            partitions: None,
         }
     }
 }
@@ -620,6 +640,21 @@ pub(crate) fn solve_node(
     };
     let markov_input = matches!(input, Input::Poisson | Input::Jackson);
 
+    if let Some(p) = q.partitioning() {
+        let split = if markov_input {
+            PartitionInput::Poisson
+        } else {
+            PartitionInput::General(ca2)
+        };
+        let node = Partitioned::new(lambda, q.servers, &q.service, &p, split)?;
+        let partitions = Some(node.solution().clone());
+        return Ok(SolvedNode {
+            metrics: Box::new(node),
+            classes: None,
+            partitions,
+        });
+    }
+
     if q.discipline != Discipline::Fifo && classes.len() > 1 {
         if !markov_input || q.capacity.is_some() {
             return no_method("priority classes are solved for Poisson input and unlimited capacity only: simulate".into());
@@ -639,6 +674,7 @@ pub(crate) fn solve_node(
             return Ok(SolvedNode {
                 metrics: Box::new(p),
                 classes: Some(sol),
+                partitions: None,
             });
         }
         if exponential && preemption == Preemption::NonPreemptive {
@@ -647,6 +683,7 @@ pub(crate) fn solve_node(
             return Ok(SolvedNode {
                 metrics: Box::new(p),
                 classes: Some(sol),
+                partitions: None,
             });
         }
         return no_method("preemptive priority or general service with several consumers has no exact method here: simulate".into());

@@ -24,6 +24,7 @@ mod distribution;
 mod duration;
 mod error;
 mod metric;
+mod partitioning;
 mod queue;
 mod route;
 mod scenario;
@@ -42,6 +43,9 @@ pub use distribution::{
 pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
 pub use metric::{Level, Metric, Unit, UnknownMetric};
+pub use partitioning::{
+    Assignment, Keys, MAX_KEYS, MAX_PARTITIONS, Partitioning, Shares, partition_of,
+};
 pub(crate) use queue::deliveries_per_message;
 pub use queue::{Discipline, OnFull, Queue};
 pub use route::{EXIT, Route, RouteBranch};

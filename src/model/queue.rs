@@ -2,6 +2,7 @@
 
 use super::distribution::Distribution;
 use super::duration::seconds;
+use super::partitioning::{Assignment, Keys, Partitioning};
 use super::route::Route;
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +102,20 @@ pub struct Queue {
     /// Cost of one consumer, for sizing the cheapest mix (any unit). Default 1.
     #[serde(default = "unit_cost")]
     pub cost_per_consumer: f64,
+    /// Kafka-style partitions P (1..=[`MAX_PARTITIONS`](super::MAX_PARTITIONS)): the
+    /// `servers` are then a consumer group, each partition owned by one consumer that
+    /// handles its messages one at a time, in order (see [`Partitioning`]). None: an
+    /// ordinary shared queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<u32>,
+    /// How producers key messages onto partitions (needs `partitions`). Default
+    /// `round_robin` (keyless).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Keys>,
+    /// How partitions are assigned to the consumer group (needs `partitions`). Default
+    /// `range`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<Assignment>,
 }
 
 /// Expected deliveries per message with failure probability `f` and `max_attempts` m:
@@ -291,7 +306,36 @@ impl Queue {
             initial_backlog: 0,
             route: Route::Exit,
             cost_per_consumer: 1.0,
+            partitions: None,
+            keys: None,
+            assignment: None,
         }
+    }
+
+    /// Makes this queue a partitioned topic consumed by a group of `servers` consumers.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::{Assignment, Distribution, Keys, Queue};
+    /// let q = Queue::new("events", 12, Distribution::Exponential { mean: 0.004 })
+    ///     .with_partitions(24, Keys::Zipf { keys: 100_000, exponent: 1.1 }, Assignment::Range);
+    /// assert_eq!(q.partitioning().unwrap().partitions, 24);
+    /// ```
+    pub fn with_partitions(mut self, partitions: u32, keys: Keys, assignment: Assignment) -> Self {
+        self.partitions = Some(partitions);
+        self.keys = Some(keys);
+        self.assignment = Some(assignment);
+        self
+    }
+
+    /// The queue's partitioning, if `partitions` is set (keys default to round robin,
+    /// assignment to range).
+    pub fn partitioning(&self) -> Option<Partitioning> {
+        Some(Partitioning {
+            partitions: self.partitions?,
+            keys: self.keys.clone().unwrap_or(Keys::RoundRobin),
+            assignment: self.assignment.unwrap_or_default(),
+        })
     }
 
     /// Sets capacity K (those in service included).

@@ -219,6 +219,54 @@ pub(crate) fn check_servers(q: &super::Queue, out: &mut Vec<Problem>) {
     }
 }
 
+/// The rules on a partitioned queue (`partitions`, `keys`, `assignment`): the
+/// partitioning's own ranges, and the features a partitioned queue does not combine
+/// with (each refused with the fix).
+fn check_partitions(q: &super::Queue, path: &str, out: &mut Vec<Problem>) {
+    let Some(p) = q.partitioning() else {
+        for (set, field) in [
+            (q.keys.is_some(), "keys"),
+            (q.assignment.is_some(), "assignment"),
+        ] {
+            if set {
+                out.push(Problem::new(
+                    format!("{path}.{field}"),
+                    "needs partitions: set partitions = N (a Kafka-style partitioned topic) or remove it",
+                ));
+            }
+        }
+        return;
+    };
+    p.check(path, out);
+    let refuse = |field: &str, why: &str, out: &mut Vec<Problem>| {
+        out.push(Problem::new(
+            format!("{path}.{field}"),
+            format!("cannot be combined with partitions: {why}"),
+        ));
+    };
+    if q.discipline != super::Discipline::Fifo {
+        refuse(
+            "discipline",
+            "a partition is consumed in offset order; remove discipline (or partitions)",
+            out,
+        );
+    }
+    if q.capacity.is_some() {
+        refuse(
+            "capacity",
+            "a partitioned log keeps every message (retention is not modelled); remove capacity",
+            out,
+        );
+    }
+    if q.failure_probability > 0.0 {
+        refuse(
+            "failure_probability",
+            "failed deliveries and retries of a partitioned topic are not modelled yet; set it to 0 (or remove partitions)",
+            out,
+        );
+    }
+}
+
 pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
     let mut out = Vec::new();
     let mut ids: HashMap<&str, NodeId> = HashMap::new();
@@ -361,6 +409,7 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
                 format!("must be finite and >= 0, got {}", q.backoff),
             ));
         }
+        check_partitions(q, &path, &mut out);
         dead_letter.push(match &q.dead_letter {
             Some(d) if d == &q.name => {
                 out.push(Problem::new(

@@ -53,6 +53,62 @@ const EXTRAS: [Extra; 6] = [
     ("rejected", |q| Some(q.rejected)),
 ];
 
+/// The hottest partitions shown in the text report (all are in the JSON).
+const HOT_PARTITIONS_SHOWN: usize = 3;
+
+/// The text section of a partitioned queue: its hottest partitions and consumer.
+fn partitions_text(name: &str, p: &crate::sim::PartitionsReport) -> String {
+    let mut out = format!(
+        "\n{name:?}: {} partitions, {} consumers with partitions{}; the {} hottest partitions (all in --format json):\n",
+        p.partitions.len(),
+        p.consumers.len(),
+        if p.idle_consumers > 0 {
+            format!(
+                ", {} idle consumers (more consumers than partitions: they add nothing)",
+                p.idle_consumers
+            )
+        } else {
+            String::new()
+        },
+        HOT_PARTITIONS_SHOWN.min(p.partitions.len()),
+    );
+    let mut t = Table::new([
+        "partition",
+        "consumer",
+        "share",
+        "arrival_rate (1/s)",
+        "W (s)",
+        "p99 (s)",
+        "mean lag",
+        "max lag",
+    ]);
+    for x in p.hottest_partitions(HOT_PARTITIONS_SHOWN) {
+        t.row([
+            x.partition.to_string(),
+            x.consumer.to_string(),
+            estimate(Some(x.share)),
+            estimate(Some(x.arrival_rate)),
+            estimate(x.w),
+            estimate(x.p99),
+            estimate(Some(x.mean_lag)),
+            estimate(Some(x.max_lag)),
+        ]);
+    }
+    out.push_str(&t.to_text());
+    if let Some(h) = p.hottest() {
+        out.push_str(&format!(
+            "hottest consumer {}: share {}, utilisation {}, W {} s, p99 {} s; order violations within partitions: {}\n",
+            h.consumer,
+            estimate(Some(h.share)),
+            estimate(Some(h.utilisation)),
+            estimate(h.w),
+            estimate(h.p99),
+            p.order_violations
+        ));
+    }
+    out
+}
+
 /// Human-readable report: one column per queue with every metric as `mean ± half-width`
 /// at the report's confidence level, then end-to-end latency per source.
 pub fn simulation_text(r: &SimReport) -> String {
@@ -84,6 +140,11 @@ pub fn simulation_text(r: &SimReport) -> String {
         t.row(std::iter::once(name).chain(r.queues.iter().map(|q| estimate(get(q)))));
     }
     out.push_str(&t.to_text());
+    for q in &r.queues {
+        if let Some(p) = &q.partitions {
+            out.push_str(&partitions_text(&q.name, p));
+        }
+    }
     if !r.sources.is_empty() {
         out.push_str("\nend to end (creation until the last descendant is done):\n");
         let mut t = Table::new(

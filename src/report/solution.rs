@@ -64,6 +64,38 @@ pub fn solution_table(s: &ModelSolution) -> Table {
     t
 }
 
+/// The lines of a partitioned queue: its hottest partitions and consumer.
+fn partitions_text(p: &crate::analytic::PartitionSolution) -> String {
+    let mut hot: Vec<(usize, f64)> = p.partition_shares.iter().copied().enumerate().collect();
+    hot.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let shown: Vec<String> = hot
+        .iter()
+        .take(3)
+        .map(|(i, s)| format!("{i} ({:.2}%)", 100.0 * s))
+        .collect();
+    let mut out = format!(
+        "    {} partitions, {} consumers with messages; hottest partitions: {} (all in --format json)\n",
+        p.partition_shares.len(),
+        p.consumers.len(),
+        shown.join(", ")
+    );
+    if let Some(h) = p.hottest() {
+        out.push_str(&format!(
+            "    hottest consumer {} (partitions {:?}): share {:.2}%, utilisation {}, W {} s, p99 {} s\n",
+            h.consumer,
+            h.partitions,
+            100.0 * h.share,
+            num(Some(h.utilisation)),
+            num(Some(h.w)),
+            num(h.p99)
+        ));
+    }
+    if let Some(note) = &p.note {
+        out.push_str(&format!("    note: {note}\n"));
+    }
+    out
+}
+
 /// The human-readable form of a model solution: one column per node, one row per
 /// metric, then each node's method (and the reason for every refused node).
 pub fn solution_text(s: &ModelSolution) -> String {
@@ -113,6 +145,9 @@ pub fn solution_text(s: &ModelSolution) -> String {
                         k.class, num(Some(k.arrival_rate)), num(Some(k.utilisation)), num(Some(k.wq)), num(Some(k.w)), num(Some(k.lq)), num(Some(k.l))
                     ));
                 }
+            }
+            if let Some(p) = &n.partitions {
+                out.push_str(&partitions_text(p));
             }
         }
     }

@@ -134,7 +134,7 @@ impl Replication {
         msg.remaining = -1.0;
         msg.held = false;
         msg.dead = false;
-        if q.busy < q.servers {
+        if q.busy < q.shared_servers {
             // A free consumer: the common case of `dispatch`.
             return start_service(q, m, msg, now, cal, fault);
         }

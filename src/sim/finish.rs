@@ -72,6 +72,7 @@ impl Replication {
                     } else {
                         summary(&q.age_h, c.age_sum - w.age_sum)
                     },
+                    partitions: q.part.as_mut().map(|p| p.finish(now, measured)),
                     counts: NodeCounts {
                         offered: c.admitted + c.rejected,
                         completed: c.completed,

@@ -50,6 +50,7 @@ mod estimate;
 mod finish;
 mod histogram;
 mod memory;
+mod partition;
 mod prepared;
 mod queue_state;
 mod replication;
@@ -69,6 +70,10 @@ pub use error::SimError;
 pub use estimate::Estimate;
 pub use histogram::{Histogram, RELATIVE_ERROR};
 pub use memory::{BYTES_PER_MESSAGE, in_flight_cap};
+pub use partition::{
+    ConsumerReport, ConsumerRun, PARTITION_HISTOGRAMS, PartitionReport, PartitionRun,
+    PartitionsReport, PartitionsRun,
+};
 pub use replication::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS};
 pub use report::{
     Conservation, LatencyReport, LatencySummary, NodeCounts, PercentileReport, QueueReport,

@@ -5,10 +5,11 @@ use super::arena::Arena;
 use super::arrivals::{ArrivalGen, read_trace};
 use super::calendar::Calendar;
 use super::error::SimError;
+use super::partition::PartitionState;
 use super::queue_state::QueueState;
 use super::replication::{DEFAULT_HORIZON, Ev, Replication};
 use super::report::Conservation;
-use super::seeding::{queue_stream, stream_rng};
+use super::seeding::{key_stream, queue_stream, stream_rng};
 use super::source_state::SourceState;
 use crate::model::{
     ArrivalProcess, Dest, Model, NodeId, OnFull, Problems, RunSettings, Topology, ValidModel,
@@ -180,6 +181,13 @@ impl<'m> Prepared<'m> {
                 stream_rng(st.seed, replication, queue_stream(j)),
             )?;
             state.plain &= !self.force_general_path;
+            if let Some(p) = q.partitioning() {
+                state.part = Some(Box::new(PartitionState::new(
+                    &p,
+                    q.servers,
+                    stream_rng(st.seed, replication, key_stream(j)),
+                )));
+            }
             queues.push(state);
         }
         let mut sources = Vec::with_capacity(model.sources.len());

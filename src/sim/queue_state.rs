@@ -5,6 +5,7 @@ use super::arena::{Msg, Root};
 use super::calendar::Calendar;
 use super::error::SimError;
 use super::histogram::Histogram;
+use super::partition::PartitionState;
 use super::replication::Ev;
 use super::time_weighted::TimeIntegral;
 use crate::model::{Dest, Discipline, OnFull, Queue, Sampler, Topology};
@@ -54,11 +55,19 @@ pub(super) enum Sender {
 pub(super) struct QueueState {
     pub(super) name: String,
     pub(super) servers: u32,
+    /// Consumers any waiting message may take: `servers`, or 0 for a partitioned
+    /// queue, whose consumers serve only their own partitions (`part`).
+    pub(super) shared_servers: u32,
+    /// The partitions of a partitioned queue (Kafka-style consumer group).
+    pub(super) part: Option<Box<PartitionState>>,
     /// K (`u64::MAX` without a capacity).
     pub(super) capacity: u64,
     /// Full means blocking the sender rather than rejecting.
     pub(super) block: bool,
     pub(super) preemptive: bool,
+    /// Preemptive or partitioned: a message that finds no free shared consumer is
+    /// dispatched by its own rule (a victim to preempt, or its partition's consumer).
+    pub(super) own_dispatch: bool,
     /// One line per priority class (else one line).
     pub(super) classed: bool,
     pub(super) fail_p: f64,
@@ -147,13 +156,21 @@ impl QueueState {
     ) -> Result<Self, SimError> {
         let q = queue;
         let classed = q.discipline != Discipline::Fifo;
-        let nlines = if classed { classes } else { 1 };
+        // A partitioned queue: one line per consumer that owns partitions.
+        let nlines = match q.partitions {
+            Some(p) => q.servers.min(p).max(1) as usize,
+            None if classed => classes,
+            None => 1,
+        };
         Ok(Self {
             name: q.name.clone(),
             servers: q.servers,
+            shared_servers: if q.partitions.is_some() { 0 } else { q.servers },
+            part: None,
             capacity: q.capacity.unwrap_or(u64::MAX),
             block: q.on_full == OnFull::Block,
             preemptive: q.discipline == Discipline::PreemptivePriority,
+            own_dispatch: q.discipline == Discipline::PreemptivePriority || q.partitions.is_some(),
             classed,
             fail_p: q.failure_probability,
             max_attempts: q.max_attempts,
@@ -179,6 +196,7 @@ impl QueueState {
             age_is_sojourn,
             tick: (0.0, 0.0, 0),
             plain: q.discipline != Discipline::PreemptivePriority
+                && q.partitions.is_none()
                 && q.failure_probability == 0.0
                 && q.capacity.is_none()
                 && matches!(topology.routes[j].as_slice(), [(_, Dest::Exit)]),

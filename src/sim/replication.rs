@@ -419,6 +419,9 @@ impl Replication {
             q.wait_h.clear();
             q.sojourn_h.clear();
             q.age_h.clear();
+            if let Some(p) = &mut q.part {
+                p.warm_up(now);
+            }
         }
         for s in &mut self.sources {
             s.warm = s.c;

@@ -16,6 +16,7 @@
 //!   descendant (routes, topic copies, dead letters) has left the system.
 
 use super::estimate::Estimate;
+use super::partition::{PartitionsReport, PartitionsRun};
 use super::warning::SimWarning;
 use crate::model::{Level, Metric};
 use serde::{Deserialize, Serialize};
@@ -158,6 +159,9 @@ pub struct QueueRun {
     pub end_to_end: Option<LatencySummary>,
     /// Whole-run conservation counts.
     pub counts: NodeCounts,
+    /// Per partition and per consumer, for a partitioned queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<PartitionsRun>,
 }
 
 /// One source in one replication.
@@ -331,6 +335,10 @@ pub struct QueueReport {
     /// a growing backlog, a short horizon), with the metrics each affects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<SimWarning>,
+    /// Per partition and per consumer, for a partitioned queue (Kafka-style topic
+    /// consumed by a group); the node's own figures are the mixture over partitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<PartitionsReport>,
 }
 
 impl QueueReport {
@@ -683,6 +691,15 @@ impl SimReport {
                     rejected: f(|q| q.rejected as f64),
                     counts,
                     warnings: Vec::new(),
+                    partitions: {
+                        let parts: Vec<(&PartitionsRun, f64)> = runs
+                            .iter()
+                            .filter_map(|r| {
+                                Some((r.queues[i].partitions.as_ref()?, r.measured_time))
+                            })
+                            .collect();
+                        PartitionsReport::from_runs(&parts, confidence)
+                    },
                 }
             })
             .collect();

@@ -21,15 +21,19 @@ impl Replication {
     #[inline(always)]
     pub(super) fn dispatch(&mut self, j: usize, m: u32) {
         let q = &mut self.queues[j];
-        if q.busy < q.servers {
+        if q.busy < q.shared_servers {
             return self.start(j, m);
         }
         let class = self.arena.msgs[m as usize].class;
-        if q.preemptive
-            && let Some(v) = self.victim(j, class)
-        {
-            self.preempt(j, v);
-            return self.start(j, m);
+        // One test for both uncommon kinds, so a plain queue pays no extra branch.
+        if q.own_dispatch {
+            if q.part.is_some() {
+                return self.dispatch_partitioned(j, m);
+            }
+            if let Some(v) = self.victim(j, class) {
+                self.preempt(j, v);
+                return self.start(j, m);
+            }
         }
         self.queues[j].enqueue(m, class);
     }
@@ -250,6 +254,9 @@ impl Replication {
             q.blocked_servers -= 1;
             msg.held = false;
         }
+        if let Some(p) = &mut q.part {
+            p.leave(msg, now, outcome == Outcome::Completed);
+        }
         match outcome {
             Outcome::Completed => q.record_completion(msg, &arena.roots, now),
             Outcome::DeadLetter => q.c.dead_lettered += 1,
@@ -277,6 +284,9 @@ impl Replication {
             ..
         } = self;
         let q = &mut queues[j];
+        if q.part.is_some() {
+            return self.fill_partitioned(j);
+        }
         while q.busy < q.servers && q.waiting > 0 {
             let Some(m) = q.next_waiting() else { return };
             start_service(q, m, &mut arena.msgs[m as usize], *now, cal, fault);

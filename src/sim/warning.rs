@@ -289,7 +289,16 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         };
         let offered = per_run(&|r| {
             let x = r.queues.get(j)?;
-            (r.measured_time > 0.0).then(|| x.arrived as f64 / r.measured_time * f.work_per_arrival)
+            (r.measured_time > 0.0).then(|| match &x.partitions {
+                // A partitioned queue: the hottest consumer's load (keys are pinned to
+                // consumers, so the group's average says nothing about stability).
+                Some(p) => {
+                    p.consumers.iter().map(|c| c.arrived).max().unwrap_or(0) as f64
+                        / r.measured_time
+                        * f.mean_service
+                }
+                None => x.arrived as f64 / r.measured_time * f.work_per_arrival,
+            })
         });
         let growth = per_run(&|r| {
             let x = r.queues.get(j)?;
@@ -321,7 +330,19 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         let stuck = in_flight_share.is_some_and(|s| s > IN_FLIGHT_SHARE);
         let name = q.name.clone();
         let pct = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{:.1}%", 100.0 * x));
-        let warning = if let Some(load) = overloaded {
+        let hot = q.partitions.as_ref().and_then(|p| p.hottest());
+        let warning = if let (Some(load), Some(hot)) = (overloaded, hot) {
+            Some((
+                WarningKind::Overloaded,
+                format!(
+                    "queue {name:?} is overloaded at its hottest consumer: consumer {} gets {:.2}% of the arrivals, an offered load of {:.3} >= 1 (the group's average is {:.3} per consumer), so the backlog of its partitions grows without bound; its figures describe the length of this run, not a steady state: spread the hot keys (more partitions, a finer key, split the hottest keys), speed up service or lower the load",
+                    hot.consumer,
+                    100.0 * hot.share.mean,
+                    load.mean,
+                    q.arrival_rate.mean * f.work_per_arrival,
+                ),
+            ))
+        } else if let Some(load) = overloaded {
             let a = load.mean;
             Some((
                 WarningKind::Overloaded,

@@ -78,6 +78,14 @@ pub enum SizingNote {
         /// The simulator's warning: what did not settle, the evidence and the fix.
         warning: String,
     },
+    /// Verification wanted more consumers at a partitioned queue whose consumers already
+    /// equal its partition count: more would own no partition and stay idle.
+    PartitionLimit {
+        /// The queue.
+        queue: String,
+        /// Its partition count (= its consumers).
+        partitions: u32,
+    },
     /// Some SLOs stay within the confidence interval of their limit even at the most
     /// replications allowed.
     Undecided {
@@ -140,6 +148,10 @@ impl std::fmt::Display for SizingNote {
                 f,
                 "{slo}: the verification run did not settle, so it cannot show this SLO met: {warning}"
             ),
+            Self::PartitionLimit { queue, partitions } => write!(
+                f,
+                "stopped adding consumers to {queue:?}: it has {partitions} consumers for {partitions} partitions, and a consumer group's consumers beyond the partition count stay idle; add partitions (or spread hot keys) to go further"
+            ),
             Self::Undecided { replications } => write!(
                 f,
                 "some SLOs are within the confidence interval of their limit even at {replications} replications: undecided"
@@ -191,6 +203,13 @@ mod tests {
             ),
             (SizingNote::NoQueueToGrow { slo: slo() }, "no_queue_to_grow"),
             (SizingNote::RoundLimit, "round_limit"),
+            (
+                SizingNote::PartitionLimit {
+                    queue: "events".into(),
+                    partitions: 24,
+                },
+                "partition_limit",
+            ),
             (SizingNote::Undecided { replications: 160 }, "undecided"),
         ];
         for (note, kind) in notes {

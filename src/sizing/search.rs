@@ -199,6 +199,7 @@ impl<'a> Search<'a> {
                     floor = floor.max(min.max(1.0) as u32);
                 }
             }
+            floor = self.partitioned_floor(i, floor, rates[i] * q.service.mean())?;
             if floor > self.options.max_consumers {
                 return Err(SizingError::Infeasible {
                     slo: format!("stability of queue {:?}", q.name),
@@ -215,14 +216,79 @@ impl<'a> Search<'a> {
         Ok(())
     }
 
-    /// The most consumers queue `i` may get: `max_consumers`, and never more than its
-    /// capacity (consumers count towards K).
-    fn most(&self, i: usize) -> u32 {
+    /// The most consumers queue `i` may get: `max_consumers`, never more than its
+    /// capacity (consumers count towards K), and never more than its partition count
+    /// for a partitioned queue (a group's consumers beyond it would stay idle: no figure
+    /// improves, so the search stops there).
+    pub(super) fn most(&self, i: usize) -> u32 {
         let q = &self.valid.model().queues[i];
         let cap = q
             .capacity
             .map_or(u32::MAX, |k| u32::try_from(k).unwrap_or(u32::MAX));
-        self.options.max_consumers.min(cap)
+        self.options
+            .max_consumers
+            .min(cap)
+            .min(q.partitions.unwrap_or(u32::MAX))
+    }
+
+    /// Whether queue `i` is a partitioned queue whose consumers reached its partition
+    /// count `most` (and not a smaller limit).
+    pub(super) fn at_partition_limit(&self, i: usize, most: u32) -> bool {
+        let q = &self.valid.model().queues[i];
+        q.partitions == Some(most) && most <= self.options.max_consumers
+    }
+
+    /// The fewest consumers (from `floor`, at most [`Search::most`]) for which every
+    /// consumer of partitioned queue `i` is below saturation at `load` (arrival rate ×
+    /// mean service): the hottest consumer, not the group's average, decides. At most
+    /// P − floor + 1 share computations of O(P) each.
+    ///
+    /// # Errors
+    /// [`SizingError::Infeasible`] naming the hottest partition when even one consumer
+    /// per partition leaves it at load >= 1 (or the limit comes first).
+    fn partitioned_floor(&self, i: usize, floor: u32, load: f64) -> Result<u32, SizingError> {
+        let q = &self.valid.model().queues[i];
+        let Some(p) = q.partitioning() else {
+            return Ok(floor);
+        };
+        let shares = p.partition_shares();
+        let most = self.most(i);
+        let mut c = floor.max(1);
+        while c <= most {
+            let hottest = p
+                .consumer_shares(&shares, c)
+                .into_iter()
+                .fold(0.0, f64::max);
+            if hottest * load < 1.0 {
+                return Ok(c);
+            }
+            c += 1;
+        }
+        let (hot, share) = shares
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, 0.0), |b, (k, s)| if s > b.1 { (k, s) } else { b });
+        let reason = if share * load >= 1.0 {
+            format!(
+                "its hottest partition {hot} gets {:.2}% of the messages, a load of {:.4} >= 1 even with a consumer of its own: no number of consumers helps; spread the hot keys (a finer key, split the hottest keys), speed up service or lower the rate",
+                100.0 * share,
+                share * load
+            )
+        } else {
+            format!(
+                "some consumer stays at load >= 1 with up to {most} consumers (the most allowed{}); raise the limit, spread the hot keys or add partitions",
+                if self.at_partition_limit(i, most) {
+                    ": its partition count"
+                } else {
+                    ""
+                }
+            )
+        };
+        Err(SizingError::Infeasible {
+            slo: format!("stability of queue {:?}", q.name),
+            reason,
+        })
     }
 
     /// Phase 2a, galloping and bisection: every figure the search reads falls (or stays)
@@ -330,7 +396,9 @@ impl<'a> Search<'a> {
     /// The error for SLO `k` still missed with `most` consumers at queue `i`.
     fn not_by_most(&self, k: usize, i: usize, most: u32) -> SizingError {
         let q = &self.valid.model().queues[i];
-        let why = if most < self.options.max_consumers {
+        let why = if self.at_partition_limit(i, most) {
+            "its partition count: a consumer group's consumers beyond it stay idle, so add partitions to go further"
+        } else if most < self.options.max_consumers {
             "its capacity"
         } else {
             "max_consumers"
@@ -372,7 +440,7 @@ impl<'a> Search<'a> {
                 let k = eval.violated[0];
                 return Err(SizingError::Infeasible {
                     slo: self.slos[k].to_string(),
-                    reason: "adding consumers to any sizable queue does not bring it closer (service time, redelivery or dead-lettering alone exceed it, or the consumer limit is reached)".into(),
+                    reason: "adding consumers to any sizable queue does not bring it closer (service time, redelivery or dead-lettering alone exceed it, or the consumer limit is reached: max_consumers, a capacity, or a partitioned queue's partition count, beyond which consumers stay idle)".into(),
                 });
             };
             self.consumers[i] += 1;

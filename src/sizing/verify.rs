@@ -89,8 +89,8 @@ impl Search<'_> {
                 };
                 let servers = self.consumers[i];
                 if self.unknown.contains(&k) {
-                    if rounds > self.options.max_rounds || servers >= self.options.max_consumers {
-                        self.notes.push(SizingNote::RoundLimit);
+                    if rounds > self.options.max_rounds || servers >= self.most(i) {
+                        self.limit_note(i);
                         self.sim_report = Some(report);
                         break;
                     }
@@ -109,8 +109,8 @@ impl Search<'_> {
                     analytic: analytic.map(|v| v.0),
                     queue: self.valid.model().queues[i].name.clone(),
                 });
-                if rounds > self.options.max_rounds || servers >= self.options.max_consumers {
-                    self.notes.push(SizingNote::RoundLimit);
+                if rounds > self.options.max_rounds || servers >= self.most(i) {
+                    self.limit_note(i);
                     self.sim_report = Some(report);
                     break;
                 }
@@ -132,6 +132,20 @@ impl Search<'_> {
         Ok(())
     }
 
+    /// The note for verification stopping at queue `i`: its partition count (consumers
+    /// beyond it would stay idle), or the round or consumer limit.
+    fn limit_note(&mut self, i: usize) {
+        let most = self.most(i);
+        if self.consumers[i] >= most && self.at_partition_limit(i, most) {
+            self.notes.push(SizingNote::PartitionLimit {
+                queue: self.valid.model().queues[i].name.clone(),
+                partitions: most,
+            });
+        } else {
+            self.notes.push(SizingNote::RoundLimit);
+        }
+    }
+
     /// Sizes queue `i` for `slo` (which has no analytic figure) by simulation alone:
     /// galloping up from its current consumers (+1, +2, +4, ..., at most [`MAX_PROBES`]
     /// probes and never above `max_consumers`), then bisecting back to the smallest count
@@ -146,7 +160,7 @@ impl Search<'_> {
         i: usize,
         before: Option<Estimate>,
     ) -> Result<(), SizingError> {
-        let max = self.options.max_consumers;
+        let max = self.most(i);
         let passes = |c: u32| -> Result<bool, SizingError> {
             let mut trial = self.consumers.clone();
             trial[i] = c;

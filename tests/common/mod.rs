@@ -189,7 +189,7 @@ pub fn percentile_widening(exact: f64) -> f64 {
 pub const LITTLE_EDGE: f64 = 0.02;
 
 /// The bundled example scenarios, by file stem in `examples/`.
-pub const EXAMPLES: [&str; 9] = [
+pub const EXAMPLES: [&str; 10] = [
     "payments",
     "single_queue",
     "finite_buffer",
@@ -199,6 +199,7 @@ pub const EXAMPLES: [&str; 9] = [
     "redelivery",
     "peak_hour",
     "confirm_window",
+    "kafka_hot_keys",
 ];
 
 /// Checks a simulation report's bookkeeping:

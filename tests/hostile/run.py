@@ -58,6 +58,12 @@ for nm, body in [
     ("cycle without exit", scen(src(5.0, "a"), q("a", 2, extra='route = "b"'), q("b", 2, extra='route = "a"'))),
     ("duplicate names", scen(src(5.0), q("q", 2), q("q", 3))),
     ("zero consumers", scen(src(5.0), q("q", 0))),
+    ("zero partitions", scen(src(5.0), q("q", 2, extra="partitions = 0"))),
+    ("partitions 1e9", scen(src(5.0), q("q", 2, extra="partitions = 1000000000"))),
+    ("zipf exponent 0", scen(src(5.0), q("q", 2, extra='partitions = 4\nkeys = { type = "zipf", keys = 10, exponent = 0 }'))),
+    ("zipf keys 1e12", scen(src(5.0), q("q", 2, extra='partitions = 4\nkeys = { type = "zipf", keys = 1000000000000, exponent = 1.1 }'))),
+    ("keys without partitions", scen(src(5.0), q("q", 2, extra='keys = { type = "uniform", keys = 10 }'))),
+    ("partitions with capacity", scen(src(5.0), q("q", 2, extra="partitions = 4\ncapacity = 10"))),
     ("consumers 1e12", scen(src(5.0), q("q", 1000000000000))),
     ("consumers u64 max", scen(src(5.0), q("q", 18446744073709551615))),
     ("bad duration", scen(src(5.0), q("q", 2, mean="12parsecs"))),
@@ -83,6 +89,9 @@ over = scen(src(800.0), q("q", 1))
 case("overload", "solve rho=8", over, SOLVE, "error")
 case("overload", "simulate rho=8", over, SIMU, "warn")
 case("overload", "simulate rho=1.02", scen(src(102.0), q("q", 1)), SIMU, "warn")
+hot = scen(src(1500.0), q("q", 12, mean="4ms", extra='partitions = 24\nkeys = { type = "zipf", keys = 100000, exponent = 1.1 }'))
+case("overload", "solve hot partition (group load 0.5)", hot, SOLVE, "error")
+case("overload", "simulate hot partition (group load 0.5)", hot, SIMU, "warn")
 case("overload", "simulate 1e9/s into one consumer", scen(src(1e9), q("q", 1), sim='[simulation]\nhorizon = "100s"\nreplications = 1\n'), SIMU, "warn")
 case("overload", "fan-out with one overloaded listener (simulate)",
      scen(src(100.0, "t"), '[[topic]]\nname = "t"\nsubscribers = ["a", "b"]\n', q("a", 2), q("b", 1, mean="20ms")), SIMU, "warn")
@@ -131,6 +140,7 @@ case("retries", "p=0.5 max_attempts=4294967295 (simulate)", retry(0.5, 429496729
 # sizing
 ex = lambda f: open(os.path.join(EXAMPLES, f)).read()
 case("sizing", "bursty end_to_end.p99 < 50ms (infeasible)", ex("bursty.toml"), ["size", "SCEN", "--slo", "end_to_end.p99 < 50ms", "--format", "json"], "error")
+case("sizing", "kafka p99 < 20ms (hot partition, consumers capped at the partition count)", ex("kafka_hot_keys.toml"), ["size", "SCEN", "--slo", "end_to_end.p99 < 20ms", "--format", "json"], "error")
 case("sizing", "payments W < 5ms (below service mean)", ex("single_queue.toml"), ["size", "SCEN", "--slo", "payments.W < 5ms", "--no-verify", "--format", "json"], "error")
 case("sizing", "utilisation < 0.002", ex("single_queue.toml"), ["size", "SCEN", "--slo", "payments.utilisation < 0.002", "--no-verify", "--format", "json"], "fast")
 case("sizing", "utilisation < 1e-4", ex("single_queue.toml"), ["size", "SCEN", "--slo", "payments.utilisation < 0.0001", "--no-verify", "--format", "json"], "fast")

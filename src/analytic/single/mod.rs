@@ -10,5 +10,6 @@ pub mod mm1;
 pub mod mmc;
 pub mod mmck;
 pub mod mminf;
+pub mod partitioned;
 pub mod priority;
 pub(crate) mod special;
