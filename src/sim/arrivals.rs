@@ -91,6 +91,15 @@ pub(crate) enum ArrivalGen {
     },
 }
 
+/// The total rate of leaving phase `i` of an MMPP, Σ_{j≠i} qᵢⱼ, from its generator row.
+fn leaving_rate(row: &[f64], i: usize) -> f64 {
+    row.iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, q)| *q)
+        .sum()
+}
+
 impl ArrivalGen {
     /// Builds the generator; `trace` holds the timestamps already read for a trace.
     pub(crate) fn new(
@@ -110,12 +119,7 @@ impl ArrivalGen {
                 let mut total = Vec::with_capacity(n);
                 let mut jumps = Vec::with_capacity(n);
                 for (i, row) in generator.iter().enumerate() {
-                    let out: f64 = row
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| *j != i)
-                        .map(|(_, q)| *q)
-                        .sum();
+                    let out = leaving_rate(row, i);
                     total.push(rates[i] + out);
                     let mut acc = 0.0;
                     let mut js = Vec::new();
@@ -215,13 +219,7 @@ impl ArrivalGen {
         let mut switches = 0.0;
         let mut arrivals = 0.0;
         for (i, (row, (p, r))) in generator.iter().zip(pi.iter().zip(rates)).enumerate() {
-            let out: f64 = row
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, q)| *q)
-                .sum();
-            switches += p * out;
+            switches += p * leaving_rate(row, i);
             arrivals += p * r;
         }
         Some((switches, arrivals))
