@@ -188,3 +188,54 @@ fn thousand_queue_split_and_feedback_network() {
         1e-9
     );
 }
+
+/// A queue that rejects at a full buffer passes on only what it accepts: the queues
+/// after it see the thinned rate, and a queue after a loss no method can give is
+/// refused rather than handed the unthinned rate (regression: `b` used to get 10/s).
+///
+/// Reference by hand: M/M/1/K at ρ = 1 has all K + 1 states equally likely, so
+/// P(block) = 1/(K + 1): K = 3 blocks 1/4 of 10/s and passes 7.5/s on to `b`.
+#[test]
+fn losses_at_full_buffers_thin_the_traffic_downstream() {
+    let a = Queue::new("a", 1, exp_rate(10.0))
+        .with_capacity(3)
+        .with_route(Route::To("b".into()));
+    let b = Queue::new("b", 1, exp_rate(20.0)).with_route(Route::To("c".into()));
+    let c = Queue::new("c", 2, exp_rate(20.0));
+    let model = Model::default()
+        .with_source(Source::new("in", poisson(10.0), "a"))
+        .with_queue(a)
+        .with_queue(b)
+        .with_queue(c)
+        .validate()
+        .unwrap();
+    let s = solve(&model).unwrap();
+    let rate = |n: &str| s.node(n).unwrap().message_rate;
+    assert_abs!(rate("a"), 10.0, CLOSED_FORM);
+    assert_abs!(rate("b"), 7.5, CLOSED_FORM);
+    assert_abs!(rate("c"), 7.5, CLOSED_FORM);
+    let b = s.node("b").unwrap().solution().unwrap();
+    assert_abs!(b.throughput, 7.5, CLOSED_FORM);
+    assert_abs!(b.utilisation, 7.5 / 20.0, CLOSED_FORM);
+
+    // A second finite buffer fed by a's departures (not Poisson): no exact blocking
+    // probability, so `c` after it is refused with the reason, naming `b`.
+    let a = Queue::new("a", 1, exp_rate(10.0))
+        .with_capacity(3)
+        .with_route(Route::To("b".into()));
+    let b = Queue::new("b", 1, exp_rate(7.5))
+        .with_capacity(2)
+        .with_route(Route::To("c".into()));
+    let c = Queue::new("c", 2, exp_rate(20.0));
+    let model = Model::default()
+        .with_source(Source::new("in", poisson(10.0), "a"))
+        .with_queue(a)
+        .with_queue(b)
+        .with_queue(c)
+        .validate()
+        .unwrap();
+    let s = solve(&model).unwrap();
+    assert_abs!(s.node("b").unwrap().message_rate, 7.5, CLOSED_FORM);
+    let why = s.node("c").unwrap().refusal().unwrap().to_string();
+    assert!(why.contains("upstream queue \"b\""), "{why}");
+}

@@ -1,7 +1,9 @@
 //! `analytic::solve`: every queue of a [`Model`] with the best method that applies.
 //!
 //! The arrival rate of each queue comes from the traffic equations
-//! ([`traffic::arrival_rates`](crate::analytic::network::traffic::arrival_rates)). Each queue then gets the
+//! ([`traffic::arrival_rates`](crate::analytic::network::traffic::arrival_rates)), with each
+//! finite buffer that rejects passing on only the share it accepts (a fixed point on
+//! the blocking probabilities, `network/loss.rs`). Each queue then gets the
 //! most exact method its situation allows, and every figure carries that method's label;
 //! where none applies the node is refused with the reason and what to do instead:
 //!
@@ -29,11 +31,10 @@ use crate::analytic::method::{Exactness, Method};
 use crate::analytic::metrics::{NodeSolution, Percentiles, QueueMetrics};
 use crate::analytic::network::end_to_end::{EndToEnd, end_to_end};
 use crate::analytic::network::graph::FlowGraph;
+use crate::analytic::network::loss::{Thinned, thinned_rates};
 use crate::analytic::network::qna::qna;
 use crate::analytic::network::redelivery::PerMessage;
-use crate::analytic::network::traffic::{
-    arrival_rates, arrival_rates_by_class, deliveries_per_message,
-};
+use crate::analytic::network::traffic::deliveries_per_message;
 use crate::analytic::single::approx::{GGc, GGcFormula};
 use crate::analytic::single::mg1::MG1;
 use crate::analytic::single::mm1::MM1;
@@ -242,9 +243,29 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
     if model.sources.iter().any(|s| s.window.is_some()) {
         return solve_windowed(model, topology);
     }
-    let rates = arrival_rates(valid)?;
-    let by_class = arrival_rates_by_class(valid)?;
     let inputs = classify_inputs(valid);
+    // A queue that rejects at a full buffer passes on only the share it accepts.
+    let lossy: Vec<usize> = (0..model.queues.len())
+        .filter(|&i| {
+            let q = &model.queues[i];
+            q.capacity.is_some() && q.on_full == OnFull::Reject
+        })
+        .collect();
+    let Thinned {
+        rates,
+        by_class,
+        unknown,
+    } = thinned_rates(valid, &lossy, |i, rate, classes| {
+        match solve_node(model, i, rate, inputs[i], classes) {
+            Ok(node) => node.metrics.prob_block().map(|b| 1.0 - b).ok_or_else(|| {
+                format!(
+                    "{} gives no blocking probability",
+                    node.metrics.method().name
+                )
+            }),
+            Err(e) => Err(e.to_string()),
+        }
+    })?;
     let whole_chain = model_ctmc::applies(model).is_ok()
         && (model.queues.len() > 1 || model.queues.iter().any(|q| q.on_full == OnFull::Block));
     let (chain, chain_refused) = if whole_chain {
@@ -259,6 +280,11 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         .map(|i| {
             if let Some((nodes, _)) = &chain {
                 return Ok(SolvedNode::plain(nodes[i].clone()));
+            }
+            if let Some(reason) = &unknown[i] {
+                return Err(AnalyticError::NoMethod {
+                    reason: reason.clone(),
+                });
             }
             let classes: Vec<(u32, f64)> = by_class
                 .iter()

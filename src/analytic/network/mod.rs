@@ -4,6 +4,7 @@
 pub mod end_to_end;
 pub mod fork_join;
 pub(crate) mod graph;
+pub(crate) mod loss;
 pub mod qna;
 pub mod redelivery;
 pub mod traffic;

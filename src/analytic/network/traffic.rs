@@ -10,7 +10,7 @@
 
 use crate::analytic::error::AnalyticError;
 use crate::analytic::network::graph::{FlowGraph, fixed_point};
-use crate::model::{Topology, ValidModel};
+use crate::model::ValidModel;
 
 /// Mean message arrival rate into each queue (first deliveries, not redeliveries),
 /// messages/s, by queue index.
@@ -29,13 +29,7 @@ use crate::model::{Topology, ValidModel};
 /// assert!(rates.iter().all(|r| (r - 800.0).abs() < 1e-9));
 /// ```
 pub fn arrival_rates(valid: &ValidModel) -> Result<Vec<f64>, AnalyticError> {
-    let (model, topology) = (valid.model(), valid.topology());
-    let l0 = topology
-        .external_rates(model)
-        .ok_or_else(|| AnalyticError::NoMethod {
-            reason: "a trace source's rate is known only from its file: simulate this model".into(),
-        })?;
-    solve_traffic(topology, l0)
+    solve_on(&FlowGraph::new(valid.topology()), &external(valid)?, None)
 }
 
 /// Expected deliveries per message at a queue with failure probability `f` and
@@ -87,6 +81,16 @@ pub(crate) fn effective_attempts(f: f64, max_attempts: u32) -> u32 {
 /// assert_eq!(by_class, vec![(1, vec![800.0])]);
 /// ```
 pub fn arrival_rates_by_class(valid: &ValidModel) -> Result<Vec<(u32, Vec<f64>)>, AnalyticError> {
+    let graph = FlowGraph::new(valid.topology());
+    external_by_class(valid)?
+        .into_iter()
+        .map(|(class, l0)| Ok((class, solve_on(&graph, &l0, None)?)))
+        .collect()
+}
+
+/// The outside traffic into each queue per priority class, `(class, rates by queue)`
+/// sorted by class, 1 first.
+pub(crate) fn external_by_class(valid: &ValidModel) -> Result<Vec<(u32, Vec<f64>)>, AnalyticError> {
     let (model, topology) = (valid.model(), valid.topology());
     let mut classes: Vec<u32> = model.sources.iter().map(|s| s.priority).collect();
     classes.sort_unstable();
@@ -109,17 +113,43 @@ pub fn arrival_rates_by_class(valid: &ValidModel) -> Result<Vec<(u32, Vec<f64>)>
                     l0[q] += r;
                 }
             }
-            Ok((class, solve_traffic(topology, l0)?))
+            Ok((class, l0))
         })
         .collect()
 }
 
-/// λ = λ⁰ + Fᵀλ on the sparse structure of the flow: substitution along acyclic parts,
-/// a solve per cycle (see [`fixed_point`]); O(n²) to read the flow matrix, then
-/// O(n + edges) plus the cycles.
-fn solve_traffic(topology: &Topology, l0: Vec<f64>) -> Result<Vec<f64>, AnalyticError> {
-    let graph = FlowGraph::new(topology);
-    let lambda = fixed_point(&graph.pred, &l0).ok_or_else(|| AnalyticError::NoMethod {
+/// The outside traffic into each queue (all classes), messages/s.
+pub(crate) fn external(valid: &ValidModel) -> Result<Vec<f64>, AnalyticError> {
+    let (model, topology) = (valid.model(), valid.topology());
+    topology
+        .external_rates(model)
+        .ok_or_else(|| AnalyticError::NoMethod {
+            reason: "a trace source's rate is known only from its file: simulate this model".into(),
+        })
+}
+
+/// λ = λ⁰ + Fᵀ diag(pass) λ on the sparse structure of the flow, queue i passing on only
+/// the share `pass[i]` of the messages it is offered (1 for all when `None`; the rest
+/// are lost at a full buffer): substitution along acyclic parts, a solve per cycle (see
+/// [`fixed_point`]); O(n + edges) plus the cycles.
+pub(crate) fn solve_on(
+    graph: &FlowGraph,
+    l0: &[f64],
+    pass: Option<&[f64]>,
+) -> Result<Vec<f64>, AnalyticError> {
+    let scaled;
+    let pred = match pass {
+        Some(pass) => {
+            scaled = graph
+                .pred
+                .iter()
+                .map(|preds| preds.iter().map(|&(i, w)| (i, w * pass[i])).collect())
+                .collect::<Vec<Vec<(usize, f64)>>>();
+            &scaled
+        }
+        None => &graph.pred,
+    };
+    let lambda = fixed_point(pred, l0).ok_or_else(|| AnalyticError::NoMethod {
         reason: "the traffic equations are singular (a cycle without exit)".into(),
     })?;
     Ok(lambda.iter().map(|x| x.max(0.0)).collect())
