@@ -388,7 +388,8 @@ fn exit_code(e: &anyhow::Error) -> u8 {
             SimError::Model(_) | SimError::Settings(_) | SimError::Trace { .. } => 2,
             SimError::BacklogExceedsCapacity { .. }
             | SimError::MemoryLimit { .. }
-            | SimError::PhaseSwitching { .. } => 2,
+            | SimError::PhaseSwitching { .. }
+            | SimError::TooManyArrivals { .. } => 2,
             SimError::Unstable { .. } => 4,
             _ => 1,
         }

@@ -165,3 +165,46 @@ fn a_window_full_forever_terminates() {
     assert_eq!(r.sources[0].created - r.sources[0].finished, 3);
     assert_eq!(r.conservation.in_flight, 3);
 }
+
+/// Regression (hostile-input harness): 2.1·10⁹ messages/s into a finite buffer for
+/// 12 s (2.6·10¹⁰ arrivals) ran for hours; it is refused at once, naming the source and
+/// the fields to change. A closed-loop source at the same rate (a window of 1) is held
+/// back by its window and runs.
+#[test]
+fn a_run_of_more_than_ten_billion_arrivals_is_refused_before_it_starts() {
+    let q = Queue::new("q", 4, exp(0.1)).with_capacity(10);
+    let settings = RunSettings {
+        horizon: Some(12.0),
+        replications: 1,
+        ..RunSettings::default()
+    };
+    let open = Model::default()
+        .with_source(Source::new("flood", poisson(2_147_483_649.0), "q"))
+        .with_queue(q.clone())
+        .validate()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let e = kendall::sim::simulate(&open, &settings).unwrap_err();
+    assert!(matches!(e, SimError::TooManyArrivals { .. }), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("\"flood\"") && text.contains("simulation.horizon"),
+        "{text}"
+    );
+    assert!(start.elapsed().as_secs_f64() < 1.0);
+    // The same rate behind a window of one message: about 10 arrivals per second.
+    let mut windowed = Source::new("flood", poisson(2_147_483_649.0), "q");
+    windowed.window = Some(1);
+    let closed = Model::default()
+        .with_source(windowed)
+        .with_queue(q)
+        .validate()
+        .unwrap();
+    let short = RunSettings {
+        horizon: Some(1.0),
+        replications: 1,
+        ..RunSettings::default()
+    };
+    let r = kendall::sim::simulate(&closed, &short).unwrap();
+    assert!(r.conservation.is_balanced());
+}

@@ -46,6 +46,27 @@ use std::sync::Arc;
 /// ```
 pub const MAX_PHASE_SWITCHES: f64 = 1e9;
 
+/// Most source arrivals one replication may be expected to generate: 10¹⁰ (about ten
+/// minutes of one core at kendall's event rate, before any other event is counted). A
+/// run whose open-loop sources (no `window`, not sending to a queue that blocks them)
+/// would create more over its span — rate × (warm-up + horizon) — is refused before
+/// the run ([`SimError::TooManyArrivals`](super::SimError)): the figure is a lower
+/// bound on its events, so no run within the limit is refused.
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source};
+/// // 2.1·10⁹ messages/s for 12 s: 2.6·10¹⁰ arrivals per replication.
+/// let m = Model::default()
+///     .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 2.1e9 }, "q"))
+///     .with_queue(Queue::new("q", 4, Distribution::Exponential { mean: 0.1 }).with_capacity(10));
+/// let settings = RunSettings { horizon: Some(12.0), ..RunSettings::default() };
+/// let e = kendall::sim::simulate(&m.validate().unwrap(), &settings).unwrap_err();
+/// assert!(e.to_string().contains("horizon"), "{e}");
+/// assert_eq!(kendall::sim::MAX_ARRIVALS, 1e10);
+/// ```
+pub const MAX_ARRIVALS: f64 = 1e10;
+
 /// One piece of a rate profile: `rate` on `[start, end)`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Piece {

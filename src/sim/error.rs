@@ -143,6 +143,24 @@ pub enum SimError {
         /// The long-run arrival rate, 1/s.
         mean_rate: f64,
     },
+    /// The open-loop sources would create more than
+    /// [`MAX_ARRIVALS`](super::MAX_ARRIVALS) messages in one replication; refused
+    /// before the run (it would take hours).
+    #[error(
+        "the sources would create about {arrivals:.3e} messages in one replication of {span:.3e} s (more than {limit:e}; {busiest:?} alone sends {busiest_rate:e}/s): such a run takes hours; shorten simulation.horizon (or warmup), stop by simulation.completions, or scale the rates down and the capacities with them"
+    )]
+    TooManyArrivals {
+        /// Expected arrivals in one replication.
+        arrivals: f64,
+        /// The replication's span, seconds (warm-up included).
+        span: f64,
+        /// The limit.
+        limit: f64,
+        /// The source with the highest rate.
+        busiest: String,
+        /// Its long-run rate, 1/s.
+        busiest_rate: f64,
+    },
     /// The replication index is not below `replications`.
     #[error("replication {replication} does not exist: settings ask for {replications}")]
     NoSuchReplication {

@@ -64,7 +64,7 @@ mod time_weighted;
 mod warning;
 mod welford;
 
-pub use arrivals::{MAX_PHASE_SWITCHES, read_trace};
+pub use arrivals::{MAX_ARRIVALS, MAX_PHASE_SWITCHES, read_trace};
 pub use calendar::Calendar;
 pub use error::SimError;
 pub use estimate::Estimate;

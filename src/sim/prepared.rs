@@ -89,6 +89,32 @@ impl<'m> Prepared<'m> {
                 });
             }
         }
+        // Open-loop sources only: a window or a blocking destination can hold a source
+        // back, so its rate × span would not be a lower bound on its arrivals.
+        let open_loop: Vec<(&str, f64)> = model
+            .sources
+            .iter()
+            .zip(&topology.source_dest)
+            .filter(|(s, dest)| {
+                s.window.is_none()
+                    && !matches!(dest, crate::model::NodeId::Queue(j)
+                        if model.queues[*j].on_full == crate::model::OnFull::Block)
+            })
+            .filter_map(|(s, _)| Some((s.name.as_str(), s.arrival.mean_rate()?)))
+            .collect();
+        let arrivals = open_loop.iter().map(|(_, r)| r * span).sum::<f64>();
+        if arrivals > super::MAX_ARRIVALS
+            && let Some((busiest, busiest_rate)) =
+                open_loop.iter().max_by(|a, b| a.1.total_cmp(&b.1))
+        {
+            return Err(SimError::TooManyArrivals {
+                arrivals,
+                span,
+                limit: super::MAX_ARRIVALS,
+                busiest: (*busiest).to_string(),
+                busiest_rate: *busiest_rate,
+            });
+        }
         for q in &model.queues {
             if let Some(k) = q.capacity
                 && q.initial_backlog > k
