@@ -20,6 +20,7 @@
 //! ```
 
 mod arrival;
+mod consumer;
 mod distribution;
 mod duration;
 mod error;
@@ -36,6 +37,8 @@ mod topology;
 mod valid;
 
 pub(crate) use arrival::stationary;
+pub use consumer::{Crash, MAX_CONSUMERS, MAX_PREFETCH};
+pub(crate) use consumer::check_consumers;
 pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};
 pub use distribution::{
     Branch, Distribution, MAX_RATE, MAX_SHAPE, MAX_TIME, MIN_SHAPE, MIN_TIME, Sampler,

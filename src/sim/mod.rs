@@ -51,6 +51,8 @@ mod finish;
 mod histogram;
 mod memory;
 mod partition;
+mod consumer;
+mod crash;
 mod prepared;
 mod queue_state;
 mod replication;
@@ -70,6 +72,7 @@ pub use error::SimError;
 pub use estimate::Estimate;
 pub use histogram::{Histogram, RELATIVE_ERROR};
 pub use memory::{BYTES_PER_MESSAGE, in_flight_cap};
+pub use consumer::{ConsumerPoolReport, ConsumerPoolRun};
 pub use partition::{
     ConsumerReport, ConsumerRun, PARTITION_HISTOGRAMS, PartitionReport, PartitionRun,
     PartitionsReport, PartitionsRun,
