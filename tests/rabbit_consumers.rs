@@ -129,20 +129,34 @@ fn approximations_are_labelled_and_overload_is_refused() {
     let a = solve(&m).unwrap();
     let sol = a.nodes[0].solution().unwrap();
     assert_eq!(sol.method.exactness, Exactness::Approximation);
-    assert!(sol.method.name.contains("pooled (prefetch-1)"), "{}", sol.method.name);
-    assert!(sol.sojourn.is_none(), "no percentiles from an approximation's inner model");
+    assert!(
+        sol.method.name.contains("pooled (prefetch-1)"),
+        "{}",
+        sol.method.name
+    );
+    assert!(
+        sol.sojourn.is_none(),
+        "no percentiles from an approximation's inner model"
+    );
 
     let q = Queue::new("q", 2, Distribution::Deterministic { value: 1.0 })
         .with_crash(Crash::new(exp(20.0), exp(2.0)));
     let a = solve(&one(1.0, q)).unwrap();
     let sol = a.nodes[0].solution().unwrap();
     assert_eq!(sol.method.exactness, Exactness::Approximation);
-    assert!(sol.method.name.contains("availability-adjusted"), "{}", sol.method.name);
+    assert!(
+        sol.method.name.contains("availability-adjusted"),
+        "{}",
+        sol.method.name
+    );
 
     // c μ A = 2 · 1 · 10/11 = 1.818 < 1.9.
     let a = solve(&one(1.9, crashing(2, 1.0, 20.0, 2.0))).unwrap();
     match &a.nodes[0].outcome {
-        NodeOutcome::Unstable { reason, utilisation } => {
+        NodeOutcome::Unstable {
+            reason,
+            utilisation,
+        } => {
             assert!(reason.contains("1.8182"), "{reason}");
             assert!(*utilisation > 1.0);
         }
@@ -154,7 +168,11 @@ fn approximations_are_labelled_and_overload_is_refused() {
 fn validation_names_the_field_and_the_fix() {
     let problems = |q: Queue| -> Vec<String> {
         Model::default()
-            .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 1.0 }, "q"))
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 1.0 },
+                "q",
+            ))
             .with_queue(q)
             .validate()
             .unwrap_err()
@@ -164,7 +182,10 @@ fn validation_names_the_field_and_the_fix() {
             .collect()
     };
     let got = problems(Queue::new("q", 2, exp(0.1)).with_prefetch(0));
-    assert!(got[0].starts_with("queue \"q\".prefetch: must be >= 1"), "{got:?}");
+    assert!(
+        got[0].starts_with("queue \"q\".prefetch: must be >= 1"),
+        "{got:?}"
+    );
     assert!(got[0].contains("omit prefetch"), "{got:?}");
     let got = problems(Queue::new("q", 2, exp(0.1)).with_prefetch(70_000));
     assert!(got[0].contains("<= 65535"), "{got:?}");

@@ -130,7 +130,10 @@ pub(crate) fn check_consumers(q: &Queue, path: &str, out: &mut Vec<Problem>) {
         }
     }
     if let Some(c) = &q.crash {
-        for (field, d) in [("time_to_failure", &c.time_to_failure), ("restart", &c.restart)] {
+        for (field, d) in [
+            ("time_to_failure", &c.time_to_failure),
+            ("restart", &c.restart),
+        ] {
             let p = format!("{path}.crash.{field}");
             let before = out.len();
             d.check(&p, out);
@@ -145,7 +148,11 @@ pub(crate) fn check_consumers(q: &Queue, path: &str, out: &mut Vec<Problem>) {
     if !q.has_consumer_model() {
         return;
     }
-    let field = if q.crash.is_some() { "crash" } else { "prefetch" };
+    let field = if q.crash.is_some() {
+        "crash"
+    } else {
+        "prefetch"
+    };
     if q.partitions.is_some() {
         out.push(Problem::new(
             format!("{path}.{field}"),

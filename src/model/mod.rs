@@ -37,9 +37,9 @@ mod topology;
 mod valid;
 
 pub(crate) use arrival::stationary;
-pub use consumer::{Crash, MAX_CONSUMERS, MAX_PREFETCH};
-pub(crate) use consumer::check_consumers;
 pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};
+pub(crate) use consumer::check_consumers;
+pub use consumer::{Crash, MAX_CONSUMERS, MAX_PREFETCH};
 pub use distribution::{
     Branch, Distribution, MAX_RATE, MAX_SHAPE, MAX_TIME, MIN_SHAPE, MIN_TIME, Sampler,
 };

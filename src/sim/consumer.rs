@@ -142,7 +142,8 @@ impl ConsumerState {
         let n = self.held.len() as u32;
         for i in 0..n {
             let k = (self.next + i) % n;
-            if self.up[k as usize] && (self.held[k as usize].len() as u64) < u64::from(self.prefetch)
+            if self.up[k as usize]
+                && (self.held[k as usize].len() as u64) < u64::from(self.prefetch)
             {
                 self.next = (k + 1) % n;
                 return Some(k);

@@ -45,14 +45,14 @@ mod admission;
 mod arena;
 mod arrivals;
 mod calendar;
+mod consumer;
+mod crash;
 mod error;
 mod estimate;
 mod finish;
 mod histogram;
 mod memory;
 mod partition;
-mod consumer;
-mod crash;
 mod prepared;
 mod queue_state;
 mod replication;
@@ -68,11 +68,11 @@ mod welford;
 
 pub use arrivals::{MAX_PHASE_SWITCHES, read_trace};
 pub use calendar::Calendar;
+pub use consumer::{ConsumerPoolReport, ConsumerPoolRun};
 pub use error::SimError;
 pub use estimate::Estimate;
 pub use histogram::{Histogram, RELATIVE_ERROR};
 pub use memory::{BYTES_PER_MESSAGE, in_flight_cap};
-pub use consumer::{ConsumerPoolReport, ConsumerPoolRun};
 pub use partition::{
     ConsumerReport, ConsumerRun, PARTITION_HISTOGRAMS, PartitionReport, PartitionRun,
     PartitionsReport, PartitionsRun,

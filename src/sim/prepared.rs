@@ -4,8 +4,8 @@
 use super::arena::Arena;
 use super::arrivals::{ArrivalGen, read_trace};
 use super::calendar::Calendar;
-use super::error::SimError;
 use super::consumer::ConsumerState;
+use super::error::SimError;
 use super::partition::PartitionState;
 use super::queue_state::QueueState;
 use super::replication::{DEFAULT_HORIZON, Ev, Replication};

@@ -3,9 +3,9 @@
 
 use super::arena::{Msg, Root};
 use super::calendar::Calendar;
+use super::consumer::ConsumerState;
 use super::error::SimError;
 use super::histogram::Histogram;
-use super::consumer::ConsumerState;
 use super::partition::PartitionState;
 use super::replication::Ev;
 use super::time_weighted::TimeIntegral;

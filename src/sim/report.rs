@@ -15,8 +15,8 @@
 //! * **Completions** (run control): source messages fully done, i.e. whose every
 //!   descendant (routes, topic copies, dead letters) has left the system.
 
-use super::estimate::Estimate;
 use super::consumer::{ConsumerPoolReport, ConsumerPoolRun};
+use super::estimate::Estimate;
 use super::partition::{PartitionsReport, PartitionsRun};
 use super::warning::SimWarning;
 use crate::model::{Level, Metric};

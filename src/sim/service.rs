@@ -265,7 +265,13 @@ impl Replication {
             p.leave(msg, now, outcome == Outcome::Completed);
         }
         if let Some(cs) = q.cons.as_deref_mut() {
-            cs.ack(msg, now, q.in_node, q.waiting, outcome == Outcome::Completed);
+            cs.ack(
+                msg,
+                now,
+                q.in_node,
+                q.waiting,
+                outcome == Outcome::Completed,
+            );
         }
         match outcome {
             Outcome::Completed => q.record_completion(msg, &arena.roots, now),

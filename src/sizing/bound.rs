@@ -215,7 +215,10 @@ fn source_bound(valid: &ValidModel, s: usize, metric: Metric) -> Option<(f64, Bo
     for chain in chains(valid, valid.topology().source_dest[s]) {
         // A chain through such a queue is left out: the max over the others is still
         // a lower bound.
-        if chain.iter().any(|&i| restarts_may_shorten(&model.queues[i])) {
+        if chain
+            .iter()
+            .any(|&i| restarts_may_shorten(&model.queues[i]))
+        {
             continue;
         }
         let service = |i: usize| &model.queues[i].service;

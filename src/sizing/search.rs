@@ -185,7 +185,9 @@ impl<'a> Search<'a> {
             let load = rates[i]
                 * deliveries_per_message(q.failure_probability, q.max_attempts)
                 * q.service.mean()
-                / q.crash.as_ref().map_or(1.0, crate::model::Crash::availability);
+                / q.crash
+                    .as_ref()
+                    .map_or(1.0, crate::model::Crash::availability);
             let stable = if q.capacity.is_some() {
                 1
             } else {

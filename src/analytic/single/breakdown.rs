@@ -384,7 +384,11 @@ mod tests {
         for (c, lam, mu, phi, r, l, lq, pw) in cases {
             let q = MMcBreakdown::new(lam, mu, c, phi, r).unwrap();
             let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
-            assert!(rel(q.mean_number_in_system(), l) < 1e-7, "c={c}: L {}", q.mean_number_in_system());
+            assert!(
+                rel(q.mean_number_in_system(), l) < 1e-7,
+                "c={c}: L {}",
+                q.mean_number_in_system()
+            );
             assert!(rel(q.mean_queue_length(), lq) < 1e-7, "c={c}: Lq");
             assert!(rel(q.prob_wait().unwrap(), pw) < 1e-7, "c={c}: P(wait)");
             assert!(rel(q.mean_sojourn(), l / lam) < 1e-7);
@@ -478,18 +482,22 @@ pub(crate) fn solve_consumers(
     let mu = 1.0 / mean;
     let exponential = matches!(q.service, Distribution::Exponential { .. });
     let pooled = q.prefetch_window() > 1 && c > 1;
-    let pooled_note = |base: Method| Method::approximation(
-        format!(
-            "pooled (prefetch-1) figures for prefetch {}: a lower bound on latency, since a consumer may hold up to {} messages while another idles; from {}",
-            q.prefetch_window(),
-            q.prefetch_window(),
-            base.name
-        ),
-        base.reference,
-    );
+    let pooled_note = |base: Method| {
+        Method::approximation(
+            format!(
+                "pooled (prefetch-1) figures for prefetch {}: a lower bound on latency, since a consumer may hold up to {} messages while another idles; from {}",
+                q.prefetch_window(),
+                q.prefetch_window(),
+                base.name
+            ),
+            base.reference,
+        )
+    };
     if q.capacity.is_some() {
         return Err(AnalyticError::NoMethod {
-            reason: "a capacity with prefetch or consumer crashes has no analytic method here: simulate".into(),
+            reason:
+                "a capacity with prefetch or consumer crashes has no analytic method here: simulate"
+                    .into(),
         });
     }
     let Some(crash) = &q.crash else {
@@ -501,7 +509,14 @@ pub(crate) fn solve_consumers(
                 Box::new(MMc::new(lambda, mu, c)?)
             }
         } else {
-            Box::new(GGc::new(GGcFormula::Whitt1993, lambda, ca2, mean, q.service.scv(), c)?)
+            Box::new(GGc::new(
+                GGcFormula::Whitt1993,
+                lambda,
+                ca2,
+                mean,
+                q.service.scv(),
+                c,
+            )?)
         };
         return Ok(Box::new(Labelled {
             method: pooled_note(inner.method()),
