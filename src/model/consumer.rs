@@ -137,7 +137,7 @@ pub(crate) fn check_consumers(q: &Queue, path: &str, out: &mut Vec<Problem>) {
             let p = format!("{path}.crash.{field}");
             let before = out.len();
             d.check(&p, out);
-            if out.len() == before && !(d.mean() > 0.0) {
+            if out.len() == before && (d.mean().is_nan() || d.mean() <= 0.0) {
                 out.push(Problem::new(
                     p,
                     format!("must have a mean > 0 seconds, got {}", d.mean()),

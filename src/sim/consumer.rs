@@ -173,6 +173,7 @@ impl ConsumerState {
 
     /// Message `m` leaves consumer k's window (acked, or nacked for a redelivery): one
     /// credit back; `completed` records its latency.
+    #[inline(never)]
     pub(super) fn ack(&mut self, msg: &Msg, now: f64, in_node: u64, ready: u64, completed: bool) {
         let k = (msg.pos & CONSUMER) as usize;
         self.held[k].pop_front();
@@ -264,6 +265,7 @@ impl ConsumerState {
 impl Replication {
     /// Message `m` enters consumer queue `j` (or comes back from a redelivery backoff):
     /// it joins the tail of the broker queue, and the broker delivers.
+    #[inline(never)]
     pub(super) fn dispatch_consumers(&mut self, j: usize, m: u32) {
         let now = self.now;
         let q = &mut self.queues[j];
@@ -281,6 +283,7 @@ impl Replication {
     /// The broker delivers ready messages to consumers that are up and have credit, in
     /// round-robin order, until the queue is empty or no credit is left; a consumer that
     /// is idle starts the message at once. Also brings the levels up to now.
+    #[inline(never)]
     pub(super) fn pump(&mut self, j: usize) {
         let Self {
             queues,
@@ -317,6 +320,7 @@ impl Replication {
 
     /// The consumer of queue `j` that acked last starts its next prefetched message;
     /// the broker refills credit.
+    #[inline(never)]
     pub(super) fn fill_consumers(&mut self, j: usize) {
         let Self {
             queues,

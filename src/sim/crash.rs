@@ -38,6 +38,8 @@ impl Replication {
     }
 
     /// Consumer `k` of queue `j` crashes now; its restart is scheduled.
+    #[cold]
+    #[inline(never)]
     pub(super) fn on_crash(&mut self, j: usize, k: u32) {
         if !self.crash_consumer(j, k as usize) {
             return;
@@ -58,6 +60,8 @@ impl Replication {
     }
 
     /// Consumer `k` of queue `j` restarts now; its next crash is scheduled.
+    #[cold]
+    #[inline(never)]
     pub(super) fn on_restart(&mut self, j: usize, k: u32) {
         self.restart_consumer(j, k as usize);
         self.schedule_crash(j, k);

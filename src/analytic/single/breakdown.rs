@@ -340,75 +340,6 @@ impl QueueMetrics for MMcBreakdown {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Values from tests/reference/breakdown_reference.py (matrix-geometric, mpmath,
-    /// no truncation).
-    #[test]
-    fn matches_the_matrix_geometric_reference() {
-        let cases = [
-            // (c, λ, μ, φ, r, L, Lq, P(wait))
-            (
-                1,
-                0.5,
-                1.0,
-                0.1,
-                1.0,
-                1.3232323232323232,
-                0.82323232323232323,
-                0.59090909090909091,
-            ),
-            (
-                2,
-                1.0,
-                1.0,
-                0.05,
-                0.5,
-                1.6727355651046186,
-                0.67273556510461857,
-                0.43892912209746015,
-            ),
-            (
-                4,
-                150.0,
-                50.0,
-                1.0 / 120.0,
-                0.1,
-                62.816974753516536,
-                59.816974753516536,
-                0.65834188914991796,
-            ),
-        ];
-        for (c, lam, mu, phi, r, l, lq, pw) in cases {
-            let q = MMcBreakdown::new(lam, mu, c, phi, r).unwrap();
-            let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
-            assert!(
-                rel(q.mean_number_in_system(), l) < 1e-7,
-                "c={c}: L {}",
-                q.mean_number_in_system()
-            );
-            assert!(rel(q.mean_queue_length(), lq) < 1e-7, "c={c}: Lq");
-            assert!(rel(q.prob_wait().unwrap(), pw) < 1e-7, "c={c}: P(wait)");
-            assert!(rel(q.mean_sojourn(), l / lam) < 1e-7);
-            assert!(rel(q.utilisation(), lam / (c as f64 * mu)) < 1e-7);
-            assert!(q.boundary_mass() < BOUNDARY_MASS);
-        }
-    }
-
-    #[test]
-    fn beyond_the_available_capacity_is_refused_with_the_figures() {
-        // c μ A = 4 · 50 · 12/13 = 184.6 < 190.
-        let e = MMcBreakdown::new(190.0, 50.0, 4, 1.0 / 120.0, 0.1).unwrap_err();
-        let text = e.to_string();
-        assert!(text.contains("184.6"), "{text}");
-        assert!(text.contains("0.923"), "{text}");
-        assert!(MMcBreakdown::new(1.0, 1.0, 0, 0.1, 1.0).is_err());
-        assert!(MMcBreakdown::new(1.0, 1.0, 2, 0.0, 1.0).is_err());
-    }
-}
-
 /// A solver's figures under another label (an approximation built on an exact solver).
 struct Labelled {
     method: Method,
@@ -564,4 +495,74 @@ pub(crate) fn solve_consumers(
         ),
         inner: Box::new(inner),
     }))
+}
+
+#[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values as mpmath printed them
+mod tests {
+    use super::*;
+
+    /// Values from tests/reference/breakdown_reference.py (matrix-geometric, mpmath,
+    /// no truncation).
+    #[test]
+    fn matches_the_matrix_geometric_reference() {
+        let cases = [
+            // (c, λ, μ, φ, r, L, Lq, P(wait))
+            (
+                1,
+                0.5,
+                1.0,
+                0.1,
+                1.0,
+                1.3232323232323232,
+                0.82323232323232323,
+                0.59090909090909091,
+            ),
+            (
+                2,
+                1.0,
+                1.0,
+                0.05,
+                0.5,
+                1.6727355651046186,
+                0.67273556510461857,
+                0.43892912209746015,
+            ),
+            (
+                4,
+                150.0,
+                50.0,
+                1.0 / 120.0,
+                0.1,
+                62.816974753516536,
+                59.816974753516536,
+                0.65834188914991796,
+            ),
+        ];
+        for (c, lam, mu, phi, r, l, lq, pw) in cases {
+            let q = MMcBreakdown::new(lam, mu, c, phi, r).unwrap();
+            let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+            assert!(
+                rel(q.mean_number_in_system(), l) < 1e-7,
+                "c={c}: L {}",
+                q.mean_number_in_system()
+            );
+            assert!(rel(q.mean_queue_length(), lq) < 1e-7, "c={c}: Lq");
+            assert!(rel(q.prob_wait().unwrap(), pw) < 1e-7, "c={c}: P(wait)");
+            assert!(rel(q.mean_sojourn(), l / lam) < 1e-7);
+            assert!(rel(q.utilisation(), lam / (c as f64 * mu)) < 1e-7);
+            assert!(q.boundary_mass() < BOUNDARY_MASS);
+        }
+    }
+
+    #[test]
+    fn beyond_the_available_capacity_is_refused_with_the_figures() {
+        // c μ A = 4 · 50 · 12/13 = 184.6 < 190.
+        let e = MMcBreakdown::new(190.0, 50.0, 4, 1.0 / 120.0, 0.1).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("184.6"), "{text}");
+        assert!(text.contains("0.923"), "{text}");
+        assert!(MMcBreakdown::new(1.0, 1.0, 0, 0.1, 1.0).is_err());
+        assert!(MMcBreakdown::new(1.0, 1.0, 2, 0.0, 1.0).is_err());
+    }
 }
