@@ -32,6 +32,19 @@ pub enum AnalyticError {
         /// group's total capacity would suffice).
         average: f64,
     },
+    /// A queue whose consumers crash: the arrival rate reaches the capacity left by
+    /// the crashes, c·μ·A with A the availability of a consumer.
+    #[error(
+        "unstable: arrival rate {arrival_rate:.6}/s >= c·μ·A = {capacity:.4}/s, the capacity the consumers give with availability A = {availability:.6} (up-time / (up-time + restart)): the backlog grows without bound; add consumers, make crashes rarer or restarts faster, speed up service or lower the rate"
+    )]
+    UnstableBreakdown {
+        /// λ, messages/s.
+        arrival_rate: f64,
+        /// c·μ·A, messages/s.
+        capacity: f64,
+        /// A = E[up] / (E[up] + E[restart]).
+        availability: f64,
+    },
     /// A parameter is non-finite, zero or negative, or otherwise out of range.
     #[error("{name} must be {rule}, got {value}")]
     InvalidParameter {

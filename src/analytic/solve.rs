@@ -410,6 +410,14 @@ fn refusal(e: AnalyticError) -> NodeOutcome {
             utilisation,
             reason: e.to_string(),
         },
+        AnalyticError::UnstableBreakdown {
+            arrival_rate,
+            capacity,
+            ..
+        } => NodeOutcome::Unstable {
+            utilisation: arrival_rate / capacity,
+            reason: e.to_string(),
+        },
         e => NodeOutcome::NoMethod {
             reason: e.to_string(),
         },
@@ -609,6 +617,14 @@ pub(crate) struct SolvedNode {
 }
 
 impl SolvedNode {
+    fn plain_boxed(metrics: Box<dyn QueueMetrics>) -> Self {
+        Self {
+            metrics,
+            classes: None,
+            partitions: None,
+        }
+    }
+
     fn plain(m: impl QueueMetrics + 'static) -> Self {
         Self {
             metrics: Box::new(m),
@@ -665,6 +681,11 @@ pub(crate) fn solve_node(
         Input::Renewal(scv) | Input::Qna(scv) => scv,
     };
     let markov_input = matches!(input, Input::Poisson | Input::Jackson);
+
+    if q.has_consumer_model() && !(q.crash.is_none() && (c == 1 || q.prefetch_window() == 1)) {
+        return super::single::breakdown::solve_consumers(q, lambda, input == Input::Poisson, ca2)
+            .map(SolvedNode::plain_boxed);
+    }
 
     if let Some(p) = q.partitioning() {
         let split = if markov_input {

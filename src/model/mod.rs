@@ -20,6 +20,7 @@
 //! ```
 
 mod arrival;
+mod consumer;
 mod distribution;
 mod duration;
 mod error;
@@ -37,6 +38,8 @@ mod valid;
 
 pub(crate) use arrival::stationary;
 pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};
+pub(crate) use consumer::check_consumers;
+pub use consumer::{Crash, MAX_CONSUMERS, MAX_PREFETCH};
 pub use distribution::{
     Branch, Distribution, MAX_RATE, MAX_SHAPE, MAX_TIME, MIN_SHAPE, MIN_TIME, Sampler,
 };

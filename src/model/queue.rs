@@ -116,6 +116,15 @@ pub struct Queue {
     /// `range`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<Assignment>,
+    /// RabbitMQ-style prefetch (QoS) window per consumer, 1..=[`MAX_PREFETCH`](super::MAX_PREFETCH):
+    /// a consumer holds at most this many unacknowledged messages, those not yet worked
+    /// on waiting at the consumer. None: one at a time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefetch: Option<u32>,
+    /// Each consumer crashes and restarts (see [`Crash`](super::Crash)); its unacked
+    /// messages return to the head of the queue. None: consumers never crash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<super::Crash>,
 }
 
 /// Expected deliveries per message with failure probability `f` and `max_attempts` m:
@@ -309,6 +318,8 @@ impl Queue {
             partitions: None,
             keys: None,
             assignment: None,
+            prefetch: None,
+            crash: None,
         }
     }
 

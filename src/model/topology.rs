@@ -206,6 +206,16 @@ pub(crate) fn check_servers(q: &super::Queue, out: &mut Vec<Problem>) {
             "must be >= 1, got 0",
         ));
     }
+    if q.has_consumer_model() && q.servers > super::MAX_CONSUMERS {
+        out.push(Problem::new(
+            format!("{path}.servers"),
+            format!(
+                "must be <= {} with prefetch or crash (a window per consumer is kept), got {}",
+                super::MAX_CONSUMERS,
+                q.servers
+            ),
+        ));
+    }
     if let Some(k) = q.capacity
         && k < u64::from(q.servers.max(1))
     {
@@ -410,6 +420,7 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
             ));
         }
         check_partitions(q, &path, &mut out);
+        super::check_consumers(q, &path, &mut out);
         dead_letter.push(match &q.dead_letter {
             Some(d) if d == &q.name => {
                 out.push(Problem::new(

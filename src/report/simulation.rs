@@ -109,6 +109,41 @@ fn partitions_text(name: &str, p: &crate::sim::PartitionsReport) -> String {
     out
 }
 
+/// The text section of a queue with prefetch or crashes (RabbitMQ-style consumers).
+fn consumers_text(name: &str, c: &crate::sim::ConsumerPoolReport) -> String {
+    let per_crash = c
+        .redelivered_per_crash
+        .map_or_else(|| "-".to_string(), |x| num(Some(x)));
+    let mut out = format!(
+        "\n{name:?}: prefetch {}; crashes / run {}, availability {}, redelivered / run {} ({per_crash} per crash, {} completed after redelivery)\n",
+        c.prefetch,
+        estimate(Some(c.crashes)),
+        estimate(Some(c.availability)),
+        estimate(Some(c.redelivered)),
+        c.completed_redelivered,
+    );
+    out.push_str(&format!(
+        "mean unacked at consumers {}, mean ready in the queue {}, backlog peak {}, drain time after an incident {} s\n",
+        estimate(Some(c.mean_unacked)),
+        estimate(Some(c.mean_ready)),
+        estimate(Some(c.backlog_peak)),
+        estimate(c.drain_time),
+    ));
+    let mut t = Table::new(["messages", "W (s)", "p99 (s)"]);
+    t.row([
+        "arrived during an incident".to_string(),
+        estimate(c.incident_w),
+        estimate(c.incident_p99),
+    ]);
+    t.row([
+        "arrived outside incidents".to_string(),
+        estimate(c.other_w),
+        estimate(c.other_p99),
+    ]);
+    out.push_str(&t.to_text());
+    out
+}
+
 /// Human-readable report: one column per queue with every metric as `mean ± half-width`
 /// at the report's confidence level, then end-to-end latency per source.
 pub fn simulation_text(r: &SimReport) -> String {
@@ -143,6 +178,9 @@ pub fn simulation_text(r: &SimReport) -> String {
     for q in &r.queues {
         if let Some(p) = &q.partitions {
             out.push_str(&partitions_text(&q.name, p));
+        }
+        if let Some(c) = &q.consumers {
+            out.push_str(&consumers_text(&q.name, c));
         }
     }
     if !r.sources.is_empty() {

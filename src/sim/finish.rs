@@ -73,6 +73,10 @@ impl Replication {
                         summary(&q.age_h, c.age_sum - w.age_sum)
                     },
                     partitions: q.part.as_mut().map(|p| p.finish(now, measured)),
+                    consumers: {
+                        let servers = q.servers;
+                        q.cons.as_mut().map(|c| c.finish(now, measured, servers))
+                    },
                     counts: NodeCounts {
                         offered: c.admitted + c.rejected,
                         completed: c.completed,

@@ -45,6 +45,8 @@ mod admission;
 mod arena;
 mod arrivals;
 mod calendar;
+mod consumer;
+mod crash;
 mod error;
 mod estimate;
 mod finish;
@@ -66,6 +68,7 @@ mod welford;
 
 pub use arrivals::{MAX_ARRIVALS, MAX_PHASE_SWITCHES, read_trace};
 pub use calendar::Calendar;
+pub use consumer::{ConsumerPoolReport, ConsumerPoolRun};
 pub use error::SimError;
 pub use estimate::Estimate;
 pub use histogram::{Histogram, RELATIVE_ERROR};

@@ -4,12 +4,13 @@
 use super::arena::Arena;
 use super::arrivals::{ArrivalGen, read_trace};
 use super::calendar::Calendar;
+use super::consumer::ConsumerState;
 use super::error::SimError;
 use super::partition::PartitionState;
 use super::queue_state::QueueState;
 use super::replication::{DEFAULT_HORIZON, Ev, Replication};
 use super::report::Conservation;
-use super::seeding::{key_stream, queue_stream, stream_rng};
+use super::seeding::{crash_stream, key_stream, queue_stream, stream_rng};
 use super::source_state::SourceState;
 use crate::model::{
     ArrivalProcess, Dest, Model, NodeId, OnFull, Problems, RunSettings, Topology, ValidModel,
@@ -212,6 +213,18 @@ impl<'m> Prepared<'m> {
                     &p,
                     q.servers,
                     stream_rng(st.seed, replication, key_stream(j)),
+                )));
+            }
+            if q.has_consumer_model() {
+                let crash = match &q.crash {
+                    Some(c) => Some((c.time_to_failure.sampler()?, c.restart.sampler()?)),
+                    None => None,
+                };
+                state.cons = Some(Box::new(ConsumerState::new(
+                    q.servers,
+                    q.prefetch_window(),
+                    crash,
+                    stream_rng(st.seed, replication, crash_stream(j)),
                 )));
             }
             queues.push(state);

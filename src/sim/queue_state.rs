@@ -3,6 +3,7 @@
 
 use super::arena::{Msg, Root};
 use super::calendar::Calendar;
+use super::consumer::ConsumerState;
 use super::error::SimError;
 use super::histogram::Histogram;
 use super::partition::PartitionState;
@@ -60,6 +61,8 @@ pub(super) struct QueueState {
     pub(super) shared_servers: u32,
     /// The partitions of a partitioned queue (Kafka-style consumer group).
     pub(super) part: Option<Box<PartitionState>>,
+    /// The consumers of a queue with a prefetch window or crashes (RabbitMQ-style).
+    pub(super) cons: Option<Box<ConsumerState>>,
     /// K (`u64::MAX` without a capacity).
     pub(super) capacity: u64,
     /// Full means blocking the sender rather than rejecting.
@@ -165,12 +168,19 @@ impl QueueState {
         Ok(Self {
             name: q.name.clone(),
             servers: q.servers,
-            shared_servers: if q.partitions.is_some() { 0 } else { q.servers },
+            shared_servers: if q.partitions.is_some() || q.has_consumer_model() {
+                0
+            } else {
+                q.servers
+            },
             part: None,
+            cons: None,
             capacity: q.capacity.unwrap_or(u64::MAX),
             block: q.on_full == OnFull::Block,
             preemptive: q.discipline == Discipline::PreemptivePriority,
-            own_dispatch: q.discipline == Discipline::PreemptivePriority || q.partitions.is_some(),
+            own_dispatch: q.discipline == Discipline::PreemptivePriority
+                || q.partitions.is_some()
+                || q.has_consumer_model(),
             classed,
             fail_p: q.failure_probability,
             max_attempts: q.max_attempts,
@@ -197,6 +207,7 @@ impl QueueState {
             tick: (0.0, 0.0, 0),
             plain: q.discipline != Discipline::PreemptivePriority
                 && q.partitions.is_none()
+                && !q.has_consumer_model()
                 && q.failure_probability == 0.0
                 && q.capacity.is_none()
                 && matches!(topology.routes[j].as_slice(), [(_, Dest::Exit)]),

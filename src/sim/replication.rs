@@ -51,6 +51,20 @@ pub(super) enum Ev {
     Sample,
     /// The time limit of the count warm-up.
     Deadline,
+    /// A consumer crashes (queues with `crash`).
+    Crash {
+        /// The queue.
+        queue: u32,
+        /// The consumer.
+        consumer: u32,
+    },
+    /// A crashed consumer restarts.
+    Restart {
+        /// The queue.
+        queue: u32,
+        /// The consumer.
+        consumer: u32,
+    },
 }
 
 /// One replication of a model: build it, run it (at once or in steps), read its result.
@@ -188,6 +202,7 @@ impl Replication {
         for s in 0..self.sources.len() {
             self.schedule_arrival(s);
         }
+        self.schedule_crashes();
         for (j, q) in model.queues.iter().enumerate() {
             for _ in 0..q.initial_backlog {
                 let root = self.arena.new_root(self.now, NONE);
@@ -299,6 +314,8 @@ impl Replication {
                         self.fault = Some(self.warmup_not_reached());
                     }
                 }
+                Ev::Crash { queue, consumer } => self.on_crash(queue as usize, consumer),
+                Ev::Restart { queue, consumer } => self.on_restart(queue as usize, consumer),
             }
         }
     }
@@ -421,6 +438,9 @@ impl Replication {
             q.age_h.clear();
             if let Some(p) = &mut q.part {
                 p.warm_up(now);
+            }
+            if let Some(cs) = &mut q.cons {
+                cs.warm_up(now);
             }
         }
         for s in &mut self.sources {

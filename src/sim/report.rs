@@ -15,6 +15,7 @@
 //! * **Completions** (run control): source messages fully done, i.e. whose every
 //!   descendant (routes, topic copies, dead letters) has left the system.
 
+use super::consumer::{ConsumerPoolReport, ConsumerPoolRun};
 use super::estimate::Estimate;
 use super::partition::{PartitionsReport, PartitionsRun};
 use super::warning::SimWarning;
@@ -162,6 +163,9 @@ pub struct QueueRun {
     /// Per partition and per consumer, for a partitioned queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<PartitionsRun>,
+    /// Prefetch and crash figures, for a queue with `prefetch` or `crash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumers: Option<ConsumerPoolRun>,
 }
 
 /// One source in one replication.
@@ -339,6 +343,10 @@ pub struct QueueReport {
     /// consumed by a group); the node's own figures are the mixture over partitions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitions: Option<PartitionsReport>,
+    /// Prefetch and crash figures (RabbitMQ-style consumers), for a queue with
+    /// `prefetch` or `crash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumers: Option<ConsumerPoolReport>,
 }
 
 impl QueueReport {
@@ -699,6 +707,13 @@ impl SimReport {
                             })
                             .collect();
                         PartitionsReport::from_runs(&parts, confidence)
+                    },
+                    consumers: {
+                        let runs: Vec<&ConsumerPoolRun> = runs
+                            .iter()
+                            .filter_map(|r| r.queues[i].consumers.as_ref())
+                            .collect();
+                        ConsumerPoolReport::from_runs(&runs, confidence)
                     },
                 }
             })

@@ -30,6 +30,9 @@ impl Replication {
             if q.part.is_some() {
                 return self.dispatch_partitioned(j, m);
             }
+            if q.cons.is_some() {
+                return self.dispatch_consumers(j, m);
+            }
             if let Some(v) = self.victim(j, class) {
                 self.preempt(j, v);
                 return self.start(j, m);
@@ -140,6 +143,10 @@ impl Replication {
             q.touch(now);
             q.c.redeliveries += 1;
             q.busy -= 1;
+            if let Some(cs) = q.cons.as_deref_mut() {
+                // A nack: the message leaves its consumer's window.
+                cs.ack(msg, now, q.in_node, q.waiting, false);
+            }
             if q.backoff > 0.0 {
                 let t = now + q.backoff;
                 self.at(t, Ev::Retry(m));
@@ -257,6 +264,15 @@ impl Replication {
         if let Some(p) = &mut q.part {
             p.leave(msg, now, outcome == Outcome::Completed);
         }
+        if let Some(cs) = q.cons.as_deref_mut() {
+            cs.ack(
+                msg,
+                now,
+                q.in_node,
+                q.waiting,
+                outcome == Outcome::Completed,
+            );
+        }
         match outcome {
             Outcome::Completed => q.record_completion(msg, &arena.roots, now),
             Outcome::DeadLetter => q.c.dead_lettered += 1,
@@ -286,6 +302,9 @@ impl Replication {
         let q = &mut queues[j];
         if q.part.is_some() {
             return self.fill_partitioned(j);
+        }
+        if q.cons.is_some() {
+            return self.fill_consumers(j);
         }
         while q.busy < q.servers && q.waiting > 0 {
             let Some(m) = q.next_waiting() else { return };

@@ -171,11 +171,30 @@ fn chains(valid: &ValidModel, start: NodeId) -> Vec<Vec<usize>> {
     done
 }
 
+/// A queue with crashes whose service law is neither exponential nor deterministic: a
+/// restarted service is a new draw, possibly shorter, so its service time bounds
+/// nothing.
+fn restarts_may_shorten(q: &crate::model::Queue) -> bool {
+    q.crash.is_some()
+        && !matches!(
+            q.service,
+            crate::model::Distribution::Exponential { .. }
+                | crate::model::Distribution::Deterministic { .. }
+        )
+}
+
 /// The bound of one queue's figure as its consumers grow without limit, with the reason;
 /// `None` when the figure goes to 0 or is left to the search.
 fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, BoundReason)> {
     let q = &valid.model().queues[i];
     let queue = q.name.clone();
+    // With crashes a service restarts from scratch on another consumer: the time to
+    // complete still dominates one service time for exponential (memoryless) and
+    // deterministic service, but a new draw of a more variable law may be shorter, so
+    // no bound is claimed there.
+    if restarts_may_shorten(q) {
+        return None;
+    }
     match metric {
         Metric::SojournPercentile(level) => Some((
             q.service.quantile(level.p())?,
@@ -194,6 +213,14 @@ fn source_bound(valid: &ValidModel, s: usize, metric: Metric) -> Option<(f64, Bo
     let names = |c: &[usize]| c.iter().map(|&i| model.queues[i].name.clone()).collect();
     let mut best: Option<(f64, Vec<usize>)> = None;
     for chain in chains(valid, valid.topology().source_dest[s]) {
+        // A chain through such a queue is left out: the max over the others is still
+        // a lower bound.
+        if chain
+            .iter()
+            .any(|&i| restarts_may_shorten(&model.queues[i]))
+        {
+            continue;
+        }
         let service = |i: usize| &model.queues[i].service;
         let value = match metric {
             Metric::MeanSojourn => chain.iter().map(|&i| service(i).mean()).sum(),

@@ -180,9 +180,14 @@ impl<'a> Search<'a> {
         let rates = arrival_rates(&view).map_err(SolveError::from)?;
         for &i in &self.sizable {
             let q = &view.model().queues[i];
+            // Consumers that crash give only the fraction A (availability) of their
+            // capacity: stable needs c > load / A.
             let load = rates[i]
                 * deliveries_per_message(q.failure_probability, q.max_attempts)
-                * q.service.mean();
+                * q.service.mean()
+                / q.crash
+                    .as_ref()
+                    .map_or(1.0, crate::model::Crash::availability);
             let stable = if q.capacity.is_some() {
                 1
             } else {

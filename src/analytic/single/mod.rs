@@ -4,6 +4,7 @@
 //! [`QueueMetrics`](crate::analytic::QueueMetrics).
 
 pub mod approx;
+pub mod breakdown;
 pub mod erlang;
 pub mod mg1;
 pub mod mm1;

@@ -1,0 +1,568 @@
+//! A queue whose consumers crash and restart (servers with breakdowns): the exact CTMC
+//! on (messages in the node n, consumers up u) for Poisson arrivals, exponential service
+//! and exponential up- and down-times.
+//!
+//! Each of c consumers is up for an Exp(φ) time, then down for an Exp(r) time,
+//! independently. A crash returns the consumer's message to the queue and the service
+//! restarts from scratch elsewhere (preemptive-repeat; with exponential service this is
+//! the same as resuming), so with prefetch 1 (or a single consumer) the busy consumers
+//! are min(n, u) and the chain is
+//!
+//! * (n, u) → (n + 1, u) at rate λ,
+//! * (n, u) → (n − 1, u) at rate μ·min(n, u),
+//! * (n, u) → (n, u − 1) at rate u·φ, (n, u) → (n, u + 1) at rate (c − u)·r.
+//!
+//! The level n is unbounded: the chain is truncated at a level N grown until the
+//! probability of the boundary level is below [`BOUNDARY_MASS`] (the truncation is in
+//! the method label), with at most [`MAX_BREAKDOWN_STATES`] states, and solved with
+//! [`Ctmc`]. Figures: L = E[n], busy = E[min(n, u)], Lq = L − busy, W = L/λ and Wq =
+//! W − 1/μ (Little), utilisation busy/c, availability A = r/(φ + r), P(wait) = P(n >= u)
+//! (PASTA). Stable iff λ < c·μ·A. Percentiles are not derived (`None`).
+//!
+//! Reference: Mitrani & Avi-Itzhak (1968), "A many-server queue with service
+//! interruptions", Operations Research 16(3); Neuts (1981), matrix-geometric solutions
+//! (the independent check in `tests/reference/breakdown_reference.py`).
+
+use crate::analytic::ctmc::Ctmc;
+use crate::analytic::error::{AnalyticError, positive};
+use crate::analytic::method::Method;
+use crate::analytic::metrics::QueueMetrics;
+
+/// The truncation level N is grown until P(n = N) is below this.
+pub const BOUNDARY_MASS: f64 = 1e-12;
+
+/// The most states (N + 1)(c + 1) the truncated chain may have.
+pub const MAX_BREAKDOWN_STATES: usize = 400_000;
+
+/// The most phases × levels × phases (memory of the stored blocks R_n: 8 bytes each).
+const MAX_BLOCK_ENTRIES: usize = 20_000_000;
+
+/// M/M/c with independent consumer breakdowns, solved as a truncated CTMC.
+///
+/// # Example
+/// ```
+/// use kendall::analytic::MMcBreakdown;
+/// use kendall::analytic::QueueMetrics;
+/// // c = 1, λ = 0.5, μ = 1, up Exp(0.1), down Exp(1): L = 1.32323… (matrix-geometric).
+/// let q = MMcBreakdown::new(0.5, 1.0, 1, 0.1, 1.0).unwrap();
+/// assert!((q.mean_number_in_system() - 1.3232323232323232).abs() < 1e-9);
+/// assert!((q.availability() - 10.0 / 11.0).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MMcBreakdown {
+    lambda: f64,
+    mu: f64,
+    c: u64,
+    availability: f64,
+    l: f64,
+    busy: f64,
+    p_wait: f64,
+    p_empty: f64,
+    truncation: usize,
+    boundary: f64,
+    residual: f64,
+}
+
+impl MMcBreakdown {
+    /// Arrival rate `lambda`, service rate `mu` per consumer, `c` consumers, each
+    /// failing at rate `phi` (1 / mean up-time) and restarting at rate `r`
+    /// (1 / mean down-time).
+    ///
+    /// # Errors
+    /// [`AnalyticError::InvalidParameter`] for a rate that is not a finite number > 0
+    /// or c = 0; [`AnalyticError::UnstableBreakdown`] when λ >= c·μ·A;
+    /// [`AnalyticError::NoMethod`] when the chain needs more than
+    /// [`MAX_BREAKDOWN_STATES`] states or its solver does not converge.
+    pub fn new(lambda: f64, mu: f64, c: u64, phi: f64, r: f64) -> Result<Self, AnalyticError> {
+        positive("arrival_rate", lambda)?;
+        positive("service_rate", mu)?;
+        positive("failure_rate", phi)?;
+        positive("restart_rate", r)?;
+        if c == 0 {
+            return Err(AnalyticError::InvalidParameter {
+                name: "servers",
+                value: 0.0,
+                rule: "an integer >= 1",
+            });
+        }
+        let availability = r / (phi + r);
+        let capacity = c as f64 * mu * availability;
+        if lambda >= capacity {
+            return Err(AnalyticError::UnstableBreakdown {
+                arrival_rate: lambda,
+                capacity,
+                availability,
+            });
+        }
+        let m = c as usize + 1;
+        let max_levels = (MAX_BREAKDOWN_STATES / m).min(MAX_BLOCK_ENTRIES / (m * m));
+        if max_levels < 2 {
+            return Err(too_large(c));
+        }
+        // Start above the mean backlog an outage of one mean down-time could build.
+        let mut levels = (4 * m)
+            .max(64)
+            .max((4.0 * lambda / r).min(max_levels as f64) as usize)
+            .min(max_levels);
+        loop {
+            let n_max = levels - 1;
+            let pi = solve_truncated(lambda, mu, c, phi, r, n_max)?;
+            let level = |n: usize| pi.0[n * m..(n + 1) * m].iter().sum::<f64>();
+            let boundary = level(n_max);
+            if boundary < BOUNDARY_MASS {
+                let (mut l, mut busy, mut p_wait) = (0.0, 0.0, 0.0);
+                for n in 0..=n_max {
+                    for u in 0..m {
+                        let p = pi.0[n * m + u];
+                        l += n as f64 * p;
+                        busy += n.min(u) as f64 * p;
+                        if n >= u {
+                            p_wait += p;
+                        }
+                    }
+                }
+                return Ok(Self {
+                    lambda,
+                    mu,
+                    c,
+                    availability,
+                    l,
+                    busy,
+                    p_wait,
+                    p_empty: level(0),
+                    truncation: n_max,
+                    boundary,
+                    residual: pi.1,
+                });
+            }
+            if levels >= max_levels {
+                return Err(too_large(c));
+            }
+            // Geometric decay between the middle levels: the level where it falls
+            // below the bound, with a margin; at least double.
+            let (a, b) = (level(levels / 2), level(levels / 2 + 1));
+            let mut next = 2 * levels;
+            if a > 0.0 && b > 0.0 && b < a {
+                let eta = b / a;
+                let need = levels / 2 + ((BOUNDARY_MASS / b).ln() / eta.ln()).ceil() as usize;
+                next = next.max(need + need / 4);
+            }
+            levels = next.min(max_levels);
+        }
+    }
+
+    /// The long-run fraction of consumers up, A = r / (φ + r).
+    pub fn availability(&self) -> f64 {
+        self.availability
+    }
+
+    /// The truncation level N of the chain.
+    pub fn truncation(&self) -> usize {
+        self.truncation
+    }
+
+    /// P(n = N) of the truncated chain (below [`BOUNDARY_MASS`]).
+    pub fn boundary_mass(&self) -> f64 {
+        self.boundary
+    }
+}
+
+fn too_large(c: u64) -> AnalyticError {
+    AnalyticError::NoMethod {
+        reason: format!(
+            "the consumer-breakdown chain with {c} consumers needs more than {MAX_BREAKDOWN_STATES} states to hold the backlog of an outage (P(n = N) >= {BOUNDARY_MASS:e}): restarts are long against the spare capacity; simulate"
+        ),
+    }
+}
+
+/// π of the chain truncated at level `n_max`, and its residual ‖πQ‖₁.
+///
+/// The chain is a level-dependent quasi-birth–death process (level n, phase u), so π
+/// is found by linear level reduction: the last level gives π_N = π_{N−1} R_N, and
+/// backwards π_n = π_{n−1} R_n with R_n = λ (−(L_n + R_{n+1} D_{n+1}))⁻¹ (L_n the local
+/// block, D_n the service block); π_0 solves π_0 (L_0 + R_1 D_1) = 0. A direct method,
+/// O(N c³); the generator is built as a [`Ctmc`] (which checks it) and its residual
+/// reported.
+fn solve_truncated(
+    lambda: f64,
+    mu: f64,
+    c: u64,
+    phi: f64,
+    r: f64,
+    n_max: usize,
+) -> Result<(Vec<f64>, f64), AnalyticError> {
+    use nalgebra::{DMatrix, DVector};
+    let m = c as usize + 1;
+    let no = |e: String| AnalyticError::NoMethod {
+        reason: format!("the consumer-breakdown chain could not be solved ({e}): simulate"),
+    };
+    // Phase generator (crashes and restarts) without its diagonal.
+    let phase_out = |u: usize| u as f64 * phi + (m - 1 - u) as f64 * r;
+    let local = |n: usize| {
+        let mut b = DMatrix::<f64>::zeros(m, m);
+        for u in 0..m {
+            if u > 0 {
+                b[(u, u - 1)] = u as f64 * phi;
+            }
+            if u + 1 < m {
+                b[(u, u + 1)] = (m - 1 - u) as f64 * r;
+            }
+            let up = if n < n_max { lambda } else { 0.0 };
+            b[(u, u)] = -(phase_out(u) + up + mu * n.min(u) as f64);
+        }
+        b
+    };
+    let down = |n: usize, x: &mut DMatrix<f64>| {
+        // x · D_n: scale column u by μ min(n, u).
+        for u in 0..m {
+            let d = mu * n.min(u) as f64;
+            for row in 0..m {
+                x[(row, u)] *= d;
+            }
+        }
+    };
+    // R_n for n = 1..=N, stored (bounded: (N + 1)·m states <= MAX_BREAKDOWN_STATES).
+    let mut rs: Vec<DMatrix<f64>> = Vec::with_capacity(n_max);
+    let mut next: Option<DMatrix<f64>> = None; // R_{n+1} D_{n+1}
+    for n in (1..=n_max).rev() {
+        let mut a = local(n);
+        if let Some(rd) = &next {
+            a += rd;
+        }
+        let inv = (-a)
+            .try_inverse()
+            .ok_or_else(|| no(format!("a singular block at level {n}")))?;
+        let rn = inv * lambda;
+        let mut rd = rn.clone();
+        down(n, &mut rd);
+        next = Some(rd);
+        rs.push(rn);
+    }
+    rs.reverse(); // rs[n − 1] = R_n
+    let mut a0 = local(0);
+    if let Some(rd) = &next {
+        a0 += rd;
+    }
+    // x a0 = 0 with Σx = 1: transpose, replace the last equation by the sum.
+    let mut at = a0.transpose();
+    for j in 0..m {
+        at[(m - 1, j)] = 1.0;
+    }
+    let mut rhs = DVector::<f64>::zeros(m);
+    rhs[m - 1] = 1.0;
+    let x0 = at
+        .lu()
+        .solve(&rhs)
+        .ok_or_else(|| no("a singular boundary level".into()))?;
+    let mut pi = Vec::with_capacity((n_max + 1) * m);
+    let mut level: Vec<f64> = x0.iter().map(|v| v.max(0.0)).collect();
+    pi.extend_from_slice(&level);
+    for rn in &rs {
+        let mut nextl = vec![0.0; m];
+        for (v, out) in nextl.iter_mut().enumerate() {
+            *out = (0..m).map(|u| level[u] * rn[(u, v)]).sum::<f64>().max(0.0);
+        }
+        pi.extend_from_slice(&nextl);
+        level = nextl;
+    }
+    let total: f64 = pi.iter().sum();
+    if !(total.is_finite() && total > 0.0) {
+        return Err(no("the probabilities do not normalise".into()));
+    }
+    for p in &mut pi {
+        *p /= total;
+    }
+    // The generator as a Ctmc: checked, and the residual of π.
+    let idx = |n: usize, u: usize| n * m + u;
+    let mut t = Vec::with_capacity((n_max + 1) * m * 4);
+    for n in 0..=n_max {
+        for u in 0..m {
+            if n < n_max {
+                t.push((idx(n, u), idx(n + 1, u), lambda));
+            }
+            if n > 0 && u > 0 {
+                t.push((idx(n, u), idx(n - 1, u), mu * n.min(u) as f64));
+            }
+            if u > 0 {
+                t.push((idx(n, u), idx(n, u - 1), u as f64 * phi));
+            }
+            if u + 1 < m {
+                t.push((idx(n, u), idx(n, u + 1), (m - 1 - u) as f64 * r));
+            }
+        }
+    }
+    let chain = Ctmc::from_triplets((n_max + 1) * m, t).map_err(|e| no(e.to_string()))?;
+    let residual = chain
+        .residual(&pi)
+        .ok_or_else(|| no("no residual".into()))?;
+    Ok((pi, residual))
+}
+
+impl QueueMetrics for MMcBreakdown {
+    fn method(&self) -> Method {
+        Method::numerical(
+            format!(
+                "M/M/c with consumer crashes: CTMC on (messages, consumers up), truncated at N = {} (P(n = N) = {:.1e} < {BOUNDARY_MASS:e}), residual {:.1e}; availability A = {:.6}",
+                self.truncation, self.boundary, self.residual, self.availability
+            ),
+            "Mitrani & Avi-Itzhak (1968), Operations Research 16(3): servers with breakdowns; Little's law; PASTA",
+        )
+    }
+    fn arrival_rate(&self) -> f64 {
+        self.lambda
+    }
+    fn throughput(&self) -> f64 {
+        self.lambda
+    }
+    fn utilisation(&self) -> f64 {
+        self.busy / self.c as f64
+    }
+    fn servers(&self) -> Option<u64> {
+        Some(self.c)
+    }
+    fn mean_number_in_system(&self) -> f64 {
+        self.l
+    }
+    fn mean_queue_length(&self) -> f64 {
+        (self.l - self.busy).max(0.0)
+    }
+    fn mean_sojourn(&self) -> f64 {
+        self.l / self.lambda
+    }
+    fn mean_wait(&self) -> f64 {
+        (self.l / self.lambda - 1.0 / self.mu).max(0.0)
+    }
+    fn prob_empty(&self) -> Option<f64> {
+        Some(self.p_empty)
+    }
+    fn prob_wait(&self) -> Option<f64> {
+        Some(self.p_wait)
+    }
+}
+
+/// A solver's figures under another label (an approximation built on an exact solver).
+struct Labelled {
+    method: Method,
+    inner: Box<dyn QueueMetrics>,
+}
+
+impl QueueMetrics for Labelled {
+    fn method(&self) -> Method {
+        self.method.clone()
+    }
+    fn arrival_rate(&self) -> f64 {
+        self.inner.arrival_rate()
+    }
+    fn throughput(&self) -> f64 {
+        self.inner.throughput()
+    }
+    fn utilisation(&self) -> f64 {
+        self.inner.utilisation()
+    }
+    fn servers(&self) -> Option<u64> {
+        self.inner.servers()
+    }
+    fn mean_number_in_system(&self) -> f64 {
+        self.inner.mean_number_in_system()
+    }
+    fn mean_queue_length(&self) -> f64 {
+        self.inner.mean_queue_length()
+    }
+    fn mean_sojourn(&self) -> f64 {
+        self.inner.mean_sojourn()
+    }
+    fn mean_wait(&self) -> f64 {
+        self.inner.mean_wait()
+    }
+    fn prob_wait(&self) -> Option<f64> {
+        self.inner.prob_wait()
+    }
+    // No distribution: percentiles of the inner model are not those of this queue.
+}
+
+/// The analytic figures of a queue with `prefetch` and/or `crash` receiving `lambda`
+/// deliveries/s (`poisson`: a Poisson stream; else a stream of arrival SCV `ca2`).
+///
+/// * Crashes, Poisson input, exponential service, up- and restart times, no capacity,
+///   no failures, and prefetch 1 or one consumer: [`MMcBreakdown`], the exact chain.
+/// * The same with prefetch N > 1 and several consumers: the same chain as the
+///   **pooled (prefetch-1) approximation**, a lower bound on the latency (prefetch
+///   lets a consumer hold messages while another idles), labelled an approximation.
+/// * Prefetch without crashes (N > 1, several consumers): M/M/c or G/G/c figures of
+///   the pooled queue, labelled the same approximation.
+/// * Otherwise with crashes: G/G/c (Whitt 1993) with the capacity adjusted for
+///   availability (mean service E[S]/A), labelled an approximation that ignores the
+///   backlog an outage builds (optimistic when restarts are long).
+///
+/// # Errors
+/// [`AnalyticError::UnstableBreakdown`] when λ >= c·μ·A; [`AnalyticError::NoMethod`]
+/// for a capacity (not modelled with crashes) or a chain too large; the inner solvers'
+/// errors.
+pub(crate) fn solve_consumers(
+    q: &crate::model::Queue,
+    lambda: f64,
+    poisson: bool,
+    ca2: f64,
+) -> Result<Box<dyn QueueMetrics>, AnalyticError> {
+    use crate::analytic::single::approx::{GGc, GGcFormula};
+    use crate::analytic::single::mm1::MM1;
+    use crate::analytic::single::mmc::MMc;
+    use crate::model::Distribution;
+    let c = u64::from(q.servers);
+    let mean = q.service.mean();
+    let mu = 1.0 / mean;
+    let exponential = matches!(q.service, Distribution::Exponential { .. });
+    let pooled = q.prefetch_window() > 1 && c > 1;
+    let pooled_note = |base: Method| {
+        Method::approximation(
+            format!(
+                "pooled (prefetch-1) figures for prefetch {}: a lower bound on latency, since a consumer may hold up to {} messages while another idles; from {}",
+                q.prefetch_window(),
+                q.prefetch_window(),
+                base.name
+            ),
+            base.reference,
+        )
+    };
+    if q.capacity.is_some() {
+        return Err(AnalyticError::NoMethod {
+            reason:
+                "a capacity with prefetch or consumer crashes has no analytic method here: simulate"
+                    .into(),
+        });
+    }
+    let Some(crash) = &q.crash else {
+        // Prefetch > 1 with several consumers, no crashes.
+        let inner: Box<dyn QueueMetrics> = if poisson && exponential {
+            if c == 1 {
+                Box::new(MM1::new(lambda, mu)?)
+            } else {
+                Box::new(MMc::new(lambda, mu, c)?)
+            }
+        } else {
+            Box::new(GGc::new(
+                GGcFormula::Whitt1993,
+                lambda,
+                ca2,
+                mean,
+                q.service.scv(),
+                c,
+            )?)
+        };
+        return Ok(Box::new(Labelled {
+            method: pooled_note(inner.method()),
+            inner,
+        }));
+    };
+    let availability = crash.availability();
+    let capacity = c as f64 * mu * availability;
+    if lambda >= capacity {
+        return Err(AnalyticError::UnstableBreakdown {
+            arrival_rate: lambda,
+            capacity,
+            availability,
+        });
+    }
+    if poisson && exponential && crash.is_markovian() && q.failure_probability == 0.0 {
+        let phi = 1.0 / crash.time_to_failure.mean();
+        let r = 1.0 / crash.restart.mean();
+        let exact = MMcBreakdown::new(lambda, mu, c, phi, r)?;
+        if !pooled {
+            return Ok(Box::new(exact));
+        }
+        let method = pooled_note(exact.method());
+        return Ok(Box::new(Labelled {
+            method,
+            inner: Box::new(exact),
+        }));
+    }
+    let inner = GGc::new(
+        GGcFormula::Whitt1993,
+        lambda,
+        ca2,
+        mean / availability,
+        q.service.scv(),
+        c,
+    )?;
+    let base = inner.method();
+    Ok(Box::new(Labelled {
+        method: Method::approximation(
+            format!(
+                "availability-adjusted capacity: {} with mean service E[S]/A, A = {availability:.6}; ignores the backlog an outage builds (optimistic when restarts are long against service)",
+                base.name
+            ),
+            base.reference,
+        ),
+        inner: Box::new(inner),
+    }))
+}
+
+#[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values as mpmath printed them
+mod tests {
+    use super::*;
+
+    /// Values from tests/reference/breakdown_reference.py (matrix-geometric, mpmath,
+    /// no truncation).
+    #[test]
+    fn matches_the_matrix_geometric_reference() {
+        let cases = [
+            // (c, λ, μ, φ, r, L, Lq, P(wait))
+            (
+                1,
+                0.5,
+                1.0,
+                0.1,
+                1.0,
+                1.3232323232323232,
+                0.82323232323232323,
+                0.59090909090909091,
+            ),
+            (
+                2,
+                1.0,
+                1.0,
+                0.05,
+                0.5,
+                1.6727355651046186,
+                0.67273556510461857,
+                0.43892912209746015,
+            ),
+            (
+                4,
+                150.0,
+                50.0,
+                1.0 / 120.0,
+                0.1,
+                62.816974753516536,
+                59.816974753516536,
+                0.65834188914991796,
+            ),
+        ];
+        for (c, lam, mu, phi, r, l, lq, pw) in cases {
+            let q = MMcBreakdown::new(lam, mu, c, phi, r).unwrap();
+            let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+            assert!(
+                rel(q.mean_number_in_system(), l) < 1e-7,
+                "c={c}: L {}",
+                q.mean_number_in_system()
+            );
+            assert!(rel(q.mean_queue_length(), lq) < 1e-7, "c={c}: Lq");
+            assert!(rel(q.prob_wait().unwrap(), pw) < 1e-7, "c={c}: P(wait)");
+            assert!(rel(q.mean_sojourn(), l / lam) < 1e-7);
+            assert!(rel(q.utilisation(), lam / (c as f64 * mu)) < 1e-7);
+            assert!(q.boundary_mass() < BOUNDARY_MASS);
+        }
+    }
+
+    #[test]
+    fn beyond_the_available_capacity_is_refused_with_the_figures() {
+        // c μ A = 4 · 50 · 12/13 = 184.6 < 190.
+        let e = MMcBreakdown::new(190.0, 50.0, 4, 1.0 / 120.0, 0.1).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("184.6"), "{text}");
+        assert!(text.contains("0.923"), "{text}");
+        assert!(MMcBreakdown::new(1.0, 1.0, 0, 0.1, 1.0).is_err());
+        assert!(MMcBreakdown::new(1.0, 1.0, 2, 0.0, 1.0).is_err());
+    }
+}
