@@ -2,7 +2,8 @@
 //! sources that never produce and windows that stay full.
 
 use kendall::model::{
-    ArrivalProcess, Distribution, Model, OnFull, Queue, Route, RunSettings, Segment, Source, Topic,
+    ArrivalProcess, Crash, Distribution, Model, OnFull, Queue, Route, RunSettings, Segment, Source,
+    Topic,
 };
 use kendall::sim::{Replication, STALL_EVENTS, SimError, WARMUP_HORIZONS, run_replication};
 
@@ -207,4 +208,32 @@ fn a_run_of_more_than_ten_billion_arrivals_is_refused_before_it_starts() {
     };
     let r = kendall::sim::simulate(&closed, &short).unwrap();
     assert!(r.conservation.is_balanced());
+}
+
+/// Crashing consumers alone never end a run: without a horizon, a start-up backlog of
+/// 50 and completions of 100 that can never come, the run must still end once the
+/// backlog is done and only crash/restart events are left (it used to step from crash
+/// to restart forever), and the same with a time series ticking.
+#[test]
+fn crashing_consumers_do_not_keep_a_finished_run_alive() {
+    let mut q = Queue::new("q", 2, exp(0.01)).with_crash(Crash {
+        time_to_failure: exp(1.0),
+        restart: exp(0.5),
+    });
+    q.initial_backlog = 50;
+    let model = Model::default().with_source(dry_source()).with_queue(q);
+    for time_series in [None, Some(0.5)] {
+        let settings = RunSettings {
+            completions: Some(100),
+            replications: 1,
+            time_series,
+            ..RunSettings::default()
+        };
+        let start = std::time::Instant::now();
+        let r = run(&model, &settings).unwrap();
+        assert!(start.elapsed().as_secs_f64() < 5.0);
+        assert!(r.conservation.is_balanced());
+        assert_eq!(r.conservation.in_flight, 0);
+        assert!(r.backlog_drained_at.is_some());
+    }
 }

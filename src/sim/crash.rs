@@ -6,6 +6,12 @@
 //! Each consumer alternates: up for a `time_to_failure` draw, down for a `restart`
 //! draw. At most one crash or restart event per consumer is pending, so the calendar
 //! holds at most `servers` of them per queue.
+//!
+//! Crashes alone never end: a run without a horizon (stopped by `completions`) whose
+//! sources have run dry would step from crash to restart forever. So once nothing but
+//! crash and restart events (and the time-series tick they keep alive) is pending and no
+//! message is left in the system, no further crash or restart is scheduled: the
+//! calendar drains and the run ends as it would without crashes.
 
 use super::replication::{Ev, Replication};
 
@@ -15,19 +21,25 @@ impl Replication {
         for j in 0..self.queues.len() {
             let servers = self.queues[j].servers;
             for k in 0..servers {
-                self.schedule_crash(j, k);
+                // Unconditionally: arrivals, the backlog and the end are not yet in place.
+                self.schedule_crash(j, k, false);
             }
         }
     }
 
     /// Schedules the next crash of consumer `k` of queue `j`, an up-time from now.
-    fn schedule_crash(&mut self, j: usize, k: u32) {
+    /// With `check`, nothing is scheduled once crashes are all that is left.
+    fn schedule_crash(&mut self, j: usize, k: u32, check: bool) {
         let now = self.now;
         let Some(cs) = self.queues[j].cons.as_deref_mut() else {
             return;
         };
         let Some((up, _)) = &cs.crash else { return };
         let t = now + up.sample(&mut cs.rng);
+        if check && self.crashes_alone() {
+            return;
+        }
+        self.crash_pending += 1;
         self.at(
             t,
             Ev::Crash {
@@ -41,6 +53,7 @@ impl Replication {
     #[cold]
     #[inline(never)]
     pub(super) fn on_crash(&mut self, j: usize, k: u32) {
+        self.crash_pending -= 1;
         if !self.crash_consumer(j, k as usize) {
             return;
         }
@@ -50,6 +63,10 @@ impl Replication {
         };
         let Some((_, down)) = &cs.crash else { return };
         let t = now + down.sample(&mut cs.rng);
+        if self.crashes_alone() {
+            return;
+        }
+        self.crash_pending += 1;
         self.at(
             t,
             Ev::Restart {
@@ -63,7 +80,17 @@ impl Replication {
     #[cold]
     #[inline(never)]
     pub(super) fn on_restart(&mut self, j: usize, k: u32) {
+        self.crash_pending -= 1;
         self.restart_consumer(j, k as usize);
-        self.schedule_crash(j, k);
+        self.schedule_crash(j, k, true);
+    }
+
+    /// Nothing but crashes, restarts and the time-series tick is pending and no message
+    /// is in the system: nothing can happen any more.
+    fn crashes_alone(&self) -> bool {
+        let tick = usize::from(self.resolution.is_some());
+        self.cal.len() <= self.crash_pending + tick
+            && self.held == 0
+            && self.queues.iter().all(|q| q.in_node == 0)
     }
 }

@@ -290,6 +290,7 @@ impl<'m> Prepared<'m> {
             last_progress: 0,
             in_flight_cap: super::memory::in_flight_cap(st.memory_limit),
             bucket_cap: super::memory::bucket_cap(st, model.queues.len(), model.sources.len()),
+            crash_pending: 0,
         };
         r.init(model)?;
         r.arm(st.warmup)?;

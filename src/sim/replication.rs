@@ -182,6 +182,9 @@ pub struct Replication {
     pub(super) in_flight_cap: u64,
     /// Most time-series buckets this replication may keep.
     pub(super) bucket_cap: u64,
+    /// Crash and restart events pending (at most one per consumer of a queue with
+    /// `crash`): when they are all that is left, the run is over (see `crash.rs`).
+    pub(super) crash_pending: usize,
 }
 
 impl Replication {
