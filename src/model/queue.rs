@@ -4,6 +4,7 @@ use super::distribution::Distribution;
 use super::duration::seconds;
 use super::partitioning::{Assignment, Keys, Partitioning};
 use super::route::Route;
+use super::slowdown::Slowdown;
 use serde::{Deserialize, Serialize};
 
 /// What happens to a message that arrives at a full queue (`capacity` reached).
@@ -116,6 +117,10 @@ pub struct Queue {
     /// `range`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<Assignment>,
+    /// A slowdown incident: services starting in its window take `factor` times longer
+    /// (simulation only; see [`Slowdown`]). Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowdown: Option<Slowdown>,
 }
 
 /// Expected deliveries per message with failure probability `f` and `max_attempts` m:
@@ -309,6 +314,7 @@ impl Queue {
             partitions: None,
             keys: None,
             assignment: None,
+            slowdown: None,
         }
     }
 

@@ -9,7 +9,8 @@ use super::partition::PartitionState;
 use super::queue_state::QueueState;
 use super::replication::{DEFAULT_HORIZON, Ev, Replication};
 use super::report::Conservation;
-use super::seeding::{key_stream, queue_stream, stream_rng};
+use super::retry::{RetryBook, SourceRetry};
+use super::seeding::{key_stream, queue_stream, retry_stream, stream_rng};
 use super::source_state::SourceState;
 use crate::model::{
     ArrivalProcess, Dest, Model, NodeId, OnFull, Problems, RunSettings, Topology, ValidModel,
@@ -199,6 +200,9 @@ impl<'m> Prepared<'m> {
                 self.topology.source_dest[i],
                 self.classes[i],
                 s.window,
+                s.retry.clone().map(|cfg| {
+                    SourceRetry::new(cfg, stream_rng(st.seed, replication, retry_stream(i)))
+                }),
             ));
         }
         // Below the in-flight cap: checked by `memory::check` when prepared.
@@ -251,6 +255,11 @@ impl<'m> Prepared<'m> {
             last_progress: 0,
             in_flight_cap: super::memory::in_flight_cap(st.memory_limit),
             bucket_cap: super::memory::bucket_cap(st, model.queues.len(), model.sources.len()),
+            retry: model
+                .sources
+                .iter()
+                .any(|s| s.retry.is_some())
+                .then(|| Box::new(RetryBook::new())),
         };
         r.init(model)?;
         r.arm(st.warmup)?;

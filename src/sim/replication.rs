@@ -51,6 +51,29 @@ pub(super) enum Ev {
     Sample,
     /// The time limit of the count warm-up.
     Deadline,
+    /// A new request of a retrying source (see `retry`).
+    Request(u32),
+    /// The timeout of a request's attempt; void if the request's generation moved on.
+    AttemptTimeout {
+        /// The request.
+        request: u32,
+        /// Its generation when the attempt was sent.
+        generation: u32,
+    },
+    /// The end of a request's backoff: its next attempt.
+    Resend {
+        /// The request.
+        request: u32,
+        /// Its generation when the backoff started.
+        generation: u32,
+    },
+    /// A queue's slowdown incident starts (`true`) or ends (`false`).
+    Slowdown {
+        /// The queue.
+        queue: u32,
+        /// Whether services from now on are slowed.
+        on: bool,
+    },
 }
 
 /// One replication of a model: build it, run it (at once or in steps), read its result.
@@ -168,6 +191,8 @@ pub struct Replication {
     pub(super) in_flight_cap: u64,
     /// Most time-series buckets this replication may keep.
     pub(super) bucket_cap: u64,
+    /// Requests of retrying sources (none without retries).
+    pub(super) retry: Option<Box<super::retry::RetryBook>>,
 }
 
 impl Replication {
@@ -187,6 +212,12 @@ impl Replication {
     pub(super) fn init(&mut self, model: &Model) -> Result<(), SimError> {
         for s in 0..self.sources.len() {
             self.schedule_arrival(s);
+        }
+        for (j, q) in model.queues.iter().enumerate() {
+            if let Some(sd) = &q.slowdown {
+                self.at(sd.start, Ev::Slowdown { queue: j as u32, on: true });
+                self.at(sd.start + sd.duration, Ev::Slowdown { queue: j as u32, on: false });
+            }
         }
         for (j, q) in model.queues.iter().enumerate() {
             for _ in 0..q.initial_backlog {
@@ -299,6 +330,16 @@ impl Replication {
                         self.fault = Some(self.warmup_not_reached());
                     }
                 }
+                Ev::Request(s) => self.on_request(s as usize),
+                Ev::AttemptTimeout {
+                    request,
+                    generation,
+                } => self.on_attempt_timeout(request, generation),
+                Ev::Resend {
+                    request,
+                    generation,
+                } => self.on_resend(request, generation),
+                Ev::Slowdown { queue, on } => self.queues[queue as usize].set_slowed(on),
             }
         }
     }
@@ -366,7 +407,9 @@ impl Replication {
     #[inline(always)]
     pub(super) fn root_done(&mut self, r: u32) {
         let root = self.arena.release_root(r);
-        if root.source != NONE {
+        // Plain sources are below RETRY_BIT; attempts of retrying sources and the
+        // backlog (NONE) above: one comparison, as with `!= NONE`.
+        if root.source < super::retry::RETRY_BIT {
             let s = &mut self.sources[root.source as usize];
             s.in_flight -= 1;
             if s.paused {
@@ -384,6 +427,8 @@ impl Replication {
                 s.c.e2e_count += 1;
                 s.hist.record(lat);
             }
+        } else if root.source != NONE {
+            self.attempt_done(r, root);
         } else {
             self.backlog_left -= 1;
             if self.backlog_left == 0 {
@@ -426,6 +471,10 @@ impl Replication {
         for s in &mut self.sources {
             s.warm = s.c;
             s.hist.clear();
+            if let Some(r) = &mut s.retry {
+                r.warm = r.c;
+                r.hist.clear();
+            }
         }
         if let Some(h) = self.horizon {
             self.end_at = now + h;

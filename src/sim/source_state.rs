@@ -3,6 +3,7 @@
 
 use super::arrivals::ArrivalGen;
 use super::histogram::Histogram;
+use super::retry::SourceRetry;
 use crate::model::NodeId;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -44,6 +45,8 @@ pub(super) struct SourceState {
     pub(super) in_flight: u64,
     /// The window is full: no arrival is pending until one of its messages finishes.
     pub(super) paused: bool,
+    /// Client retries (none for a plain source).
+    pub(super) retry: Option<Box<SourceRetry>>,
 }
 
 impl SourceState {
@@ -55,7 +58,19 @@ impl SourceState {
         dest: NodeId,
         class: u32,
         window: Option<u32>,
+        retry: Option<SourceRetry>,
     ) -> Self {
+        // A retrying source's Poisson arrivals are drawn as a renewal process of
+        // exponential gaps (the same law), so that they skip the inlined Poisson path
+        // of `schedule_arrival` and become requests.
+        let arrivals = match (&retry, arrivals) {
+            (Some(_), ArrivalGen::Poisson { mean_gap }) => ArrivalGen::Renewal(
+                crate::model::Distribution::Exponential { mean: mean_gap }
+                    .sampler()
+                    .expect("an exponential of a validated positive mean has a sampler"),
+            ),
+            (_, a) => a,
+        };
         Self {
             name: name.to_owned(),
             arrivals,
@@ -69,6 +84,7 @@ impl SourceState {
             window: window.map_or(u64::MAX, u64::from),
             in_flight: 0,
             paused: false,
+            retry: retry.map(Box::new),
         }
     }
 }
