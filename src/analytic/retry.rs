@@ -110,9 +110,7 @@ pub struct RetrySolution {
 impl RetrySolution {
     /// The healthy state: the stable fixed point of lowest attempt rate, if any.
     pub fn healthy(&self) -> Option<&RetryFixedPoint> {
-        self.fixed_points
-            .iter()
-            .find(|f| f.stable && !f.saturated)
+        self.fixed_points.iter().find(|f| f.stable && !f.saturated)
     }
 
     /// The attempt rate the rest of the model sees: the healthy state's, or λ(R + 1)
@@ -194,7 +192,8 @@ pub fn solve_retry_loop(
         Ok((1.0 - cdf).clamp(0.0, 1.0))
     };
     let amplification = |p: f64| (0..=r).fold((0.0, 1.0), |(s, pk), _| (s + pk, pk * p)).0;
-    let g = |x: f64| -> Result<f64, AnalyticError> { Ok(request_rate * amplification(tail(x)?) - x) };
+    let g =
+        |x: f64| -> Result<f64, AnalyticError> { Ok(request_rate * amplification(tail(x)?) - x) };
 
     let mut fixed = Vec::new();
     if request_rate < capacity {
@@ -203,7 +202,10 @@ pub fn solve_retry_loop(
         let half = SCAN_POINTS / 2;
         let mut xs: Vec<f64> = (0..half)
             .map(|i| request_rate + span * i as f64 / half as f64)
-            .chain((0..half).map(|i| capacity - span * 10f64.powf(-12.0 * (i + 1) as f64 / half as f64)))
+            .chain(
+                (0..half)
+                    .map(|i| capacity - span * 10f64.powf(-12.0 * (i + 1) as f64 / half as f64)),
+            )
             .filter(|x| *x >= request_rate && *x < capacity)
             .collect();
         xs.sort_by(f64::total_cmp);
@@ -316,8 +318,16 @@ pub fn solve_retry_loop(
         RetryState::Healthy => "one stable state: retries add load but cannot run away".to_string(),
         RetryState::Metastable => format!(
             "metastable: besides the healthy state there is a retry storm (attempt rate {:.4} /s, success {:.3}); a slowdown or burst can tip the queue into the storm, which persists after the cause is gone. Fixes: add consumers until λ(R + 1) = {storm_rate:.4} /s is below capacity, fewer retries, a longer timeout, larger backoff with jitter, or a retry budget / circuit breaker",
-            states.iter().rev().find(|s| s.stable).map_or(storm_rate, |s| s.attempt_rate),
-            states.iter().rev().find(|s| s.stable).map_or(0.0, |s| s.success_probability),
+            states
+                .iter()
+                .rev()
+                .find(|s| s.stable)
+                .map_or(storm_rate, |s| s.attempt_rate),
+            states
+                .iter()
+                .rev()
+                .find(|s| s.stable)
+                .map_or(0.0, |s| s.success_probability),
         ),
         RetryState::Storm => format!(
             "retry storm: no state below capacity ({capacity:.4} attempts/s); retries drive the attempt rate to {storm_rate:.4} /s and requests fail. Fixes: add consumers, speed up service, lengthen the timeout, fewer retries, or a retry budget / circuit breaker"

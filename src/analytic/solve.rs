@@ -31,10 +31,10 @@ use crate::analytic::network::end_to_end::{EndToEnd, end_to_end};
 use crate::analytic::network::graph::FlowGraph;
 use crate::analytic::network::qna::qna;
 use crate::analytic::network::redelivery::PerMessage;
-use crate::analytic::retry::{RetrySolution, solve_retry_loop};
 use crate::analytic::network::traffic::{
     arrival_rates, arrival_rates_by_class, deliveries_per_message,
 };
+use crate::analytic::retry::{RetrySolution, solve_retry_loop};
 use crate::analytic::single::approx::{GGc, GGcFormula};
 use crate::analytic::single::mg1::MG1;
 use crate::analytic::single::mm1::MM1;
@@ -431,6 +431,31 @@ fn solve_with_retries(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         }
     }
     let mut solution = solve(&ValidModel::try_from(plain)?)?;
+    // Figures at an attempt rate from a retry fixed point are approximations, whatever
+    // the method that computed them at that rate.
+    let relabel = |m: &mut Method| {
+        m.exactness = Exactness::Approximation;
+        m.name = format!("{} at the retry fixed point (Poisson retries)", m.name);
+    };
+    for r in &retries {
+        let Some(sol) = &r.solution else { continue };
+        if let Some(n) = solution.nodes.iter_mut().find(|n| n.name == sol.queue)
+            && let NodeOutcome::Solved { solution } = &mut n.outcome
+        {
+            relabel(&mut solution.method);
+            if let Some(d) = &mut solution.distribution_method {
+                relabel(d);
+            }
+        }
+        if let Some(e) = solution
+            .end_to_end
+            .iter_mut()
+            .find(|e| e.name == sol.source)
+        {
+            e.w_method.iter_mut().for_each(relabel);
+            e.sojourn_method.iter_mut().for_each(relabel);
+        }
+    }
     solution.retries = retries;
     solution.notes = notes;
     Ok(solution)

@@ -127,8 +127,13 @@ impl Distribution {
         let f = factor;
         match self {
             Distribution::Exponential { mean } => Distribution::Exponential { mean: mean * f },
-            Distribution::Deterministic { value } => Distribution::Deterministic { value: value * f },
-            Distribution::Erlang { k, mean } => Distribution::Erlang { k: *k, mean: mean * f },
+            Distribution::Deterministic { value } => {
+                Distribution::Deterministic { value: value * f }
+            }
+            Distribution::Erlang { k, mean } => Distribution::Erlang {
+                k: *k,
+                mean: mean * f,
+            },
             Distribution::Hyperexponential { branches } => Distribution::Hyperexponential {
                 branches: branches
                     .iter()

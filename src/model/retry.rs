@@ -127,7 +127,10 @@ impl Retry {
         let raw = if self.backoff == 0.0 {
             0.0
         } else {
-            self.backoff * self.multiplier.powi(k.saturating_sub(1).min(i32::MAX as u32) as i32)
+            self.backoff
+                * self
+                    .multiplier
+                    .powi(k.saturating_sub(1).min(i32::MAX as u32) as i32)
         };
         match self.max_backoff {
             Some(cap) => raw.min(cap),
@@ -229,7 +232,13 @@ mod tests {
         let mut out = Vec::new();
         r.check("source \"s\".retry", &mut out);
         let text: Vec<String> = out.iter().map(|p| p.to_string()).collect();
-        for field in ["timeout", "max_retries", "backoff", "multiplier", "max_backoff"] {
+        for field in [
+            "timeout",
+            "max_retries",
+            "backoff",
+            "multiplier",
+            "max_backoff",
+        ] {
             assert!(
                 text.iter().any(|t| t.contains(&format!("retry.{field}"))),
                 "{field}: {text:?}"
@@ -239,7 +248,8 @@ mod tests {
 
     #[test]
     fn reads_durations_and_defaults() {
-        let r: Retry = toml::from_str("timeout = \"200ms\"\nmax_retries = 3\nbackoff = \"50ms\"").unwrap();
+        let r: Retry =
+            toml::from_str("timeout = \"200ms\"\nmax_retries = 3\nbackoff = \"50ms\"").unwrap();
         assert_eq!(r.timeout, 0.2);
         assert_eq!(r.backoff, 0.05);
         assert_eq!(r.multiplier, 2.0);

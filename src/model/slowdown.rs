@@ -49,8 +49,7 @@ impl Slowdown {
                 format!("must be a time >= 0 (e.g. \"60s\"), got {}", self.start),
             ));
         }
-        if !(self.duration.is_finite() && self.duration > 0.0 && self.duration <= super::MAX_TIME)
-        {
+        if !(self.duration.is_finite() && self.duration > 0.0 && self.duration <= super::MAX_TIME) {
             out.push(Problem::new(
                 format!("{path}.duration"),
                 format!("must be a time > 0 (e.g. \"20s\"), got {}", self.duration),

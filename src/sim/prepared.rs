@@ -200,9 +200,7 @@ impl<'m> Prepared<'m> {
                 self.topology.source_dest[i],
                 self.classes[i],
                 s.window,
-                s.retry.clone().map(|cfg| {
-                    SourceRetry::new(cfg, stream_rng(st.seed, replication, retry_stream(i)))
-                }),
+                s.retry.is_some(),
             ));
         }
         // Below the in-flight cap: checked by `memory::check` when prepared.
@@ -255,11 +253,34 @@ impl<'m> Prepared<'m> {
             last_progress: 0,
             in_flight_cap: super::memory::in_flight_cap(st.memory_limit),
             bucket_cap: super::memory::bucket_cap(st, model.queues.len(), model.sources.len()),
-            retry: model
-                .sources
+            retry: model.sources.iter().any(|s| s.retry.is_some()).then(|| {
+                Box::new(RetryBook::new(
+                    model
+                        .sources
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            s.retry.clone().map(|cfg| {
+                                SourceRetry::new(
+                                    cfg,
+                                    stream_rng(st.seed, replication, retry_stream(i)),
+                                )
+                            })
+                        })
+                        .collect(),
+                ))
+            }),
+            slow: model
+                .queues
                 .iter()
-                .any(|s| s.retry.is_some())
-                .then(|| Box::new(RetryBook::new())),
+                .map(|q| match &q.slowdown {
+                    Some(sd) => Ok(Some(Box::new((
+                        q.service.sampler()?,
+                        q.service.scaled(sd.factor).sampler()?,
+                    )))),
+                    None => Ok(None),
+                })
+                .collect::<Result<_, crate::model::ModelError>>()?,
         };
         r.init(model)?;
         r.arm(st.warmup)?;

@@ -74,9 +74,6 @@ pub(super) struct QueueState {
     pub(super) max_attempts: u32,
     pub(super) backoff: f64,
     pub(super) sampler: Sampler,
-    /// With a slowdown incident: the normal and the slowed sampler, swapped into
-    /// `sampler` by the incident's start and end events (so a service pays nothing).
-    pub(super) slow: Option<Box<(Sampler, Sampler)>>,
     pub(super) rng: Xoshiro256PlusPlus,
     /// Cumulative branch probabilities and their destinations.
     pub(super) route: Vec<(f64, Dest)>,
@@ -179,13 +176,6 @@ impl QueueState {
             max_attempts: q.max_attempts,
             backoff: q.backoff,
             sampler: q.service.sampler()?,
-            slow: match &q.slowdown {
-                Some(sd) => Some(Box::new((
-                    q.service.sampler()?,
-                    q.service.scaled(sd.factor).sampler()?,
-                ))),
-                None => None,
-            },
             rng,
             route: topology.routes[j].clone(),
             dead_letter: topology.dead_letter[j],
@@ -214,14 +204,6 @@ impl QueueState {
                 * q.service.mean()
                 / f64::from(q.servers.max(1)),
         })
-    }
-
-    /// Starts (`on`) or ends a slowdown incident: services starting from now draw from
-    /// the slowed (or the normal) sampler.
-    pub(super) fn set_slowed(&mut self, on: bool) {
-        if let Some(s) = &self.slow {
-            self.sampler = if on { s.1.clone() } else { s.0.clone() };
-        }
     }
 
     /// Counts a completed message and records its sojourn, wait and (for listeners)

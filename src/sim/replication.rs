@@ -193,6 +193,10 @@ pub struct Replication {
     pub(super) bucket_cap: u64,
     /// Requests of retrying sources (none without retries).
     pub(super) retry: Option<Box<super::retry::RetryBook>>,
+    /// Per queue, with a slowdown incident: its normal and slowed service samplers,
+    /// swapped into the queue's sampler at the incident's start and end (so a service
+    /// pays nothing).
+    pub(super) slow: Vec<Option<Box<(crate::model::Sampler, crate::model::Sampler)>>>,
 }
 
 impl Replication {
@@ -215,8 +219,20 @@ impl Replication {
         }
         for (j, q) in model.queues.iter().enumerate() {
             if let Some(sd) = &q.slowdown {
-                self.at(sd.start, Ev::Slowdown { queue: j as u32, on: true });
-                self.at(sd.start + sd.duration, Ev::Slowdown { queue: j as u32, on: false });
+                self.at(
+                    sd.start,
+                    Ev::Slowdown {
+                        queue: j as u32,
+                        on: true,
+                    },
+                );
+                self.at(
+                    sd.start + sd.duration,
+                    Ev::Slowdown {
+                        queue: j as u32,
+                        on: false,
+                    },
+                );
             }
         }
         for (j, q) in model.queues.iter().enumerate() {
@@ -330,17 +346,36 @@ impl Replication {
                         self.fault = Some(self.warmup_not_reached());
                     }
                 }
-                Ev::Request(s) => self.on_request(s as usize),
-                Ev::AttemptTimeout {
-                    request,
-                    generation,
-                } => self.on_attempt_timeout(request, generation),
-                Ev::Resend {
-                    request,
-                    generation,
-                } => self.on_resend(request, generation),
-                Ev::Slowdown { queue, on } => self.queues[queue as usize].set_slowed(on),
+                Ev::Request(_)
+                | Ev::AttemptTimeout { .. }
+                | Ev::Resend { .. }
+                | Ev::Slowdown { .. } => self.on_rare(ev),
             }
+        }
+    }
+
+    /// Client retries and slowdown incidents: out of line, so that the event loop of a
+    /// model without them is compiled as before.
+    #[cold]
+    #[inline(never)]
+    fn on_rare(&mut self, ev: Ev) {
+        match ev {
+            Ev::Request(s) => self.on_request(s as usize),
+            Ev::AttemptTimeout {
+                request,
+                generation,
+            } => self.on_attempt_timeout(request, generation),
+            Ev::Resend {
+                request,
+                generation,
+            } => self.on_resend(request, generation),
+            Ev::Slowdown { queue, on } => {
+                let j = queue as usize;
+                if let Some(s) = self.slow.get(j).and_then(|s| s.as_deref()) {
+                    self.queues[j].sampler = if on { s.1.clone() } else { s.0.clone() };
+                }
+            }
+            _ => {}
         }
     }
 
@@ -407,15 +442,19 @@ impl Replication {
     #[inline(always)]
     pub(super) fn root_done(&mut self, r: u32) {
         let root = self.arena.release_root(r);
-        // Plain sources are below RETRY_BIT; attempts of retrying sources and the
-        // backlog (NONE) above: one comparison, as with `!= NONE`.
-        if root.source < super::retry::RETRY_BIT {
+        if root.source != NONE {
             let s = &mut self.sources[root.source as usize];
             s.in_flight -= 1;
+            // A retrying source is always "paused" (it has no window), so its
+            // attempts take this uncommon branch and a plain source pays nothing.
             if s.paused {
-                // A window slot opened: a fresh inter-arrival time from now.
-                s.paused = false;
-                self.schedule_arrival(root.source as usize);
+                if s.retrying {
+                    self.attempt_done(r, &root);
+                } else {
+                    // A window slot opened: a fresh inter-arrival time from now.
+                    s.paused = false;
+                    self.schedule_arrival(root.source as usize);
+                }
             }
             let s = &mut self.sources[root.source as usize];
             s.c.finished += 1;
@@ -427,8 +466,6 @@ impl Replication {
                 s.c.e2e_count += 1;
                 s.hist.record(lat);
             }
-        } else if root.source != NONE {
-            self.attempt_done(r, root);
         } else {
             self.backlog_left -= 1;
             if self.backlog_left == 0 {
@@ -471,7 +508,9 @@ impl Replication {
         for s in &mut self.sources {
             s.warm = s.c;
             s.hist.clear();
-            if let Some(r) = &mut s.retry {
+        }
+        if let Some(b) = &mut self.retry {
+            for r in b.sources.iter_mut().flatten() {
                 r.warm = r.c;
                 r.hist.clear();
             }

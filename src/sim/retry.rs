@@ -2,9 +2,9 @@
 //! the backoff before each retry (see [`Retry`](crate::model::Retry) for the semantics).
 //!
 //! * A retrying source's arrivals are **requests** (`Ev::Request`, in the heap: the
-//!   source's calendar slot stays unused). Each attempt is a new root message, tagged
-//!   [`RETRY_BIT`] in its root's `source`, so the end of a root costs a plain source
-//!   nothing more (one comparison, as before, against another constant).
+//!   source's calendar slot stays unused). Each attempt is a new root message. A
+//!   retrying source is marked `paused` for good (it has no window), so the end of its
+//!   attempts takes `root_done`'s uncommon branch and a plain source pays nothing.
 //! * Each attempt arms a timer (`Ev::AttemptTimeout`) carrying the request's
 //!   generation. Timers are never removed from the calendar: the request's generation
 //!   moves on when it succeeds, gives up or starts a backoff, which voids them (as a
@@ -25,10 +25,6 @@ use super::replication::{Ev, Replication, STALL_EVENTS};
 use crate::model::{Jitter, Retry};
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
-
-/// Tag of an attempt's root in `Root::source`: `RETRY_BIT | source`. Backlog roots
-/// have `NONE` (above it), plain sources their index (below it).
-pub(super) const RETRY_BIT: u32 = 1 << 31;
 
 /// Request counters of a retrying source (a snapshot at the end of warm-up is
 /// subtracted from the final one).
@@ -103,8 +99,9 @@ pub(super) struct Request {
 }
 
 /// Every request in progress, and the request of every attempt's root.
-#[derive(Default)]
 pub(super) struct RetryBook {
+    /// Per source: its retry state (`None` for a plain source).
+    pub(super) sources: Vec<Option<SourceRetry>>,
     requests: Vec<Request>,
     free: u32,
     /// `root_request[r]`: the request whose attempt root slot `r` holds (stale for
@@ -113,8 +110,9 @@ pub(super) struct RetryBook {
 }
 
 impl RetryBook {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(sources: Vec<Option<SourceRetry>>) -> Self {
         Self {
+            sources,
             requests: Vec::with_capacity(256),
             free: NONE,
             root_request: Vec::with_capacity(1024),
@@ -162,7 +160,7 @@ impl Replication {
             return;
         };
         let req = book.alloc(now, s as u32);
-        if let Some(r) = self.sources[s].retry.as_deref_mut() {
+        if let Some(r) = book.sources[s].as_mut() {
             r.c.requests += 1;
         }
         self.schedule_arrival(s);
@@ -184,12 +182,12 @@ impl Replication {
         src.c.created += 1;
         src.in_flight += 1;
         let (class, dest) = (src.class, src.dest);
-        let Some(r) = src.retry.as_deref_mut() else {
+        let Some(r) = book.sources[s].as_mut() else {
             return;
         };
         r.c.attempts += 1;
         let timeout = r.cfg.timeout;
-        let root = self.arena.new_root(now, request.source | RETRY_BIT);
+        let root = self.arena.new_root(now, request.source);
         let m = self.arena.new_msg(root, class);
         self.totals.created += 1;
         if book.root_request.len() <= root as usize {
@@ -220,7 +218,7 @@ impl Replication {
             return;
         }
         let s = request.source as usize;
-        let Some(r) = self.sources[s].retry.as_deref_mut() else {
+        let Some(r) = book.sources[s].as_mut() else {
             return;
         };
         r.c.timeouts += 1;
@@ -255,25 +253,18 @@ impl Replication {
         self.send_attempt(req);
     }
 
-    /// The last descendant of attempt root `r` is done: the source's attempt figures,
-    /// then the request's success (its current attempt, in time, not lost) or a
+    /// The last descendant of attempt root `r` is done (the source's attempt figures
+    /// are counted by `root_done` as for any source): the request's success (its current attempt, in time, not lost) or a
     /// wasted completion (an abandoned attempt).
     #[cold]
-    pub(super) fn attempt_done(&mut self, r: u32, root: Root) {
+    #[inline(never)]
+    pub(super) fn attempt_done(&mut self, r: u32, root: &Root) {
         let now = self.now;
-        let s = (root.source & !RETRY_BIT) as usize;
-        let src = &mut self.sources[s];
-        src.in_flight -= 1;
-        src.c.finished += 1;
-        if root.lost {
-            src.c.lost += 1;
-        } else {
-            let lat = now - root.created;
-            src.c.e2e_sum += lat;
-            src.c.e2e_count += 1;
-            src.hist.record(lat);
-        }
-        let (Some(book), Some(rs)) = (self.retry.as_deref_mut(), src.retry.as_deref_mut()) else {
+        let s = root.source as usize;
+        let Some(book) = self.retry.as_deref_mut() else {
+            return;
+        };
+        let Some(rs) = book.sources[s].as_mut() else {
             return;
         };
         let req = book.root_request.get(r as usize).copied().unwrap_or(NONE);

@@ -3,7 +3,6 @@
 
 use super::arrivals::ArrivalGen;
 use super::histogram::Histogram;
-use super::retry::SourceRetry;
 use crate::model::NodeId;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -45,8 +44,9 @@ pub(super) struct SourceState {
     pub(super) in_flight: u64,
     /// The window is full: no arrival is pending until one of its messages finishes.
     pub(super) paused: bool,
-    /// Client retries (none for a plain source).
-    pub(super) retry: Option<Box<SourceRetry>>,
+    /// A retrying source: its arrivals are requests (its retry state lives in the
+    /// replication's `RetryBook`, so this struct keeps its size).
+    pub(super) retrying: bool,
 }
 
 impl SourceState {
@@ -58,17 +58,15 @@ impl SourceState {
         dest: NodeId,
         class: u32,
         window: Option<u32>,
-        retry: Option<SourceRetry>,
+        retrying: bool,
     ) -> Self {
         // A retrying source's Poisson arrivals are drawn as a renewal process of
         // exponential gaps (the same law), so that they skip the inlined Poisson path
         // of `schedule_arrival` and become requests.
-        let arrivals = match (&retry, arrivals) {
-            (Some(_), ArrivalGen::Poisson { mean_gap }) => ArrivalGen::Renewal(
-                crate::model::Distribution::Exponential { mean: mean_gap }
-                    .sampler()
-                    .expect("an exponential of a validated positive mean has a sampler"),
-            ),
+        let arrivals = match (retrying, arrivals) {
+            (true, ArrivalGen::Poisson { mean_gap }) => {
+                ArrivalGen::Renewal(crate::model::Sampler::Exponential { mean: mean_gap })
+            }
             (_, a) => a,
         };
         Self {
@@ -83,8 +81,8 @@ impl SourceState {
             tick: (0.0, 0),
             window: window.map_or(u64::MAX, u64::from),
             in_flight: 0,
-            paused: false,
-            retry: retry.map(Box::new),
+            paused: retrying,
+            retrying,
         }
     }
 }
