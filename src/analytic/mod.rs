@@ -10,13 +10,18 @@ mod error;
 mod method;
 mod metrics;
 pub(crate) mod network;
+mod retry;
 pub(crate) mod single;
 pub(crate) mod solve;
 
 pub use error::AnalyticError;
 pub use method::{Exactness, Method};
 pub use metrics::{NodeSolution, PERCENTILE_LEVELS, Percentiles, QueueMetrics, invert_cdf};
-pub use solve::{ModelSolution, NodeOutcome, NodeResult, SolveError, solve};
+pub use retry::{
+    BISECTION_STEPS, RetryFixedPoint, RetrySolution, RetryState, SCAN_POINTS, SIMPSON_CELLS,
+    retry_method, solve_retry_loop,
+};
+pub use solve::{ModelSolution, NodeOutcome, NodeResult, RetryResult, SolveError, solve};
 
 // Single-queue formulas.
 pub use single::approx::{GGc, GGcFormula};

@@ -34,7 +34,8 @@ use crate::analytic::network::graph::FlowGraph;
 use crate::analytic::network::loss::{Thinned, thinned_rates};
 use crate::analytic::network::qna::qna;
 use crate::analytic::network::redelivery::PerMessage;
-use crate::analytic::network::traffic::deliveries_per_message;
+use crate::analytic::network::traffic::{arrival_rates, deliveries_per_message};
+use crate::analytic::retry::{RetrySolution, solve_retry_loop};
 use crate::analytic::single::approx::{GGc, GGcFormula};
 use crate::analytic::single::mg1::MG1;
 use crate::analytic::single::mm1::MM1;
@@ -45,8 +46,8 @@ use crate::analytic::single::priority::{
     Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
 };
 use crate::model::{
-    ArrivalProcess, Discipline, Distribution, Metric, Model, ModelError, OnFull, Topology,
-    ValidModel,
+    ArrivalProcess, Dest, Discipline, Distribution, Metric, Model, ModelError, NodeId, OnFull,
+    Topology, ValidModel,
 };
 use serde::{Deserialize, Serialize};
 
@@ -186,6 +187,27 @@ pub struct ModelSolution {
     /// For a model with a windowed source: the closed-network solution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<ClosedSolution>,
+    /// For each retrying source: the fixed points of its retry loop (the rest of the
+    /// solution then uses the healthy state's attempt rate, or λ(R + 1) in a storm).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<RetryResult>,
+    /// What the steady-state solution leaves out (e.g. a slowdown incident).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The retry analysis of one retrying source, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RetryResult {
+    /// The source.
+    pub source: String,
+    /// The fixed points of its retry loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solution: Option<RetrySolution>,
+    /// Why there is no analysis (the rest of the solution then uses the request rate
+    /// without retries), and what to do instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 impl ModelSolution {
@@ -240,6 +262,11 @@ pub enum SolveError {
 /// ```
 pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
     let (model, topology) = (valid.model(), valid.topology());
+    if model.sources.iter().any(|s| s.retry.is_some())
+        || model.queues.iter().any(|q| q.slowdown.is_some())
+    {
+        return solve_with_retries(valid);
+    }
     if model.sources.iter().any(|s| s.window.is_some()) {
         return solve_windowed(model, topology);
     }
@@ -386,6 +413,128 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         nodes,
         end_to_end,
         closed: None,
+        retries: Vec::new(),
+        notes: Vec::new(),
+    })
+}
+
+/// A model with retrying sources (or slowdown incidents): each retry loop solved by its
+/// fixed point, then the model solved with the attempt rates of the healthy states.
+fn solve_with_retries(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
+    let (model, topology) = (valid.model(), valid.topology());
+    let rates = arrival_rates(valid)?;
+    let mut plain = model.clone();
+    let mut retries = Vec::new();
+    for (i, s) in model.sources.iter().enumerate() {
+        let Some(retry) = &s.retry else { continue };
+        let outcome = retry_loop(model, topology, i, retry, &rates);
+        if let Ok(sol) = &outcome {
+            plain.sources[i].arrival = ArrivalProcess::Poisson {
+                rate: sol.offered_rate(),
+            };
+        }
+        plain.sources[i].retry = None;
+        retries.push(match outcome {
+            Ok(sol) => RetryResult {
+                source: s.name.clone(),
+                solution: Some(sol),
+                refusal: None,
+            },
+            Err(e) => RetryResult {
+                source: s.name.clone(),
+                solution: None,
+                refusal: Some(e.to_string()),
+            },
+        });
+    }
+    let mut notes = Vec::new();
+    for q in &mut plain.queues {
+        if let Some(sd) = q.slowdown.take() {
+            notes.push(format!(
+                "queue {:?}: the slowdown incident ({}x from {} s for {} s) is ignored: the analytic side solves the steady state; simulate to see the incident",
+                q.name, sd.factor, sd.start, sd.duration
+            ));
+        }
+    }
+    let mut solution = solve(&ValidModel::try_from(plain)?)?;
+    // Figures at an attempt rate from a retry fixed point are approximations, whatever
+    // the method that computed them at that rate.
+    let relabel = |m: &mut Method| {
+        m.exactness = Exactness::Approximation;
+        m.name = format!("{} at the retry fixed point (Poisson retries)", m.name);
+    };
+    for r in &retries {
+        let Some(sol) = &r.solution else { continue };
+        if let Some(n) = solution.nodes.iter_mut().find(|n| n.name == sol.queue)
+            && let NodeOutcome::Solved { solution } = &mut n.outcome
+        {
+            relabel(&mut solution.method);
+            if let Some(d) = &mut solution.distribution_method {
+                relabel(d);
+            }
+        }
+        if let Some(e) = solution
+            .end_to_end
+            .iter_mut()
+            .find(|e| e.name == sol.source)
+        {
+            e.w_method.iter_mut().for_each(relabel);
+            e.sojourn_method.iter_mut().for_each(relabel);
+        }
+    }
+    solution.retries = retries;
+    solution.notes = notes;
+    Ok(solution)
+}
+
+/// The retry loop of source `i` (Poisson requests straight into a FIFO queue that
+/// routes to exit, with no failures and no capacity).
+fn retry_loop(
+    model: &Model,
+    topology: &Topology,
+    i: usize,
+    retry: &crate::model::Retry,
+    rates: &[f64],
+) -> Result<RetrySolution, AnalyticError> {
+    let s = &model.sources[i];
+    let no = |reason: String| Err(AnalyticError::NoMethod { reason });
+    let ArrivalProcess::Poisson { rate } = s.arrival else {
+        return no("the retry fixed point is for Poisson requests: simulate".into());
+    };
+    let NodeId::Queue(j) = topology.source_dest[i] else {
+        return no("the retry fixed point needs the source to send to a queue (a topic's fork-join has no sojourn CDF here): simulate".into());
+    };
+    let q = &model.queues[j];
+    if !matches!(topology.routes[j].as_slice(), [(_, Dest::Exit)])
+        || q.failure_probability > 0.0
+        || q.capacity.is_some()
+        || q.partitions.is_some()
+    {
+        return no(format!(
+            "the retry fixed point needs the attempt's whole life in queue {:?}: it must route to exit, with no failures, capacity or partitions (simulate)",
+            q.name
+        ));
+    }
+    if model
+        .sources
+        .iter()
+        .enumerate()
+        .any(|(k, o)| k != i && o.retry.is_some() && topology.source_dest[k] == NodeId::Queue(j))
+    {
+        return no(format!(
+            "several retrying sources share queue {:?}: their coupled fixed point is not solved here; simulate",
+            q.name
+        ));
+    }
+    let other = (rates[j] - rate).max(0.0);
+    let capacity = f64::from(q.servers) / q.service.mean() - other;
+    if capacity.is_nan() || capacity <= 0.0 {
+        return Err(AnalyticError::Unstable {
+            utilisation: other * q.service.mean() / f64::from(q.servers),
+        });
+    }
+    solve_retry_loop(&s.name, &q.name, rate, retry, capacity, |x| {
+        solve_node(model, j, other + x, Input::Poisson, &[]).map(|n| n.metrics)
     })
 }
 
@@ -455,6 +604,8 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
             .collect(),
         end_to_end: vec![],
         closed: None,
+        retries: Vec::new(),
+        notes: Vec::new(),
     };
     let closed = match solve_closed(model, topology) {
         Ok(Some(c)) => c,
@@ -518,6 +669,8 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
         nodes,
         end_to_end,
         closed: Some(closed),
+        retries: Vec::new(),
+        notes: Vec::new(),
     })
 }
 

@@ -113,6 +113,54 @@ impl Distribution {
         Distribution::Exponential { mean: 1.0 / rate }
     }
 
+    /// The same distribution with every time multiplied by `factor` > 0 (mean × factor,
+    /// the same SCV): the service of a slowed-down consumer.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::Distribution;
+    /// let d = Distribution::Lognormal { mean: 0.01, scv: 2.0 }.scaled(3.0);
+    /// assert!((d.mean() - 0.03).abs() < 1e-15);
+    /// assert!((d.scv() - 2.0).abs() < 1e-12);
+    /// ```
+    pub fn scaled(&self, factor: f64) -> Distribution {
+        let f = factor;
+        match self {
+            Distribution::Exponential { mean } => Distribution::Exponential { mean: mean * f },
+            Distribution::Deterministic { value } => {
+                Distribution::Deterministic { value: value * f }
+            }
+            Distribution::Erlang { k, mean } => Distribution::Erlang {
+                k: *k,
+                mean: mean * f,
+            },
+            Distribution::Hyperexponential { branches } => Distribution::Hyperexponential {
+                branches: branches
+                    .iter()
+                    .map(|b| Branch {
+                        probability: b.probability,
+                        mean: b.mean * f,
+                    })
+                    .collect(),
+            },
+            Distribution::Gamma { shape, mean } => Distribution::Gamma {
+                shape: *shape,
+                mean: mean * f,
+            },
+            Distribution::Lognormal { mean, scv } => Distribution::Lognormal {
+                mean: mean * f,
+                scv: *scv,
+            },
+            Distribution::Uniform { min, max } => Distribution::Uniform {
+                min: min * f,
+                max: max * f,
+            },
+            Distribution::Empirical { values } => Distribution::Empirical {
+                values: values.iter().map(|v| v * f).collect(),
+            },
+        }
+    }
+
     /// The mean, seconds.
     ///
     /// # Example

@@ -4,6 +4,7 @@ use super::distribution::Distribution;
 use super::duration::seconds;
 use super::partitioning::{Assignment, Keys, Partitioning};
 use super::route::Route;
+use super::slowdown::Slowdown;
 use serde::{Deserialize, Serialize};
 
 /// What happens to a message that arrives at a full queue (`capacity` reached).
@@ -125,6 +126,10 @@ pub struct Queue {
     /// messages return to the head of the queue. None: consumers never crash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crash: Option<super::Crash>,
+    /// A slowdown incident: services starting in its window take `factor` times longer
+    /// (simulation only; see [`Slowdown`]). Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slowdown: Option<Slowdown>,
 }
 
 /// Expected deliveries per message with failure probability `f` and `max_attempts` m:
@@ -320,6 +325,7 @@ impl Queue {
             assignment: None,
             prefetch: None,
             crash: None,
+            slowdown: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Sources: synthetic producers of messages.
 
 use super::arrival::ArrivalProcess;
+use super::retry::Retry;
 use serde::{Deserialize, Serialize};
 
 /// A producer: messages arrive by `arrival` and are sent to the queue or published to
@@ -38,6 +39,10 @@ pub struct Source {
     /// one of its messages finishes. This makes the model a closed network. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<u32>,
+    /// Client retries with timeout, backoff and jitter (see [`Retry`]): every message
+    /// is a request, retried as new attempts when it times out. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
 }
 
 fn default_priority() -> u32 {
@@ -53,6 +58,21 @@ impl Source {
             to: to.into(),
             priority: 1,
             window: None,
+            retry: None,
         }
+    }
+
+    /// Sets client retries.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::{ArrivalProcess, Retry, Source};
+    /// let s = Source::new("api", ArrivalProcess::Poisson { rate: 80.0 }, "q")
+    ///     .with_retry(Retry::new(0.2, 3));
+    /// assert_eq!(s.retry.unwrap().max_retries, 3);
+    /// ```
+    pub fn with_retry(mut self, retry: Retry) -> Self {
+        self.retry = Some(retry);
+        self
     }
 }

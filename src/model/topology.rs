@@ -345,6 +345,15 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
                 ),
             ));
         }
+        if let Some(r) = &s.retry {
+            r.check(&format!("{path}.retry"), &mut out);
+            if s.window.is_some() {
+                out.push(Problem::new(
+                    format!("{path}.retry"),
+                    "cannot be combined with window: a windowed source is a closed loop that waits for its messages, a retrying client re-sends them; remove one of the two",
+                ));
+            }
+        }
         if s.priority == 0 {
             out.push(Problem::new(
                 format!("{path}.priority"),
@@ -421,6 +430,9 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
         }
         check_partitions(q, &path, &mut out);
         super::check_consumers(q, &path, &mut out);
+        if let Some(sd) = &q.slowdown {
+            sd.check(&format!("{path}.slowdown"), &mut out);
+        }
         dead_letter.push(match &q.dead_letter {
             Some(d) if d == &q.name => {
                 out.push(Problem::new(

@@ -201,6 +201,46 @@ pub fn simulation_text(r: &SimReport) -> String {
         }
         out.push_str(&t.to_text());
     }
+    let retrying: Vec<_> = r
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.name.as_str(), s.retry.as_ref()?)))
+        .collect();
+    if !retrying.is_empty() {
+        out.push_str("
+client retries (requests: first send until the success of an attempt within its timeout; the rows above are per attempt):
+");
+        let mut t = Table::new(
+            ["figure".to_string()]
+                .into_iter()
+                .chain(retrying.iter().map(|(n, _)| n.to_string())),
+        );
+        type Row<'a> = (
+            &'a str,
+            &'a dyn Fn(&crate::sim::RetryReport) -> Option<Estimate>,
+        );
+        let rows: [Row; 12] = [
+            ("requests / s", &|x| Some(x.request_rate)),
+            ("attempts / s", &|x| Some(x.attempt_rate)),
+            ("attempts per request", &|x| Some(x.amplification)),
+            ("success ratio", &|x| x.success_ratio),
+            ("gave up / s", &|x| Some(x.gave_up_rate)),
+            ("wasted completions / s", &|x| Some(x.wasted_rate)),
+            ("attempts timed out", &|x| Some(x.timeout_ratio)),
+            ("request latency mean (s)", &|x| x.latency.map(|l| l.mean)),
+            ("request latency p50 (s)", &|x| x.latency.map(|l| l.p50)),
+            ("request latency p95 (s)", &|x| x.latency.map(|l| l.p95)),
+            ("request latency p99 (s)", &|x| x.latency.map(|l| l.p99)),
+            ("request latency p999 (s)", &|x| x.latency.map(|l| l.p999)),
+        ];
+        for (name, get) in rows {
+            t.row(
+                std::iter::once(name.to_string())
+                    .chain(retrying.iter().map(|(_, x)| estimate(get(x)))),
+            );
+        }
+        out.push_str(&t.to_text());
+    }
     if !r.warnings.is_empty() {
         out.push_str(&format!(
             "\n{} figures marked{WARNING_MARK} cannot be trusted as steady-state figures:\n",
@@ -276,6 +316,27 @@ pub fn simulation_table(r: &SimReport) -> Table {
         add(&node, "created", Some(s.created), String::new());
         for m in Metric::END_TO_END {
             add(&node, m.name(), s.get(m), affecting(&s.warnings, m));
+        }
+        if let Some(x) = &s.retry {
+            let node = format!("requests:{}", s.name);
+            add(&node, "request_rate", Some(x.request_rate), String::new());
+            add(&node, "attempt_rate", Some(x.attempt_rate), String::new());
+            add(&node, "amplification", Some(x.amplification), String::new());
+            add(&node, "success_ratio", x.success_ratio, String::new());
+            add(&node, "gave_up_rate", Some(x.gave_up_rate), String::new());
+            add(&node, "wasted_rate", Some(x.wasted_rate), String::new());
+            add(&node, "timeout_ratio", Some(x.timeout_ratio), String::new());
+            if let Some(l) = x.latency {
+                for (m, e) in [
+                    ("W", l.mean),
+                    ("p50", l.p50),
+                    ("p95", l.p95),
+                    ("p99", l.p99),
+                    ("p999", l.p999),
+                ] {
+                    add(&node, m, Some(e), String::new());
+                }
+            }
         }
     }
     t

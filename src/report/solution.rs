@@ -183,5 +183,67 @@ pub fn solution_text(s: &ModelSolution) -> String {
             n.refusal().unwrap_or("no method")
         ));
     }
+    for r in &s.retries {
+        out.push_str(&retry_text(r));
+    }
+    for n in &s.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+/// The fixed points of one retry loop, as text.
+fn retry_text(r: &crate::analytic::RetryResult) -> String {
+    let Some(sol) = &r.solution else {
+        return format!(
+            "\nclient retries of {}: refused: {}\n",
+            r.source,
+            r.refusal.as_deref().unwrap_or("no method")
+        );
+    };
+    let mut out = format!(
+        "\nclient retries of {} into {} (requests {} /s, capacity {} attempts/s): {}\n",
+        sol.source,
+        sol.queue,
+        num(Some(sol.request_rate)),
+        num(Some(sol.capacity)),
+        match sol.state {
+            crate::analytic::RetryState::Healthy => "HEALTHY",
+            crate::analytic::RetryState::Metastable => "METASTABLE",
+            crate::analytic::RetryState::Storm => "RETRY STORM",
+        }
+    );
+    let mut t = Table::new([
+        "state",
+        "attempts/s",
+        "attempts/request",
+        "P(timeout)",
+        "P(success)",
+        "utilisation",
+        "request latency (s)",
+    ]);
+    for f in &sol.fixed_points {
+        let kind = match (f.saturated, f.stable) {
+            (true, _) => "storm (overload)",
+            (false, true) => "stable",
+            (false, false) => "unstable (threshold)",
+        };
+        t.row([
+            kind.to_string(),
+            num(Some(f.attempt_rate)),
+            num(Some(f.amplification)),
+            num(Some(f.timeout_probability)),
+            num(Some(f.success_probability)),
+            num(Some(f.utilisation)),
+            num(f.mean_request_latency),
+        ]);
+    }
+    out.push_str(&t.to_text());
+    out.push_str(&format!(
+        "  method: {} ({})\n",
+        sol.method, sol.method.reference
+    ));
+    out.push_str("  the queue and end-to-end figures above are per attempt, at the healthy state's attempt rate (the storm's without one)\n");
+    out.push_str(&format!("  {}\n", sol.advice));
     out
 }

@@ -21,6 +21,11 @@ impl Replication {
             return self.at_slot(s, now + mean_gap * e);
         }
         if let Some(t) = src.arrivals.next(now, self.arrivals_until, &mut src.rng) {
+            if src.retrying {
+                // A retrying source's arrivals are requests, in the heap (its arrival
+                // generator is never the inlined Poisson one: see `SourceState::new`).
+                return self.at(t.max(now), super::replication::Ev::Request(s as u32));
+            }
             self.at_slot(s, t.max(now));
         }
     }

@@ -2,7 +2,7 @@
 
 use super::histogram::Histogram;
 use super::replication::Replication;
-use super::report::{LatencySummary, NodeCounts, QueueRun, ReplicationResult, SourceRun};
+use super::report::{LatencySummary, NodeCounts, QueueRun, ReplicationResult, RetryRun, SourceRun};
 
 impl Replication {
     /// Ends the run and computes its statistics.
@@ -87,15 +87,29 @@ impl Replication {
                 }
             })
             .collect();
+        let book = self.retry.as_deref();
         let sources = self
             .sources
             .iter()
-            .map(|s| SourceRun {
+            .enumerate()
+            .map(|(i, s)| SourceRun {
                 name: s.name.clone(),
                 created: s.c.created - s.warm.created,
                 finished: s.c.finished - s.warm.finished,
                 lost: s.c.lost - s.warm.lost,
                 latency: summary(&s.hist, s.c.e2e_sum - s.warm.e2e_sum),
+                retry: book.and_then(|b| b.sources[i].as_ref()).map(|r| {
+                    let (c, w) = (r.c, r.warm);
+                    RetryRun {
+                        requests: c.requests - w.requests,
+                        attempts: c.attempts - w.attempts,
+                        succeeded: c.succeeded - w.succeeded,
+                        gave_up: c.gave_up - w.gave_up,
+                        wasted: c.wasted - w.wasted,
+                        timeouts: c.timeouts - w.timeouts,
+                        latency: summary(&r.hist, c.latency_sum - w.latency_sum),
+                    }
+                }),
             })
             .collect();
         let mut conservation = self.totals;

@@ -58,6 +58,7 @@ mod queue_state;
 mod replication;
 mod replications;
 mod report;
+mod retry;
 mod sampling;
 mod seeding;
 mod service;
@@ -80,7 +81,8 @@ pub use partition::{
 pub use replication::{DEFAULT_HORIZON, Replication, STALL_EVENTS, WARMUP_HORIZONS};
 pub use report::{
     Conservation, LatencyReport, LatencySummary, NodeCounts, PercentileReport, QueueReport,
-    QueueRun, ReplicationResult, SeriesBucket, SimReport, SourceReport, SourceRun, TimeSeries,
+    QueueRun, ReplicationResult, RetryReport, RetryRun, SeriesBucket, SimReport, SourceReport,
+    SourceRun, TimeSeries,
 };
 pub use seeding::stream_seed;
 pub use time_weighted::TimeIntegral;

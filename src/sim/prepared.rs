@@ -10,7 +10,8 @@ use super::partition::PartitionState;
 use super::queue_state::QueueState;
 use super::replication::{DEFAULT_HORIZON, Ev, Replication};
 use super::report::Conservation;
-use super::seeding::{crash_stream, key_stream, queue_stream, stream_rng};
+use super::retry::{RetryBook, SourceRetry};
+use super::seeding::{crash_stream, key_stream, queue_stream, retry_stream, stream_rng};
 use super::source_state::SourceState;
 use crate::model::{
     ArrivalProcess, Dest, Model, NodeId, OnFull, Problems, RunSettings, Topology, ValidModel,
@@ -238,6 +239,7 @@ impl<'m> Prepared<'m> {
                 self.topology.source_dest[i],
                 self.classes[i],
                 s.window,
+                s.retry.is_some(),
             ));
         }
         // Below the in-flight cap: checked by `memory::check` when prepared.
@@ -291,6 +293,34 @@ impl<'m> Prepared<'m> {
             in_flight_cap: super::memory::in_flight_cap(st.memory_limit),
             bucket_cap: super::memory::bucket_cap(st, model.queues.len(), model.sources.len()),
             crash_pending: 0,
+            retry: model.sources.iter().any(|s| s.retry.is_some()).then(|| {
+                Box::new(RetryBook::new(
+                    model
+                        .sources
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            s.retry.clone().map(|cfg| {
+                                SourceRetry::new(
+                                    cfg,
+                                    stream_rng(st.seed, replication, retry_stream(i)),
+                                )
+                            })
+                        })
+                        .collect(),
+                ))
+            }),
+            slow: model
+                .queues
+                .iter()
+                .map(|q| match &q.slowdown {
+                    Some(sd) => Ok(Some(Box::new((
+                        q.service.sampler()?,
+                        q.service.scaled(sd.factor).sampler()?,
+                    )))),
+                    None => Ok(None),
+                })
+                .collect::<Result<_, crate::model::ModelError>>()?,
         };
         r.init(model)?;
         r.arm(st.warmup)?;

@@ -65,6 +65,29 @@ pub(super) enum Ev {
         /// The consumer.
         consumer: u32,
     },
+    /// A new request of a retrying source (see `retry`).
+    Request(u32),
+    /// The timeout of a request's attempt; void if the request's generation moved on.
+    AttemptTimeout {
+        /// The request.
+        request: u32,
+        /// Its generation when the attempt was sent.
+        generation: u32,
+    },
+    /// The end of a request's backoff: its next attempt.
+    Resend {
+        /// The request.
+        request: u32,
+        /// Its generation when the backoff started.
+        generation: u32,
+    },
+    /// A queue's slowdown incident starts (`true`) or ends (`false`).
+    Slowdown {
+        /// The queue.
+        queue: u32,
+        /// Whether services from now on are slowed.
+        on: bool,
+    },
 }
 
 /// One replication of a model: build it, run it (at once or in steps), read its result.
@@ -185,6 +208,12 @@ pub struct Replication {
     /// Crash and restart events pending (at most one per consumer of a queue with
     /// `crash`): when they are all that is left, the run is over (see `crash.rs`).
     pub(super) crash_pending: usize,
+    /// Requests of retrying sources (none without retries).
+    pub(super) retry: Option<Box<super::retry::RetryBook>>,
+    /// Per queue, with a slowdown incident: its normal and slowed service samplers,
+    /// swapped into the queue's sampler at the incident's start and end (so a service
+    /// pays nothing).
+    pub(super) slow: Vec<Option<Box<(crate::model::Sampler, crate::model::Sampler)>>>,
 }
 
 impl Replication {
@@ -206,6 +235,24 @@ impl Replication {
             self.schedule_arrival(s);
         }
         self.schedule_crashes();
+        for (j, q) in model.queues.iter().enumerate() {
+            if let Some(sd) = &q.slowdown {
+                self.at(
+                    sd.start,
+                    Ev::Slowdown {
+                        queue: j as u32,
+                        on: true,
+                    },
+                );
+                self.at(
+                    sd.start + sd.duration,
+                    Ev::Slowdown {
+                        queue: j as u32,
+                        on: false,
+                    },
+                );
+            }
+        }
         for (j, q) in model.queues.iter().enumerate() {
             for _ in 0..q.initial_backlog {
                 let root = self.arena.new_root(self.now, NONE);
@@ -319,7 +366,36 @@ impl Replication {
                 }
                 Ev::Crash { queue, consumer } => self.on_crash(queue as usize, consumer),
                 Ev::Restart { queue, consumer } => self.on_restart(queue as usize, consumer),
+                Ev::Request(_)
+                | Ev::AttemptTimeout { .. }
+                | Ev::Resend { .. }
+                | Ev::Slowdown { .. } => self.on_rare(ev),
             }
+        }
+    }
+
+    /// Client retries and slowdown incidents: out of line, so that the event loop of a
+    /// model without them is compiled as before.
+    #[cold]
+    #[inline(never)]
+    fn on_rare(&mut self, ev: Ev) {
+        match ev {
+            Ev::Request(s) => self.on_request(s as usize),
+            Ev::AttemptTimeout {
+                request,
+                generation,
+            } => self.on_attempt_timeout(request, generation),
+            Ev::Resend {
+                request,
+                generation,
+            } => self.on_resend(request, generation),
+            Ev::Slowdown { queue, on } => {
+                let j = queue as usize;
+                if let Some(s) = self.slow.get(j).and_then(|s| s.as_deref()) {
+                    self.queues[j].sampler = if on { s.1.clone() } else { s.0.clone() };
+                }
+            }
+            _ => {}
         }
     }
 
@@ -381,6 +457,20 @@ impl Replication {
         self.free_msg(m)
     }
 
+    /// A paused source's message finished: a window slot opened (a fresh inter-arrival
+    /// time from now), or a retrying source's attempt is done.
+    #[cold]
+    #[inline(never)]
+    fn source_slot_freed(&mut self, r: u32, root: &super::arena::Root) {
+        let s = &mut self.sources[root.source as usize];
+        if s.retrying {
+            self.attempt_done(r, root);
+        } else {
+            s.paused = false;
+            self.schedule_arrival(root.source as usize);
+        }
+    }
+
     /// The last descendant of root `r` is done: the source's window and end-to-end
     /// figures, the backlog, and the stopping and warm-up counts.
     #[inline(always)]
@@ -389,12 +479,6 @@ impl Replication {
         if root.source != NONE {
             let s = &mut self.sources[root.source as usize];
             s.in_flight -= 1;
-            if s.paused {
-                // A window slot opened: a fresh inter-arrival time from now.
-                s.paused = false;
-                self.schedule_arrival(root.source as usize);
-            }
-            let s = &mut self.sources[root.source as usize];
             s.c.finished += 1;
             if root.lost {
                 s.c.lost += 1;
@@ -403,6 +487,11 @@ impl Replication {
                 s.c.e2e_sum += lat;
                 s.c.e2e_count += 1;
                 s.hist.record(lat);
+            }
+            // A retrying source is always "paused" (it has no window), so its attempts
+            // take this uncommon branch and a plain source pays one test.
+            if s.paused {
+                self.source_slot_freed(r, &root);
             }
         } else {
             self.backlog_left -= 1;
@@ -449,6 +538,12 @@ impl Replication {
         for s in &mut self.sources {
             s.warm = s.c;
             s.hist.clear();
+        }
+        if let Some(b) = &mut self.retry {
+            for r in b.sources.iter_mut().flatten() {
+                r.warm = r.c;
+                r.hist.clear();
+            }
         }
         if let Some(h) = self.horizon {
             self.end_at = now + h;

@@ -180,7 +180,53 @@ pub struct SourceRun {
     /// Finished messages of which some descendant was rejected or dropped.
     pub lost: u64,
     /// End-to-end latency (created → last descendant done) of loss-free messages.
+    /// For a retrying source these are its attempts.
     pub latency: Option<LatencySummary>,
+    /// Request-level figures of a retrying source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryRun>,
+}
+
+/// The requests of a retrying source in one replication (after warm-up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RetryRun {
+    /// Requests started.
+    pub requests: u64,
+    /// Attempts sent (first sends and retries).
+    pub attempts: u64,
+    /// Requests that succeeded (their current attempt finished within its timeout).
+    pub succeeded: u64,
+    /// Requests that gave up after `max_retries` retries timed out.
+    pub gave_up: u64,
+    /// Abandoned attempts that finished anyway (work done for nothing).
+    pub wasted: u64,
+    /// Attempts that timed out.
+    pub timeouts: u64,
+    /// Request latency (first send → successful completion) of the successful requests.
+    pub latency: Option<LatencySummary>,
+}
+
+/// The requests of a retrying source across replications.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RetryReport {
+    /// Requests started per second.
+    pub request_rate: Estimate,
+    /// Attempts sent per second (the load the source offers, retries included).
+    pub attempt_rate: Estimate,
+    /// Attempts per request (amplification): attempts / requests.
+    pub amplification: Estimate,
+    /// Fraction of the finished requests that succeeded: succeeded / (succeeded + gave up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_ratio: Option<Estimate>,
+    /// Requests that gave up, per second.
+    pub gave_up_rate: Estimate,
+    /// Abandoned attempts that finished anyway, per second (wasted work).
+    pub wasted_rate: Estimate,
+    /// Fraction of the attempts that timed out.
+    pub timeout_ratio: Estimate,
+    /// Request latency (first send → successful completion) of the successful requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyReport>,
 }
 
 /// One bucket of the time series of one replication.
@@ -405,6 +451,10 @@ pub struct SourceReport {
     /// Warnings of the queues its messages pass through, on its end-to-end figures.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<SimWarning>,
+    /// Request-level figures of a retrying source (its `created`, `w` and `sojourn`
+    /// are then per attempt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryReport>,
 }
 
 impl SourceReport {
@@ -723,6 +773,37 @@ impl SimReport {
             .iter()
             .enumerate()
             .map(|(i, s0)| {
+                let retry = s0.retry.as_ref().map(|_| {
+                    let rate = |g: fn(&RetryRun) -> u64| {
+                        est(&|r| {
+                            let x = r.sources[i].retry.as_ref()?;
+                            (r.measured_time > 0.0).then(|| g(x) as f64 / r.measured_time)
+                        })
+                        .unwrap_or(zero)
+                    };
+                    RetryReport {
+                        request_rate: rate(|x| x.requests),
+                        attempt_rate: rate(|x| x.attempts),
+                        amplification: est(&|r| {
+                            let x = r.sources[i].retry.as_ref()?;
+                            (x.requests > 0).then(|| x.attempts as f64 / x.requests as f64)
+                        })
+                        .unwrap_or(zero),
+                        success_ratio: fraction(est(&|r| {
+                            let x = r.sources[i].retry.as_ref()?;
+                            let n = x.succeeded + x.gave_up;
+                            (n > 0).then(|| x.succeeded as f64 / n as f64)
+                        })),
+                        gave_up_rate: rate(|x| x.gave_up),
+                        wasted_rate: rate(|x| x.wasted),
+                        timeout_ratio: fraction(est(&|r| {
+                            let x = r.sources[i].retry.as_ref()?;
+                            (x.attempts > 0).then(|| x.timeouts as f64 / x.attempts as f64)
+                        }))
+                        .unwrap_or(zero),
+                        latency: latency(&|r| r.sources[i].retry.as_ref()?.latency),
+                    }
+                });
                 let latency = latency(&|r| r.sources[i].latency);
                 SourceReport {
                     name: s0.name.clone(),
@@ -731,6 +812,7 @@ impl SimReport {
                     w: latency.map(|l| l.mean),
                     sojourn: latency.as_ref().map(PercentileReport::of),
                     warnings: Vec::new(),
+                    retry,
                 }
             })
             .collect();

@@ -45,6 +45,12 @@ pub(super) fn crash_stream(j: usize) -> u64 {
     (3u64 << 32) + j as u64
 }
 
+/// The stream number of the retry jitter of source `i` (a stream of its own, so a
+/// model without retries draws what it drew before).
+pub(super) fn retry_stream(i: usize) -> u64 {
+    (4u64 << 32) + i as u64
+}
+
 /// The generator of a stream: Xoshiro256++ whose 256-bit state is four successive
 /// SplitMix64 outputs from [`stream_seed`].
 pub(super) fn stream_rng(seed: u64, replication: u32, stream: u64) -> Xoshiro256PlusPlus {

@@ -44,6 +44,9 @@ pub(super) struct SourceState {
     pub(super) in_flight: u64,
     /// The window is full: no arrival is pending until one of its messages finishes.
     pub(super) paused: bool,
+    /// A retrying source: its arrivals are requests (its retry state lives in the
+    /// replication's `RetryBook`, so this struct keeps its size).
+    pub(super) retrying: bool,
 }
 
 impl SourceState {
@@ -55,7 +58,17 @@ impl SourceState {
         dest: NodeId,
         class: u32,
         window: Option<u32>,
+        retrying: bool,
     ) -> Self {
+        // A retrying source's Poisson arrivals are drawn as a renewal process of
+        // exponential gaps (the same law), so that they skip the inlined Poisson path
+        // of `schedule_arrival` and become requests.
+        let arrivals = match (retrying, arrivals) {
+            (true, ArrivalGen::Poisson { mean_gap }) => {
+                ArrivalGen::Renewal(crate::model::Sampler::Exponential { mean: mean_gap })
+            }
+            (_, a) => a,
+        };
         Self {
             name: name.to_owned(),
             arrivals,
@@ -68,7 +81,8 @@ impl SourceState {
             tick: (0.0, 0),
             window: window.map_or(u64::MAX, u64::from),
             in_flight: 0,
-            paused: false,
+            paused: retrying,
+            retrying,
         }
     }
 }
