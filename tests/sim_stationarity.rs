@@ -150,8 +150,10 @@ fn relaxation_time_closed_forms() {
 #[test]
 fn a_runaway_backlog_stops_with_an_unstable_error() {
     let model = poisson_into(1e9, Queue::new("q", 1, exp(1e-3)));
+    // 5 s: 5·10⁹ arrivals, within `MAX_ARRIVALS` (a longer run is refused before it
+    // starts); the memory cap stops it after a few thousand.
     let s = RunSettings {
-        horizon: Some(1000.0),
+        horizon: Some(5.0),
         replications: 2,
         memory_limit: 4 << 20,
         ..RunSettings::default()

@@ -225,7 +225,7 @@ mod tests {
         assert!((r.backoff_before(2) - 0.3).abs() < 1e-15);
         assert!((r.backoff_before(3) - 0.9).abs() < 1e-15);
         assert_eq!(r.backoff_before(4), 2.0);
-        assert_eq!(r.with_jitter(Jitter::Equal).mean_backoff_before(1), 0.075);
+        assert!((r.with_jitter(Jitter::Equal).mean_backoff_before(1) - 0.075).abs() < 1e-15);
     }
 
     #[test]
