@@ -42,7 +42,7 @@ pub enum AnalyticError {
         arrival_rate: f64,
         /// c·μ·A, messages/s.
         capacity: f64,
-        /// A = E[up] / (E[up] + E[restart]).
+        /// A = E(up) / (E(up) + E(restart)).
         availability: f64,
     },
     /// A parameter is non-finite, zero or negative, or otherwise out of range.

@@ -60,7 +60,7 @@ impl Crash {
         }
     }
 
-    /// Long-run fraction of time a consumer is up: A = E[up] / (E[up] + E[restart]).
+    /// Long-run fraction of time a consumer is up: A = E(up) / (E(up) + E(restart)).
     pub fn availability(&self) -> f64 {
         let up = self.time_to_failure.mean();
         up / (up + self.restart.mean())
