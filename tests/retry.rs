@@ -390,3 +390,56 @@ service = { type = "exponential", mean = 0.1 }
     assert!(s.retries[0].solution.is_none());
     assert!(s.retries[0].refusal.as_ref().unwrap().contains("simulate"));
 }
+
+/// Other traffic into a retry loop's queue arrives net of the losses upstream: a
+/// source behind an M/M/1/K that rejects passes on λ(1 − B), B from the closed form
+/// (1 − ρ)ρᴷ/(1 − ρᴷ⁺¹) computed here, and the fixed point must equal that of a model
+/// where the same thinned rate arrives directly.
+#[test]
+fn retry_loop_sees_other_traffic_net_of_upstream_losses() {
+    let retry = Retry::new(0.3, 1).with_backoff(0.05, 2.0, None);
+    let (lam_other, mu_gate, k) = (12.0_f64, 10.0_f64, 5_u64);
+    let rho = lam_other / mu_gate;
+    let block = (1.0 - rho) * rho.powi(k as i32) / (1.0 - rho.powi(k as i32 + 1));
+    let target = || Queue::new("q", 4, Distribution::Exponential { mean: 0.1 });
+    let behind_gate = Model::default()
+        .with_source(
+            Source::new("api", ArrivalProcess::Poisson { rate: 15.0 }, "q")
+                .with_retry(retry.clone()),
+        )
+        .with_source(Source::new(
+            "batch",
+            ArrivalProcess::Poisson { rate: lam_other },
+            "gate",
+        ))
+        .with_queue(
+            Queue::new(
+                "gate",
+                1,
+                Distribution::Exponential {
+                    mean: 1.0 / mu_gate,
+                },
+            )
+            .with_capacity(k)
+            .with_route(kendall::model::Route::To("q".into())),
+        )
+        .with_queue(target());
+    let direct = Model::default()
+        .with_source(
+            Source::new("api", ArrivalProcess::Poisson { rate: 15.0 }, "q").with_retry(retry),
+        )
+        .with_source(Source::new(
+            "batch",
+            ArrivalProcess::Poisson {
+                rate: lam_other * (1.0 - block),
+            },
+            "q",
+        ))
+        .with_queue(target());
+    let fp = |m: Model| {
+        let s = solve(&m.validate().unwrap()).unwrap();
+        s.retries[0].solution.as_ref().unwrap().fixed_points[0].attempt_rate
+    };
+    let (a, b) = (fp(behind_gate), fp(direct));
+    assert_rel!(a, b, 1e-12);
+}

@@ -328,3 +328,106 @@ pub fn invert_cdf(cdf: impl Fn(f64) -> f64, p: f64, scale: f64) -> Option<f64> {
     }
     Some(hi)
 }
+
+/// A solver's figures under another label: an approximation built on an exact solver
+/// (the pooled prefetch queue, availability-adjusted capacity), or an exact figure
+/// named more specifically (per visit in a Jackson network, the input's SCV).
+///
+/// With `keep_distribution` false only the means, rates and P(wait) pass through: the
+/// inner solver's state probabilities and percentiles are not this queue's.
+pub(crate) struct Relabelled {
+    /// The label of every figure (and of the distribution when `distribution` is None).
+    pub method: Method,
+    /// The solver that computes the figures.
+    pub inner: Box<dyn QueueMetrics>,
+    /// Another label for the distribution figures, if they have one of their own.
+    pub distribution: Option<Method>,
+    /// Whether the inner solver's P0, P(block), P(N = n), CDFs and percentiles hold here.
+    pub keep_distribution: bool,
+}
+
+impl Relabelled {
+    /// Only the means, rates and P(wait) of `inner`, under `method`.
+    pub(crate) fn means_only(method: Method, inner: Box<dyn QueueMetrics>) -> Self {
+        Relabelled {
+            method,
+            inner,
+            distribution: None,
+            keep_distribution: false,
+        }
+    }
+
+    /// Every figure of `inner`, under `method`.
+    pub(crate) fn all(method: Method, inner: Box<dyn QueueMetrics>) -> Self {
+        Relabelled {
+            method,
+            inner,
+            distribution: None,
+            keep_distribution: true,
+        }
+    }
+}
+
+impl QueueMetrics for Relabelled {
+    fn method(&self) -> Method {
+        self.method.clone()
+    }
+    fn arrival_rate(&self) -> f64 {
+        self.inner.arrival_rate()
+    }
+    fn throughput(&self) -> f64 {
+        self.inner.throughput()
+    }
+    fn utilisation(&self) -> f64 {
+        self.inner.utilisation()
+    }
+    fn servers(&self) -> Option<u64> {
+        self.inner.servers()
+    }
+    fn mean_number_in_system(&self) -> f64 {
+        self.inner.mean_number_in_system()
+    }
+    fn mean_queue_length(&self) -> f64 {
+        self.inner.mean_queue_length()
+    }
+    fn mean_sojourn(&self) -> f64 {
+        self.inner.mean_sojourn()
+    }
+    fn mean_wait(&self) -> f64 {
+        self.inner.mean_wait()
+    }
+    fn prob_wait(&self) -> Option<f64> {
+        self.inner.prob_wait()
+    }
+    fn prob_empty(&self) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.prob_empty())?
+    }
+    fn prob_block(&self) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.prob_block())?
+    }
+    fn prob_n(&self, n: u64) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.prob_n(n))?
+    }
+    fn wait_cdf(&self, t: f64) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.wait_cdf(t))?
+    }
+    fn sojourn_cdf(&self, t: f64) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.sojourn_cdf(t))?
+    }
+    fn wait_quantile(&self, p: f64) -> Option<f64> {
+        self.keep_distribution
+            .then(|| self.inner.wait_quantile(p))?
+    }
+    fn sojourn_quantile(&self, p: f64) -> Option<f64> {
+        self.keep_distribution
+            .then(|| self.inner.sojourn_quantile(p))?
+    }
+    fn distribution_method(&self) -> Option<Method> {
+        if !self.keep_distribution {
+            return None;
+        }
+        self.distribution
+            .clone()
+            .or_else(|| Some(self.method.clone()))
+    }
+}

@@ -28,13 +28,13 @@ use crate::analytic::closed::model::{ClosedSolution, ClosedStation, solve_closed
 use crate::analytic::ctmc::whole_model as model_ctmc;
 use crate::analytic::error::AnalyticError;
 use crate::analytic::method::{Exactness, Method};
-use crate::analytic::metrics::{NodeSolution, Percentiles, QueueMetrics};
+use crate::analytic::metrics::{NodeSolution, Percentiles, QueueMetrics, Relabelled};
 use crate::analytic::network::end_to_end::{EndToEnd, end_to_end};
 use crate::analytic::network::graph::FlowGraph;
 use crate::analytic::network::loss::{Thinned, thinned_rates};
 use crate::analytic::network::qna::qna;
 use crate::analytic::network::redelivery::PerMessage;
-use crate::analytic::network::traffic::{arrival_rates, deliveries_per_message};
+use crate::analytic::network::traffic::deliveries_per_message;
 use crate::analytic::retry::{RetrySolution, solve_retry_loop};
 use crate::analytic::single::approx::{GGc, GGcFormula};
 use crate::analytic::single::mg1::MG1;
@@ -271,28 +271,11 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         return solve_windowed(model, topology);
     }
     let inputs = classify_inputs(valid);
-    // A queue that rejects at a full buffer passes on only the share it accepts.
-    let lossy: Vec<usize> = (0..model.queues.len())
-        .filter(|&i| {
-            let q = &model.queues[i];
-            q.capacity.is_some() && q.on_full == OnFull::Reject
-        })
-        .collect();
     let Thinned {
         rates,
         by_class,
         unknown,
-    } = thinned_rates(valid, &lossy, |i, rate, classes| {
-        match solve_node(model, i, rate, inputs[i], classes) {
-            Ok(node) => node.metrics.prob_block().map(|b| 1.0 - b).ok_or_else(|| {
-                format!(
-                    "{} gives no blocking probability",
-                    node.metrics.method().name
-                )
-            }),
-            Err(e) => Err(e.to_string()),
-        }
-    })?;
+    } = offered_rates(valid, &inputs)?;
     let whole_chain = model_ctmc::applies(model).is_ok()
         && (model.queues.len() > 1 || model.queues.iter().any(|q| q.on_full == OnFull::Block));
     let (chain, chain_refused) = if whole_chain {
@@ -418,11 +401,36 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
     })
 }
 
+/// Offered rates into every queue (and per priority class) with the losses of full
+/// buffers that reject taken out downstream (see [`thinned_rates`]).
+fn offered_rates(valid: &ValidModel, inputs: &[Input]) -> Result<Thinned, AnalyticError> {
+    let model = valid.model();
+    // A queue that rejects at a full buffer passes on only the share it accepts.
+    let lossy: Vec<usize> = (0..model.queues.len())
+        .filter(|&i| {
+            let q = &model.queues[i];
+            q.capacity.is_some() && q.on_full == OnFull::Reject
+        })
+        .collect();
+    thinned_rates(valid, &lossy, |i, rate, classes| {
+        match solve_node(model, i, rate, inputs[i], classes) {
+            Ok(node) => node.metrics.prob_block().map(|b| 1.0 - b).ok_or_else(|| {
+                format!(
+                    "{} gives no blocking probability",
+                    node.metrics.method().name
+                )
+            }),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+}
+
 /// A model with retrying sources (or slowdown incidents): each retry loop solved by its
 /// fixed point, then the model solved with the attempt rates of the healthy states.
 fn solve_with_retries(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
     let (model, topology) = (valid.model(), valid.topology());
-    let rates = arrival_rates(valid)?;
+    // Other traffic into a retry loop's queue arrives net of upstream losses.
+    let rates = offered_rates(valid, &classify_inputs(valid))?.rates;
     let mut plain = model.clone();
     let mut retries = Vec::new();
     for (i, s) in model.sources.iter().enumerate() {
@@ -914,103 +922,29 @@ pub(crate) fn solve_node(
         _ => String::new(),
     };
     let m = approx.method();
-    Ok(SolvedNode::plain(Relabeled {
-        method: Method {
+    Ok(SolvedNode::plain(Relabelled::all(
+        Method {
             name: format!("{}; {why}", m.name),
             ..m
         },
-        inner: Box::new(approx),
-        distribution: None,
-    }))
+        Box::new(approx),
+    )))
 }
 
 /// Labels an M/M/c figure in a Jackson network as such.
-fn relabel(m: impl QueueMetrics + 'static, input: Input) -> Relabeled {
+fn relabel(m: impl QueueMetrics + 'static, input: Input) -> Relabelled {
     let base = m.method();
-    let (method, distribution) = if input == Input::Jackson {
-        (
-            Method {
-                name: format!("{} per visit in an open Jackson network", base.name),
-                exactness: Exactness::Exact,
-                reference: format!(
-                    "Jackson (1963), Operations Research 11(1); arrival theorem; {}",
-                    base.reference
-                ),
-            },
-            None,
-        )
+    let method = if input == Input::Jackson {
+        Method {
+            name: format!("{} per visit in an open Jackson network", base.name),
+            exactness: Exactness::Exact,
+            reference: format!(
+                "Jackson (1963), Operations Research 11(1); arrival theorem; {}",
+                base.reference
+            ),
+        }
     } else {
-        (base, None)
+        base
     };
-    Relabeled {
-        method,
-        inner: Box::new(m),
-        distribution,
-    }
-}
-
-/// A solver's figures under a more specific label.
-struct Relabeled {
-    method: Method,
-    inner: Box<dyn QueueMetrics>,
-    distribution: Option<Method>,
-}
-
-impl QueueMetrics for Relabeled {
-    fn method(&self) -> Method {
-        self.method.clone()
-    }
-    fn arrival_rate(&self) -> f64 {
-        self.inner.arrival_rate()
-    }
-    fn throughput(&self) -> f64 {
-        self.inner.throughput()
-    }
-    fn utilisation(&self) -> f64 {
-        self.inner.utilisation()
-    }
-    fn servers(&self) -> Option<u64> {
-        self.inner.servers()
-    }
-    fn mean_number_in_system(&self) -> f64 {
-        self.inner.mean_number_in_system()
-    }
-    fn mean_queue_length(&self) -> f64 {
-        self.inner.mean_queue_length()
-    }
-    fn mean_sojourn(&self) -> f64 {
-        self.inner.mean_sojourn()
-    }
-    fn mean_wait(&self) -> f64 {
-        self.inner.mean_wait()
-    }
-    fn prob_empty(&self) -> Option<f64> {
-        self.inner.prob_empty()
-    }
-    fn prob_wait(&self) -> Option<f64> {
-        self.inner.prob_wait()
-    }
-    fn prob_block(&self) -> Option<f64> {
-        self.inner.prob_block()
-    }
-    fn prob_n(&self, n: u64) -> Option<f64> {
-        self.inner.prob_n(n)
-    }
-    fn wait_cdf(&self, t: f64) -> Option<f64> {
-        self.inner.wait_cdf(t)
-    }
-    fn sojourn_cdf(&self, t: f64) -> Option<f64> {
-        self.inner.sojourn_cdf(t)
-    }
-    fn wait_quantile(&self, p: f64) -> Option<f64> {
-        self.inner.wait_quantile(p)
-    }
-    fn sojourn_quantile(&self, p: f64) -> Option<f64> {
-        self.inner.sojourn_quantile(p)
-    }
-    fn distribution_method(&self) -> Option<Method> {
-        self.distribution
-            .clone()
-            .or_else(|| Some(self.method.clone()))
-    }
+    Relabelled::all(method, Box::new(m))
 }

@@ -26,7 +26,7 @@
 use crate::analytic::ctmc::Ctmc;
 use crate::analytic::error::{AnalyticError, positive};
 use crate::analytic::method::Method;
-use crate::analytic::metrics::QueueMetrics;
+use crate::analytic::metrics::{QueueMetrics, Relabelled};
 
 /// The truncation level N is grown until P(n = N) is below this.
 pub const BOUNDARY_MASS: f64 = 1e-12;
@@ -340,46 +340,6 @@ impl QueueMetrics for MMcBreakdown {
     }
 }
 
-/// A solver's figures under another label (an approximation built on an exact solver).
-struct Labelled {
-    method: Method,
-    inner: Box<dyn QueueMetrics>,
-}
-
-impl QueueMetrics for Labelled {
-    fn method(&self) -> Method {
-        self.method.clone()
-    }
-    fn arrival_rate(&self) -> f64 {
-        self.inner.arrival_rate()
-    }
-    fn throughput(&self) -> f64 {
-        self.inner.throughput()
-    }
-    fn utilisation(&self) -> f64 {
-        self.inner.utilisation()
-    }
-    fn servers(&self) -> Option<u64> {
-        self.inner.servers()
-    }
-    fn mean_number_in_system(&self) -> f64 {
-        self.inner.mean_number_in_system()
-    }
-    fn mean_queue_length(&self) -> f64 {
-        self.inner.mean_queue_length()
-    }
-    fn mean_sojourn(&self) -> f64 {
-        self.inner.mean_sojourn()
-    }
-    fn mean_wait(&self) -> f64 {
-        self.inner.mean_wait()
-    }
-    fn prob_wait(&self) -> Option<f64> {
-        self.inner.prob_wait()
-    }
-    // No distribution: percentiles of the inner model are not those of this queue.
-}
-
 /// The analytic figures of a queue with `prefetch` and/or `crash` receiving `lambda`
 /// deliveries/s (`poisson`: a Poisson stream; else a stream of arrival SCV `ca2`).
 ///
@@ -449,10 +409,10 @@ pub(crate) fn solve_consumers(
                 c,
             )?)
         };
-        return Ok(Box::new(Labelled {
-            method: pooled_note(inner.method()),
+        return Ok(Box::new(Relabelled::means_only(
+            pooled_note(inner.method()),
             inner,
-        }));
+        )));
     };
     let availability = crash.availability();
     let capacity = c as f64 * mu * availability;
@@ -471,10 +431,7 @@ pub(crate) fn solve_consumers(
             return Ok(Box::new(exact));
         }
         let method = pooled_note(exact.method());
-        return Ok(Box::new(Labelled {
-            method,
-            inner: Box::new(exact),
-        }));
+        return Ok(Box::new(Relabelled::means_only(method, Box::new(exact))));
     }
     let inner = GGc::new(
         GGcFormula::Whitt1993,
@@ -485,16 +442,16 @@ pub(crate) fn solve_consumers(
         c,
     )?;
     let base = inner.method();
-    Ok(Box::new(Labelled {
-        method: Method::approximation(
+    Ok(Box::new(Relabelled::means_only(
+        Method::approximation(
             format!(
                 "availability-adjusted capacity: {} with mean service E[S]/A, A = {availability:.6}; ignores the backlog an outage builds (optimistic when restarts are long against service)",
                 base.name
             ),
             base.reference,
         ),
-        inner: Box::new(inner),
-    }))
+        Box::new(inner),
+    )))
 }
 
 #[cfg(test)]
