@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kendall::model::parse_duration;
 use kendall::model::{Model, RunSettings};
 use kendall::report::{
-    comparison_csv, comparison_summary, comparison_table, simulation_table, simulation_text,
-    sizing_csv, sizing_text, solution_table, solution_text, sweep_csv,
+    comparison_csv, comparison_methods, comparison_summary, comparison_table, simulation_table,
+    simulation_text, sizing_csv, sizing_text, solution_table, solution_text, sweep_csv, sweep_text,
 };
 use kendall::solve;
 use std::io::IsTerminal;
@@ -312,7 +312,7 @@ enum Command {
         plot: Option<PathBuf>,
         #[command(flatten)]
         run: RunArgs,
-        /// Output format (table prints the CSV rows).
+        /// Output format (table: one line per point; csv or json: every metric of every node).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -611,7 +611,7 @@ fn run(cli: Cli) -> Result<Outcome> {
                 kendall::report::chart::render_latency_load(&chart, path)?;
                 eprintln!("wrote {}", path.display());
             }
-            emit(format, &sweep, || sweep_csv(&sweep), || sweep_csv(&sweep))?;
+            emit(format, &sweep, || sweep_csv(&sweep), || sweep_text(&sweep))?;
         }
         Command::Compare {
             scenario,
@@ -637,6 +637,8 @@ fn run(cli: Cli) -> Result<Outcome> {
                         .map(|n| format!("{n}: analytic against simulated\n\n"));
                     title.unwrap_or_default()
                         + &comparison_table(&c).to_text()
+                        + "\nmethods:\n"
+                        + &comparison_methods(&c)
                         + &comparison_summary(&c)
                 },
             )?;

@@ -37,7 +37,7 @@ fn simulate_in_every_format() {
     let q = example("single_queue.toml");
     let text = ok(&kendall(&[&["simulate", q.as_str()][..], &SHORT].concat()));
     assert!(
-        text.contains("wait.p99 (s)") && text.contains("conservation"),
+        text.contains("wait.p99 (ms)") && text.contains("conservation"),
         "{text}"
     );
     let json: serde_json::Value = serde_json::from_str(&ok(&kendall(
@@ -133,6 +133,8 @@ fn sweep_writes_csv_and_a_chart() {
         example("payments.toml").as_str(),
         "--values",
         "0.6,0.9,1.1",
+        "--format",
+        "csv",
         "--plot",
         svg.to_str().unwrap(),
     ]));
@@ -149,6 +151,8 @@ fn sweep_writes_csv_and_a_chart() {
         "queue.payments.servers",
         "--values",
         "9,10,12",
+        "--format",
+        "csv",
     ]));
     assert!(out.starts_with("# schema_version=1\nqueue.payments.servers,"));
     let bad = kendall(&[
@@ -158,6 +162,16 @@ fn sweep_writes_csv_and_a_chart() {
         "queue.nope.servers",
     ]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no queue named \"nope\""));
+    // The table: one line per point, times in a readable unit.
+    let text = ok(&kendall(&[
+        "sweep",
+        example("single_queue.toml").as_str(),
+        "--values",
+        "0.5,0.9",
+    ]));
+    assert!(text.contains("busiest utilisation"), "{text}");
+    assert!(text.contains("checkout p99 (ms)"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("0.9 ")), "{text}");
 }
 
 #[test]

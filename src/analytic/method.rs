@@ -61,13 +61,19 @@ impl Method {
     }
 }
 
-impl std::fmt::Display for Method {
+impl std::fmt::Display for Exactness {
+    /// `exact`, `numerical` or `approximation`, as in JSON.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.exactness {
+        f.write_str(match self {
             Exactness::Exact => "exact",
             Exactness::Numerical => "numerical",
             Exactness::Approximation => "approximation",
-        };
-        write!(f, "{} [{kind}]", self.name)
+        })
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} [{}]", self.name, self.exactness)
     }
 }

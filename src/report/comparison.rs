@@ -6,8 +6,11 @@ use crate::analytic::Exactness;
 use crate::compare::Comparison;
 
 /// The side-by-side table: node, metric, analytic value, simulated mean ± half-width,
-/// relative error, whether the analytic value is in the interval, and the method.
+/// relative error, whether the analytic value is in the interval, and the method as a
+/// key `[k]` with its exactness (the methods in full: [`comparison_methods`]), so a
+/// line fits a terminal.
 pub fn comparison_table(c: &Comparison) -> Table {
+    let keys = method_keys(c);
     let mut t = Table::new([
         "node",
         "metric",
@@ -39,10 +42,55 @@ pub fn comparison_table(c: &Comparison) -> Table {
             } else {
                 String::new()
             },
-            method_or_note(r),
+            {
+                let text = method_or_note(r);
+                let k = 1 + keys.iter().position(|m| *m == text).unwrap_or(0);
+                match r.exactness {
+                    Some(e) if r.method.is_some() => format!("[{k}] {e}"),
+                    _ => format!("[{k}]"),
+                }
+            },
         ]);
+        if r.metric.unit() == crate::model::Unit::Seconds {
+            t.mark_seconds(Some(1), [2, 3]);
+        }
     }
     t
+}
+
+/// The distinct methods (or notes) of the shown rows, in order of first appearance.
+fn method_keys(c: &Comparison) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for r in &c.rows {
+        if r.analytic.is_none() && r.simulated.is_none() {
+            continue;
+        }
+        let text = method_or_note(r);
+        if !keys.contains(&text) {
+            keys.push(text);
+        }
+    }
+    keys
+}
+
+/// The methods behind the keys of [`comparison_table`], one per line: `[k] method`.
+///
+/// # Example
+/// ```
+/// use kendall::{DEFAULT_FLAG_THRESHOLD, Model, compare, model::RunSettings};
+/// use kendall::report::{comparison_methods, comparison_table};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// let settings = RunSettings { horizon: Some(50.0), replications: 2, ..RunSettings::default() };
+/// let c = compare(&m.validate().unwrap(), &settings, DEFAULT_FLAG_THRESHOLD, &|_, _| {}).unwrap();
+/// assert!(comparison_table(&c).to_text().contains("[1] exact"));
+/// assert!(comparison_methods(&c).starts_with("[1] M/M/c"));
+/// ```
+pub fn comparison_methods(c: &Comparison) -> String {
+    method_keys(c)
+        .iter()
+        .enumerate()
+        .map(|(k, m)| format!("[{}] {m}\n", k + 1))
+        .collect()
 }
 
 /// The row's method, or why it has no analytic value.

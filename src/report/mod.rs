@@ -14,9 +14,9 @@ mod solution;
 mod sweep;
 mod table;
 
-pub use comparison::{comparison_csv, comparison_summary, comparison_table};
+pub use comparison::{comparison_csv, comparison_methods, comparison_summary, comparison_table};
 pub use simulation::{simulation_table, simulation_text};
 pub use sizing::{sizing_csv, sizing_text};
 pub use solution::{solution_table, solution_text};
-pub use sweep::sweep_csv;
+pub use sweep::{sweep_csv, sweep_text};
 pub use table::{Table, metric_label, num};

@@ -66,6 +66,9 @@ pub fn sizing_text(r: &SizingResult) -> String {
             e.simulated_target.clone().unwrap_or_default(),
             analytic_method(e),
         ]);
+        if e.slo.metric.unit() == crate::model::Unit::Seconds {
+            t.mark_seconds(None, [1, 2]);
+        }
     }
     out.push_str(&t.to_text());
     if r.replications > 0 {

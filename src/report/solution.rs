@@ -38,6 +38,9 @@ pub fn solution_table(s: &ModelSolution) -> Table {
                 _ => "exact: from the deployment and failure settings".to_string(),
             };
             t.row([n.name.clone(), m.to_string(), num(n.get(m)), method]);
+            if m.unit() == crate::model::Unit::Seconds {
+                t.mark_seconds(Some(1), [2]);
+            }
         }
         let method = sol.method.to_string();
         t.row([n.name.clone(), "P0".into(), num(sol.p0), method.clone()]);
@@ -59,6 +62,9 @@ pub fn solution_table(s: &ModelSolution) -> Table {
                 .or(e.note.clone())
                 .unwrap_or_default();
             t.row([node.clone(), m.to_string(), num(e.get(m)), method]);
+            if m.unit() == crate::model::Unit::Seconds {
+                t.mark_seconds(Some(1), [2]);
+            }
         }
     }
     t
