@@ -235,8 +235,8 @@ impl SizingSpinner {
 enum Command {
     /// Solve every queue of a scenario analytically, labelling each figure with its method.
     Solve {
-        /// Scenario file (.toml or .json).
-        scenario: PathBuf,
+        #[command(flatten)]
+        scenario: ScenarioArg,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -244,8 +244,8 @@ enum Command {
     /// Simulate a scenario: independent replications in parallel, every metric with its
     /// confidence interval.
     Simulate {
-        /// Scenario file (.toml or .json).
-        scenario: PathBuf,
+        #[command(flatten)]
+        scenario: ScenarioArg,
         #[command(flatten)]
         run: RunArgs,
         /// Write a chart of queue length and latency over time (.svg or .png).
@@ -258,8 +258,8 @@ enum Command {
     /// Find the smallest (cheapest) consumers per queue meeting the SLOs, verified by
     /// simulation, with headroom and evidence.
     Size {
-        /// Scenario file (.toml or .json).
-        scenario: PathBuf,
+        #[command(flatten)]
+        scenario: ScenarioArg,
         /// An SLO, e.g. "end_to_end.p99 < 200ms", "payments.utilisation < 0.7",
         /// "ledger.consumers >= 3" (repeatable; added to the scenario's `slo` list).
         #[arg(long = "slo")]
@@ -286,8 +286,8 @@ enum Command {
     /// Vary the load (or any numeric parameter) and report metrics at each point,
     /// analytic and/or simulated, in parallel.
     Sweep {
-        /// Scenario file (.toml or .json).
-        scenario: PathBuf,
+        #[command(flatten)]
+        scenario: ScenarioArg,
         /// `load` (a multiplier of every source's rate) or a path such as
         /// `queue.payments.servers` or `queue.payments.service.mean`.
         #[arg(long, default_value = "load")]
@@ -318,8 +318,8 @@ enum Command {
     },
     /// Solve and simulate a scenario and show both side by side with relative errors.
     Compare {
-        /// Scenario file (.toml or .json).
-        scenario: PathBuf,
+        #[command(flatten)]
+        scenario: ScenarioArg,
         #[command(flatten)]
         run: RunArgs,
         /// Flag approximations whose relative error exceeds this fraction and whose analytic
@@ -349,8 +349,36 @@ fn check_plot(plot: Option<&PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn load(path: &PathBuf) -> Result<Model> {
-    Model::load(path).with_context(|| format!("loading {}", path.display()))
+/// A scenario file and an optional load multiplier (a what-if at another load).
+#[derive(clap::Args)]
+struct ScenarioArg {
+    /// Scenario file (.toml or .json).
+    scenario: PathBuf,
+    /// Multiply every source's arrival rate by this factor (e.g. 1.2 for 20% more
+    /// traffic) before solving, simulating or sizing.
+    #[arg(long)]
+    load: Option<f64>,
+}
+
+impl ScenarioArg {
+    /// The scenario as loaded, at the `--load` multiplier when given (its name says so).
+    fn model(&self) -> Result<Model> {
+        let path = &self.scenario;
+        let model = Model::load(path).with_context(|| format!("loading {}", path.display()))?;
+        let Some(factor) = self.load else {
+            return Ok(model);
+        };
+        let mut scaled = model
+            .validate()?
+            .with_load_multiplier(factor)?
+            .model()
+            .clone();
+        scaled.name = Some(format!(
+            "{} at {factor}x load",
+            scaled.name.as_deref().unwrap_or("scenario")
+        ));
+        Ok(scaled)
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -473,7 +501,7 @@ fn run(cli: Cli) -> Result<Outcome> {
     let mut outcome = Outcome::Success;
     match cli.command {
         Command::Solve { scenario, format } => {
-            let model = load(&scenario)?.validate()?;
+            let model = scenario.model()?.validate()?;
             let solution = solve(&model)?;
             if solution.nodes.iter().any(|n| n.solution().is_none()) {
                 outcome = Outcome::FigureRefused;
@@ -498,7 +526,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             format,
         } => {
             check_plot(plot.as_ref())?;
-            let model = load(&scenario)?;
+            let model = scenario.model()?;
             let mut settings = run.apply(&model)?;
             if plot.is_some() && settings.time_series.is_none() {
                 // The chart is drawn from the run's own time series: one run, not two.
@@ -536,7 +564,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             format,
         } => {
             check_plot(plot.as_ref())?;
-            let mut model = load(&scenario)?;
+            let mut model = scenario.model()?;
             model.simulation = run.apply(&model)?;
             let slos: Vec<kendall::model::Slo> = slos
                 .iter()
@@ -588,7 +616,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             format,
         } => {
             check_plot(plot.as_ref())?;
-            let model = load(&scenario)?;
+            let model = scenario.model()?;
             let settings = run.apply(&model)?;
             let values = if values.is_empty() {
                 kendall::linspace(from, to, steps)?
@@ -619,7 +647,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             threshold,
             format,
         } => {
-            let model = load(&scenario)?;
+            let model = scenario.model()?;
             let settings = run.apply(&model)?;
             let progress = Progress::new(settings.replications);
             let c = kendall::compare(&model.validate()?, &settings, threshold, &|d, t| {
