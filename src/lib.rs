@@ -70,6 +70,7 @@
 
 pub mod analytic;
 mod compare;
+mod diff;
 pub mod model;
 pub mod report;
 pub mod sim;
@@ -81,6 +82,7 @@ pub use compare::{
     CompareError, Comparison, ComparisonRow, DEFAULT_FLAG_THRESHOLD, MIN_COMPARE_SAMPLES, compare,
     compare_reports,
 };
+pub use diff::{Diff, DiffRow, SloChange, diff};
 pub use model::{Level, Metric, Model, ModelError, RunSettings, SCHEMA_VERSION, Slo, ValidModel};
 pub use sim::{SimError, SimReport, simulate};
 pub use sizing::{

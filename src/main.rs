@@ -283,6 +283,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Two scenarios side by side (a what-if): every analytic figure of both, the
+    /// absolute and relative change, and the SLOs that flip.
+    Diff {
+        /// Scenario a (.toml or .json).
+        a: PathBuf,
+        /// Scenario b.
+        b: PathBuf,
+        /// Multiply every source's rate in b by this factor (b may be a's file: `kendall
+        /// diff s.toml s.toml --load-b 1.2`).
+        #[arg(long)]
+        load_b: Option<f64>,
+        /// An SLO to evaluate on both sides besides the scenarios' own (repeatable).
+        #[arg(long = "slo")]
+        slos: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Vary the load (or any numeric parameter) and report metrics at each point,
     /// analytic and/or simulated, in parallel.
     Sweep {
@@ -640,6 +658,41 @@ fn run(cli: Cli) -> Result<Outcome> {
                 eprintln!("wrote {}", path.display());
             }
             emit(format, &sweep, || sweep_csv(&sweep), || sweep_text(&sweep))?;
+        }
+        Command::Diff {
+            a,
+            b,
+            load_b,
+            slos,
+            format,
+        } => {
+            let a = ScenarioArg {
+                scenario: a,
+                load: None,
+            }
+            .model()?
+            .validate()?;
+            let b = ScenarioArg {
+                scenario: b,
+                load: load_b,
+            }
+            .model()?
+            .validate()?;
+            let slos: Vec<kendall::model::Slo> = slos
+                .iter()
+                .map(|s| {
+                    s.parse()
+                        .map_err(anyhow::Error::msg)
+                        .context(Usage("bad --slo"))
+                })
+                .collect::<Result<_>>()?;
+            let d = kendall::diff(&a, &b, &slos)?;
+            emit(
+                format,
+                &d,
+                || kendall::report::diff_table(&d).to_csv(),
+                || kendall::report::diff_text(&d),
+            )?;
         }
         Command::Compare {
             scenario,

@@ -470,3 +470,36 @@ initial_backlog = 10000000000
     // 0: a stable scenario solves.
     ok(&kendall(&["solve", example("single_queue.toml").as_str()]));
 }
+
+#[test]
+fn diff_shows_changes_and_flipped_slos() {
+    let q = example("single_queue.toml");
+    let text = ok(&kendall(&[
+        "diff",
+        q.as_str(),
+        q.as_str(),
+        "--load-b",
+        "1.2",
+        "--slo",
+        "payments.p99 < 50ms",
+    ]));
+    assert!(text.contains("b: single-queue at 1.2x load"), "{text}");
+    assert!(text.contains("+20.00%") && text.contains("FLIPS"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&ok(&kendall(&[
+        "diff",
+        q.as_str(),
+        q.as_str(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert!(
+        json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["change"] == 0.0 || r["change"].is_null())
+    );
+    let bad = kendall(&["diff", q.as_str(), q.as_str(), "--load-b=-2"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -89,6 +89,14 @@ fn every_example_solves_and_simulates_to_the_schema() {
     for (name, m) in examples() {
         check(Output::Solve, &name, &solve(&m).unwrap());
         check(Output::Simulate, &name, &simulate(&m, &quick(&m)).unwrap());
+        // A what-if against itself at 1.5x load (a trace cannot be scaled).
+        if let Ok(busier) = m.with_load_multiplier(1.5) {
+            check(
+                Output::Diff,
+                &name,
+                &kendall::diff(&m, &busier, &[]).unwrap(),
+            );
+        }
     }
 }
 

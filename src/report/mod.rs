@@ -5,6 +5,7 @@
 #[cfg(feature = "charts")]
 pub mod chart;
 mod comparison;
+mod diff;
 #[cfg(feature = "charts")]
 pub mod plots;
 pub mod schema;
@@ -15,6 +16,7 @@ mod sweep;
 mod table;
 
 pub use comparison::{comparison_csv, comparison_methods, comparison_summary, comparison_table};
+pub use diff::{diff_table, diff_text};
 pub use simulation::{simulation_table, simulation_text};
 pub use sizing::{sizing_csv, sizing_text};
 pub use solution::{solution_table, solution_text};

@@ -25,19 +25,22 @@ pub enum Output {
     Size,
     /// The output of `kendall sweep --format json`, a Sweep.
     Sweep,
+    /// The output of `kendall diff --format json`, a Diff.
+    Diff,
 }
 
 impl Output {
     /// Every output.
-    pub const ALL: [Output; 5] = [
+    pub const ALL: [Output; 6] = [
         Output::Solve,
         Output::Simulate,
         Output::Compare,
         Output::Size,
         Output::Sweep,
+        Output::Diff,
     ];
 
-    /// The command's name: `solve`, `simulate`, `compare`, `size`, `sweep`.
+    /// The command's name: `solve`, `simulate`, `compare`, `size`, `sweep`, `diff`.
     pub fn name(self) -> &'static str {
         match self {
             Output::Solve => "solve",
@@ -45,6 +48,7 @@ impl Output {
             Output::Compare => "compare",
             Output::Size => "size",
             Output::Sweep => "sweep",
+            Output::Diff => "diff",
         }
     }
 
@@ -81,6 +85,7 @@ pub fn json_schema(output: Output) -> serde_json::Value {
         Output::Compare => schemars::schema_for!(crate::Comparison),
         Output::Size => schemars::schema_for!(crate::SizingResult),
         Output::Sweep => schemars::schema_for!(crate::Sweep),
+        Output::Diff => schemars::schema_for!(crate::Diff),
     };
     serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
 }
