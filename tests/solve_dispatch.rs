@@ -79,7 +79,15 @@ fn general_service_several_servers_is_a_labelled_approximation() {
         .unwrap();
     assert_eq!(s.method.exactness, Exactness::Approximation);
     assert!(s.method.name.contains("Whitt (1993)"), "{}", s.method.name);
-    assert!(s.wait.is_none());
+    // Percentiles from the fitted wait, labelled as such (values: wait_fit's unit tests).
+    assert!(s.wait.is_some() && s.sojourn.is_some(), "{s:?}");
+    let d = s.distribution_method.unwrap();
+    assert_eq!(d.exactness, Exactness::Approximation);
+    assert!(
+        d.name.contains("exponential of mean E[Wq]/P(wait)"),
+        "{}",
+        d.name
+    );
 }
 
 #[test]

@@ -912,7 +912,16 @@ pub(crate) fn solve_node(
         return Ok(SolvedNode::plain(relabel(MMc::new(lambda, mu, c)?, input)));
     }
     if input == Input::Poisson && c == 1 {
-        return Ok(SolvedNode::plain(MG1::new(lambda, &q.service)?));
+        let mg1 = MG1::new(lambda, &q.service)?;
+        if mg1.wait_cdf(mg1.mean_wait()).is_some() {
+            return Ok(SolvedNode::plain(mg1));
+        }
+        // Exact means; the wait's distribution fitted (labelled an approximation).
+        return Ok(SolvedNode::plain_boxed(with_wait_fit(
+            Box::new(mg1),
+            &q.service,
+            c,
+        )));
     }
     let approx = GGc::new(GGcFormula::Whitt1993, lambda, ca2, mean, q.service.scv(), c)?;
     let why = match input {
@@ -922,13 +931,30 @@ pub(crate) fn solve_node(
         _ => String::new(),
     };
     let m = approx.method();
-    Ok(SolvedNode::plain(Relabelled::all(
+    let labelled = Relabelled::all(
         Method {
             name: format!("{}; {why}", m.name),
             ..m
         },
         Box::new(approx),
+    );
+    Ok(SolvedNode::plain_boxed(with_wait_fit(
+        Box::new(labelled),
+        &q.service,
+        c,
     )))
+}
+
+/// `inner` with the fitted waiting-time distribution when it can be fitted, else as it is.
+fn with_wait_fit(
+    inner: Box<dyn QueueMetrics>,
+    service: &crate::model::Distribution,
+    c: u64,
+) -> Box<dyn QueueMetrics> {
+    match super::single::wait_fit::WaitFit::new(inner, service, c) {
+        Ok(fit) => Box::new(fit),
+        Err(inner) => inner,
+    }
 }
 
 /// Labels an M/M/c figure in a Jackson network as such.

@@ -14,3 +14,4 @@ pub mod mminf;
 pub mod partitioned;
 pub mod priority;
 pub(crate) mod special;
+pub mod wait_fit;
