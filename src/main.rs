@@ -367,6 +367,17 @@ fn check_plot(plot: Option<&PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// The `--slo` arguments, parsed (a bad one is a usage error).
+fn parse_slos(slos: &[String]) -> Result<Vec<kendall::model::Slo>> {
+    slos.iter()
+        .map(|s| {
+            s.parse()
+                .map_err(anyhow::Error::msg)
+                .context(Usage("bad --slo"))
+        })
+        .collect()
+}
+
 /// A scenario file and an optional load multiplier (a what-if at another load).
 #[derive(clap::Args)]
 struct ScenarioArg {
@@ -584,14 +595,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             check_plot(plot.as_ref())?;
             let mut model = scenario.model()?;
             model.simulation = run.apply(&model)?;
-            let slos: Vec<kendall::model::Slo> = slos
-                .iter()
-                .map(|s| {
-                    s.parse()
-                        .map_err(anyhow::Error::msg)
-                        .context(Usage("bad --slo"))
-                })
-                .collect::<Result<_>>()?;
+            let slos = parse_slos(&slos)?;
             let options = kendall::SizingOptions {
                 sizable: queues,
                 verify: !no_verify,
@@ -678,14 +682,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             }
             .model()?
             .validate()?;
-            let slos: Vec<kendall::model::Slo> = slos
-                .iter()
-                .map(|s| {
-                    s.parse()
-                        .map_err(anyhow::Error::msg)
-                        .context(Usage("bad --slo"))
-                })
-                .collect::<Result<_>>()?;
+            let slos = parse_slos(&slos)?;
             let d = kendall::diff(&a, &b, &slos)?;
             emit(
                 format,
