@@ -149,11 +149,51 @@ pub fn compare(
     threshold: f64,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<Comparison, CompareError> {
+    compare_inner(model, settings, threshold, progress, None)
+}
+
+/// As [`compare`], and stops early once `stop` is set (from another thread or a signal
+/// handler): the simulation then returns [`SimError::Cancelled`](crate::SimError::Cancelled)
+/// inside [`CompareError::Sim`]. Not stopped, it gives exactly the result of [`compare`].
+///
+/// # Errors
+/// As [`compare`].
+///
+/// # Example
+/// ```
+/// use kendall::{CompareError, DEFAULT_FLAG_THRESHOLD, Model, RunSettings, SimError, compare_with_control};
+/// use std::sync::atomic::AtomicBool;
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+///     .unwrap().validate().unwrap();
+/// let stop = AtomicBool::new(true);
+/// let e = compare_with_control(&m, &RunSettings::default(), DEFAULT_FLAG_THRESHOLD, &|_, _| {}, &stop);
+/// assert!(matches!(e, Err(CompareError::Sim(SimError::Cancelled))));
+/// ```
+pub fn compare_with_control(
+    model: &ValidModel,
+    settings: &RunSettings,
+    threshold: f64,
+    progress: &(dyn Fn(u32, u32) + Sync),
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<Comparison, CompareError> {
+    compare_inner(model, settings, threshold, progress, Some(stop))
+}
+
+fn compare_inner(
+    model: &ValidModel,
+    settings: &RunSettings,
+    threshold: f64,
+    progress: &(dyn Fn(u32, u32) + Sync),
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<Comparison, CompareError> {
     if !(threshold.is_finite() && threshold >= 0.0) {
         return Err(CompareError::Threshold { threshold });
     }
     let analytic = solve(model)?;
-    let simulation = simulate_with_progress(model, settings, progress)?;
+    let simulation = match stop {
+        None => simulate_with_progress(model, settings, progress)?,
+        Some(stop) => crate::sim::simulate_with_control(model, settings, progress, stop)?,
+    };
     let rows = compare_reports(&analytic, &simulation, threshold);
     Ok(Comparison {
         schema_version: crate::model::SCHEMA_VERSION,

@@ -80,7 +80,7 @@ mod sweep;
 pub use analytic::{ModelSolution, NodeOutcome, NodeResult, SolveError, solve};
 pub use compare::{
     CompareError, Comparison, ComparisonRow, DEFAULT_FLAG_THRESHOLD, MIN_COMPARE_SAMPLES, compare,
-    compare_reports,
+    compare_reports, compare_with_control,
 };
 pub use diff::{Diff, DiffRow, SloChange, diff};
 pub use model::{Level, Metric, Model, ModelError, RunSettings, SCHEMA_VERSION, Slo, ValidModel};
@@ -92,5 +92,5 @@ pub use sizing::{
 };
 pub use sweep::{
     MAX_SWEEP_POINTS, SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace,
-    sweep, with_parameter,
+    sweep, sweep_with_control, with_parameter,
 };

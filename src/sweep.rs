@@ -11,10 +11,11 @@
 
 use crate::analytic::{ModelSolution, solve};
 use crate::model::{Metric, Model, RunSettings, ValidModel};
-use crate::sim::{SimReport, simulate};
+use crate::sim::{SimReport, simulate, simulate_with_control};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What to vary and how to evaluate each point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -68,6 +69,9 @@ pub enum SweepError {
         /// What is wrong and how to write it.
         reason: String,
     },
+    /// The `stop` flag of [`sweep_with_control`] was set; nothing is reported.
+    #[error("the sweep was stopped before it finished")]
+    Cancelled,
     /// No values to sweep.
     #[error("no values to sweep: give --values or --from/--to/--steps")]
     NoValues,
@@ -285,6 +289,46 @@ pub fn sweep(
     options: &SweepOptions,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<Sweep, SweepError> {
+    sweep_points(model, settings, options, progress, None)
+}
+
+/// As [`sweep`], and stops early once `stop` is set (from another thread or a signal
+/// handler): points not started are skipped, simulations under way stop within about a
+/// million events, and the sweep returns [`SweepError::Cancelled`]. Not stopped, it
+/// gives exactly the result of [`sweep`].
+///
+/// # Errors
+/// As [`sweep`], and [`SweepError::Cancelled`].
+///
+/// # Example
+/// ```
+/// use kendall::{Model, RunSettings, SweepError, SweepOptions, sweep_with_control};
+/// use std::sync::atomic::AtomicBool;
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+///     .unwrap().validate().unwrap();
+/// let options = SweepOptions { parameter: "load".into(), values: vec![0.5, 0.9], analytic: true, simulate: false };
+/// let stop = AtomicBool::new(true);
+/// let e = sweep_with_control(&m, &RunSettings::default(), &options, &|_, _| {}, &stop);
+/// assert!(matches!(e, Err(SweepError::Cancelled)));
+/// ```
+pub fn sweep_with_control(
+    model: &ValidModel,
+    settings: &RunSettings,
+    options: &SweepOptions,
+    progress: &(dyn Fn(u32, u32) + Sync),
+    stop: &AtomicBool,
+) -> Result<Sweep, SweepError> {
+    sweep_points(model, settings, options, progress, Some(stop))
+}
+
+fn sweep_points(
+    model: &ValidModel,
+    settings: &RunSettings,
+    options: &SweepOptions,
+    progress: &(dyn Fn(u32, u32) + Sync),
+    stop: Option<&AtomicBool>,
+) -> Result<Sweep, SweepError> {
+    let stopped = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
     if options.values.is_empty() {
         return Err(SweepError::NoValues);
     }
@@ -304,6 +348,9 @@ pub fn sweep(
                 simulated: None,
                 error: None,
             };
+            if stopped() {
+                return point;
+            }
             let at = with_parameter(model, &options.parameter, value)
                 .and_then(|m| Ok((m, settings_at(settings, &options.parameter, value)?)));
             match at {
@@ -316,18 +363,25 @@ pub fn sweep(
                         }
                     }
                     if options.simulate {
-                        match simulate(&m, &settings) {
+                        let run = match stop {
+                            None => simulate(&m, &settings),
+                            Some(stop) => simulate_with_control(&m, &settings, &|_, _| {}, stop),
+                        };
+                        match run {
                             Ok(r) => point.simulated = Some(r),
                             Err(e) => point.error = Some(e.to_string()),
                         }
                     }
                 }
             }
-            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(d, total);
             point
         })
         .collect();
+    if stopped() {
+        return Err(SweepError::Cancelled);
+    }
     Ok(Sweep {
         schema_version: crate::model::SCHEMA_VERSION,
         parameter: options.parameter.clone(),

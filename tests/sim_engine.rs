@@ -96,6 +96,52 @@ fn bit_identical_for_one_and_two_threads() {
     assert_ne!(one, other_seed);
 }
 
+/// A run that may be stopped goes in chunks of simulated time, looking at the flag
+/// between them: not stopped, it is bit-identical to the plain run (warm-up, time
+/// series, blocking, crashes and all); stopped, it ends with `Cancelled`, also from
+/// another thread mid-run.
+#[test]
+fn a_stoppable_run_is_the_plain_run_until_stopped() {
+    use kendall::sim::simulate_with_control;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let model = kitchen_sink().validate().unwrap();
+    let s = RunSettings {
+        horizon: Some(2_000.0),
+        warmup: 20.0,
+        replications: 3,
+        seed: 7,
+        time_series: Some(50.0),
+        ..RunSettings::default()
+    };
+    let plain = simulate(&model, &s).unwrap();
+    let go_on = AtomicBool::new(false);
+    let chunked = simulate_with_control(&model, &s, &|_, _| {}, &go_on).unwrap();
+    assert_eq!(
+        serde_json::to_string(&plain).unwrap(),
+        serde_json::to_string(&chunked).unwrap()
+    );
+    let stop = AtomicBool::new(false);
+    let long = RunSettings {
+        horizon: Some(1e9),
+        time_series: None,
+        ..s
+    };
+    let started = std::time::Instant::now();
+    let e = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            stop.store(true, Ordering::Relaxed);
+        });
+        simulate_with_control(&model, &long, &|_, _| {}, &stop).unwrap_err()
+    });
+    assert!(matches!(e, SimError::Cancelled), "{e}");
+    assert!(
+        started.elapsed().as_secs_f64() < 5.0,
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// The time series carries, per bucket, the mean and the min–max range over
 /// replications: min <= mean <= max in every cell, the range equals that of the
 /// replications' own buckets, and it does not depend on the thread count.

@@ -14,6 +14,7 @@ mod sizing;
 mod solution;
 mod sweep;
 mod table;
+pub mod tidy;
 
 pub use comparison::{comparison_csv, comparison_methods, comparison_summary, comparison_table};
 pub use diff::{diff_table, diff_text};

@@ -10,7 +10,7 @@ use crate::sim::{Estimate, QueueReport, SimReport, SimWarning};
 pub const WARNING_MARK: &str = " !";
 
 /// The kinds of the `warnings` that affect `metric`, joined by `;` (empty if none).
-fn affecting(warnings: &[SimWarning], metric: Metric) -> String {
+pub(crate) fn affecting(warnings: &[SimWarning], metric: Metric) -> String {
     let mut kinds: Vec<&str> = warnings
         .iter()
         .filter(|w| w.metrics.contains(&metric))
@@ -42,9 +42,9 @@ pub fn estimate(e: Option<Estimate>) -> String {
 
 /// Figures of a queue that are not metrics of the shared vocabulary (counts and
 /// diagnostics), by name.
-type Extra = (&'static str, fn(&QueueReport) -> Option<Estimate>);
+pub(crate) type Extra = (&'static str, fn(&QueueReport) -> Option<Estimate>);
 
-const EXTRAS: [Extra; 6] = [
+pub(crate) const EXTRAS: [Extra; 6] = [
     ("busy_servers", |q| Some(q.busy_servers)),
     ("P(reject)", |q| q.p_reject),
     ("dead_letter", |q| q.dead_letter),

@@ -32,6 +32,10 @@ pub enum SimError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The caller asked the run to stop (the `stop` flag of
+    /// [`simulate_with_control`](super::simulate_with_control)); nothing is reported.
+    #[error("the simulation was stopped before it finished")]
+    Cancelled,
     /// An event was scheduled before the current simulated time (an engine bug or a
     /// negative sampled time).
     #[error("event scheduled in the past: at {time} s while the clock reads {now} s")]

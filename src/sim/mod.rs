@@ -133,7 +133,42 @@ pub fn simulate_with_progress(
     settings: &RunSettings,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<SimReport, SimError> {
-    replications::run_all(model, settings, progress)
+    replications::run_all(model, settings, progress, None)
+}
+
+/// As [`simulate_with_progress`], and stops early once `stop` is set (from another
+/// thread or a signal handler): every replication looks at the flag about every
+/// million events, and the run then returns [`SimError::Cancelled`]. A run that is not
+/// stopped gives exactly the report of [`simulate`].
+///
+/// # Errors
+/// As [`simulate`], and [`SimError::Cancelled`].
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source};
+/// use kendall::sim::{SimError, simulate_with_control};
+/// use std::sync::atomic::AtomicBool;
+/// let model = Model::default()
+///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 1.0 }, "q"))
+///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }))
+///     .validate()
+///     .unwrap();
+/// let settings = RunSettings { horizon: Some(100.0), replications: 2, ..RunSettings::default() };
+/// let go_on = AtomicBool::new(false);
+/// let r = simulate_with_control(&model, &settings, &|_, _| {}, &go_on).unwrap();
+/// assert_eq!(r, kendall::simulate(&model, &settings).unwrap());
+/// let stopped = AtomicBool::new(true);
+/// let e = simulate_with_control(&model, &settings, &|_, _| {}, &stopped).unwrap_err();
+/// assert!(matches!(e, SimError::Cancelled));
+/// ```
+pub fn simulate_with_control(
+    model: &ValidModel,
+    settings: &RunSettings,
+    progress: &(dyn Fn(u32, u32) + Sync),
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<SimReport, SimError> {
+    replications::run_all(model, settings, progress, Some(stop))
 }
 
 /// Runs replication `replication` (0-based, below `settings.replications`) alone.
@@ -165,5 +200,5 @@ pub fn run_replication(
         });
     }
     let prepared = prepared::Prepared::from_valid(model, settings)?;
-    replications::run_one(&prepared, replication)
+    replications::run_one(&prepared, replication, None)
 }

@@ -9,21 +9,49 @@ use super::prepared::Prepared;
 use super::report::{ReplicationResult, SimReport};
 use crate::model::{RunSettings, ValidModel};
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// Events a replication processes between two looks at the `stop` flag (about 10 ms at
+/// the simulator's speed): the run goes in chunks of simulated time sized to this.
+const EVENTS_PER_CHECK: f64 = 1_048_576.0;
 
 pub(crate) fn run_one(
     prepared: &Prepared<'_>,
     replication: u32,
+    stop: Option<&AtomicBool>,
 ) -> Result<ReplicationResult, SimError> {
     let mut r = prepared.replication(replication)?;
-    r.run_until(f64::INFINITY)?;
-    Ok(r.finish())
+    let Some(stop) = stop else {
+        r.run_until(f64::INFINITY)?;
+        return Ok(r.finish());
+    };
+    // The same events in the same order as one call: `run_until` stops at a time
+    // boundary and the next call goes on from there. The chunk in simulated time adapts
+    // (at most doubling or halving each time) so that a chunk is about EVENTS_PER_CHECK
+    // events; every chunk at least doubles when it sees none, so the loop ends.
+    let mut step = 1.0_f64;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Err(SimError::Cancelled);
+        }
+        let before = r.events();
+        if r.run_until(r.now() + step)? {
+            return Ok(r.finish());
+        }
+        let seen = (r.events() - before) as f64;
+        step *= if seen == 0.0 {
+            2.0
+        } else {
+            (EVENTS_PER_CHECK / seen).clamp(0.5, 2.0)
+        };
+    }
 }
 
 pub(crate) fn run_all(
     valid: &ValidModel,
     settings: &RunSettings,
     progress: &(dyn Fn(u32, u32) + Sync),
+    stop: Option<&AtomicBool>,
 ) -> Result<SimReport, SimError> {
     let model = valid.model();
     let prepared = Prepared::from_valid(valid, settings)?;
@@ -32,7 +60,7 @@ pub(crate) fn run_all(
     let runs = (0..total)
         .into_par_iter()
         .map(|i| {
-            let r = run_one(&prepared, i);
+            let r = run_one(&prepared, i, stop);
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(d, total);
             r
