@@ -9,8 +9,9 @@
 #
 # Steps: create notebooks/.venv if missing (python3 -m venv; PYTHON=... picks another
 # interpreter, 3.11 or newer), install requirements.txt when it changed since the last
-# install, build the release binary (cargo is a no-op when it is current; KENDALL_BIN=...
-# uses a given binary instead), execute the notebooks. Each step prints its wall time.
+# install, install the kendall Python package from ./python (`pip install ./python`: maturin
+# builds the extension, incrementally after the first time; KENDALL_PIP_ARGS adds pip
+# arguments), execute the notebooks. Each step prints its wall time.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -46,21 +47,12 @@ else
 fi
 echo "   install: $(elapsed "$start")"
 
-# 2. The release binary the notebooks call.
+# 2. The kendall package the notebooks import, built from this checkout.
 start="$(now)"
-if [ -n "${KENDALL_BIN:-}" ]; then
-  [ -x "$KENDALL_BIN" ] || { echo "run.sh: KENDALL_BIN=$KENDALL_BIN is not an executable file" >&2; exit 1; }
-  echo "== using KENDALL_BIN=$KENDALL_BIN"
-elif command -v cargo >/dev/null 2>&1; then
-  echo "== cargo build --release (a no-op when target/release/kendall is current)"
-  (cd "$repo" && cargo build --release --quiet)
-elif [ -x "$repo/target/release/kendall" ]; then
-  echo "== cargo not found: using the existing target/release/kendall as it is" >&2
-else
-  echo "run.sh: no cargo and no target/release/kendall: install Rust (rustup) or set KENDALL_BIN" >&2
-  exit 1
-fi
-echo "   build: $(elapsed "$start")"
+echo "== pip install ./python (maturin; incremental after the first build)"
+# shellcheck disable=SC2086  # KENDALL_PIP_ARGS is a list of arguments
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check ${KENDALL_PIP_ARGS:-} "$repo/python"
+echo "   build and install: $(elapsed "$start")"
 
 # 3. Execute. The venv's kernel, not one from the user's Jupyter folders.
 export PATH="$venv/bin:$PATH" JUPYTER_PREFER_ENV_PATH=1

@@ -28,7 +28,8 @@ from typing import Any, Union
 
 from . import errors
 from ._kendall import Model as _NativeModel
-from ._kendall import parse_slo, schema, version
+from ._kendall import parse_slo as _parse_slo
+from ._kendall import schema, version
 from .errors import (
     CancelledError,
     KendallError,
@@ -44,6 +45,14 @@ __version__ = version()
 Progress = Union[bool, None, Callable[[int, int], Any]]
 """``None``: a tqdm bar (when tqdm is installed) on runs longer than a second;
 ``False``: none; a callable: called as ``progress(done, total)`` as the run goes."""
+
+
+def parse_slo(text: str) -> dict[str, Any]:
+    """Parses an SLO in kendall's grammar (``"end_to_end.p99 < 200ms"``,
+    ``"payments.utilisation < 0.7"``): ``text`` as kendall writes it, ``target``,
+    ``metric``, ``op`` and ``limit`` (seconds for times). A bad one raises
+    :class:`ValidationError` saying how to write it."""
+    return json.loads(_parse_slo(text))
 
 
 # --------------------------------------------------------------------------- figures

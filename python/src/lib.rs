@@ -646,12 +646,21 @@ impl PyOutcome {
     }
 }
 
-/// Parses one SLO (`"end_to_end.p99 < 200ms"`) and returns it as kendall writes it.
+/// Parses one SLO (`"end_to_end.p99 < 200ms"`): JSON of `text` (as kendall writes it),
+/// `target`, `metric`, `op` and `limit` (seconds for times).
 #[pyfunction]
 fn parse_slo(py: Python<'_>, text: &str) -> PyResult<String> {
-    text.parse::<Slo>()
-        .map(|s| s.to_string())
-        .map_err(|e| raise(py, "ValidationError", e, vec![("slo".into(), text.into())]))
+    let slo: Slo = text
+        .parse()
+        .map_err(|e: String| raise(py, "ValidationError", e, vec![("slo".into(), text.into())]))?;
+    let canonical = slo.to_string();
+    json(&serde_json::json!({
+        "text": canonical,
+        "target": canonical.split('.').next().unwrap_or_default(),
+        "metric": slo.metric.name(),
+        "op": slo.op,
+        "limit": slo.limit,
+    }))
 }
 
 /// The JSON Schema of an output (`solve`, `simulate`, `compare`, `size`, `sweep`,
