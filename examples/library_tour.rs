@@ -35,8 +35,16 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .with_route(Route::To("settlement".into())),
         )
         .with_topic(Topic::new("settlement", ["ledger", "risk"]))
-        .with_queue(Queue::new("ledger", 4, Distribution::Exponential { mean: ms(4.0) }))
-        .with_queue(Queue::new("risk", 2, Distribution::Exponential { mean: ms(2.0) }))
+        .with_queue(Queue::new(
+            "ledger",
+            4,
+            Distribution::Exponential { mean: ms(4.0) },
+        ))
+        .with_queue(Queue::new(
+            "risk",
+            2,
+            Distribution::Exponential { mean: ms(2.0) },
+        ))
         .validate()?;
     let p99 = Metric::SojournPercentile(Level::P99);
 
@@ -55,7 +63,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!(
         "end to end p99 {:.2} ms ({})",
         e2e.get(p99).unwrap_or(f64::NAN) * 1e3,
-        e2e.method_of(p99).map(ToString::to_string).unwrap_or_default()
+        e2e.method_of(p99)
+            .map(ToString::to_string)
+            .unwrap_or_default()
     );
 
     // 3. Simulated: the same model, 8 replications in parallel, seeded.
