@@ -298,3 +298,14 @@ def test_ctrl_c_stops_a_long_simulation():
     out, _ = p.communicate(timeout=30)
     assert p.returncode == 0 and "interrupted" in out
     assert time.monotonic() - sent < 5.0
+
+
+def test_the_python_example_script_runs(tmp_path):
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "tour.py"), str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "simulated end-to-end p99" in r.stdout
+    svg = (tmp_path / "tour_latency.svg").read_text()
+    assert svg.lstrip().startswith("<") and "svg" in svg[:200]
