@@ -14,6 +14,12 @@
 //!   least values); over a topic's fan-out, the largest over the subscribers' chains
 //!   (the last copy done is at least as late as any one copy);
 //! - `dead_letter` is fᵐ whatever the consumers (failure probability, max_attempts);
+//! - a queue's `arrival_rate` and `throughput` are at most what the sources send it
+//!   (the loss-free traffic equations: consumers can only remove losses upstream), so a
+//!   `throughput > x` beyond that is refused; when nothing in the model can lose or hold
+//!   back a message (no capacity, no publisher window, no client retries, no crashes) the
+//!   arrival rate is fixed, and the mean number in the queue `L` is at least the work in
+//!   service, λ × deliveries × E\[S\] (Little's law with W ≥ deliveries × E\[S\]);
 //! - `Wq`, wait percentiles, `P(wait)`, `P(block)`, `Lq`, `utilisation` go to 0: always
 //!   reachable; other metrics are left to the search (which is bounded).
 //!
@@ -75,6 +81,29 @@ pub enum BoundReason {
         /// The queue.
         queue: String,
     },
+    /// A queue's arrival rate and throughput are set by the sources (at most their
+    /// loss-free rate into it), not by its consumers.
+    SourceRate {
+        /// The queue.
+        queue: String,
+    },
+    /// A queue's mean number of messages is at least the work in service: arrival rate ×
+    /// deliveries per message × mean service time.
+    WorkInService {
+        /// The queue.
+        queue: String,
+    },
+}
+
+/// Which way a bound holds the figure, whatever the consumers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// The figure is at least the bound: refuses `<` / `<=` SLOs below it.
+    Floor,
+    /// The figure is at most the bound: refuses `>` / `>=` SLOs above it.
+    Ceiling,
+    /// The figure is the bound: refuses any SLO it breaks.
+    Fixed,
 }
 
 impl fmt::Display for BoundReason {
@@ -105,6 +134,14 @@ impl fmt::Display for BoundReason {
             Self::DeadLetter { queue } => write!(
                 f,
                 "queue {queue:?} dead-letters the fraction failure_probability^max_attempts whatever its consumers; change failure_probability or max_attempts"
+            ),
+            Self::SourceRate { queue } => write!(
+                f,
+                "the rate the sources send to queue {queue:?}, which its consumers cannot change; only other traffic (or another limit) can"
+            ),
+            Self::WorkInService { queue } => write!(
+                f,
+                "the messages in service alone at queue {queue:?} (arrival rate × deliveries × mean service time, whatever the consumers); faster service, less traffic (or a looser limit) is needed"
             ),
         }
     }
@@ -183,11 +220,52 @@ fn restarts_may_shorten(q: &crate::model::Queue) -> bool {
         )
 }
 
-/// The bound of one queue's figure as its consumers grow without limit, with the reason;
-/// `None` when the figure goes to 0 or is left to the search.
-fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, BoundReason)> {
+/// Whether the loss-free traffic equations bound each queue's arrival rate from above
+/// whatever the consumers (`.0`: false with client retries, publisher windows or crashes,
+/// which change what is sent), and whether they give it exactly (`.1`: also no capacity
+/// anywhere, so nothing is lost or held back).
+fn rates_fixed(valid: &ValidModel) -> (bool, bool) {
+    let model = valid.model();
+    let closed_or_retrying = model
+        .sources
+        .iter()
+        .any(|s| s.window.is_some() || s.retry.is_some());
+    let crashes = model.queues.iter().any(|q| q.crash.is_some());
+    let losses = model.queues.iter().any(|q| q.capacity.is_some());
+    let ceiling = !closed_or_retrying && !crashes;
+    (ceiling, ceiling && !losses)
+}
+
+/// The bound of one queue's figure as its consumers grow without limit, with the reason
+/// and which way it holds; `None` when the figure goes to 0 or is left to the search.
+fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, BoundReason, Side)> {
     let q = &valid.model().queues[i];
     let queue = q.name.clone();
+    let rate = || -> Option<f64> {
+        let (ceiling, _) = rates_fixed(valid);
+        if !ceiling {
+            return None;
+        }
+        crate::analytic::arrival_rates(valid).ok()?.get(i).copied()
+    };
+    match metric {
+        Metric::ArrivalRate | Metric::Throughput => {
+            let side = if rates_fixed(valid).1 && metric == Metric::ArrivalRate {
+                Side::Fixed
+            } else {
+                Side::Ceiling
+            };
+            return Some((rate()?, BoundReason::SourceRate { queue }, side));
+        }
+        Metric::DeadLetter => {
+            return Some((
+                q.exhausted_probability(),
+                BoundReason::DeadLetter { queue },
+                Side::Fixed,
+            ));
+        }
+        _ => {}
+    }
     // With crashes a service restarts from scratch on another consumer: the time to
     // complete still dominates one service time for exponential (memoryless) and
     // deterministic service, but a new draw of a more variable law may be shorter, so
@@ -199,9 +277,18 @@ fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, Bou
         Metric::SojournPercentile(level) => Some((
             q.service.quantile(level.p())?,
             BoundReason::ServicePercentile { queue, level },
+            Side::Floor,
         )),
-        Metric::MeanSojourn => Some((q.service.mean(), BoundReason::ServiceMean { queue })),
-        Metric::DeadLetter => Some((q.exhausted_probability(), BoundReason::DeadLetter { queue })),
+        Metric::MeanSojourn => Some((
+            q.service.mean(),
+            BoundReason::ServiceMean { queue },
+            Side::Floor,
+        )),
+        Metric::MeanNumber if rates_fixed(valid).1 => Some((
+            rate()? * q.deliveries_per_message() * q.service.mean(),
+            BoundReason::WorkInService { queue },
+            Side::Floor,
+        )),
         _ => None,
     }
 }
@@ -258,17 +345,19 @@ fn source_bound(valid: &ValidModel, s: usize, metric: Metric) -> Option<(f64, Bo
 pub(crate) fn unreachable(valid: &ValidModel, slo: &Slo) -> Option<(f64, BoundReason)> {
     let model = valid.model();
     let topology = valid.topology();
-    let breaks = |b: f64| {
+    let breaks = |b: f64, side: Side| {
         // Give the SLO the benefit of rounding: shrink an upper bound's bound, and the
-        // other way round for `>` SLOs on a fixed figure.
+        // other way round for `>` SLOs.
         let b = match slo.op {
             Op::Less | Op::AtMost => b * (1.0 - MARGIN),
             Op::Greater | Op::AtLeast => b * (1.0 + MARGIN),
         };
-        // Only figures that can only go down are bounds for upper-bound SLOs; a fixed
-        // figure (dead_letter) bounds both ways.
-        let fixed = slo.metric == Metric::DeadLetter;
-        (slo.upper_bound() || fixed) && b.is_finite() && !slo.holds(b)
+        let applies = match side {
+            Side::Floor => slo.upper_bound(),
+            Side::Ceiling => !slo.upper_bound(),
+            Side::Fixed => true,
+        };
+        applies && b.is_finite() && !slo.holds(b)
     };
     match &slo.target {
         Target::Queue(_) | Target::AllQueues => {
@@ -281,12 +370,13 @@ pub(crate) fn unreachable(valid: &ValidModel, slo: &Slo) -> Option<(f64, BoundRe
             (0..model.queues.len())
                 .filter(|&i| reached[i] && slo.target.covers_queue(&model.queues[i].name))
                 .filter_map(|i| queue_bound(valid, i, slo.metric))
-                .find(|(b, _)| breaks(*b))
+                .find(|(b, _, side)| breaks(*b, *side))
+                .map(|(b, reason, _)| (b, reason))
         }
         Target::Source(_) | Target::AllSources => (0..model.sources.len())
             .filter(|&s| slo.target.covers_source(&model.sources[s].name))
             .filter_map(|s| source_bound(valid, s, slo.metric))
-            .find(|(b, _)| breaks(*b)),
+            .find(|(b, _)| breaks(*b, Side::Floor)),
     }
 }
 
@@ -339,6 +429,34 @@ mod tests {
         for s in ["b.Wq < 1us", "*.utilisation < 1e-9", "b.P(wait) < 1e-9"] {
             assert!(unreachable(&v, &s.parse().unwrap()).is_none(), "{s}");
         }
+    }
+
+    /// Rates are the sources', not the consumers': `throughput > λ` and, when nothing can
+    /// be lost, `arrival_rate < λ` are refused; `L` is at least λ × deliveries × E[S].
+    #[test]
+    fn rates_and_work_in_service_bound_their_figures() {
+        // in (1/s) → a (det 0.1 s) → t → {b, c → d}: every queue sees 1 message/s.
+        let v = chain_model();
+        let refused = |s: &str| unreachable(&v, &s.parse().unwrap());
+        let (b, why) = refused("b.throughput > 1.5").unwrap();
+        assert!((b - 1.0).abs() < 1e-12 && matches!(why, BoundReason::SourceRate { .. }));
+        assert!(refused("b.throughput >= 0.9").is_none());
+        assert!(refused("d.arrival_rate < 0.5").is_some());
+        assert!(refused("d.arrival_rate < 2").is_none());
+        // L of c (deterministic 0.3 s at 1/s) is at least 0.3.
+        let (l, why) = refused("c.L < 0.25").unwrap();
+        assert!((l - 0.3).abs() < 1e-12 && matches!(why, BoundReason::WorkInService { .. }));
+        assert!(refused("c.L < 0.31").is_none());
+        assert!(refused("c.Lq < 1e-9").is_none());
+        // With a capacity somewhere, losses can lower the arrival rate and L: only the
+        // ceiling on throughput is left.
+        let mut m = v.model().clone();
+        m.queues[0].capacity = Some(3);
+        let v = m.validate().unwrap();
+        let refused = |s: &str| unreachable(&v, &s.parse().unwrap());
+        assert!(refused("d.arrival_rate < 0.5").is_none());
+        assert!(refused("c.L < 0.25").is_none());
+        assert!(refused("b.throughput > 1.5").is_some());
     }
 
     #[test]

@@ -265,14 +265,15 @@ pub enum SizingError {
     /// Even unlimited consumers at every queue leave the SLO's figure at `bound` or
     /// beyond: refused before any search.
     #[error(
-        "cannot meet {slo}: with any number of consumers its value stays at {} or beyond, {reason}",
+        "cannot meet {slo}: with any number of consumers its value cannot get past {}, {reason}",
         bound::value_text(slo.metric, *bound)
     )]
     Unreachable {
         /// The SLO.
         slo: Slo,
         /// The figure's limit as consumers grow without bound (a lower bound for
-        /// latencies, the fixed value for `dead_letter`).
+        /// latencies and `L`, an upper bound for `throughput`, the fixed value for
+        /// `dead_letter` and, in a model that loses nothing, `arrival_rate`).
         bound: f64,
         /// Why.
         reason: BoundReason,
