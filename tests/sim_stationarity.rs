@@ -125,6 +125,40 @@ fn a_short_run_at_high_load_is_flagged_short() {
     assert!(assert_conservation_and_little(&long));
 }
 
+/// Bursty (MMPP) arrivals relax far more slowly than Poisson ones of the same mean rate:
+/// the check uses the sources' index of dispersion and their phase times. Two phases,
+/// 2/s and 18/s (bursts of mean 2 s, 10% of the time: mean rate 3.6/s), into M/M/1 with
+/// E[S] = 0.1 s (ρ = 0.36): over 150 s the Poisson queue is settled, the bursty one is
+/// flagged short (its relaxation time is dominated by the bursts); over 30 000 s neither.
+#[test]
+fn bursty_arrivals_need_a_longer_horizon_than_poisson() {
+    use kendall::model::{ArrivalProcess, Distribution, Source};
+    let mmpp = ArrivalProcess::Mmpp {
+        rates: vec![2.0, 18.0],
+        generator: vec![vec![-1.0 / 18.0, 1.0 / 18.0], vec![0.5, -0.5]],
+    };
+    let rate = mmpp.mean_rate().unwrap();
+    assert!((rate - 3.6).abs() < 1e-9, "{rate}");
+    let model = |arrival: ArrivalProcess| {
+        Model::default()
+            .with_source(Source::new("in", arrival, "q"))
+            .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }))
+            .validate()
+            .unwrap()
+    };
+    let short = settings(150.0, 30.0, 4, 5);
+    let poisson = simulate(&model(ArrivalProcess::Poisson { rate }), &short).unwrap();
+    assert!(poisson.warnings.is_empty(), "{:#?}", poisson.warnings);
+    let bursty = simulate(&model(mmpp.clone()), &short).unwrap();
+    let w = &bursty.queues[0].warnings[0];
+    assert_eq!(w.kind, WarningKind::ShortHorizon, "{:#?}", bursty.warnings);
+    assert!(w.message.contains("index of dispersion"), "{}", w.message);
+    // At least the 18 s mean normal phase.
+    assert!(w.evidence.relaxation_time.unwrap() >= 18.0);
+    let long = simulate(&model(mmpp), &settings(30_000.0, 300.0, 4, 5)).unwrap();
+    assert!(long.warnings.is_empty(), "{:#?}", long.warnings);
+}
+
 /// The relaxation time against its closed forms: Morse's M/M/1 1/(μ(1 − √ρ)²); the
 /// capacity bound E[S] (K − c + 1)² / (π² c).
 #[test]

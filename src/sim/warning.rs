@@ -141,6 +141,13 @@ pub(crate) struct QueueFacts {
     mean_service: f64,
     scv: f64,
     work_per_arrival: f64,
+    /// Variability of the arrivals into the queue: the rate-weighted asymptotic index of
+    /// dispersion of the sources that reach it (1 for Poisson; a queue keeps its input's
+    /// long-run variability, so upstream queues do not change it).
+    arrival_dispersion: f64,
+    /// The longest mean time an MMPP source reaching the queue stays in one phase,
+    /// seconds (0 without one): a run must see many bursts to average over them.
+    phase_time: f64,
 }
 
 /// What the checks need to know of the model: its queues, and which queues each
@@ -169,6 +176,8 @@ impl Facts {
                     q.max_attempts,
                 ) * q.service.mean()
                     / f64::from(q.servers.max(1)),
+                arrival_dispersion: 1.0,
+                phase_time: 0.0,
             })
             .collect::<Vec<_>>();
         let n = queues.len();
@@ -203,21 +212,47 @@ impl Facts {
                 }
                 seen
             })
-            .collect();
+            .collect::<Vec<Vec<bool>>>();
+        let mut queues = queues;
+        for (j, q) in queues.iter_mut().enumerate() {
+            let (mut rate, mut weighted) = (0.0, 0.0);
+            for (s, source) in model.sources.iter().enumerate() {
+                if !reach[s][j] {
+                    continue;
+                }
+                let r = source.arrival.mean_rate().unwrap_or(0.0);
+                // Profiles and traces have no stationary dispersion: count them as Poisson.
+                let idc = source.arrival.index_of_dispersion().unwrap_or(1.0);
+                rate += r;
+                weighted += r * idc;
+                q.phase_time = q.phase_time.max(phase_time(&source.arrival));
+            }
+            if rate > 0.0 && weighted.is_finite() {
+                q.arrival_dispersion = weighted / rate;
+            }
+        }
         Self { queues, reach }
     }
 }
 
-/// Estimated relaxation time of a queue, seconds: how long its state takes to forget
-/// where it started.
-///
-/// τ = E\[S\] · max(1, ((1 + SCV) / 2) / (c (1 − √ρ)²)), the relaxation time of M/M/1,
-/// 1 / (μ (1 − √ρ)²) (Morse 1955; Cohen, *The Single Server Queue*, II.2.4), with
-/// c consumers serving at rate cμ and the service variability factor (1 + SCV)/2 of the
-/// heavy-traffic approximation (Whitt, *Stochastic-Process Limits*, 2002: the
-/// reflected-Brownian relaxation time scales with the variability). For a capacity K,
-/// at most E\[S\] (K − c + 1)² / (π² c): the spectral gap of the birth–death chain of
-/// the waiting room at ρ = 1. `None` when ρ ≥ 1 without a capacity (no steady state).
+/// The longest mean sojourn in one phase of an MMPP (1 / the smallest total rate out of
+/// a phase), seconds; 0 for other arrival processes.
+fn phase_time(a: &crate::model::ArrivalProcess) -> f64 {
+    match a {
+        crate::model::ArrivalProcess::Mmpp { generator, .. } => generator
+            .iter()
+            .enumerate()
+            .filter_map(|(i, row)| row.get(i).map(|d| -d))
+            .filter(|out| *out > 0.0 && out.is_finite())
+            .map(|out| 1.0 / out)
+            .fold(0.0, f64::max),
+        _ => 0.0,
+    }
+}
+
+/// Estimated relaxation time of a queue fed by Poisson arrivals, seconds: how long its
+/// state takes to forget where it started. [`relaxation_time_with_arrivals`] with an
+/// index of dispersion of 1.
 ///
 /// # Example
 /// ```
@@ -234,15 +269,48 @@ pub fn relaxation_time(
     capacity: Option<u64>,
     utilisation: f64,
 ) -> Option<f64> {
+    relaxation_time_with_arrivals(mean_service, scv, 1.0, servers, capacity, utilisation)
+}
+
+/// Estimated relaxation time of a queue, seconds, for arrivals of asymptotic index of
+/// dispersion `arrival_dispersion` (1 Poisson, 0 deterministic, the inter-arrival SCV of
+/// a renewal process, above 1 for bursty MMPP traffic).
+///
+/// τ = E\[S\] · max(1, ((I + SCV) / 2) / (c (1 − √ρ)²)), the relaxation time of M/M/1,
+/// 1 / (μ (1 − √ρ)²) (Morse 1955; Cohen, *The Single Server Queue*, II.2.4), with
+/// c consumers serving at rate cμ and the variability factor (I + SCV)/2 of the
+/// heavy-traffic approximation (Whitt, *Stochastic-Process Limits*, 2002: the
+/// reflected-Brownian relaxation time scales with the variability of arrivals and
+/// service). For a capacity K, at most E\[S\] (K − c + 1)² / (π² c): the spectral gap of
+/// the birth–death chain of the waiting room at ρ = 1. `None` when ρ ≥ 1 without a
+/// capacity (no steady state).
+///
+/// # Example
+/// ```
+/// use kendall::sim::{relaxation_time, relaxation_time_with_arrivals};
+/// // Bursty arrivals (I = 9) into M/M/1-like service at ρ = 0.81: five times as long.
+/// let poisson = relaxation_time(1.0, 1.0, 1, None, 0.81).unwrap();
+/// let bursty = relaxation_time_with_arrivals(1.0, 1.0, 9.0, 1, None, 0.81).unwrap();
+/// assert!((bursty / poisson - 5.0).abs() < 1e-9);
+/// ```
+pub fn relaxation_time_with_arrivals(
+    mean_service: f64,
+    scv: f64,
+    arrival_dispersion: f64,
+    servers: u32,
+    capacity: Option<u64>,
+    utilisation: f64,
+) -> Option<f64> {
     let c = f64::from(servers.max(1));
     let bounded = capacity.map(|k| {
         let room = k.saturating_sub(u64::from(servers)) as f64 + 1.0;
         mean_service * (room * room / (std::f64::consts::PI.powi(2) * c)).max(1.0)
     });
     let rho = utilisation.max(0.0);
+    let variability = 0.5 * (arrival_dispersion.max(0.0) + scv);
     let heavy = if rho < 1.0 {
         let gap = (1.0 - rho.sqrt()).powi(2);
-        Some(mean_service * (0.5 * (1.0 + scv) / (c * gap)).max(1.0))
+        Some(mean_service * (variability / (c * gap)).max(1.0))
     } else {
         None
     };
@@ -379,14 +447,37 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
                 ),
             ))
         } else {
-            let tau = relaxation_time(f.mean_service, f.scv, f.servers, f.capacity, rho);
+            // A run must also see many of the sources' bursts: the longest phase counts
+            // as a relaxation time of its own.
+            let tau = relaxation_time_with_arrivals(
+                f.mean_service,
+                f.scv,
+                f.arrival_dispersion,
+                f.servers,
+                f.capacity,
+                rho,
+            )
+            .map(|t| t.max(f.phase_time));
             evidence.relaxation_time = tau;
             match tau {
                 Some(t) if measured > 0.0 && t >= SHORT_HORIZON_FRACTION * measured => Some((
                     WarningKind::ShortHorizon,
                     format!(
-                        "queue {name:?}: the horizon is short for its load: estimated relaxation time {} s at utilisation {rho:.3} is {} of the measured {} s per replication, so its means and tail percentiles are biased (p99 and p999 low) and their intervals too narrow: simulate at least {} s per replication",
+                        "queue {name:?}: the horizon is short for its load: estimated relaxation time {} s at utilisation {rho:.3}{} is {} of the measured {} s per replication, so its means and tail percentiles are biased (p99 and p999 low) and their intervals too narrow: simulate at least {} s per replication",
                         short(t),
+                        if (f.arrival_dispersion - 1.0).abs() > 1e-9 || f.phase_time > 0.0 {
+                            format!(
+                                " with arrivals of index of dispersion {:.3}{}",
+                                f.arrival_dispersion,
+                                if f.phase_time > 0.0 {
+                                    format!(" and bursts lasting up to {} s", short(f.phase_time))
+                                } else {
+                                    String::new()
+                                }
+                            )
+                        } else {
+                            String::new()
+                        },
                         share_of(t, measured),
                         short(measured),
                         short(t / SHORT_HORIZON_FRACTION),
