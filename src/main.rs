@@ -74,6 +74,11 @@ struct RunArgs {
     /// Confidence level of the intervals, e.g. 0.99.
     #[arg(long)]
     confidence: Option<f64>,
+    /// Keep a time series in buckets of this length, e.g. "1m" (the scenario's
+    /// `[simulation] time_series`): per bucket, each queue's length, mean and p99 sojourn
+    /// and each source's mean and p99 latency, with confidence bands across replications.
+    #[arg(long, value_parser = duration_arg)]
+    time_series: Option<f64>,
 }
 
 fn duration_arg(s: &str) -> std::result::Result<f64, String> {
@@ -140,6 +145,9 @@ impl RunArgs {
         }
         if let Some(c) = self.confidence {
             s.confidence = c;
+        }
+        if let Some(t) = self.time_series {
+            s.time_series = Some(t);
         }
         let mut problems = Vec::new();
         s.check(&mut problems);
@@ -251,6 +259,11 @@ enum Command {
         /// Write a chart of queue length and latency over time (.svg or .png).
         #[arg(long)]
         plot: Option<PathBuf>,
+        /// Write the time series as CSV (node, metric, start, end, mean, lower, upper; one
+        /// row per bucket, node and metric): `--time-series` or the scenario's
+        /// `time_series` sets the buckets (default 1/100 of the run).
+        #[arg(long)]
+        series: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -552,12 +565,13 @@ fn run(cli: Cli) -> Result<Outcome> {
             scenario,
             run,
             plot,
+            series,
             format,
         } => {
             check_plot(plot.as_ref())?;
             let model = scenario.model()?;
             let mut settings = run.apply(&model)?;
-            if plot.is_some() && settings.time_series.is_none() {
+            if (plot.is_some() || series.is_some()) && settings.time_series.is_none() {
                 // The chart is drawn from the run's own time series: one run, not two.
                 settings.time_series = Some(kendall::report::plots::default_resolution(&settings));
             }
@@ -567,6 +581,11 @@ fn run(cli: Cli) -> Result<Outcome> {
                 progress.update(d, t)
             })?;
             progress.finish();
+            if let (Some(path), Some(ts)) = (&series, &report.time_series) {
+                std::fs::write(path, kendall::report::time_series_csv(ts))
+                    .with_context(|| format!("writing the time series to {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
             if let Some(path) = &plot {
                 let chart = kendall::report::plots::time_series_chart(&report, &model.slo)?;
                 kendall::report::chart::render_time_series(&chart, path)?;

@@ -142,11 +142,13 @@ fn a_stoppable_run_is_the_plain_run_until_stopped() {
     );
 }
 
-/// The time series carries, per bucket, the mean and the min–max range over
-/// replications: min <= mean <= max in every cell, the range equals that of the
-/// replications' own buckets, and it does not depend on the thread count.
+/// The time series carries, per bucket, the mean over replications and its confidence
+/// band: the Student-t interval of the replications' own bucket values (recomputed here
+/// with statrs), clipped at 0; the p99 tables the same over each replication's bucket
+/// p99; and nothing depends on the thread count.
 #[test]
 fn time_series_bands_bracket_the_mean() {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
     let model = kitchen_sink();
     let s = RunSettings {
         horizon: Some(300.0),
@@ -164,59 +166,106 @@ fn time_series_bands_bracket_the_mean() {
     assert!(n >= 8, "{n} buckets");
     for table in [
         ts.length.len(),
-        ts.queue_length_min.len(),
-        ts.queue_length_max.len(),
+        ts.queue_length_lower.len(),
+        ts.queue_length_upper.len(),
+        ts.sojourn_lower.len(),
+        ts.sojourn_p99_upper.len(),
+        ts.latency_upper.len(),
+        ts.latency_p99.len(),
     ] {
-        assert_eq!(table, n);
-    }
-    for table in [ts.sojourn_min.len(), ts.sojourn_max.len()] {
-        assert_eq!(table, n);
-    }
-    for table in [ts.latency_min.len(), ts.latency_max.len()] {
         assert_eq!(table, n);
     }
     let runs: Vec<_> = (0..s.replications)
         .map(|i| run_replication(&model.validate().unwrap(), &s, i).unwrap())
         .collect();
-    let range = |xs: Vec<f64>| {
-        (!xs.is_empty()).then(|| {
-            (
-                xs.iter().copied().fold(f64::INFINITY, f64::min),
-                xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            )
-        })
+    // The interval of the mean of `xs` at the run's confidence, clipped at 0.
+    let interval = |xs: Vec<f64>| -> Option<(f64, f64, f64)> {
+        let k = xs.len() as f64;
+        if xs.is_empty() {
+            return None;
+        }
+        let mean = xs.iter().sum::<f64>() / k;
+        if xs.len() < 2 {
+            return Some((mean, mean, mean));
+        }
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0);
+        let t = StudentsT::new(0.0, 1.0, k - 1.0)
+            .unwrap()
+            .inverse_cdf(0.5 * (1.0 + s.confidence));
+        let h = t * (var / k).sqrt();
+        Some((mean, (mean - h).max(0.0), mean + h))
+    };
+    let close = |a: (f64, f64, f64), b: (f64, f64, f64), what: &str| {
+        for (x, y) in [(a.0, b.0), (a.1, b.1), (a.2, b.2)] {
+            assert!(
+                (x - y).abs() <= 1e-9 * y.abs().max(1e-12),
+                "{what}: {a:?} vs {b:?}"
+            );
+        }
     };
     let mut some_spread = false;
     for b in 0..n {
         for q in 0..ts.queues.len() {
-            let (lo, mean, hi) = (
-                ts.queue_length_min[b][q],
+            let cell = (
                 ts.queue_length[b][q],
-                ts.queue_length_max[b][q],
+                ts.queue_length_lower[b][q],
+                ts.queue_length_upper[b][q],
             );
             assert!(
-                lo <= mean && mean <= hi,
-                "bucket {b} queue {q}: {lo} {mean} {hi}"
+                cell.1 <= cell.0 && cell.0 <= cell.2,
+                "bucket {b} queue {q}: {cell:?}"
             );
-            some_spread |= hi > lo;
-            let own = range(runs.iter().map(|r| r.series[b].queue_length[q]).collect());
-            assert_eq!(own, Some((lo, hi)));
-            let own = range(runs.iter().filter_map(|r| r.series[b].sojourn[q]).collect());
-            match (ts.sojourn_min[b][q], ts.sojourn[b][q], ts.sojourn_max[b][q]) {
-                (Some(lo), Some(mean), Some(hi)) => {
-                    assert!(lo <= mean && mean <= hi);
-                    assert_eq!(own, Some((lo, hi)));
+            some_spread |= cell.2 > cell.1;
+            let own = interval(runs.iter().map(|r| r.series[b].queue_length[q]).collect());
+            close(cell, own.unwrap(), &format!("L bucket {b} queue {q}"));
+            for (mean, lower, upper, own, what) in [
+                (
+                    &ts.sojourn,
+                    &ts.sojourn_lower,
+                    &ts.sojourn_upper,
+                    interval(runs.iter().filter_map(|r| r.series[b].sojourn[q]).collect()),
+                    "W",
+                ),
+                (
+                    &ts.sojourn_p99,
+                    &ts.sojourn_p99_lower,
+                    &ts.sojourn_p99_upper,
+                    interval(
+                        runs.iter()
+                            .filter_map(|r| r.series[b].sojourn_p99[q])
+                            .collect(),
+                    ),
+                    "p99",
+                ),
+            ] {
+                match ((mean[b][q], lower[b][q], upper[b][q]), own) {
+                    ((Some(m), Some(lo), Some(hi)), Some(own)) => {
+                        close((m, lo, hi), own, &format!("{what} bucket {b} queue {q}"))
+                    }
+                    ((None, None, None), None) => {}
+                    (other, own) => panic!("bucket {b} queue {q} {what}: {other:?} vs {own:?}"),
                 }
-                (None, None, None) => assert_eq!(own, None),
-                other => panic!("bucket {b} queue {q}: partly missing {other:?}"),
             }
         }
         for k in 0..ts.sources.len() {
-            let own = range(runs.iter().filter_map(|r| r.series[b].latency[k]).collect());
-            match (ts.latency_min[b][k], ts.latency[b][k], ts.latency_max[b][k]) {
-                (Some(lo), Some(mean), Some(hi)) => {
-                    assert!(lo <= mean && mean <= hi);
-                    assert_eq!(own, Some((lo, hi)));
+            let own = interval(
+                runs.iter()
+                    .filter_map(|r| r.series[b].latency_p99[k])
+                    .collect(),
+            );
+            match (
+                ts.latency_p99[b][k],
+                ts.latency_p99_lower[b][k],
+                ts.latency_p99_upper[b][k],
+            ) {
+                (Some(m), Some(lo), Some(hi)) => {
+                    close(
+                        (m, lo, hi),
+                        own.unwrap(),
+                        &format!("p99 bucket {b} source {k}"),
+                    );
+                    // A bucket's p99 is not below its mean latency.
+                    assert!(m >= ts.latency[b][k].unwrap() * 0.99);
                 }
                 (None, None, None) => assert_eq!(own, None),
                 other => panic!("bucket {b} source {k}: partly missing {other:?}"),

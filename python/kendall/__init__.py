@@ -338,9 +338,9 @@ class Simulation(Result):
 
     def time_series(self) -> Any:
         """The time series (a run with ``time_series`` set) as a tidy DataFrame:
-        ``node, metric, start, end, mean, min, max`` per window and node: the mean over
-        replications and the range of the replications' own window means. Metrics:
-        ``queue_length`` and ``sojourn`` per queue, ``latency`` per source; seconds."""
+        ``node, metric, start, end, mean, lower, upper`` per window and node: the mean over
+        replications and its confidence band. Metrics: ``queue_length``, ``sojourn`` and
+        ``sojourn_p99`` per queue, ``latency`` and ``latency_p99`` per source; seconds."""
         import pandas as pd
 
         ts = self.to_dict().get("time_series")
@@ -358,16 +358,18 @@ class Simulation(Result):
 
 def _time_series_rows(ts: dict[str, Any]) -> list[dict[str, Any]]:
     """The report's time series (window starts and lengths; per metric a window x node
-    matrix with ``_min``/``_max`` twins across replications) as tidy rows."""
+    matrix with ``_lower``/``_upper`` band twins) as tidy rows."""
     rows: list[dict[str, Any]] = []
     starts, lengths = ts.get("start", []), ts.get("length", [])
-    for metric, cells in ts.items():
-        if not isinstance(cells, list) or not cells or not isinstance(cells[0], list):
+    tables = [
+        ("queue_length", "queues"), ("sojourn", "queues"), ("sojourn_p99", "queues"),
+        ("latency", "sources"), ("latency_p99", "sources"),
+    ]
+    for metric, names_key in tables:
+        cells, names = ts.get(metric), ts.get(names_key, [])
+        if not cells:
             continue
-        if metric.endswith("_min") or metric.endswith("_max"):
-            continue
-        names = ts["sources"] if metric == "latency" else ts["queues"]
-        low, high = ts.get(metric + "_min"), ts.get(metric + "_max")
+        low, high = ts.get(metric + "_lower"), ts.get(metric + "_upper")
         for w, row in enumerate(cells):
             for k, value in enumerate(row):
                 rows.append({
@@ -376,8 +378,8 @@ def _time_series_rows(ts: dict[str, Any]) -> list[dict[str, Any]]:
                     "start": starts[w],
                     "end": starts[w] + lengths[w],
                     "mean": value,
-                    "min": None if low is None else low[w][k],
-                    "max": None if high is None else high[w][k],
+                    "lower": None if low is None else low[w][k],
+                    "upper": None if high is None else high[w][k],
                 })
     return rows
 

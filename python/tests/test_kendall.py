@@ -198,10 +198,13 @@ def test_time_series_and_chart():
     assert sim.chart().svg.lstrip().startswith("<")
     pytest.importorskip("pandas")
     ts = sim.time_series()
-    assert set(ts.metric) == {"queue_length", "sojourn", "latency"}
-    # 600 s in windows of 60 s (or the run's own resolution), one queue and one source.
-    assert len(ts) == 3 * ts.start.nunique()
-    assert (ts["min"] <= ts["mean"]).all() and (ts["mean"] <= ts["max"]).all()
+    assert set(ts.metric) == {"queue_length", "sojourn", "sojourn_p99", "latency", "latency_p99"}
+    # One queue and one source: five rows per window.
+    assert len(ts) == 5 * ts.start.nunique()
+    assert (ts["lower"] <= ts["mean"]).all() and (ts["mean"] <= ts["upper"]).all()
+    p99 = ts[ts.metric == "latency_p99"].set_index("start")["mean"]
+    mean = ts[ts.metric == "latency"].set_index("start")["mean"]
+    assert (p99 >= mean).all()
 
 
 def test_schema_validates_the_json():

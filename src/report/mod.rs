@@ -18,7 +18,7 @@ pub mod tidy;
 
 pub use comparison::{comparison_csv, comparison_methods, comparison_summary, comparison_table};
 pub use diff::{diff_table, diff_text};
-pub use simulation::{simulation_table, simulation_text};
+pub use simulation::{simulation_table, simulation_text, time_series_csv};
 pub use sizing::{sizing_csv, sizing_text};
 pub use solution::{solution_table, solution_text};
 pub use sweep::{sweep_csv, sweep_text};

@@ -157,7 +157,8 @@ pub fn default_resolution(settings: &RunSettings) -> f64 {
 
 /// Queue length and end-to-end latency over time from a simulation report's
 /// [`time_series`](SimReport::time_series): per queue and per source, the mean across
-/// replications as a line over the min–max band of the replications; the first mean
+/// replications as a line over its confidence band; each source's mean and p99
+/// end-to-end latency per bucket, each with its band; the first p99 (else mean)
 /// end-to-end latency objective among `slos` as a reference line. Nothing is simulated
 /// here: run the simulation with `time_series` set (see [`default_resolution`]).
 ///
@@ -165,7 +166,7 @@ pub fn default_resolution(settings: &RunSettings) -> f64 {
 ///
 /// # Errors
 /// [`ChartError::InvalidData`] if the report has no time series, or one without the
-/// min–max tables (a report written before they existed).
+/// band tables.
 ///
 /// # Example
 /// ```
@@ -189,14 +190,15 @@ pub fn time_series_chart(report: &SimReport, slos: &[Slo]) -> Result<TimeSeriesC
             problem: "the simulation report has no time series; set simulation.time_series".into(),
         })?;
     let buckets = ts.start.len();
-    if ts.queue_length_min.len() != buckets
-        || ts.queue_length_max.len() != buckets
-        || ts.latency_min.len() != buckets
-        || ts.latency_max.len() != buckets
+    if ts.queue_length_lower.len() != buckets
+        || ts.queue_length_upper.len() != buckets
+        || ts.latency_lower.len() != buckets
+        || ts.latency_upper.len() != buckets
+        || ts.latency_p99.len() != buckets
     {
         return Err(ChartError::InvalidData {
             field: "time_series".into(),
-            problem: "the min and max tables do not match the buckets; simulate again".into(),
+            problem: "the band tables do not match the buckets; simulate again".into(),
         });
     }
     let t = |b: usize| {
@@ -213,36 +215,55 @@ pub fn time_series_chart(report: &SimReport, slos: &[Slo]) -> Result<TimeSeriesC
                 .map(|b| BandPoint {
                     t: t(b),
                     mean: ts.queue_length[b][q],
-                    lower: ts.queue_length_min[b][q],
-                    upper: ts.queue_length_max[b][q],
+                    lower: ts.queue_length_lower[b][q],
+                    upper: ts.queue_length_upper[b][q],
                 })
                 .collect(),
         })
         .filter(|t| !t.points.is_empty())
         .collect();
+    // Per source: the mean latency and the p99 of each bucket, each with its band.
+    let tables = [
+        ("mean", &ts.latency, &ts.latency_lower, &ts.latency_upper),
+        (
+            "p99",
+            &ts.latency_p99,
+            &ts.latency_p99_lower,
+            &ts.latency_p99_upper,
+        ),
+    ];
     let latency: Vec<TimeSeries> = ts
         .sources
         .iter()
         .enumerate()
-        .map(|(k, name)| TimeSeries {
-            name: format!("{name} end-to-end"),
-            points: (0..buckets)
-                .filter_map(|b| {
-                    Some(BandPoint {
-                        t: t(b),
-                        mean: ts.latency[b][k]? * 1e3,
-                        lower: ts.latency_min[b][k]? * 1e3,
-                        upper: ts.latency_max[b][k]? * 1e3,
-                    })
+        .flat_map(|(k, name)| {
+            tables
+                .iter()
+                .map(move |(what, mean, lower, upper)| TimeSeries {
+                    name: format!("{name} {what}"),
+                    points: (0..buckets)
+                        .filter_map(|b| {
+                            Some(BandPoint {
+                                t: t(b),
+                                mean: (*mean)[b][k]? * 1e3,
+                                lower: (*lower)[b][k]? * 1e3,
+                                upper: (*upper)[b][k]? * 1e3,
+                            })
+                        })
+                        .collect(),
                 })
-                .collect(),
         })
         .filter(|t| !t.points.is_empty())
         .collect();
-    let slo = slos.iter().find(|x| {
-        matches!(x.target, Target::AllSources | Target::Source(_))
-            && x.metric == Metric::MeanSojourn
-    });
+    // The end-to-end latency SLO to draw: a p99 one first (the panel shows the p99),
+    // else a mean one.
+    let e2e = |m: Metric| {
+        slos.iter().find(move |x| {
+            matches!(x.target, Target::AllSources | Target::Source(_)) && x.metric == m
+        })
+    };
+    let slo = e2e(Metric::SojournPercentile(crate::model::Level::P99))
+        .or_else(|| e2e(Metric::MeanSojourn));
     let mut panels = vec![TimePanel {
         y_label: "messages in the queue, L".into(),
         series: queues,
@@ -250,19 +271,20 @@ pub fn time_series_chart(report: &SimReport, slos: &[Slo]) -> Result<TimeSeriesC
     }];
     if !latency.is_empty() {
         panels.push(TimePanel {
-            y_label: "mean latency (ms)".into(),
+            y_label: "end-to-end latency, mean and p99 (ms)".into(),
             series: latency,
             reference: slo.map(|x| (x.limit * 1e3, format!("SLO {x}"))),
         });
     }
     Ok(TimeSeriesChart {
         title: format!(
-            "{}: over time ({} replications, band = min–max)",
+            "{}: over time ({} replications, bands = {:.0}% intervals)",
             report.model.clone().unwrap_or_else(|| "model".into()),
-            report.replications
+            report.replications,
+            100.0 * ts.confidence
         ),
         x_label: "time (min)".into(),
-        band_label: "min–max over replications".into(),
+        band_label: format!("{:.0}% confidence interval", 100.0 * ts.confidence),
         panels,
         size: None,
     })

@@ -273,6 +273,90 @@ client retries (requests: first send until the success of an attempt within its 
     out
 }
 
+/// The time series in long form, one row per bucket, node and metric:
+/// `node,metric,start,end,mean,lower,upper` (seconds; `lower`/`upper` the confidence
+/// band across replications; empty cells where no replication had a value). Metrics:
+/// `L`, `W` and `p99` per queue, `W` and `p99` per `end_to_end:<source>`.
+///
+/// # Example
+/// ```
+/// use kendall::{Model, report::time_series_csv};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// let mut s = m.simulation.clone();
+/// (s.replications, s.horizon, s.time_series) = (2, Some(20.0), Some(10.0));
+/// let r = kendall::simulate(&m.validate().unwrap(), &s).unwrap();
+/// let csv = time_series_csv(r.time_series.as_ref().unwrap());
+/// assert!(csv.lines().nth(1).unwrap().starts_with("node,metric,start,end,mean,lower,upper"));
+/// assert!(csv.contains("\npayments,p99,"));
+/// ```
+pub fn time_series_csv(ts: &crate::sim::TimeSeries) -> String {
+    let mut out = format!(
+        "# schema_version={}\nnode,metric,start,end,mean,lower,upper\n",
+        crate::SCHEMA_VERSION
+    );
+    let cell = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v}"));
+    let mut row = |node: &str, metric: &str, b: usize, v: [Option<f64>; 3]| {
+        let start = ts.start[b];
+        let end = start + ts.length.get(b).copied().unwrap_or(ts.resolution);
+        out.push_str(&format!(
+            "{},{metric},{start},{end},{},{},{}\n",
+            csv_field(node),
+            cell(v[0]),
+            cell(v[1]),
+            cell(v[2])
+        ));
+    };
+    for (q, name) in ts.queues.iter().enumerate() {
+        for b in 0..ts.start.len() {
+            let l = [
+                Some(ts.queue_length[b][q]),
+                Some(ts.queue_length_lower[b][q]),
+                Some(ts.queue_length_upper[b][q]),
+            ];
+            row(name, "L", b, l);
+            let w = [
+                ts.sojourn[b][q],
+                ts.sojourn_lower[b][q],
+                ts.sojourn_upper[b][q],
+            ];
+            row(name, "W", b, w);
+            let p = [
+                ts.sojourn_p99[b][q],
+                ts.sojourn_p99_lower[b][q],
+                ts.sojourn_p99_upper[b][q],
+            ];
+            row(name, "p99", b, p);
+        }
+    }
+    for (k, name) in ts.sources.iter().enumerate() {
+        let node = format!("end_to_end:{name}");
+        for b in 0..ts.start.len() {
+            let w = [
+                ts.latency[b][k],
+                ts.latency_lower[b][k],
+                ts.latency_upper[b][k],
+            ];
+            row(&node, "W", b, w);
+            let p = [
+                ts.latency_p99[b][k],
+                ts.latency_p99_lower[b][k],
+                ts.latency_p99_upper[b][k],
+            ];
+            row(&node, "p99", b, p);
+        }
+    }
+    out
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// One row per (node, metric):
 /// `node,metric,mean,half_width,lower,upper,replications,warning`. Nodes are queue
 /// names and `end_to_end:<source>`; `warning` lists the kinds of the warnings that

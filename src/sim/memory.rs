@@ -43,7 +43,8 @@ pub fn in_flight_cap(memory_limit: u64) -> u64 {
 /// queue, an `Option<f64>` per source), and its share of the summary across
 /// replications (the same again, three times: mean, min, max).
 pub(super) fn bytes_per_bucket(queues: usize, sources: usize) -> u64 {
-    let cells = (8 + 16) * queues + 16 * sources;
+    // Per queue: length, mean sojourn and p99 (options); per source: latency and p99.
+    let cells = (8 + 16 + 16) * queues + (16 + 16) * sources;
     (size_of::<SeriesBucket>() + 4 * cells) as u64
 }
 

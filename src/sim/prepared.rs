@@ -228,6 +228,9 @@ impl<'m> Prepared<'m> {
                     stream_rng(st.seed, replication, crash_stream(j)),
                 )));
             }
+            if st.time_series.is_some() {
+                state.window_h = Some(Box::default());
+            }
             queues.push(state);
         }
         let mut sources = Vec::with_capacity(model.sources.len());
@@ -241,6 +244,11 @@ impl<'m> Prepared<'m> {
                 s.window,
                 s.retry.is_some(),
             ));
+            if st.time_series.is_some()
+                && let Some(last) = sources.last_mut()
+            {
+                last.window_h = Some(Box::default());
+            }
         }
         // Below the in-flight cap: checked by `memory::check` when prepared.
         let backlog: u64 = model.queues.iter().map(|q| q.initial_backlog).sum();

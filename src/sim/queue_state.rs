@@ -104,6 +104,9 @@ pub(super) struct QueueState {
     pub(super) wait_h: Histogram,
     pub(super) sojourn_h: Histogram,
     pub(super) age_h: Histogram,
+    /// Time series only: the sojourns of the current bucket (its p99), cleared at each
+    /// bucket's end.
+    pub(super) window_h: Option<Box<Histogram>>,
     /// Only sources feed this node, without blocking: every message enters when its
     /// root is created, so its age at completion is its sojourn (not recorded twice).
     pub(super) age_is_sojourn: bool,
@@ -203,6 +206,7 @@ impl QueueState {
             wait_h: Histogram::new(),
             sojourn_h: Histogram::new(),
             age_h: Histogram::new(),
+            window_h: None,
             age_is_sojourn,
             tick: (0.0, 0.0, 0),
             plain: q.discipline != Discipline::PreemptivePriority
@@ -228,6 +232,9 @@ impl QueueState {
         self.c.wait_sum += wait;
         self.wait_h.record(wait);
         self.sojourn_h.record(sojourn);
+        if let Some(h) = self.window_h.as_deref_mut() {
+            h.record(sojourn);
+        }
         if !self.age_is_sojourn {
             let age = now - roots[msg.root as usize].created;
             self.c.age_sum += age;

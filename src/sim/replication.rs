@@ -487,6 +487,9 @@ impl Replication {
                 s.c.e2e_sum += lat;
                 s.c.e2e_count += 1;
                 s.hist.record(lat);
+                if let Some(h) = s.window_h.as_deref_mut() {
+                    h.record(lat);
+                }
             }
             // A retrying source is always "paused" (it has no window), so its attempts
             // take this uncommon branch and a plain source pays one test.

@@ -242,6 +242,12 @@ pub struct SeriesBucket {
     pub sojourn: Vec<Option<f64>>,
     /// Mean end-to-end latency of each source's messages finished in the bucket.
     pub latency: Vec<Option<f64>>,
+    /// p99 of the sojourns each queue completed in the bucket (within 1/128 relative).
+    #[serde(default)]
+    pub sojourn_p99: Vec<Option<f64>>,
+    /// p99 of each source's end-to-end latencies finished in the bucket.
+    #[serde(default)]
+    pub latency_p99: Vec<Option<f64>>,
 }
 
 /// Everything measured in one replication.
@@ -482,26 +488,29 @@ impl SourceReport {
     }
 }
 
-/// The time series across replications: per bucket, the mean over replications and the
-/// range (smallest and largest replication value) around it, e.g. for a min–max band in a
-/// chart.
+/// The time series across replications: per bucket, the mean over replications and its
+/// confidence band (the Student-t interval of the mean over the replications' own bucket
+/// values, at the run's confidence level, clipped at 0).
 ///
 /// Every figure is a table indexed `[b][q]` (bucket b, queue q in the order of `queues`) or
-/// `[b][s]` (source s in the order of `sources`). The mean, min and max of one quantity
-/// are three tables of the same shape (`queue_length`, `queue_length_min`,
-/// `queue_length_max`), so `queue_length_min[b][q] <= queue_length[b][q] <=
-/// queue_length_max[b][q]`. A bucket's figures are over the replications that reached it
-/// (all of them for runs of fixed length); an `Option` cell is `None` when no replication
-/// had a value there (no completion in the bucket), and mean, min and max are then all
-/// `None` together.
+/// `[b][s]` (source s in the order of `sources`). The mean and its band are three tables
+/// of the same shape (`queue_length`, `queue_length_lower`, `queue_length_upper`), so
+/// `queue_length_lower[b][q] <= queue_length[b][q] <= queue_length_upper[b][q]`; with one
+/// replication (no interval) the band is the mean itself. A bucket's figures are over the
+/// replications that reached it (all of them for runs of fixed length); an `Option` cell
+/// is `None` when no replication had a value there (no completion in the bucket), and the
+/// mean and its band are then all `None` together. The p99 tables hold the mean over
+/// replications of each replication's p99 of the bucket (from a histogram of the bucket's
+/// values, within 1/128 relative), with its band the same way. Times in seconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TimeSeries {
     /// Bucket width, seconds.
     pub resolution: f64,
+    /// Confidence level of the bands.
+    pub confidence: f64,
     /// Start of each bucket, seconds from the start of the run (warm-up included).
     pub start: Vec<f64>,
     /// Length of each bucket, seconds: `resolution`, except that the last may be shorter.
-    #[serde(default)]
     pub length: Vec<f64>,
     /// Queue names, in the order of the inner vectors.
     pub queues: Vec<String>,
@@ -510,98 +519,124 @@ pub struct TimeSeries {
     /// `queue_length[b][q]`: mean over replications of the time-averaged number in
     /// queue q during bucket b.
     pub queue_length: Vec<Vec<f64>>,
-    /// Smallest replication value of `queue_length[b][q]`.
-    #[serde(default)]
-    pub queue_length_min: Vec<Vec<f64>>,
-    /// Largest replication value of `queue_length[b][q]`.
-    #[serde(default)]
-    pub queue_length_max: Vec<Vec<f64>>,
+    /// Lower end of the band of `queue_length[b][q]`.
+    pub queue_length_lower: Vec<Vec<f64>>,
+    /// Upper end of the band of `queue_length[b][q]`.
+    pub queue_length_upper: Vec<Vec<f64>>,
     /// `sojourn[b][q]`: mean sojourn of completions in the bucket, averaged over the
     /// replications that had some.
     pub sojourn: Vec<Vec<Option<f64>>>,
-    /// Smallest replication value of `sojourn[b][q]`.
-    #[serde(default)]
-    pub sojourn_min: Vec<Vec<Option<f64>>>,
-    /// Largest replication value of `sojourn[b][q]`.
-    #[serde(default)]
-    pub sojourn_max: Vec<Vec<Option<f64>>>,
+    /// Lower end of the band of `sojourn[b][q]`.
+    pub sojourn_lower: Vec<Vec<Option<f64>>>,
+    /// Upper end of the band of `sojourn[b][q]`.
+    pub sojourn_upper: Vec<Vec<Option<f64>>>,
+    /// `sojourn_p99[b][q]`: p99 of the sojourns of completions in the bucket, averaged
+    /// over the replications that had some.
+    pub sojourn_p99: Vec<Vec<Option<f64>>>,
+    /// Lower end of the band of `sojourn_p99[b][q]`.
+    pub sojourn_p99_lower: Vec<Vec<Option<f64>>>,
+    /// Upper end of the band of `sojourn_p99[b][q]`.
+    pub sojourn_p99_upper: Vec<Vec<Option<f64>>>,
     /// `latency[b][s]`: mean end-to-end latency of source s in the bucket, averaged over
     /// the replications that had some.
     pub latency: Vec<Vec<Option<f64>>>,
-    /// Smallest replication value of `latency[b][s]`.
-    #[serde(default)]
-    pub latency_min: Vec<Vec<Option<f64>>>,
-    /// Largest replication value of `latency[b][s]`.
-    #[serde(default)]
-    pub latency_max: Vec<Vec<Option<f64>>>,
+    /// Lower end of the band of `latency[b][s]`.
+    pub latency_lower: Vec<Vec<Option<f64>>>,
+    /// Upper end of the band of `latency[b][s]`.
+    pub latency_upper: Vec<Vec<Option<f64>>>,
+    /// `latency_p99[b][s]`: p99 of the end-to-end latencies finished in the bucket,
+    /// averaged over the replications that had some.
+    pub latency_p99: Vec<Vec<Option<f64>>>,
+    /// Lower end of the band of `latency_p99[b][s]`.
+    pub latency_p99_lower: Vec<Vec<Option<f64>>>,
+    /// Upper end of the band of `latency_p99[b][s]`.
+    pub latency_p99_upper: Vec<Vec<Option<f64>>>,
 }
 
-/// Mean, minimum and maximum of some replication values; `None` without values.
-fn mean_min_max(xs: impl Iterator<Item = f64>) -> Option<(f64, f64, f64)> {
-    let (sum, n, lo, hi) = xs.fold(
-        (0.0, 0u32, f64::INFINITY, f64::NEG_INFINITY),
-        |(s, n, lo, hi), x| (s + x, n + 1, lo.min(x), hi.max(x)),
-    );
-    (n > 0).then(|| ((sum / f64::from(n)).clamp(lo, hi), lo, hi))
+/// The mean of `xs` and its confidence band, clipped at 0; the band is the mean itself
+/// with fewer than two values. `None` without values.
+fn band(xs: impl Iterator<Item = f64>, confidence: f64) -> Option<(f64, f64, f64)> {
+    let e = Estimate::from_values(xs, confidence)?.within(0.0, f64::INFINITY);
+    Some((e.mean, e.lower.unwrap_or(e.mean), e.upper.unwrap_or(e.mean)))
+}
+
+/// Three tables (mean, lower, upper) of optional banded cells, one row per bucket.
+type Banded = [Vec<Vec<Option<f64>>>; 3];
+
+fn push_banded(out: &mut Banded, row: Vec<Option<(f64, f64, f64)>>) {
+    out[0].push(row.iter().map(|v| v.map(|v| v.0)).collect());
+    out[1].push(row.iter().map(|v| v.map(|v| v.1)).collect());
+    out[2].push(row.iter().map(|v| v.map(|v| v.2)).collect());
 }
 
 impl TimeSeries {
     /// Builds the series from the replications' buckets (`runs` in replication order).
-    fn from_runs(resolution: f64, runs: &[ReplicationResult]) -> Self {
+    fn from_runs(resolution: f64, confidence: f64, runs: &[ReplicationResult]) -> Self {
         let first = &runs[0];
         let buckets = runs.iter().map(|r| r.series.len()).max().unwrap_or(0);
         let nq = first.queues.len();
         let ns = first.sources.len();
-        let mut ts = TimeSeries {
-            resolution,
-            start: Vec::with_capacity(buckets),
-            length: Vec::with_capacity(buckets),
-            queues: first.queues.iter().map(|q| q.name.clone()).collect(),
-            sources: first.sources.iter().map(|s| s.name.clone()).collect(),
-            queue_length: Vec::with_capacity(buckets),
-            queue_length_min: Vec::with_capacity(buckets),
-            queue_length_max: Vec::with_capacity(buckets),
-            sojourn: Vec::with_capacity(buckets),
-            sojourn_min: Vec::with_capacity(buckets),
-            sojourn_max: Vec::with_capacity(buckets),
-            latency: Vec::with_capacity(buckets),
-            latency_min: Vec::with_capacity(buckets),
-            latency_max: Vec::with_capacity(buckets),
-        };
+        let (mut start, mut length) = (Vec::with_capacity(buckets), Vec::with_capacity(buckets));
+        let mut lengths: [Vec<Vec<f64>>; 3] = Default::default();
+        let (mut sojourn, mut sojourn_p99) = (Banded::default(), Banded::default());
+        let (mut latency, mut latency_p99) = (Banded::default(), Banded::default());
         for b in 0..buckets {
             let here: Vec<&SeriesBucket> = runs.iter().filter_map(|r| r.series.get(b)).collect();
-            ts.start.push(here[0].start);
-            ts.length.push(here[0].length);
-            let lengths: Vec<(f64, f64, f64)> = (0..nq)
+            start.push(here[0].start);
+            length.push(here[0].length);
+            let row: Vec<(f64, f64, f64)> = (0..nq)
                 .map(|q| {
-                    mean_min_max(here.iter().map(|h| h.queue_length[q])).unwrap_or((0.0, 0.0, 0.0))
+                    band(here.iter().map(|h| h.queue_length[q]), confidence)
+                        .unwrap_or((0.0, 0.0, 0.0))
                 })
                 .collect();
-            ts.queue_length.push(lengths.iter().map(|v| v.0).collect());
-            ts.queue_length_min
-                .push(lengths.iter().map(|v| v.1).collect());
-            ts.queue_length_max
-                .push(lengths.iter().map(|v| v.2).collect());
-            let sojourns: Vec<Option<(f64, f64, f64)>> = (0..nq)
-                .map(|q| mean_min_max(here.iter().filter_map(|h| h.sojourn[q])))
-                .collect();
-            ts.sojourn
-                .push(sojourns.iter().map(|v| v.map(|v| v.0)).collect());
-            ts.sojourn_min
-                .push(sojourns.iter().map(|v| v.map(|v| v.1)).collect());
-            ts.sojourn_max
-                .push(sojourns.iter().map(|v| v.map(|v| v.2)).collect());
-            let latencies: Vec<Option<(f64, f64, f64)>> = (0..ns)
-                .map(|s| mean_min_max(here.iter().filter_map(|h| h.latency[s])))
-                .collect();
-            ts.latency
-                .push(latencies.iter().map(|v| v.map(|v| v.0)).collect());
-            ts.latency_min
-                .push(latencies.iter().map(|v| v.map(|v| v.1)).collect());
-            ts.latency_max
-                .push(latencies.iter().map(|v| v.map(|v| v.2)).collect());
+            lengths[0].push(row.iter().map(|v| v.0).collect());
+            lengths[1].push(row.iter().map(|v| v.1).collect());
+            lengths[2].push(row.iter().map(|v| v.2).collect());
+            let cells = |n: usize, get: &dyn Fn(&SeriesBucket, usize) -> Option<f64>| {
+                (0..n)
+                    .map(|i| band(here.iter().filter_map(|h| get(h, i)), confidence))
+                    .collect::<Vec<_>>()
+            };
+            push_banded(&mut sojourn, cells(nq, &|h, q| h.sojourn[q]));
+            push_banded(
+                &mut sojourn_p99,
+                cells(nq, &|h, q| h.sojourn_p99.get(q).copied().flatten()),
+            );
+            push_banded(&mut latency, cells(ns, &|h, s| h.latency[s]));
+            push_banded(
+                &mut latency_p99,
+                cells(ns, &|h, s| h.latency_p99.get(s).copied().flatten()),
+            );
         }
-        ts
+        let [queue_length, queue_length_lower, queue_length_upper] = lengths;
+        let [sojourn, sojourn_lower, sojourn_upper] = sojourn;
+        let [sojourn_p99, sojourn_p99_lower, sojourn_p99_upper] = sojourn_p99;
+        let [latency, latency_lower, latency_upper] = latency;
+        let [latency_p99, latency_p99_lower, latency_p99_upper] = latency_p99;
+        TimeSeries {
+            resolution,
+            confidence,
+            start,
+            length,
+            queues: first.queues.iter().map(|q| q.name.clone()).collect(),
+            sources: first.sources.iter().map(|s| s.name.clone()).collect(),
+            queue_length,
+            queue_length_lower,
+            queue_length_upper,
+            sojourn,
+            sojourn_lower,
+            sojourn_upper,
+            sojourn_p99,
+            sojourn_p99_lower,
+            sojourn_p99_upper,
+            latency,
+            latency_lower,
+            latency_upper,
+            latency_p99,
+            latency_p99_lower,
+            latency_p99_upper,
+        }
     }
 }
 
@@ -818,7 +853,7 @@ impl SimReport {
             .collect();
         let mut conservation = Conservation::default();
         runs.iter().for_each(|r| conservation.add(&r.conservation));
-        let time_series = resolution.map(|res| TimeSeries::from_runs(res, runs));
+        let time_series = resolution.map(|res| TimeSeries::from_runs(res, confidence, runs));
         Some(SimReport {
             schema_version: crate::model::SCHEMA_VERSION,
             model,

@@ -51,6 +51,8 @@ impl Replication {
             queue_length: Vec::with_capacity(self.queues.len()),
             sojourn: Vec::with_capacity(self.queues.len()),
             latency: Vec::with_capacity(self.sources.len()),
+            sojourn_p99: Vec::with_capacity(self.queues.len()),
+            latency_p99: Vec::with_capacity(self.sources.len()),
         };
         for q in &mut self.queues {
             q.touch(now);
@@ -61,6 +63,9 @@ impl Replication {
                 .sojourn
                 .push((n > 0).then(|| (q.c.sojourn_sum - q.tick.1) / n as f64));
             q.tick = (area, q.c.sojourn_sum, q.c.completed);
+            bucket
+                .sojourn_p99
+                .push(window_p99(q.window_h.as_deref_mut()));
         }
         for s in &mut self.sources {
             let n = s.c.e2e_count - s.tick.1;
@@ -68,11 +73,22 @@ impl Replication {
                 .latency
                 .push((n > 0).then(|| (s.c.e2e_sum - s.tick.0) / n as f64));
             s.tick = (s.c.e2e_sum, s.c.e2e_count);
+            bucket
+                .latency_p99
+                .push(window_p99(s.window_h.as_deref_mut()));
         }
         self.series.push(bucket);
         self.series_ticks += 1;
         self.series_last = now;
     }
+}
+
+/// The p99 of a bucket's values, and the histogram emptied for the next bucket.
+fn window_p99(h: Option<&mut super::histogram::Histogram>) -> Option<f64> {
+    let h = h?;
+    let p = h.quantile(0.99);
+    h.clear();
+    p
 }
 
 #[cfg(test)]

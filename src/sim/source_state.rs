@@ -36,6 +36,9 @@ pub(super) struct SourceState {
     pub(super) warm: SourceCounters,
     /// End-to-end latencies.
     pub(super) hist: Histogram,
+    /// Time series only: the latencies of the current bucket (its p99), cleared at each
+    /// bucket's end.
+    pub(super) window_h: Option<Box<Histogram>>,
     /// Time series: latency sum and count at the last tick.
     pub(super) tick: (f64, u64),
     /// Most messages in flight (`u64::MAX` without a window).
@@ -78,6 +81,7 @@ impl SourceState {
             c: SourceCounters::default(),
             warm: SourceCounters::default(),
             hist: Histogram::new(),
+            window_h: None,
             tick: (0.0, 0),
             window: window.map_or(u64::MAX, u64::from),
             in_flight: 0,
