@@ -143,7 +143,9 @@ fn sweep_writes_csv_and_a_chart() {
     ));
     assert!(csv.contains("\n0.9,end_to_end:checkout,p99,"));
     let text = std::fs::read_to_string(&svg).unwrap();
-    assert!(text.contains("<svg") && text.contains("latency against load"));
+    assert!(text.contains("<svg") && text.contains("latency against offered load"));
+    // The axis is the offered rate in messages per second, not the multiplier.
+    assert!(text.contains("messages/s"), "the x axis names its unit");
     let out = ok(&kendall(&[
         "sweep",
         example("single_queue.toml").as_str(),

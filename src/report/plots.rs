@@ -27,11 +27,7 @@ use crate::sweep::Sweep;
 /// ```
 pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
     let mut series = Vec::new();
-    let x_label = if sweep.parameter == "load" {
-        "load (multiple of the scenario's arrival rates)".to_string()
-    } else {
-        sweep.parameter.clone()
-    };
+    let (what, x_label, scale) = parameter_axis(model, &sweep.parameter);
     for s in &model.sources {
         for metric in [
             Metric::MeanSojourn,
@@ -55,7 +51,7 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
                         a.nodes.iter().any(|n| n.unstable_utilisation().is_some())
                     });
                     if !unstable && v.is_finite() {
-                        analytic.push((p.value, v * 1e3));
+                        analytic.push((p.value * scale, v * 1e3));
                     }
                 }
                 if let Some(e) = p
@@ -65,7 +61,7 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
                     .and_then(|x| x.get(metric))
                 {
                     simulated.push(SimPoint {
-                        x: p.value,
+                        x: p.value * scale,
                         mean: e.mean * 1e3,
                         lower: e.lower.unwrap_or(e.mean).min(e.mean) * 1e3,
                         upper: e.upper.unwrap_or(e.mean).max(e.mean) * 1e3,
@@ -87,7 +83,7 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
     });
     LatencyLoadChart {
         title: format!(
-            "{}: latency against load",
+            "{}: latency against {what}",
             model.name.clone().unwrap_or_else(|| "model".into())
         ),
         x_label,
@@ -97,6 +93,56 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
         y_max: None,
         size: None,
     }
+}
+
+/// What a swept parameter is, for a chart: its meaning (for the title), the axis label
+/// with its unit, and the factor from the swept value to the axis. A load multiplier is
+/// drawn as the offered rate in messages per second (the sources' mean rates times the
+/// multiplier) when the rates are known.
+///
+/// # Example
+/// ```
+/// use kendall::Model;
+/// use kendall::report::plots::parameter_axis;
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// let (what, label, scale) = parameter_axis(&m, "load");
+/// assert_eq!((what.as_str(), scale), ("offered load", 800.0));
+/// assert!(label.contains("messages/s"));
+/// let (what, _, scale) = parameter_axis(&m, "queue.payments.consumers");
+/// assert_eq!((what.as_str(), scale), ("consumers at payments", 1.0));
+/// ```
+pub fn parameter_axis(model: &Model, parameter: &str) -> (String, String, f64) {
+    if parameter == "load" {
+        let rates: Option<f64> = model.sources.iter().map(|s| s.arrival.mean_rate()).sum();
+        return match rates {
+            Some(r) if r > 0.0 && r.is_finite() => (
+                "offered load".into(),
+                format!(
+                    "offered load (messages/s; the scenario's rates = {})",
+                    crate::report::num(Some(r))
+                ),
+                r,
+            ),
+            _ => (
+                "load".into(),
+                "load (multiple of the scenario's arrival rates)".into(),
+                1.0,
+            ),
+        };
+    }
+    let parts: Vec<&str> = parameter.split('.').collect();
+    let (what, unit) = match parts.as_slice() {
+        ["queue", q, "servers" | "consumers"] => (format!("consumers at {q}"), ""),
+        ["queue", q, "service", "mean"] => (format!("mean service time at {q}"), " (s)"),
+        ["queue", q, "capacity"] => (format!("capacity of {q}"), " (messages)"),
+        ["queue", q, "failure_probability"] => (format!("failure probability at {q}"), ""),
+        ["source", s, "arrival", "rate"] | ["source", s, "rate"] => {
+            (format!("arrival rate of {s}"), " (messages/s)")
+        }
+        ["simulation", "horizon"] => ("simulated horizon".into(), " (s)"),
+        _ => (parameter.to_string(), ""),
+    };
+    (what.clone(), format!("{what}{unit}"), 1.0)
 }
 
 /// Consumers at the sizing run's curve queue against the primary SLO's value (ms for
