@@ -148,6 +148,50 @@ impl Histogram {
         }
     }
 
+    /// Makes `self` a copy of `other` (no allocation).
+    pub fn copy_from(&mut self, other: &Histogram) {
+        self.counts.copy_from_slice(&other.counts[..]);
+    }
+
+    /// The q-quantile of the values recorded in `self` since it held the counts of
+    /// `earlier` (a copy taken before, see [`copy_from`](Self::copy_from)): the quantile
+    /// of the counter differences, as [`quantile`](Self::quantile). Counters below
+    /// `earlier`'s (the histogram was cleared since) count as 0.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::sim::Histogram;
+    /// let mut h = Histogram::new();
+    /// h.record(10.0);
+    /// let mut then = Histogram::new();
+    /// then.copy_from(&h);
+    /// h.record(1.0);
+    /// h.record(1.0);
+    /// let p = h.quantile_since(&then, 0.99).unwrap();
+    /// assert!((p - 1.0).abs() < 0.01);
+    /// ```
+    pub fn quantile_since(&self, earlier: &Histogram, q: f64) -> Option<f64> {
+        let diff = |i: usize| self.counts[i].saturating_sub(earlier.counts[i]);
+        let count: u64 = (0..BUCKETS_ALL).map(diff).sum();
+        if count == 0 || !(0.0..=1.0).contains(&q) {
+            return None;
+        }
+        let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
+        let mut seen = 0;
+        for i in 0..BUCKETS_ALL {
+            seen += diff(i);
+            if seen >= rank {
+                if i == 0 {
+                    return Some(0.0);
+                }
+                let lo = f64::from_bits((i as u64 + OFFSET) << SHIFT);
+                let hi = f64::from_bits((i as u64 + 1 + OFFSET) << SHIFT);
+                return Some(0.5 * (lo + hi));
+            }
+        }
+        None
+    }
+
     /// The q-quantile, q in [0, 1]: the midpoint of the bucket holding the value of rank
     /// ⌈q·n⌉ (at least 1) in sorted order; 0 if that value is 0. Within
     /// [`RELATIVE_ERROR`] of the exact empirical quantile. `None` when empty or when

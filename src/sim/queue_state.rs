@@ -104,8 +104,8 @@ pub(super) struct QueueState {
     pub(super) wait_h: Histogram,
     pub(super) sojourn_h: Histogram,
     pub(super) age_h: Histogram,
-    /// Time series only: the sojourns of the current bucket (its p99), cleared at each
-    /// bucket's end.
+    /// Time series only: `sojourn_h` as it was at the start of the current bucket (the
+    /// bucket's p99 is that of the difference; nothing is recorded twice).
     pub(super) window_h: Option<Box<Histogram>>,
     /// Only sources feed this node, without blocking: every message enters when its
     /// root is created, so its age at completion is its sojourn (not recorded twice).
@@ -232,9 +232,6 @@ impl QueueState {
         self.c.wait_sum += wait;
         self.wait_h.record(wait);
         self.sojourn_h.record(sojourn);
-        if let Some(h) = self.window_h.as_deref_mut() {
-            h.record(sojourn);
-        }
         if !self.age_is_sojourn {
             let age = now - roots[msg.root as usize].created;
             self.c.age_sum += age;

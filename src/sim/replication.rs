@@ -487,9 +487,6 @@ impl Replication {
                 s.c.e2e_sum += lat;
                 s.c.e2e_count += 1;
                 s.hist.record(lat);
-                if let Some(h) = s.window_h.as_deref_mut() {
-                    h.record(lat);
-                }
             }
             // A retrying source is always "paused" (it has no window), so its attempts
             // take this uncommon branch and a plain source pays one test.
@@ -531,6 +528,11 @@ impl Replication {
             q.wait_h.clear();
             q.sojourn_h.clear();
             q.age_h.clear();
+            // The bucket holding the end of the warm-up takes its p99 from the
+            // completions after it.
+            if let Some(h) = q.window_h.as_deref_mut() {
+                h.clear();
+            }
             if let Some(p) = &mut q.part {
                 p.warm_up(now);
             }
@@ -541,6 +543,9 @@ impl Replication {
         for s in &mut self.sources {
             s.warm = s.c;
             s.hist.clear();
+            if let Some(h) = s.window_h.as_deref_mut() {
+                h.clear();
+            }
         }
         if let Some(b) = &mut self.retry {
             for r in b.sources.iter_mut().flatten() {

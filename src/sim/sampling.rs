@@ -65,7 +65,7 @@ impl Replication {
             q.tick = (area, q.c.sojourn_sum, q.c.completed);
             bucket
                 .sojourn_p99
-                .push(window_p99(q.window_h.as_deref_mut()));
+                .push(window_p99(&q.sojourn_h, q.window_h.as_deref_mut()));
         }
         for s in &mut self.sources {
             let n = s.c.e2e_count - s.tick.1;
@@ -75,7 +75,7 @@ impl Replication {
             s.tick = (s.c.e2e_sum, s.c.e2e_count);
             bucket
                 .latency_p99
-                .push(window_p99(s.window_h.as_deref_mut()));
+                .push(window_p99(&s.hist, s.window_h.as_deref_mut()));
         }
         self.series.push(bucket);
         self.series_ticks += 1;
@@ -83,11 +83,16 @@ impl Replication {
     }
 }
 
-/// The p99 of a bucket's values, and the histogram emptied for the next bucket.
-fn window_p99(h: Option<&mut super::histogram::Histogram>) -> Option<f64> {
-    let h = h?;
-    let p = h.quantile(0.99);
-    h.clear();
+/// The p99 of the values `now` gained since the copy `then` (the bucket's values), and
+/// `then` brought up to `now` for the next bucket. Nothing extra on the hot path: the
+/// run's own histogram is read at each bucket's end.
+fn window_p99(
+    now: &super::histogram::Histogram,
+    then: Option<&mut super::histogram::Histogram>,
+) -> Option<f64> {
+    let then = then?;
+    let p = now.quantile_since(then, 0.99);
+    then.copy_from(now);
     p
 }
 

@@ -36,8 +36,8 @@ pub(super) struct SourceState {
     pub(super) warm: SourceCounters,
     /// End-to-end latencies.
     pub(super) hist: Histogram,
-    /// Time series only: the latencies of the current bucket (its p99), cleared at each
-    /// bucket's end.
+    /// Time series only: `hist` as it was at the start of the current bucket (the
+    /// bucket's p99 is that of the difference).
     pub(super) window_h: Option<Box<Histogram>>,
     /// Time series: latency sum and count at the last tick.
     pub(super) tick: (f64, u64),
