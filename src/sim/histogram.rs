@@ -171,25 +171,7 @@ impl Histogram {
     /// assert!((p - 1.0).abs() < 0.01);
     /// ```
     pub fn quantile_since(&self, earlier: &Histogram, q: f64) -> Option<f64> {
-        let diff = |i: usize| self.counts[i].saturating_sub(earlier.counts[i]);
-        let count: u64 = (0..BUCKETS_ALL).map(diff).sum();
-        if count == 0 || !(0.0..=1.0).contains(&q) {
-            return None;
-        }
-        let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
-        let mut seen = 0;
-        for i in 0..BUCKETS_ALL {
-            seen += diff(i);
-            if seen >= rank {
-                if i == 0 {
-                    return Some(0.0);
-                }
-                let lo = f64::from_bits((i as u64 + OFFSET) << SHIFT);
-                let hi = f64::from_bits((i as u64 + 1 + OFFSET) << SHIFT);
-                return Some(0.5 * (lo + hi));
-            }
-        }
-        None
+        Self::quantile_of(|i| self.counts[i].saturating_sub(earlier.counts[i]), q)
     }
 
     /// The q-quantile, q in [0, 1]: the midpoint of the bucket holding the value of rank
@@ -197,14 +179,19 @@ impl Histogram {
     /// [`RELATIVE_ERROR`] of the exact empirical quantile. `None` when empty or when
     /// q is outside [0, 1].
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let count = self.count();
+        Self::quantile_of(|i| self.counts[i], q)
+    }
+
+    /// The q-quantile of the counters `count_at(0..BUCKETS_ALL)` (see [`quantile`](Self::quantile)).
+    fn quantile_of(count_at: impl Fn(usize) -> u64, q: f64) -> Option<f64> {
+        let count: u64 = (0..BUCKETS_ALL).map(&count_at).sum();
         if count == 0 || !(0.0..=1.0).contains(&q) {
             return None;
         }
         let rank = ((q * count as f64).ceil() as u64).clamp(1, count);
         let mut seen = 0;
-        for (i, c) in self.counts.iter().enumerate() {
-            seen += c;
+        for i in 0..BUCKETS_ALL {
+            seen += count_at(i);
             if seen >= rank {
                 if i == 0 {
                     return Some(0.0);
