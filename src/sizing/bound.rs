@@ -220,42 +220,67 @@ fn restarts_may_shorten(q: &crate::model::Queue) -> bool {
         )
 }
 
-/// Whether the loss-free traffic equations bound each queue's arrival rate from above
-/// whatever the consumers (`.0`: false with client retries, publisher windows or crashes,
-/// which change what is sent), and whether they give it exactly (`.1`: also no capacity
-/// anywhere, so nothing is lost or held back).
-fn rates_fixed(valid: &ValidModel) -> (bool, bool) {
-    let model = valid.model();
-    let closed_or_retrying = model
-        .sources
-        .iter()
-        .any(|s| s.window.is_some() || s.retry.is_some());
-    let crashes = model.queues.iter().any(|q| q.crash.is_some());
-    let losses = model.queues.iter().any(|q| q.capacity.is_some());
-    let ceiling = !closed_or_retrying && !crashes;
-    (ceiling, ceiling && !losses)
+/// What the loss-free traffic equations say of the queues' arrival rates whatever the
+/// consumers, worked out once per SLO check: whether they bound each rate from above
+/// (`ceiling`: false with client retries, publisher windows or crashes, which change what
+/// is sent), whether they give it exactly (`fixed`: also no capacity anywhere, so nothing
+/// is lost or held back), and the rates themselves, solved on first use.
+struct SourceRates<'a> {
+    valid: &'a ValidModel,
+    ceiling: bool,
+    fixed: bool,
+    rates: std::cell::OnceCell<Option<Vec<f64>>>,
+}
+
+impl<'a> SourceRates<'a> {
+    fn new(valid: &'a ValidModel) -> Self {
+        let model = valid.model();
+        let closed_or_retrying = model
+            .sources
+            .iter()
+            .any(|s| s.window.is_some() || s.retry.is_some());
+        let crashes = model.queues.iter().any(|q| q.crash.is_some());
+        let losses = model.queues.iter().any(|q| q.capacity.is_some());
+        let ceiling = !closed_or_retrying && !crashes;
+        Self {
+            valid,
+            ceiling,
+            fixed: ceiling && !losses,
+            rates: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Queue `i`'s loss-free arrival rate, when it is an upper bound (`ceiling`).
+    fn of(&self, i: usize) -> Option<f64> {
+        if !self.ceiling {
+            return None;
+        }
+        self.rates
+            .get_or_init(|| crate::analytic::arrival_rates(self.valid).ok())
+            .as_ref()?
+            .get(i)
+            .copied()
+    }
 }
 
 /// The bound of one queue's figure as its consumers grow without limit, with the reason
 /// and which way it holds; `None` when the figure goes to 0 or is left to the search.
-fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, BoundReason, Side)> {
+fn queue_bound(
+    valid: &ValidModel,
+    rates: &SourceRates<'_>,
+    i: usize,
+    metric: Metric,
+) -> Option<(f64, BoundReason, Side)> {
     let q = &valid.model().queues[i];
     let queue = q.name.clone();
-    let rate = || -> Option<f64> {
-        let (ceiling, _) = rates_fixed(valid);
-        if !ceiling {
-            return None;
-        }
-        crate::analytic::arrival_rates(valid).ok()?.get(i).copied()
-    };
     match metric {
         Metric::ArrivalRate | Metric::Throughput => {
-            let side = if rates_fixed(valid).1 && metric == Metric::ArrivalRate {
+            let side = if rates.fixed && metric == Metric::ArrivalRate {
                 Side::Fixed
             } else {
                 Side::Ceiling
             };
-            return Some((rate()?, BoundReason::SourceRate { queue }, side));
+            return Some((rates.of(i)?, BoundReason::SourceRate { queue }, side));
         }
         Metric::DeadLetter => {
             return Some((
@@ -284,8 +309,8 @@ fn queue_bound(valid: &ValidModel, i: usize, metric: Metric) -> Option<(f64, Bou
             BoundReason::ServiceMean { queue },
             Side::Floor,
         )),
-        Metric::MeanNumber if rates_fixed(valid).1 => Some((
-            rate()? * q.deliveries_per_message() * q.service.mean(),
+        Metric::MeanNumber if rates.fixed => Some((
+            rates.of(i)? * q.deliveries_per_message() * q.service.mean(),
             BoundReason::WorkInService { queue },
             Side::Floor,
         )),
@@ -367,9 +392,10 @@ pub(crate) fn unreachable(valid: &ValidModel, slo: &Slo) -> Option<(f64, BoundRe
                 .flat_map(|d| topology.entries(*d))
                 .collect();
             let reached = topology.reachable(&entries);
+            let rates = SourceRates::new(valid);
             (0..model.queues.len())
                 .filter(|&i| reached[i] && slo.target.covers_queue(&model.queues[i].name))
-                .filter_map(|i| queue_bound(valid, i, slo.metric))
+                .filter_map(|i| queue_bound(valid, &rates, i, slo.metric))
                 .find(|(b, _, side)| breaks(*b, *side))
                 .map(|(b, reason, _)| (b, reason))
         }
