@@ -224,6 +224,23 @@ fn settings(py: Python<'_>, model: &Model, overrides: Option<&str>) -> PyResult<
     Ok(s)
 }
 
+/// SLOs in kendall's grammar; a bad one is a `ValidationError` naming it and how to
+/// write one.
+fn parse_slos(py: Python<'_>, slos: &[String]) -> PyResult<Vec<Slo>> {
+    slos.iter()
+        .map(|text| {
+            text.parse().map_err(|e: String| {
+                raise(
+                    py,
+                    "ValidationError",
+                    format!("SLO {text:?}: {e}"),
+                    vec![("slo".into(), e)],
+                )
+            })
+        })
+        .collect()
+}
+
 fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| PyValueError::new_err(e.to_string()))
 }
@@ -428,18 +445,7 @@ impl PyModel {
         time_limit: Option<f64>,
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyOutcome> {
-        let mut parsed = Vec::with_capacity(slos.len());
-        for text in &slos {
-            let slo: Slo = text.parse().map_err(|e: String| {
-                raise(
-                    py,
-                    "ValidationError",
-                    format!("SLO {text:?}: {e}"),
-                    vec![("slo".into(), e.clone())],
-                )
-            })?;
-            parsed.push(slo);
-        }
+        let parsed = parse_slos(py, &slos)?;
         let mut model = self.valid.model().clone();
         model.simulation = settings(py, &model, overrides)?;
         let valid = Self::new(py, model)?.valid;
@@ -503,13 +509,7 @@ impl PyModel {
     /// SLOs (the scenarios' own and `slos`) that flip.
     #[pyo3(signature = (other, slos=Vec::new()))]
     fn diff(&self, py: Python<'_>, other: &PyModel, slos: Vec<String>) -> PyResult<String> {
-        let mut parsed = Vec::new();
-        for text in &slos {
-            let slo: Slo = text
-                .parse()
-                .map_err(|e: String| raise(py, "ValidationError", e, Vec::new()))?;
-            parsed.push(slo);
-        }
+        let parsed = parse_slos(py, &slos)?;
         let d = py
             .detach(|| kendall::diff(&self.valid, &other.valid, &parsed))
             .map_err(|e| to_py(py, e))?;
@@ -623,13 +623,7 @@ impl PyOutcome {
                 chart::sizing_svg(&c).map_err(|e| chart_err(py, e))
             }
             Outcome::Simulation(r) => {
-                let mut parsed = Vec::new();
-                for text in &slos {
-                    let slo: Slo = text
-                        .parse()
-                        .map_err(|e: String| raise(py, "ValidationError", e, Vec::new()))?;
-                    parsed.push(slo);
-                }
+                let parsed = parse_slos(py, &slos)?;
                 let c = plots::time_series_chart(r, &parsed).map_err(|e| chart_err(py, e))?;
                 chart::time_series_svg(&c).map_err(|e| chart_err(py, e))
             }
