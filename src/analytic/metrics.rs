@@ -44,6 +44,10 @@ pub trait QueueMetrics {
     fn prob_block(&self) -> Option<f64> {
         None
     }
+    /// Probability an admitted message expires unserved (a queue with a TTL).
+    fn prob_expire(&self) -> Option<f64> {
+        None
+    }
     /// P(N = n), time-stationary.
     fn prob_n(&self, _n: u64) -> Option<f64> {
         None
@@ -140,6 +144,9 @@ pub struct NodeSolution {
     pub p_wait: Option<f64>,
     /// Probability of blocking.
     pub p_block: Option<f64>,
+    /// Probability an admitted message expires unserved (a queue with a `ttl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_expire: Option<f64>,
     /// P(N = n) for n = 0, 1, ... until the tail mass is below 1e-6 (at most 200 terms).
     pub state_probabilities: Vec<f64>,
     /// Percentiles of the wait, seconds.
@@ -194,6 +201,7 @@ impl NodeSolution {
             p0: m.prob_empty(),
             p_wait: m.prob_wait(),
             p_block: m.prob_block(),
+            p_expire: m.prob_expire(),
             state_probabilities,
             wait,
             sojourn,
@@ -231,6 +239,7 @@ impl NodeSolution {
             Metric::WaitPercentile(l) => self.wait.map(|p| p.get(l)),
             Metric::WaitProbability => self.p_wait,
             Metric::Blocking => Some(self.p_block.unwrap_or(0.0)),
+            Metric::Expired => self.p_expire,
             Metric::Consumers => self.servers.map(|c| c as f64),
             Metric::DeadLetter => None,
         }
@@ -404,6 +413,9 @@ impl QueueMetrics for Relabelled {
     }
     fn prob_block(&self) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.prob_block())?
+    }
+    fn prob_expire(&self) -> Option<f64> {
+        self.inner.prob_expire()
     }
     fn prob_n(&self, n: u64) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.prob_n(n))?

@@ -36,6 +36,7 @@ pub use single::partitioned::{ConsumerSolution, PartitionSolution, Partitioned};
 pub use single::priority::{
     ClassMetrics, Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
 };
+pub use single::ttl::MMcTtl;
 
 // Open networks.
 pub use network::end_to_end::EndToEnd;

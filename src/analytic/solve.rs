@@ -45,6 +45,7 @@ use crate::analytic::single::partitioned::{PartitionInput, PartitionSolution, Pa
 use crate::analytic::single::priority::{
     Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
 };
+use crate::analytic::single::ttl::MMcTtl;
 use crate::model::{
     ArrivalProcess, Dest, Discipline, Distribution, Metric, Model, ModelError, NodeId, OnFull,
     Topology, ValidModel,
@@ -405,24 +406,41 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
 /// buffers that reject taken out downstream (see [`thinned_rates`]).
 fn offered_rates(valid: &ValidModel, inputs: &[Input]) -> Result<Thinned, AnalyticError> {
     let model = valid.model();
-    // A queue that rejects at a full buffer passes on only the share it accepts.
+    // A queue that rejects at a full buffer passes on only the share it accepts; one
+    // with a TTL only the share it serves, its expired messages going to its
+    // dead-letter target (if any).
     let lossy: Vec<usize> = (0..model.queues.len())
         .filter(|&i| {
             let q = &model.queues[i];
-            q.capacity.is_some() && q.on_full == OnFull::Reject
+            (q.capacity.is_some() && q.on_full == OnFull::Reject) || q.ttl.is_some()
         })
         .collect();
-    thinned_rates(valid, &lossy, |i, rate, classes| {
-        match solve_node(model, i, rate, inputs[i], classes) {
-            Ok(node) => node.metrics.prob_block().map(|b| 1.0 - b).ok_or_else(|| {
-                format!(
-                    "{} gives no blocking probability",
-                    node.metrics.method().name
-                )
-            }),
+    let topology = valid.topology();
+    let redirect: Vec<Vec<usize>> = model
+        .queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| match (q.ttl, topology.dead_letter[i]) {
+            (Some(_), Dest::Node(n)) => topology.entries(n),
+            _ => Vec::new(),
+        })
+        .collect();
+    thinned_rates(
+        valid,
+        &lossy,
+        &redirect,
+        |i, rate, classes| match solve_node(model, i, rate, inputs[i], classes) {
+            Ok(node) => {
+                let m = &node.metrics;
+                let kept = m.prob_block().map(|b| 1.0 - b);
+                let served = m.prob_expire().map_or(Some(1.0), |e| Some(1.0 - e));
+                kept.zip(served)
+                    .map(|(k, s)| k * s)
+                    .ok_or_else(|| format!("{} gives no blocking probability", m.method().name))
+            }
             Err(e) => Err(e.to_string()),
-        }
-    })
+        },
+    )
 }
 
 /// A model with retrying sources (or slowdown incidents): each retry loop solved by its
@@ -714,6 +732,7 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         let q = &model.queues[j];
         matches!(q.service, Distribution::Exponential { .. })
             && q.capacity.is_none()
+            && q.ttl.is_none()
             && q.discipline == Discipline::Fifo
             // A keyed partitioned queue is independent M/M/1 queues whose departures
             // merge into a Poisson stream; a keyless (cyclic) split is not.
@@ -728,6 +747,17 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         Some(f) => Input::Qna(f.arrival_scv[i]),
         None => Input::Unknown(reason),
     };
+    // Dead-letter targets of queues with a TTL receive the expired messages: a stream
+    // clustered in time (a burst of arrivals expires together), not Poisson, with no
+    // known variability.
+    let mut expiry_fed = vec![false; n];
+    for (i, q) in model.queues.iter().enumerate() {
+        if let (Some(_), Dest::Node(d)) = (q.ttl, topology.dead_letter[i]) {
+            for j in topology.entries(d) {
+                expiry_fed[j] = true;
+            }
+        }
+    }
     let mut input = vec![Input::Unknown("not classified"); n];
     // One pass, upstream queues first: a queue off every cycle has all its upstream
     // queues classified before it, and a queue on a cycle does not look upstream.
@@ -737,7 +767,11 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         let upstream: Vec<usize> = graph.pred[i].iter().map(|&(j, _)| j).collect();
         let feedback = model.queues[i].failure_probability > 0.0 || graph.cyclic[i];
         let sources = &source_feeds[i];
-        input[i] = if jackson && feedback {
+        input[i] = if expiry_fed[i] {
+            Input::Unknown(
+                "it receives the expired messages of a queue with a ttl, a stream that is neither Poisson nor of known variability: simulate",
+            )
+        } else if jackson && feedback {
             Input::Jackson
         } else if feedback {
             fallback(
@@ -843,6 +877,10 @@ pub(crate) fn solve_node(
     };
     let markov_input = matches!(input, Input::Poisson | Input::Jackson);
 
+    if let Some(ttl) = q.ttl {
+        return solve_ttl(q, lambda, c, ttl, input);
+    }
+
     if q.has_consumer_model() && !(q.crash.is_none() && (c == 1 || q.prefetch_window() == 1)) {
         return super::single::breakdown::solve_consumers(q, lambda, input == Input::Poisson, ca2)
             .map(SolvedNode::plain_boxed);
@@ -943,6 +981,43 @@ pub(crate) fn solve_node(
         &q.service,
         c,
     )))
+}
+
+/// A queue with a TTL: M/M/c+D, exact for Poisson input, exponential service and
+/// nothing else that holds or returns messages; refused otherwise, with the reason.
+fn solve_ttl(
+    q: &crate::model::Queue,
+    lambda: f64,
+    c: u64,
+    ttl: f64,
+    input: Input,
+) -> Result<SolvedNode, AnalyticError> {
+    let unsupported = if !matches!(q.service, Distribution::Exponential { .. }) {
+        Some("a service time that is not exponential")
+    } else if q.capacity.is_some() {
+        Some("a capacity limit")
+    } else if q.failure_probability > 0.0 {
+        Some("failing deliveries (redelivery)")
+    } else if q.has_consumer_model() {
+        Some("prefetch or consumer crashes")
+    } else if input != Input::Poisson {
+        Some("an input stream that is not Poisson")
+    } else {
+        None
+    };
+    if let Some(what) = unsupported {
+        return Err(AnalyticError::NoMethod {
+            reason: format!(
+                "a queue with a ttl is solved exactly as M/M/c+D (Poisson input, exponential service, no capacity limit, no redelivery, no prefetch or crashes); this one has {what}: simulate"
+            ),
+        });
+    }
+    Ok(SolvedNode::plain(MMcTtl::new(
+        lambda,
+        1.0 / q.service.mean(),
+        c,
+        ttl,
+    )?))
 }
 
 /// `inner` with the fitted waiting-time distribution when it can be fitted, else as it is.

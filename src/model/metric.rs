@@ -86,6 +86,7 @@ impl Level {
 /// | `wait.p50` ... `wait.p999` | waiting-time percentiles | seconds |
 /// | `P(wait)` | probability a message waits at all | fraction |
 /// | `P(block)` | probability an arrival finds the node full | fraction |
+/// | `P(expire)` | probability a message expires unserved (`ttl`) | fraction |
 /// | `dead_letter` | fraction of messages dead-lettered | fraction |
 /// | `consumers` | c, consumers deployed | count |
 ///
@@ -105,7 +106,7 @@ impl Level {
 /// assert_eq!(m.to_string(), "wait.p99");
 /// assert_eq!("mean".parse::<Metric>().unwrap().name(), "W");
 /// assert!(m.is_time() && m.is_percentile());
-/// assert_eq!(Metric::QUEUE.len(), 17);
+/// assert_eq!(Metric::QUEUE.len(), 18);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
@@ -132,6 +133,9 @@ pub enum Metric {
     WaitProbability,
     /// Probability an arrival finds the node full (`P(block)`).
     Blocking,
+    /// Probability an admitted message expires unserved at a queue with a TTL
+    /// (`P(expire)`).
+    Expired,
     /// Fraction of messages dead-lettered (`dead_letter`).
     DeadLetter,
     /// Number of consumers (`consumers`; a floor for redundancy in SLOs).
@@ -155,8 +159,8 @@ pub enum Unit {
 }
 
 impl Metric {
-    /// Every per-queue metric both engines report, in report order (17).
-    pub const QUEUE: [Metric; 17] = [
+    /// Every per-queue metric both engines report, in report order (18).
+    pub const QUEUE: [Metric; 18] = [
         Metric::ArrivalRate,
         Metric::Throughput,
         Metric::Utilisation,
@@ -166,6 +170,7 @@ impl Metric {
         Metric::MeanWait,
         Metric::WaitProbability,
         Metric::Blocking,
+        Metric::Expired,
         Metric::WaitPercentile(Level::P50),
         Metric::WaitPercentile(Level::P95),
         Metric::WaitPercentile(Level::P99),
@@ -206,6 +211,7 @@ impl Metric {
             Metric::WaitPercentile(P999) => "wait.p999",
             Metric::WaitProbability => "P(wait)",
             Metric::Blocking => "P(block)",
+            Metric::Expired => "P(expire)",
             Metric::DeadLetter => "dead_letter",
             Metric::Consumers => "consumers",
         }
@@ -224,6 +230,7 @@ impl Metric {
             "Wq" | "wait" | "wait.mean" => Metric::MeanWait,
             "P(wait)" | "p_wait" | "wait_probability" => Metric::WaitProbability,
             "P(block)" | "p_block" | "blocking" | "rejection" => Metric::Blocking,
+            "P(expire)" | "p_expire" | "expired" | "expiry" => Metric::Expired,
             "dead_letter" | "dead_letters" => Metric::DeadLetter,
             "consumers" | "servers" => Metric::Consumers,
             other => {
@@ -244,6 +251,7 @@ impl Metric {
             Metric::Utilisation
             | Metric::WaitProbability
             | Metric::Blocking
+            | Metric::Expired
             | Metric::DeadLetter => Unit::Fraction,
             Metric::MeanNumber | Metric::MeanQueueLength => Unit::Messages,
             Metric::MeanSojourn
@@ -289,7 +297,7 @@ impl fmt::Display for Level {
 /// An unknown metric name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown metric {0:?}: use one of arrival_rate, throughput, utilisation, L, Lq, W, Wq, p50, p95, p99, p999, wait.p50 ... wait.p999, P(wait), P(block), dead_letter, consumers"
+    "unknown metric {0:?}: use one of arrival_rate, throughput, utilisation, L, Lq, W, Wq, p50, p95, p99, p999, wait.p50 ... wait.p999, P(wait), P(block), P(expire), dead_letter, consumers"
 )]
 pub struct UnknownMetric(pub String);
 
@@ -330,7 +338,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", m.name()));
             assert_eq!(serde_json::from_str::<Metric>(&json).unwrap(), m);
         }
-        assert_eq!(seen.len(), 19);
+        assert_eq!(seen.len(), 20);
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod slowdown;
 mod source;
 mod topic;
 mod topology;
+mod ttl;
 mod valid;
 
 pub(crate) use arrival::stationary;
@@ -62,6 +63,7 @@ pub use source::Source;
 pub use topic::Topic;
 pub(crate) use topology::strongly_connected_components;
 pub use topology::{Dest, NodeId, Topology};
+pub(crate) use ttl::check_ttl;
 pub use valid::ValidModel;
 
 use serde::{Deserialize, Serialize};

@@ -49,7 +49,8 @@ pub enum Discipline {
 /// failure_probability = 0.01        # each delivery fails (nack) with this probability
 /// max_attempts = 3                  # deliveries before dead-lettering, or "unlimited"
 /// backoff = "100ms"                 # delay before a redelivery
-/// dead_letter = "payments-dlq"      # where exhausted messages go (default: dropped, counted)
+/// dead_letter = "payments-dlq"      # where exhausted (and expired) messages go (default: dropped, counted)
+/// ttl = "2s"                        # a message waiting this long expires (default: never)
 /// route = "settlement"
 /// ```
 ///
@@ -130,6 +131,15 @@ pub struct Queue {
     /// (simulation only; see [`Slowdown`]). Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slowdown: Option<Slowdown>,
+    /// Message time to live, seconds (RabbitMQ `x-message-ttl`): a message still
+    /// waiting in the queue this long after it entered expires, to `dead_letter` if set,
+    /// else dropped and counted (see [`Queue::with_ttl`]). None: messages never expire.
+    #[serde(
+        default,
+        deserialize_with = "super::duration::opt_seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ttl: Option<f64>,
 }
 
 /// Expected deliveries per message with failure probability `f` and `max_attempts` m:
@@ -326,6 +336,7 @@ impl Queue {
             prefetch: None,
             crash: None,
             slowdown: None,
+            ttl: None,
         }
     }
 

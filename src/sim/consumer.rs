@@ -159,7 +159,7 @@ impl ConsumerState {
     /// Levels after a change at `now`: `ready` messages in the broker queue, `in_node`
     /// in the node.
     #[inline]
-    fn levels(&mut self, now: f64, ready: u64, in_node: u64) {
+    pub(super) fn levels(&mut self, now: f64, ready: u64, in_node: u64) {
         self.ready.set(now, ready);
         let u = self.unacked_count(ready, in_node);
         self.unacked.set(now, u);
@@ -298,11 +298,17 @@ impl Replication {
         let Some(mut cs) = q.cons.take() else {
             return;
         };
+        let expiring = q.ttl < f64::INFINITY;
         while q.waiting > 0 && cs.credit > 0 {
             let Some(k) = cs.next_with_credit() else {
                 break;
             };
             let Some(m) = q.next_waiting() else { break };
+            if expiring && arena.msgs[m as usize].enter + q.ttl <= now {
+                // Found expired at the head (see `sim/expiry.rs`).
+                q.expired_found.push(m);
+                continue;
+            }
             cs.credit -= 1;
             let ku = k as usize;
             cs.held[ku].push_back(m);
@@ -316,6 +322,9 @@ impl Replication {
         }
         cs.levels(now, q.waiting, q.in_node);
         q.cons = Some(cs);
+        if expiring && !q.expired_found.is_empty() {
+            self.expire_found(j);
+        }
     }
 
     /// The consumer of queue `j` that acked last starts its next prefetched message;
@@ -396,6 +405,10 @@ impl Replication {
         }
         q.cons = Some(cs);
         self.pump(j);
+        if self.queues[j].ttl < f64::INFINITY {
+            // Requeued messages keep their deadlines, older than the head's.
+            self.arm_expiry(j);
+        }
         true
     }
 

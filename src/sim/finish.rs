@@ -58,6 +58,7 @@ impl Replication {
                     completed: c.completed - w.completed,
                     redeliveries: c.redeliveries - w.redeliveries,
                     dead_letters: c.dead_lettered - w.dead_lettered,
+                    expired: q.ttl.is_finite().then(|| c.expired - w.expired),
                     found_full,
                     rejection_probability: (offers > 0).then(|| rejected as f64 / offers as f64),
                     full_probability: (offers > 0).then(|| found_full as f64 / offers as f64),
@@ -81,6 +82,7 @@ impl Replication {
                         offered: c.admitted + c.rejected,
                         completed: c.completed,
                         dead_lettered: c.dead_lettered,
+                        expired: c.expired,
                         rejected: c.rejected,
                         in_node: q.in_node,
                     },
@@ -167,6 +169,7 @@ mod tests {
                 in_flight: 1,
                 rejected: 0,
                 dead_lettered: 0,
+                expired: 0,
             }
         );
         assert!(r.conservation.is_balanced());
@@ -207,6 +210,7 @@ mod tests {
                 in_flight: 1,
                 rejected: 5,
                 dead_lettered: 0,
+                expired: 0,
             }
         );
         assert!(r.conservation.is_balanced());

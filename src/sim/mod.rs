@@ -49,6 +49,7 @@ mod consumer;
 mod crash;
 mod error;
 mod estimate;
+mod expiry;
 mod finish;
 mod histogram;
 mod memory;

@@ -29,6 +29,8 @@ pub(super) struct Counters {
     pub(super) completed: u64,
     /// Messages that left for the dead-letter target.
     pub(super) dead_lettered: u64,
+    /// Expired unserved (`ttl`).
+    pub(super) expired: u64,
     /// Failed deliveries that were retried.
     pub(super) redeliveries: u64,
     /// Arrivals that found the node full.
@@ -118,6 +120,13 @@ pub(super) struct QueueState {
     /// Consumer-seconds of work each arrival brings, per consumer: expected deliveries
     /// × mean service / servers (arrival rate × this = offered load per consumer).
     pub(super) work_per_arrival: f64,
+    /// Message time to live, seconds; +∞ without a TTL (see `sim/expiry.rs`).
+    pub(super) ttl: f64,
+    /// When the pending expiry check is due; +∞ when none is pending.
+    pub(super) expiry_due: f64,
+    /// Messages found expired while consumers were being served, to expire once the
+    /// serving loop is done (kept, so no event allocates).
+    pub(super) expired_found: Vec<u32>,
 }
 
 /// Expected deliveries of a message to a queue that fails each with probability `p`
@@ -182,6 +191,7 @@ impl QueueState {
             block: q.on_full == OnFull::Block,
             preemptive: q.discipline == Discipline::PreemptivePriority,
             own_dispatch: q.discipline == Discipline::PreemptivePriority
+                || q.ttl.is_some()
                 || q.partitions.is_some()
                 || q.has_consumer_model(),
             classed,
@@ -214,10 +224,14 @@ impl QueueState {
                 && !q.has_consumer_model()
                 && q.failure_probability == 0.0
                 && q.capacity.is_none()
+                && q.ttl.is_none()
                 && matches!(topology.routes[j].as_slice(), [(_, Dest::Exit)]),
             work_per_arrival: expected_deliveries(q.failure_probability, q.max_attempts)
                 * q.service.mean()
                 / f64::from(q.servers.max(1)),
+            ttl: q.ttl.unwrap_or(f64::INFINITY),
+            expiry_due: f64::INFINITY,
+            expired_found: Vec::new(),
         })
     }
 

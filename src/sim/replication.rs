@@ -43,6 +43,8 @@ pub(super) enum Ev {
     },
     /// The end of a message's redelivery backoff.
     Retry(u32),
+    /// A queue's expiry check (queues with a `ttl`; see `sim/expiry.rs`).
+    Expire(u32),
     /// The end of the warm-up time.
     Warmup,
     /// The end of the run.
@@ -369,7 +371,8 @@ impl Replication {
                 Ev::Request(_)
                 | Ev::AttemptTimeout { .. }
                 | Ev::Resend { .. }
-                | Ev::Slowdown { .. } => self.on_rare(ev),
+                | Ev::Slowdown { .. }
+                | Ev::Expire(_) => self.on_rare(ev),
             }
         }
     }
@@ -389,6 +392,7 @@ impl Replication {
                 request,
                 generation,
             } => self.on_resend(request, generation),
+            Ev::Expire(j) => self.on_expire(j as usize),
             Ev::Slowdown { queue, on } => {
                 let j = queue as usize;
                 if let Some(s) = self.slow.get(j).and_then(|s| s.as_deref()) {

@@ -40,7 +40,7 @@ pub struct LatencySummary {
 }
 
 /// Message conservation of one node, counted over the whole run (warm-up included):
-/// `offered = completed + dead_lettered + rejected + in_node`.
+/// `offered = completed + dead_lettered + expired + rejected + in_node`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -52,6 +52,9 @@ pub struct NodeCounts {
     pub completed: u64,
     /// Left after `max_attempts` failed deliveries.
     pub dead_lettered: u64,
+    /// Left unserved when their `ttl` ran out (to the dead-letter target, if any).
+    #[serde(default)]
+    pub expired: u64,
     /// Refused because the node was full (`on_full = "reject"`).
     pub rejected: u64,
     /// Still in the node at the end.
@@ -59,22 +62,24 @@ pub struct NodeCounts {
 }
 
 impl NodeCounts {
-    /// Whether `offered = completed + dead_lettered + rejected + in_node`.
+    /// Whether `offered = completed + dead_lettered + expired + rejected + in_node`.
     pub fn is_balanced(&self) -> bool {
-        self.offered == self.completed + self.dead_lettered + self.rejected + self.in_node
+        self.offered
+            == self.completed + self.dead_lettered + self.expired + self.rejected + self.in_node
     }
 
     fn add(&mut self, o: &NodeCounts) {
         self.offered += o.offered;
         self.completed += o.completed;
         self.dead_lettered += o.dead_lettered;
+        self.expired += o.expired;
         self.rejected += o.rejected;
         self.in_node += o.in_node;
     }
 }
 
 /// Message conservation of the whole system over the whole run:
-/// `created = completed + in_flight + rejected + dead_lettered`.
+/// `created = completed + in_flight + rejected + dead_lettered + expired`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -90,19 +95,23 @@ pub struct Conservation {
     pub rejected: u64,
     /// Exhausted and dropped (no dead-letter node).
     pub dead_lettered: u64,
+    /// Expired (`ttl`) and dropped (no dead-letter node).
+    #[serde(default)]
+    pub expired: u64,
 }
 
 impl Conservation {
-    /// Whether `created = completed + in_flight + rejected + dead_lettered`.
+    /// Whether `created = completed + in_flight + rejected + dead_lettered + expired`.
     ///
     /// # Example
     /// ```
     /// use kendall::sim::Conservation;
-    /// let c = Conservation { created: 10, completed: 6, in_flight: 2, rejected: 1, dead_lettered: 1 };
+    /// let c = Conservation { created: 10, completed: 5, in_flight: 2, rejected: 1, dead_lettered: 1, expired: 1 };
     /// assert!(c.is_balanced());
     /// ```
     pub fn is_balanced(&self) -> bool {
-        self.created == self.completed + self.in_flight + self.rejected + self.dead_lettered
+        self.created
+            == self.completed + self.in_flight + self.rejected + self.dead_lettered + self.expired
     }
 
     pub(crate) fn add(&mut self, o: &Conservation) {
@@ -111,6 +120,7 @@ impl Conservation {
         self.in_flight += o.in_flight;
         self.rejected += o.rejected;
         self.dead_lettered += o.dead_lettered;
+        self.expired += o.expired;
     }
 }
 
@@ -139,6 +149,9 @@ pub struct QueueRun {
     pub redeliveries: u64,
     /// Messages dead-lettered.
     pub dead_letters: u64,
+    /// Messages that expired unserved (`ttl`); `None` for a queue without a TTL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired: Option<u64>,
     /// Arrivals that found the node full (rejected, or made to wait by `block`).
     pub found_full: u64,
     /// Messages that reached the node (admitted at once, rejected, or held because
@@ -370,6 +383,10 @@ pub struct QueueReport {
     /// Fraction of the messages that reached the node and were dead-lettered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter: Option<Estimate>,
+    /// P(expire): fraction of the admitted messages that expired unserved (a queue
+    /// with a `ttl`; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_expire: Option<Estimate>,
     /// Percentiles of the waiting time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<PercentileReport>,
@@ -429,6 +446,7 @@ impl QueueReport {
             Metric::WaitPercentile(l) => self.wait.map(|p| p.get(l)),
             Metric::WaitProbability => self.p_wait,
             Metric::Blocking => self.p_block,
+            Metric::Expired => self.p_expire,
             Metric::DeadLetter => self.dead_letter,
             Metric::Consumers => Some(Estimate::exact(
                 f64::from(self.servers),
@@ -775,6 +793,11 @@ impl SimReport {
                     dead_letter: fraction(est(&|r| {
                         let q = &r.queues[i];
                         (q.arrived > 0).then(|| q.dead_letters as f64 / q.arrived as f64)
+                    })),
+                    p_expire: fraction(est(&|r| {
+                        let q = &r.queues[i];
+                        let expired = q.expired?;
+                        (q.admitted > 0).then(|| expired as f64 / q.admitted as f64)
                     })),
                     wait: wait.as_ref().map(PercentileReport::of),
                     sojourn: sojourn.as_ref().map(PercentileReport::of),

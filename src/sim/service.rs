@@ -27,6 +27,9 @@ impl Replication {
         let class = self.arena.msgs[m as usize].class;
         // One test for both uncommon kinds, so a plain queue pays no extra branch.
         if q.own_dispatch {
+            if q.ttl < f64::INFINITY {
+                return self.dispatch_expiring(j, m);
+            }
             if q.part.is_some() {
                 return self.dispatch_partitioned(j, m);
             }
@@ -306,9 +309,19 @@ impl Replication {
         if q.cons.is_some() {
             return self.fill_consumers(j);
         }
+        let expiring = q.ttl < f64::INFINITY;
         while q.busy < q.servers && q.waiting > 0 {
             let Some(m) = q.next_waiting() else { return };
-            start_service(q, m, &mut arena.msgs[m as usize], *now, cal, fault);
+            let msg = &mut arena.msgs[m as usize];
+            if expiring && msg.enter + q.ttl <= *now {
+                // Found expired at the head (see `sim/expiry.rs`).
+                q.expired_found.push(m);
+                continue;
+            }
+            start_service(q, m, msg, *now, cal, fault);
+        }
+        if expiring && !q.expired_found.is_empty() {
+            self.expire_found(j);
         }
     }
 }

@@ -133,11 +133,20 @@ pub struct SimWarning {
     pub metrics: Vec<Metric>,
 }
 
+/// Messages admitted to a queue in the measured window that did not leave it
+/// (served, dead-lettered or expired): its backlog growth.
+fn left_behind(x: &super::report::QueueRun) -> f64 {
+    x.admitted as f64 - x.completed as f64 - x.dead_letters as f64 - x.expired.unwrap_or(0) as f64
+}
+
 /// What the checks need to know of a queue of the model.
 #[derive(Debug, Clone)]
 pub(crate) struct QueueFacts {
     servers: u32,
     capacity: Option<u64>,
+    /// The message TTL, seconds: like a capacity, it bounds the queue (in overload
+    /// messages expire instead of piling up).
+    ttl: Option<f64>,
     mean_service: f64,
     scv: f64,
     work_per_arrival: f64,
@@ -169,6 +178,7 @@ impl Facts {
             .map(|q| QueueFacts {
                 servers: q.servers.max(1),
                 capacity: q.capacity,
+                ttl: q.ttl,
                 mean_service: q.service.mean(),
                 scv: q.service.scv(),
                 work_per_arrival: super::queue_state::expected_deliveries(
@@ -370,13 +380,11 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         });
         let growth = per_run(&|r| {
             let x = r.queues.get(j)?;
-            Some(x.admitted as f64 - x.completed as f64 - x.dead_letters as f64)
+            Some(left_behind(x))
         });
         let share = per_run(&|r| {
             let x = r.queues.get(j)?;
-            (x.arrived > 0).then(|| {
-                (x.admitted as f64 - x.completed as f64 - x.dead_letters as f64) / x.arrived as f64
-            })
+            (x.arrived > 0).then(|| left_behind(x) / x.arrived as f64)
         });
         let in_flight_share =
             (q.counts.offered > 0).then(|| q.counts.in_node as f64 / q.counts.offered as f64);
@@ -392,7 +400,8 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
             measured_time: measured,
         };
         let sure = |e: &Estimate, above: f64| e.lower.unwrap_or(e.mean) >= above;
-        let overloaded = offered.filter(|e| f.capacity.is_none() && sure(e, 1.0));
+        let overloaded =
+            offered.filter(|e| f.capacity.is_none() && f.ttl.is_none() && sure(e, 1.0));
         let growing =
             share.is_some_and(|e| e.mean > GROWTH_SHARE && e.lower.unwrap_or(e.mean) > 0.0);
         let stuck = in_flight_share.is_some_and(|s| s > IN_FLIGHT_SHARE);
@@ -454,9 +463,25 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
                 f.scv,
                 f.arrival_dispersion,
                 f.servers,
-                f.capacity,
+                // A TTL bounds the waiting line at about λτ messages: an equivalent
+                // capacity of c + ⌈λτ⌉.
+                f.capacity.or_else(|| {
+                    let lambda = q.arrival_rate.mean;
+                    f.ttl
+                        .map(|t| u64::from(f.servers) + (lambda * t).ceil().min(1e15) as u64)
+                }),
                 rho,
             )
+            .map(|t| match (f.ttl, offered) {
+                // With a TTL every message leaves within τ of arriving; from an empty
+                // start the offered wait drifts at |a − 1| per second (a the offered load
+                // per consumer) until it reaches τ: about τ(1 + 1/|a − 1|), when that is
+                // shorter than the diffusion bound.
+                (Some(ttl), Some(o)) if (o.mean - 1.0).abs() > 1e-6 => {
+                    t.min(ttl * (1.0 + 1.0 / (o.mean - 1.0).abs()))
+                }
+                _ => t,
+            })
             .map(|t| t.max(f.phase_time));
             evidence.relaxation_time = tau;
             match tau {

@@ -354,6 +354,7 @@ impl<'a> Search<'a> {
                     | Metric::WaitPercentile(_)
                     | Metric::WaitProbability
                     | Metric::Blocking
+                    | Metric::Expired
             );
             if !local
                 || !slo.upper_bound()

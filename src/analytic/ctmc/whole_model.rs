@@ -257,6 +257,12 @@ pub fn applies(model: &Model) -> Result<(), AnalyticError> {
                 q.name
             ));
         }
+        if q.ttl.is_some() {
+            return no(format!(
+                "queue {:?}: a TTL (a fixed patience) is not a Markov chain; the queue alone is solved as M/M/c+D",
+                q.name
+            ));
+        }
         if q.discipline != Discipline::Fifo || q.failure_probability > 0.0 {
             return no(format!(
                 "queue {:?}: the exact chain covers FIFO queues without redeliveries",

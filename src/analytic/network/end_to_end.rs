@@ -317,6 +317,23 @@ fn one_source(
         ));
         return result;
     }
+    // Messages that expire at a queue with a TTL and a dead-letter target go on after
+    // waiting the TTL, a branch the node's figures (those of served messages) do not
+    // describe. (Expired messages without a target are lost: like the simulator, the
+    // end-to-end figures then describe the messages that were not lost.)
+    if let Some(&bad) = members.iter().find(|&&i| {
+        topology.dead_letter[i] != Dest::Exit
+            && facts[i]
+                .metrics
+                .and_then(|m| m.prob_expire())
+                .is_some_and(|p| p > 0.0)
+    }) {
+        result.note = Some(format!(
+            "messages that expire at queue {:?} go on to its dead-letter target after waiting the TTL, a branch the analytic end-to-end latency does not cover: simulate for end-to-end latency",
+            model.queues[bad].name
+        ));
+        return result;
+    }
     let fan_out = matches!(start, Dest::Node(NodeId::Topic(_)))
         || members.iter().any(|&i| {
             branches(model, topology, i)

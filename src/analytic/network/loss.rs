@@ -19,7 +19,7 @@
 
 use crate::analytic::error::AnalyticError;
 use crate::analytic::network::graph::FlowGraph;
-use crate::analytic::network::traffic::{external, external_by_class, solve_on};
+use crate::analytic::network::traffic::{external, external_by_class, solve_redirected};
 use crate::model::ValidModel;
 
 /// Most rounds of the loss fixed point when a lossy queue lies on a cycle.
@@ -42,9 +42,12 @@ pub(crate) struct Thinned {
     pub unknown: Vec<Option<String>>,
 }
 
-/// Solves the traffic with losses. `lossy` lists the queues that may reject; `share`
-/// gives, for lossy queue i offered `rate` messages/s (and `classes` per class), the
-/// share it passes on, or the reason none is known.
+/// Solves the traffic with losses. `lossy` lists the queues that may lose messages
+/// (reject at a full buffer, or let them expire); `share` gives, for lossy queue i
+/// offered `rate` messages/s (and `classes` per class), the share it passes on, or the
+/// reason none is known. `redirect[i]` (empty, or one entry per queue) lists where
+/// queue i's lost share goes on to (the dead-letter target of expired messages); empty
+/// means dropped.
 ///
 /// # Errors
 /// Those of the traffic equations, and [`AnalyticError::NoMethod`] when the shares on a
@@ -52,6 +55,7 @@ pub(crate) struct Thinned {
 pub(crate) fn thinned_rates(
     valid: &ValidModel,
     lossy: &[usize],
+    redirect: &[Vec<usize>],
     mut share: impl FnMut(usize, f64, &[(u32, f64)]) -> Result<f64, String>,
 ) -> Result<Thinned, AnalyticError> {
     let n = valid.model().queues.len();
@@ -62,10 +66,10 @@ pub(crate) fn thinned_rates(
     let mut why: Vec<Option<String>> = vec![None; n];
     let solve = |pass: &[f64]| -> Result<(Vec<f64>, ByClass), AnalyticError> {
         let p = (!lossy.is_empty()).then_some(pass);
-        let rates = solve_on(&graph, &l0, p)?;
+        let rates = solve_redirected(&graph, &l0, p, redirect)?;
         let by_class = class_l0
             .iter()
-            .map(|(c, l)| Ok((*c, solve_on(&graph, l, p)?)))
+            .map(|(c, l)| Ok((*c, solve_redirected(&graph, l, p, redirect)?)))
             .collect::<Result<Vec<_>, AnalyticError>>()?;
         Ok((rates, by_class))
     };
@@ -94,7 +98,9 @@ pub(crate) fn thinned_rates(
             }
         }
     };
-    if lossy.iter().any(|&i| graph.cyclic[i]) {
+    // A redirected loss adds flow the graph does not show (it may even close a cycle):
+    // iterate then too.
+    if lossy.iter().any(|&i| graph.cyclic[i]) || redirect.iter().any(|r| !r.is_empty()) {
         let mut settled = false;
         for _ in 0..MAX_LOSS_ITERATIONS {
             let (rates, by_class) = solve(&pass)?;
@@ -114,7 +120,7 @@ pub(crate) fn thinned_rates(
         if !settled {
             return Err(AnalyticError::NoMethod {
                 reason: format!(
-                    "the losses at full buffers on a feedback cycle did not settle in \
+                    "the losses (full buffers, expiry) on a feedback cycle did not settle in \
                      {MAX_LOSS_ITERATIONS} rounds of the fixed point: simulate this model"
                 ),
             });

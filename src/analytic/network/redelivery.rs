@@ -101,6 +101,9 @@ impl QueueMetrics for PerMessage {
     fn prob_block(&self) -> Option<f64> {
         self.inner.prob_block()
     }
+    fn prob_expire(&self) -> Option<f64> {
+        self.inner.prob_expire()
+    }
     fn sojourn_cdf(&self, t: f64) -> Option<f64> {
         let (g, h) = self.grid.as_ref()?;
         if t < 0.0 {

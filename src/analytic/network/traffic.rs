@@ -137,14 +137,34 @@ pub(crate) fn solve_on(
     l0: &[f64],
     pass: Option<&[f64]>,
 ) -> Result<Vec<f64>, AnalyticError> {
+    solve_redirected(graph, l0, pass, &[])
+}
+
+/// [`solve_on`], and queue i's lost share 1 − `pass[i]` sent on to each queue of
+/// `redirect[i]` (a dead-letter target of expired messages; empty = dropped).
+pub(crate) fn solve_redirected(
+    graph: &FlowGraph,
+    l0: &[f64],
+    pass: Option<&[f64]>,
+    redirect: &[Vec<usize>],
+) -> Result<Vec<f64>, AnalyticError> {
     let scaled;
     let pred = match pass {
         Some(pass) => {
-            scaled = graph
+            let mut p = graph
                 .pred
                 .iter()
                 .map(|preds| preds.iter().map(|&(i, w)| (i, w * pass[i])).collect())
                 .collect::<Vec<Vec<(usize, f64)>>>();
+            for (i, targets) in redirect.iter().enumerate() {
+                let lost = 1.0 - pass[i];
+                if lost > 0.0 {
+                    for &j in targets {
+                        p[j].push((i, lost));
+                    }
+                }
+            }
+            scaled = p;
             &scaled
         }
         None => &graph.pred,

@@ -14,4 +14,5 @@ pub mod mminf;
 pub mod partitioned;
 pub mod priority;
 pub(crate) mod special;
+pub mod ttl;
 pub mod wait_fit;
