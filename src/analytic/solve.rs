@@ -37,6 +37,7 @@ use crate::analytic::network::redelivery::PerMessage;
 use crate::analytic::network::traffic::deliveries_per_message;
 use crate::analytic::retry::{RetrySolution, solve_retry_loop};
 use crate::analytic::single::approx::{GGc, GGcFormula};
+use crate::analytic::single::drop_head::MMcKDropHead;
 use crate::analytic::single::mg1::MG1;
 use crate::analytic::single::mm1::MM1;
 use crate::analytic::single::mmc::MMc;
@@ -412,7 +413,7 @@ fn offered_rates(valid: &ValidModel, inputs: &[Input]) -> Result<Thinned, Analyt
     let lossy: Vec<usize> = (0..model.queues.len())
         .filter(|&i| {
             let q = &model.queues[i];
-            (q.capacity.is_some() && q.on_full == OnFull::Reject) || q.ttl.is_some()
+            (q.capacity.is_some() && q.on_full != OnFull::Block) || q.ttl.is_some()
         })
         .collect();
     let topology = valid.topology();
@@ -420,8 +421,8 @@ fn offered_rates(valid: &ValidModel, inputs: &[Input]) -> Result<Thinned, Analyt
         .queues
         .iter()
         .enumerate()
-        .map(|(i, q)| match (q.ttl, topology.dead_letter[i]) {
-            (Some(_), Dest::Node(n)) => topology.entries(n),
+        .map(|(i, q)| match topology.dead_letter[i] {
+            Dest::Node(n) if dead_letters_losses(q) => topology.entries(n),
             _ => Vec::new(),
         })
         .collect();
@@ -747,12 +748,12 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         Some(f) => Input::Qna(f.arrival_scv[i]),
         None => Input::Unknown(reason),
     };
-    // Dead-letter targets of queues with a TTL receive the expired messages: a stream
-    // clustered in time (a burst of arrivals expires together), not Poisson, with no
-    // known variability.
+    // Dead-letter targets of queues with a TTL or drop-head overflow receive the expired
+    // or pushed-out messages: a stream clustered in time (a burst of arrivals expires,
+    // or overflows, together), not Poisson, with no known variability.
     let mut expiry_fed = vec![false; n];
     for (i, q) in model.queues.iter().enumerate() {
-        if let (Some(_), Dest::Node(d)) = (q.ttl, topology.dead_letter[i]) {
+        if let (true, Dest::Node(d)) = (dead_letters_losses(q), topology.dead_letter[i]) {
             for j in topology.entries(d) {
                 expiry_fed[j] = true;
             }
@@ -769,7 +770,7 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         let sources = &source_feeds[i];
         input[i] = if expiry_fed[i] {
             Input::Unknown(
-                "it receives the expired messages of a queue with a ttl, a stream that is neither Poisson nor of known variability: simulate",
+                "it receives the expired or pushed-out messages of a queue with a ttl or drop-head overflow, a stream that is neither Poisson nor of known variability: simulate",
             )
         } else if jackson && feedback {
             Input::Jackson
@@ -937,6 +938,9 @@ pub(crate) fn solve_node(
 
     if let Some(k) = q.capacity {
         if markov_input && exponential && input == Input::Poisson {
+            if q.on_full == OnFull::DropHead {
+                return Ok(SolvedNode::plain(MMcKDropHead::new(lambda, mu, c, k)?));
+            }
             return Ok(SolvedNode::plain(MMcK::new(lambda, mu, c, k)?));
         }
         return no_method(format!(
@@ -981,6 +985,13 @@ pub(crate) fn solve_node(
         &q.service,
         c,
     )))
+}
+
+/// Whether queue `q` sends the messages it loses to its dead-letter target: expired
+/// ones (`ttl`) and pushed-out ones (`drop_head`); rejected arrivals are not
+/// dead-lettered (the publisher gets the refusal).
+fn dead_letters_losses(q: &crate::model::Queue) -> bool {
+    q.ttl.is_some() || (q.capacity.is_some() && q.on_full == OnFull::DropHead)
 }
 
 /// A queue with a TTL: M/M/c+D, exact for Poisson input, exponential service and

@@ -18,6 +18,10 @@ pub enum OnFull {
     Reject,
     /// The sender waits until there is room (back-pressure / publisher flow control).
     Block,
+    /// The arrival is admitted and the **oldest waiting** message is pushed out: dropped
+    /// and counted, or dead-lettered to `dead_letter` (RabbitMQ's default `max-length`
+    /// overflow, `drop-head`, dead-letter reason `maxlen`). Needs capacity > consumers.
+    DropHead,
 }
 
 /// Order in which waiting messages are served.
@@ -45,7 +49,7 @@ pub enum Discipline {
 /// servers = 8                       # alias: consumers
 /// service = { type = "exponential", mean = "10ms" }
 /// capacity = 10000                  # K: most messages in the node, in service included
-/// on_full = "reject"                # or "block"
+/// on_full = "reject"                # or "block", or "drop_head"
 /// failure_probability = 0.01        # each delivery fails (nack) with this probability
 /// max_attempts = 3                  # deliveries before dead-lettering, or "unlimited"
 /// backoff = "100ms"                 # delay before a redelivery

@@ -3,7 +3,7 @@
 
 use super::error::{ModelError, Problem, Problems};
 use super::route::EXIT;
-use super::{Model, OnFull};
+use super::{Discipline, Model, OnFull, Queue};
 use nalgebra::DMatrix;
 use std::collections::HashMap;
 
@@ -397,6 +397,9 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
                 "\"block\" needs a capacity: set capacity or remove on_full",
             ));
         }
+        if q.on_full == OnFull::DropHead {
+            check_drop_head(q, &path, &mut out);
+        }
         if q.retries_until_success() && q.failure_probability == 1.0 {
             out.push(Problem::new(
                 format!("{path}.failure_probability"),
@@ -764,4 +767,29 @@ pub(crate) fn strongly_connected_components(adj: &[Vec<(usize, f64)>]) -> Vec<Ve
         }
     }
     comps
+}
+
+/// The rules on `on_full = "drop_head"`, each refused with its path and the fix.
+fn check_drop_head(q: &Queue, path: &str, out: &mut Vec<Problem>) {
+    let field = format!("{path}.on_full");
+    match q.capacity {
+        None => out.push(Problem::new(
+            field.clone(),
+            "\"drop_head\" needs a capacity: set capacity (the most messages in the node) or remove on_full",
+        )),
+        Some(k) if k <= u64::from(q.servers) => out.push(Problem::new(
+            field.clone(),
+            format!(
+                "\"drop_head\" needs capacity > consumers (a waiting message to push out), got capacity {k} with {} consumers: raise capacity or use on_full = \"reject\"",
+                q.servers
+            ),
+        )),
+        Some(_) => {}
+    }
+    if q.partitions.is_some() || q.has_consumer_model() || q.discipline != Discipline::Fifo {
+        out.push(Problem::new(
+            field,
+            "\"drop_head\" is supported on plain FIFO queues only (no partitions, prefetch, crash or priority discipline) yet: use on_full = \"reject\" there",
+        ));
+    }
 }

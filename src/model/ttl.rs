@@ -23,7 +23,8 @@ use super::error::Problem;
 use super::queue::{Discipline, Queue};
 
 impl Queue {
-    /// Sets the message time to live, seconds (see the [module documentation](self)).
+    /// Sets the message time to live, seconds ([`Queue::ttl`]): a message still waiting in
+    /// the queue this long after it entered expires.
     ///
     /// # Example
     /// ```

@@ -255,8 +255,16 @@ client retries (requests: first send until the success of an attempt within its 
         }
     }
     let c = &r.conservation;
+    // Expired and pushed-out messages are shown only where a queue can lose them.
+    let mut losses = String::new();
+    if c.expired > 0 {
+        losses.push_str(&format!(" + expired {}", c.expired));
+    }
+    if c.dropped > 0 {
+        losses.push_str(&format!(" + pushed out {}", c.dropped));
+    }
     out.push_str(&format!(
-        "\nconservation (all replications): created {} = completed {} + in flight {} + rejected {} + dead-lettered {}{}\n",
+        "\nconservation (all replications): created {} = completed {} + in flight {} + rejected {} + dead-lettered {}{losses}{}\n",
         c.created,
         c.completed,
         c.in_flight,

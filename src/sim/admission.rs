@@ -109,6 +109,9 @@ impl Replication {
                 self.held += 1;
                 return;
             }
+            if q.drop_head && q.waiting > 0 {
+                return self.push_out(j, m);
+            }
             q.c.rejected += 1;
             self.totals.rejected += 1;
             return self.drop_msg(m);

@@ -59,6 +59,7 @@ impl Replication {
                     redeliveries: c.redeliveries - w.redeliveries,
                     dead_letters: c.dead_lettered - w.dead_lettered,
                     expired: q.ttl.is_finite().then(|| c.expired - w.expired),
+                    dropped: q.drop_head.then(|| c.dropped - w.dropped),
                     found_full,
                     rejection_probability: (offers > 0).then(|| rejected as f64 / offers as f64),
                     full_probability: (offers > 0).then(|| found_full as f64 / offers as f64),
@@ -83,6 +84,7 @@ impl Replication {
                         completed: c.completed,
                         dead_lettered: c.dead_lettered,
                         expired: c.expired,
+                        dropped: c.dropped,
                         rejected: c.rejected,
                         in_node: q.in_node,
                     },
@@ -170,6 +172,7 @@ mod tests {
                 rejected: 0,
                 dead_lettered: 0,
                 expired: 0,
+                dropped: 0,
             }
         );
         assert!(r.conservation.is_balanced());
@@ -211,6 +214,7 @@ mod tests {
                 rejected: 5,
                 dead_lettered: 0,
                 expired: 0,
+                dropped: 0,
             }
         );
         assert!(r.conservation.is_balanced());

@@ -53,6 +53,7 @@ mod expiry;
 mod finish;
 mod histogram;
 mod memory;
+mod overflow;
 mod partition;
 mod prepared;
 mod queue_state;

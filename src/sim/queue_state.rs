@@ -31,6 +31,8 @@ pub(super) struct Counters {
     pub(super) dead_lettered: u64,
     /// Expired unserved (`ttl`).
     pub(super) expired: u64,
+    /// Pushed out of a full queue by a newer arrival (`on_full = "drop_head"`).
+    pub(super) dropped: u64,
     /// Failed deliveries that were retried.
     pub(super) redeliveries: u64,
     /// Arrivals that found the node full.
@@ -69,6 +71,8 @@ pub(super) struct QueueState {
     pub(super) capacity: u64,
     /// Full means blocking the sender rather than rejecting.
     pub(super) block: bool,
+    /// `on_full = "drop_head"`: a full queue pushes out its oldest waiting message.
+    pub(super) drop_head: bool,
     pub(super) preemptive: bool,
     /// Preemptive or partitioned: a message that finds no free shared consumer is
     /// dispatched by its own rule (a victim to preempt, or its partition's consumer).
@@ -189,6 +193,7 @@ impl QueueState {
             cons: None,
             capacity: q.capacity.unwrap_or(u64::MAX),
             block: q.on_full == OnFull::Block,
+            drop_head: q.on_full == OnFull::DropHead,
             preemptive: q.discipline == Discipline::PreemptivePriority,
             own_dispatch: q.discipline == Discipline::PreemptivePriority
                 || q.ttl.is_some()

@@ -40,7 +40,7 @@ pub struct LatencySummary {
 }
 
 /// Message conservation of one node, counted over the whole run (warm-up included):
-/// `offered = completed + dead_lettered + expired + rejected + in_node`.
+/// `offered = completed + dead_lettered + expired + dropped + rejected + in_node`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -55,6 +55,10 @@ pub struct NodeCounts {
     /// Left unserved when their `ttl` ran out (to the dead-letter target, if any).
     #[serde(default)]
     pub expired: u64,
+    /// Pushed out of the full node by a newer arrival (`on_full = "drop_head"`; to the
+    /// dead-letter target, if any).
+    #[serde(default)]
+    pub dropped: u64,
     /// Refused because the node was full (`on_full = "reject"`).
     pub rejected: u64,
     /// Still in the node at the end.
@@ -62,10 +66,15 @@ pub struct NodeCounts {
 }
 
 impl NodeCounts {
-    /// Whether `offered = completed + dead_lettered + expired + rejected + in_node`.
+    /// Whether `offered = completed + dead_lettered + expired + dropped + rejected + in_node`.
     pub fn is_balanced(&self) -> bool {
         self.offered
-            == self.completed + self.dead_lettered + self.expired + self.rejected + self.in_node
+            == self.completed
+                + self.dead_lettered
+                + self.expired
+                + self.dropped
+                + self.rejected
+                + self.in_node
     }
 
     fn add(&mut self, o: &NodeCounts) {
@@ -73,13 +82,14 @@ impl NodeCounts {
         self.completed += o.completed;
         self.dead_lettered += o.dead_lettered;
         self.expired += o.expired;
+        self.dropped += o.dropped;
         self.rejected += o.rejected;
         self.in_node += o.in_node;
     }
 }
 
 /// Message conservation of the whole system over the whole run:
-/// `created = completed + in_flight + rejected + dead_lettered + expired`.
+/// `created = completed + in_flight + rejected + dead_lettered + expired + dropped`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -98,20 +108,30 @@ pub struct Conservation {
     /// Expired (`ttl`) and dropped (no dead-letter node).
     #[serde(default)]
     pub expired: u64,
+    /// Pushed out of a full queue (`on_full = "drop_head"`) and dropped (no dead-letter
+    /// node).
+    #[serde(default)]
+    pub dropped: u64,
 }
 
 impl Conservation {
-    /// Whether `created = completed + in_flight + rejected + dead_lettered + expired`.
+    /// Whether `created = completed + in_flight + rejected + dead_lettered + expired +
+    /// dropped`.
     ///
     /// # Example
     /// ```
     /// use kendall::sim::Conservation;
-    /// let c = Conservation { created: 10, completed: 5, in_flight: 2, rejected: 1, dead_lettered: 1, expired: 1 };
+    /// let c = Conservation { created: 10, completed: 4, in_flight: 2, rejected: 1, dead_lettered: 1, expired: 1, dropped: 1 };
     /// assert!(c.is_balanced());
     /// ```
     pub fn is_balanced(&self) -> bool {
         self.created
-            == self.completed + self.in_flight + self.rejected + self.dead_lettered + self.expired
+            == self.completed
+                + self.in_flight
+                + self.rejected
+                + self.dead_lettered
+                + self.expired
+                + self.dropped
     }
 
     pub(crate) fn add(&mut self, o: &Conservation) {
@@ -121,6 +141,7 @@ impl Conservation {
         self.rejected += o.rejected;
         self.dead_lettered += o.dead_lettered;
         self.expired += o.expired;
+        self.dropped += o.dropped;
     }
 }
 
@@ -152,6 +173,10 @@ pub struct QueueRun {
     /// Messages that expired unserved (`ttl`); `None` for a queue without a TTL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired: Option<u64>,
+    /// Messages pushed out by a newer arrival (`on_full = "drop_head"`); `None` for
+    /// other queues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<u64>,
     /// Arrivals that found the node full (rejected, or made to wait by `block`).
     pub found_full: u64,
     /// Messages that reached the node (admitted at once, rejected, or held because

@@ -134,9 +134,13 @@ pub struct SimWarning {
 }
 
 /// Messages admitted to a queue in the measured window that did not leave it
-/// (served, dead-lettered or expired): its backlog growth.
+/// (served, dead-lettered, expired or pushed out): its backlog growth.
 fn left_behind(x: &super::report::QueueRun) -> f64 {
-    x.admitted as f64 - x.completed as f64 - x.dead_letters as f64 - x.expired.unwrap_or(0) as f64
+    x.admitted as f64
+        - x.completed as f64
+        - x.dead_letters as f64
+        - x.expired.unwrap_or(0) as f64
+        - x.dropped.unwrap_or(0) as f64
 }
 
 /// What the checks need to know of a queue of the model.

@@ -257,6 +257,12 @@ pub fn applies(model: &Model) -> Result<(), AnalyticError> {
                 q.name
             ));
         }
+        if q.on_full == OnFull::DropHead {
+            return no(format!(
+                "queue {:?}: drop-head overflow loses the oldest message, which the chain's per-node waits do not follow; the queue alone is solved as M/M/c/K with drop-head",
+                q.name
+            ));
+        }
         if q.ttl.is_some() {
             return no(format!(
                 "queue {:?}: a TTL (a fixed patience) is not a Markov chain; the queue alone is solved as M/M/c+D",

@@ -317,19 +317,22 @@ fn one_source(
         ));
         return result;
     }
-    // Messages that expire at a queue with a TTL and a dead-letter target go on after
-    // waiting the TTL, a branch the node's figures (those of served messages) do not
+    // Messages that expire at a queue with a TTL (or are pushed out by drop-head
+    // overflow) and a dead-letter target go on after waiting, a branch the node's figures (those of served messages) do not
     // describe. (Expired messages without a target are lost: like the simulator, the
     // end-to-end figures then describe the messages that were not lost.)
     if let Some(&bad) = members.iter().find(|&&i| {
+        let Some(m) = facts[i].metrics else {
+            return false;
+        };
+        let pushed_out = model.queues[i].on_full == crate::model::OnFull::DropHead
+            && model.queues[i].capacity.is_some()
+            && m.prob_block().is_some_and(|p| p > 0.0);
         topology.dead_letter[i] != Dest::Exit
-            && facts[i]
-                .metrics
-                .and_then(|m| m.prob_expire())
-                .is_some_and(|p| p > 0.0)
+            && (m.prob_expire().is_some_and(|p| p > 0.0) || pushed_out)
     }) {
         result.note = Some(format!(
-            "messages that expire at queue {:?} go on to its dead-letter target after waiting the TTL, a branch the analytic end-to-end latency does not cover: simulate for end-to-end latency",
+            "messages that expire or are pushed out at queue {:?} go on to its dead-letter target, a branch the analytic end-to-end latency does not cover: simulate for end-to-end latency",
             model.queues[bad].name
         ));
         return result;

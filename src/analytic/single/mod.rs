@@ -5,6 +5,7 @@
 
 pub mod approx;
 pub mod breakdown;
+pub mod drop_head;
 pub mod erlang;
 pub mod mg1;
 pub mod mm1;
