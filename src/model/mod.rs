@@ -27,6 +27,7 @@ mod error;
 mod metric;
 mod partitioning;
 mod queue;
+mod redelivery;
 mod retry;
 mod route;
 mod scenario;
@@ -54,6 +55,7 @@ pub use partitioning::{
 };
 pub(crate) use queue::deliveries_per_message;
 pub use queue::{Discipline, OnFull, Queue};
+pub(crate) use redelivery::check_backoff_growth;
 pub use retry::{Jitter, MAX_RETRIES, Retry};
 pub use route::{EXIT, Route, RouteBranch};
 pub use settings::{DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT, RunSettings};

@@ -52,7 +52,8 @@ pub enum Discipline {
 /// on_full = "reject"                # or "block", or "drop_head"
 /// failure_probability = 0.01        # each delivery fails (nack) with this probability
 /// max_attempts = 3                  # deliveries before dead-lettering, or "unlimited"
-/// backoff = "100ms"                 # delay before a redelivery
+/// backoff = "100ms"                 # delay before a redelivery (see backoff_multiplier,
+///                                   # max_backoff, backoff_jitter for exponential backoff)
 /// dead_letter = "payments-dlq"      # where exhausted (and expired) messages go (default: dropped, counted)
 /// ttl = "2s"                        # a message waiting this long expires (default: never)
 /// route = "settlement"
@@ -90,12 +91,27 @@ pub struct Queue {
     /// Deliveries per message before it is dead-lettered (>= 1), or
     /// [`Queue::UNLIMITED_ATTEMPTS`] (`"unlimited"` in scenario files): retry until
     /// success, never dead-letter. Default 1: a failed delivery is dead-lettered at once.
-    #[serde(default = "one", with = "attempts")]
+    #[serde(default = "one", with = "attempts", alias = "max_deliveries")]
     #[schemars(with = "attempts::Repr")]
     pub max_attempts: u32,
-    /// Delay before a failed message is delivered again, seconds. Default 0.
+    /// Delay before a failed message is delivered again (the first time, when it
+    /// grows), seconds. Default 0.
     #[serde(default, deserialize_with = "seconds")]
     pub backoff: f64,
+    /// Growth of the redelivery backoff per failed delivery (>= 1; see
+    /// [`Queue::redelivery_backoff`]). Default 1: constant.
+    #[serde(default = "unit_multiplier", skip_serializing_if = "is_one")]
+    pub backoff_multiplier: f64,
+    /// Largest redelivery backoff, seconds (required with a multiplier > 1). Default none.
+    #[serde(
+        default,
+        deserialize_with = "super::duration::opt_seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_backoff: Option<f64>,
+    /// How each redelivery backoff is randomised. Default `none` (exact).
+    #[serde(default = "no_jitter", skip_serializing_if = "is_no_jitter")]
+    pub backoff_jitter: super::retry::Jitter,
     /// Node that receives messages whose deliveries all failed; none = dropped and counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter: Option<String>,
@@ -173,6 +189,22 @@ pub(crate) fn deliveries_per_message(f: f64, max_attempts: u32) -> f64 {
 
 fn unit_cost() -> f64 {
     1.0
+}
+
+fn unit_multiplier() -> f64 {
+    1.0
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
+}
+
+fn no_jitter() -> super::retry::Jitter {
+    super::retry::Jitter::None
+}
+
+fn is_no_jitter(j: &super::retry::Jitter) -> bool {
+    *j == super::retry::Jitter::None
 }
 
 fn one() -> u32 {
@@ -330,6 +362,9 @@ impl Queue {
             failure_probability: 0.0,
             max_attempts: 1,
             backoff: 0.0,
+            backoff_multiplier: 1.0,
+            max_backoff: None,
+            backoff_jitter: super::retry::Jitter::None,
             dead_letter: None,
             initial_backlog: 0,
             route: Route::Exit,

@@ -10,6 +10,7 @@ use super::partition::PartitionState;
 use super::replication::Ev;
 use super::time_weighted::TimeIntegral;
 use crate::model::{Dest, Discipline, OnFull, Queue, Sampler, Topology};
+use rand::RngExt;
 use rand_distr::{Distribution as _, Exp1};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::VecDeque;
@@ -82,6 +83,12 @@ pub(super) struct QueueState {
     pub(super) fail_p: f64,
     pub(super) max_attempts: u32,
     pub(super) backoff: f64,
+    /// The redelivery backoff grows or is jittered (see `Queue::redelivery_backoff`):
+    /// then `next_backoff` draws it; otherwise it is the constant `backoff`.
+    pub(super) backoff_varies: bool,
+    backoff_multiplier: f64,
+    max_backoff: f64,
+    backoff_jitter: crate::model::Jitter,
     pub(super) sampler: Sampler,
     pub(super) rng: Xoshiro256PlusPlus,
     /// Cumulative branch probabilities and their destinations.
@@ -203,6 +210,11 @@ impl QueueState {
             fail_p: q.failure_probability,
             max_attempts: q.max_attempts,
             backoff: q.backoff,
+            backoff_varies: q.backoff_multiplier != 1.0
+                || q.backoff_jitter != crate::model::Jitter::None,
+            backoff_multiplier: q.backoff_multiplier,
+            max_backoff: q.max_backoff.unwrap_or(f64::INFINITY),
+            backoff_jitter: q.backoff_jitter,
             sampler: q.service.sampler()?,
             rng,
             route: topology.routes[j].clone(),
@@ -238,6 +250,19 @@ impl QueueState {
             expiry_due: f64::INFINITY,
             expired_found: Vec::new(),
         })
+    }
+
+    /// The backoff before the redelivery after the k-th failed delivery (k >= 1):
+    /// min(backoff·multiplier^(k−1), max_backoff), jittered with the queue's stream.
+    #[cold]
+    pub(super) fn next_backoff(&mut self, k: u32) -> f64 {
+        let grown = self.backoff * self.backoff_multiplier.powf(f64::from(k.saturating_sub(1)));
+        let b = grown.min(self.max_backoff);
+        match self.backoff_jitter {
+            crate::model::Jitter::None => b,
+            crate::model::Jitter::Full => b * self.rng.random::<f64>(),
+            crate::model::Jitter::Equal => 0.5 * b + 0.5 * b * self.rng.random::<f64>(),
+        }
     }
 
     /// Counts a completed message and records its sojourn, wait and (for listeners)

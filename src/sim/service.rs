@@ -142,6 +142,9 @@ impl Replication {
                 if msg.attempts >= q.max_attempts {
                     return self.depart(j, m, Outcome::DeadLetter);
                 }
+            } else if q.backoff_varies {
+                // Counted only for a growing backoff (saturating: no overflow).
+                msg.attempts = msg.attempts.saturating_add(1);
             }
             q.touch(now);
             q.c.redeliveries += 1;
@@ -151,7 +154,12 @@ impl Replication {
                 cs.ack(msg, now, q.in_node, q.waiting, false);
             }
             if q.backoff > 0.0 {
-                let t = now + q.backoff;
+                let delay = if q.backoff_varies {
+                    q.next_backoff(msg.attempts)
+                } else {
+                    q.backoff
+                };
+                let t = now + delay;
                 self.at(t, Ev::Retry(m));
             } else {
                 q.enqueue(m, msg.class);

@@ -136,7 +136,7 @@ pub(crate) fn solve_closed(
             Station::queueing(q.name.clone(), q.servers, q.service.mean())
                 .with_visits(visits[i] * deliveries),
         );
-        backoff_demand += visits[i] * (deliveries - 1.0) * q.backoff;
+        backoff_demand += visits[i] * q.mean_total_backoff();
         index.push(i);
     }
     if backoff_demand > 0.0 {

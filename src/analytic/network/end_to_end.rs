@@ -633,13 +633,19 @@ fn queue_time(
 }
 
 /// The distribution of the total time of a message over its deliveries: `one` is the
-/// per-delivery sojourn, a delivery fails with probability `f`, at most `max_attempts`,
-/// with `backoff` seconds between deliveries; deliveries are taken as independent.
-pub(crate) fn deliveries_grid(one: &Grid, f: f64, max_attempts: u32, backoff: f64, h: f64) -> Grid {
+/// per-delivery sojourn, a delivery fails with probability `f`, at most `max_attempts`;
+/// after the k-th failure the message waits a backoff drawn uniformly on `backoff(k)` =
+/// (lo, hi) (a point when lo = hi); deliveries are taken as independent.
+pub(crate) fn deliveries_grid(
+    one: &Grid,
+    f: f64,
+    max_attempts: u32,
+    backoff: &dyn Fn(u32) -> (f64, f64),
+    h: f64,
+) -> Grid {
     if f == 0.0 || max_attempts <= 1 {
         return one.clone();
     }
-    let backoff_cells = (backoff / h).round() as usize;
     let mut parts = Vec::new();
     let mut acc = one.clone();
     let mut reach = 1.0; // f^(k-1): probability of a k-th delivery
@@ -652,7 +658,15 @@ pub(crate) fn deliveries_grid(one: &Grid, f: f64, max_attempts: u32, backoff: f6
         reach *= f;
         parts.push((p, acc.clone()));
         if k < max_attempts {
-            acc = acc.convolve(one).shift(backoff_cells);
+            let (lo, hi) = backoff(k);
+            acc = acc.convolve(one);
+            let uniform = (hi > lo)
+                .then(|| Grid::from_cdf(&|t| Some(((t - lo) / (hi - lo)).clamp(0.0, 1.0)), h))
+                .flatten();
+            acc = match uniform {
+                Some(u) => acc.convolve(&u),
+                None => acc.shift((lo / h).round() as usize),
+            };
         }
     }
     Grid::mix(&parts)

@@ -5,7 +5,8 @@
 //! delivery (the delivery rate is λ·d with d = (1 − fᵐ)/(1 − f) deliveries per message).
 //! [`PerMessage`] turns those per-delivery figures into per-message ones, which is what
 //! the simulator measures and what a latency SLO means:
-//! W = d·W₁ + (d − 1)·backoff, Wq = W − d·E\[S\] (everything but service), L = λ·W,
+//! W = d·W₁ + B, B the expected total backoff (Σ_k f^k·E\[b_k\], see
+//! [`Queue::mean_total_backoff`]; (d − 1)·backoff when it is constant), Wq = W − d·E\[S\] (everything but service), L = λ·W,
 //! Lq = L − λ·d·E\[S\] (Little's law, backoff included), throughput = λ (each message leaves
 //! once, completed or dead-lettered). These are exact whenever the per-delivery figures
 //! are, by linearity: a failure is decided after the service, independently of the
@@ -28,7 +29,8 @@ pub struct PerMessage {
     inner: Box<dyn QueueMetrics>,
     message_rate: f64,
     deliveries: f64,
-    backoff: f64,
+    /// Expected total backoff per message (`Queue::mean_total_backoff`).
+    total_backoff: f64,
     service_mean: f64,
     grid: Option<(Grid, f64)>,
 }
@@ -47,16 +49,18 @@ impl PerMessage {
         let far = far.filter(|_| m_grid <= MAX_GRID_DELIVERIES);
         let m = m_grid;
         let grid = far.and_then(|far| {
-            let horizon = f64::from(m) * far + f64::from(m.saturating_sub(1)) * queue.backoff;
+            let backoffs: f64 = (1..m).map(|k| queue.redelivery_backoff(k)).sum();
+            let horizon = f64::from(m) * far + backoffs;
             let h = horizon / CELLS as f64;
             let one = Grid::from_cdf(&|t| inner.sojourn_cdf(t), h)?;
-            Some((deliveries_grid(&one, f, m, queue.backoff, h), h))
+            let range = |k: u32| queue.redelivery_backoff_range(k);
+            Some((deliveries_grid(&one, f, m, &range, h), h))
         });
         Self {
             deliveries: deliveries_per_message(f, queue.max_attempts),
             inner,
             message_rate,
-            backoff: queue.backoff,
+            total_backoff: queue.mean_total_backoff(),
             service_mean: queue.service.mean(),
             grid,
         }
@@ -93,7 +97,7 @@ impl QueueMetrics for PerMessage {
         self.message_rate * self.mean_wait()
     }
     fn mean_sojourn(&self) -> f64 {
-        self.deliveries * self.inner.mean_sojourn() + (self.deliveries - 1.0) * self.backoff
+        self.deliveries * self.inner.mean_sojourn() + self.total_backoff
     }
     fn mean_wait(&self) -> f64 {
         self.mean_sojourn() - self.deliveries * self.service_mean
