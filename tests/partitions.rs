@@ -431,3 +431,59 @@ fn results_do_not_depend_on_threads() {
     assert_eq!(one.queues[0].partitions, two.queues[0].partitions);
     assert_eq!(one.queues[0].w, two.queues[0].w);
 }
+
+/// Consumer lag over time: per bucket, the partitions' lags add up to the queue's
+/// length in every replication (both time averages of the same messages), the report
+/// keeps a band around each, and the CSV has a `lag` row per partition and bucket. The
+/// hottest partition (merchant 1's) carries the largest lag.
+#[test]
+fn partition_lag_over_time_adds_up_to_the_queue_length() {
+    let model = group(
+        600.0,
+        4,
+        0.005,
+        8,
+        Keys::Zipf {
+            keys: 1000,
+            exponent: 1.2,
+        },
+    )
+    .validate()
+    .unwrap();
+    let s = RunSettings {
+        time_series: Some(10.0),
+        ..settings(100.0, 3, 7)
+    };
+    let runs: Vec<_> = (0..3)
+        .map(|i| {
+            let mut r = kendall::sim::Replication::new(&model, &s, i).unwrap();
+            r.run_until(f64::INFINITY).unwrap();
+            r.finish()
+        })
+        .collect();
+    for run in &runs {
+        assert!(!run.series.is_empty());
+        for b in &run.series {
+            let sum: f64 = b.partition_lag[0].iter().sum();
+            assert_rel!(sum, b.queue_length[0], 1e-9, "bucket at {}", b.start);
+        }
+    }
+    let report = simulate(&model, &s).unwrap();
+    let ts = report.time_series.as_ref().unwrap();
+    assert_eq!(ts.partition_lag.len(), ts.start.len());
+    let shares = model.model().queues[0].partitioning().unwrap().shares(4);
+    let hottest = (0..8)
+        .max_by(|&a, &b| shares.partitions[a].total_cmp(&shares.partitions[b]))
+        .unwrap();
+    for b in 1..ts.start.len() {
+        let row = &ts.partition_lag[b][0];
+        assert_eq!(row.len(), 8);
+        for (p, x) in row.iter().enumerate() {
+            assert!(ts.partition_lag_lower[b][0][p] <= *x && *x <= ts.partition_lag_upper[b][0][p]);
+        }
+        let top = (0..8).max_by(|&x, &y| row[x].total_cmp(&row[y])).unwrap();
+        assert_eq!(top, hottest, "bucket {b}: {row:?}");
+    }
+    let csv = kendall::report::time_series_csv(ts);
+    assert!(csv.contains("\nt/p0,lag,"), "{}", &csv[..200]);
+}

@@ -336,6 +336,26 @@ pub fn time_series_csv(ts: &crate::sim::TimeSeries) -> String {
             row(name, "p99", b, p);
         }
     }
+    // Consumer lag per partition: node `<queue>/p<partition>`, metric `lag`.
+    for (q, name) in ts.queues.iter().enumerate() {
+        let parts = ts
+            .partition_lag
+            .first()
+            .and_then(|r| r.get(q))
+            .map_or(0, Vec::len);
+        for p in 0..parts {
+            let node = format!("{name}/p{p}");
+            for b in 0..ts.start.len() {
+                let get = |t: &Vec<Vec<Vec<f64>>>| t.get(b)?.get(q)?.get(p).copied();
+                let v = [
+                    get(&ts.partition_lag),
+                    get(&ts.partition_lag_lower),
+                    get(&ts.partition_lag_upper),
+                ];
+                row(&node, "lag", b, v);
+            }
+        }
+    }
     for (k, name) in ts.sources.iter().enumerate() {
         let node = format!("end_to_end:{name}");
         for b in 0..ts.start.len() {

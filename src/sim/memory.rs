@@ -42,17 +42,32 @@ pub fn in_flight_cap(memory_limit: u64) -> u64 {
 /// `sources` sources: the bucket, its three vectors (an `f64` and an `Option<f64>` per
 /// queue, an `Option<f64>` per source), and its share of the summary across
 /// replications (the same again, three times: mean, min, max).
-pub(super) fn bytes_per_bucket(queues: usize, sources: usize) -> u64 {
-    // Per queue: length, mean sojourn and p99 (options); per source: latency and p99.
-    let cells = (8 + 16 + 16) * queues + (16 + 16) * sources;
+pub(super) fn bytes_per_bucket(queues: usize, sources: usize, partitions: usize) -> u64 {
+    // Per queue: length, mean sojourn and p99 (options); per source: latency and p99;
+    // per partition of a partitioned queue: its mean lag (plus a vector per queue).
+    let cells = (8 + 16 + 16 + 24) * queues + (16 + 16) * sources + 8 * partitions;
     (size_of::<SeriesBucket>() + 4 * cells) as u64
+}
+
+/// Partitions of the partitioned queues of `model` (each has a lag series).
+pub(super) fn partitions_of(model: &crate::model::Model) -> usize {
+    model
+        .queues
+        .iter()
+        .map(|q| q.partitions.unwrap_or(0) as usize)
+        .sum()
 }
 
 /// The most time-series buckets one replication may keep: its share of
 /// `memory_limit` once every replication's buckets are held for the report.
-pub(super) fn bucket_cap(settings: &RunSettings, queues: usize, sources: usize) -> u64 {
+pub(super) fn bucket_cap(
+    settings: &RunSettings,
+    queues: usize,
+    sources: usize,
+    partitions: usize,
+) -> u64 {
     let per_run = settings.memory_limit / u64::from(settings.replications.max(1));
-    per_run / bytes_per_bucket(queues, sources)
+    per_run / bytes_per_bucket(queues, sources, partitions)
 }
 
 /// Refuses, before anything is allocated, a start-up backlog or a time series that
@@ -92,9 +107,10 @@ pub(super) fn check(model: &Model, settings: &RunSettings) -> Result<(), SimErro
             settings.warmup + h
         };
         let buckets = (span / res).ceil();
-        let cap = bucket_cap(settings, model.queues.len(), model.sources.len());
+        let parts = partitions_of(model);
+        let cap = bucket_cap(settings, model.queues.len(), model.sources.len(), parts);
         if buckets > cap as f64 {
-            let per = bytes_per_bucket(model.queues.len(), model.sources.len());
+            let per = bytes_per_bucket(model.queues.len(), model.sources.len(), parts);
             let needed = buckets * per as f64 * f64::from(settings.replications);
             return Err(SimError::MemoryLimit {
                 field: "simulation.time_series".into(),

@@ -80,6 +80,8 @@ pub(super) struct PartitionState {
     warm: Vec<Counts>,
     /// Messages of each partition in the node (its lag).
     lag: Vec<Level>,
+    /// Each partition's lag area at the start of the current time-series bucket.
+    lag_tick: Vec<f64>,
     /// Busy level of each active consumer.
     consumer_busy: Vec<Level>,
     /// Entry time of the last message of each partition to start service.
@@ -116,6 +118,7 @@ impl PartitionState {
             c: vec![Counts::default(); n],
             warm: vec![Counts::default(); n],
             lag: vec![Level::default(); n],
+            lag_tick: vec![0.0; n],
             consumer_busy: vec![Level::default(); active],
             last_start: vec![f64::NEG_INFINITY; n],
             order_violations: 0,
@@ -192,6 +195,11 @@ impl PartitionState {
     /// The end of warm-up at `now`: statistics restart.
     pub(super) fn warm_up(&mut self, now: f64) {
         self.warm.clone_from(&self.c);
+        // The lag areas restart at zero: the bucket baselines move with them.
+        for (l, tick) in self.lag.iter_mut().zip(&mut self.lag_tick) {
+            l.set(now, l.now);
+            *tick -= l.area;
+        }
         for l in self.lag.iter_mut().chain(self.consumer_busy.iter_mut()) {
             l.set(now, l.now);
             l.area = 0.0;
@@ -200,6 +208,21 @@ impl PartitionState {
         for h in &mut self.hist {
             h.clear();
         }
+    }
+
+    /// The time-averaged lag of each partition over the time-series bucket of
+    /// `length` seconds ending at `now`; starts the next bucket.
+    pub(super) fn bucket_lags(&mut self, now: f64, length: f64) -> Vec<f64> {
+        self.lag
+            .iter_mut()
+            .zip(&mut self.lag_tick)
+            .map(|(l, tick)| {
+                l.set(now, l.now);
+                let mean = ((l.area - *tick) / length).max(0.0);
+                *tick = l.area;
+                mean
+            })
+            .collect()
     }
 
     /// The replication's per-partition and per-consumer figures over `measured`

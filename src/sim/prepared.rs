@@ -299,7 +299,12 @@ impl<'m> Prepared<'m> {
             stall_guard: horizon.is_none(),
             last_progress: 0,
             in_flight_cap: super::memory::in_flight_cap(st.memory_limit),
-            bucket_cap: super::memory::bucket_cap(st, model.queues.len(), model.sources.len()),
+            bucket_cap: super::memory::bucket_cap(
+                st,
+                model.queues.len(),
+                model.sources.len(),
+                super::memory::partitions_of(model),
+            ),
             crash_pending: 0,
             retry: model.sources.iter().any(|s| s.retry.is_some()).then(|| {
                 Box::new(RetryBook::new(

@@ -286,6 +286,11 @@ pub struct SeriesBucket {
     /// p99 of each source's end-to-end latencies finished in the bucket.
     #[serde(default)]
     pub latency_p99: Vec<Option<f64>>,
+    /// Consumer lag: the time-averaged number of messages of each partition in the
+    /// node, `partition_lag[q][p]` for partitioned queue q (empty for the others); empty
+    /// when the model has no partitioned queue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partition_lag: Vec<Vec<f64>>,
 }
 
 /// Everything measured in one replication.
@@ -594,6 +599,18 @@ pub struct TimeSeries {
     pub latency_p99_lower: Vec<Vec<Option<f64>>>,
     /// Upper end of the band of `latency_p99[b][s]`.
     pub latency_p99_upper: Vec<Vec<Option<f64>>>,
+    /// Consumer lag of each partition, `partition_lag[b][q][p]`: mean over replications
+    /// of partition p's time-averaged messages in partitioned queue q during bucket b
+    /// (an empty row for queues without partitions); empty when no queue is
+    /// partitioned. Summed over p it is `queue_length[b][q]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partition_lag: Vec<Vec<Vec<f64>>>,
+    /// Lower end of the band of `partition_lag[b][q][p]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partition_lag_lower: Vec<Vec<Vec<f64>>>,
+    /// Upper end of the band of `partition_lag[b][q][p]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partition_lag_upper: Vec<Vec<Vec<f64>>>,
 }
 
 /// The mean of `xs` and its confidence band, clipped at 0; the band is the mean itself
@@ -652,6 +669,40 @@ impl TimeSeries {
                 cells(ns, &|h, s| h.latency_p99.get(s).copied().flatten()),
             );
         }
+        // Partition lags, where the runs kept them.
+        let mut lags: [Vec<Vec<Vec<f64>>>; 3] = Default::default();
+        if first.series.iter().any(|b| !b.partition_lag.is_empty()) {
+            for b in 0..buckets {
+                let here: Vec<&SeriesBucket> =
+                    runs.iter().filter_map(|r| r.series.get(b)).collect();
+                let mut rows: [Vec<Vec<f64>>; 3] = Default::default();
+                for q in 0..nq {
+                    let parts = here
+                        .iter()
+                        .map(|h| h.partition_lag.get(q).map_or(0, Vec::len))
+                        .max()
+                        .unwrap_or(0);
+                    let cells: Vec<(f64, f64, f64)> = (0..parts)
+                        .map(|p| {
+                            band(
+                                here.iter()
+                                    .filter_map(|h| h.partition_lag.get(q)?.get(p).copied()),
+                                confidence,
+                            )
+                            .unwrap_or((0.0, 0.0, 0.0))
+                        })
+                        .collect();
+                    rows[0].push(cells.iter().map(|c| c.0).collect());
+                    rows[1].push(cells.iter().map(|c| c.1).collect());
+                    rows[2].push(cells.iter().map(|c| c.2).collect());
+                }
+                let [m, lo, hi] = rows;
+                lags[0].push(m);
+                lags[1].push(lo);
+                lags[2].push(hi);
+            }
+        }
+        let [partition_lag, partition_lag_lower, partition_lag_upper] = lags;
         let [queue_length, queue_length_lower, queue_length_upper] = lengths;
         let [sojourn, sojourn_lower, sojourn_upper] = sojourn;
         let [sojourn_p99, sojourn_p99_lower, sojourn_p99_upper] = sojourn_p99;
@@ -679,6 +730,9 @@ impl TimeSeries {
             latency_p99,
             latency_p99_lower,
             latency_p99_upper,
+            partition_lag,
+            partition_lag_lower,
+            partition_lag_upper,
         }
     }
 }

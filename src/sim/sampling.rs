@@ -11,17 +11,20 @@ impl Replication {
             // A run of unknown length (stopped by a count) that outgrew its share of
             // `simulation.memory_limit`; runs of known length were refused up front.
             if self.fault.is_none() {
+                let partitions: usize = self
+                    .queues
+                    .iter()
+                    .map(|q| q.part.as_ref().map_or(0, |p| p.owner.len()))
+                    .sum();
+                let per = super::memory::bytes_per_bucket(
+                    self.queues.len(),
+                    self.sources.len(),
+                    partitions,
+                );
                 self.fault = Some(SimError::MemoryLimit {
                     field: "simulation.time_series".into(),
-                    needed: (self.series.len() as u64 + 1).saturating_mul(
-                        super::memory::bytes_per_bucket(self.queues.len(), self.sources.len()),
-                    ),
-                    limit: self
-                        .bucket_cap
-                        .saturating_mul(super::memory::bytes_per_bucket(
-                            self.queues.len(),
-                            self.sources.len(),
-                        )),
+                    needed: (self.series.len() as u64 + 1).saturating_mul(per),
+                    limit: self.bucket_cap.saturating_mul(per),
                     fix: format!(
                         "the run passed {} buckets of {} s; use a coarser resolution, a horizon, or raise simulation.memory_limit",
                         self.series.len(),
@@ -53,7 +56,19 @@ impl Replication {
             latency: Vec::with_capacity(self.sources.len()),
             sojourn_p99: Vec::with_capacity(self.queues.len()),
             latency_p99: Vec::with_capacity(self.sources.len()),
+            partition_lag: Vec::new(),
         };
+        if self.queues.iter().any(|q| q.part.is_some()) {
+            bucket.partition_lag = self
+                .queues
+                .iter_mut()
+                .map(|q| {
+                    q.part
+                        .as_mut()
+                        .map_or_else(Vec::new, |p| p.bucket_lags(now, length))
+                })
+                .collect();
+        }
         for q in &mut self.queues {
             q.touch(now);
             let area = q.levels.area()[0];
