@@ -159,6 +159,7 @@ fn peak_hour() -> TimeSeriesChart {
             },
         ],
         size: None,
+        marker: None,
     }
 }
 

@@ -100,6 +100,7 @@ fn time_chart() -> TimeSeriesChart {
             },
         ],
         size: None,
+        marker: None,
     }
 }
 

@@ -190,6 +190,28 @@ fn simulate_draws_a_time_series_chart() {
     assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
 }
 
+/// The SVG time-series chart marks the end of the warm-up (before it, nothing counts).
+#[test]
+fn the_time_series_chart_marks_the_warm_up() {
+    let svg = tmp("peak.svg");
+    ok(&kendall(&[
+        "simulate",
+        example("peak_hour.toml").as_str(),
+        "--replications",
+        "2",
+        "--warmup",
+        "120",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("warm-up ends (120 s)"),
+        "{}",
+        &text[..400.min(text.len())]
+    );
+}
+
 #[test]
 fn bad_command_line_values_are_named() {
     let out = kendall(&[

@@ -333,5 +333,8 @@ pub fn time_series_chart(report: &SimReport, slos: &[Slo]) -> Result<TimeSeriesC
         band_label: format!("{:.0}% confidence interval", 100.0 * ts.confidence),
         panels,
         size: None,
+        marker: ts
+            .warmup_end
+            .map(|w| (w / 60.0, format!("warm-up ends ({w:.0} s)"))),
     })
 }

@@ -599,6 +599,11 @@ pub struct TimeSeries {
     pub latency_p99_lower: Vec<Vec<Option<f64>>>,
     /// Upper end of the band of `latency_p99[b][s]`.
     pub latency_p99_upper: Vec<Vec<Option<f64>>>,
+    /// When the warm-up ended, seconds from the start of the run (mean over the
+    /// replications: a warm-up by count ends at a different time in each); absent
+    /// without a warm-up. Buckets before it are not in the run's statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_end: Option<f64>,
     /// Consumer lag of each partition, `partition_lag[b][q][p]`: mean over replications
     /// of partition p's time-averaged messages in partitioned queue q during bucket b
     /// (an empty row for queues without partitions); empty when no queue is
@@ -703,6 +708,11 @@ impl TimeSeries {
             }
         }
         let [partition_lag, partition_lag_lower, partition_lag_upper] = lags;
+        let warmup_end = {
+            let ends: Vec<f64> = runs.iter().map(|r| r.end_time - r.measured_time).collect();
+            let mean = ends.iter().sum::<f64>() / ends.len().max(1) as f64;
+            (mean > 0.0 && mean.is_finite()).then_some(mean)
+        };
         let [queue_length, queue_length_lower, queue_length_upper] = lengths;
         let [sojourn, sojourn_lower, sojourn_upper] = sojourn;
         let [sojourn_p99, sojourn_p99_lower, sojourn_p99_upper] = sojourn_p99;
@@ -730,6 +740,7 @@ impl TimeSeries {
             latency_p99,
             latency_p99_lower,
             latency_p99_upper,
+            warmup_end,
             partition_lag,
             partition_lag_lower,
             partition_lag_upper,

@@ -73,6 +73,7 @@ pub struct TimePanel {
 ///         reference: None,
 ///     }],
 ///     size: None,
+///     marker: Some((5.0, "end of warm-up".into())),
 /// };
 /// assert!(time_series_svg(&chart)?.contains("Peak hour"));
 /// # Ok::<(), kendall::report::chart::ChartError>(())
@@ -90,6 +91,11 @@ pub struct TimeSeriesChart {
     /// `(width, height)` in pixels; [`DEFAULT_SIZE`] (taller per extra panel) when `None`.
     #[serde(default)]
     pub size: Option<(u32, u32)>,
+    /// A time to mark on every panel `(t, label)` (in the x unit), drawn as a dotted
+    /// vertical line, e.g. the end of the warm-up: what lies before it is not in the
+    /// run's statistics.
+    #[serde(default)]
+    pub marker: Option<(f64, String)>,
 }
 
 /// Draws a [`TimeSeriesChart`] to `path` (`.svg` or `.png`).
@@ -112,6 +118,7 @@ pub struct TimeSeriesChart {
 ///         reference: None,
 ///     }],
 ///     size: None,
+///     marker: Some((5.0, "end of warm-up".into())),
 /// };
 /// render_time_series(&chart, &std::env::temp_dir().join("kendall_doc_time.svg"))?;
 /// # Ok::<(), kendall::report::chart::ChartError>(())
@@ -139,6 +146,9 @@ impl Chart for TimeSeriesChart {
                 field: "panels".into(),
                 problem: "is empty; give at least one panel".into(),
             });
+        }
+        if let Some((t, _)) = &self.marker {
+            finite(|| "marker".into(), *t)?;
         }
         for (i, panel) in self.panels.iter().enumerate() {
             check_level(&format!("panels[{i}].reference"), &panel.reference)?;
@@ -246,6 +256,28 @@ impl Chart for TimeSeriesChart {
             }
             if let Some((v, label)) = &panel.reference {
                 legend.level(&mut chart, *v, label, false)?;
+            }
+            if let Some((t, label)) = &self.marker
+                && (x0..=x1).contains(t)
+            {
+                let grey = RGBColor(90, 90, 90);
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(*t, bottom), (*t, top)],
+                        4,
+                        4,
+                        grey.stroke_width(2),
+                    ))
+                    .map_err(draw_err)?;
+                if pi == 0 {
+                    let style = ("sans-serif", 15).into_font().color(&grey);
+                    chart
+                        .draw_series(std::iter::once(
+                            EmptyElement::at((*t, bottom))
+                                + Text::new(label.clone(), (6, -22), style),
+                        ))
+                        .map_err(draw_err)?;
+                }
             }
             legend.key_only(
                 &mut chart,
