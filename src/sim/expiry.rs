@@ -82,27 +82,49 @@ impl Replication {
         }
     }
 
-    /// Message `m`, taken out of queue `j`'s line, expires: counted, then to the
-    /// dead-letter target or dropped; its place lets a blocked sender in.
+    /// Message `m`, taken out of queue `j`'s line, expires; its place lets a blocked
+    /// sender in.
     fn expire(&mut self, j: usize, m: u32) {
+        self.leave_unserved(j, m, Unserved::Expired);
+        if !self.queues[j].senders.is_empty() {
+            self.unblock(j);
+        }
+    }
+}
+
+/// Why a waiting message leaves its queue without being served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unserved {
+    /// Its `ttl` ran out.
+    Expired,
+    /// A newer arrival pushed it out of the full queue (`drop_head`).
+    PushedOut,
+}
+
+impl Replication {
+    /// Message `m`, already taken out of queue `j`'s line, leaves unserved: counted,
+    /// then sent to the queue's dead-letter target, or dropped (its root is lost).
+    pub(super) fn leave_unserved(&mut self, j: usize, m: u32, why: Unserved) {
         let now = self.now;
         let q = &mut self.queues[j];
         q.touch(now);
         q.in_node -= 1;
-        q.c.expired += 1;
+        match why {
+            Unserved::Expired => q.c.expired += 1,
+            Unserved::PushedOut => q.c.dropped += 1,
+        }
         if let Some(cs) = q.cons.as_deref_mut() {
             cs.levels(now, q.waiting, q.in_node);
         }
-        let dest = q.dead_letter;
-        match dest {
+        match q.dead_letter {
             Dest::Exit => {
-                self.totals.expired += 1;
+                match why {
+                    Unserved::Expired => self.totals.expired += 1,
+                    Unserved::PushedOut => self.totals.dropped += 1,
+                }
                 self.drop_msg(m);
             }
             Dest::Node(n) => self.send(n, m),
-        }
-        if !self.queues[j].senders.is_empty() {
-            self.unblock(j);
         }
     }
 }

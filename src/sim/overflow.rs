@@ -3,8 +3,8 @@
 //! message is pushed out, to the queue's dead-letter target (RabbitMQ's reason `maxlen`)
 //! or dropped and counted. Only such queues reach this path, from `offer`.
 
+use super::expiry::Unserved;
 use super::replication::Replication;
-use crate::model::Dest;
 
 impl Replication {
     /// Message `m` arrives at full queue `j` (drop-head, with a message waiting): the
@@ -12,23 +12,13 @@ impl Replication {
     #[cold]
     #[inline(never)]
     pub(super) fn push_out(&mut self, j: usize, m: u32) {
-        let now = self.now;
         let q = &mut self.queues[j];
         // Validation keeps drop-head to plain FIFO queues: one line.
         let Some(head) = q.lines.first_mut().and_then(|l| l.pop_front()) else {
             return self.admit(j, m);
         };
-        q.touch(now);
         q.waiting -= 1;
-        q.in_node -= 1;
-        q.c.dropped += 1;
-        match q.dead_letter {
-            Dest::Exit => {
-                self.totals.dropped += 1;
-                self.drop_msg(head);
-            }
-            Dest::Node(n) => self.send(n, head),
-        }
+        self.leave_unserved(j, head, Unserved::PushedOut);
         self.admit(j, m);
     }
 }
