@@ -19,7 +19,7 @@
 //!
 //! Why Whitt (1993) for G/G/c: of the named two-moment approximations (Kingman,
 //! Allen–Cunneen, Sakasegawa, Whitt), it was the most accurate against kendall's
-//! simulator on the non-exponential test networks (`tests/approximations.rs`: a D/E₂/3
+//! simulator on the non-exponential test networks (`tests/integration/approximations.rs`: a D/E₂/3
 //! stage at ρ = 0.8 is +20% on Wq against +49% for Allen–Cunneen), and it is exact for
 //! M/M/c and M/D/1. Queues with redeliveries report per-message figures
 //! ([`crate::analytic::network::redelivery::PerMessage`]).

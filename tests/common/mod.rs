@@ -1,8 +1,7 @@
 //! Test helpers shared by the integration tests: tolerances, assertions, model builders
 //! and a few independent reference formulas.
-//!
-//! Each file in `tests/` is its own crate and includes this module with `mod common;`,
-//! so no binary uses every item: dead-code and unused-import lints are silenced for the
+//! It is a module of `tests/integration/main.rs` (and of `tests/no_alloc.rs`); not every
+//! binary uses every item, so dead-code and unused-import lints are silenced for the
 //! whole module (the statrs `prec` / `testing_boiler!` pattern, in one place).
 //!
 //! - [`tol`]: the tolerances, each with the reason for its size.
@@ -244,8 +243,8 @@ pub fn assert_conservation_and_little(report: &kendall::SimReport) -> bool {
         let Some(w) = q.w else { continue };
         if q.p_expire.is_some() || q.counts.dropped > 0 {
             // Expired (TTL) and pushed-out (drop-head) messages also spend time in the
-            // queue without finishing: L = X·W plus their time; tests/ttl.rs and
-            // tests/overflow.rs check L against the exact figures there.
+            // queue without finishing: L = X·W plus their time; tests/integration/ttl.rs and
+            // tests/integration/overflow.rs check L against the exact figures there.
             continue;
         }
         let x = q.throughput;

@@ -1,5 +1,5 @@
 """Reference values for the Markovian solvers (src/analytic/{erlang,mmc,mmck,mminf,special}.rs
-and tests/markovian_identities.rs).
+and tests/integration/markovian_identities.rs).
 
 Everything is computed from the defining sums with mpmath at 50+ significant digits,
 independently of the Rust code: Erlang B/C by direct summation of a^k/k!, M/M/c and

@@ -1,4 +1,4 @@
-"""Reference values for tests/partitions.rs, computed outside kendall with mpmath
+"""Reference values for tests/integration/partitions.rs, computed outside kendall with mpmath
 (50 digits): Zipf partition shares under the SplitMix64-finaliser hash, the Range
 assignment, and the M/M/1 mixture (W, p99) of a partitioned consumer group.
 

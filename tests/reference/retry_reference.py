@@ -1,5 +1,5 @@
 """Retry fixed points of a Poisson source retrying into an M/M/c queue, for
-tests/retry.rs.  Independent of kendall: a different sojourn CDF (numerical
+tests/integration/retry.rs.  Independent of kendall: a different sojourn CDF (numerical
 convolution of the wait and the service, with Erlang C from the state sums), a
 different root finder (Illinois/anderson via mpmath.findroot on brackets from a
 coarse scan) and E[T | T <= tau] by quadrature of t f(t).

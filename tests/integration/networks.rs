@@ -3,7 +3,7 @@
 use kendall::analytic::solve;
 use kendall::model::*;
 
-mod common;
+use crate::common;
 use common::build::{exp_rate, poisson, split, windowed};
 use common::exact::closed_mm1;
 use common::tol::{CLOSED_FORM, NUMERICAL};

@@ -9,7 +9,7 @@ use kendall::analytic::{MMcK, MMcKDropHead, QueueMetrics};
 use kendall::model::{OnFull, Queue};
 use kendall::{simulate, solve};
 
-mod common;
+use crate::common;
 use common::build::{exp_rate, poisson_into, theory_settings};
 use common::{assert_conservation_and_little, assert_covers};
 

@@ -5,7 +5,7 @@
 // Reference values are pasted as mpmath printed them (17 digits).
 #![allow(clippy::excessive_precision)]
 
-mod common;
+use crate::common;
 
 use common::assert_rel;
 use kendall::analytic::{Exactness, MMc, QueueMetrics, RetryState, solve_retry_loop};

@@ -19,11 +19,11 @@
 //! mutations of the bundled example scenarios (values edited to 0, negative, huge, tiny,
 //! NaN strings, wrong types, or removed) through `toml::Value`.
 //!
-//! Run longer with `PROPTEST_CASES=100000 cargo test --test fuzz --release -- --nocapture`;
+//! Run longer with `PROPTEST_CASES=100000 cargo test --test integration --release fuzz:: -- --nocapture`;
 //! `PROPTEST_RNG_SEED=N` changes the seed (fixed by default, so CI is reproducible). The
 //! tally of what was covered is printed with `--nocapture`.
 
-mod common;
+use crate::common;
 use common::EXAMPLES;
 use kendall::analytic::arrival_rates;
 use kendall::model::{

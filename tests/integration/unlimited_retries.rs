@@ -5,7 +5,7 @@
 //! M/M/1 node evolves as an M/M/1 queue with service rate μ(1 − p) (a failure returns
 //! the message without changing the count): L = ρ'/(1 − ρ'), ρ' = λ/(μ(1 − p)).
 
-mod common;
+use crate::common;
 
 use common::build::{exp_rate, poisson_into, theory_settings};
 use common::{assert_abs, assert_covers, assert_rel, tol};

@@ -5,7 +5,7 @@ use kendall::analytic::Exactness;
 use kendall::analytic::{ModelSolution, NodeResult, solve};
 use kendall::model::*;
 
-mod common;
+use crate::common;
 use common::build::{exp, one_queue, poisson, split};
 use common::exact::erlang_c;
 use common::tol::CLOSED_FORM;

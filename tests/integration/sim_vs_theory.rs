@@ -17,7 +17,7 @@ use kendall::model::{
 };
 use kendall::sim::{SimReport, simulate};
 
-mod common;
+use crate::common;
 use common::build::{exp, exp_rate, mmc_model, poisson, poisson_into, theory_settings as settings};
 use common::exact::{erlang_c, tail_quantile};
 use common::{assert_conservation_and_little, assert_covers, assert_covers_percentile};

@@ -10,7 +10,7 @@ use kendall::analytic::{MMcTtl, QueueMetrics};
 use kendall::model::{Distribution, Metric, Queue, Route};
 use kendall::{compare, simulate, solve};
 
-mod common;
+use crate::common;
 use common::build::{exp_rate, poisson_into, theory_settings};
 use common::{assert_conservation_and_little, assert_covers, assert_covers_percentile};
 

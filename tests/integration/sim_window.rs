@@ -9,7 +9,7 @@ use kendall::analytic::solve;
 use kendall::model::{Model, OnFull, Queue, Topic};
 use kendall::sim::{Replication, simulate};
 
-mod common;
+use crate::common;
 use common::build::{exp, exp_rate, theory_settings as settings, windowed};
 use common::exact::closed_mm1;
 use common::tol::NUMERICAL_COMBINED;

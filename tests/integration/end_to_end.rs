@@ -3,7 +3,7 @@
 use kendall::analytic::solve;
 use kendall::model::*;
 
-mod common;
+use crate::common;
 use common::build::{exp, poisson, poisson_into, split};
 use common::exact::tail_quantile;
 use common::tol::{CLOSED_FORM, grid};

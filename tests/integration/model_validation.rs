@@ -2,7 +2,7 @@
 
 use kendall::model::*;
 
-mod common;
+use crate::common;
 use common::assert_abs;
 use common::build::{exp, poisson_into, split};
 use common::tol::{CLOCK, PROBABILITY};

@@ -6,7 +6,7 @@
 use kendall::model::{Distribution, Model, Queue, RunSettings, Source, Topic};
 use kendall::sim::run_replication;
 
-mod common;
+use crate::common;
 use common::build::{mmc_model, poisson};
 
 fn models() -> [Model; 2] {

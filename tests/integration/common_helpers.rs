@@ -2,7 +2,7 @@
 //! must (values outside the tolerance, NaN, tiny values with no absolute floor) and
 //! accepts its boundary.
 
-mod common;
+use crate::common;
 use common::tol::{CLOSED_FORM, grid};
 use common::{assert_abs, assert_covers, assert_covers_percentile, assert_rel, rel_eq};
 use kendall::sim::{Estimate, RELATIVE_ERROR};

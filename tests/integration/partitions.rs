@@ -7,7 +7,7 @@
 // Reference values are pasted as mpmath printed them (17 digits).
 #![allow(clippy::excessive_precision)]
 
-mod common;
+use crate::common;
 
 use common::{assert_covers, assert_covers_percentile, assert_rel};
 use kendall::analytic::Exactness;

@@ -2,7 +2,7 @@
 //! types, and every bundled example's JSON output validates against them.
 //!
 //! After an intended change of an output shape, regenerate the files with
-//! `KENDALL_UPDATE_SCHEMAS=1 cargo test --test schema`, bump `SCHEMA_VERSION` if a field
+//! `KENDALL_UPDATE_SCHEMAS=1 cargo test --test integration schema::`, bump `SCHEMA_VERSION` if a field
 //! was renamed or removed, and record it in CHANGELOG.md.
 
 use kendall::report::schema::{Output, json_schema};
@@ -76,7 +76,7 @@ fn published_schemas_are_the_generated_ones() {
         let published = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             published == generated,
-            "{} is out of date: run KENDALL_UPDATE_SCHEMAS=1 cargo test --test schema",
+            "{} is out of date: run KENDALL_UPDATE_SCHEMAS=1 cargo test --test integration schema::",
             path.display()
         );
         let v: Value = serde_json::from_str(&published).unwrap();

@@ -11,7 +11,7 @@ use kendall::sim::{SimError, WarningKind, relaxation_time, simulate};
 use kendall::{Metric, SweepError, SweepOptions, linspace, sweep};
 use std::time::Instant;
 
-mod common;
+use crate::common;
 use common::assert_conservation_and_little;
 use common::build::{exp, mmc_model, poisson_into, settings};
 

@@ -6,7 +6,7 @@ use kendall::analytic::ctmc::solve_model_ctmc;
 use kendall::analytic::solve;
 use kendall::model::*;
 
-mod common;
+use crate::common;
 use common::assert_rel;
 use common::build::{exp, poisson, poisson_into};
 use common::exact::truncated_geometric;

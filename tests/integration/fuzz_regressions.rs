@@ -1,8 +1,8 @@
-//! Regression tests for what `tests/fuzz.rs` found: one test per finding, each with the
+//! Regression tests for what `fuzz.rs` found: one test per finding, each with the
 //! input it was found on (or a smaller one with the same cause) and a value computed by
 //! hand.
 
-mod common;
+use crate::common;
 use common::assert_rel;
 use common::build::{exp, one_queue};
 use common::tol::CLOSED_FORM;

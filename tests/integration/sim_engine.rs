@@ -7,7 +7,7 @@ use kendall::model::{
 };
 use kendall::sim::{SimError, run_replication, simulate};
 
-mod common;
+use crate::common;
 use common::build::{exp, mmc_model, poisson, poisson_into, split, theory_settings};
 use common::exact::truncated_geometric;
 use common::tol::{CLOCK, CLOSED_FORM};

@@ -7,7 +7,7 @@ use kendall::analytic::Exactness;
 use kendall::model::*;
 use kendall::{Comparison, DEFAULT_FLAG_THRESHOLD as DEFAULT_THRESHOLD, Metric, compare as run};
 
-mod common;
+use crate::common;
 use common::build::{exp, poisson};
 
 fn settings(seed: u64) -> RunSettings {

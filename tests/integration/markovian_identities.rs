@@ -12,7 +12,7 @@ use kendall::analytic::erlang_b;
 use kendall::analytic::{AnalyticError, NodeSolution, QueueMetrics};
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use common::tol::{CLOSED_FORM, PROBABILITY, QUADRATURE, QUANTILE, SHORT_SUM};
 use common::{assert_abs, assert_rel, rel_eq};
 

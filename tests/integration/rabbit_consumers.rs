@@ -7,8 +7,6 @@
 // Reference values are pasted as mpmath printed them (17 digits).
 #![allow(clippy::excessive_precision)]
 
-mod common;
-
 use kendall::analytic::Exactness;
 use kendall::model::{ArrivalProcess, Crash, Distribution, Model, Queue, RunSettings, Source};
 use kendall::{NodeOutcome, ValidModel, simulate, solve};

@@ -7,7 +7,7 @@ use kendall::model::{
 };
 use kendall::sim::{Replication, STALL_EVENTS, SimError, WARMUP_HORIZONS, run_replication};
 
-mod common;
+use crate::common;
 use common::assert_abs;
 use common::build::{exp, poisson, poisson_into, split};
 use common::tol::CLOCK;
