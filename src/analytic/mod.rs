@@ -24,6 +24,7 @@ pub use retry::{
 pub use solve::{ModelSolution, NodeOutcome, NodeResult, RetryResult, SolveError, solve};
 
 // Single-queue formulas.
+pub use single::ack_timeout::{AckTimeoutMM1, AckTimeoutQueue};
 pub use single::approx::{GGc, GGcFormula};
 pub use single::breakdown::{BOUNDARY_MASS, MAX_BREAKDOWN_STATES, MMcBreakdown};
 pub use single::drop_head::{MAX_DROP_HEAD_LINE, MMcKDropHead};

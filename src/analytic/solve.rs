@@ -47,6 +47,7 @@ use crate::analytic::single::priority::{
     Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
 };
 use crate::analytic::single::ttl::MMcTtl;
+use crate::analytic::{AckTimeoutMM1, AckTimeoutQueue};
 use crate::model::{
     ArrivalProcess, Dest, Discipline, Distribution, Metric, Model, ModelError, NodeId, OnFull,
     Topology, ValidModel,
@@ -844,6 +845,9 @@ pub(crate) fn solve_node(
     classes: &[(u32, f64)],
 ) -> Result<SolvedNode, AnalyticError> {
     let q = &model.queues[i];
+    if q.ack_timeout.is_some() {
+        return solve_ack_timeout(model, i, message_rate, input, classes);
+    }
     if message_rate <= 0.0 {
         return Err(AnalyticError::NoMethod {
             reason: "no traffic reaches this queue".into(),
@@ -984,6 +988,55 @@ pub(crate) fn solve_node(
         Box::new(labelled),
         &q.service,
         c,
+    )))
+}
+
+/// A queue with an ack timeout ([`AckTimeoutQueue`]): the same queue without it, fed
+/// by every delivery (λ/(1 − p), p = P(S > τ)), reported per message. Consumers taking
+/// one message at a time without crashes and an unlimited buffer only: otherwise the
+/// time a delivery spends at its consumer is not its service time.
+fn solve_ack_timeout(
+    model: &Model,
+    i: usize,
+    message_rate: f64,
+    input: Input,
+    classes: &[(u32, f64)],
+) -> Result<SolvedNode, AnalyticError> {
+    let q = &model.queues[i];
+    let refuse = |reason: String| Err(AnalyticError::NoMethod { reason });
+    if q.prefetch_window() > 1 || q.crash.is_some() || q.capacity.is_some() {
+        return refuse(
+            "an ack timeout is solved for consumers taking one message at a time (no prefetch > 1), without crashes and without a capacity: the time a delivery spends at its consumer is then its service time; simulate".into(),
+        );
+    }
+    let Some(p) = q.ack_timeout_probability() else {
+        return refuse(
+            "the service distribution has no CDF to give P(S > ack_timeout): simulate".into(),
+        );
+    };
+    if p >= 1.0 {
+        return refuse("every delivery outlasts the ack timeout (P(S > ack_timeout) = 1): messages are redelivered without end; raise ack_timeout".into());
+    }
+    let exponential = matches!(q.service, Distribution::Exponential { .. });
+    if q.servers == 1 && exponential && input == Input::Poisson && q.failure_probability == 0.0 {
+        let tau = q.ack_timeout.unwrap_or(f64::INFINITY);
+        let exact = AckTimeoutMM1::new(message_rate, q.service.mean(), tau)?;
+        return Ok(SolvedNode::plain_boxed(with_wait_fit(
+            Box::new(exact),
+            &q.service,
+            1,
+        )));
+    }
+    let mut plain = model.clone();
+    plain.queues[i].ack_timeout = None;
+    let inflated = q.timeout_deliveries();
+    let rates: Vec<(u32, f64)> = classes.iter().map(|(c, r)| (*c, r * inflated)).collect();
+    let node = solve_node(&plain, i, message_rate * inflated, input, &rates)?;
+    let deliveries = deliveries_per_message(q.failure_probability, q.max_attempts);
+    Ok(SolvedNode::plain(AckTimeoutQueue::new(
+        node.metrics,
+        message_rate * deliveries,
+        p,
     )))
 }
 

@@ -108,9 +108,10 @@ impl Queue {
         self
     }
 
-    /// Whether the queue uses per-consumer state (a prefetch window or crashes).
+    /// Whether the queue uses per-consumer state (a prefetch window, crashes or an ack
+    /// timeout).
     pub fn has_consumer_model(&self) -> bool {
-        self.prefetch.is_some() || self.crash.is_some()
+        self.prefetch.is_some() || self.crash.is_some() || self.ack_timeout.is_some()
     }
 }
 
@@ -150,8 +151,10 @@ pub(crate) fn check_consumers(q: &Queue, path: &str, out: &mut Vec<Problem>) {
     }
     let field = if q.crash.is_some() {
         "crash"
-    } else {
+    } else if q.prefetch.is_some() {
         "prefetch"
+    } else {
+        "ack_timeout"
     };
     if q.partitions.is_some() {
         out.push(Problem::new(

@@ -19,6 +19,7 @@
 //! assert_eq!(valid.topology().queue_count(), 3);
 //! ```
 
+mod ack_timeout;
 mod arrival;
 mod consumer;
 mod distribution;
@@ -40,6 +41,7 @@ mod topology;
 mod ttl;
 mod valid;
 
+pub(crate) use ack_timeout::check_ack_timeout;
 pub(crate) use arrival::stationary;
 pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};
 pub(crate) use consumer::check_consumers;

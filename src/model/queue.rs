@@ -56,6 +56,7 @@ pub enum Discipline {
 ///                                   # max_backoff, backoff_jitter for exponential backoff)
 /// dead_letter = "payments-dlq"      # where exhausted (and expired) messages go (default: dropped, counted)
 /// ttl = "2s"                        # a message waiting this long expires (default: never)
+/// ack_timeout = "30s"                # an unacked delivery this old is redelivered (default: never)
 /// route = "settlement"
 /// ```
 ///
@@ -160,6 +161,16 @@ pub struct Queue {
         skip_serializing_if = "Option::is_none"
     )]
     pub ttl: Option<f64>,
+    /// Ack (visibility) timeout, seconds: a delivery not acknowledged this long after it
+    /// reached its consumer is redelivered, while that consumer keeps working on it; the
+    /// first delivery to finish counts, later ones are duplicates (see
+    /// [`Queue::with_ack_timeout`]). None: deliveries never time out.
+    #[serde(
+        default,
+        deserialize_with = "super::duration::opt_seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ack_timeout: Option<f64>,
 }
 
 /// Expected deliveries per message with failure probability `f` and `max_attempts` m:
@@ -376,6 +387,7 @@ impl Queue {
             crash: None,
             slowdown: None,
             ttl: None,
+            ack_timeout: None,
         }
     }
 

@@ -122,6 +122,21 @@ fn consumers_text(name: &str, c: &crate::sim::ConsumerPoolReport) -> String {
         estimate(Some(c.redelivered)),
         c.completed_redelivered,
     );
+    if c.restarted > 0 {
+        out.push_str(&format!(
+            "{} of the redelivered messages were in service at the crash (work redone: possible duplicate side effects)\n",
+            c.restarted
+        ));
+    }
+    if let (Some(t), Some(d)) = (c.timeouts, c.duplicates) {
+        out.push_str(&format!(
+            "ack timeouts / run {}, duplicates / run {} ({} per completed message: processed twice, discarded)\n",
+            estimate(Some(t)),
+            estimate(Some(d)),
+            c.duplicates_per_message
+                .map_or_else(|| "-".to_string(), |x| num(Some(x))),
+        ));
+    }
     out.push_str(&format!(
         "mean unacked at consumers {}, mean ready in the queue {}, backlog peak {}, drain time after an incident {} s\n",
         estimate(Some(c.mean_unacked)),
@@ -263,8 +278,16 @@ client retries (requests: first send until the success of an attempt within its 
     if c.dropped > 0 {
         losses.push_str(&format!(" + pushed out {}", c.dropped));
     }
+    if c.duplicates > 0 {
+        losses.push_str(&format!(" + duplicates {}", c.duplicates));
+    }
+    let copies = if c.copies > 0 {
+        format!(" + ack-timeout copies {}", c.copies)
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "\nconservation (all replications): created {} = completed {} + in flight {} + rejected {} + dead-lettered {}{losses}{}\n",
+        "\nconservation (all replications): created {}{copies} = completed {} + in flight {} + rejected {} + dead-lettered {}{losses}{}\n",
         c.created,
         c.completed,
         c.in_flight,

@@ -29,6 +29,10 @@ pub(super) struct Msg {
     pub(super) held: bool,
     /// Held on its way to the dead-letter target.
     pub(super) dead: bool,
+    /// Its duplicate group in an ack-timeout queue (its copies made by ack timeouts and
+    /// itself; see `sim/ack_timeout.rs`), or [`NONE`]. Every message leaving such a
+    /// queue has it reset to [`NONE`], so other queues never read it.
+    pub(super) group: u32,
     /// Time it entered the node.
     pub(super) enter: f64,
     /// Service received in the node so far.
@@ -129,6 +133,7 @@ impl Arena {
             pos: 0,
             held: false,
             dead: false,
+            group: NONE,
             enter: 0.0,
             served: 0.0,
             start: 0.0,
@@ -150,6 +155,15 @@ impl Arena {
         let root = &mut self.roots[r as usize];
         root.outstanding -= 1;
         (root.outstanding == 0).then_some(r)
+    }
+
+    /// Frees message slot `m` without touching its root: a duplicate made by an ack
+    /// timeout, never counted in its root (whose slot may already be reused).
+    pub(super) fn free_slot(&mut self, m: u32) {
+        let msg = &mut self.msgs[m as usize];
+        msg.group = NONE;
+        msg.root = self.free_msg;
+        self.free_msg = m;
     }
 
     /// Frees root `r` (whose descendants are all done) and returns it.

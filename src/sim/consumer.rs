@@ -24,9 +24,9 @@ use std::collections::VecDeque;
 
 /// `Msg::pos` of a message in a consumer queue: the consumer holding it (low bits) and
 /// two flags.
-const INCIDENT: u32 = 1 << 31;
-const REDELIVERED: u32 = 1 << 30;
-const CONSUMER: u32 = REDELIVERED - 1;
+pub(super) const INCIDENT: u32 = 1 << 31;
+pub(super) const REDELIVERED: u32 = 1 << 30;
+pub(super) const CONSUMER: u32 = REDELIVERED - 1;
 
 /// A count held over time: its time integral since warm-up and its largest value.
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,7 +55,7 @@ impl Level {
 
 /// Counters (a snapshot at the end of warm-up is subtracted).
 #[derive(Debug, Clone, Copy, Default)]
-struct Counts {
+pub(super) struct Counts {
     crashes: u64,
     redelivered: u64,
     completed_redelivered: u64,
@@ -63,6 +63,12 @@ struct Counts {
     drain_sum: f64,
     incident_sum: f64,
     other_sum: f64,
+    /// Crash redeliveries of a message whose service had begun (its work is redone).
+    pub(super) restarted: u64,
+    /// Deliveries that timed out (each made a copy; see `sim/ack_timeout.rs`).
+    pub(super) timeouts: u64,
+    /// Deliveries that finished after another delivery of the same message had.
+    pub(super) duplicates: u64,
 }
 
 /// An incident: from a crash until every consumer is up again and the node's count is
@@ -76,7 +82,7 @@ struct Incident {
 /// The consumers of one queue in one replication.
 pub(super) struct ConsumerState {
     prefetch: u32,
-    held: Vec<VecDeque<u32>>,
+    pub(super) held: Vec<VecDeque<u32>>,
     serving: Vec<bool>,
     pub(super) up: Vec<bool>,
     /// Consumers down now.
@@ -90,8 +96,10 @@ pub(super) struct ConsumerState {
     /// Up-time and down-time samplers, with their own stream.
     pub(super) crash: Option<(Sampler, Sampler)>,
     pub(super) rng: Xoshiro256PlusPlus,
+    /// Ack timeouts (`None` without `ack_timeout`).
+    pub(super) timeout: Option<Box<super::ack_timeout::AckTimeouts>>,
     incident: Option<Incident>,
-    c: Counts,
+    pub(super) c: Counts,
     warm: Counts,
     unacked: Level,
     ready: Level,
@@ -125,6 +133,7 @@ impl ConsumerState {
             freed: 0,
             crash,
             rng,
+            timeout: None,
             incident: None,
             c: Counts::default(),
             warm: Counts::default(),
@@ -177,6 +186,9 @@ impl ConsumerState {
     pub(super) fn ack(&mut self, msg: &Msg, now: f64, in_node: u64, ready: u64, completed: bool) {
         let k = (msg.pos & CONSUMER) as usize;
         self.held[k].pop_front();
+        if let Some(t) = self.timeout.as_deref_mut() {
+            t.acked(k);
+        }
         self.serving[k] = false;
         if self.up[k] {
             self.credit += 1;
@@ -247,6 +259,9 @@ impl ConsumerState {
                 .clamp(0.0, 1.0),
             redelivered: c.redelivered - w.redelivered,
             completed_redelivered: c.completed_redelivered - w.completed_redelivered,
+            restarted: c.restarted - w.restarted,
+            timeouts: c.timeouts - w.timeouts,
+            duplicates: c.duplicates - w.duplicates,
             mean_unacked: per_time(self.unacked.area).max(0.0),
             mean_ready: per_time(self.ready.area).max(0.0),
             backlog_peak: self.node.max,
@@ -312,6 +327,9 @@ impl Replication {
             cs.credit -= 1;
             let ku = k as usize;
             cs.held[ku].push_back(m);
+            if let Some(t) = cs.timeout.as_deref_mut() {
+                t.delivered(j, ku, now, cal, fault);
+            }
             let msg = &mut arena.msgs[m as usize];
             msg.pos = (msg.pos & !CONSUMER) | k;
             if !cs.serving[ku] {
@@ -392,7 +410,11 @@ impl Replication {
                 msg.generation = msg.generation.wrapping_add(1);
                 q.busy -= 1;
                 cs.serving[k] = false;
+                cs.c.restarted += 1;
             }
+        }
+        if let Some(t) = cs.timeout.as_deref_mut() {
+            t.crashed(k, keep.is_some());
         }
         while let Some(m) = cs.held[k].pop_back() {
             let msg = &mut self.arena.msgs[m as usize];
@@ -447,6 +469,18 @@ pub struct ConsumerPoolRun {
     pub redelivered: u64,
     /// Completions of messages that had been returned by a crash.
     pub completed_redelivered: u64,
+    /// Crash redeliveries of a message whose service had begun: its work is redone
+    /// (a possible duplicate side effect); the rest of `redelivered` were only
+    /// prefetched.
+    #[serde(default)]
+    pub restarted: u64,
+    /// Deliveries that timed out (`ack_timeout`), each copied back to the queue.
+    #[serde(default)]
+    pub timeouts: u64,
+    /// Deliveries finished after another delivery of the same message had: work done
+    /// twice and discarded (`ack_timeout`).
+    #[serde(default)]
+    pub duplicates: u64,
     /// Time-averaged messages held unacked at consumers (in service or prefetched).
     pub mean_unacked: f64,
     /// Time-averaged messages ready in the broker queue.
@@ -488,6 +522,20 @@ pub struct ConsumerPoolReport {
     pub redelivered_per_crash: Option<f64>,
     /// Completions of redelivered messages, all replications.
     pub completed_redelivered: u64,
+    /// Crash redeliveries of messages whose service had begun (work redone), all
+    /// replications.
+    #[serde(default)]
+    pub restarted: u64,
+    /// Deliveries that timed out (`ack_timeout`), per replication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<Estimate>,
+    /// Deliveries discarded as duplicates (`ack_timeout`), per replication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Estimate>,
+    /// Duplicates per completed message, all replications (Σ duplicates / Σ
+    /// completions): p/(1 − p) for one message at a time, p = P(S > ack_timeout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicates_per_message: Option<f64>,
     /// Time-averaged messages unacked at consumers (in service or prefetched).
     pub mean_unacked: Estimate,
     /// Time-averaged messages ready in the broker queue.
@@ -521,6 +569,12 @@ impl ConsumerPoolReport {
                 .map(|e| e.within(0.0, f64::INFINITY))
         };
         let crashes: u64 = runs.iter().map(|r| r.crashes).sum();
+        let timeouts = runs.iter().any(|r| r.timeouts > 0 || r.duplicates > 0);
+        let duplicates: u64 = runs.iter().map(|r| r.duplicates).sum();
+        let completed: u64 = runs
+            .iter()
+            .map(|r| r.incident_completed + r.other_completed)
+            .sum();
         let redelivered: u64 = runs.iter().map(|r| r.redelivered).sum();
         Some(Self {
             prefetch: first.prefetch,
@@ -531,6 +585,19 @@ impl ConsumerPoolReport {
             redelivered: est(&|r| Some(r.redelivered as f64)).unwrap_or(zero),
             redelivered_per_crash: (crashes > 0).then(|| redelivered as f64 / crashes as f64),
             completed_redelivered: runs.iter().map(|r| r.completed_redelivered).sum(),
+            restarted: runs.iter().map(|r| r.restarted).sum(),
+            timeouts: if timeouts {
+                est(&|r| Some(r.timeouts as f64))
+            } else {
+                None
+            },
+            duplicates: if timeouts {
+                est(&|r| Some(r.duplicates as f64))
+            } else {
+                None
+            },
+            duplicates_per_message: (timeouts && completed > 0)
+                .then(|| duplicates as f64 / completed as f64),
             mean_unacked: est(&|r| Some(r.mean_unacked)).unwrap_or(zero),
             mean_ready: est(&|r| Some(r.mean_ready)).unwrap_or(zero),
             backlog_peak: est(&|r| Some(r.backlog_peak as f64)).unwrap_or(zero),

@@ -37,6 +37,7 @@ impl Replication {
                 in_flight += q.in_node;
                 let a = q.levels.area();
                 let (c, w) = (q.c, q.warm);
+                let timeouts = q.cons.as_ref().is_some_and(|c| c.timeout.is_some());
                 let rejected = c.rejected - w.rejected;
                 let admitted = c.admitted - w.admitted;
                 let offers = c.arrived - w.arrived;
@@ -60,6 +61,8 @@ impl Replication {
                     dead_letters: c.dead_lettered - w.dead_lettered,
                     expired: q.ttl.is_finite().then(|| c.expired - w.expired),
                     dropped: q.drop_head.then(|| c.dropped - w.dropped),
+                    copies: timeouts.then(|| c.copies - w.copies),
+                    duplicates: timeouts.then(|| c.duplicates - w.duplicates),
                     found_full,
                     rejection_probability: (offers > 0).then(|| rejected as f64 / offers as f64),
                     full_probability: (offers > 0).then(|| found_full as f64 / offers as f64),
@@ -86,6 +89,8 @@ impl Replication {
                         expired: c.expired,
                         dropped: c.dropped,
                         rejected: c.rejected,
+                        copies: c.copies,
+                        duplicates: c.duplicates,
                         in_node: q.in_node,
                     },
                 }
@@ -173,6 +178,8 @@ mod tests {
                 dead_lettered: 0,
                 expired: 0,
                 dropped: 0,
+                copies: 0,
+                duplicates: 0,
             }
         );
         assert!(r.conservation.is_balanced());
@@ -215,6 +222,8 @@ mod tests {
                 dead_lettered: 0,
                 expired: 0,
                 dropped: 0,
+                copies: 0,
+                duplicates: 0,
             }
         );
         assert!(r.conservation.is_balanced());

@@ -41,6 +41,7 @@
 //! assert!(report.conservation.is_balanced());
 //! ```
 
+mod ack_timeout;
 mod admission;
 mod arena;
 mod arrivals;

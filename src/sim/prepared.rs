@@ -1,6 +1,7 @@
 //! A model and run settings prepared once for any number of replications: the
 //! topology, trace files read, priority classes resolved.
 
+use super::ack_timeout::AckTimeouts;
 use super::arena::Arena;
 use super::arrivals::{ArrivalGen, read_trace};
 use super::calendar::Calendar;
@@ -221,12 +222,16 @@ impl<'m> Prepared<'m> {
                     Some(c) => Some((c.time_to_failure.sampler()?, c.restart.sampler()?)),
                     None => None,
                 };
-                state.cons = Some(Box::new(ConsumerState::new(
+                let mut cons = ConsumerState::new(
                     q.servers,
                     q.prefetch_window(),
                     crash,
                     stream_rng(st.seed, replication, crash_stream(j)),
-                )));
+                );
+                cons.timeout = q
+                    .ack_timeout
+                    .map(|tau| Box::new(AckTimeouts::new(q.servers, q.prefetch_window(), tau)));
+                state.cons = Some(Box::new(cons));
             }
             if st.time_series.is_some() {
                 state.window_h = Some(Box::default());

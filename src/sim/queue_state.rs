@@ -36,6 +36,11 @@ pub(super) struct Counters {
     pub(super) dropped: u64,
     /// Failed deliveries that were retried.
     pub(super) redeliveries: u64,
+    /// Copies made by ack timeouts (each entered the node).
+    pub(super) copies: u64,
+    /// Deliveries discarded as duplicates (another delivery of the message finished
+    /// first).
+    pub(super) duplicates: u64,
     /// Arrivals that found the node full.
     pub(super) found_full: u64,
     /// Σ sojourn of completed messages.

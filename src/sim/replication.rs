@@ -60,6 +60,14 @@ pub(super) enum Ev {
         /// The consumer.
         consumer: u32,
     },
+    /// A consumer's ack-timeout timer (queues with `ack_timeout`; see
+    /// `sim/ack_timeout.rs`).
+    AckTimeout {
+        /// The queue.
+        queue: u32,
+        /// The consumer.
+        consumer: u32,
+    },
     /// A crashed consumer restarts.
     Restart {
         /// The queue.
@@ -372,6 +380,7 @@ impl Replication {
                 | Ev::AttemptTimeout { .. }
                 | Ev::Resend { .. }
                 | Ev::Slowdown { .. }
+                | Ev::AckTimeout { .. }
                 | Ev::Expire(_) => self.on_rare(ev),
             }
         }
@@ -393,6 +402,9 @@ impl Replication {
                 generation,
             } => self.on_resend(request, generation),
             Ev::Expire(j) => self.on_expire(j as usize),
+            Ev::AckTimeout { queue, consumer } => {
+                self.on_ack_timeout(queue as usize, consumer as usize)
+            }
             Ev::Slowdown { queue, on } => {
                 let j = queue as usize;
                 if let Some(s) = self.slow.get(j).and_then(|s| s.as_deref()) {

@@ -40,7 +40,8 @@ pub struct LatencySummary {
 }
 
 /// Message conservation of one node, counted over the whole run (warm-up included):
-/// `offered = completed + dead_lettered + expired + dropped + rejected + in_node`.
+/// `offered + copies = completed + dead_lettered + expired + dropped + rejected +
+/// duplicates + in_node`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -61,15 +62,24 @@ pub struct NodeCounts {
     pub dropped: u64,
     /// Refused because the node was full (`on_full = "reject"`).
     pub rejected: u64,
+    /// Copies made by ack timeouts (`ack_timeout`), each a message in the node.
+    #[serde(default)]
+    pub copies: u64,
+    /// Deliveries discarded as duplicates: another delivery of the same message
+    /// finished first (`ack_timeout`).
+    #[serde(default)]
+    pub duplicates: u64,
     /// Still in the node at the end.
     pub in_node: u64,
 }
 
 impl NodeCounts {
-    /// Whether `offered = completed + dead_lettered + expired + dropped + rejected + in_node`.
+    /// Whether `offered + copies = completed + dead_lettered + expired + dropped +
+    /// rejected + duplicates + in_node`.
     pub fn is_balanced(&self) -> bool {
-        self.offered
+        self.offered + self.copies
             == self.completed
+                + self.duplicates
                 + self.dead_lettered
                 + self.expired
                 + self.dropped
@@ -84,12 +94,15 @@ impl NodeCounts {
         self.expired += o.expired;
         self.dropped += o.dropped;
         self.rejected += o.rejected;
+        self.copies += o.copies;
+        self.duplicates += o.duplicates;
         self.in_node += o.in_node;
     }
 }
 
 /// Message conservation of the whole system over the whole run:
-/// `created = completed + in_flight + rejected + dead_lettered + expired + dropped`.
+/// `created + copies = completed + in_flight + rejected + dead_lettered + expired +
+/// dropped + duplicates`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -112,21 +125,33 @@ pub struct Conservation {
     /// node).
     #[serde(default)]
     pub dropped: u64,
+    /// Copies made by ack timeouts (`ack_timeout`): a message delivered again while
+    /// its first consumer still works on it.
+    #[serde(default)]
+    pub copies: u64,
+    /// Deliveries discarded as duplicates: another delivery of the same message
+    /// finished first (`ack_timeout`).
+    #[serde(default)]
+    pub duplicates: u64,
 }
 
 impl Conservation {
-    /// Whether `created = completed + in_flight + rejected + dead_lettered + expired +
-    /// dropped`.
+    /// Whether `created + copies = completed + in_flight + rejected + dead_lettered +
+    /// expired + dropped + duplicates`.
     ///
     /// # Example
     /// ```
     /// use kendall::sim::Conservation;
-    /// let c = Conservation { created: 10, completed: 4, in_flight: 2, rejected: 1, dead_lettered: 1, expired: 1, dropped: 1 };
+    /// let c = Conservation {
+    ///     created: 10, completed: 4, in_flight: 2, rejected: 1, dead_lettered: 1,
+    ///     expired: 1, dropped: 1, copies: 3, duplicates: 3,
+    /// };
     /// assert!(c.is_balanced());
     /// ```
     pub fn is_balanced(&self) -> bool {
-        self.created
+        self.created + self.copies
             == self.completed
+                + self.duplicates
                 + self.in_flight
                 + self.rejected
                 + self.dead_lettered
@@ -142,6 +167,8 @@ impl Conservation {
         self.dead_lettered += o.dead_lettered;
         self.expired += o.expired;
         self.dropped += o.dropped;
+        self.copies += o.copies;
+        self.duplicates += o.duplicates;
     }
 }
 
@@ -177,6 +204,13 @@ pub struct QueueRun {
     /// other queues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropped: Option<u64>,
+    /// Copies made by ack timeouts; `None` for a queue without `ack_timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copies: Option<u64>,
+    /// Deliveries discarded as duplicates (another delivery of the message finished
+    /// first); `None` for a queue without `ack_timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<u64>,
     /// Arrivals that found the node full (rejected, or made to wait by `block`).
     pub found_full: u64,
     /// Messages that reached the node (admitted at once, rejected, or held because

@@ -2,6 +2,7 @@
 //! happens at the end of a service (redelivery, dead letter, routing on, blocking
 //! after service), with the short path for plain queues.
 
+use super::arena::NONE;
 use super::queue_state::{Sender, start_service};
 use super::replication::{Ev, Replication};
 use crate::model::{Dest, NodeId, Queue};
@@ -131,6 +132,10 @@ impl Replication {
         if self.queues[j].preemptive {
             self.remove_in_service(j, m);
         }
+        if self.is_duplicate(j, m) {
+            // Another delivery of it (an ack-timeout copy) finished first.
+            return self.discard(j, m);
+        }
         let q = &mut self.queues[j];
         if q.fail_p > 0.0 && q.rng.random::<f64>() < q.fail_p {
             let msg = &mut self.arena.msgs[m as usize];
@@ -140,6 +145,9 @@ impl Replication {
             if q.max_attempts != Queue::UNLIMITED_ATTEMPTS {
                 msg.attempts += 1;
                 if msg.attempts >= q.max_attempts {
+                    if !self.settle(j, m, true) {
+                        return self.discard(j, m);
+                    }
                     return self.depart(j, m, Outcome::DeadLetter);
                 }
             } else if q.backoff_varies {
@@ -166,6 +174,7 @@ impl Replication {
             }
             return self.fill(j);
         }
+        self.settle(j, m, false);
         self.depart(j, m, Outcome::Completed)
     }
 
@@ -276,6 +285,13 @@ impl Replication {
             p.leave(msg, now, outcome == Outcome::Completed);
         }
         if let Some(cs) = q.cons.as_deref_mut() {
+            if msg.group != NONE {
+                // It settled its ack-timeout group (sim/ack_timeout.rs) and leaves.
+                if let Some(t) = cs.timeout.as_deref_mut() {
+                    t.release(msg.group);
+                }
+                msg.group = NONE;
+            }
             cs.ack(
                 msg,
                 now,

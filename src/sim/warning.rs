@@ -141,6 +141,8 @@ fn left_behind(x: &super::report::QueueRun) -> f64 {
         - x.dead_letters as f64
         - x.expired.unwrap_or(0) as f64
         - x.dropped.unwrap_or(0) as f64
+        + x.copies.unwrap_or(0) as f64
+        - x.duplicates.unwrap_or(0) as f64
 }
 
 /// What the checks need to know of a queue of the model.

@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod ack_timeout;
 mod api_robustness;
 mod approximations;
 mod charts;

@@ -3,6 +3,7 @@
 //! Each solver validates its parameters in its constructor and implements
 //! [`QueueMetrics`](crate::analytic::QueueMetrics).
 
+pub mod ack_timeout;
 pub mod approx;
 pub mod breakdown;
 pub mod drop_head;
