@@ -886,6 +886,11 @@ pub(crate) fn solve_node(
         return solve_ttl(q, lambda, c, ttl, input);
     }
 
+    if q.partitions.is_some() && q.crash.is_some() {
+        return no_method(
+            "a consumer group with crashes rebalances (partitions move, consumption pauses, uncommitted offsets replay): no analytic model here; simulate".into(),
+        );
+    }
     if q.has_consumer_model() && !(q.crash.is_none() && (c == 1 || q.prefetch_window() == 1)) {
         return super::single::breakdown::solve_consumers(q, lambda, input == Input::Poisson, ca2)
             .map(SolvedNode::plain_boxed);

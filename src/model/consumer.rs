@@ -156,10 +156,15 @@ pub(crate) fn check_consumers(q: &Queue, path: &str, out: &mut Vec<Problem>) {
     } else {
         "ack_timeout"
     };
-    if q.partitions.is_some() {
+    if q.partitions.is_some() && (q.prefetch.is_some() || q.ack_timeout.is_some()) {
+        let field = if q.prefetch.is_some() {
+            "prefetch"
+        } else {
+            "ack_timeout"
+        };
         out.push(Problem::new(
             format!("{path}.{field}"),
-            "cannot be combined with partitions: a partition has one owner, not a shared queue with prefetch; remove it (or partitions)",
+            "cannot be combined with partitions: a partition has one owner that reads it in order and commits offsets (use commit_interval), not a shared queue with acks; remove it (or partitions)",
         ));
     }
     if q.discipline != Discipline::Fifo {

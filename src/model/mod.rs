@@ -28,6 +28,7 @@ mod error;
 mod metric;
 mod partitioning;
 mod queue;
+mod rebalance;
 mod redelivery;
 mod retry;
 mod route;
@@ -57,6 +58,7 @@ pub use partitioning::{
 };
 pub(crate) use queue::deliveries_per_message;
 pub use queue::{Discipline, OnFull, Queue};
+pub(crate) use rebalance::check_rebalance;
 pub(crate) use redelivery::check_backoff_growth;
 pub use retry::{Jitter, MAX_RETRIES, Retry};
 pub use route::{EXIT, Route, RouteBranch};

@@ -57,6 +57,7 @@ pub enum Discipline {
 /// dead_letter = "payments-dlq"      # where exhausted (and expired) messages go (default: dropped, counted)
 /// ttl = "2s"                        # a message waiting this long expires (default: never)
 /// ack_timeout = "30s"                # an unacked delivery this old is redelivered (default: never)
+/// # partitioned queues: rebalance = "3s" (pause after a crash or restart), commit_interval = "5s"
 /// route = "settlement"
 /// ```
 ///
@@ -171,6 +172,24 @@ pub struct Queue {
         skip_serializing_if = "Option::is_none"
     )]
     pub ack_timeout: Option<f64>,
+    /// Kafka consumer group: how long consumption pauses while the group rebalances
+    /// after a consumer crashes or comes back, seconds (see [`Queue::with_rebalance`]).
+    /// None: 0 (the partitions move at once). Partitioned queues with `crash` only.
+    #[serde(
+        default,
+        deserialize_with = "super::duration::opt_seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rebalance: Option<f64>,
+    /// Kafka consumer group: offsets are committed every `commit_interval` seconds; a
+    /// crash replays what its partitions completed since the last commit. None: each
+    /// message's offset is committed when it completes. Partitioned queues only.
+    #[serde(
+        default,
+        deserialize_with = "super::duration::opt_seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub commit_interval: Option<f64>,
 }
 
 /// Expected deliveries per message with failure probability `f` and `max_attempts` m:
@@ -388,6 +407,8 @@ impl Queue {
             slowdown: None,
             ttl: None,
             ack_timeout: None,
+            rebalance: None,
+            commit_interval: None,
         }
     }
 

@@ -435,6 +435,7 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
         super::check_consumers(q, &path, &mut out);
         super::check_ttl(q, &path, &mut out);
         super::check_ack_timeout(q, &path, &mut out);
+        super::check_rebalance(q, &path, &mut out);
         super::check_backoff_growth(q, &path, &mut out);
         if let Some(sd) = &q.slowdown {
             sd.check(&format!("{path}.slowdown"), &mut out);

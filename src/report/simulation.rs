@@ -95,6 +95,18 @@ fn partitions_text(name: &str, p: &crate::sim::PartitionsReport) -> String {
         ]);
     }
     out.push_str(&t.to_text());
+    if let Some(g) = &p.group {
+        out.push_str(&format!(
+            "consumer group: crashes / run {}, rebalances / run {}, paused {} of the time, replayed / run {} ({} per crash: processed again and discarded), {} in service at a crash (work redone)\n",
+            estimate(Some(g.crashes)),
+            estimate(Some(g.rebalances)),
+            estimate(Some(g.paused_fraction)),
+            estimate(Some(g.replayed)),
+            g.replayed_per_crash
+                .map_or_else(|| "-".to_string(), |x| num(Some(x))),
+            g.restarted,
+        ));
+    }
     if let Some(h) = p.hottest() {
         out.push_str(&format!(
             "hottest consumer {}: share {}, utilisation {}, W {} s, p99 {} s; order violations within partitions: {}\n",
@@ -282,7 +294,7 @@ client retries (requests: first send until the success of an attempt within its 
         losses.push_str(&format!(" + duplicates {}", c.duplicates));
     }
     let copies = if c.copies > 0 {
-        format!(" + ack-timeout copies {}", c.copies)
+        format!(" + copies {} (ack timeouts, replays)", c.copies)
     } else {
         String::new()
     };

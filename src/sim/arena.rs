@@ -9,6 +9,10 @@
 /// "No source": the root of a start-up backlog message.
 pub(super) const NONE: u32 = u32::MAX;
 
+/// `Msg::group` of a replayed message of a Kafka consumer group (see
+/// `sim/rebalance.rs`): processed again, then discarded as a duplicate.
+pub(super) const REPLAY: u32 = u32::MAX - 1;
+
 /// A message in flight: where it is and what happened to it there.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Msg {

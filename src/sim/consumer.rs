@@ -375,6 +375,9 @@ impl Replication {
     /// of the broker queue in their order, marked redelivered (a finished message held
     /// by a blocked consumer stays: its work is done). Returns whether it was up.
     pub(super) fn crash_consumer(&mut self, j: usize, k: usize) -> bool {
+        if self.queues[j].part.is_some() {
+            return self.crash_partitioned(j, k);
+        }
         let now = self.now;
         let q = &mut self.queues[j];
         let Some(mut cs) = q.cons.take() else {
@@ -437,6 +440,9 @@ impl Replication {
     /// Consumer `k` of queue `j` restarts now with an empty window (but a finished
     /// message it still holds for a blocked queue) and is refilled.
     pub(super) fn restart_consumer(&mut self, j: usize, k: usize) {
+        if self.queues[j].part.is_some() {
+            return self.restart_partitioned(j, k);
+        }
         let now = self.now;
         let q = &mut self.queues[j];
         let in_node = q.in_node;

@@ -24,6 +24,16 @@ impl Replication {
                 // Unconditionally: arrivals, the backlog and the end are not yet in place.
                 self.schedule_crash(j, k, false);
             }
+            let commit = self.queues[j]
+                .part
+                .as_deref()
+                .and_then(|p| p.group.as_deref())
+                .and_then(|g| g.commit);
+            if let Some(every) = commit {
+                self.crash_pending += 1;
+                let t = self.now + every;
+                self.at(t, Ev::Commit(j as u32));
+            }
         }
     }
 
@@ -31,11 +41,10 @@ impl Replication {
     /// With `check`, nothing is scheduled once crashes are all that is left.
     fn schedule_crash(&mut self, j: usize, k: u32, check: bool) {
         let now = self.now;
-        let Some(cs) = self.queues[j].cons.as_deref_mut() else {
+        let Some(up) = self.queues[j].crash_draw(true) else {
             return;
         };
-        let Some((up, _)) = &cs.crash else { return };
-        let t = now + up.sample(&mut cs.rng);
+        let t = now + up;
         if check && self.crashes_alone() {
             return;
         }
@@ -58,11 +67,10 @@ impl Replication {
             return;
         }
         let now = self.now;
-        let Some(cs) = self.queues[j].cons.as_deref_mut() else {
+        let Some(down) = self.queues[j].crash_draw(false) else {
             return;
         };
-        let Some((_, down)) = &cs.crash else { return };
-        let t = now + down.sample(&mut cs.rng);
+        let t = now + down;
         if self.crashes_alone() {
             return;
         }
@@ -87,7 +95,7 @@ impl Replication {
 
     /// Nothing but crashes, restarts and the time-series tick is pending and no message
     /// is in the system: nothing can happen any more.
-    fn crashes_alone(&self) -> bool {
+    pub(super) fn crashes_alone(&self) -> bool {
         let tick = usize::from(self.resolution.is_some());
         self.cal.len() <= self.crash_pending + tick
             && self.held == 0

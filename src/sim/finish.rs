@@ -37,7 +37,9 @@ impl Replication {
                 in_flight += q.in_node;
                 let a = q.levels.area();
                 let (c, w) = (q.c, q.warm);
-                let timeouts = q.cons.as_ref().is_some_and(|c| c.timeout.is_some());
+                // Queues that make copies: ack timeouts, or a consumer group's replays.
+                let timeouts = q.cons.as_ref().is_some_and(|c| c.timeout.is_some())
+                    || q.part.as_ref().is_some_and(|p| p.group.is_some());
                 let rejected = c.rejected - w.rejected;
                 let admitted = c.admitted - w.admitted;
                 let offers = c.arrived - w.arrived;

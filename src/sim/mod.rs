@@ -58,6 +58,7 @@ mod overflow;
 mod partition;
 mod prepared;
 mod queue_state;
+mod rebalance;
 mod replication;
 mod replications;
 mod report;

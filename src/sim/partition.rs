@@ -13,10 +13,11 @@
 //! `rand_distr::Zipf`), and one latency histogram (32 KiB) per partition when P ≤
 //! [`PARTITION_HISTOGRAMS`]; beyond that, partitions and consumers report means only.
 
-use super::arena::Msg;
+use super::arena::{Msg, NONE, REPLAY};
 use super::estimate::Estimate;
 use super::histogram::Histogram;
 use super::queue_state::start_service;
+use super::rebalance::{Group, GroupReport, GroupRun};
 use crate::model::{Keys, Partitioning, partition_of};
 use rand::RngExt;
 use rand_distr::{Distribution as _, Zipf};
@@ -89,6 +90,12 @@ pub(super) struct PartitionState {
     /// Services started out of arrival order within a partition (must stay 0).
     order_violations: u64,
     hist: Vec<Histogram>,
+    /// The message each consumer is serving ([`NONE`] when free).
+    pub(super) current: Vec<u32>,
+    /// Consumers serving now.
+    serving: u32,
+    /// Crashes, rebalances and offset replays (queues with `crash`).
+    pub(super) group: Option<Box<Group>>,
 }
 
 impl PartitionState {
@@ -127,7 +134,42 @@ impl PartitionState {
             } else {
                 Vec::new()
             },
+            current: vec![NONE; active],
+            serving: 0,
+            group: None,
         }
+    }
+
+    /// With crashes and rebalances: every consumer of the group can come to own
+    /// partitions, so each gets its state.
+    pub(super) fn with_group(mut self, group: Group) -> Self {
+        let c = self.consumers as usize;
+        self.busy.resize(c, false);
+        self.consumer_busy.resize(c, Level::default());
+        self.current.resize(c, NONE);
+        self.group = Some(Box::new(group));
+        self
+    }
+
+    /// Consumers serving now.
+    pub(super) fn serving(&self) -> u32 {
+        self.serving
+    }
+
+    /// A replayed message joins partition `p` at `now` (its lag grows).
+    pub(super) fn replayed(&mut self, p: usize, now: f64) {
+        let lag = self.lag[p].now + 1;
+        self.lag[p].set(now, lag);
+    }
+
+    /// Consumer `k` stops serving at `now` (it crashed).
+    pub(super) fn stop(&mut self, k: usize, now: f64) {
+        if self.busy[k] {
+            self.busy[k] = false;
+            self.serving -= 1;
+        }
+        self.current[k] = NONE;
+        self.consumer_busy[k].set(now, 0);
     }
 
     /// The partition of the next message.
@@ -156,17 +198,22 @@ impl PartitionState {
         let lag = self.lag[i].now + 1;
         self.lag[i].set(now, lag);
         let k = self.owner[i];
-        (k, !self.busy[k as usize])
+        (k, self.is_free(k))
     }
 
     /// Consumer `k` starts serving `msg` at `now`: checks order within its partition.
     #[inline]
-    pub(super) fn start(&mut self, k: u32, msg: &Msg, now: f64) {
+    pub(super) fn start(&mut self, k: u32, m: u32, msg: &Msg, now: f64) {
         let p = msg.pos as usize;
-        if msg.enter < self.last_start[p] {
-            self.order_violations += 1;
+        if msg.group != REPLAY {
+            // A replay repeats older offsets: not an order violation.
+            if msg.enter < self.last_start[p] {
+                self.order_violations += 1;
+            }
+            self.last_start[p] = msg.enter;
         }
-        self.last_start[p] = msg.enter;
+        self.current[k as usize] = m;
+        self.serving += 1;
         self.busy[k as usize] = true;
         self.consumer_busy[k as usize].set(now, 1);
     }
@@ -174,8 +221,14 @@ impl PartitionState {
     /// `msg` leaves its partition at `now` (completed when `completed`); its consumer
     /// becomes free and is remembered in `freed`.
     #[inline]
-    pub(super) fn leave(&mut self, msg: &Msg, now: f64, completed: bool) {
+    pub(super) fn leave(&mut self, m: u32, msg: &Msg, now: f64, completed: bool) {
         let p = msg.pos as usize;
+        if let Some(g) = self.group.as_deref_mut()
+            && g.commit.is_some()
+        {
+            // Its offset is processed; committed at the next commit.
+            g.uncommitted[p] += 1;
+        }
         let lag = self.lag[p].now - 1;
         self.lag[p].set(now, lag);
         if completed {
@@ -186,8 +239,14 @@ impl PartitionState {
                 h.record(sojourn);
             }
         }
+        // Partitions move only when nothing is in service: the owner served it.
         let k = self.owner[p];
-        self.busy[k as usize] = false;
+        debug_assert_eq!(self.current[k as usize], m);
+        if self.busy[k as usize] {
+            self.busy[k as usize] = false;
+            self.serving -= 1;
+        }
+        self.current[k as usize] = NONE;
         self.consumer_busy[k as usize].set(now, 0);
         self.freed = k;
     }
@@ -195,6 +254,9 @@ impl PartitionState {
     /// The end of warm-up at `now`: statistics restart.
     pub(super) fn warm_up(&mut self, now: f64) {
         self.warm.clone_from(&self.c);
+        if let Some(g) = self.group.as_deref_mut() {
+            g.warm_up(now);
+        }
         // The lag areas restart at zero: the bucket baselines move with them.
         for (l, tick) in self.lag.iter_mut().zip(&mut self.lag_tick) {
             l.set(now, l.now);
@@ -278,6 +340,7 @@ impl PartitionState {
             order_violations: self.order_violations,
             partitions,
             consumers,
+            group: self.group.as_deref_mut().map(|g| g.finish(now, measured)),
         }
     }
 }
@@ -335,6 +398,9 @@ pub struct PartitionsRun {
     pub partitions: Vec<PartitionRun>,
     /// Per consumer that owns partitions.
     pub consumers: Vec<ConsumerRun>,
+    /// Crashes, rebalances and replays of the group (queues with `crash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupRun>,
 }
 
 /// One partition across replications.
@@ -393,6 +459,9 @@ pub struct PartitionsReport {
     pub partitions: Vec<PartitionReport>,
     /// Per consumer that owns partitions.
     pub consumers: Vec<ConsumerReport>,
+    /// Crashes, rebalances and replays of the group (queues with `crash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupReport>,
 }
 
 impl PartitionsReport {
@@ -459,6 +528,11 @@ impl PartitionsReport {
             hottest_consumer,
             partitions,
             consumers,
+            group: {
+                let groups: Vec<&GroupRun> =
+                    runs.iter().filter_map(|(r, _)| r.group.as_ref()).collect();
+                GroupReport::from_runs(&groups, confidence)
+            },
         })
     }
 
@@ -483,6 +557,10 @@ impl PartitionState {
     #[inline]
     fn is_free(&self, k: u32) -> bool {
         !self.busy[k as usize]
+            && self
+                .group
+                .as_deref()
+                .is_none_or(|g| g.up[k as usize] && !g.paused)
     }
 }
 
@@ -506,7 +584,7 @@ impl super::replication::Replication {
         };
         let (k, free) = part.arrive(msg, now);
         if free {
-            part.start(k, msg, now);
+            part.start(k, m, msg, now);
             start_service(q, m, msg, now, cal, fault);
         } else {
             q.lines[k as usize].push_back(m);
@@ -529,6 +607,14 @@ impl super::replication::Replication {
         let Some(part) = q.part.as_deref_mut() else {
             return;
         };
+        if part.group.as_deref().is_some_and(|g| g.paused) {
+            // A rebalance: nothing starts; once the pause is over and the last
+            // message in service has left, the partitions move.
+            if part.serving() == 0 && self.reassign_pending(j) {
+                self.reassign(j);
+            }
+            return;
+        }
         let k = part.freed;
         if !part.is_free(k) {
             return;
@@ -537,7 +623,7 @@ impl super::replication::Replication {
             return;
         };
         let msg = &mut arena.msgs[n as usize];
-        part.start(k, msg, *now);
+        part.start(k, n, msg, *now);
         q.waiting -= 1;
         start_service(q, n, msg, *now, cal, fault);
     }

@@ -9,6 +9,7 @@ use super::consumer::ConsumerState;
 use super::error::SimError;
 use super::partition::PartitionState;
 use super::queue_state::QueueState;
+use super::rebalance::Group;
 use super::replication::{DEFAULT_HORIZON, Ev, Replication};
 use super::report::Conservation;
 use super::retry::{RetryBook, SourceRetry};
@@ -211,13 +212,24 @@ impl<'m> Prepared<'m> {
             )?;
             state.plain &= !self.force_general_path;
             if let Some(p) = q.partitioning() {
-                state.part = Some(Box::new(PartitionState::new(
+                let mut part = PartitionState::new(
                     &p,
                     q.servers,
                     stream_rng(st.seed, replication, key_stream(j)),
-                )));
+                );
+                if let Some(c) = &q.crash {
+                    part = part.with_group(Group::new(
+                        p.clone(),
+                        q.servers,
+                        (c.time_to_failure.sampler()?, c.restart.sampler()?),
+                        stream_rng(st.seed, replication, crash_stream(j)),
+                        q.rebalance.unwrap_or(0.0),
+                        q.commit_interval,
+                    ));
+                }
+                state.part = Some(Box::new(part));
             }
-            if q.has_consumer_model() {
+            if q.has_consumer_model() && q.partitions.is_none() {
                 let crash = match &q.crash {
                     Some(c) => Some((c.time_to_failure.sampler()?, c.restart.sampler()?)),
                     None => None,

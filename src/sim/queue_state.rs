@@ -187,8 +187,10 @@ impl QueueState {
     ) -> Result<Self, SimError> {
         let q = queue;
         let classed = q.discipline != Discipline::Fifo;
-        // A partitioned queue: one line per consumer that owns partitions.
+        // A partitioned queue: one line per consumer that owns partitions (with crashes,
+        // per consumer: a rebalance can hand partitions to any of them).
         let nlines = match q.partitions {
+            Some(_) if q.crash.is_some() => q.servers.max(1) as usize,
             Some(p) => q.servers.min(p).max(1) as usize,
             None if classed => classes,
             None => 1,
@@ -354,6 +356,20 @@ impl QueueState {
 
 /// Starts the service of message `m` (`msg`) by a consumer of `q` at time `now` and
 /// schedules its completion; a completion in the past is recorded in `fault`.
+impl QueueState {
+    /// The next up-time (`up`) or down-time of one of this queue's consumers, from its
+    /// crash stream; `None` for a queue without crashes.
+    pub(super) fn crash_draw(&mut self, up: bool) -> Option<f64> {
+        if let Some(cs) = self.cons.as_deref_mut() {
+            let (u, d) = cs.crash.as_ref()?;
+            return Some(if up { u } else { d }.sample(&mut cs.rng));
+        }
+        let g = self.part.as_deref_mut()?.group.as_deref_mut()?;
+        let (u, d) = &g.crash;
+        Some(if up { u } else { d }.sample(&mut g.rng))
+    }
+}
+
 #[inline(always)]
 pub(super) fn start_service(
     q: &mut QueueState,

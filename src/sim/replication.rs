@@ -68,6 +68,11 @@ pub(super) enum Ev {
         /// The consumer.
         consumer: u32,
     },
+    /// The end of a consumer group's rebalance pause (partitioned queues with `crash`;
+    /// see `sim/rebalance.rs`).
+    Rebalance(u32),
+    /// A consumer group's periodic offset commit (`commit_interval`).
+    Commit(u32),
     /// A crashed consumer restarts.
     Restart {
         /// The queue.
@@ -381,6 +386,8 @@ impl Replication {
                 | Ev::Resend { .. }
                 | Ev::Slowdown { .. }
                 | Ev::AckTimeout { .. }
+                | Ev::Rebalance(_)
+                | Ev::Commit(_)
                 | Ev::Expire(_) => self.on_rare(ev),
             }
         }
@@ -402,6 +409,8 @@ impl Replication {
                 generation,
             } => self.on_resend(request, generation),
             Ev::Expire(j) => self.on_expire(j as usize),
+            Ev::Rebalance(j) => self.on_rebalance(j as usize),
+            Ev::Commit(j) => self.on_commit(j as usize),
             Ev::AckTimeout { queue, consumer } => {
                 self.on_ack_timeout(queue as usize, consumer as usize)
             }

@@ -2,7 +2,7 @@
 //! happens at the end of a service (redelivery, dead letter, routing on, blocking
 //! after service), with the short path for plain queues.
 
-use super::arena::NONE;
+use super::arena::{NONE, REPLAY};
 use super::queue_state::{Sender, start_service};
 use super::replication::{Ev, Replication};
 use crate::model::{Dest, NodeId, Queue};
@@ -131,6 +131,9 @@ impl Replication {
         let j = msg.node as usize;
         if self.queues[j].preemptive {
             self.remove_in_service(j, m);
+        }
+        if self.arena.msgs[m as usize].group == REPLAY {
+            return self.discard_replay(j, m);
         }
         if self.is_duplicate(j, m) {
             // Another delivery of it (an ack-timeout copy) finished first.
@@ -282,7 +285,7 @@ impl Replication {
             msg.held = false;
         }
         if let Some(p) = &mut q.part {
-            p.leave(msg, now, outcome == Outcome::Completed);
+            p.leave(m, msg, now, outcome == Outcome::Completed);
         }
         if let Some(cs) = q.cons.as_deref_mut() {
             if msg.group != NONE {

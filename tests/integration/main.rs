@@ -27,6 +27,7 @@ mod overflow;
 mod partitions;
 mod rabbit_consumers;
 mod readme_snippets;
+mod rebalance;
 mod retry;
 mod schema;
 mod sim_engine;
