@@ -74,6 +74,57 @@ pub trait QueueMetrics {
     }
 }
 
+/// Implements the named [`QueueMetrics`] methods of a wrapper by forwarding each to
+/// the solver in its field `$field` (one mechanism for every wrapper that changes only
+/// some figures: a relabelling, a fitted distribution, a duplicate-work correction).
+macro_rules! forward_metrics {
+    ($field:ident: $($name:ident),+ $(,)?) => {
+        $( $crate::analytic::metrics::forward_metrics!(@one $field $name); )+
+    };
+    (@one $f:ident method) => {
+        fn method(&self) -> $crate::analytic::method::Method { self.$f.method() }
+    };
+    (@one $f:ident servers) => {
+        fn servers(&self) -> Option<u64> { self.$f.servers() }
+    };
+    (@one $f:ident prob_n) => {
+        fn prob_n(&self, n: u64) -> Option<f64> { self.$f.prob_n(n) }
+    };
+    (@one $f:ident distribution_method) => {
+        fn distribution_method(&self) -> Option<$crate::analytic::method::Method> {
+            self.$f.distribution_method()
+        }
+    };
+    (@one $f:ident $name:ident) => {
+        $crate::analytic::metrics::forward_metrics!(@by_kind $f $name);
+    };
+    (@by_kind $f:ident arrival_rate) => { $crate::analytic::metrics::forward_metrics!(@f64 $f arrival_rate); };
+    (@by_kind $f:ident throughput) => { $crate::analytic::metrics::forward_metrics!(@f64 $f throughput); };
+    (@by_kind $f:ident utilisation) => { $crate::analytic::metrics::forward_metrics!(@f64 $f utilisation); };
+    (@by_kind $f:ident mean_number_in_system) => { $crate::analytic::metrics::forward_metrics!(@f64 $f mean_number_in_system); };
+    (@by_kind $f:ident mean_queue_length) => { $crate::analytic::metrics::forward_metrics!(@f64 $f mean_queue_length); };
+    (@by_kind $f:ident mean_sojourn) => { $crate::analytic::metrics::forward_metrics!(@f64 $f mean_sojourn); };
+    (@by_kind $f:ident mean_wait) => { $crate::analytic::metrics::forward_metrics!(@f64 $f mean_wait); };
+    (@by_kind $f:ident prob_empty) => { $crate::analytic::metrics::forward_metrics!(@opt $f prob_empty); };
+    (@by_kind $f:ident prob_wait) => { $crate::analytic::metrics::forward_metrics!(@opt $f prob_wait); };
+    (@by_kind $f:ident prob_block) => { $crate::analytic::metrics::forward_metrics!(@opt $f prob_block); };
+    (@by_kind $f:ident prob_expire) => { $crate::analytic::metrics::forward_metrics!(@opt $f prob_expire); };
+    (@by_kind $f:ident wait_cdf) => { $crate::analytic::metrics::forward_metrics!(@at $f wait_cdf); };
+    (@by_kind $f:ident sojourn_cdf) => { $crate::analytic::metrics::forward_metrics!(@at $f sojourn_cdf); };
+    (@by_kind $f:ident wait_quantile) => { $crate::analytic::metrics::forward_metrics!(@at $f wait_quantile); };
+    (@by_kind $f:ident sojourn_quantile) => { $crate::analytic::metrics::forward_metrics!(@at $f sojourn_quantile); };
+    (@f64 $f:ident $name:ident) => {
+        fn $name(&self) -> f64 { self.$f.$name() }
+    };
+    (@opt $f:ident $name:ident) => {
+        fn $name(&self) -> Option<f64> { self.$f.$name() }
+    };
+    (@at $f:ident $name:ident) => {
+        fn $name(&self, x: f64) -> Option<f64> { self.$f.$name(x) }
+    };
+}
+pub(crate) use forward_metrics;
+
 /// p50, p95, p99, p999 of a time, seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Percentiles {
@@ -378,44 +429,19 @@ impl Relabelled {
 }
 
 impl QueueMetrics for Relabelled {
+    crate::analytic::metrics::forward_metrics!(
+        inner:
+        arrival_rate, throughput, utilisation, servers, mean_number_in_system,
+        mean_queue_length, mean_sojourn, mean_wait, prob_wait, prob_expire
+    );
     fn method(&self) -> Method {
         self.method.clone()
-    }
-    fn arrival_rate(&self) -> f64 {
-        self.inner.arrival_rate()
-    }
-    fn throughput(&self) -> f64 {
-        self.inner.throughput()
-    }
-    fn utilisation(&self) -> f64 {
-        self.inner.utilisation()
-    }
-    fn servers(&self) -> Option<u64> {
-        self.inner.servers()
-    }
-    fn mean_number_in_system(&self) -> f64 {
-        self.inner.mean_number_in_system()
-    }
-    fn mean_queue_length(&self) -> f64 {
-        self.inner.mean_queue_length()
-    }
-    fn mean_sojourn(&self) -> f64 {
-        self.inner.mean_sojourn()
-    }
-    fn mean_wait(&self) -> f64 {
-        self.inner.mean_wait()
-    }
-    fn prob_wait(&self) -> Option<f64> {
-        self.inner.prob_wait()
     }
     fn prob_empty(&self) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.prob_empty())?
     }
     fn prob_block(&self) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.prob_block())?
-    }
-    fn prob_expire(&self) -> Option<f64> {
-        self.inner.prob_expire()
     }
     fn prob_n(&self, n: u64) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.prob_n(n))?

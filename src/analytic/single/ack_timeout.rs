@@ -59,6 +59,12 @@ impl AckTimeoutQueue {
 }
 
 impl QueueMetrics for AckTimeoutQueue {
+    crate::analytic::metrics::forward_metrics!(
+        inner:
+        utilisation, servers, mean_number_in_system, mean_queue_length, mean_sojourn,
+        mean_wait, prob_wait, prob_empty, prob_n, wait_cdf, sojourn_cdf, wait_quantile,
+        sojourn_quantile
+    );
     fn method(&self) -> Method {
         let m = self.inner.method();
         Method {
@@ -78,45 +84,6 @@ impl QueueMetrics for AckTimeoutQueue {
     }
     fn throughput(&self) -> f64 {
         self.message_rate
-    }
-    fn utilisation(&self) -> f64 {
-        self.inner.utilisation()
-    }
-    fn servers(&self) -> Option<u64> {
-        self.inner.servers()
-    }
-    fn mean_number_in_system(&self) -> f64 {
-        self.inner.mean_number_in_system()
-    }
-    fn mean_queue_length(&self) -> f64 {
-        self.inner.mean_queue_length()
-    }
-    fn mean_sojourn(&self) -> f64 {
-        self.inner.mean_sojourn()
-    }
-    fn mean_wait(&self) -> f64 {
-        self.inner.mean_wait()
-    }
-    fn prob_wait(&self) -> Option<f64> {
-        self.inner.prob_wait()
-    }
-    fn prob_empty(&self) -> Option<f64> {
-        self.inner.prob_empty()
-    }
-    fn prob_n(&self, n: u64) -> Option<f64> {
-        self.inner.prob_n(n)
-    }
-    fn wait_cdf(&self, t: f64) -> Option<f64> {
-        self.inner.wait_cdf(t)
-    }
-    fn sojourn_cdf(&self, t: f64) -> Option<f64> {
-        self.inner.sojourn_cdf(t)
-    }
-    fn wait_quantile(&self, p: f64) -> Option<f64> {
-        self.inner.wait_quantile(p)
-    }
-    fn sojourn_quantile(&self, p: f64) -> Option<f64> {
-        self.inner.sojourn_quantile(p)
     }
     fn distribution_method(&self) -> Option<Method> {
         Some(self.method())

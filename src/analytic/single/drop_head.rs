@@ -178,29 +178,16 @@ impl MMcKDropHead {
 }
 
 impl QueueMetrics for MMcKDropHead {
+    crate::analytic::metrics::forward_metrics!(
+        inner:
+        arrival_rate, throughput, utilisation, servers, mean_number_in_system,
+        mean_queue_length, prob_empty, prob_n
+    );
     fn method(&self) -> Method {
         Method::exact(
             "M/M/c/K with drop-head (push-out) overflow: tagged-message chain",
             "Gross et al. (2008), §2.5 (M/M/c/K); the push-out wait by first-step analysis of the tagged message's position",
         )
-    }
-    fn arrival_rate(&self) -> f64 {
-        self.inner.arrival_rate()
-    }
-    fn throughput(&self) -> f64 {
-        self.inner.throughput()
-    }
-    fn utilisation(&self) -> f64 {
-        self.inner.utilisation()
-    }
-    fn servers(&self) -> Option<u64> {
-        self.inner.servers()
-    }
-    fn mean_number_in_system(&self) -> f64 {
-        self.inner.mean_number_in_system()
-    }
-    fn mean_queue_length(&self) -> f64 {
-        self.inner.mean_queue_length()
     }
     fn mean_sojourn(&self) -> f64 {
         self.wq + self.inner.mean_sojourn() - self.inner.mean_wait()
@@ -208,18 +195,12 @@ impl QueueMetrics for MMcKDropHead {
     fn mean_wait(&self) -> f64 {
         self.wq
     }
-    fn prob_empty(&self) -> Option<f64> {
-        self.inner.prob_empty()
-    }
     fn prob_wait(&self) -> Option<f64> {
         Some(self.p_wait)
     }
     /// P(an arrival finds the node full): it is admitted, and the head pushed out.
     fn prob_block(&self) -> Option<f64> {
         self.inner.prob_block()
-    }
-    fn prob_n(&self, n: u64) -> Option<f64> {
-        self.inner.prob_n(n)
     }
 }
 

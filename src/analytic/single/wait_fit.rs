@@ -137,45 +137,12 @@ impl WaitFit {
 }
 
 impl QueueMetrics for WaitFit {
-    fn method(&self) -> Method {
-        self.inner.method()
-    }
-    fn arrival_rate(&self) -> f64 {
-        self.inner.arrival_rate()
-    }
-    fn throughput(&self) -> f64 {
-        self.inner.throughput()
-    }
-    fn utilisation(&self) -> f64 {
-        self.inner.utilisation()
-    }
-    fn servers(&self) -> Option<u64> {
-        self.inner.servers()
-    }
-    fn mean_number_in_system(&self) -> f64 {
-        self.inner.mean_number_in_system()
-    }
-    fn mean_queue_length(&self) -> f64 {
-        self.inner.mean_queue_length()
-    }
-    fn mean_sojourn(&self) -> f64 {
-        self.inner.mean_sojourn()
-    }
-    fn mean_wait(&self) -> f64 {
-        self.inner.mean_wait()
-    }
-    fn prob_wait(&self) -> Option<f64> {
-        self.inner.prob_wait()
-    }
-    fn prob_empty(&self) -> Option<f64> {
-        self.inner.prob_empty()
-    }
-    fn prob_block(&self) -> Option<f64> {
-        self.inner.prob_block()
-    }
-    fn prob_n(&self, n: u64) -> Option<f64> {
-        self.inner.prob_n(n)
-    }
+    crate::analytic::metrics::forward_metrics!(
+        inner:
+        method, arrival_rate, throughput, utilisation, servers, mean_number_in_system,
+        mean_queue_length, mean_sojourn, mean_wait, prob_wait, prob_empty, prob_block,
+        prob_n
+    );
     fn wait_cdf(&self, t: f64) -> Option<f64> {
         if t.is_nan() {
             return None;
