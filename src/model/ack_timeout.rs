@@ -112,17 +112,9 @@ pub(crate) fn check_ack_timeout(q: &Queue, path: &str, out: &mut Vec<Problem>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{ArrivalProcess, Distribution, Model, Queue, Source};
+    use crate::model::{Distribution, Model, Queue};
 
-    fn model(q: Queue) -> Model {
-        Model::default()
-            .with_source(Source::new(
-                "in",
-                ArrivalProcess::Poisson { rate: 1.0 },
-                "q",
-            ))
-            .with_queue(q)
-    }
+    use crate::model::test_support::one_queue as model;
 
     #[test]
     fn bad_timeouts_are_refused_with_the_field_and_the_fix() {

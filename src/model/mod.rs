@@ -42,6 +42,23 @@ mod topology;
 mod ttl;
 mod valid;
 
+/// Helpers for this module's unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{ArrivalProcess, Model, Queue, Source};
+
+    /// One Poisson source "in" at 1 message/s into `q` (a queue named "q").
+    pub(crate) fn one_queue(q: Queue) -> Model {
+        Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 1.0 },
+                "q",
+            ))
+            .with_queue(q)
+    }
+}
+
 pub(crate) use ack_timeout::check_ack_timeout;
 pub(crate) use arrival::stationary;
 pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};

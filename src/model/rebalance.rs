@@ -70,21 +70,13 @@ pub(crate) fn check_rebalance(q: &Queue, path: &str, out: &mut Vec<Problem>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{ArrivalProcess, Assignment, Distribution, Keys, Model, Queue, Source};
+    use crate::model::{Assignment, Distribution, Keys, Queue};
 
     fn parts(q: Queue) -> Queue {
         q.with_partitions(2, Keys::RoundRobin, Assignment::Range)
     }
 
-    fn model(q: Queue) -> Model {
-        Model::default()
-            .with_source(Source::new(
-                "in",
-                ArrivalProcess::Poisson { rate: 1.0 },
-                "q",
-            ))
-            .with_queue(q)
-    }
+    use crate::model::test_support::one_queue as model;
 
     #[test]
     fn bad_values_are_refused_with_the_field_and_the_fix() {

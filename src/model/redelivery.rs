@@ -179,7 +179,7 @@ pub(crate) fn check_backoff_growth(q: &Queue, path: &str, out: &mut Vec<Problem>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ArrivalProcess, Distribution, Model, Source};
+    use crate::model::{Distribution, Model};
 
     fn q(f: f64, m: u32, b: f64, r: f64, cap: Option<f64>, j: Jitter) -> Queue {
         Queue::new("q", 1, Distribution::Exponential { mean: 0.01 })
@@ -233,16 +233,7 @@ mod tests {
 
     #[test]
     fn growth_needs_a_cap_and_a_sane_multiplier() {
-        let model = |queue: Queue| {
-            Model::default()
-                .with_source(Source::new(
-                    "in",
-                    ArrivalProcess::Poisson { rate: 1.0 },
-                    "q",
-                ))
-                .with_queue(queue)
-                .validate()
-        };
+        let model = |queue: Queue| crate::model::test_support::one_queue(queue).validate();
         let e = model(q(0.1, 3, 0.1, 2.0, None, Jitter::None))
             .unwrap_err()
             .to_string();

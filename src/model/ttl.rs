@@ -64,17 +64,9 @@ pub(crate) fn check_ttl(q: &Queue, path: &str, out: &mut Vec<Problem>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{ArrivalProcess, Discipline, Distribution, Model, Queue, Source};
+    use crate::model::{Discipline, Distribution, Model, Queue};
 
-    fn model(q: Queue) -> Model {
-        Model::default()
-            .with_source(Source::new(
-                "in",
-                ArrivalProcess::Poisson { rate: 1.0 },
-                "q",
-            ))
-            .with_queue(q)
-    }
+    use crate::model::test_support::one_queue as model;
 
     #[test]
     fn bad_ttls_are_refused_with_the_field_and_the_fix() {
