@@ -135,13 +135,7 @@ impl Replication {
         q.in_node += 1;
         q.c.admitted += 1;
         let msg = &mut arena.msgs[m as usize];
-        msg.node = j as u32;
-        msg.enter = now;
-        msg.served = 0.0;
-        msg.attempts = 0;
-        msg.remaining = -1.0;
-        msg.held = false;
-        msg.dead = false;
+        msg.enter_node(j, now);
         if q.busy < q.shared_servers {
             // A free consumer: the common case of `dispatch`.
             return start_service(q, m, msg, now, cal, fault);

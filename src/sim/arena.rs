@@ -49,6 +49,21 @@ pub(super) struct Msg {
     pub(super) remaining: f64,
 }
 
+impl Msg {
+    /// The message enters node `j` at `now`, fresh: no service yet, first attempt,
+    /// nothing held, not dead (every field `admit` and a replay set alike).
+    #[inline(always)]
+    pub(super) fn enter_node(&mut self, j: usize, now: f64) {
+        self.node = j as u32;
+        self.enter = now;
+        self.served = 0.0;
+        self.attempts = 0;
+        self.remaining = -1.0;
+        self.held = false;
+        self.dead = false;
+    }
+}
+
 /// A source message and the count of its live descendants.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Root {

@@ -24,16 +24,7 @@ impl Replication {
                 // Unconditionally: arrivals, the backlog and the end are not yet in place.
                 self.schedule_crash(j, k, false);
             }
-            let commit = self.queues[j]
-                .part
-                .as_deref()
-                .and_then(|p| p.group.as_deref())
-                .and_then(|g| g.commit);
-            if let Some(every) = commit {
-                self.crash_pending += 1;
-                let t = self.now + every;
-                self.at(t, Ev::Commit(j as u32));
-            }
+            self.schedule_commit(j, false);
         }
     }
 

@@ -7,6 +7,7 @@ use super::consumer::ConsumerState;
 use super::error::SimError;
 use super::histogram::Histogram;
 use super::partition::PartitionState;
+use super::rebalance::Group;
 use super::replication::Ev;
 use super::time_weighted::TimeIntegral;
 use crate::model::{Dest, Discipline, OnFull, Queue, Sampler, Topology};
@@ -354,9 +355,17 @@ impl QueueState {
     }
 }
 
-/// Starts the service of message `m` (`msg`) by a consumer of `q` at time `now` and
-/// schedules its completion; a completion in the past is recorded in `fault`.
 impl QueueState {
+    /// The consumer group of a partitioned queue with crashes.
+    pub(super) fn group(&self) -> Option<&Group> {
+        self.part.as_deref()?.group.as_deref()
+    }
+
+    /// The consumer group of a partitioned queue with crashes, to change.
+    pub(super) fn group_mut(&mut self) -> Option<&mut Group> {
+        self.part.as_deref_mut()?.group.as_deref_mut()
+    }
+
     /// The next up-time (`up`) or down-time of one of this queue's consumers, from its
     /// crash stream; `None` for a queue without crashes.
     pub(super) fn crash_draw(&mut self, up: bool) -> Option<f64> {
@@ -364,12 +373,14 @@ impl QueueState {
             let (u, d) = cs.crash.as_ref()?;
             return Some(if up { u } else { d }.sample(&mut cs.rng));
         }
-        let g = self.part.as_deref_mut()?.group.as_deref_mut()?;
+        let g = self.group_mut()?;
         let (u, d) = &g.crash;
         Some(if up { u } else { d }.sample(&mut g.rng))
     }
 }
 
+/// Starts the service of message `m` (`msg`) by a consumer of `q` at time `now` and
+/// schedules its completion; a completion in the past is recorded in `fault`.
 #[inline(always)]
 pub(super) fn start_service(
     q: &mut QueueState,

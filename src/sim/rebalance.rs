@@ -165,11 +165,7 @@ impl Replication {
 
     /// Consumer `k` of partitioned queue `j` comes back: the group rebalances.
     pub(super) fn restart_partitioned(&mut self, j: usize, k: usize) {
-        let Some(g) = self.queues[j]
-            .part
-            .as_deref_mut()
-            .and_then(|p| p.group.as_deref_mut())
-        else {
+        let Some(g) = self.queues[j].group_mut() else {
             return;
         };
         if g.up[k] {
@@ -183,11 +179,7 @@ impl Replication {
     /// a rebalance extends it).
     fn begin_rebalance(&mut self, j: usize) {
         let now = self.now;
-        let Some(g) = self.queues[j]
-            .part
-            .as_deref_mut()
-            .and_then(|p| p.group.as_deref_mut())
-        else {
+        let Some(g) = self.queues[j].group_mut() else {
             return;
         };
         g.c.rebalances += 1;
@@ -225,11 +217,7 @@ impl Replication {
     /// Whether queue `j` waits for its last message in service to reassign partitions.
     #[inline]
     pub(super) fn reassign_pending(&self, j: usize) -> bool {
-        self.queues[j]
-            .part
-            .as_deref()
-            .and_then(|p| p.group.as_deref())
-            .is_some_and(|g| g.pending)
+        self.queues[j].group().is_some_and(|g| g.pending)
     }
 
     /// Assigns the partitions of queue `j` over the consumers that are up, moves the
@@ -280,15 +268,9 @@ impl Replication {
             for _ in 0..n {
                 let m = arena.alloc_msg(NONE, 0);
                 let msg = &mut arena.msgs[m as usize];
-                msg.node = j as u32;
+                msg.enter_node(j, now);
                 msg.pos = p as u32;
                 msg.group = REPLAY;
-                msg.enter = now;
-                msg.served = 0.0;
-                msg.attempts = 0;
-                msg.remaining = -1.0;
-                msg.held = false;
-                msg.dead = false;
                 part.replayed(p, now);
                 q.lines[part.owner[p] as usize].push_front(m);
             }
@@ -318,22 +300,21 @@ impl Replication {
     /// Offsets of queue `j` are committed now; the next commit is scheduled.
     pub(super) fn on_commit(&mut self, j: usize) {
         self.crash_pending -= 1;
-        let Some(g) = self.queues[j]
-            .part
-            .as_deref_mut()
-            .and_then(|p| p.group.as_deref_mut())
-        else {
+        let Some(g) = self.queues[j].group_mut() else {
             return;
         };
         g.uncommitted.fill(0);
-        let Some(every) = g.commit else { return };
-        self.schedule_commit(j, every);
+        self.schedule_commit(j, true);
     }
 
-    /// Schedules queue `j`'s next offset commit, `every` seconds from now, unless only
+    /// Schedules queue `j`'s next offset commit a commit interval from now (none
+    /// without `commit_interval`). With `check`, nothing is scheduled once only
     /// periodic events are left.
-    pub(super) fn schedule_commit(&mut self, j: usize, every: f64) {
-        if self.crashes_alone() {
+    pub(super) fn schedule_commit(&mut self, j: usize, check: bool) {
+        let Some(every) = self.queues[j].group().and_then(|g| g.commit) else {
+            return;
+        };
+        if check && self.crashes_alone() {
             return;
         }
         self.crash_pending += 1;
