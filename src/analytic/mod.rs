@@ -29,12 +29,13 @@ pub use single::approx::{GGc, GGcFormula};
 pub use single::breakdown::{BOUNDARY_MASS, MAX_BREAKDOWN_STATES, MMcBreakdown};
 pub use single::drop_head::{MAX_DROP_HEAD_LINE, MMcKDropHead};
 pub use single::erlang::{ERLANG_MAX_STEPS, erlang_b, erlang_c, ln_erlang_b};
+pub use single::interruption::{Interruptions, MG1Interrupted};
 pub use single::mg1::MG1;
 pub use single::mm1::MM1;
 pub use single::mmc::MMc;
 pub use single::mmck::MMcK;
 pub use single::mminf::MMInf;
-pub use single::partitioned::{ConsumerSolution, PartitionSolution, Partitioned};
+pub use single::partitioned::{ConsumerSolution, GroupPauses, PartitionSolution, Partitioned};
 pub use single::priority::{
     ClassMetrics, Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
 };

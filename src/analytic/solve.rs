@@ -42,7 +42,9 @@ use crate::analytic::single::mg1::MG1;
 use crate::analytic::single::mm1::MM1;
 use crate::analytic::single::mmc::MMc;
 use crate::analytic::single::mmck::MMcK;
-use crate::analytic::single::partitioned::{PartitionInput, PartitionSolution, Partitioned};
+use crate::analytic::single::partitioned::{
+    GroupPauses, PartitionInput, PartitionSolution, Partitioned,
+};
 use crate::analytic::single::priority::{
     Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,
 };
@@ -886,29 +888,33 @@ pub(crate) fn solve_node(
         return solve_ttl(q, lambda, c, ttl, input);
     }
 
-    if q.partitions.is_some() && q.crash.is_some() {
-        return no_method(
-            "a consumer group with crashes rebalances (partitions move, consumption pauses, uncommitted offsets replay): no analytic model here; simulate".into(),
-        );
-    }
-    if q.has_consumer_model() && !(q.crash.is_none() && (c == 1 || q.prefetch_window() == 1)) {
-        return super::single::breakdown::solve_consumers(q, lambda, input == Input::Poisson, ca2)
-            .map(SolvedNode::plain_boxed);
-    }
-
     if let Some(p) = q.partitioning() {
         let split = if markov_input {
             PartitionInput::Poisson
         } else {
             PartitionInput::General(ca2)
         };
-        let node = Partitioned::new(lambda, q.servers, &q.service, &p, split)?;
+        let pauses = q.crash.as_ref().map(|crash| {
+            GroupPauses::new(
+                q.servers,
+                crash.time_to_failure.mean(),
+                crash.restart.mean(),
+                q.rebalance.unwrap_or(0.0),
+                q.commit_interval.unwrap_or(0.0),
+            )
+        });
+        let node = Partitioned::new(lambda, q.servers, &q.service, &p, split, pauses.as_ref())?;
         let partitions = Some(node.solution().clone());
         return Ok(SolvedNode {
             metrics: Box::new(node),
             classes: None,
             partitions,
         });
+    }
+
+    if q.has_consumer_model() && !(q.crash.is_none() && (c == 1 || q.prefetch_window() == 1)) {
+        return super::single::breakdown::solve_consumers(q, lambda, input == Input::Poisson, ca2)
+            .map(SolvedNode::plain_boxed);
     }
 
     if q.discipline != Discipline::Fifo && classes.len() > 1 {
