@@ -9,6 +9,7 @@
 
 use kendall::analytic::Exactness;
 use kendall::model::{ArrivalProcess, Crash, Distribution, Model, Queue, RunSettings, Source};
+use kendall::sim::RELATIVE_ERROR;
 use kendall::{NodeOutcome, ValidModel, simulate, solve};
 
 fn exp(mean: f64) -> Distribution {
@@ -114,6 +115,28 @@ fn simulation_matches_the_breakdown_chain() {
     within(&q.l, l, "L");
     within(&q.w.unwrap(), w, "W");
     within(&q.utilisation, 0.5, "utilisation");
+    // Percentiles of the tagged message's chain (transforms inverted), widened by the
+    // histogram's bound as every simulated percentile is.
+    let (exact_w, exact_s) = (sol.wait.unwrap(), sol.sojourn.unwrap());
+    assert_eq!(
+        sol.distribution_method.as_ref().unwrap().exactness,
+        Exactness::Numerical
+    );
+    let (sim_w, sim_s) = (q.wait.unwrap(), q.sojourn.unwrap());
+    for (what, est, x) in [
+        ("wait p95", sim_w.p95, exact_w.p95),
+        ("p50", sim_s.p50, exact_s.p50),
+        ("p95", sim_s.p95, exact_s.p95),
+        ("p99", sim_s.p99, exact_s.p99),
+    ] {
+        let widen = RELATIVE_ERROR * x;
+        let h = est.half_width.unwrap();
+        assert!(
+            (est.mean - x).abs() <= 3.0 * h + widen,
+            "{what}: simulated {} ± {h}, exact {x}",
+            est.mean
+        );
+    }
     let c = q.consumers.as_ref().unwrap();
     within(&c.availability, 10.0 / 11.0, "availability");
     assert!(r.conservation.is_balanced());
@@ -132,9 +155,11 @@ fn approximations_are_labelled_and_overload_is_refused() {
         "{}",
         sol.method.name
     );
-    assert!(
-        sol.sojourn.is_none(),
-        "no percentiles from an approximation's inner model"
+    // Percentiles of the pooled chain: a lower bound, labelled as the means are.
+    assert!(sol.sojourn.is_some());
+    assert_eq!(
+        sol.distribution_method.as_ref().unwrap().exactness,
+        Exactness::Approximation
     );
 
     let q = Queue::new("q", 2, Distribution::Deterministic { value: 1.0 })
