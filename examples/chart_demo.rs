@@ -189,6 +189,8 @@ fn sizing() -> SizingChart {
             .collect(),
         slo: Some((slo, "SLO: p99 ≤ 120 ms".into())),
         chosen,
+        // 8 Erlangs: 8 consumers or fewer never catch up.
+        unstable_below: Some(9),
         y_max: None,
         size: None,
     }

@@ -181,6 +181,7 @@ pub fn sizing_chart(r: &SizingResult) -> Option<SizingChart> {
             .collect(),
         slo: Some((slo.limit * 1e3, format!("SLO {slo}"))),
         chosen,
+        unstable_below: r.curve_stable_from,
         y_max: None,
         size: None,
     })

@@ -18,8 +18,9 @@ const CURVE_BELOW: u32 = 6;
 /// Consumers above the chosen count that the curve shows.
 const CURVE_ABOVE: u32 = 3;
 
-/// What [`Search::curve`] returns: the queue, the SLO and the points.
-pub(crate) type Curve = (Option<String>, Option<Slo>, Vec<CurvePoint>);
+/// What [`Search::curve`] returns: the queue, the SLO, the points and the queue's
+/// stability floor.
+pub(crate) type Curve = (Option<String>, Option<Slo>, Vec<CurvePoint>, Option<u32>);
 
 impl Search<'_> {
     /// Whether every SLO holds analytically with the chosen deployment at `multiplier`
@@ -95,7 +96,7 @@ impl Search<'_> {
     /// The chosen deployment cannot be solved, or a curve point is not a valid model.
     pub(crate) fn curve(&self) -> Result<Curve, SizingError> {
         let Some(k) = self.slos.iter().position(|s| s.metric.is_time()) else {
-            return Ok((None, None, vec![]));
+            return Ok((None, None, vec![], None));
         };
         let slo = &self.slos[k];
         let queues = &self.valid.model().queues;
@@ -109,7 +110,7 @@ impl Search<'_> {
                 .max_by(|&a, &b| eval.utilisation[a].total_cmp(&eval.utilisation[b])),
         };
         let Some(i) = queue else {
-            return Ok((None, Some(slo.clone()), vec![]));
+            return Ok((None, Some(slo.clone()), vec![], None));
         };
         let chosen = self.consumers[i];
         let lo = self.floor[i].max(chosen.saturating_sub(CURVE_BELOW)).max(1);
@@ -138,6 +139,11 @@ impl Search<'_> {
                 simulated,
             });
         }
-        Ok((Some(queues[i].name.clone()), Some(slo.clone()), points))
+        Ok((
+            Some(queues[i].name.clone()),
+            Some(slo.clone()),
+            points,
+            Some(self.stable[i]),
+        ))
     }
 }

@@ -234,6 +234,10 @@ pub struct SizingResult {
     pub curve_slo: Option<Slo>,
     /// Consumers against the primary SLO's value at `curve_queue`.
     pub curve: Vec<CurvePoint>,
+    /// The fewest consumers that keep `curve_queue` stable: with fewer its backlog
+    /// grows without bound (no steady state), whatever the SLO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve_stable_from: Option<u32>,
 }
 
 /// Why sizing failed.
@@ -434,7 +438,7 @@ pub fn size_with_progress(
     }
     let drains = search.drains()?;
     let headroom = search.headroom();
-    let (curve_queue, curve_slo, curve) = search.curve()?;
+    let (curve_queue, curve_slo, curve, curve_stable_from) = search.curve()?;
 
     let model = valid.model();
     let deployment: Vec<Consumers> = model
@@ -474,5 +478,6 @@ pub fn size_with_progress(
         curve_queue,
         curve_slo,
         curve,
+        curve_stable_from,
     })
 }

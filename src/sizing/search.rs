@@ -32,6 +32,9 @@ pub(crate) struct Search<'a> {
     pub(super) evals: Evaluations<'a>,
     /// Per queue: the fewest consumers allowed (stability, `consumers >=` SLOs).
     pub(super) floor: Vec<u32>,
+    /// The fewest consumers that keep each sizable queue stable (fewer: the backlog
+    /// grows without bound), before any `consumers >=` SLO.
+    pub(super) stable: Vec<u32>,
     /// Per queue: the consumers of the current deployment.
     pub(super) consumers: Vec<u32>,
     /// SLOs (indices) with no analytic figure for the searched deployment.
@@ -88,6 +91,7 @@ impl<'a> Search<'a> {
             psa,
             evals: Evaluations::new(view, slos),
             floor: vec![1; model.queues.len()],
+            stable: vec![1; model.queues.len()],
             consumers: model.queues.iter().map(|q| q.servers).collect(),
             unknown: vec![],
             settings: model.simulation.clone(),
@@ -193,6 +197,8 @@ impl<'a> Search<'a> {
             } else {
                 (load.floor() as u32).saturating_add(1)
             };
+            self.stable[i] =
+                self.partitioned_floor(i, stable.max(1), rates[i] * q.service.mean())?;
             let mut floor = stable.max(1);
             for slo in self.slos {
                 if slo.target.covers_queue(&q.name) && slo.metric == Metric::Consumers {

@@ -126,6 +126,7 @@ fn sizing_chart() -> SizingChart {
         ],
         slo: Some((100.0, "SLO: p99 ≤ 100 ms".into())),
         chosen: Some(5),
+        unstable_below: Some(3),
         y_max: None,
         size: None,
     }
@@ -283,6 +284,7 @@ fn sizing_svg_and_png() {
             &chart.y_label,
             "chosen: 5 consumers",
             "analytic",
+            "unstable: fewer than 3 consumers",
         ],
     );
     assert_eq!(svg, sizing_svg(&chart).unwrap());

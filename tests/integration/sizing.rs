@@ -204,6 +204,10 @@ fn verification_by_simulation_carries_its_evidence() {
     assert!(sim.lower.is_some() && sim.upper.is_some());
     assert!(e.slo.holds(e.analytic.unwrap()));
     assert!(!r.curve.is_empty());
+    // 4 Erlangs: 4 consumers never catch up, 5 do; the chart shades the counts below.
+    assert_eq!(r.curve_stable_from, Some(5));
+    let chart = kendall::report::plots::sizing_chart(&r).unwrap();
+    assert_eq!(chart.unstable_below, Some(5));
 }
 
 /// A verification run too short for the load's tail cannot show a tail SLO met: the

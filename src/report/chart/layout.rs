@@ -267,6 +267,8 @@ pub(super) enum Key {
     Band(RGBColor),
     /// A short thin line: a level (SLO, reference).
     Level(RGBColor),
+    /// A shaded box: a region of the plot (e.g. unstable).
+    Region(RGBColor),
 }
 
 impl Key {
@@ -279,7 +281,8 @@ impl Key {
             | Self::PointBar(c)
             | Self::Ring(c)
             | Self::Band(c)
-            | Self::Level(c) => c.into(),
+            | Self::Level(c)
+            | Self::Region(c) => c.into(),
         }
     }
 
@@ -313,6 +316,7 @@ impl Key {
                 line = (across, c.stroke_width(3));
             }
             Self::Level(c) => line = (vec![(0, 0), (8, 0)], c.stroke_width(2)),
+            Self::Region(c) => rect = ([(-4, -7), (16, 7)], c.mix(0.35).filled()),
         }
         EmptyElement::at(at)
             + Rectangle::new(rect.0, rect.1)

@@ -35,7 +35,9 @@ pub struct SizingPoint {
 /// Give analytic values only for stable consumer counts (utilisation < 1). The y axis
 /// follows the rule of [`LatencyLoadChart`](super::LatencyLoadChart) (3 × SLO by default), because the percentile
 /// explodes at the smallest stable count; values above the axis show as triangles
-/// under its top edge. The chosen count is marked by a dotted vertical line and a ring.
+/// under its top edge. The chosen count is marked by a dotted vertical line and a ring;
+/// the counts below `unstable_below` (no steady state) are shaded and named in the
+/// legend, so a curve that starts at the floor does not read as slack.
 /// The legend goes top right, or top left if that covers fewer drawn points.
 ///
 /// # Example
@@ -49,10 +51,12 @@ pub struct SizingPoint {
 ///     simulated: vec![],
 ///     slo: Some((100.0, "SLO: p99 ≤ 100 ms".into())),
 ///     chosen: Some(5),
+///     unstable_below: Some(3),
 ///     y_max: None,
 ///     size: None,
 /// };
-/// assert!(sizing_svg(&chart)?.contains("Ledger consumers"));
+/// let svg = sizing_svg(&chart)?;
+/// assert!(svg.contains("Ledger consumers") && svg.contains("unstable: fewer than 3 consumers"));
 /// # Ok::<(), kendall::report::chart::ChartError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +79,9 @@ pub struct SizingChart {
     /// The consumer count chosen for deployment.
     #[serde(default)]
     pub chosen: Option<u32>,
+    /// The fewest consumers that keep the queue stable: fewer are shaded as unstable.
+    #[serde(default)]
+    pub unstable_below: Option<u32>,
     /// Top of the y axis; default as for [`LatencyLoadChart`](super::LatencyLoadChart).
     #[serde(default)]
     pub y_max: Option<f64>,
@@ -99,6 +106,7 @@ pub struct SizingChart {
 ///     simulated: vec![SizingPoint { consumers: 3, mean: 92.0, lower: 85.0, upper: 99.0 }],
 ///     slo: Some((100.0, "SLO: p99 ≤ 100 ms".into())),
 ///     chosen: Some(3),
+///     unstable_below: None,
 ///     y_max: None,
 ///     size: None,
 /// };
@@ -168,11 +176,14 @@ impl Chart for SizingChart {
                 upper: p.upper,
             })
             .collect();
+        // The unstable region shows at least one count below the floor.
+        let floor = self.unstable_below.filter(|&n| n >= 2);
         let xs = analytic
             .iter()
             .map(|p| p.0)
             .chain(sim.iter().map(|p| p.x))
-            .chain(self.chosen.map(f64::from));
+            .chain(self.chosen.map(f64::from))
+            .chain(floor.map(|n| f64::from(n - 1)));
         let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
             (a.min(x), b.max(x))
         });
@@ -198,6 +209,21 @@ impl Chart for SizingChart {
         style_mesh(&mut chart, &self.x_label, &self.y_label, true, n_ticks)?;
         let mut legend = Legend::new(&chart, (x0, x1), (bottom, top));
 
+        if let Some(n) = floor {
+            let grey = RGBColor(120, 120, 120);
+            let edge = f64::from(n) - 0.5;
+            let anno = chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, bottom), (edge, top)],
+                    grey.mix(0.35).filled(),
+                )))
+                .map_err(draw_err)?;
+            legend.entry(
+                anno,
+                format!("unstable: fewer than {n} consumers"),
+                Key::Region(grey),
+            );
+        }
         let c = colour(0);
         if let Some(n) = self.chosen {
             let x = f64::from(n);
@@ -281,6 +307,7 @@ mod tests {
             simulated: vec![],
             slo: Some((100.0, "SLO".into())),
             chosen: None,
+            unstable_below: None,
             y_max: None,
             size: None,
         };
