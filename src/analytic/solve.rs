@@ -42,6 +42,7 @@ use crate::analytic::single::mg1::MG1;
 use crate::analytic::single::mm1::MM1;
 use crate::analytic::single::mmc::MMc;
 use crate::analytic::single::mmck::MMcK;
+use crate::analytic::single::mmpp::MmppMc;
 use crate::analytic::single::partitioned::{
     GroupPauses, PartitionInput, PartitionSolution, Partitioned,
 };
@@ -718,6 +719,14 @@ pub(crate) enum Input {
     Jackson,
     /// A general stream whose SCV comes from the QNA decomposition.
     Qna(f64),
+    /// One MMPP source feeding the queue directly (no upstream queue): solved exactly
+    /// where the queue allows it (MMPP/M/c), else as a stream of this inter-arrival SCV.
+    Mmpp {
+        /// The source.
+        source: usize,
+        /// Its inter-arrival SCV, for the approximations.
+        scv: f64,
+    },
     /// Nothing exact or approximate is known here; the reason says why.
     Unknown(&'static str),
 }
@@ -791,9 +800,18 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
         } else if jackson {
             Input::Jackson
         } else if upstream.is_empty() && sources.len() == 1 {
-            match model.sources[sources[0]].arrival.interarrival_scv() {
-                Some(scv) => Input::Renewal(scv),
-                None => fallback(
+            let arrival = &model.sources[sources[0]].arrival;
+            let mmpp_scv = flows
+                .as_ref()
+                .map(|f| f.arrival_scv[i])
+                .or_else(|| arrival.index_of_dispersion());
+            match (arrival.interarrival_scv(), mmpp_scv) {
+                (_, Some(scv)) if matches!(arrival, ArrivalProcess::Mmpp { .. }) => Input::Mmpp {
+                    source: sources[0],
+                    scv,
+                },
+                (Some(scv), _) => Input::Renewal(scv),
+                (None, _) => fallback(
                     i,
                     "time-varying or trace arrivals have no stationary steady state: use the pointwise stationary approximation (sizing) or simulate",
                 ),
@@ -880,7 +898,7 @@ pub(crate) fn solve_node(
     let ca2 = match input {
         Input::Unknown(reason) => return no_method(reason.into()),
         Input::Poisson | Input::Jackson => 1.0,
-        Input::Renewal(scv) | Input::Qna(scv) => scv,
+        Input::Renewal(scv) | Input::Qna(scv) | Input::Mmpp { scv, .. } => scv,
     };
     let markov_input = matches!(input, Input::Poisson | Input::Jackson);
 
@@ -962,6 +980,41 @@ pub(crate) fn solve_node(
             "a finite buffer (capacity {k}) is solved exactly only for Poisson input and exponential service (M/M/c/K): simulate"
         ));
     }
+    if let Input::Mmpp { source, .. } = input
+        && q.failure_probability == 0.0
+        && let ArrivalProcess::Mmpp { rates, generator } = &model.sources[source].arrival
+    {
+        // The queue gets all of the source's messages, or a random share of them (an
+        // MMPP thinned at random is the MMPP with its rates scaled).
+        let share = model.sources[source]
+            .arrival
+            .mean_rate()
+            .map_or(1.0, |m| lambda / m);
+        let scaled: Vec<f64> = rates.iter().map(|r| r * share).collect();
+        let capacity = c as f64 * mu;
+        let peak = scaled.iter().copied().fold(0.0, f64::max);
+        if exponential {
+            return Ok(SolvedNode::plain(MmppMc::new(&scaled, generator, mu, c)?));
+        }
+        if peak >= capacity {
+            // Bursts above capacity: the backlog they build dominates, and the service
+            // law beyond its mean hardly matters (the simulator agrees within its
+            // intervals on the bursty example, lognormal SCV 2).
+            let inner = MmppMc::new(&scaled, generator, mu, c)?;
+            let m = inner.method();
+            return Ok(SolvedNode::plain(Relabelled::all(
+                Method::approximation(
+                    format!(
+                        "bursts above capacity (peak rate {peak:.4}/s >= c·μ = {capacity:.4}/s): {} with the mean service time; the service's variability (SCV {:.3}) is left out, as the bursts' backlog dominates",
+                        m.name,
+                        q.service.scv()
+                    ),
+                    m.reference,
+                ),
+                Box::new(inner),
+            )));
+        }
+    }
     if markov_input && exponential {
         if c == 1 {
             return Ok(SolvedNode::plain(relabel(MM1::new(lambda, mu)?, input)));
@@ -984,6 +1037,9 @@ pub(crate) fn solve_node(
     let why = match input {
         Input::Poisson => "Poisson input, general service, several consumers".to_string(),
         Input::Renewal(s) => format!("renewal input with SCV {s:.3}"),
+        Input::Mmpp { scv, .. } => format!(
+            "MMPP input with inter-arrival SCV {scv:.3}, bursts below capacity (a two-moment approximation suits them)"
+        ),
         Input::Qna(s) => format!("QNA flow (Whitt 1983) with arrival SCV {s:.3}"),
         _ => String::new(),
     };

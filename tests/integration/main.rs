@@ -20,6 +20,7 @@ mod end_to_end;
 mod fuzz;
 mod fuzz_regressions;
 mod markovian_identities;
+mod mmpp;
 mod model_ctmc;
 mod model_validation;
 mod networks;

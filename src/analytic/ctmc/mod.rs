@@ -9,6 +9,7 @@
 //!   carries its residual ‖πQ‖₁, iteration count and [`StopReason`].
 //! - [`Ctmc::transient`]: π(t) by uniformisation with a stated truncation bound.
 //! - [`BirthDeath`]: birth–death chains from rate functions, with the exact product form.
+//! - [`Qbd`]: quasi-birth–death processes, G and R by logarithmic reduction.
 //!
 //! # Example
 //! ```
@@ -27,6 +28,7 @@ mod error;
 mod generator;
 mod gmres;
 mod ilu;
+pub(crate) mod qbd;
 mod steady_state;
 mod transient;
 pub(crate) mod whole_model;
@@ -34,6 +36,7 @@ pub(crate) mod whole_model;
 pub use birth_death::{BIRTH_DEATH_MAX_STATES, BirthDeath};
 pub use error::{CtmcError, StateRef};
 pub use generator::Ctmc;
+pub use qbd::{QBD_FLOOR, QBD_MAX_ITERATIONS, QBD_TOLERANCE, Qbd, QbdSolution};
 pub use steady_state::{
     AUTO_DENSE_LIMIT, DENSE_MAX_STATES, SteadyState, SteadyStateMethod, SteadyStateOptions,
     StopReason,

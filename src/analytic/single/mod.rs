@@ -14,6 +14,7 @@ pub mod mm1;
 pub mod mmc;
 pub mod mmck;
 pub mod mminf;
+pub mod mmpp;
 pub mod partitioned;
 pub mod priority;
 pub(crate) mod special;
