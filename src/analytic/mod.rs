@@ -29,6 +29,10 @@ pub use single::approx::{GGc, GGcFormula};
 pub use single::breakdown::{BOUNDARY_MASS, MAX_BREAKDOWN_STATES, MMcBreakdown};
 pub use single::drop_head::{MAX_DROP_HEAD_LINE, MMcKDropHead};
 pub use single::erlang::{ERLANG_MAX_STEPS, erlang_b, erlang_c, ln_erlang_b};
+pub use single::erlang_inverse::{
+    INVERSE_STEPS, erlang_b_load, erlang_b_servers, erlang_c_load, erlang_c_servers,
+    mmc_max_arrival_rate,
+};
 pub use single::interruption::{Interruptions, MG1Interrupted};
 pub use single::mg1::MG1;
 pub use single::mm1::MM1;

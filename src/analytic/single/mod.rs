@@ -8,6 +8,7 @@ pub mod approx;
 pub mod breakdown;
 pub mod drop_head;
 pub mod erlang;
+pub mod erlang_inverse;
 pub mod interruption;
 pub mod mg1;
 pub mod mm1;
