@@ -921,7 +921,15 @@ pub(crate) fn solve_node(
                 q.commit_interval.unwrap_or(0.0),
             )
         });
-        let node = Partitioned::new(lambda, q.servers, &q.service, &p, split, pauses.as_ref())?;
+        let node = Partitioned::new(
+            lambda,
+            q.servers,
+            &q.service,
+            &p,
+            split,
+            pauses.as_ref(),
+            GGcFormula::of(q),
+        )?;
         let partitions = Some(node.solution().clone());
         return Ok(SolvedNode {
             metrics: Box::new(node),
@@ -1033,7 +1041,7 @@ pub(crate) fn solve_node(
             c,
         )));
     }
-    let approx = GGc::new(GGcFormula::Whitt1993, lambda, ca2, mean, q.service.scv(), c)?;
+    let approx = GGc::new(GGcFormula::of(q), lambda, ca2, mean, q.service.scv(), c)?;
     let why = match input {
         Input::Poisson => "Poisson input, general service, several consumers".to_string(),
         Input::Renewal(s) => format!("renewal input with SCV {s:.3}"),

@@ -25,6 +25,7 @@ mod consumer;
 mod distribution;
 mod duration;
 mod error;
+mod ggc_method;
 mod metric;
 mod partitioning;
 mod queue;
@@ -69,6 +70,7 @@ pub use distribution::{
 };
 pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
+pub use ggc_method::GgcMethod;
 pub use metric::{Level, Metric, Unit, UnknownMetric};
 pub use partitioning::{
     Assignment, Keys, MAX_KEYS, MAX_PARTITIONS, Partitioning, Shares, partition_of,

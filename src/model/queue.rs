@@ -190,6 +190,10 @@ pub struct Queue {
         skip_serializing_if = "Option::is_none"
     )]
     pub commit_interval: Option<f64>,
+    /// The G/G/c approximation of the analytic side where no exact method applies
+    /// (see [`GgcMethod`](super::GgcMethod)); None: Whitt (1993).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<super::GgcMethod>,
 }
 
 /// Expected deliveries per message with failure probability `f` and `max_attempts` m:
@@ -409,6 +413,7 @@ impl Queue {
             ack_timeout: None,
             rebalance: None,
             commit_interval: None,
+            method: None,
         }
     }
 

@@ -275,3 +275,58 @@ fn cli_reports_bad_files_without_panicking() {
     assert!(err.contains("source \"a\".to"), "{err}");
     assert!(!err.contains("panicked"));
 }
+
+/// `method` on a queue chooses its G/G/c approximation, and the label says which;
+/// Allen–Cunneen's Wq = C(c, a)/(cμ − λ)·(ca² + cs²)/2 by hand; Kingman with several
+/// consumers is refused naming the fix; an unknown name is a validation error.
+#[test]
+fn the_ggc_method_is_the_queues_choice() {
+    let lognormal = Distribution::Lognormal {
+        mean: 0.1,
+        scv: 2.0,
+    };
+    let q = |m: Option<GgcMethod>| {
+        let mut q = Queue::new("q", 3, lognormal.clone());
+        q.method = m;
+        one_queue(poisson(20.0), q).validate().unwrap()
+    };
+    let whitt = node(&solve(&q(None)).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
+    assert!(
+        whitt.method.name.contains("Whitt (1993)"),
+        "{}",
+        whitt.method.name
+    );
+    let ac = node(&solve(&q(Some(GgcMethod::AllenCunneen))).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
+    assert!(ac.method.name.contains("Allen"), "{}", ac.method.name);
+    let (lambda, mu, c) = (20.0, 10.0, 3u64);
+    let hand = kendall::analytic::erlang_c(c, lambda / mu).unwrap() / (c as f64 * mu - lambda)
+        * (1.0 + 2.0)
+        / 2.0;
+    assert_rel!(ac.wq, hand, 1e-12, "Allen–Cunneen Wq");
+    let kingman = node(&solve(&q(Some(GgcMethod::Kingman))).unwrap(), "q")
+        .refusal()
+        .unwrap()
+        .to_string();
+    assert!(kingman.contains("Kingman"), "{kingman}");
+    let bad: Result<Model, _> = toml::from_str(
+        r#"
+        [[source]]
+        name = "s"
+        arrival = { type = "poisson", rate = 1.0 }
+        to = "q"
+        [[queue]]
+        name = "q"
+        consumers = 1
+        service = { type = "exponential", mean = 0.1 }
+        method = "fancy"
+        "#,
+    );
+    let e = bad.unwrap_err().to_string();
+    assert!(e.contains("method") || e.contains("fancy"), "{e}");
+}

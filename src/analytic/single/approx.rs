@@ -54,7 +54,34 @@ pub enum GGcFormula {
     Whitt1993,
 }
 
+impl From<crate::model::GgcMethod> for GGcFormula {
+    fn from(m: crate::model::GgcMethod) -> Self {
+        use crate::model::GgcMethod;
+        match m {
+            GgcMethod::Whitt => Self::Whitt1993,
+            GgcMethod::AllenCunneen => Self::AllenCunneen,
+            GgcMethod::Sakasegawa => Self::Sakasegawa,
+            GgcMethod::Kingman => Self::Kingman,
+        }
+    }
+}
+
 impl GGcFormula {
+    /// The formula a queue chose (`method`), Whitt (1993) by default.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::GGcFormula;
+    /// use kendall::model::{Distribution, GgcMethod, Queue};
+    /// let q = Queue::new("q", 2, Distribution::Deterministic { value: 0.1 });
+    /// assert_eq!(GGcFormula::of(&q), GGcFormula::Whitt1993);
+    /// let q = q.with_method(GgcMethod::Sakasegawa);
+    /// assert_eq!(GGcFormula::of(&q), GGcFormula::Sakasegawa);
+    /// ```
+    pub fn of(q: &crate::model::Queue) -> Self {
+        q.method.unwrap_or_default().into()
+    }
+
     /// The method label of this formula.
     ///
     /// # Example

@@ -570,7 +570,7 @@ pub(crate) fn solve_consumers(
             }
         } else {
             Box::new(GGc::new(
-                GGcFormula::Whitt1993,
+                GGcFormula::of(q),
                 lambda,
                 ca2,
                 mean,
@@ -603,7 +603,7 @@ pub(crate) fn solve_consumers(
         return Ok(Box::new(Relabelled::all(method, Box::new(exact))));
     }
     let inner = GGc::new(
-        GGcFormula::Whitt1993,
+        GGcFormula::of(q),
         lambda,
         ca2,
         mean / availability,

@@ -226,7 +226,7 @@ impl Partitioned {
     /// Solves a partitioned queue: `lambda` messages/s, a group of `servers` consumers,
     /// `service` per message, partitioned as `p`, with input `input`; `pauses`: the
     /// group's rebalances as seen by each consumer (Poisson input only), see
-    /// [`GroupPauses`].
+    /// [`GroupPauses`]; `formula`: the GI/G/1 approximation where one is needed.
     ///
     /// # Errors
     /// [`AnalyticError::Unstable`] if the whole group is at or beyond saturation;
@@ -239,6 +239,7 @@ impl Partitioned {
         p: &Partitioning,
         input: PartitionInput,
         pauses: Option<&GroupPauses>,
+        formula: GGcFormula,
     ) -> Result<Self, AnalyticError> {
         let mean = service.mean();
         let c = servers.max(1);
@@ -308,14 +309,7 @@ impl Partitioned {
                     } else {
                         s * ca2
                     };
-                    Box::new(GGc::new(
-                        GGcFormula::Whitt1993,
-                        rate,
-                        thinned,
-                        mean,
-                        service.scv(),
-                        1,
-                    )?)
+                    Box::new(GGc::new(formula, rate, thinned, mean, service.scv(), 1)?)
                 }
             };
             consumers.push(ConsumerSolution {
