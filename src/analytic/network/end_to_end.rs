@@ -18,9 +18,13 @@
 //! **Percentiles** come from the distributions of the nodes' sojourn times, combined on
 //! a grid of 4096 cells (convolution for successive nodes, mixture for routes, product
 //! of CDFs for fan-out), assuming successive sojourns independent; a path of one queue
-//! takes that queue's own percentiles, with no grid. The grid is exact for a tandem of M/M/1 queues fed by Poisson arrivals (Reich 1957),
-//! up to the grid's resolution (half a cell per convolution); otherwise it is labelled
-//! an approximation. A path percentile is never the sum of node percentiles.
+//! takes that queue's own percentiles, with no grid. A tandem of M/M/1 queues fed by
+//! Poisson arrivals (up to [`MAX_HYPOEXPONENTIAL_STAGES`]) has independent exponential
+//! sojourns (Reich 1957): its end-to-end time is hypoexponential, and its percentiles
+//! come exactly from that phase-type CDF (a matrix exponential), with no grid. Otherwise
+//! the grid is labelled numerical where the nodes' distributions are exact and
+//! independent, an approximation elsewhere. A path percentile is never the sum of node
+//! percentiles.
 
 use crate::analytic::method::{Exactness, Method};
 use crate::analytic::metrics::{Percentiles, QueueMetrics};
@@ -283,6 +287,79 @@ fn branches(model: &Model, topology: &Topology, i: usize) -> Vec<(f64, Dest)> {
     out
 }
 
+/// The most queues of a tandem solved as one hypoexponential (its matrix exponential
+/// costs O(n³) per evaluation); longer tandems use the grid.
+pub const MAX_HYPOEXPONENTIAL_STAGES: usize = 32;
+
+/// The sojourn rates μᵢ − λ of the queues from `start` when they form a chain of
+/// M/M/1 queues fed by Poisson arrivals (each with one route onward, all reachable
+/// queues on it, at most [`MAX_HYPOEXPONENTIAL_STAGES`], at least two), each node's
+/// sojourn checked to be the exponential of its mean; else `None`.
+fn reich_tandem(
+    model: &Model,
+    topology: &Topology,
+    facts: &[NodeFacts],
+    start: Dest,
+    members: &[usize],
+) -> Option<Vec<f64>> {
+    let Dest::Node(NodeId::Queue(mut i)) = start else {
+        return None;
+    };
+    let mut rates = Vec::new();
+    loop {
+        let q = &model.queues[i];
+        let f = &facts[i];
+        let m = f.metrics?;
+        let plain = f.reich
+            && f.class_w.is_none()
+            && q.ttl.is_none()
+            && q.partitions.is_none()
+            && !q.has_consumer_model()
+            && q.discipline == crate::model::Discipline::Fifo;
+        let w = m.mean_sojourn();
+        let exponential = [1.0, 3.0].iter().all(|&k| {
+            m.sojourn_cdf(k * w)
+                .is_some_and(|c| (c - (1.0 - (-k).exp())).abs() < 1e-12)
+        });
+        if !(plain && exponential && w > 0.0 && w.is_finite())
+            || rates.len() == MAX_HYPOEXPONENTIAL_STAGES
+        {
+            return None;
+        }
+        rates.push(1.0 / w);
+        match branches(model, topology, i).as_slice() {
+            [(p, Dest::Exit)] if *p == 1.0 => break,
+            [(p, Dest::Node(NodeId::Queue(j)))] if *p == 1.0 && !rates.is_empty() => {
+                if rates.len() > members.len() {
+                    return None;
+                }
+                i = *j;
+            }
+            _ => return None,
+        }
+    }
+    (rates.len() >= 2 && rates.len() == members.len()).then_some(rates)
+}
+
+/// p50…p999 of the sum of independent exponentials of `rates`: P(T > t) = α·e^{St}·1
+/// with S bidiagonal (−rᵢ on the diagonal, rᵢ above), α = e₁; inverted by root finding.
+fn hypoexponential_percentiles(rates: &[f64]) -> Option<Percentiles> {
+    let n = rates.len();
+    let mut s = nalgebra::DMatrix::<f64>::zeros(n, n);
+    for (k, &r) in rates.iter().enumerate() {
+        s[(k, k)] = -r;
+        if k + 1 < n {
+            s[(k, k + 1)] = r;
+        }
+    }
+    let tail = |t: f64| {
+        let e = (&s * t).exp();
+        e.row(0).sum().clamp(0.0, 1.0)
+    };
+    let mean: f64 = rates.iter().map(|r| 1.0 / r).sum();
+    Percentiles::from_fn(|p| crate::analytic::metrics::invert_cdf(|t| 1.0 - tail(t), p, mean))
+}
+
 fn mean_time_at(facts: &[NodeFacts], m: &dyn QueueMetrics, i: usize) -> f64 {
     facts[i].class_w.unwrap_or_else(|| m.mean_sojourn())
 }
@@ -414,6 +491,30 @@ fn one_source(
             }
         }
         return result;
+    }
+
+    // A tandem of M/M/1 queues fed by Poisson arrivals: independent exponential
+    // sojourns (Reich 1957), so the end-to-end time is hypoexponential, exact
+    // percentiles from its phase-type CDF, no grid.
+    if let Some(rates) = reich_tandem(model, topology, facts, start, &members) {
+        result.w = Some(rates.iter().map(|r| 1.0 / r).sum());
+        result.w_method = Some(label(
+            weakest,
+            "sum of per-node mean sojourns along the routes",
+        ));
+        result.sojourn = hypoexponential_percentiles(&rates);
+        result.sojourn_method = result.sojourn.map(|_| {
+            Method::exact(
+                format!(
+                    "hypoexponential: the sum of the {} M/M/1 sojourns Exp(μᵢ − λ), independent in a Poisson-fed tandem; CDF by the matrix exponential of its phase-type form",
+                    rates.len()
+                ),
+                "Reich (1957), Ann. Math. Statist. 28(3); Burke (1956), Oper. Res. 4(6)",
+            )
+        });
+        if result.sojourn.is_some() {
+            return result;
+        }
     }
 
     // Grid horizon: the longest path, each node counted at a far quantile of its time
