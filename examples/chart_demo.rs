@@ -114,6 +114,7 @@ fn latency_vs_load() -> LatencyLoadChart {
         slo: Some((100.0, "SLO: W ≤ 100 ms".into())),
         y_max: None,
         size: None,
+        log_y: false,
     }
 }
 

@@ -341,6 +341,9 @@ enum Command {
         /// Write a latency-against-load chart (.svg or .png).
         #[arg(long)]
         plot: Option<PathBuf>,
+        /// Draw the chart's latency axis on a log scale (powers of ten).
+        #[arg(long, requires = "plot")]
+        log_y: bool,
         #[command(flatten)]
         run: RunArgs,
         /// Output format (table: one line per point; csv or json: every metric of every node).
@@ -653,6 +656,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             values,
             simulate,
             plot,
+            log_y,
             run,
             format,
         } => {
@@ -676,7 +680,8 @@ fn run(cli: Cli) -> Result<Outcome> {
             })?;
             progress.finish();
             if let Some(path) = &plot {
-                let chart = kendall::report::plots::sweep_chart(&model, &sweep);
+                let mut chart = kendall::report::plots::sweep_chart(&model, &sweep);
+                chart.log_y = log_y;
                 kendall::report::chart::render_latency_load(&chart, path)?;
                 eprintln!("wrote {}", path.display());
             }

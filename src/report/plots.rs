@@ -92,6 +92,7 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
         slo: slo.map(|s| (s.limit * 1e3, format!("SLO {s}"))),
         y_max: None,
         size: None,
+        log_y: false,
     }
 }
 

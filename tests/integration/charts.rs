@@ -59,6 +59,7 @@ fn latency_chart() -> LatencyLoadChart {
         slo: Some((50.0, "SLO: W ≤ 50 ms".into())),
         y_max: None,
         size: Some((800, 500)),
+        log_y: false,
     }
 }
 
@@ -417,9 +418,39 @@ fn points_above_the_axis_do_not_break_drawing() {
         slo: None,
         y_max: Some(1.0),
         size: None,
+        log_y: false,
     };
     check_svg(
         &latency_load_svg(&chart).unwrap(),
         &["clipped", "latency (s)"],
+    );
+}
+
+/// Values beyond the top of a linear axis are triangles at the edge, with a legend
+/// entry that says so; `log_y` draws the whole range on powers of ten instead, with no
+/// saturation left to mark.
+#[test]
+fn saturation_is_labelled_and_the_log_axis_shows_decades() {
+    let chart = latency_chart();
+    let svg = latency_load_svg(&chart).unwrap();
+    check_svg(&svg, &["▲ beyond the axis: saturated (see the table)"]);
+    let mut log = latency_chart();
+    log.log_y = true;
+    let svg = latency_load_svg(&log).unwrap();
+    check_svg(
+        &svg,
+        &[
+            &log.title,
+            &log.y_label,
+            "10",
+            "100",
+            "1000",
+            "SLO: W ≤ 50 ms",
+        ],
+    );
+    assert!(
+        !text_contents(&svg)
+            .iter()
+            .any(|t| t.contains("beyond the axis"))
     );
 }

@@ -8,7 +8,8 @@ use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::layout::{
-    Corner, Key, Legend, clip_polyline, colour, draw_sim, style_mesh, titled_plot, x_range, y_top,
+    Corner, Key, Legend, clip_polyline, colour, draw_off_scale, draw_sim, style_mesh_y,
+    titled_plot, x_range, y_top,
 };
 use super::{
     Chart, ChartError, DEFAULT_SIZE, check_interval, check_level, check_size, check_y_max,
@@ -84,6 +85,7 @@ pub struct LoadSeries {
 ///     slo: None,
 ///     y_max: Some(50.0),
 ///     size: None,
+///     log_y: false,
 /// };
 /// assert!(latency_load_svg(&chart)?.ends_with("</svg>\n"));
 /// # Ok::<(), kendall::report::chart::ChartError>(())
@@ -107,6 +109,10 @@ pub struct LatencyLoadChart {
     /// `(width, height)` in pixels; [`DEFAULT_SIZE`] when `None`.
     #[serde(default)]
     pub size: Option<(u32, u32)>,
+    /// A logarithmic y axis (powers of ten): latencies from milliseconds to the seconds
+    /// near saturation on one chart. Values <= 0 sit at the bottom edge.
+    #[serde(default)]
+    pub log_y: bool,
 }
 
 /// Draws a [`LatencyLoadChart`] to `path` (`.svg` or `.png`).
@@ -132,6 +138,7 @@ pub struct LatencyLoadChart {
 ///     slo: None,
 ///     y_max: None,
 ///     size: Some((600, 400)),
+///     log_y: false,
 /// };
 /// let path = std::env::temp_dir().join("kendall_doc_latency_load.png");
 /// render_latency_load(&chart, &path)?;
@@ -197,7 +204,58 @@ impl Chart for LatencyLoadChart {
         DB::ErrorType: 'static,
     {
         root.fill(&WHITE).map_err(draw_err)?;
-        let xs = self.series.iter().flat_map(|s| {
+        // On a log axis every y is drawn as log₁₀ y, from the decade below the smallest
+        // positive value to the decade above the largest one shown.
+        let positive = || {
+            self.series.iter().flat_map(|s| {
+                s.analytic
+                    .iter()
+                    .map(|p| p.1)
+                    .chain(s.simulated.iter().flat_map(|p| [p.lower, p.mean, p.upper]))
+                    .chain(self.slo.as_ref().map(|l| l.0))
+                    .filter(|v| *v > 0.0)
+            })
+        };
+        let (floor_decade, ceil_decade) = if self.log_y {
+            let lo = positive().fold(f64::INFINITY, f64::min);
+            let hi = self.y_max.unwrap_or_else(|| positive().fold(0.0, f64::max));
+            if lo.is_finite() && hi > 0.0 {
+                let a = lo.log10().floor();
+                let b = hi.log10().ceil().max(a + 1.0);
+                (a, b)
+            } else {
+                (0.0, 1.0)
+            }
+        } else {
+            (0.0, 0.0)
+        };
+        let ty = |v: f64| {
+            if self.log_y {
+                if v > 0.0 { v.log10() } else { floor_decade }
+            } else {
+                v
+            }
+        };
+        let series: Vec<LoadSeries> = self
+            .series
+            .iter()
+            .map(|s| LoadSeries {
+                name: s.name.clone(),
+                analytic: s.analytic.iter().map(|&(x, y)| (x, ty(y))).collect(),
+                simulated: s
+                    .simulated
+                    .iter()
+                    .map(|p| SimPoint {
+                        x: p.x,
+                        mean: ty(p.mean),
+                        lower: ty(p.lower),
+                        upper: ty(p.upper),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let slo = self.slo.as_ref().map(|(v, l)| (ty(*v), l.clone()));
+        let xs = series.iter().flat_map(|s| {
             s.analytic
                 .iter()
                 .map(|p| p.0)
@@ -205,7 +263,7 @@ impl Chart for LatencyLoadChart {
         });
         let (x0, x1) = x_range(xs);
         let ys = || {
-            self.series.iter().flat_map(|s| {
+            series.iter().flat_map(|s| {
                 s.analytic
                     .iter()
                     .map(|p| p.1)
@@ -213,25 +271,29 @@ impl Chart for LatencyLoadChart {
             })
         };
         let all_max = ys().fold(f64::NEG_INFINITY, f64::max);
-        let bottom = ys().fold(0.0, f64::min);
-        let levels: Vec<f64> = self
-            .series
-            .iter()
-            .flat_map(|s| {
-                s.analytic
-                    .iter()
-                    .map(|p| p.1)
-                    .chain(s.simulated.iter().map(|p| p.mean))
-            })
-            .collect();
-        let top = y_top(self.y_max, self.slo.as_ref().map(|s| s.0), &levels, all_max);
-        let top = if top > bottom { top } else { bottom + 1.0 };
+        let (bottom, top) = if self.log_y {
+            (floor_decade, ceil_decade)
+        } else {
+            let bottom = ys().fold(0.0, f64::min);
+            let levels: Vec<f64> = series
+                .iter()
+                .flat_map(|s| {
+                    s.analytic
+                        .iter()
+                        .map(|p| p.1)
+                        .chain(s.simulated.iter().map(|p| p.mean))
+                })
+                .collect();
+            let top = y_top(self.y_max, slo.as_ref().map(|s| s.0), &levels, all_max);
+            (bottom, if top > bottom { top } else { bottom + 1.0 })
+        };
 
         let mut chart = titled_plot(root, &self.title, (x0, x1), (bottom, top))?;
-        style_mesh(&mut chart, &self.x_label, &self.y_label, false, 10)?;
+        let decades = self.log_y.then(|| (top - bottom).round() as usize);
+        style_mesh_y(&mut chart, &self.x_label, &self.y_label, false, 10, decades)?;
         let mut legend = Legend::new(&chart, (x0, x1), (bottom, top));
 
-        for (i, s) in self.series.iter().enumerate() {
+        for (i, s) in series.iter().enumerate() {
             let c = colour(i);
             let pieces = clip_polyline(&s.analytic, bottom, top);
             if pieces.is_empty() {
@@ -247,15 +309,28 @@ impl Chart for LatencyLoadChart {
                     legend.entry(anno, s.name.clone(), Key::LineDot(c));
                 }
             }
+            // Analytic values above the axis (near saturation): triangles at the edge.
+            let off = s.analytic.iter().filter(|p| p.1 > top).map(|p| p.0);
+            draw_off_scale(&mut chart, off, (bottom, top), c)?;
             draw_sim(&mut chart, &mut legend, &s.simulated, c)?;
         }
-        if let Some((v, label)) = &self.slo {
+        if let Some((v, label)) = &slo {
             legend.level(&mut chart, *v, label, false)?;
         }
-        if self.series.iter().any(|s| !s.analytic.is_empty()) {
+        // Values beyond the top are drawn as triangles at the edge: say so.
+        if series.iter().any(|s| {
+            s.analytic.iter().any(|p| p.1 > top) || s.simulated.iter().any(|p| p.mean > top)
+        }) {
+            legend.key_only(
+                &mut chart,
+                "▲ beyond the axis: saturated (see the table)",
+                Key::Triangle(BLACK),
+            )?;
+        }
+        if series.iter().any(|s| !s.analytic.is_empty()) {
             legend.key_only(&mut chart, "analytic (line)", Key::Line(BLACK, 2))?;
         }
-        if self.series.iter().any(|s| !s.simulated.is_empty()) {
+        if series.iter().any(|s| !s.simulated.is_empty()) {
             legend.key_only(
                 &mut chart,
                 "simulated mean ± CI (points, bars)",

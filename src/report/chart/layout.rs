@@ -168,6 +168,22 @@ pub(super) fn style_mesh<'a, DB: DrawingBackend + 'a>(
 where
     DB::ErrorType: 'static,
 {
+    style_mesh_y(chart, x_label, y_label, integer_x, x_labels, None)
+}
+
+/// [`style_mesh`] with a log₁₀ y axis when `log_decades` is `Some(n)`: the plotted y is
+/// log₁₀ of the value, ticks fall on the n + 1 powers of ten and read as values.
+pub(super) fn style_mesh_y<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Ctx<'a, DB>,
+    x_label: &str,
+    y_label: &str,
+    integer_x: bool,
+    x_labels: usize,
+    log_decades: Option<usize>,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
     let int_fmt = |v: &f64| {
         if (v - v.round()).abs() < 1e-9 {
             format!("{}", v.round() as i64)
@@ -176,6 +192,13 @@ where
         }
     };
     let num_fmt = |v: &f64| tick_label(*v);
+    let pow_fmt = |v: &f64| {
+        if (v - v.round()).abs() < 1e-9 {
+            tick_label(10f64.powi(v.round() as i32))
+        } else {
+            String::new()
+        }
+    };
     let mut mesh = chart.configure_mesh();
     mesh.x_desc(x_label)
         .y_desc(y_label)
@@ -183,9 +206,15 @@ where
         .label_style((FONT, TICK_PX))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(210, 210, 210))
-        .x_labels(x_labels)
-        .y_labels(8);
-    mesh.y_label_formatter(&num_fmt);
+        .x_labels(x_labels);
+    match log_decades {
+        Some(n) => {
+            mesh.y_labels(n + 1).y_label_formatter(&pow_fmt);
+        }
+        None => {
+            mesh.y_labels(8).y_label_formatter(&num_fmt);
+        }
+    }
     if integer_x {
         mesh.x_label_formatter(&int_fmt);
     } else {
@@ -269,6 +298,8 @@ pub(super) enum Key {
     Level(RGBColor),
     /// A shaded box: a region of the plot (e.g. unstable).
     Region(RGBColor),
+    /// An outlined triangle: values beyond the top of the axis.
+    Triangle(RGBColor),
 }
 
 impl Key {
@@ -282,7 +313,8 @@ impl Key {
             | Self::Ring(c)
             | Self::Band(c)
             | Self::Level(c)
-            | Self::Region(c) => c.into(),
+            | Self::Region(c)
+            | Self::Triangle(c) => c.into(),
         }
     }
 
@@ -317,6 +349,7 @@ impl Key {
             }
             Self::Level(c) => line = (vec![(0, 0), (8, 0)], c.stroke_width(2)),
             Self::Region(c) => rect = ([(-4, -7), (16, 7)], c.mix(0.35).filled()),
+            Self::Triangle(c) => line = (vec![(0, 5), (6, -6), (12, 5), (0, 5)], c.stroke_width(2)),
         }
         EmptyElement::at(at)
             + Rectangle::new(rect.0, rect.1)

@@ -42,6 +42,7 @@
 //!     slo: Some((100.0, "SLO: mean ≤ 100 ms".into())),
 //!     y_max: None,
 //!     size: None,
+//!     log_y: false,
 //! };
 //! let path = std::env::temp_dir().join("kendall_doc_chart_module.svg");
 //! render_latency_load(&chart, &path)?;
