@@ -4,10 +4,11 @@
 //! The arrivals switch between m phases with generator Q, arriving at rate λᵢ in phase
 //! i (Λ = diag(λ)); level n is the number of messages in the node. Up: Λ; within a
 //! level: Q − Λ − min(n, c)μI; down: min(n, c)μI. Above c the blocks do not depend on
-//! n, so π_{n+1} = π_n R for n >= c with R from the [`Qbd`] (logarithmic reduction);
-//! the levels 0..c by linear level reduction, π_n = π_{n−1}R_n with
-//! R_c = Λ(−(Q − Λ − cμI + RcμI))⁻¹, R_n = Λ(−(Q − Λ − nμI + R_{n+1}(n + 1)μI))⁻¹, and
-//! π₀(Q − Λ + R₁μI) = 0, normalised. Stable iff λ̄ = θΛ1 < cμ (θ the phases'
+//! n, so π_{n+1} = π_n R for n >= c with R and G from the [`Qbd`] (logarithmic
+//! reduction); the levels 0..c by level reduction through first-passage matrices,
+//! π_n = π_{n−1}R_n with M_n = −(Q − Λ − nμI + ΛG_{n+1}), R_n = ΛM_n⁻¹,
+//! G_n = M_n⁻¹nμ (G_{c+1} = G, each kept stochastic), and π₀(Q − Λ + ΛG₁) = 0 (the
+//! null vector by SVD), normalised. Stable iff λ̄ = θΛ1 < cμ (θ the phases'
 //! stationary law).
 //!
 //! Figures, with λ̄ the mean rate and Π = π_c(I − R)⁻¹ (the mass at levels >= c, by
@@ -37,6 +38,27 @@ use crate::analytic::metrics::{QueueMetrics, invert_cdf};
 /// The most consumers × phases² the boundary levels may cost (a level reduction of c
 /// levels of m phases is O(c·m³)).
 pub const MMPP_MAX_WORK: usize = 50_000_000;
+
+/// The non-negative row vector x with x·b = 0 and Σx = 1, by the SVD of bᵀ (the right
+/// singular vector of its smallest singular value): stable where the level-0 balance
+/// nearly cancels (bursts far above capacity), where replacing an equation by the
+/// normalisation loses every digit.
+fn null_row(b: &DMatrix<f64>) -> Option<RowDVector<f64>> {
+    let svd = b.transpose().svd(false, true);
+    let v_t = svd.v_t?;
+    let (k, _) = svd
+        .singular_values
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))?;
+    let x = v_t.row(k).into_owned();
+    let sum = x.sum();
+    if !(sum.is_finite() && sum != 0.0) {
+        return None;
+    }
+    let x = x / sum;
+    x.iter().all(|v| *v > -1e-9).then(|| x.map(|v| v.max(0.0)))
+}
 
 /// MMPP/M/c solved as a QBD (see the module docs).
 ///
@@ -133,23 +155,32 @@ impl MmppMc {
         let fail = |why: &str| AnalyticError::NoMethod {
             reason: format!("the MMPP/M/c boundary could not be solved ({why}): simulate"),
         };
-        // Level reduction down from c.
+        // Level reduction down from c through the first-passage matrices: with
+        // G_{c+1} = G, M_n = −(Q − Λ − nμI + ΛG_{n+1}) (a diagonally dominant M-matrix:
+        // its rows sum to nμ), R_n = ΛM_n⁻¹ and G_n = M_n⁻¹·nμ, kept stochastic (rows
+        // renormalised), which stops rounding from growing over many levels where
+        // R_{n+1}·(n + 1)μ would not.
         let cu = c as usize;
         let mut rs: Vec<DMatrix<f64>> = Vec::with_capacity(cu);
-        let mut below = &r * (id.clone() * cmu); // R_{n+1}·(down rate of level n + 1)
+        let mut g_next = sol.g.clone();
         for n in (1..=cu).rev() {
             let rate = n as f64 * mu;
-            let block = &q - &lam - &id * rate + &below;
-            let inv = (-block)
-                .try_inverse()
-                .ok_or_else(|| fail("a singular level"))?;
-            let rn = &lam * inv;
-            below = &rn * (&id * rate);
+            let m_n = -(&q - &lam - &id * rate + &lam * &g_next);
+            let inv = m_n.try_inverse().ok_or_else(|| fail("a singular level"))?;
+            let rn = &lam * &inv;
+            let mut g_n = &inv * rate;
+            for mut row in g_n.row_iter_mut() {
+                let sum = row.sum();
+                if sum > 0.0 {
+                    row /= sum;
+                }
+            }
+            g_next = g_n;
             rs.push(rn);
         }
         rs.reverse(); // rs[n − 1] = R_n
-        let b0 = &q - &lam + &below;
-        let pi0 = stationary(&b0).ok_or_else(|| fail("a singular level 0"))?;
+        let b0 = &q - &lam + &lam * &g_next;
+        let pi0 = null_row(&b0).ok_or_else(|| fail("a singular level 0"))?;
         let mut head = vec![pi0];
         for rn in &rs {
             let next = head
@@ -319,53 +350,62 @@ mod tests {
     use super::*;
     use crate::analytic::ctmc::Ctmc;
 
-    /// MMPP(2)/M/2 against a truncated CTMC of the same queue solved by the crate's
+    /// MMPP(2)/M/2 and MMPP(2)/M/20 against a truncated CTMC of the same queue solved by the crate's
     /// sparse steady-state solver (a second method): L, P0, P(wait) (arrival-weighted)
     /// and P(N = n) to 1e-10.
     #[test]
     fn matches_a_truncated_ctmc() {
-        let rates = [0.5, 4.0];
-        let generator_ = vec![vec![-0.1, 0.1], vec![0.4, -0.4]];
-        let (mu, c) = (1.5, 2u64);
-        let q = MmppMc::new(&rates, &generator_, mu, c).unwrap();
-        let levels = 400;
-        let idx = |n: usize, i: usize| n * 2 + i;
-        let mut t = Vec::new();
-        for n in 0..levels {
-            for i in 0..2 {
-                let j = 1 - i;
-                t.push((idx(n, i), idx(n, j), generator_[i][j]));
-                if n + 1 < levels {
-                    t.push((idx(n, i), idx(n + 1, i), rates[i]));
-                }
-                if n > 0 {
-                    t.push((idx(n, i), idx(n - 1, i), mu * n.min(c as usize) as f64));
+        // (rates, generator, μ, c, levels): a light case, and bursts above the capacity
+        // of 20 consumers (where the boundary needs the first-passage recursion).
+        let cases = [
+            ([0.5, 4.0], [[-0.1, 0.1], [0.4, -0.4]], 1.5, 2u64, 400usize),
+            ([10.0, 30.0], [[-0.5, 0.5], [1.0, -1.0]], 1.0, 20, 1500),
+        ];
+        for (rates, g, mu, c, levels) in cases {
+            let generator_: Vec<Vec<f64>> = g.iter().map(|r| r.to_vec()).collect();
+            let q = MmppMc::new(&rates, &generator_, mu, c).unwrap();
+            let idx = |n: usize, i: usize| n * 2 + i;
+            let mut t = Vec::new();
+            for n in 0..levels {
+                for i in 0..2 {
+                    let j = 1 - i;
+                    t.push((idx(n, i), idx(n, j), g[i][j]));
+                    if n + 1 < levels {
+                        t.push((idx(n, i), idx(n + 1, i), rates[i]));
+                    }
+                    if n > 0 {
+                        t.push((idx(n, i), idx(n - 1, i), mu * n.min(c as usize) as f64));
+                    }
                 }
             }
+            let pi = Ctmc::from_triplets(levels * 2, t)
+                .unwrap()
+                .steady_state()
+                .unwrap()
+                .pi;
+            let level = |n: usize| pi[idx(n, 0)] + pi[idx(n, 1)];
+            let l: f64 = (0..levels).map(|n| n as f64 * level(n)).sum();
+            assert!(
+                level(levels - 1) < 1e-15,
+                "truncation {}",
+                level(levels - 1)
+            );
+            let got = q.mean_number_in_system();
+            assert!((got - l).abs() < 1e-9 * l, "c = {c}: L {got} vs {l}");
+            assert!((q.prob_empty().unwrap() - level(0)).abs() < 1e-10);
+            for n in [1u64, 2, 3, 10, 40] {
+                assert!(
+                    (q.prob_n(n).unwrap() - level(n as usize)).abs() < 1e-10,
+                    "c = {c}, n = {n}"
+                );
+            }
+            let mean = q.arrival_rate();
+            let waits: f64 = (c as usize..levels)
+                .map(|n| pi[idx(n, 0)] * rates[0] + pi[idx(n, 1)] * rates[1])
+                .sum::<f64>()
+                / mean;
+            assert!((q.prob_wait().unwrap() - waits).abs() < 1e-10, "c = {c}");
         }
-        let pi = Ctmc::from_triplets(levels * 2, t)
-            .unwrap()
-            .steady_state()
-            .unwrap()
-            .pi;
-        let level = |n: usize| pi[idx(n, 0)] + pi[idx(n, 1)];
-        let l: f64 = (0..levels).map(|n| n as f64 * level(n)).sum();
-        assert!(level(levels - 1) < 1e-15);
-        assert!(
-            (q.mean_number_in_system() - l).abs() < 1e-10 * l,
-            "{} vs {l}",
-            q.mean_number_in_system()
-        );
-        assert!((q.prob_empty().unwrap() - level(0)).abs() < 1e-10);
-        for n in [1u64, 2, 3, 10, 40] {
-            assert!((q.prob_n(n).unwrap() - level(n as usize)).abs() < 1e-10);
-        }
-        let mean = q.arrival_rate();
-        let waits: f64 = (c as usize..levels)
-            .map(|n| pi[idx(n, 0)] * rates[0] + pi[idx(n, 1)] * rates[1])
-            .sum::<f64>()
-            / mean;
-        assert!((q.prob_wait().unwrap() - waits).abs() < 1e-10);
     }
 
     /// The wait CDF against the sum Σ P(level n found) P(Erlang(n − c + 1, cμ) > t) over
