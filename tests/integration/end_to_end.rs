@@ -104,21 +104,9 @@ fn a_tandem_of_mm1_queues_is_hypoexponential() {
         .unwrap();
     let e = &solve(&m).unwrap().end_to_end[0];
     let tail = |t: f64| 8.0 / 3.0 * (-t).exp() - 2.0 * (-2.0 * t).exp() + (-4.0 * t).exp() / 3.0;
-    let quantile = |p: f64| {
-        let (mut lo, mut hi) = (0.0, 100.0);
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            if tail(mid) > 1.0 - p {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
-    };
     let s = e.sojourn.unwrap();
     for (got, p) in [(s.p50, 0.5), (s.p95, 0.95), (s.p99, 0.99), (s.p999, 0.999)] {
-        let want = quantile(p);
+        let want = tail_quantile(tail, p);
         assert!((got - want).abs() < 1e-9 * want, "p{p}: {got} vs {want}");
     }
     assert!((e.w.unwrap() - 1.75).abs() < 1e-12);
