@@ -198,8 +198,14 @@ pub struct NodeSolution {
     /// Probability an admitted message expires unserved (a queue with a `ttl`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_expire: Option<f64>,
-    /// P(N = n) for n = 0, 1, ... until the tail mass is below 1e-6 (at most 200 terms).
+    /// P(N = n) for n = `state_offset`, `state_offset` + 1, ... until the tail mass is
+    /// below 1e-6 (at most 200 terms from n = 0, 5 000 from an offset).
     pub state_probabilities: Vec<f64>,
+    /// The n of the first entry of `state_probabilities`: the states before it each have
+    /// P(N = n) below 1e-15, too small to matter or to hold in a double (many consumers:
+    /// P0 of M/M/1000 at load 0.9 is about e⁻⁹⁰⁰). 0 when the list starts at n = 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub state_offset: u64,
     /// Percentiles of the wait, seconds.
     pub wait: Option<Percentiles>,
     /// Percentiles of the sojourn time, seconds.
@@ -218,9 +224,22 @@ impl NodeSolution {
     /// assert!((s.l - 1.0).abs() < 1e-12);
     /// ```
     pub fn from_metrics(m: &dyn QueueMetrics) -> Self {
+        // Skip the leading states below 1e-15 (at most one per consumer: the mass of a
+        // multi-server queue sits at or below its consumer count when it is stable).
+        let scan = m.servers().unwrap_or(0).min(MAX_STATE_SCAN);
+        let mut state_offset = 0u64;
+        while state_offset < scan && m.prob_n(state_offset).is_none_or(|p| p < 1e-15) {
+            state_offset += 1;
+        }
+        if state_offset == scan {
+            state_offset = 0;
+        }
+        // 200 states from n = 0; from an offset (many consumers) up to 5 000, enough for
+        // ±5 standard deviations of the mass at 100 000 consumers.
+        let listed = if state_offset == 0 { 200 } else { 5000 };
         let mut state_probabilities = Vec::new();
         let mut mass = 0.0;
-        for n in 0..200u64 {
+        for n in state_offset..state_offset + listed {
             match m.prob_n(n) {
                 Some(p) if p.is_finite() => {
                     state_probabilities.push(p);
@@ -254,11 +273,19 @@ impl NodeSolution {
             p_block: m.prob_block(),
             p_expire: m.prob_expire(),
             state_probabilities,
+            state_offset,
             wait,
             sojourn,
             distribution_method,
         }
     }
+}
+
+/// The most leading states [`NodeSolution::from_metrics`] skips (1e6).
+pub const MAX_STATE_SCAN: u64 = 1_000_000;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl NodeSolution {

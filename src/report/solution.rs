@@ -47,7 +47,7 @@ pub fn solution_table(s: &ModelSolution) -> Table {
         for (k, p) in sol.state_probabilities.iter().enumerate().take(5) {
             t.row([
                 n.name.clone(),
-                format!("P(N={k})"),
+                format!("P(N={})", sol.state_offset + k as u64),
                 num(Some(*p)),
                 method.clone(),
             ]);

@@ -330,3 +330,34 @@ fn the_ggc_method_is_the_queues_choice() {
     let e = bad.unwrap_err().to_string();
     assert!(e.contains("method") || e.contains("fancy"), "{e}");
 }
+
+/// Many consumers: P0 of M/M/1000 at load 0.9 underflows (about e⁻⁹⁰⁰), so the state
+/// list starts where the mass is, labelled by its first n; consecutive entries follow
+/// P(n + 1)/P(n) = a/(n + 1) below c (the Erlang product form), and the list holds all
+/// but 1e-6 of the mass.
+#[test]
+fn state_probabilities_of_many_consumers_start_where_the_mass_is() {
+    let m = one_queue(poisson(900.0), Queue::new("q", 1000, exp(1.0)));
+    let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
+    assert!(
+        s.state_offset > 600 && s.state_offset < 900,
+        "{}",
+        s.state_offset
+    );
+    assert!(s.state_probabilities[0] >= 1e-15);
+    for (k, w) in s.state_probabilities.windows(2).enumerate().take(100) {
+        let n = s.state_offset + k as u64;
+        assert_rel!(
+            w[1] / w[0],
+            900.0 / (n + 1) as f64,
+            1e-10,
+            "P({})/P({n})",
+            n + 1
+        );
+    }
+    let covered: f64 = s.state_probabilities.iter().sum();
+    assert!(covered > 1.0 - 1e-6, "{covered}");
+}
