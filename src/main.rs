@@ -667,6 +667,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             let options = kendall::SweepOptions {
                 parameter: param,
                 values,
+                second: None,
                 analytic: true,
                 simulate,
             };

@@ -484,6 +484,7 @@ impl PyModel {
         let options = SweepOptions {
             parameter,
             values,
+            second: None,
             analytic: true,
             simulate,
         };
