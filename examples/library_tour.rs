@@ -108,6 +108,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let options = SweepOptions {
         parameter: "load".into(),
         values: kendall::linspace(0.5, 1.15, 8)?,
+        second: None,
         analytic: true,
         simulate: true,
     };

@@ -13,7 +13,7 @@
 //! | [`simulate`] | the same model by discrete-event simulation, every figure with a confidence interval | [`SimReport`] |
 //! | [`compare`] | both side by side: relative error, whether the analytic value is in the interval | [`Comparison`] |
 //! | [`size`] | the cheapest consumers per queue meeting the SLOs, verified by simulation | [`SizingResult`] |
-//! | [`sweep`] | any of these over a range of load or of one parameter | [`Sweep`] |
+//! | [`sweep`] | any of these over a range of load or of one parameter, or a grid of two | [`Sweep`] |
 //!
 //! Every figure is named by one [`Metric`] (`W`, `Wq`, `p99`, `wait.p99`, `P(block)`,
 //! ...): the SLO grammar, [`NodeResult::get`], [`QueueReport::get`](sim::QueueReport::get),
@@ -91,6 +91,6 @@ pub use sizing::{
     Verdict, size, size_with_progress,
 };
 pub use sweep::{
-    MAX_SWEEP_POINTS, SWEEP_QUEUE_METRICS, Sweep, SweepError, SweepOptions, SweepPoint, linspace,
-    sweep, sweep_with_control, with_parameter,
+    MAX_SWEEP_POINTS, SWEEP_QUEUE_METRICS, Sweep, SweepAxis, SweepError, SweepOptions, SweepPoint,
+    linspace, sweep, sweep_with_control, with_parameter,
 };

@@ -314,8 +314,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Vary the load (or any numeric parameter) and report metrics at each point,
-    /// analytic and/or simulated, in parallel.
+    /// Vary the load (or any numeric parameter), or a grid of two parameters, and report
+    /// metrics at each point, analytic and/or simulated, in parallel.
     Sweep {
         #[command(flatten)]
         scenario: ScenarioArg,
@@ -335,10 +335,33 @@ enum Command {
         /// Explicit values instead of --from/--to/--steps, comma-separated.
         #[arg(long, value_delimiter = ',')]
         values: Vec<f64>,
+        /// A second parameter (same paths as --param) for a grid: every value of --param
+        /// with every value of --param2, e.g. load × `queue.payments.servers`.
+        #[arg(long)]
+        param2: Option<String>,
+        /// First value of the second parameter.
+        #[arg(long, requires = "param2")]
+        from2: Option<f64>,
+        /// Last value of the second parameter.
+        #[arg(long, requires = "param2")]
+        to2: Option<f64>,
+        /// Number of evenly spaced values of the second parameter [default: 5].
+        #[arg(long, requires = "param2")]
+        steps2: Option<usize>,
+        /// Explicit values of the second parameter instead of --from2/--to2/--steps2,
+        /// comma-separated.
+        #[arg(long, value_delimiter = ',', requires = "param2", conflicts_with_all = ["from2", "to2", "steps2"])]
+        values2: Vec<f64>,
+        /// An SLO, e.g. "end_to_end.p99 < 200ms" (repeatable; added to the scenario's
+        /// `slo` list): drawn on the chart, and in a two-parameter sweep marked `!` in
+        /// the table and hatched on the heatmap where it is not met.
+        #[arg(long = "slo")]
+        slos: Vec<String>,
         /// Also simulate every point (slower); the analytic side always runs.
         #[arg(long)]
         simulate: bool,
-        /// Write a latency-against-load chart (.svg or .png).
+        /// Write a latency-against-load chart, or for a two-parameter sweep a heatmap of
+        /// the end-to-end p99 latency (.svg or .png).
         #[arg(long)]
         plot: Option<PathBuf>,
         /// Draw the chart's latency axis on a log scale (powers of ten).
@@ -346,7 +369,8 @@ enum Command {
         log_y: bool,
         #[command(flatten)]
         run: RunArgs,
-        /// Output format (table: one line per point; csv or json: every metric of every node).
+        /// Output format (table: one line per point, or for two parameters a grid of the
+        /// end-to-end p99; csv or json: every metric of every node).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -654,6 +678,12 @@ fn run(cli: Cli) -> Result<Outcome> {
             to,
             steps,
             values,
+            param2,
+            from2,
+            to2,
+            steps2,
+            values2,
+            slos,
             simulate,
             plot,
             log_y,
@@ -661,31 +691,67 @@ fn run(cli: Cli) -> Result<Outcome> {
             format,
         } => {
             check_plot(plot.as_ref())?;
-            let model = scenario.model()?;
+            let mut model = scenario.model()?;
+            for slo in parse_slos(&slos)? {
+                if !model.slo.contains(&slo) {
+                    model.slo.push(slo);
+                }
+            }
             let settings = run.apply(&model)?;
             let values = if values.is_empty() {
                 kendall::linspace(from, to, steps)?
             } else {
                 values
             };
+            let second = match param2 {
+                None => None,
+                Some(parameter) if !values2.is_empty() => {
+                    Some(kendall::SweepAxis::new(parameter, values2))
+                }
+                Some(parameter) => {
+                    let (Some(from2), Some(to2)) = (from2, to2) else {
+                        return Err(anyhow::anyhow!(
+                            "--param2 {parameter} needs its values: give --values2, or --from2 and --to2 (and --steps2, default 5)"
+                        )
+                        .context(Usage("--param2 without values")));
+                    };
+                    let values =
+                        kendall::linspace(from2, to2, steps2.unwrap_or(5)).context("--steps2")?;
+                    Some(kendall::SweepAxis::new(parameter, values))
+                }
+            };
             let options = kendall::SweepOptions {
                 parameter: param,
                 values,
+                second,
                 analytic: true,
                 simulate,
             };
-            let progress = Progress::new(options.values.len() as u32);
+            let progress = Progress::new(options.points().min(u32::MAX as usize) as u32);
             let sweep = kendall::sweep(&model.validate()?, &settings, &options, &|d, t| {
                 progress.update(d, t)
             })?;
             progress.finish();
             if let Some(path) = &plot {
-                let mut chart = kendall::report::plots::sweep_chart(&model, &sweep);
-                chart.log_y = log_y;
-                kendall::report::chart::render_latency_load(&chart, path)?;
+                if sweep.second.is_some() {
+                    let chart = kendall::report::plots::sweep_heatmap(&model, &sweep, &[])?;
+                    kendall::report::chart::render_heatmap(&chart, path)?;
+                } else {
+                    let mut chart = kendall::report::plots::sweep_chart(&model, &sweep);
+                    chart.log_y = log_y;
+                    kendall::report::chart::render_latency_load(&chart, path)?;
+                }
                 eprintln!("wrote {}", path.display());
             }
-            emit(format, &sweep, || sweep_csv(&sweep), || sweep_text(&sweep))?;
+            emit(
+                format,
+                &sweep,
+                || sweep_csv(&sweep),
+                || match sweep.second {
+                    Some(_) => kendall::report::sweep_grid_text(&sweep, &model.slo),
+                    None => sweep_text(&sweep),
+                },
+            )?;
         }
         Command::Diff {
             a,

@@ -1,4 +1,5 @@
-//! Sweeps: metrics over a range of load, or of any one numeric parameter of the model.
+//! Sweeps: metrics over a range of load, or of any numeric parameter of the model, or
+//! over a grid of two parameters (load × consumers).
 //!
 //! The parameter is `load` (a multiplier of every source's rate) or a path into the
 //! scenario, written with the same field names as the scenario file:
@@ -8,6 +9,12 @@
 //! point is solved analytically and/or simulated; points run in parallel (rayon), and a
 //! point that fails (an invalid value, an unstable node) records its error instead of
 //! stopping the sweep.
+//!
+//! A two-parameter sweep ([`SweepOptions::second`]) evaluates every pair of values: the
+//! point `(v1, v2)` is the point `v1` of the one-parameter sweep of the model with the
+//! second parameter set to `v2` (same code path, same figures bit for bit, same seed).
+//! Its points are in row-major order: `points[i * n2 + j]` is `(values[i],
+//! second.values[j])`, `n2 = second.values.len()`.
 
 use crate::analytic::{ModelSolution, solve};
 use crate::model::{Metric, Model, RunSettings, ValidModel};
@@ -15,19 +22,108 @@ use crate::sim::{SimReport, simulate, simulate_with_control};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What to vary and how to evaluate each point.
+///
+/// The default sweeps nothing (no values) over `load`, analytically, with no second
+/// parameter: set `values` (and `second` for a grid) and keep the rest with
+/// `..SweepOptions::default()`.
+///
+/// # Example
+/// ```
+/// use kendall::{SweepAxis, SweepOptions};
+/// let grid = SweepOptions {
+///     values: vec![0.5, 0.8, 1.1],
+///     second: Some(SweepAxis::new("queue.payments.servers", vec![9.0, 10.0])),
+///     ..SweepOptions::default()
+/// };
+/// assert_eq!(grid.points(), 6);
+/// assert!(grid.analytic && !grid.simulate);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepOptions {
     /// `load` or a parameter path.
     pub parameter: String,
     /// The values to try.
     pub values: Vec<f64>,
+    /// A second parameter and its values, for a grid of `values.len() ×
+    /// second.values.len()` points (`None`: a one-parameter sweep). It must differ from
+    /// `parameter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second: Option<SweepAxis>,
     /// Solve each point analytically.
     pub analytic: bool,
     /// Simulate each point.
     pub simulate: bool,
+}
+
+impl Default for SweepOptions {
+    /// `load` with no values, no second parameter, analytic only.
+    fn default() -> Self {
+        Self {
+            parameter: "load".into(),
+            values: vec![],
+            second: None,
+            analytic: true,
+            simulate: false,
+        }
+    }
+}
+
+impl SweepOptions {
+    /// The number of points: `values.len()`, times `second.values.len()` for a grid
+    /// (saturating, so an absurd grid is still refused by [`MAX_SWEEP_POINTS`]).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{SweepAxis, SweepOptions};
+    /// let o = SweepOptions { values: vec![1.0, 2.0], ..SweepOptions::default() };
+    /// assert_eq!(o.points(), 2);
+    /// let o = SweepOptions { second: Some(SweepAxis::new("queue.q.servers", vec![1.0, 2.0, 3.0])), ..o };
+    /// assert_eq!(o.points(), 6);
+    /// ```
+    pub fn points(&self) -> usize {
+        match &self.second {
+            None => self.values.len(),
+            Some(axis) => self.values.len().saturating_mul(axis.values.len()),
+        }
+    }
+}
+
+/// One swept parameter and its values: the second axis of a two-parameter sweep
+/// ([`SweepOptions::second`], [`Sweep::second`]).
+///
+/// # Example
+/// ```
+/// use kendall::SweepAxis;
+/// let axis = SweepAxis::new("queue.payments.servers", vec![2.0, 3.0, 4.0]);
+/// assert_eq!(axis.parameter, "queue.payments.servers");
+/// assert_eq!(axis.values.len(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SweepAxis {
+    /// `load` or a parameter path, as [`SweepOptions::parameter`].
+    pub parameter: String,
+    /// The values to try, in order.
+    pub values: Vec<f64>,
+}
+
+impl SweepAxis {
+    /// The axis `parameter` over `values`.
+    ///
+    /// # Example
+    /// ```
+    /// let axis = kendall::SweepAxis::new("load", kendall::linspace(0.5, 1.0, 3).unwrap());
+    /// assert_eq!(axis.values, vec![0.5, 0.75, 1.0]);
+    /// ```
+    pub fn new(parameter: impl Into<String>, values: Vec<f64>) -> Self {
+        Self {
+            parameter: parameter.into(),
+            values,
+        }
+    }
 }
 
 /// One point of a sweep.
@@ -35,6 +131,9 @@ pub struct SweepOptions {
 pub struct SweepPoint {
     /// The parameter's value.
     pub value: f64,
+    /// The second parameter's value (two-parameter sweeps only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value2: Option<f64>,
     /// Analytic solution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analytic: Option<ModelSolution>,
@@ -53,8 +152,38 @@ pub struct Sweep {
     pub schema_version: u32,
     /// The parameter varied.
     pub parameter: String,
-    /// The points, in the order of the values.
+    /// The second parameter and its values, in a two-parameter sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second: Option<SweepAxis>,
+    /// The points, in the order of the values; in a two-parameter sweep row-major,
+    /// `points[i * n2 + j]` at `(value i, second value j)` with `n2` second values.
     pub points: Vec<SweepPoint>,
+}
+
+impl Sweep {
+    /// The points one first value at a time: one chunk per first value (all the points
+    /// for a one-parameter sweep, in chunks of one), each with the second parameter's
+    /// values in order.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Model, SweepAxis, SweepOptions, sweep};
+    /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let opts = SweepOptions {
+    ///     values: vec![0.5, 0.9],
+    ///     second: Some(SweepAxis::new("queue.payments.servers", vec![10.0, 12.0, 14.0])),
+    ///     ..SweepOptions::default()
+    /// };
+    /// let s = sweep(&m, &m.model().simulation, &opts, &|_, _| {}).unwrap();
+    /// let rows: Vec<_> = s.rows().collect();
+    /// assert_eq!((rows.len(), rows[1].len()), (2, 3));
+    /// assert_eq!((rows[1][2].value, rows[1][2].value2), (0.9, Some(14.0)));
+    /// ```
+    pub fn rows(&self) -> std::slice::Chunks<'_, SweepPoint> {
+        let n2 = self.second.as_ref().map_or(1, |a| a.values.len()).max(1);
+        self.points.chunks(n2)
+    }
 }
 
 /// Why a sweep could not start.
@@ -75,9 +204,13 @@ pub enum SweepError {
     /// No values to sweep.
     #[error("no values to sweep: give --values or --from/--to/--steps")]
     NoValues,
-    /// More points than [`MAX_SWEEP_POINTS`]; refused before anything is allocated.
+    /// A second parameter without values.
+    #[error("no values for the second parameter: give --values2 or --from2/--to2/--steps2")]
+    NoSecondValues,
+    /// More points than [`MAX_SWEEP_POINTS`]; refused before anything is allocated. In a
+    /// two-parameter sweep `steps` is the product of the two numbers of values.
     #[error(
-        "{steps} sweep points (--steps or --values) is more than the {max} a sweep may hold (each point keeps its solution and report in memory, a few kilobytes to a megabyte): sweep a narrower range, or split the sweep"
+        "{steps} sweep points (--steps or --values, times --steps2 or --values2 for two parameters) is more than the {max} a sweep may hold (each point keeps its solution and report in memory, a few kilobytes to a megabyte): give fewer steps, sweep a narrower range, or split the sweep"
     )]
     TooManyPoints {
         /// The number of points asked for.
@@ -279,7 +412,7 @@ fn check_points(n: usize) -> Result<(), SweepError> {
 /// use kendall::{Model, SweepOptions, sweep};
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
 ///     .unwrap().validate().unwrap();
-/// let opts = SweepOptions { parameter: "load".into(), values: vec![0.5, 1.0, 1.3], analytic: true, simulate: false };
+/// let opts = SweepOptions { parameter: "load".into(), values: vec![0.5, 1.0, 1.3], second: None, analytic: true, simulate: false };
 /// let s = sweep(&m, &m.model().simulation, &opts, &|_, _| {}).unwrap();
 /// assert!(s.points[2].analytic.as_ref().unwrap().nodes[0].unstable_utilisation().is_some()); // rho = 1.04
 /// ```
@@ -306,7 +439,7 @@ pub fn sweep(
 /// use std::sync::atomic::AtomicBool;
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
 ///     .unwrap().validate().unwrap();
-/// let options = SweepOptions { parameter: "load".into(), values: vec![0.5, 0.9], analytic: true, simulate: false };
+/// let options = SweepOptions { parameter: "load".into(), values: vec![0.5, 0.9], second: None, analytic: true, simulate: false };
 /// let stop = AtomicBool::new(true);
 /// let e = sweep_with_control(&m, &RunSettings::default(), &options, &|_, _| {}, &stop);
 /// assert!(matches!(e, Err(SweepError::Cancelled)));
@@ -332,18 +465,47 @@ fn sweep_points(
     if options.values.is_empty() {
         return Err(SweepError::NoValues);
     }
-    check_points(options.values.len())?;
-    // Fail early on a wrong path.
-    with_parameter(model, &options.parameter, options.values[0])?;
-    settings_at(settings, &options.parameter, options.values[0])?;
-    let total = options.values.len() as u32;
+    if options.second.as_ref().is_some_and(|a| a.values.is_empty()) {
+        return Err(SweepError::NoSecondValues);
+    }
+    check_points(options.points())?;
+    if let Some(axis) = &options.second
+        && same_parameter(&options.parameter, &axis.parameter)
+    {
+        return Err(SweepError::Parameter {
+            path: axis.parameter.clone(),
+            reason: format!(
+                "is the first parameter ({}) too: sweep two different parameters",
+                options.parameter
+            ),
+        });
+    }
+    // Fail early on a wrong path (of either parameter).
+    let second = options
+        .second
+        .as_ref()
+        .map(|a| (a.parameter.as_str(), a.values[0]));
+    base_at(model, settings, second).and_then(|(m, s)| {
+        with_parameter(&m, &options.parameter, options.values[0])?;
+        settings_at(&s, &options.parameter, options.values[0])
+    })?;
+    // The grid, row-major: the first parameter's values outer, the second's inner.
+    let grid: Vec<(f64, Option<f64>)> = match &options.second {
+        None => options.values.iter().map(|&v| (v, None)).collect(),
+        Some(axis) => options
+            .values
+            .iter()
+            .flat_map(|&v| axis.values.iter().map(move |&v2| (v, Some(v2))))
+            .collect(),
+    };
+    let total = grid.len() as u32;
     let done = std::sync::atomic::AtomicU32::new(0);
-    let points = options
-        .values
+    let points = grid
         .par_iter()
-        .map(|&value| {
+        .map(|&(value, value2)| {
             let mut point = SweepPoint {
                 value,
+                value2,
                 analytic: None,
                 simulated: None,
                 error: None,
@@ -351,28 +513,14 @@ fn sweep_points(
             if stopped() {
                 return point;
             }
-            let at = with_parameter(model, &options.parameter, value)
-                .and_then(|m| Ok((m, settings_at(settings, &options.parameter, value)?)));
-            match at {
+            let second = options
+                .second
+                .as_ref()
+                .zip(value2)
+                .map(|(a, v2)| (a.parameter.as_str(), v2));
+            match base_at(model, settings, second) {
                 Err(e) => point.error = Some(e.to_string()),
-                Ok((m, settings)) => {
-                    if options.analytic {
-                        match solve(&m) {
-                            Ok(s) => point.analytic = Some(s),
-                            Err(e) => point.error = Some(e.to_string()),
-                        }
-                    }
-                    if options.simulate {
-                        let run = match stop {
-                            None => simulate(&m, &settings),
-                            Some(stop) => simulate_with_control(&m, &settings, &|_, _| {}, stop),
-                        };
-                        match run {
-                            Ok(r) => point.simulated = Some(r),
-                            Err(e) => point.error = Some(e.to_string()),
-                        }
-                    }
-                }
+                Ok((m, s)) => evaluate(&mut point, &m, &s, options, stop),
             }
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(d, total);
@@ -385,8 +533,65 @@ fn sweep_points(
     Ok(Sweep {
         schema_version: crate::model::SCHEMA_VERSION,
         parameter: options.parameter.clone(),
+        second: options.second.clone(),
         points,
     })
+}
+
+/// The model and settings a one-parameter sweep of the first parameter runs on: the
+/// given ones, or with the second parameter set to its value at this point.
+fn base_at<'a>(
+    model: &'a ValidModel,
+    settings: &'a RunSettings,
+    second: Option<(&str, f64)>,
+) -> Result<(Cow<'a, ValidModel>, Cow<'a, RunSettings>), SweepError> {
+    Ok(match second {
+        None => (Cow::Borrowed(model), Cow::Borrowed(settings)),
+        Some((parameter, value)) => (
+            Cow::Owned(with_parameter(model, parameter, value)?),
+            Cow::Owned(settings_at(settings, parameter, value)?),
+        ),
+    })
+}
+
+/// Whether two parameter paths name the same field (`servers` and `consumers` are one).
+fn same_parameter(a: &str, b: &str) -> bool {
+    let canonical = |p: &str| p.replace(".consumers", ".servers");
+    canonical(a) == canonical(b)
+}
+
+/// Evaluates one point of the first parameter on `model` and `settings` (the point of a
+/// one-parameter sweep; a two-parameter sweep calls it with the second value set).
+fn evaluate(
+    point: &mut SweepPoint,
+    model: &ValidModel,
+    settings: &RunSettings,
+    options: &SweepOptions,
+    stop: Option<&AtomicBool>,
+) {
+    let at = with_parameter(model, &options.parameter, point.value)
+        .and_then(|m| Ok((m, settings_at(settings, &options.parameter, point.value)?)));
+    match at {
+        Err(e) => point.error = Some(e.to_string()),
+        Ok((m, settings)) => {
+            if options.analytic {
+                match solve(&m) {
+                    Ok(s) => point.analytic = Some(s),
+                    Err(e) => point.error = Some(e.to_string()),
+                }
+            }
+            if options.simulate {
+                let run = match stop {
+                    None => simulate(&m, &settings),
+                    Some(stop) => simulate_with_control(&m, &settings, &|_, _| {}, stop),
+                };
+                match run {
+                    Ok(r) => point.simulated = Some(r),
+                    Err(e) => point.error = Some(e.to_string()),
+                }
+            }
+        }
+    }
 }
 
 /// The metrics a sweep's CSV and chart report per queue.
@@ -430,6 +635,7 @@ mod tests {
         let opts = SweepOptions {
             parameter: "simulation.horizon".into(),
             values: vec![10.0, 300.0],
+            second: None,
             analytic: false,
             simulate: true,
         };
@@ -462,5 +668,165 @@ mod tests {
         };
         let e = sweep(&m, &given, &bad, &|_, _| {}).unwrap_err();
         assert!(e.to_string().contains("simulation.horizn"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod grid_tests {
+    use super::*;
+    use crate::model::{ArrivalProcess, Distribution, Queue, Source};
+
+    fn mmc() -> ValidModel {
+        Model::default()
+            .with_source(Source::new(
+                "in",
+                ArrivalProcess::Poisson { rate: 1.0 },
+                "q",
+            ))
+            .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }))
+            .validate()
+            .unwrap()
+    }
+
+    fn grid(simulate: bool) -> SweepOptions {
+        SweepOptions {
+            parameter: "load".into(),
+            values: vec![0.5, 1.5, 2.5],
+            second: Some(SweepAxis::new("queue.q.servers", vec![1.0, 2.0])),
+            analytic: true,
+            simulate,
+        }
+    }
+
+    /// A two-parameter sweep's point (v1, v2) is the point v1 of the one-parameter sweep
+    /// of the model with v2 set: the same figures, bit for bit, analytic and simulated
+    /// (same seed), errors included (load 2.5 on one consumer is unstable).
+    #[test]
+    fn a_grid_point_is_the_one_parameter_point_with_the_second_value_set() {
+        let m = mmc();
+        let settings = RunSettings {
+            horizon: Some(200.0),
+            warmup: 10.0,
+            replications: 2,
+            seed: 7,
+            ..RunSettings::default()
+        };
+        let opts = grid(true);
+        let s = sweep(&m, &settings, &opts, &|_, _| {}).unwrap();
+        assert_eq!(s.points.len(), 6);
+        assert_eq!(s.second, opts.second);
+        let axis = opts.second.clone().unwrap();
+        for (j, &v2) in axis.values.iter().enumerate() {
+            let fixed = with_parameter(&m, &axis.parameter, v2).unwrap();
+            let one = SweepOptions {
+                second: None,
+                ..opts.clone()
+            };
+            let line = sweep(&fixed, &settings, &one, &|_, _| {}).unwrap();
+            for (i, p) in line.points.iter().enumerate() {
+                let q = &s.points[i * axis.values.len() + j];
+                assert_eq!((q.value, q.value2), (p.value, Some(v2)));
+                assert_eq!(q.analytic, p.analytic, "analytic at ({}, {v2})", p.value);
+                assert_eq!(q.simulated, p.simulated, "simulated at ({}, {v2})", p.value);
+                assert_eq!(q.error, p.error);
+            }
+        }
+        // Load 1.5 on one consumer (rho = 0.75) is stable, 2.5 is not.
+        let unstable = |p: &SweepPoint| {
+            p.analytic
+                .as_ref()
+                .is_some_and(|a| a.nodes.iter().any(|n| n.unstable_utilisation().is_some()))
+        };
+        assert!(!unstable(&s.points[2]) && unstable(&s.points[4]) && !unstable(&s.points[5]));
+    }
+
+    /// Row-major order: the first parameter outer, the second inner, whatever the
+    /// number of threads.
+    #[test]
+    fn grid_order_is_row_major_and_thread_independent() {
+        let m = mmc();
+        let opts = grid(false);
+        let s = sweep(&m, &RunSettings::default(), &opts, &|_, _| {}).unwrap();
+        let order: Vec<(f64, Option<f64>)> = s.points.iter().map(|p| (p.value, p.value2)).collect();
+        assert_eq!(
+            order,
+            vec![
+                (0.5, Some(1.0)),
+                (0.5, Some(2.0)),
+                (1.5, Some(1.0)),
+                (1.5, Some(2.0)),
+                (2.5, Some(1.0)),
+                (2.5, Some(2.0)),
+            ]
+        );
+        let rows: Vec<Vec<f64>> = s
+            .rows()
+            .map(|r| r.iter().map(|p| p.value2.unwrap()).collect())
+            .collect();
+        assert_eq!(rows, vec![vec![1.0, 2.0]; 3]);
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let again = one.install(|| sweep(&m, &RunSettings::default(), &opts, &|_, _| {}));
+        assert_eq!(again.unwrap(), s);
+        // A one-parameter sweep has no second value and one point per row.
+        let line = sweep(
+            &m,
+            &RunSettings::default(),
+            &SweepOptions {
+                second: None,
+                ..opts
+            },
+            &|_, _| {},
+        )
+        .unwrap();
+        assert!(line.points.iter().all(|p| p.value2.is_none()));
+        assert_eq!(line.rows().count(), 3);
+    }
+
+    /// The grid is bounded by the product of its sides, checked before any allocation;
+    /// missing, repeated or wrong second parameters are refused up front.
+    #[test]
+    fn grid_size_and_parameters_are_checked() {
+        let m = mmc();
+        let side = (MAX_SWEEP_POINTS as f64).sqrt() as usize + 1;
+        let big = SweepOptions {
+            values: vec![1.0; side],
+            second: Some(SweepAxis::new("queue.q.servers", vec![1.0; side])),
+            ..SweepOptions::default()
+        };
+        let e = sweep(&m, &RunSettings::default(), &big, &|_, _| {}).unwrap_err();
+        assert!(
+            matches!(e, SweepError::TooManyPoints { steps, .. } if steps == (side * side) as u64),
+            "{e}"
+        );
+        assert!(e.to_string().contains("--steps2"), "{e}");
+        let empty = SweepOptions {
+            values: vec![1.0],
+            second: Some(SweepAxis::new("queue.q.servers", vec![])),
+            ..SweepOptions::default()
+        };
+        let e = sweep(&m, &RunSettings::default(), &empty, &|_, _| {}).unwrap_err();
+        assert!(matches!(e, SweepError::NoSecondValues), "{e}");
+        assert!(e.to_string().contains("--values2"), "{e}");
+        let same = SweepOptions {
+            parameter: "queue.q.servers".into(),
+            values: vec![1.0],
+            second: Some(SweepAxis::new("queue.q.consumers", vec![2.0])),
+            ..SweepOptions::default()
+        };
+        let e = sweep(&m, &RunSettings::default(), &same, &|_, _| {}).unwrap_err();
+        assert!(e.to_string().contains("two different parameters"), "{e}");
+        let wrong = SweepOptions {
+            values: vec![1.0],
+            second: Some(SweepAxis::new("queue.nope.servers", vec![2.0])),
+            ..SweepOptions::default()
+        };
+        let e = sweep(&m, &RunSettings::default(), &wrong, &|_, _| {}).unwrap_err();
+        assert!(
+            e.to_string().contains("queue.nope.servers") && e.to_string().contains("no queue"),
+            "{e}"
+        );
     }
 }

@@ -78,6 +78,7 @@ class Figure:
     exactness: str | None = None
     note: str | None = None
     point: float | None = None
+    point2: float | None = None
 
     @property
     def half_width(self) -> float | None:
@@ -262,6 +263,8 @@ class Result:
         ]
         if self.kind == "sweep":
             columns = ["point", *columns]
+            if rows and "point2" in rows[0]:
+                columns = ["point", "point2", *columns[1:]]
         return pd.DataFrame(rows, columns=columns)
 
     def to_csv(self) -> str:
@@ -466,12 +469,28 @@ class Sweep(Result):
 
     @property
     def values(self) -> list[float]:
-        """The swept values, in order."""
+        """The swept values, one per point, in order (in a two-parameter sweep each
+        first value repeats once per second value)."""
         return [p["value"] for p in self.to_dict()["points"]]
 
-    def chart(self) -> Chart:
-        """Latency against the swept parameter (analytic lines, simulated intervals)."""
-        return Chart(self._native.svg([]))
+    @property
+    def parameter2(self) -> str | None:
+        """The second swept parameter (two-parameter sweeps), else ``None``."""
+        second = self.to_dict().get("second")
+        return None if second is None else str(second["parameter"])
+
+    @property
+    def values2(self) -> list[float] | None:
+        """The second parameter's value of each point, in order, else ``None``."""
+        if self.to_dict().get("second") is None:
+            return None
+        return [p["value2"] for p in self.to_dict()["points"]]
+
+    def chart(self, slos: Iterable[str] = ()) -> Chart:
+        """Latency against the swept parameter (analytic lines, simulated intervals), or
+        for a two-parameter sweep a heatmap of the end-to-end p99, hatched where one of
+        the scenario's SLOs or ``slos`` is not met."""
+        return Chart(self._native.svg(list(slos)))
 
 
 class Diff:
@@ -716,9 +735,19 @@ class Model:
         replications: int | None = None,
         seed: int | None = None,
         progress: Progress = None,
+        parameter2: str | None = None,
+        values2: Iterable[float] | None = None,
     ) -> Sweep:
         """``parameter`` (default ``load``, a multiplier of every arrival rate) over
-        ``values``: solved at each point, and simulated too when ``simulate``."""
+        ``values``: solved at each point, and simulated too when ``simulate``. With
+        ``parameter2`` and ``values2``, every pair of values (a grid, row-major: the
+        first parameter outer), e.g. ``m.sweep(loads=[0.5, 1.0],
+        parameter2="queue.payments.servers", values2=[8, 10])``."""
+        if (parameter2 is None) != (values2 is None):
+            raise ValidationError(
+                "give parameter2= and values2= together for a two-parameter sweep",
+                [("values2", "give both or neither")],
+            )
         if loads is not None:
             if values is not None:
                 raise ValidationError(
@@ -734,7 +763,8 @@ class Model:
         return Sweep(
             self._native.sweep(
                 parameter, [float(v) for v in values], bool(simulate), o,
-                _progress(progress, "sweep"),
+                _progress(progress, "sweep"), parameter2,
+                [float(v) for v in values2] if values2 is not None else [],
             )
         )
 

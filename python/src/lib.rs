@@ -469,8 +469,10 @@ impl PyModel {
         Ok(PyOutcome::new(Outcome::Sizing(r)))
     }
 
-    /// `parameter` over `values`: analytic at each point, and simulated when `simulate`.
-    #[pyo3(signature = (parameter, values, simulate=false, overrides=None, progress=None))]
+    /// `parameter` over `values` (and, with `parameter2`, every pair with `values2`):
+    /// analytic at each point, and simulated when `simulate`.
+    #[pyo3(signature = (parameter, values, simulate=false, overrides=None, progress=None, parameter2=None, values2=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     fn sweep(
         &self,
         py: Python<'_>,
@@ -479,16 +481,19 @@ impl PyModel {
         simulate: bool,
         overrides: Option<&str>,
         progress: Option<Bound<'_, PyAny>>,
+        parameter2: Option<String>,
+        values2: Vec<f64>,
     ) -> PyResult<PyOutcome> {
         let s = settings(py, self.valid.model(), overrides)?;
         let options = SweepOptions {
             parameter,
             values,
+            second: parameter2.map(|p| kendall::SweepAxis::new(p, values2)),
             analytic: true,
             simulate,
         };
         let valid = &self.valid;
-        let total = options.values.len() as u32;
+        let total = options.points().min(u32::MAX as usize) as u32;
         let r = interruptible(py, progress.as_ref(), total, |stop, done| {
             kendall::sweep_with_control(
                 valid,
@@ -601,12 +606,18 @@ impl PyOutcome {
     }
 
     /// The chart kendall draws for this result, as SVG text: latency against the swept
-    /// parameter (sweep), consumers against the SLO (sizing), or the time series
-    /// (a simulation run with `time_series`). `slos` are drawn on the time series.
+    /// parameter (sweep) or a heatmap of the p99 (two-parameter sweep), consumers against
+    /// the SLO (sizing), or the time series (a simulation run with `time_series`). `slos`
+    /// are drawn on the time series and hatch the heatmap where not met.
     #[pyo3(signature = (slos=Vec::new()))]
     fn svg(&self, py: Python<'_>, slos: Vec<String>) -> PyResult<String> {
         use kendall::report::{chart, plots};
         match &self.outcome {
+            Outcome::Sweep(model, s) if s.second.is_some() => {
+                let parsed = parse_slos(py, &slos)?;
+                let c = plots::sweep_heatmap(model, s, &parsed).map_err(|e| chart_err(py, e))?;
+                chart::heatmap_svg(&c).map_err(|e| chart_err(py, e))
+            }
             Outcome::Sweep(model, s) => {
                 chart::latency_load_svg(&plots::sweep_chart(model, s)).map_err(|e| chart_err(py, e))
             }

@@ -312,3 +312,30 @@ def test_the_python_example_script_runs(tmp_path):
     assert "simulated end-to-end p99" in r.stdout
     svg = (tmp_path / "tour_latency.svg").read_text()
     assert svg.lstrip().startswith("<") and "svg" in svg[:200]
+
+
+def test_two_parameter_sweep_equals_cli_and_draws_a_heatmap():
+    path = ROOT / "examples" / "payments.toml"
+    m = kendall.load(path)
+    sw = m.sweep(loads=[0.5, 1.1], parameter2="queue.payments.servers", values2=[9, 11])
+    assert sw.to_dict() == run_cli(
+        "sweep", str(path), "--values", "0.5,1.1", "--param2", "queue.payments.servers",
+        "--values2", "9,11", "--format", "json",
+    )
+    assert sw.parameter2 == "queue.payments.servers"
+    assert sw.values == [0.5, 0.5, 1.1, 1.1] and sw.values2 == [9, 11, 9, 11]
+    df = sw.to_pandas() if _has_pandas() else None
+    if df is not None:
+        assert list(df.columns[:2]) == ["point", "point2"]
+    svg = sw.chart(["end_to_end.p99 < 20ms"]).svg
+    assert "SLO not met (hatched)" in svg and "consumers at payments" in svg
+    with pytest.raises(kendall.ValidationError):
+        m.sweep(loads=[0.5], parameter2="queue.payments.servers")
+
+
+def _has_pandas() -> bool:
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -3,9 +3,10 @@
 
 use super::chart::ChartError;
 use super::chart::{
-    BandPoint, LatencyLoadChart, LoadSeries, SimPoint, SizingChart, SizingPoint, TimePanel,
-    TimeSeries, TimeSeriesChart,
+    BandPoint, HeatCell, HeatmapChart, LatencyLoadChart, LoadSeries, SimPoint, SizingChart,
+    SizingPoint, TimePanel, TimeSeries, TimeSeriesChart,
 };
+use super::sweep::{CellFigure, grid_cell};
 use crate::model::{Metric, Slo, Target};
 use crate::model::{Model, RunSettings};
 use crate::sim::SimReport;
@@ -21,7 +22,7 @@ use crate::sweep::Sweep;
 /// use kendall::report::plots::sweep_chart;
 /// use kendall::{Model, SweepOptions, linspace, sweep};
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
-/// let opts = SweepOptions { parameter: "load".into(), values: linspace(0.5, 1.2, 8).unwrap(), analytic: true, simulate: false };
+/// let opts = SweepOptions { parameter: "load".into(), values: linspace(0.5, 1.2, 8).unwrap(), second: None, analytic: true, simulate: false };
 /// let chart = sweep_chart(&m, &sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap());
 /// assert_eq!(chart.series.len(), 2);
 /// ```
@@ -94,6 +95,100 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
         size: None,
         log_y: false,
     }
+}
+
+/// A two-parameter sweep as a heatmap: x the first parameter, y the second (axis labels
+/// and units from [`parameter_axis`]), each cell the end-to-end p99 latency of the worst
+/// source in ms ([`GRID_FIGURE`](crate::report::GRID_FIGURE), the figure of
+/// [`sweep_grid_text`](crate::report::sweep_grid_text)): simulated (the mean over
+/// replications) when the sweep simulated, else analytic. Cells where one of the SLOs
+/// (the model's own and `slos`, evaluated on the same engine's figures) is not met are
+/// hatched; points with a queue at utilisation ≥ 1 (or found overloaded by the
+/// simulation) are "unstable", points without a figure "no figure". The colour scale is
+/// logarithmic when the figures span a factor of 3 or more.
+///
+/// # Errors
+/// [`ChartError::InvalidData`] for a one-parameter sweep (field `second`).
+///
+/// # Example
+/// ```
+/// use kendall::report::plots::sweep_heatmap;
+/// use kendall::{Model, SweepAxis, SweepOptions, linspace, sweep};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml")).unwrap();
+/// let opts = SweepOptions {
+///     values: linspace(0.5, 1.1, 4).unwrap(),
+///     second: Some(SweepAxis::new("queue.payments.servers", vec![9.0, 10.0, 12.0])),
+///     ..SweepOptions::default()
+/// };
+/// let s = sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap();
+/// let slo = "end_to_end.p99 < 50ms".parse().unwrap();
+/// let chart = sweep_heatmap(&m, &s, &[slo]).unwrap();
+/// assert_eq!((chart.x_values.len(), chart.y_values.len(), chart.cells.len()), (4, 3, 12));
+/// assert_eq!(chart.y_label, "consumers at payments");
+/// ```
+pub fn sweep_heatmap(
+    model: &Model,
+    sweep: &Sweep,
+    slos: &[Slo],
+) -> Result<HeatmapChart, ChartError> {
+    let axis = sweep.second.as_ref().ok_or_else(|| ChartError::InvalidData {
+        field: "second".into(),
+        problem: "a heatmap needs a two-parameter sweep: give a second parameter (--param2 with --values2 or --from2/--to2/--steps2); chart a one-parameter sweep with sweep_chart".into(),
+    })?;
+    let mut all: Vec<Slo> = Vec::new();
+    for s in model.slo.iter().chain(slos) {
+        if !all.contains(s) {
+            all.push(s.clone());
+        }
+    }
+    let simulated = sweep.points.iter().any(|p| p.simulated.is_some());
+    let (what1, x_label, scale1) = parameter_axis(model, &sweep.parameter);
+    let (what2, y_label, scale2) = parameter_axis(model, &axis.parameter);
+    let cells: Vec<HeatCell> = sweep
+        .points
+        .iter()
+        .map(|p| {
+            let c = grid_cell(p, simulated, &all);
+            match c.figure {
+                CellFigure::Value(v, _) => HeatCell::Value {
+                    value: v * 1e3,
+                    slo_met: c.slo_met,
+                },
+                CellFigure::Unstable => HeatCell::Unstable,
+                CellFigure::Missing => HeatCell::Missing,
+            }
+        })
+        .collect();
+    let (lo, hi) = cells
+        .iter()
+        .filter_map(|c| match c {
+            HeatCell::Value { value, .. } => Some(*value),
+            _ => None,
+        })
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    let engine = if simulated { "simulated" } else { "analytic" };
+    Ok(HeatmapChart {
+        title: format!(
+            "{}: p99 latency over {what1} × {what2} ({engine})",
+            model.name.clone().unwrap_or_else(|| "model".into())
+        ),
+        x_label,
+        y_label,
+        value_label: "end-to-end p99 latency (ms)".into(),
+        x_values: sweep.rows().map(|r| r[0].value * scale1).collect(),
+        y_values: axis.values.iter().map(|v| v * scale2).collect(),
+        cells,
+        log_scale: lo > 0.0 && hi / lo >= 3.0,
+        slo_label: (!all.is_empty()).then(|| {
+            all.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
+        size: None,
+    })
 }
 
 /// What a swept parameter is, for a chart: its meaning (for the title), the axis label

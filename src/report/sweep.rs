@@ -1,36 +1,58 @@
-//! A sweep as CSV (every metric) and as text (one line per point).
+//! A sweep as CSV (every metric) and as text (one line per point, or for a
+//! two-parameter sweep a grid of one figure).
 
 use super::table::Table;
-use crate::model::Metric;
-use crate::sweep::{SWEEP_QUEUE_METRICS, Sweep};
+use crate::model::{Level, Metric, Op, Slo, Target};
+use crate::sim::{Estimate, WarningKind};
+use crate::sweep::{SWEEP_QUEUE_METRICS, Sweep, SweepPoint};
 
 /// CSV of a sweep: `<parameter>,node,metric,analytic,sim_mean,sim_lower,sim_upper`, for
 /// every queue ([`SWEEP_QUEUE_METRICS`](crate::SWEEP_QUEUE_METRICS)) and source (every metric of
-/// [`Metric::END_TO_END`]), metric names as in [`Metric`].
+/// [`Metric::END_TO_END`]), metric names as in [`Metric`]. A two-parameter sweep has
+/// both parameters as the first two columns
+/// (`<parameter>,<second parameter>,node,...`), one row per grid point, node and metric,
+/// in the sweep's row-major order.
+///
+/// # Example
+/// ```
+/// use kendall::{Model, SweepAxis, SweepOptions, sweep, report::sweep_csv};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+///     .unwrap().validate().unwrap();
+/// let opts = SweepOptions {
+///     values: vec![0.5, 0.9],
+///     second: Some(SweepAxis::new("queue.payments.servers", vec![10.0, 12.0])),
+///     ..SweepOptions::default()
+/// };
+/// let csv = sweep_csv(&sweep(&m, &m.model().simulation, &opts, &|_, _| {}).unwrap());
+/// assert!(csv.contains("\nload,queue.payments.servers,node,metric,analytic,"));
+/// assert!(csv.contains("\n0.9,12,end_to_end:checkout,p99,"));
+/// ```
 pub fn sweep_csv(s: &Sweep) -> String {
-    let mut t = Table::new([
-        s.parameter.as_str(),
+    let second = s.second.as_ref().map(|a| a.parameter.as_str());
+    let mut t = Table::new([s.parameter.as_str()].into_iter().chain(second).chain([
         "node",
         "metric",
         "analytic",
         "sim_mean",
         "sim_lower",
         "sim_upper",
-    ]);
+    ]));
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for p in &s.points {
-        let mut row =
-            |node: String, metric: Metric, a: Option<f64>, e: Option<crate::sim::Estimate>| {
-                t.row([
-                    format!("{}", p.value),
-                    node,
-                    metric.to_string(),
-                    opt(a),
-                    opt(e.map(|e| e.mean)),
-                    opt(e.and_then(|e| e.lower)),
-                    opt(e.and_then(|e| e.upper)),
-                ]);
-            };
+        let mut row = |node: String, metric: Metric, a: Option<f64>, e: Option<Estimate>| {
+            let values = [p.value]
+                .into_iter()
+                .chain(p.value2)
+                .map(|v| format!("{v}"));
+            t.row(values.chain([
+                node,
+                metric.to_string(),
+                opt(a),
+                opt(e.map(|e| e.mean)),
+                opt(e.and_then(|e| e.lower)),
+                opt(e.and_then(|e| e.upper)),
+            ]));
+        };
         let names: Vec<String> = match (&p.analytic, &p.simulated) {
             (Some(a), _) => a.nodes.iter().map(|n| n.name.clone()).collect(),
             (None, Some(r)) => r.queues.iter().map(|q| q.name.clone()).collect(),
@@ -71,19 +93,23 @@ pub fn sweep_csv(s: &Sweep) -> String {
 
 /// The human-readable form of a sweep: one line per point with the busiest queue's
 /// utilisation and, for each source, the end-to-end mean and p99 (analytic, and
-/// simulated with its interval when simulated), times in a readable unit.
+/// simulated with its interval when simulated), times in a readable unit. A
+/// two-parameter sweep is shown as [`sweep_grid_text`] with no SLOs.
 ///
 /// # Example
 /// ```
 /// use kendall::{Model, SweepOptions, sweep, report::sweep_text};
 /// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
 ///     .unwrap().validate().unwrap();
-/// let opts = SweepOptions { parameter: "load".into(), values: vec![0.5, 0.9], analytic: true, simulate: false };
+/// let opts = SweepOptions { parameter: "load".into(), values: vec![0.5, 0.9], second: None, analytic: true, simulate: false };
 /// let s = sweep(&m, &m.model().simulation, &opts, &|_, _| {}).unwrap();
 /// let text = sweep_text(&s);
 /// assert!(text.contains("busiest utilisation") && text.contains("0.72"));
 /// ```
 pub fn sweep_text(s: &Sweep) -> String {
+    if s.second.is_some() {
+        return sweep_grid_text(s, &[]);
+    }
     use super::simulation::estimate;
     use super::table::num;
     let sources: Vec<String> = s
@@ -154,6 +180,217 @@ pub fn sweep_text(s: &Sweep) -> String {
     if !errors.is_empty() {
         out.push_str("points not evaluated:\n");
         out.push_str(&errors);
+    }
+    out.push_str(
+        "(- : no figure at that point; --format csv or json for every metric of every node)\n",
+    );
+    out
+}
+
+/// The figure a two-parameter sweep shows per point: the end-to-end p99 latency of the
+/// worst source (the p99 the one-parameter table shows per source), written as an SLO's
+/// left-hand side.
+///
+/// # Example
+/// ```
+/// let slo: kendall::Slo = format!("{} < 200ms", kendall::report::GRID_FIGURE).parse().unwrap();
+/// assert_eq!(slo.metric, kendall::Metric::SojournPercentile(kendall::Level::P99));
+/// ```
+pub const GRID_FIGURE: &str = "end_to_end.p99";
+
+/// What one point of a two-parameter sweep shows (crate-internal: the grid text and the
+/// heatmap read the same cells).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum CellFigure {
+    /// The figure in seconds; for a simulated sweep the mean over replications with its
+    /// estimate.
+    Value(f64, Option<Estimate>),
+    /// A queue's utilisation is at least 1 (analytic), or the simulation found a queue
+    /// overloaded: no steady state, no figure worth showing.
+    Unstable,
+    /// No figure: the point failed, or no method gives one.
+    Missing,
+}
+
+/// One cell of a two-parameter sweep: its figure and whether every SLO holds there
+/// (`None` without SLOs or when a figure an SLO needs is missing and none fails).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct GridCell {
+    pub(crate) figure: CellFigure,
+    pub(crate) slo_met: Option<bool>,
+}
+
+/// [`GRID_FIGURE`] as the target and metric the SLO evaluation reads (the operator and
+/// limit are not used).
+fn grid_figure() -> Slo {
+    Slo {
+        target: Target::AllSources,
+        metric: Metric::SojournPercentile(Level::P99),
+        op: Op::Less,
+        limit: 0.0,
+    }
+}
+
+/// The cell of point `p`: the simulated figure when `simulated` (the sweep simulated),
+/// else the analytic one; `slos` evaluated on the same engine's figures.
+pub(crate) fn grid_cell(p: &SweepPoint, simulated: bool, slos: &[Slo]) -> GridCell {
+    use crate::sizing::{analytic_value, simulated_value};
+    let unstable = p
+        .analytic
+        .as_ref()
+        .is_some_and(|a| a.nodes.iter().any(|n| n.unstable_utilisation().is_some()))
+        || p.simulated
+            .as_ref()
+            .is_some_and(|r| r.warnings.iter().any(|w| w.kind == WarningKind::Overloaded));
+    let value = |slo: &Slo| -> Option<(f64, Option<Estimate>)> {
+        if simulated {
+            let (e, _) = simulated_value(p.simulated.as_ref()?, slo)?;
+            Some((e.mean, Some(e)))
+        } else {
+            let (v, _) = analytic_value(p.analytic.as_ref()?, slo)?;
+            Some((v, None))
+        }
+    };
+    let figure = match value(&grid_figure()) {
+        _ if unstable => CellFigure::Unstable,
+        Some((v, e)) if v.is_finite() => CellFigure::Value(v, e),
+        _ => CellFigure::Missing,
+    };
+    let mut slo_met = (!slos.is_empty()).then_some(true);
+    for slo in slos {
+        match value(slo) {
+            Some((v, _)) if !slo.holds(v) => {
+                slo_met = Some(false);
+                break;
+            }
+            Some(_) => {}
+            None => slo_met = None,
+        }
+    }
+    GridCell { figure, slo_met }
+}
+
+/// The human-readable form of a two-parameter sweep: a grid with one row per value of
+/// the first parameter and one column per value of the second, each cell the end-to-end
+/// p99 latency of the worst source ([`GRID_FIGURE`]), analytic, then simulated (mean ±
+/// confidence half-width) when the sweep simulated; one time unit for the whole grid.
+/// `unstable` marks points where a queue's utilisation is at least 1, `-` points
+/// without a figure, and `!` after a figure points where one of `slos` is not met (on
+/// the same engine's figures). A one-parameter sweep is shown as [`sweep_text`].
+///
+/// # Example
+/// ```
+/// use kendall::{Model, SweepAxis, SweepOptions, sweep, report::sweep_grid_text};
+/// let m = Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+///     .unwrap().validate().unwrap();
+/// let opts = SweepOptions {
+///     values: vec![0.5, 1.3],
+///     second: Some(SweepAxis::new("queue.payments.servers", vec![10.0, 14.0])),
+///     ..SweepOptions::default()
+/// };
+/// let s = sweep(&m, &m.model().simulation, &opts, &|_, _| {}).unwrap();
+/// let slo = "end_to_end.p99 < 30ms".parse().unwrap();
+/// let text = sweep_grid_text(&s, &[slo]);
+/// assert!(text.contains("load \\ queue.payments.servers"));
+/// assert!(text.contains("unstable")); // load 1.3 on 10 consumers: utilisation 1.04
+/// assert!(text.contains("(ms)"));
+/// ```
+pub fn sweep_grid_text(s: &Sweep, slos: &[Slo]) -> String {
+    use super::table::{num, time_unit};
+    let Some(axis) = &s.second else {
+        return sweep_text(s);
+    };
+    let simulated = s.points.iter().any(|p| p.simulated.is_some());
+    let analytic = s.points.iter().any(|p| p.analytic.is_some());
+    let mut engines = vec![];
+    if analytic {
+        engines.push(false);
+    }
+    if simulated {
+        engines.push(true);
+    }
+    let cells: Vec<Vec<GridCell>> = engines
+        .iter()
+        .map(|&sim| s.points.iter().map(|p| grid_cell(p, sim, slos)).collect())
+        .collect();
+    let max = cells
+        .iter()
+        .flatten()
+        .filter_map(|c| match c.figure {
+            CellFigure::Value(v, e) => Some(e.and_then(|e| e.upper).unwrap_or(v).max(v)),
+            _ => None,
+        })
+        .fold(0.0, f64::max);
+    let (unit, per_second) = time_unit(max);
+    let mut out = String::new();
+    let mut marked = false;
+    let mut unstable = false;
+    for (k, &sim) in engines.iter().enumerate() {
+        let engine = if sim {
+            "simulated, mean ± confidence half-width"
+        } else {
+            "analytic"
+        };
+        if k > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{GRID_FIGURE} ({unit}), worst source, {engine}: rows {}, columns {}\n",
+            s.parameter, axis.parameter
+        ));
+        let header = std::iter::once(format!("{} \\ {}", s.parameter, axis.parameter))
+            .chain(axis.values.iter().map(|v| num(Some(*v))));
+        let mut t = Table::new(header);
+        for (row, points) in cells[k].chunks(axis.values.len().max(1)).zip(s.rows()) {
+            let mut line = vec![num(Some(points[0].value))];
+            for c in row {
+                let mut cell = match c.figure {
+                    CellFigure::Value(v, e) => match e.and_then(|e| Some((e.lower?, e.upper?))) {
+                        Some((lo, hi)) => format!(
+                            "{} ± {}",
+                            num(Some(v * per_second)),
+                            num(Some((hi - lo) / 2.0 * per_second))
+                        ),
+                        None => num(Some(v * per_second)),
+                    },
+                    CellFigure::Unstable => {
+                        unstable = true;
+                        "unstable".into()
+                    }
+                    CellFigure::Missing => "-".into(),
+                };
+                if c.slo_met == Some(false) && c.figure != CellFigure::Unstable {
+                    marked = true;
+                    cell.push_str(" !");
+                }
+                line.push(cell);
+            }
+            t.row(line);
+        }
+        out.push_str(&t.to_text());
+    }
+    let mut errors = String::new();
+    for p in &s.points {
+        if let (Some(e), Some(v2)) = (&p.error, p.value2) {
+            errors.push_str(&format!(
+                "  at {} = {}, {} = {}: {e}\n",
+                s.parameter,
+                num(Some(p.value)),
+                axis.parameter,
+                num(Some(v2))
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        out.push_str("points not evaluated:\n");
+        out.push_str(&errors);
+    }
+    if marked {
+        let list: Vec<String> = slos.iter().map(ToString::to_string).collect();
+        out.push_str(&format!("(! : an SLO is not met: {})\n", list.join(", ")));
+    }
+    if unstable {
+        out.push_str("(unstable : a queue's utilisation is at least 1, no steady state)\n");
     }
     out.push_str(
         "(- : no figure at that point; --format csv or json for every metric of every node)\n",

@@ -290,6 +290,12 @@ impl TimeUnit {
     }
 }
 
+/// The unit [`Table::to_text`] shows times in when the largest is `max` seconds:
+/// `(symbol, per_second)`, e.g. `("ms", 1000.0)`.
+pub(crate) fn time_unit(max: f64) -> (&'static str, f64) {
+    TimeUnit::for_cells([num(Some(max)).as_str()]).map_or(("s", 1.0), |u| (u.symbol, u.per_second))
+}
+
 /// What one whitespace-separated token of a cell is.
 enum Figure {
     Number(f64),

@@ -31,6 +31,10 @@ pub const SIMULATION: &str = "simulation";
 pub struct TidyRow {
     /// The swept parameter's value (sweeps only).
     pub point: Option<f64>,
+    /// The second swept parameter's value (two-parameter sweeps only; absent from the
+    /// JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point2: Option<f64>,
     /// A queue, `end_to_end:<source>`, `requests:<source>` or, for sizing,
     /// `deployment` and `slo`.
     pub node: String,
@@ -66,6 +70,7 @@ fn exactness_name(e: Exactness) -> String {
 fn analytic_row(node: &str, metric: &str, value: Option<f64>, method: Option<&Method>) -> TidyRow {
     TidyRow {
         point: None,
+        point2: None,
         node: node.to_string(),
         metric: metric.to_string(),
         engine: "analytic".into(),
@@ -81,6 +86,7 @@ fn analytic_row(node: &str, metric: &str, value: Option<f64>, method: Option<&Me
 fn simulated_row(node: &str, metric: &str, e: Estimate, warning: String) -> TidyRow {
     TidyRow {
         point: None,
+        point2: None,
         node: node.to_string(),
         metric: metric.to_string(),
         engine: SIMULATION.into(),
@@ -206,7 +212,8 @@ pub fn comparison_rows(c: &Comparison) -> Vec<TidyRow> {
 }
 
 /// The rows of a sweep: each point's analytic and simulated rows with `point` set to
-/// the parameter's value.
+/// the parameter's value (and `point2` to the second parameter's, in a two-parameter
+/// sweep).
 pub fn sweep_rows(s: &Sweep) -> Vec<TidyRow> {
     let mut rows = Vec::new();
     for p in &s.points {
@@ -219,6 +226,7 @@ pub fn sweep_rows(s: &Sweep) -> Vec<TidyRow> {
         }
         for r in &mut rows[start..] {
             r.point = Some(p.value);
+            r.point2 = p.value2;
         }
     }
     rows

@@ -51,7 +51,7 @@ use crate::sim::{Estimate, SimError};
 pub use bound::BoundReason;
 pub use control::{Control, SizingPhase, SizingProgress, StopReason};
 pub use evaluate::Verdict;
-pub(crate) use evaluate::analytic_value;
+pub(crate) use evaluate::{analytic_value, simulated_value};
 pub use note::SizingNote;
 use search::Search;
 use serde::{Deserialize, Serialize};

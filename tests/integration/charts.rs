@@ -454,3 +454,124 @@ fn saturation_is_labelled_and_the_log_axis_shows_decades() {
             .any(|t| t.contains("beyond the axis"))
     );
 }
+
+/// The heatmap of a two-parameter sweep (load × consumers of payments.toml): title, axis
+/// labels with units, colour bar label, legend entries for the SLO and unstable points,
+/// the values as tick labels; the same drawing to a file and as a string; a PNG of the
+/// requested size with the hatched and grey cells.
+#[test]
+fn heatmap_of_a_two_parameter_sweep_svg_and_png() {
+    use kendall::report::chart::{HeatCell, heatmap_svg, render_heatmap};
+    use kendall::{Model, SweepAxis, SweepOptions, sweep};
+    let dir = scratch("heatmap");
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/payments.toml"
+    ))
+    .unwrap();
+    let opts = SweepOptions {
+        values: vec![0.5, 0.8, 1.1],
+        second: Some(SweepAxis::new(
+            "queue.payments.servers",
+            vec![8.0, 9.0, 12.0],
+        )),
+        ..SweepOptions::default()
+    };
+    let s = sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap();
+    let mut chart = kendall::report::plots::sweep_heatmap(&m, &s, &[]).unwrap();
+    assert_eq!(
+        chart.title,
+        "payments: p99 latency over offered load × consumers at payments (analytic)"
+    );
+    // Row-major by x: load 1.1 on 8 consumers (rho = 1.1) is unstable, on 9 consumers
+    // (rho = 0.98) the p99 misses the scenario's SLO (200 ms).
+    assert_eq!(chart.cells[6], HeatCell::Unstable);
+    assert!(matches!(
+        chart.cells[7],
+        HeatCell::Value { value, slo_met: Some(false) } if value > 200.0
+    ));
+    assert!(matches!(
+        chart.cells[0],
+        HeatCell::Value { value, slo_met: Some(true) } if value < 200.0
+    ));
+    // The load multiplier drawn as the offered rate (800/s at 1).
+    let rates: Vec<f64> = chart.x_values.iter().map(|x| x.round()).collect();
+    assert_eq!(rates, vec![400.0, 640.0, 880.0]);
+    chart.size = Some((900, 560));
+    render_heatmap(&chart, &dir.join("h.svg")).unwrap();
+    render_heatmap(&chart, &dir.join("h.png")).unwrap();
+    let svg = fs::read_to_string(dir.join("h.svg")).unwrap();
+    check_svg(
+        &svg,
+        &[
+            &chart.title,
+            "offered load (messages/s; the scenario&apos;s rates = 800)",
+            "consumers at payments",
+            "end-to-end p99 latency (ms)",
+            "(log scale)",
+            "SLO not met (hatched)",
+            "end_to_end.p99 &lt; 200ms",
+            "unstable",
+            "(utilisation ≥ 1)",
+            "880",
+            "12",
+        ],
+    );
+    assert_eq!(svg, heatmap_svg(&chart).unwrap(), "file and string differ");
+    let bytes = fs::read(dir.join("h.png")).unwrap();
+    assert_eq!(ihdr(&bytes), (900, 560));
+    // The unstable cell's grey, and many colours (the viridis cells and the colour bar).
+    let (_, _, colours, grey) = decode(&dir.join("h.png"), [150, 150, 150]);
+    assert!(colours > 100, "only {colours} colours");
+    assert!(grey > 2_000, "unstable cell missing: {grey} grey pixels");
+    no_leftovers(&dir, &["h.png", "h.svg"]);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A heatmap needs two parameters; its data are checked like every chart's.
+#[test]
+fn heatmap_errors_name_the_field() {
+    use kendall::report::chart::{HeatCell, HeatmapChart, heatmap_svg};
+    use kendall::{Model, SweepOptions, sweep};
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/payments.toml"
+    ))
+    .unwrap();
+    let opts = SweepOptions {
+        values: vec![0.5],
+        ..SweepOptions::default()
+    };
+    let s = sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap();
+    let e = kendall::report::plots::sweep_heatmap(&m, &s, &[]).unwrap_err();
+    assert!(e.to_string().contains("--param2"), "{e}");
+    let mut chart = HeatmapChart {
+        title: "t".into(),
+        x_label: "x".into(),
+        y_label: "y".into(),
+        value_label: "v (ms)".into(),
+        x_values: vec![1.0, 2.0],
+        y_values: vec![1.0],
+        cells: vec![HeatCell::Missing],
+        log_scale: true,
+        slo_label: None,
+        size: None,
+    };
+    let e = heatmap_svg(&chart).unwrap_err();
+    assert!(
+        matches!(&e, ChartError::InvalidData { field, .. } if field == "cells"),
+        "{e}"
+    );
+    chart.cells = vec![
+        HeatCell::Value {
+            value: 0.0,
+            slo_met: None,
+        },
+        HeatCell::Missing,
+    ];
+    let e = heatmap_svg(&chart).unwrap_err();
+    assert!(e.to_string().contains("log_scale = false"), "{e}");
+    chart.log_scale = false;
+    let svg = heatmap_svg(&chart).unwrap();
+    assert!(svg.contains("no figure") && !svg.contains("SLO not met"));
+}

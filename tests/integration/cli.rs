@@ -176,6 +176,185 @@ fn sweep_writes_csv_and_a_chart() {
     assert!(text.lines().any(|l| l.starts_with("0.9 ")), "{text}");
 }
 
+/// A two-parameter sweep: a grid table (rows load, columns consumers, one time unit),
+/// tidy CSV with both parameters, JSON with the second axis, and a heatmap.
+#[test]
+fn sweep_over_two_parameters_in_every_format() {
+    let payments = example("payments.toml");
+    let grid = [
+        "sweep",
+        payments.as_str(),
+        "--param",
+        "load",
+        "--from",
+        "0.5",
+        "--to",
+        "1.1",
+        "--steps",
+        "7",
+        "--param2",
+        "queue.payments.servers",
+        "--values2",
+        "8,9,10,12",
+    ];
+    let text = ok(&kendall(&grid));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("end_to_end.p99 (ms), worst source, analytic"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("load \\ queue.payments.servers"),
+        "{text}"
+    );
+    assert!(lines[1].trim_end().ends_with("12"), "{text}");
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("0.")).count(),
+        5,
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("1.1 ") && l.contains("unstable")),
+        "{text}"
+    );
+    // Load 1.1 on 9 consumers misses the scenario's SLO (p99 < 200 ms): marked.
+    assert!(
+        text.contains(" !") && text.contains("an SLO is not met: end_to_end.p99 < 200ms"),
+        "{text}"
+    );
+    // --slo adds an objective.
+    let strict = ok(&kendall(
+        &[&grid[..], &["--slo", "end_to_end.p99 < 55ms"]].concat(),
+    ));
+    assert!(
+        strict.matches(" !").count() > text.matches(" !").count(),
+        "{strict}"
+    );
+    let csv = ok(&kendall(&[&grid[..], &["--format", "csv"]].concat()));
+    assert!(csv.starts_with(
+        "# schema_version=1\nload,queue.payments.servers,node,metric,analytic,sim_mean,sim_lower,sim_upper\n"
+    ));
+    assert!(csv.contains("\n0.5,10,end_to_end:checkout,p99,"), "{csv}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&kendall(&[&grid[..], &["--format", "json"]].concat()))).unwrap();
+    assert_eq!(json["second"]["parameter"], "queue.payments.servers");
+    assert_eq!(json["points"].as_array().unwrap().len(), 28);
+    assert_eq!(
+        (
+            json["points"][1]["value"].as_f64(),
+            json["points"][1]["value2"].as_f64()
+        ),
+        (Some(0.5), Some(9.0))
+    );
+    let svg = tmp("heat.svg");
+    ok(&kendall(
+        &[&grid[..], &["--plot", svg.to_str().unwrap()]].concat(),
+    ));
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    for t in [
+        "consumers at payments",
+        "end-to-end p99 latency (ms)",
+        "SLO not met (hatched)",
+        "unstable",
+    ] {
+        assert!(drawn.contains(t), "{t} missing from the heatmap");
+    }
+    // The 1-D sweep is unchanged: no second column, no value2.
+    let one = ok(&kendall(&[
+        "sweep",
+        payments.as_str(),
+        "--values",
+        "0.5",
+        "--format",
+        "json",
+    ]));
+    assert!(!one.contains("value2") && !one.contains("\"second\""));
+}
+
+/// Bad second-parameter flags exit with code 2 and name the flag or the field.
+#[test]
+fn sweep_second_parameter_errors_exit_2_naming_the_flag() {
+    let payments = example("payments.toml");
+    let base = ["sweep", payments.as_str(), "--values", "0.5,0.9"];
+    for (extra, expected) in [
+        (
+            &["--param2", "queue.payments.servers", "--values2", "9,x"][..],
+            "--values2",
+        ),
+        (&["--param2", "queue.payments.servers"][..], "--values2"),
+        (&["--values2", "9,10"][..], "--param2"),
+        (
+            &[
+                "--param2",
+                "queue.payments.servers",
+                "--from2",
+                "8",
+                "--to2",
+                "12",
+                "--steps2",
+                "0",
+            ][..],
+            "--values2",
+        ),
+        (
+            &[
+                "--param2",
+                "queue.payments.servers",
+                "--from2",
+                "8",
+                "--to2",
+                "12",
+                "--steps2",
+                "nine",
+            ][..],
+            "--steps2",
+        ),
+        (
+            &[
+                "--param2",
+                "queue.payments.servers",
+                "--from2",
+                "8",
+                "--to2",
+                "12",
+                "--steps2",
+                "100000",
+            ][..],
+            "--steps2",
+        ),
+        (
+            &[
+                "--param2",
+                "queue.payments.servers",
+                "--values2",
+                "9",
+                "--from2",
+                "8",
+            ][..],
+            "--from2",
+        ),
+        (
+            &["--param2", "queue.nope.servers", "--values2", "9"][..],
+            "no queue named \"nope\"",
+        ),
+        (
+            &["--param2", "load", "--values2", "1"][..],
+            "two different parameters",
+        ),
+        (
+            &["--param2", "queue.payments.servers", "--values2", "9.5"][..],
+            "whole number",
+        ),
+    ] {
+        let out = kendall(&[&base[..], extra].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+}
+
 #[test]
 fn simulate_draws_a_time_series_chart() {
     let png = tmp("peak.png");

@@ -114,6 +114,7 @@ fn sweeps_and_sizing_to_the_schema() {
         let opts = SweepOptions {
             parameter: "load".into(),
             values: vec![0.5, 1.5],
+            second: None,
             analytic: true,
             simulate: name == "payments",
         };
@@ -125,6 +126,19 @@ fn sweeps_and_sizing_to_the_schema() {
     }
     let all: Vec<_> = examples();
     let (_, payments) = all.iter().find(|(n, _)| n == "payments").unwrap();
+    // A two-parameter sweep, simulated: `second` and `value2` are in the schema.
+    let grid = SweepOptions {
+        values: vec![0.5, 1.2],
+        second: Some(kendall::SweepAxis::new(
+            "queue.payments.servers",
+            vec![9.0, 12.0],
+        )),
+        simulate: true,
+        ..SweepOptions::default()
+    };
+    let s = sweep(payments, &quick(payments), &grid, &|_, _| {}).unwrap();
+    assert!(s.points.iter().all(|p| p.value2.is_some()));
+    check(Output::Sweep, "payments (load × consumers)", &s);
     let slos = ["end_to_end.p99 < 200ms".parse().unwrap()];
     for verify in [false, true] {
         let options = SizingOptions {

@@ -306,6 +306,7 @@ fn sweep_steps_are_bounded() {
     let opts = SweepOptions {
         parameter: "load".into(),
         values: vec![1.0; kendall::MAX_SWEEP_POINTS + 1],
+        second: None,
         analytic: true,
         simulate: false,
     };

@@ -1,6 +1,7 @@
-//! What the three charts share: colours and text sizes, the plot frame and mesh (tick
+//! What the charts share: colours and text sizes, the plot frame and mesh (tick
 //! labels), clipping, the y-axis top, level lines, simulated points, and the [`Legend`]:
-//! its entries and keys, the footprint of what is drawn, and the corner it goes in.
+//! its entries and keys, the footprint of what is drawn, and the corner it goes in. The
+//! heatmap draws its keys ([`Key`]) in a side panel with [`Key::draw_at`].
 
 use plotters::chart::SeriesAnno;
 use plotters::coord::Shift;
@@ -33,16 +34,24 @@ pub(super) fn colour(i: usize) -> RGBColor {
 
 /// Colour of SLO and reference lines.
 const SLO_COLOUR: RGBColor = RGBColor(180, 0, 0);
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 const TITLE_PX: f64 = 28.0;
-const AXIS_PX: f64 = 20.0;
-const TICK_PX: f64 = 16.0;
-const LEGEND_PX: f64 = 16.0;
+pub(super) const AXIS_PX: f64 = 20.0;
+pub(super) const TICK_PX: f64 = 16.0;
+pub(super) const LEGEND_PX: f64 = 16.0;
 
 /// Bold title font. Built with `FontDesc::new`: plotters' `FontDesc::style` keeps the
 /// regular glyphs (0.3.7), so a restyled font would stay regular in PNGs.
 pub(super) fn title_font() -> FontDesc<'static> {
     FontDesc::new(FontFamily::SansSerif, TITLE_PX, FontStyle::Bold)
+}
+
+/// The bold title font, smaller (down to 16 px) when `title` would not fit in `width`
+/// pixels at the usual size (DejaVu Sans Bold is about 0.62 em per character).
+pub(super) fn title_font_fitting(title: &str, width: u32) -> FontDesc<'static> {
+    let chars = title.chars().count().max(1) as f64;
+    let px = (f64::from(width.saturating_sub(40)) / (0.62 * chars)).clamp(16.0, TITLE_PX);
+    FontDesc::new(FontFamily::SansSerif, px, FontStyle::Bold)
 }
 
 /// A chart's plotting context: f64 on both axes.
@@ -141,7 +150,7 @@ pub(super) fn y_top(y_max: Option<f64>, slo: Option<f64>, levels: &[f64], all_ma
 }
 
 /// A tick value without float noise or trailing zeros: `50`, `0.25`, `1.5e-7`.
-fn tick_label(v: f64) -> String {
+pub(super) fn tick_label(v: f64) -> String {
     if v == 0.0 {
         return "0".into();
     }
@@ -300,6 +309,10 @@ pub(super) enum Key {
     Region(RGBColor),
     /// An outlined triangle: values beyond the top of the axis.
     Triangle(RGBColor),
+    /// A filled box: a cell colour (heatmap).
+    Swatch(RGBColor),
+    /// A box crossed by two diagonal strokes of the second colour: a hatched cell.
+    Hatched(RGBColor, RGBColor),
 }
 
 impl Key {
@@ -315,6 +328,7 @@ impl Key {
             | Self::Level(c)
             | Self::Region(c)
             | Self::Triangle(c) => c.into(),
+            Self::Swatch(c) | Self::Hatched(c, _) => c.into(),
         }
     }
 
@@ -350,12 +364,34 @@ impl Key {
             Self::Level(c) => line = (vec![(0, 0), (8, 0)], c.stroke_width(2)),
             Self::Region(c) => rect = ([(-4, -7), (16, 7)], c.mix(0.35).filled()),
             Self::Triangle(c) => line = (vec![(0, 5), (6, -6), (12, 5), (0, 5)], c.stroke_width(2)),
+            Self::Swatch(c) => rect = ([(-4, -7), (16, 7)], c.filled()),
+            Self::Hatched(c, h) => {
+                rect = ([(-4, -7), (16, 7)], c.filled());
+                line = (vec![(-4, 7), (10, -7)], h.stroke_width(2));
+                bar = (vec![(2, 7), (16, -7)], h.stroke_width(2));
+            }
         }
         EmptyElement::at(at)
             + Rectangle::new(rect.0, rect.1)
             + PathElement::new(line.0, line.1)
             + Circle::new(dot.0, dot.1, dot.2)
             + PathElement::new(bar.0, bar.1)
+    }
+}
+
+impl Key {
+    /// Draws the key at the pixel position `at` of `area` (outside any plot: a side
+    /// legend).
+    pub(super) fn draw_at<DB: DrawingBackend>(
+        self,
+        area: &DrawingArea<DB, Shift>,
+        at: BackendCoord,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        area.draw(&self.element::<DB>(at).into_dyn())
+            .map_err(draw_err)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Charts of analytic and simulated results, as SVG or PNG files.
 //!
-//! Three chart kinds, each fed by a plain serde struct that is independent of the rest of
+//! Four chart kinds, each fed by a plain serde struct that is independent of the rest of
 //! the crate (fill it from analytic solutions, simulation summaries, or a JSON file):
 //!
 //! | chart | input | x | y |
@@ -8,6 +8,7 @@
 //! | latency against load | [`LatencyLoadChart`] | load (ρ or a rate multiplier) | latency |
 //! | over time | [`TimeSeriesChart`] | time | queue length, latency, … (one panel each) |
 //! | sizing | [`SizingChart`] | consumers | achieved p99 |
+//! | heatmap | [`HeatmapChart`] | a first parameter (load) | a second (consumers); colour: p99 |
 //!
 //! Analytic figures are drawn as lines, simulated ones as filled points with
 //! confidence-interval bars ([`SimPoint`]), an optional service-level objective as a dashed
@@ -59,12 +60,14 @@ use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 mod font;
+mod heatmap;
 mod latency_load;
 mod layout;
 mod sizing;
 mod time_series;
 
 pub use font::register_fonts;
+pub use heatmap::{HeatCell, HeatmapChart, heatmap_svg, render_heatmap};
 pub use latency_load::{
     LatencyLoadChart, LoadSeries, SimPoint, latency_load_svg, render_latency_load,
 };
@@ -224,7 +227,7 @@ pub fn check_output(path: &Path) -> Result<ChartFormat, ChartError> {
 // ---------------------------------------------------------------------------------------
 
 /// A chart that can validate itself and draw on any plotters backend: one implementation
-/// per chart kind (`latency_load.rs`, `time_series.rs`, `sizing.rs`), each drawing through
+/// per chart kind (`latency_load.rs`, `time_series.rs`, `sizing.rs`, `heatmap.rs`), each drawing through
 /// the shared helpers of `layout.rs`; [`render_svg`] and [`render_to_path`] do the rest.
 trait Chart {
     /// Every value finite, bounds in order, sizes in range.
