@@ -607,16 +607,12 @@ pub const SWEEP_QUEUE_METRICS: [Metric; 6] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ArrivalProcess, Distribution, Queue, Source};
+    use crate::model::test_support::one_queue;
+    use crate::model::{Distribution, Queue};
 
-    fn mm1() -> ValidModel {
-        Model::default()
-            .with_source(Source::new(
-                "in",
-                ArrivalProcess::Poisson { rate: 1.0 },
-                "q",
-            ))
-            .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }))
+    /// M/M/1 at ρ = 0.5: one Poisson source at 1/s into `q`, service of mean 0.5 s.
+    pub(super) fn mm1() -> ValidModel {
+        one_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }))
             .validate()
             .unwrap()
     }
@@ -673,20 +669,8 @@ mod tests {
 
 #[cfg(test)]
 mod grid_tests {
+    use super::tests::mm1;
     use super::*;
-    use crate::model::{ArrivalProcess, Distribution, Queue, Source};
-
-    fn mmc() -> ValidModel {
-        Model::default()
-            .with_source(Source::new(
-                "in",
-                ArrivalProcess::Poisson { rate: 1.0 },
-                "q",
-            ))
-            .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }))
-            .validate()
-            .unwrap()
-    }
 
     fn grid(simulate: bool) -> SweepOptions {
         SweepOptions {
@@ -703,7 +687,7 @@ mod grid_tests {
     /// (same seed), errors included (load 2.5 on one consumer is unstable).
     #[test]
     fn a_grid_point_is_the_one_parameter_point_with_the_second_value_set() {
-        let m = mmc();
+        let m = mm1();
         let settings = RunSettings {
             horizon: Some(200.0),
             warmup: 10.0,
@@ -744,7 +728,7 @@ mod grid_tests {
     /// number of threads.
     #[test]
     fn grid_order_is_row_major_and_thread_independent() {
-        let m = mmc();
+        let m = mm1();
         let opts = grid(false);
         let s = sweep(&m, &RunSettings::default(), &opts, &|_, _| {}).unwrap();
         let order: Vec<(f64, Option<f64>)> = s.points.iter().map(|p| (p.value, p.value2)).collect();
@@ -789,7 +773,7 @@ mod grid_tests {
     /// missing, repeated or wrong second parameters are refused up front.
     #[test]
     fn grid_size_and_parameters_are_checked() {
-        let m = mmc();
+        let m = mm1();
         let side = (MAX_SWEEP_POINTS as f64).sqrt() as usize + 1;
         let big = SweepOptions {
             values: vec![1.0; side],
