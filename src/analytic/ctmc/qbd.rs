@@ -127,9 +127,18 @@ impl Qbd {
     /// generator A₀ + A₁ + A₂: negative iff the QBD is positive recurrent (for an
     /// irreducible phase generator). `None` if θ cannot be solved for.
     pub fn drift(&self) -> Option<f64> {
+        self.level_rates().map(|(up, down)| up - down)
+    }
+
+    /// θA₀1 and θA₂1: the mean rates up and down a level, θ the stationary law of the
+    /// phase generator.
+    fn level_rates(&self) -> Option<(f64, f64)> {
         let theta = stationary(&(&self.up + &self.local + &self.down))?;
         let ones = nalgebra::DVector::from_element(self.phases(), 1.0);
-        Some((&theta * (&self.up * &ones))[(0, 0)] - (&theta * (&self.down * &ones))[(0, 0)])
+        Some((
+            (&theta * (&self.up * &ones))[(0, 0)],
+            (&theta * (&self.down * &ones))[(0, 0)],
+        ))
     }
 
     /// G and R by logarithmic reduction.
@@ -143,11 +152,10 @@ impl Qbd {
         let fail = |why: String| AnalyticError::NoMethod {
             reason: format!("the quasi-birth–death solver failed: {why}"),
         };
-        let theta = stationary(&(&self.up + &self.local + &self.down))
+        let (upward, downward) = self
+            .level_rates()
             .ok_or_else(|| fail("the phase process has no stationary law".into()))?;
         let ones = nalgebra::DVector::from_element(m, 1.0);
-        let upward = (&theta * (&self.up * &ones))[(0, 0)];
-        let downward = (&theta * (&self.down * &ones))[(0, 0)];
         if upward >= downward {
             return Err(AnalyticError::Unstable {
                 utilisation: upward / downward,

@@ -329,7 +329,7 @@ fn reich_tandem(
         rates.push(1.0 / w);
         match branches(model, topology, i).as_slice() {
             [(p, Dest::Exit)] if *p == 1.0 => break,
-            [(p, Dest::Node(NodeId::Queue(j)))] if *p == 1.0 && !rates.is_empty() => {
+            [(p, Dest::Node(NodeId::Queue(j)))] if *p == 1.0 => {
                 if rates.len() > members.len() {
                     return None;
                 }

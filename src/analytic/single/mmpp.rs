@@ -83,6 +83,10 @@ pub struct MmppMc {
     /// π_n for n = 0..=c, by phase.
     head: Vec<RowDVector<f64>>,
     r: DMatrix<f64>,
+    /// I − R.
+    i_minus_r: DMatrix<f64>,
+    /// π_c(I − R)⁻¹: the mass at levels >= c, by phase (normalised).
+    waiting_mass: RowDVector<f64>,
     /// Arrival rates by phase, as a column.
     lambda: DVector<f64>,
     l: f64,
@@ -211,12 +215,15 @@ impl MmppMc {
             .sum::<f64>()
             + c as f64 * (pi_c * &inv_ir * &ones)[(0, 0)]
             + lq;
-        let p_wait = ((pi_c * &inv_ir * &lambda)[(0, 0)] / mean_rate).clamp(0.0, 1.0);
+        let waiting_mass = pi_c * &inv_ir;
+        let p_wait = ((&waiting_mass * &lambda)[(0, 0)] / mean_rate).clamp(0.0, 1.0);
         Ok(Self {
             mu,
             c,
             mean_rate,
             head,
+            i_minus_r: &id - &r,
+            waiting_mass,
             r,
             lambda,
             l,
@@ -229,11 +236,8 @@ impl MmppMc {
 
     /// P(Wq > t) = π_c(I − R)⁻¹e^{−cμ(I−R)t}Λ1/λ̄.
     fn wait_tail(&self, t: f64) -> f64 {
-        let m = self.r.nrows();
-        let id = DMatrix::<f64>::identity(m, m);
-        let exponent = (&id - &self.r) * (-(self.c as f64) * self.mu * t);
-        let inv = (&id - &self.r).try_inverse().unwrap_or(id.clone());
-        let v = &self.head[self.c as usize] * inv * exponent.exp() * &self.lambda;
+        let exponent = &self.i_minus_r * (-(self.c as f64) * self.mu * t);
+        let v = &self.waiting_mass * exponent.exp() * &self.lambda;
         (v[(0, 0)] / self.mean_rate).clamp(0.0, 1.0)
     }
 
@@ -241,16 +245,12 @@ impl MmppMc {
     /// P(Wq > t) = a·e^{Mt}·b.
     fn sojourn_tail(&self, t: f64) -> f64 {
         let m = self.r.nrows();
-        let id = DMatrix::<f64>::identity(m, m);
         let cmu = self.c as f64 * self.mu;
-        let Some(inv) = (&id - &self.r).try_inverse() else {
-            return 1.0;
-        };
-        let a = &self.head[self.c as usize] * inv / self.mean_rate;
+        let a = &self.waiting_mass / self.mean_rate;
         let b = &self.lambda;
         let mut big = DMatrix::<f64>::zeros(m + 1, m + 1);
         big.view_mut((0, 0), (m, m))
-            .copy_from(&((&id - &self.r) * (-cmu)));
+            .copy_from(&(&self.i_minus_r * (-cmu)));
         big.view_mut((0, m), (m, 1)).copy_from(b);
         big[(m, m)] = -self.mu;
         let e = (big * t).exp();
