@@ -207,14 +207,16 @@ impl Chart for LatencyLoadChart {
         // On a log axis every y is drawn as log₁₀ y, from the decade below the smallest
         // positive value to the decade above the largest one shown.
         let positive = || {
-            self.series.iter().flat_map(|s| {
-                s.analytic
-                    .iter()
-                    .map(|p| p.1)
-                    .chain(s.simulated.iter().flat_map(|p| [p.lower, p.mean, p.upper]))
-                    .chain(self.slo.as_ref().map(|l| l.0))
-                    .filter(|v| *v > 0.0)
-            })
+            self.series
+                .iter()
+                .flat_map(|s| {
+                    s.analytic
+                        .iter()
+                        .map(|p| p.1)
+                        .chain(s.simulated.iter().flat_map(|p| [p.lower, p.mean, p.upper]))
+                })
+                .chain(self.slo.as_ref().map(|l| l.0))
+                .filter(|v| *v > 0.0)
         };
         let (floor_decade, ceil_decade) = if self.log_y {
             let lo = positive().fold(f64::INFINITY, f64::min);
