@@ -233,7 +233,10 @@ pub fn compare_reports(
         };
         // Too few messages through this node for its interval to mean anything.
         let sparse = q.counts.completed < MIN_COMPARE_SAMPLES;
-        for metric in Metric::QUEUE {
+        for metric in Metric::QUEUE
+            .into_iter()
+            .chain(analytic.queried.queue.iter().copied())
+        {
             let value = node.get(metric);
             let note = match (value, node.refusal()) {
                 (Some(_), _) => None,
@@ -262,7 +265,10 @@ pub fn compare_reports(
             continue;
         };
         let node = format!("end_to_end:{}", e.name);
-        for metric in Metric::END_TO_END {
+        for metric in Metric::END_TO_END
+            .into_iter()
+            .chain(analytic.queried.end_to_end.iter().copied())
+        {
             let value = e.get(metric);
             let note = match value {
                 Some(_) => None,
@@ -291,7 +297,7 @@ pub fn compare_reports(
 /// Marks `r` with the first of `warnings` that names its metric: its interval and
 /// error then say nothing about the analytic figure.
 fn unsettle(r: &mut ComparisonRow, warnings: &[SimWarning]) {
-    if let Some(w) = warnings.iter().find(|w| w.metrics.contains(&r.metric)) {
+    if let Some(w) = warnings.iter().find(|w| w.affects(r.metric)) {
         r.warning = Some(w.kind);
         r.in_interval = None;
         r.flagged = false;

@@ -103,6 +103,14 @@ pub fn diff(a: &ValidModel, b: &ValidModel, slos: &[Slo]) -> Result<Diff, SolveE
             queues.push(&n.name);
         }
     }
+    // The queried figures of either side, each once.
+    let union = |a: &[Metric], b: &[Metric]| {
+        let mut all = a.to_vec();
+        all.extend(b.iter().filter(|m| !a.contains(m)));
+        all
+    };
+    let queried_queue = union(&sa.queried.queue, &sb.queried.queue);
+    let queried_e2e = union(&sa.queried.end_to_end, &sb.queried.end_to_end);
     for name in queues {
         let (na, nb) = (sa.node(name), sb.node(name));
         let note = side_notes(
@@ -114,6 +122,7 @@ pub fn diff(a: &ValidModel, b: &ValidModel, slos: &[Slo]) -> Result<Diff, SolveE
         for metric in Metric::QUEUE
             .into_iter()
             .chain([Metric::Consumers, Metric::DeadLetter])
+            .chain(queried_queue.iter().copied())
         {
             rows.push(row(
                 name.to_string(),
@@ -138,7 +147,10 @@ pub fn diff(a: &ValidModel, b: &ValidModel, slos: &[Slo]) -> Result<Diff, SolveE
             ea.is_some(),
             eb.is_some(),
         );
-        for metric in Metric::END_TO_END {
+        for metric in Metric::END_TO_END
+            .into_iter()
+            .chain(queried_e2e.iter().copied())
+        {
             rows.push(row(
                 format!("end_to_end:{name}"),
                 metric,

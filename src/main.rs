@@ -307,6 +307,12 @@ enum Command {
         /// diff s.toml s.toml --load-b 1.2`).
         #[arg(long)]
         load_b: Option<f64>,
+        /// Also compare these percentile levels (per cent), e.g. "99.95".
+        #[arg(long, value_delimiter = ',')]
+        percentiles: Vec<f64>,
+        /// Also compare P(W > t) and P(Wq > t) at these times, e.g. "50ms".
+        #[arg(long, value_delimiter = ',', value_parser = duration_arg)]
+        at: Vec<f64>,
         /// An SLO to evaluate on both sides besides the scenarios' own (repeatable).
         #[arg(long = "slo")]
         slos: Vec<String>,
@@ -427,13 +433,40 @@ struct ScenarioArg {
     /// traffic) before solving, simulating or sizing.
     #[arg(long)]
     load: Option<f64>,
+    /// Also report these percentile levels, in per cent, for every queue (wait and
+    /// sojourn) and end to end, e.g. "99.95,99.99" (added to the scenario's `[queries]
+    /// percentiles`; p50, p95, p99 and p999 are always reported).
+    #[arg(long, value_delimiter = ',')]
+    percentiles: Vec<f64>,
+    /// Also report the tail probabilities P(W > t) and P(Wq > t) at these times, e.g.
+    /// "50ms,200ms": the share of messages slower than t (added to `[queries] at`).
+    #[arg(long, value_delimiter = ',', value_parser = duration_arg)]
+    at: Vec<f64>,
 }
 
 impl ScenarioArg {
-    /// The scenario as loaded, at the `--load` multiplier when given (its name says so).
+    /// The scenario as loaded, at the `--load` multiplier when given (its name says so),
+    /// asking for the `--percentiles` and `--at` figures.
     fn model(&self) -> Result<Model> {
         let path = &self.scenario;
-        let model = Model::load(path).with_context(|| format!("loading {}", path.display()))?;
+        let mut model = Model::load(path).with_context(|| format!("loading {}", path.display()))?;
+        model.queries.percentiles.extend(&self.percentiles);
+        model.queries.at.extend(&self.at);
+        if !(self.percentiles.is_empty() && self.at.is_empty()) {
+            // Out-of-range levels or times are usage errors naming the flag.
+            let mut problems = Vec::new();
+            model.queries.check(&mut problems);
+            if let Some(p) = problems.first() {
+                return Err(anyhow::anyhow!(
+                    "{}: {}",
+                    p.path
+                        .replace("queries.percentiles", "--percentiles")
+                        .replace("queries.at", "--at"),
+                    p.message
+                ))
+                .context(Usage("bad --percentiles or --at"));
+            }
+        }
         let Some(factor) = self.load else {
             return Ok(model);
         };
@@ -757,18 +790,24 @@ fn run(cli: Cli) -> Result<Outcome> {
             a,
             b,
             load_b,
+            percentiles,
+            at,
             slos,
             format,
         } => {
             let a = ScenarioArg {
                 scenario: a,
                 load: None,
+                percentiles: percentiles.clone(),
+                at: at.clone(),
             }
             .model()?
             .validate()?;
             let b = ScenarioArg {
                 scenario: b,
                 load: load_b,
+                percentiles,
+                at,
             }
             .model()?
             .validate()?;

@@ -1,6 +1,7 @@
 //! The common face of every single-node solver and the flat record it produces.
 
 use crate::analytic::method::Method;
+pub use crate::model::Queried;
 use crate::model::{Level, Metric};
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,16 @@ pub trait QueueMetrics {
     fn sojourn_cdf(&self, _t: f64) -> Option<f64> {
         None
     }
+    /// P(Wq > t) for an admitted message: 1 − [`Self::wait_cdf`] unless a solver knows
+    /// the tail directly (more digits far out).
+    fn wait_tail(&self, t: f64) -> Option<f64> {
+        self.wait_cdf(t).map(|c| (1.0 - c).clamp(0.0, 1.0))
+    }
+    /// P(W > t) for an admitted message: 1 − [`Self::sojourn_cdf`] unless a solver
+    /// knows the tail directly.
+    fn sojourn_tail(&self, t: f64) -> Option<f64> {
+        self.sojourn_cdf(t).map(|c| (1.0 - c).clamp(0.0, 1.0))
+    }
     /// The p-quantile of the wait (0 where p is within the atom at zero).
     fn wait_quantile(&self, _p: f64) -> Option<f64> {
         None
@@ -113,6 +124,8 @@ macro_rules! forward_metrics {
     (@by_kind $f:ident sojourn_cdf) => { $crate::analytic::metrics::forward_metrics!(@at $f sojourn_cdf); };
     (@by_kind $f:ident wait_quantile) => { $crate::analytic::metrics::forward_metrics!(@at $f wait_quantile); };
     (@by_kind $f:ident sojourn_quantile) => { $crate::analytic::metrics::forward_metrics!(@at $f sojourn_quantile); };
+    (@by_kind $f:ident wait_tail) => { $crate::analytic::metrics::forward_metrics!(@at $f wait_tail); };
+    (@by_kind $f:ident sojourn_tail) => { $crate::analytic::metrics::forward_metrics!(@at $f sojourn_tail); };
     (@f64 $f:ident $name:ident) => {
         fn $name(&self) -> f64 { self.$f.$name() }
     };
@@ -139,20 +152,22 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    /// The percentile at `level`.
+    /// The percentile at `level`; `None` for a level other than the four.
     ///
     /// # Example
     /// ```
     /// use kendall::{Level, analytic::Percentiles};
     /// let p = Percentiles { p50: 1.0, p95: 2.0, p99: 3.0, p999: 4.0 };
-    /// assert_eq!(p.get(Level::P99), 3.0);
+    /// assert_eq!(p.get(Level::P99), Some(3.0));
+    /// assert_eq!(p.get("p9995".parse().unwrap()), None);
     /// ```
-    pub fn get(&self, level: Level) -> f64 {
+    pub fn get(&self, level: Level) -> Option<f64> {
         match level {
-            Level::P50 => self.p50,
-            Level::P95 => self.p95,
-            Level::P99 => self.p99,
-            Level::P999 => self.p999,
+            Level::P50 => Some(self.p50),
+            Level::P95 => Some(self.p95),
+            Level::P99 => Some(self.p99),
+            Level::P999 => Some(self.p999),
+            _ => None,
         }
     }
 
@@ -165,6 +180,19 @@ impl Percentiles {
             p999: quantile(0.999)?,
         })
     }
+}
+
+/// The value of a distributional `metric` from a solver's quantile and tail functions
+/// (`None` for any other metric, or where the solver does not know the distribution).
+pub(crate) fn distribution_figure(m: &dyn QueueMetrics, metric: Metric) -> Option<f64> {
+    let v = match metric {
+        Metric::WaitPercentile(l) => m.wait_quantile(l.p()),
+        Metric::SojournPercentile(l) => m.sojourn_quantile(l.p()),
+        Metric::WaitTail(t) => m.wait_tail(t.seconds()),
+        Metric::SojournTail(t) => m.sojourn_tail(t.seconds()),
+        _ => None,
+    }?;
+    v.is_finite().then_some(v)
 }
 
 /// The flat, serialisable result of solving one node: every figure and its method.
@@ -212,6 +240,10 @@ pub struct NodeSolution {
     pub sojourn: Option<Percentiles>,
     /// How the distributional figures were obtained.
     pub distribution_method: Option<Method>,
+    /// The figures the model asked for beyond the standard ones (other percentile
+    /// levels, P(W > t), P(Wq > t)), where the distribution is known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queried: Vec<Queried>,
 }
 
 impl NodeSolution {
@@ -224,6 +256,13 @@ impl NodeSolution {
     /// assert!((s.l - 1.0).abs() < 1e-12);
     /// ```
     pub fn from_metrics(m: &dyn QueueMetrics) -> Self {
+        Self::asking(m, &[])
+    }
+
+    /// Every figure a solver knows, and the distributional figures in `queried` (other
+    /// percentile levels, tail probabilities; see [`Queried`]) where it knows the
+    /// distribution.
+    pub fn asking(m: &dyn QueueMetrics, queried: &[Metric]) -> Self {
         // Skip the leading states below 1e-15 (at most one per consumer: the mass of a
         // multi-server queue sits at or below its consumer count when it is stable).
         let scan = m.servers().unwrap_or(0).min(MAX_STATE_SCAN);
@@ -253,7 +292,13 @@ impl NodeSolution {
         }
         let wait = Percentiles::from_fn(|p| m.wait_quantile(p));
         let sojourn = Percentiles::from_fn(|p| m.sojourn_quantile(p));
-        let distribution_method = if wait.is_some() || sojourn.is_some() {
+        let queried: Vec<Queried> = queried
+            .iter()
+            .filter_map(|&metric| {
+                distribution_figure(m, metric).map(|value| Queried { metric, value })
+            })
+            .collect();
+        let distribution_method = if wait.is_some() || sojourn.is_some() || !queried.is_empty() {
             Some(m.distribution_method().unwrap_or_else(|| m.method()))
         } else {
             None
@@ -277,8 +322,14 @@ impl NodeSolution {
             wait,
             sojourn,
             distribution_method,
+            queried,
         }
     }
+}
+
+/// The value of `metric` in a list of queried figures.
+pub(crate) fn queried_value(queried: &[Queried], metric: Metric) -> Option<f64> {
+    queried.iter().find(|q| q.metric == metric).map(|q| q.value)
 }
 
 /// The most leading states [`NodeSolution::from_metrics`] skips (1e6).
@@ -313,8 +364,12 @@ impl NodeSolution {
             Metric::MeanQueueLength => Some(self.lq),
             Metric::MeanSojourn => Some(self.w),
             Metric::MeanWait => Some(self.wq),
-            Metric::SojournPercentile(l) => self.sojourn.map(|p| p.get(l)),
-            Metric::WaitPercentile(l) => self.wait.map(|p| p.get(l)),
+            Metric::SojournPercentile(l) if l.is_standard() => self.sojourn?.get(l),
+            Metric::WaitPercentile(l) if l.is_standard() => self.wait?.get(l),
+            Metric::SojournPercentile(_)
+            | Metric::WaitPercentile(_)
+            | Metric::SojournTail(_)
+            | Metric::WaitTail(_) => queried_value(&self.queried, metric),
             Metric::WaitProbability => self.p_wait,
             Metric::Blocking => Some(self.p_block.unwrap_or(0.0)),
             Metric::Expired => self.p_expire,
@@ -323,10 +378,10 @@ impl NodeSolution {
         }
     }
 
-    /// The method behind `metric`: [`Self::distribution_method`] for percentiles,
-    /// [`Self::method`] otherwise.
+    /// The method behind `metric`: [`Self::distribution_method`] for percentiles and
+    /// tail probabilities, [`Self::method`] otherwise.
     pub fn method_of(&self, metric: Metric) -> &Method {
-        match (&self.distribution_method, metric.is_percentile()) {
+        match (&self.distribution_method, metric.is_distributional()) {
             (Some(d), true) => d,
             _ => &self.method,
         }
@@ -486,6 +541,12 @@ impl QueueMetrics for Relabelled {
     fn sojourn_quantile(&self, p: f64) -> Option<f64> {
         self.keep_distribution
             .then(|| self.inner.sojourn_quantile(p))?
+    }
+    fn wait_tail(&self, t: f64) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.wait_tail(t))?
+    }
+    fn sojourn_tail(&self, t: f64) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.sojourn_tail(t))?
     }
     fn distribution_method(&self) -> Option<Method> {
         if !self.keep_distribution {

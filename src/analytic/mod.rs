@@ -16,7 +16,9 @@ pub(crate) mod solve;
 
 pub use error::AnalyticError;
 pub use method::{Exactness, Method};
-pub use metrics::{NodeSolution, PERCENTILE_LEVELS, Percentiles, QueueMetrics, invert_cdf};
+pub use metrics::{
+    NodeSolution, PERCENTILE_LEVELS, Percentiles, Queried, QueueMetrics, invert_cdf,
+};
 pub use retry::{
     BISECTION_STEPS, RetryFixedPoint, RetrySolution, RetryState, SCAN_POINTS, SIMPSON_CELLS,
     retry_method, solve_retry_loop,

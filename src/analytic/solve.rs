@@ -53,7 +53,7 @@ use crate::analytic::single::ttl::MMcTtl;
 use crate::analytic::{AckTimeoutMM1, AckTimeoutQueue};
 use crate::model::{
     ArrivalProcess, Dest, Discipline, Distribution, Metric, Model, ModelError, NodeId, OnFull,
-    Topology, ValidModel,
+    QueriedMetrics, Topology, ValidModel,
 };
 use serde::{Deserialize, Serialize};
 
@@ -200,6 +200,10 @@ pub struct ModelSolution {
     /// What the steady-state solution leaves out (e.g. a slowdown incident).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The figures the model asked for beyond the standard ones (`[queries]`, SLOs),
+    /// found in each node's and source's `queried` where the distribution is known.
+    #[serde(default, skip_serializing_if = "QueriedMetrics::is_empty")]
+    pub queried: QueriedMetrics,
 }
 
 /// The retry analysis of one retrying source, or why there is none.
@@ -356,9 +360,10 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         )
         .collect();
     // Node figures first: a path of one queue takes that queue's percentiles as they are.
+    let queried = QueriedMetrics::of(&model.queries, &model.slo);
     let solutions: Vec<Option<NodeSolution>> = refs
         .iter()
-        .map(|m| m.map(NodeSolution::from_metrics))
+        .map(|m| m.map(|m| NodeSolution::asking(m, &queried.queue)))
         .collect();
     let sojourns: Vec<Option<Percentiles>> = solutions
         .iter()
@@ -376,7 +381,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
                 (Ok(solved), solution) => (
                     NodeOutcome::Solved {
                         solution: Box::new(solution.unwrap_or_else(|| {
-                            NodeSolution::from_metrics(solved.metrics.as_ref())
+                            NodeSolution::asking(solved.metrics.as_ref(), &queried.queue)
                         })),
                     },
                     solved.classes,
@@ -404,6 +409,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         closed: None,
         retries: Vec::new(),
         notes: Vec::new(),
+        queried,
     })
 }
 
@@ -637,6 +643,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
         closed: None,
         retries: Vec::new(),
         notes: Vec::new(),
+        queried: QueriedMetrics::of(&model.queries, &model.slo),
     };
     let closed = match solve_closed(model, topology) {
         Ok(Some(c)) => c,
@@ -693,6 +700,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
         note: Some(
             "percentiles of a closed network are not computed analytically: simulate".into(),
         ),
+        queried: Vec::new(),
     }];
     Ok(ModelSolution {
         schema_version: crate::model::SCHEMA_VERSION,
@@ -702,6 +710,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
         closed: Some(closed),
         retries: Vec::new(),
         notes: Vec::new(),
+        queried: QueriedMetrics::of(&model.queries, &model.slo),
     })
 }
 

@@ -28,6 +28,7 @@ mod error;
 mod ggc_method;
 mod metric;
 mod partitioning;
+mod query;
 mod queue;
 mod rebalance;
 mod redelivery;
@@ -71,10 +72,11 @@ pub use distribution::{
 pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
 pub use ggc_method::GgcMethod;
-pub use metric::{Level, Metric, Unit, UnknownMetric};
+pub use metric::{Level, Metric, Threshold, Unit, UnknownMetric};
 pub use partitioning::{
     Assignment, Keys, MAX_KEYS, MAX_PARTITIONS, Partitioning, Shares, partition_of,
 };
+pub use query::{MAX_QUERIES, Queried, QueriedMetrics, Queries};
 pub(crate) use queue::deliveries_per_message;
 pub use queue::{Discipline, OnFull, Queue};
 pub(crate) use rebalance::check_rebalance;
@@ -125,6 +127,10 @@ pub struct Model {
     /// Service-level objectives for sizing, e.g. `slo = ["end_to_end.p99 < 200ms"]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slo: Vec<Slo>,
+    /// Distribution figures asked for beyond p50/p95/p99/p999 (`[queries]`): other
+    /// percentile levels and tail probabilities P(W > t).
+    #[serde(default, skip_serializing_if = "Queries::is_empty")]
+    pub queries: Queries,
 }
 
 impl Model {

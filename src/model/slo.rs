@@ -5,8 +5,8 @@
 //!
 //! | target | metrics |
 //! |---|---|
-//! | a queue name | any [`Metric`]: `W` (mean sojourn), `Wq`, `p50`/`p95`/`p99`/`p999` (sojourn), `wait.p99` ..., `P(wait)`, `P(block)`, `utilisation`, `L`, `Lq`, `throughput`, `dead_letter`, `consumers` |
-//! | `end_to_end` (every source) or `end_to_end:<source>` | `W` (mean), `p50`, `p95`, `p99`, `p999` |
+//! | a queue name | any [`Metric`]: `W` (mean sojourn), `Wq`, `p50`/`p95`/`p99`/`p999` (sojourn) or any level (`p9995`), `wait.p99` ..., `P(>50ms)`, `wait.P(>50ms)`, `P(wait)`, `P(block)`, `utilisation`, `L`, `Lq`, `throughput`, `dead_letter`, `consumers` |
+//! | `end_to_end` (every source) or `end_to_end:<source>` | `W` (mean), `p50`, `p95`, `p99`, `p999`, any level (`p9995`), `P(>200ms)` |
 //! | `*` (every queue) | as for a queue |
 //!
 //! Metric names are those of [`Metric`] (aliases such as `mean` and `blocking` are
@@ -145,10 +145,26 @@ impl std::str::FromStr for Slo {
     fn from_str(text: &str) -> Result<Self, String> {
         let help = "write an SLO as <target>.<metric> <op> <limit>, e.g. \"end_to_end.p99 < 200ms\", \"payments.utilisation < 0.7\", \"ledger.consumers >= 3\"";
         let t = text.trim();
-        let (pos, op, len) = ["<=", ">=", "<", ">"]
-            .iter()
-            .find_map(|o| t.find(o).map(|p| (p, *o, o.len())))
+        // The first comparison outside parentheses (a tail metric holds one: `P(>50ms)`).
+        let mut depth = 0i32;
+        let pos = t
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0 && (c == '<' || c == '>')
+            })
+            .map(|(i, _)| i)
             .ok_or_else(|| format!("SLO {text:?} has no comparison operator: {help}"))?;
+        let op = if t[pos + 1..].starts_with('=') {
+            &t[pos..pos + 2]
+        } else {
+            &t[pos..pos + 1]
+        };
+        let len = op.len();
         let op = match op {
             "<=" => Op::AtMost,
             ">=" => Op::AtLeast,
@@ -189,7 +205,7 @@ impl std::str::FromStr for Slo {
         let sources_only = matches!(target, Target::Source(_) | Target::AllSources);
         if sources_only && !metric.applies_end_to_end() {
             return Err(format!(
-                "SLO {text:?}: end-to-end SLOs are on the mean (W) or p50/p95/p99/p999 latency"
+                "SLO {text:?}: end-to-end SLOs are on the mean (W), a percentile (p99, p9995) or a tail probability (P(>200ms)) of the latency"
             ));
         }
         Ok(Slo {
@@ -262,6 +278,16 @@ mod tests {
         let s: Slo = "payments.wait.p99 < 20ms".parse().unwrap();
         assert_eq!(s.target, Target::Queue("payments".into()));
         assert_eq!(s.metric, Metric::WaitPercentile(Level::P99));
+        // A tail probability: the comparison inside P(...) is not the SLO's.
+        let s: Slo = "payments.wait.P(> 50ms) < 0.01".parse().unwrap();
+        assert_eq!(s.metric.to_string(), "wait.P(>50ms)");
+        assert_eq!((s.op, s.limit), (Op::Less, 0.01));
+        assert_eq!(s.to_string(), "payments.wait.P(>50ms) < 0.01");
+        let s: Slo = "end_to_end.P(>200ms) >= 0.5".parse().unwrap();
+        assert_eq!((s.op, s.target.clone()), (Op::AtLeast, Target::AllSources));
+        let s: Slo = "end_to_end.p9995 < 200ms".parse().unwrap();
+        assert_eq!(s.limit, 0.2);
+        assert!("end_to_end.P(>200ms < 0.01".parse::<Slo>().is_err());
     }
 
     #[test]

@@ -279,6 +279,7 @@ fn check_partitions(q: &super::Queue, path: &str, out: &mut Vec<Problem>) {
 
 pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
     let mut out = Vec::new();
+    model.queries.check(&mut out);
     let mut ids: HashMap<&str, NodeId> = HashMap::new();
     let mut all = Vec::new();
     for (i, q) in model.queues.iter().enumerate() {

@@ -49,6 +49,36 @@ impl ValidModel {
         &self.model
     }
 
+    /// The figures beyond the standard ones that both engines report for this model:
+    /// the percentile levels and thresholds of its [`Queries`](super::Queries) and of
+    /// its SLOs (see [`QueriedMetrics`](super::QueriedMetrics)).
+    pub fn queried_metrics(&self) -> super::QueriedMetrics {
+        super::QueriedMetrics::of(&self.model.queries, &self.model.slo)
+    }
+
+    /// The same model asking for `queries` as well (CLI `--percentiles`, `--at`).
+    ///
+    /// # Errors
+    /// [`ModelError::Invalid`] naming a level or threshold out of range.
+    ///
+    /// # Example
+    /// ```
+    /// let m = kendall::Model::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/single_queue.toml"))
+    ///     .unwrap().validate().unwrap();
+    /// let q = kendall::model::Queries { percentiles: vec![99.99], at: vec![0.05] };
+    /// assert_eq!(m.with_queries(&q).unwrap().queried_metrics().queue.len(), 4);
+    /// assert!(m.with_queries(&kendall::model::Queries { percentiles: vec![100.0], at: vec![] }).is_err());
+    /// ```
+    pub fn with_queries(&self, queries: &super::Queries) -> Result<ValidModel, ModelError> {
+        if queries.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut model = self.model.clone();
+        model.queries.percentiles.extend(&queries.percentiles);
+        model.queries.at.extend(&queries.at);
+        ValidModel::try_from(model)
+    }
+
     /// The resolved graph: names as indices, routes, subscribers, flows.
     pub fn topology(&self) -> &Topology {
         &self.topology

@@ -13,7 +13,7 @@ pub const WARNING_MARK: &str = " !";
 pub(crate) fn affecting(warnings: &[SimWarning], metric: Metric) -> String {
     let mut kinds: Vec<&str> = warnings
         .iter()
-        .filter(|w| w.metrics.contains(&metric))
+        .filter(|w| w.affects(metric))
         .map(|w| w.kind.name())
         .collect();
     kinds.dedup();
@@ -22,7 +22,7 @@ pub(crate) fn affecting(warnings: &[SimWarning], metric: Metric) -> String {
 
 /// `cell`, marked when a warning affects `metric`.
 fn marked(cell: String, warnings: &[SimWarning], metric: Metric) -> String {
-    if cell != "-" && warnings.iter().any(|w| w.metrics.contains(&metric)) {
+    if cell != "-" && warnings.iter().any(|w| w.affects(metric)) {
         cell + WARNING_MARK
     } else {
         cell
@@ -185,7 +185,10 @@ pub fn simulation_text(r: &SimReport) -> String {
     let mut t = Table::new(
         std::iter::once("metric".to_string()).chain(r.queues.iter().map(|q| q.name.clone())),
     );
-    for m in Metric::QUEUE {
+    for m in Metric::QUEUE
+        .into_iter()
+        .chain(r.queried.queue.iter().copied())
+    {
         t.row(
             std::iter::once(label(m)).chain(
                 r.queues
@@ -212,15 +215,19 @@ pub fn simulation_text(r: &SimReport) -> String {
     }
     if !r.sources.is_empty() {
         out.push_str("\nend to end (creation until the last descendant is done):\n");
+        let metrics: Vec<Metric> = Metric::END_TO_END
+            .into_iter()
+            .chain(r.queried.end_to_end.iter().copied())
+            .collect();
         let mut t = Table::new(
             ["source".to_string(), "created / run".to_string()]
                 .into_iter()
-                .chain(Metric::END_TO_END.into_iter().map(label)),
+                .chain(metrics.iter().copied().map(label)),
         );
         for s in &r.sources {
             let mut row = vec![s.name.clone(), estimate(Some(s.created))];
             row.extend(
-                Metric::END_TO_END
+                metrics
                     .iter()
                     .map(|m| marked(estimate(s.get(*m)), &s.warnings, *m)),
             );
@@ -451,8 +458,11 @@ pub fn simulation_table(r: &SimReport) -> Table {
         }
     };
     for q in &r.queues {
-        for m in Metric::QUEUE {
-            add(&q.name, m.name(), q.get(m), affecting(&q.warnings, m));
+        for m in Metric::QUEUE
+            .into_iter()
+            .chain(r.queried.queue.iter().copied())
+        {
+            add(&q.name, &m.name(), q.get(m), affecting(&q.warnings, m));
         }
         for (name, get) in EXTRAS {
             add(&q.name, name, get(q), String::new());
@@ -461,8 +471,11 @@ pub fn simulation_table(r: &SimReport) -> Table {
     for s in &r.sources {
         let node = format!("end_to_end:{}", s.name);
         add(&node, "created", Some(s.created), String::new());
-        for m in Metric::END_TO_END {
-            add(&node, m.name(), s.get(m), affecting(&s.warnings, m));
+        for m in Metric::END_TO_END
+            .into_iter()
+            .chain(r.queried.end_to_end.iter().copied())
+        {
+            add(&node, &m.name(), s.get(m), affecting(&s.warnings, m));
         }
         if let Some(x) = &s.retry {
             let node = format!("requests:{}", s.name);

@@ -27,14 +27,15 @@ pub fn solution_table(s: &ModelSolution) -> Table {
             ]);
             continue;
         };
-        let unknown = "unknown for this method: simulate to get percentiles";
+        let unknown = "unknown for this method: simulate to get percentiles and tail probabilities";
         for m in Metric::QUEUE
             .into_iter()
             .chain([Metric::Consumers, Metric::DeadLetter])
+            .chain(s.queried.queue.iter().copied())
         {
             let method = match n.method_of(m) {
                 Some(method) if n.get(m).is_some() => method.to_string(),
-                _ if m.is_percentile() => unknown.to_string(),
+                _ if m.is_distributional() => unknown.to_string(),
                 _ => "exact: from the deployment and failure settings".to_string(),
             };
             t.row([n.name.clone(), m.to_string(), num(n.get(m)), method]);
@@ -55,7 +56,10 @@ pub fn solution_table(s: &ModelSolution) -> Table {
     }
     for e in &s.end_to_end {
         let node = format!("end_to_end:{}", e.name);
-        for m in Metric::END_TO_END {
+        for m in Metric::END_TO_END
+            .into_iter()
+            .chain(s.queried.end_to_end.iter().copied())
+        {
             let method = e
                 .method_of(m)
                 .map(ToString::to_string)
@@ -117,7 +121,10 @@ pub fn solution_text(s: &ModelSolution) -> String {
             t.row(std::iter::once(name).chain(solved.iter().map(|n| num(get(n)))));
         };
         row(&mut t, "consumers".into(), &|n| n.get(Metric::Consumers));
-        for m in Metric::QUEUE {
+        for m in Metric::QUEUE
+            .into_iter()
+            .chain(s.queried.queue.iter().copied())
+        {
             row(&mut t, metric_label(m), &|n| n.get(m));
         }
         row(&mut t, "P0".into(), &|n| n.solution().and_then(|s| s.p0));
@@ -159,15 +166,15 @@ pub fn solution_text(s: &ModelSolution) -> String {
     }
     if !s.end_to_end.is_empty() {
         out.push_str("\nend to end (creation until the last descendant is done):\n");
+        let metrics: Vec<Metric> = Metric::END_TO_END
+            .into_iter()
+            .chain(s.queried.end_to_end.iter().copied())
+            .collect();
         let mut t = Table::new(
-            std::iter::once("source".to_string())
-                .chain(Metric::END_TO_END.into_iter().map(metric_label)),
+            std::iter::once("source".to_string()).chain(metrics.iter().copied().map(metric_label)),
         );
         for e in &s.end_to_end {
-            t.row(
-                std::iter::once(e.name.clone())
-                    .chain(Metric::END_TO_END.iter().map(|m| num(e.get(*m)))),
-            );
+            t.row(std::iter::once(e.name.clone()).chain(metrics.iter().map(|m| num(e.get(*m)))));
         }
         out.push_str(&t.to_text());
         for e in &s.end_to_end {

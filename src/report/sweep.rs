@@ -53,6 +53,12 @@ pub fn sweep_csv(s: &Sweep) -> String {
                 opt(e.and_then(|e| e.upper)),
             ]));
         };
+        // The figures the model asked for ([queries], SLOs, --at, --percentiles).
+        let queried = match (&p.analytic, &p.simulated) {
+            (Some(a), _) => a.queried.clone(),
+            (None, Some(r)) => r.queried.clone(),
+            _ => Default::default(),
+        };
         let names: Vec<String> = match (&p.analytic, &p.simulated) {
             (Some(a), _) => a.nodes.iter().map(|n| n.name.clone()).collect(),
             (None, Some(r)) => r.queues.iter().map(|q| q.name.clone()).collect(),
@@ -61,7 +67,10 @@ pub fn sweep_csv(s: &Sweep) -> String {
         for name in names {
             let a = p.analytic.as_ref().and_then(|a| a.node(&name));
             let q = p.simulated.as_ref().and_then(|r| r.queue(&name));
-            for metric in SWEEP_QUEUE_METRICS {
+            for metric in SWEEP_QUEUE_METRICS
+                .into_iter()
+                .chain(queried.queue.iter().copied())
+            {
                 row(
                     name.clone(),
                     metric,
@@ -78,7 +87,10 @@ pub fn sweep_csv(s: &Sweep) -> String {
         for src in sources {
             let a = p.analytic.as_ref().and_then(|a| a.source(&src));
             let l = p.simulated.as_ref().and_then(|r| r.source(&src));
-            for metric in Metric::END_TO_END {
+            for metric in Metric::END_TO_END
+                .into_iter()
+                .chain(queried.end_to_end.iter().copied())
+            {
                 row(
                     format!("end_to_end:{src}"),
                     metric,

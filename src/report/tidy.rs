@@ -114,9 +114,15 @@ pub fn solution_rows(s: &ModelSolution) -> Vec<TidyRow> {
         for m in Metric::QUEUE
             .into_iter()
             .chain([Metric::Consumers, Metric::DeadLetter])
+            .chain(s.queried.queue.iter().copied())
         {
             let v = n.get(m);
-            let mut r = analytic_row(&n.name, m.name(), v, n.method_of(m).filter(|_| v.is_some()));
+            let mut r = analytic_row(
+                &n.name,
+                &m.name(),
+                v,
+                n.method_of(m).filter(|_| v.is_some()),
+            );
             if v.is_none() {
                 r.note = Some("unknown for this method".into());
             }
@@ -125,9 +131,12 @@ pub fn solution_rows(s: &ModelSolution) -> Vec<TidyRow> {
     }
     for e in &s.end_to_end {
         let node = format!("end_to_end:{}", e.name);
-        for m in Metric::END_TO_END {
+        for m in Metric::END_TO_END
+            .into_iter()
+            .chain(s.queried.end_to_end.iter().copied())
+        {
             let v = e.get(m);
-            let mut r = analytic_row(&node, m.name(), v, e.method_of(m).filter(|_| v.is_some()));
+            let mut r = analytic_row(&node, &m.name(), v, e.method_of(m).filter(|_| v.is_some()));
             if v.is_none() {
                 r.note = e.note.clone();
             }
@@ -143,11 +152,14 @@ pub fn solution_rows(s: &ModelSolution) -> Vec<TidyRow> {
 pub fn simulation_rows(r: &SimReport) -> Vec<TidyRow> {
     let mut rows = Vec::new();
     for q in &r.queues {
-        for m in Metric::QUEUE {
+        for m in Metric::QUEUE
+            .into_iter()
+            .chain(r.queried.queue.iter().copied())
+        {
             if let Some(e) = q.get(m) {
                 rows.push(simulated_row(
                     &q.name,
-                    m.name(),
+                    &m.name(),
                     e,
                     affecting(&q.warnings, m),
                 ));
@@ -162,9 +174,17 @@ pub fn simulation_rows(r: &SimReport) -> Vec<TidyRow> {
     for s in &r.sources {
         let node = format!("end_to_end:{}", s.name);
         rows.push(simulated_row(&node, "created", s.created, String::new()));
-        for m in Metric::END_TO_END {
+        for m in Metric::END_TO_END
+            .into_iter()
+            .chain(r.queried.end_to_end.iter().copied())
+        {
             if let Some(e) = s.get(m) {
-                rows.push(simulated_row(&node, m.name(), e, affecting(&s.warnings, m)));
+                rows.push(simulated_row(
+                    &node,
+                    &m.name(),
+                    e,
+                    affecting(&s.warnings, m),
+                ));
             }
         }
         if let Some(x) = &s.retry {
@@ -194,7 +214,7 @@ pub fn comparison_rows(c: &Comparison) -> Vec<TidyRow> {
     let mut rows = Vec::new();
     for row in &c.rows {
         let metric = row.metric.name();
-        let mut a = analytic_row(&row.node, metric, row.analytic, row.method.as_ref());
+        let mut a = analytic_row(&row.node, &metric, row.analytic, row.method.as_ref());
         if a.exactness.is_none() {
             a.exactness = row.exactness.map(exactness_name);
         }
@@ -205,7 +225,7 @@ pub fn comparison_rows(c: &Comparison) -> Vec<TidyRow> {
                 .warning
                 .map(|w| w.name().to_string())
                 .unwrap_or_default();
-            rows.push(simulated_row(&row.node, metric, e, warning));
+            rows.push(simulated_row(&row.node, &metric, e, warning));
         }
     }
     rows
@@ -245,13 +265,13 @@ pub fn sizing_rows(r: &SizingResult) -> Vec<TidyRow> {
     for e in &r.slos {
         let node = e.slo.to_string();
         let metric = e.slo.metric.name();
-        let mut a = analytic_row(&node, metric, e.analytic, e.analytic_method.as_ref());
+        let mut a = analytic_row(&node, &metric, e.analytic, e.analytic_method.as_ref());
         a.note = e
             .analytic_met
             .map(|m| if m { "met" } else { "not met" }.to_string());
         rows.push(a);
         if let Some(s) = e.simulated {
-            let mut row = simulated_row(&node, metric, s, String::new());
+            let mut row = simulated_row(&node, &metric, s, String::new());
             row.note = Some(
                 match e.verdict {
                     crate::Verdict::Met => "met",

@@ -3,6 +3,7 @@
 use super::histogram::Histogram;
 use super::replication::Replication;
 use super::report::{LatencySummary, NodeCounts, QueueRun, ReplicationResult, RetryRun, SourceRun};
+use crate::model::{Metric, Queried};
 
 impl Replication {
     /// Ends the run and computes its statistics.
@@ -28,6 +29,24 @@ impl Replication {
                 p999: h.quantile(0.999).unwrap_or(0.0),
             })
         };
+        // The queried figures of one histogram: percentiles and tails.
+        let queried = |h: &Histogram, metrics: &[Metric], wait: bool| -> Vec<Queried> {
+            metrics
+                .iter()
+                .filter_map(|&metric| {
+                    let value = match (metric, wait) {
+                        (Metric::WaitPercentile(l), true)
+                        | (Metric::SojournPercentile(l), false) => h.quantile(l.p()),
+                        (Metric::WaitTail(t), true) | (Metric::SojournTail(t), false) => {
+                            h.tail(t.seconds())
+                        }
+                        _ => None,
+                    }?;
+                    Some(Queried { metric, value })
+                })
+                .collect()
+        };
+        let asked = std::mem::take(&mut self.queried);
         let mut in_flight = self.held;
         let queues = self
             .queues
@@ -84,6 +103,11 @@ impl Replication {
                         let servers = q.servers;
                         q.cons.as_mut().map(|c| c.finish(now, measured, servers))
                     },
+                    queried: {
+                        let mut v = queried(&q.wait_h, &asked.queue, true);
+                        v.extend(queried(&q.sojourn_h, &asked.queue, false));
+                        v
+                    },
                     counts: NodeCounts {
                         offered: c.admitted + c.rejected,
                         completed: c.completed,
@@ -109,6 +133,7 @@ impl Replication {
                 finished: s.c.finished - s.warm.finished,
                 lost: s.c.lost - s.warm.lost,
                 latency: summary(&s.hist, s.c.e2e_sum - s.warm.e2e_sum),
+                queried: queried(&s.hist, &asked.end_to_end, false),
                 retry: book.and_then(|b| b.sources[i].as_ref()).map(|r| {
                     let (c, w) = (r.c, r.warm);
                     RetryRun {

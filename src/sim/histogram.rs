@@ -182,6 +182,40 @@ impl Histogram {
         Self::quantile_of(|i| self.counts[i], q)
     }
 
+    /// The share of the values above `t` (seconds, >= 0): P(X > t) of the empirical
+    /// law, every bucket above t's counted whole and t's own bucket in proportion to the
+    /// part of it above t (values spread evenly inside a bucket). Exact for t = 0 and at
+    /// bucket edges; otherwise off by at most the share of t's bucket, whose width is at
+    /// most t/64. `None` when empty or for a negative or non-finite t.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::sim::Histogram;
+    /// let mut h = Histogram::new();
+    /// for x in [0.0, 0.0, 1.0, 2.0] {
+    ///     h.record(x);
+    /// }
+    /// assert_eq!(h.tail(0.0), Some(0.5));
+    /// assert_eq!(h.tail(1.5), Some(0.25));
+    /// assert_eq!(h.tail(4.0), Some(0.0));
+    /// ```
+    pub fn tail(&self, t: f64) -> Option<f64> {
+        let count = self.count();
+        if count == 0 || !(t.is_finite() && t >= 0.0) {
+            return None;
+        }
+        let i = Self::index(t);
+        let above: u64 = self.counts[i + 1..].iter().sum();
+        let partial = if i == 0 || i == BUCKETS_ALL - 1 {
+            0.0
+        } else {
+            let lo = f64::from_bits((i as u64 + OFFSET) << SHIFT);
+            let hi = f64::from_bits((i as u64 + 1 + OFFSET) << SHIFT);
+            self.counts[i] as f64 * ((hi - t) / (hi - lo)).clamp(0.0, 1.0)
+        };
+        Some(((above as f64 + partial) / count as f64).clamp(0.0, 1.0))
+    }
+
     /// The q-quantile of the counters `count_at(0..BUCKETS_ALL)` (see [`quantile`](Self::quantile)).
     fn quantile_of(count_at: impl Fn(usize) -> u64, q: f64) -> Option<f64> {
         let count: u64 = (0..BUCKETS_ALL).map(&count_at).sum();

@@ -351,6 +351,7 @@ impl<'m> Prepared<'m> {
                     None => Ok(None),
                 })
                 .collect::<Result<_, crate::model::ModelError>>()?,
+            queried: crate::model::QueriedMetrics::of(&model.queries, &model.slo),
         };
         r.init(model)?;
         r.arm(st.warmup)?;

@@ -229,6 +229,8 @@ pub struct Replication {
     /// swapped into the queue's sampler at the incident's start and end (so a service
     /// pays nothing).
     pub(super) slow: Vec<Option<Box<(crate::model::Sampler, crate::model::Sampler)>>>,
+    /// The figures beyond the standard ones the model asks for (read at the end).
+    pub(super) queried: crate::model::QueriedMetrics,
 }
 
 impl Replication {

@@ -19,7 +19,7 @@ use super::consumer::{ConsumerPoolReport, ConsumerPoolRun};
 use super::estimate::Estimate;
 use super::partition::{PartitionsReport, PartitionsRun};
 use super::warning::SimWarning;
-use crate::model::{Level, Metric};
+use crate::model::{Level, Metric, Queried};
 use serde::{Deserialize, Serialize};
 
 /// Mean and percentiles of one latency in one replication, seconds.
@@ -238,6 +238,10 @@ pub struct QueueRun {
     /// Prefetch and crash figures, for a queue with `prefetch` or `crash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumers: Option<ConsumerPoolRun>,
+    /// The figures the model asked for beyond the standard ones (other percentile
+    /// levels, P(W > t), P(Wq > t)), from this run's histograms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queried: Vec<Queried>,
 }
 
 /// One source in one replication.
@@ -257,6 +261,9 @@ pub struct SourceRun {
     /// Request-level figures of a retrying source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryRun>,
+    /// The end-to-end figures the model asked for beyond the standard ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queried: Vec<Queried>,
 }
 
 /// The requests of a retrying source in one replication (after warm-up).
@@ -369,6 +376,44 @@ pub struct LatencyReport {
     pub p999: Estimate,
 }
 
+/// A figure the model asked for beyond the standard ones (another percentile level,
+/// a tail probability), estimated across replications.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct QueriedEstimate {
+    /// The figure (`p9995`, `wait.P(>50ms)`, ...).
+    pub metric: Metric,
+    /// Its estimate over the replications (a tail probability's interval clipped to
+    /// [0, 1]).
+    pub estimate: Estimate,
+}
+
+/// The estimates of the queried figures the replications measured (each in the order
+/// first met): the mean over replications of each replication's value, with its
+/// interval.
+fn queried_estimates(runs: &[&[Queried]], confidence: f64) -> Vec<QueriedEstimate> {
+    let mut metrics: Vec<Metric> = Vec::new();
+    for q in runs.iter().flat_map(|r| r.iter()) {
+        if !metrics.contains(&q.metric) {
+            metrics.push(q.metric);
+        }
+    }
+    metrics
+        .into_iter()
+        .filter_map(|metric| {
+            let values = runs
+                .iter()
+                .filter_map(|r| r.iter().find(|q| q.metric == metric).map(|q| q.value));
+            let hi = if metric.unit() == crate::model::Unit::Fraction {
+                1.0
+            } else {
+                f64::INFINITY
+            };
+            let estimate = Estimate::from_values(values, confidence)?.within(0.0, hi);
+            Some(QueriedEstimate { metric, estimate })
+        })
+        .collect()
+}
+
 /// Percentiles of a latency across replications, each with its interval (the JSON
 /// shape of `wait` and `sojourn`, as in the analytic solution, plus the count).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -387,12 +432,13 @@ pub struct PercentileReport {
 
 impl PercentileReport {
     /// The percentile at `level` (see [`SourceReport::get`] for an example).
-    pub fn get(&self, level: Level) -> Estimate {
+    pub fn get(&self, level: Level) -> Option<Estimate> {
         match level {
-            Level::P50 => self.p50,
-            Level::P95 => self.p95,
-            Level::P99 => self.p99,
-            Level::P999 => self.p999,
+            Level::P50 => Some(self.p50),
+            Level::P95 => Some(self.p95),
+            Level::P99 => Some(self.p99),
+            Level::P999 => Some(self.p999),
+            _ => None,
         }
     }
 
@@ -480,6 +526,10 @@ pub struct QueueReport {
     /// `prefetch` or `crash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumers: Option<ConsumerPoolReport>,
+    /// The figures the model asked for beyond the standard ones (other percentile
+    /// levels, P(W > t), P(Wq > t)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queried: Vec<QueriedEstimate>,
 }
 
 impl QueueReport {
@@ -506,8 +556,12 @@ impl QueueReport {
             Metric::MeanQueueLength => Some(self.lq),
             Metric::MeanSojourn => self.w,
             Metric::MeanWait => self.wq,
-            Metric::SojournPercentile(l) => self.sojourn.map(|p| p.get(l)),
-            Metric::WaitPercentile(l) => self.wait.map(|p| p.get(l)),
+            Metric::SojournPercentile(l) if l.is_standard() => self.sojourn?.get(l),
+            Metric::WaitPercentile(l) if l.is_standard() => self.wait?.get(l),
+            Metric::SojournPercentile(_)
+            | Metric::WaitPercentile(_)
+            | Metric::SojournTail(_)
+            | Metric::WaitTail(_) => queried_estimate(&self.queried, metric),
             Metric::WaitProbability => self.p_wait,
             Metric::Blocking => self.p_block,
             Metric::Expired => self.p_expire,
@@ -518,6 +572,14 @@ impl QueueReport {
             )),
         }
     }
+}
+
+/// The estimate of `metric` in a list of queried estimates.
+fn queried_estimate(queried: &[QueriedEstimate], metric: Metric) -> Option<Estimate> {
+    queried
+        .iter()
+        .find(|q| q.metric == metric)
+        .map(|q| q.estimate)
 }
 
 /// One source across replications.
@@ -543,6 +605,9 @@ pub struct SourceReport {
     /// are then per attempt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryReport>,
+    /// The end-to-end figures the model asked for beyond the standard ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queried: Vec<QueriedEstimate>,
 }
 
 impl SourceReport {
@@ -564,7 +629,10 @@ impl SourceReport {
     pub fn get(&self, metric: Metric) -> Option<Estimate> {
         match metric {
             Metric::MeanSojourn => self.w,
-            Metric::SojournPercentile(l) => self.sojourn.map(|p| p.get(l)),
+            Metric::SojournPercentile(l) if l.is_standard() => self.sojourn?.get(l),
+            Metric::SojournPercentile(_) | Metric::SojournTail(_) => {
+                queried_estimate(&self.queried, metric)
+            }
             _ => None,
         }
     }
@@ -816,6 +884,13 @@ pub struct SimReport {
     /// run found nothing to doubt.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<SimWarning>,
+    /// The figures the model asked for beyond the standard ones (`[queries]`, SLOs),
+    /// found in each queue's and source's `queried`.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::model::QueriedMetrics::is_empty"
+    )]
+    pub queried: crate::model::QueriedMetrics,
 }
 
 impl SimReport {
@@ -947,6 +1022,13 @@ impl SimReport {
                             .collect();
                         ConsumerPoolReport::from_runs(&runs, confidence)
                     },
+                    queried: {
+                        let per_run: Vec<&[Queried]> = runs
+                            .iter()
+                            .map(|r| r.queues[i].queried.as_slice())
+                            .collect();
+                        queried_estimates(&per_run, confidence)
+                    },
                 }
             })
             .collect();
@@ -995,6 +1077,13 @@ impl SimReport {
                     sojourn: latency.as_ref().map(PercentileReport::of),
                     warnings: Vec::new(),
                     retry,
+                    queried: {
+                        let per_run: Vec<&[Queried]> = runs
+                            .iter()
+                            .map(|r| r.sources[i].queried.as_slice())
+                            .collect();
+                        queried_estimates(&per_run, confidence)
+                    },
                 }
             })
             .collect();
@@ -1015,6 +1104,7 @@ impl SimReport {
             backlog_drained_at: est(&|r| r.backlog_drained_at),
             time_series,
             warnings: Vec::new(),
+            queried: crate::model::QueriedMetrics::default(),
         })
     }
 }

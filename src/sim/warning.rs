@@ -133,6 +133,39 @@ pub struct SimWarning {
     pub metrics: Vec<Metric>,
 }
 
+impl SimWarning {
+    /// Whether it affects `metric` of its node: one of its `metrics`, or a figure of
+    /// the same distribution (another percentile level, a tail probability) when it
+    /// affects that distribution's p99.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Level, Metric, sim::{Evidence, SimWarning, WarningKind}};
+    /// let w = SimWarning {
+    ///     kind: WarningKind::ShortHorizon,
+    ///     node: "q".into(),
+    ///     queue: "q".into(),
+    ///     message: String::new(),
+    ///     evidence: Evidence::default(),
+    ///     metrics: vec![Metric::SojournPercentile(Level::P99)],
+    /// };
+    /// assert!(w.affects("P(>50ms)".parse().unwrap()) && w.affects("p9995".parse().unwrap()));
+    /// assert!(!w.affects("wait.P(>50ms)".parse().unwrap()));
+    /// ```
+    pub fn affects(&self, metric: Metric) -> bool {
+        let family = match metric {
+            Metric::SojournPercentile(_) | Metric::SojournTail(_) => {
+                Metric::SojournPercentile(crate::model::Level::P99)
+            }
+            Metric::WaitPercentile(_) | Metric::WaitTail(_) => {
+                Metric::WaitPercentile(crate::model::Level::P99)
+            }
+            m => m,
+        };
+        self.metrics.contains(&metric) || self.metrics.contains(&family)
+    }
+}
+
 /// Messages admitted to a queue in the measured window that did not leave it
 /// (served, dead-lettered, expired or pushed out): its backlog growth.
 fn left_behind(x: &super::report::QueueRun) -> f64 {

@@ -33,7 +33,7 @@ pub(crate) fn unsettled(report: &SimReport, slo: &Slo, target: &str) -> Option<S
     report
         .warnings
         .iter()
-        .find(|w| w.node == target && w.metrics.contains(&slo.metric))
+        .find(|w| w.node == target && w.affects(slo.metric))
         .map(|w| w.message.clone())
 }
 

@@ -279,8 +279,8 @@ pub enum SizingError {
         /// latencies and `L`, an upper bound for `throughput`, the fixed value for
         /// `dead_letter` and, in a model that loses nothing, `arrival_rate`).
         bound: f64,
-        /// Why.
-        reason: BoundReason,
+        /// Why (boxed: the error stays small).
+        reason: Box<BoundReason>,
     },
     /// The run stopped before it had an answer (time limit, cancelled, step limit): no
     /// verdict, only how far it got.

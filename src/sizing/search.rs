@@ -164,7 +164,7 @@ impl<'a> Search<'a> {
                 return Err(SizingError::Unreachable {
                     slo: slo.clone(),
                     bound,
-                    reason,
+                    reason: Box::new(reason),
                 });
             }
         }

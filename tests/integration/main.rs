@@ -26,6 +26,7 @@ mod model_validation;
 mod networks;
 mod overflow;
 mod partitions;
+mod queries;
 mod rabbit_consumers;
 mod readme_snippets;
 mod rebalance;

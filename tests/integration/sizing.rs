@@ -310,7 +310,7 @@ fn bursty_p99_below_the_service_p99_is_refused_at_once() {
             assert_eq!(s, &slo);
             assert!((bound - p99).abs() < 1e-9 * p99, "{bound} vs {p99}");
             assert!(
-                matches!(reason, BoundReason::PathPercentile { path, .. } if path == &["settlement"])
+                matches!(reason.as_ref(), BoundReason::PathPercentile { path, .. } if path == &["settlement"])
             );
         }
         other => panic!("expected Unreachable, got {other:?}"),

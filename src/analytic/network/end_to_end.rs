@@ -27,7 +27,9 @@
 //! percentiles.
 
 use crate::analytic::method::{Exactness, Method};
-use crate::analytic::metrics::{Percentiles, QueueMetrics};
+use crate::analytic::metrics::{
+    Percentiles, Queried, QueueMetrics, distribution_figure, invert_cdf, queried_value,
+};
 use crate::analytic::network::fork_join::homogeneous_mm1;
 use crate::analytic::network::graph::{FlowGraph, fixed_point};
 use crate::model::{Dest, Distribution, Metric, Model, NodeId, Topology};
@@ -52,6 +54,10 @@ pub struct EndToEnd {
     pub grid_cell: Option<f64>,
     /// Why a figure is missing, and what to do instead.
     pub note: Option<String>,
+    /// The figures the model asked for beyond the standard ones (other percentile
+    /// levels, P(T > t)), by the method of the percentiles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queried: Vec<Queried>,
 }
 
 impl EndToEnd {
@@ -73,7 +79,10 @@ impl EndToEnd {
     pub fn get(&self, metric: Metric) -> Option<f64> {
         match metric {
             Metric::MeanSojourn => self.w,
-            Metric::SojournPercentile(l) => self.sojourn.map(|p| p.get(l)),
+            Metric::SojournPercentile(l) if l.is_standard() => self.sojourn?.get(l),
+            Metric::SojournPercentile(_) | Metric::SojournTail(_) => {
+                queried_value(&self.queried, metric)
+            }
             _ => None,
         }
     }
@@ -82,7 +91,9 @@ impl EndToEnd {
     pub fn method_of(&self, metric: Metric) -> Option<&Method> {
         match metric {
             Metric::MeanSojourn => self.w_method.as_ref(),
-            Metric::SojournPercentile(_) => self.sojourn_method.as_ref(),
+            Metric::SojournPercentile(_) | Metric::SojournTail(_) => {
+                self.get(metric).and(self.sojourn_method.as_ref())
+            }
             _ => None,
         }
     }
@@ -204,6 +215,18 @@ impl Grid {
         }
         (CELLS - 1) as f64 * h
     }
+    /// P(T > t) on the grid's piecewise-linear CDF (the one [`Grid::quantile`] inverts).
+    pub(crate) fn tail(&self, t: f64, h: f64) -> f64 {
+        let x = t / h + 0.5;
+        let k = x.floor();
+        if k >= CELLS as f64 {
+            return 0.0;
+        }
+        let k = k.max(0.0) as usize;
+        let below: f64 = self.mass[..k].iter().sum();
+        let within = self.mass[k] * (x - k as f64).clamp(0.0, 1.0);
+        (1.0 - below - within).clamp(0.0, 1.0)
+    }
 }
 
 /// Per-node facts the end-to-end computation needs.
@@ -245,6 +268,7 @@ pub(crate) fn end_to_end(
 ) -> Vec<EndToEnd> {
     // The flow's structure, read once for all sources.
     let graph = FlowGraph::new(topology);
+    let queried = crate::model::QueriedMetrics::of(&model.queries, &model.slo);
     model
         .sources
         .iter()
@@ -268,7 +292,14 @@ pub(crate) fn end_to_end(
                         .map(|(_, w)| *w),
                 })
                 .collect();
-            one_source(model, topology, &graph, &facts, &s.name, Dest::Node(*dest))
+            one_source(
+                model,
+                topology,
+                &graph,
+                &facts,
+                (&s.name, Dest::Node(*dest)),
+                &queried.end_to_end,
+            )
         })
         .collect()
 }
@@ -341,9 +372,9 @@ fn reich_tandem(
     (rates.len() >= 2 && rates.len() == members.len()).then_some(rates)
 }
 
-/// p50…p999 of the sum of independent exponentials of `rates`: P(T > t) = α·e^{St}·1
-/// with S bidiagonal (−rᵢ on the diagonal, rᵢ above), α = e₁; inverted by root finding.
-fn hypoexponential_percentiles(rates: &[f64]) -> Option<Percentiles> {
+/// P(T > t) of the sum of independent exponentials of `rates`: α·e^{St}·1 with S
+/// bidiagonal (−rᵢ on the diagonal, rᵢ above), α = e₁ (percentiles by root finding).
+fn hypoexponential_tail(rates: &[f64]) -> impl Fn(f64) -> f64 {
     let n = rates.len();
     let mut s = nalgebra::DMatrix::<f64>::zeros(n, n);
     for (k, &r) in rates.iter().enumerate() {
@@ -352,12 +383,10 @@ fn hypoexponential_percentiles(rates: &[f64]) -> Option<Percentiles> {
             s[(k, k + 1)] = r;
         }
     }
-    let tail = |t: f64| {
+    move |t: f64| {
         let e = (&s * t).exp();
         e.row(0).sum().clamp(0.0, 1.0)
-    };
-    let mean: f64 = rates.iter().map(|r| 1.0 / r).sum();
-    Percentiles::from_fn(|p| crate::analytic::metrics::invert_cdf(|t| 1.0 - tail(t), p, mean))
+    }
 }
 
 fn mean_time_at(facts: &[NodeFacts], m: &dyn QueueMetrics, i: usize) -> f64 {
@@ -369,8 +398,8 @@ fn one_source(
     topology: &Topology,
     graph: &FlowGraph,
     facts: &[NodeFacts],
-    name: &str,
-    start: Dest,
+    (name, start): (&str, Dest),
+    queried: &[Metric],
 ) -> EndToEnd {
     let mut result = EndToEnd {
         name: name.to_string(),
@@ -380,6 +409,21 @@ fn one_source(
         sojourn_method: None,
         grid_cell: None,
         note: None,
+        queried: Vec::new(),
+    };
+    // The queried figures from a quantile function and a tail function of the time.
+    let figures = |quantile: &dyn Fn(f64) -> Option<f64>, tail: &dyn Fn(f64) -> Option<f64>| {
+        queried
+            .iter()
+            .filter_map(|&metric| {
+                let v = match metric {
+                    Metric::SojournPercentile(l) => quantile(l.p()),
+                    Metric::SojournTail(t) => tail(t.seconds()),
+                    _ => None,
+                }?;
+                v.is_finite().then_some(Queried { metric, value: v })
+            })
+            .collect::<Vec<_>>()
     };
     let entries = match start {
         Dest::Node(n) => topology.entries(n),
@@ -480,6 +524,12 @@ fn one_source(
         result.w = Some(mean_time_at(facts, m, i));
         result.w_method = Some(label(weakest, "the one queue's mean sojourn"));
         result.sojourn = facts[i].sojourn;
+        result.queried = queried
+            .iter()
+            .filter_map(|&metric| {
+                distribution_figure(m, metric).map(|value| Queried { metric, value })
+            })
+            .collect();
         match result.sojourn {
             Some(_) => {
                 result.sojourn_method = Some(m.distribution_method().unwrap_or_else(|| m.method()));
@@ -502,7 +552,13 @@ fn one_source(
             weakest,
             "sum of per-node mean sojourns along the routes",
         ));
-        result.sojourn = hypoexponential_percentiles(&rates);
+        let tail = hypoexponential_tail(&rates);
+        let mean = result.w.unwrap_or(1.0);
+        let quantile = |p: f64| invert_cdf(|t| 1.0 - tail(t), p, mean);
+        result.sojourn = Percentiles::from_fn(quantile);
+        if result.sojourn.is_some() {
+            result.queried = figures(&quantile, &|t| Some(tail(t)));
+        }
         result.sojourn_method = result.sojourn.map(|_| {
             Method::exact(
                 format!(
@@ -586,6 +642,7 @@ fn one_source(
     match grid {
         Some(g) => {
             result.sojourn = Percentiles::from_fn(|p| Some(g.quantile(p, h)));
+            result.queried = figures(&|p| Some(g.quantile(p, h)), &|t| Some(g.tail(t, h)));
             result.grid_cell = Some(h);
             let independent =
                 !fan_out && (members.len() == 1 || members.iter().all(|&i| facts[i].reich));

@@ -63,7 +63,7 @@ impl QueueMetrics for AckTimeoutQueue {
         inner:
         utilisation, servers, mean_number_in_system, mean_queue_length, mean_sojourn,
         mean_wait, prob_wait, prob_empty, prob_n, wait_cdf, sojourn_cdf, wait_quantile,
-        sojourn_quantile
+        sojourn_quantile, wait_tail, sojourn_tail
     );
     fn method(&self) -> Method {
         let m = self.inner.method();
