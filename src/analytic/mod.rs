@@ -29,6 +29,7 @@ pub use solve::{ModelSolution, NodeOutcome, NodeResult, RetryResult, SolveError,
 pub use single::ack_timeout::{AckTimeoutMM1, AckTimeoutQueue};
 pub use single::approx::{GGc, GGcFormula};
 pub use single::breakdown::{BOUNDARY_MASS, MAX_BREAKDOWN_STATES, MMcBreakdown};
+pub use single::delay::GInf;
 pub use single::drop_head::{MAX_DROP_HEAD_LINE, MMcKDropHead};
 pub use single::erlang::{ERLANG_MAX_STEPS, erlang_b, erlang_c, ln_erlang_b};
 pub use single::erlang_inverse::{

@@ -163,7 +163,11 @@ impl NodeResult {
     /// ```
     pub fn get(&self, metric: Metric) -> Option<f64> {
         match metric {
-            Metric::Consumers => Some(f64::from(self.servers)),
+            Metric::Consumers => Some(if self.servers == crate::model::Queue::INFINITE_SERVERS {
+                f64::INFINITY
+            } else {
+                f64::from(self.servers)
+            }),
             Metric::DeadLetter => Some(self.dead_letter),
             m => self.solution()?.get(m),
         }
@@ -666,12 +670,16 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                     message_rate: closed.throughput,
                     dead_letter: dead_letter_fraction(q, closed.throughput),
                     outcome: NodeOutcome::Solved {
-                        solution: Box::new(NodeSolution::from_metrics(&ClosedStation {
-                            figures: f,
-                            servers: q.servers,
-                            service_mean: q.service.mean(),
-                            method: closed.method.clone(),
-                        })),
+                        solution: Box::new(NodeSolution::asking(
+                            &ClosedStation {
+                                figures: f,
+                                servers: q.servers,
+                                service_mean: q.service.mean(),
+                                method: closed.method.clone(),
+                                delay_service: q.is_delay().then(|| q.service.clone()),
+                            },
+                            &QueriedMetrics::of(&model.queries, &model.slo).queue,
+                        )),
                     },
                     classes: None,
                     partitions: None,
@@ -718,7 +726,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Input {
     /// A Poisson stream (superposition and splits of Poisson sources and of departures
-    /// of M/M/c nodes, no feedback).
+    /// of M/M/c nodes and delay stations, no feedback).
     Poisson,
     /// A renewal stream with this inter-arrival SCV (one renewal source, direct).
     Renewal(f64),
@@ -752,6 +760,11 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
     }
     let markov_node = |j: usize| {
         let q = &model.queues[j];
+        // A delay station passes a Poisson stream on as Poisson whatever its service
+        // law (the departures of M/G/∞: Mirasol 1963), and is a BCMP station.
+        if q.is_delay() {
+            return true;
+        }
         matches!(q.service, Distribution::Exponential { .. })
             && q.capacity.is_none()
             && q.ttl.is_none()
@@ -910,6 +923,13 @@ pub(crate) fn solve_node(
         Input::Renewal(scv) | Input::Qna(scv) | Input::Mmpp { scv, .. } => scv,
     };
     let markov_input = matches!(input, Input::Poisson | Input::Jackson);
+
+    if q.is_delay() {
+        // Nothing waits: a TTL never fires, and the sojourn is the service time.
+        return Ok(SolvedNode::plain(
+            crate::analytic::single::delay::GInf::new(lambda, &q.service, markov_input)?,
+        ));
+    }
 
     if let Some(ttl) = q.ttl {
         return solve_ttl(q, lambda, c, ttl, input);

@@ -73,8 +73,12 @@ pub enum Discipline {
 pub struct Queue {
     /// Unique name among queues and topics.
     pub name: String,
-    /// Number of consumers (servers), >= 1.
-    #[serde(alias = "consumers")]
+    /// Number of consumers (servers), >= 1; or [`Queue::INFINITE_SERVERS`]
+    /// (`consumers = "infinite"` in scenario files): a **delay station**, where every
+    /// message is served at once (a fixed network or processing delay, user think
+    /// time, a pool so large it never saturates).
+    #[serde(alias = "consumers", with = "servers")]
+    #[schemars(with = "servers::Repr")]
     pub servers: u32,
     /// Service time of one delivery.
     pub service: Distribution,
@@ -247,11 +251,131 @@ fn one() -> u32 {
 
 /// `max_attempts` in scenario files: a count, or `"unlimited"` for
 /// [`Queue::UNLIMITED_ATTEMPTS`] (written back as `"unlimited"`).
-mod attempts {
-    use super::Queue;
+/// A count that may also be written as a word standing for `u32::MAX` (`consumers =
+/// "infinite"`, `max_attempts = "unlimited"`): one reader for both.
+mod count_or_word {
+    use serde::Serializer;
     use serde::de::{self, Deserializer, Visitor};
-    use serde::{Deserialize, Serialize, Serializer};
     use std::fmt;
+
+    /// What one such field accepts.
+    pub(super) struct Spec {
+        /// The field's name in messages.
+        pub field: &'static str,
+        /// The word (any case), read as `u32::MAX`.
+        pub word: &'static str,
+        /// What it accepts, in words.
+        pub expected: &'static str,
+        /// The largest number accepted as a number.
+        pub max: u64,
+    }
+
+    pub(super) fn serialize<S: Serializer>(v: u32, word: &str, s: S) -> Result<S::Ok, S::Error> {
+        if v == u32::MAX {
+            s.serialize_str(word)
+        } else {
+            s.serialize_u32(v)
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+        spec: Spec,
+    ) -> Result<u32, D::Error> {
+        d.deserialize_any(spec)
+    }
+
+    impl Visitor<'_> for Spec {
+        type Value = u32;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(self.expected)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
+            if v <= self.max {
+                Ok(v as u32) // max <= u32::MAX
+            } else {
+                Err(E::custom(format!(
+                    "{} {v} is too large: the most is {}; write \"{}\" instead",
+                    self.field, self.max, self.word
+                )))
+            }
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u32, E> {
+            match u64::try_from(v) {
+                Ok(v) => self.visit_u64(v),
+                Err(_) => Err(E::custom(format!(
+                    "{} must be {}, got {v}",
+                    self.field, self.expected
+                ))),
+            }
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u32, E> {
+            if v.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&v) {
+                self.visit_u64(v as u64) // exact: an integer in range
+            } else {
+                Err(E::custom(format!(
+                    "{} must be {}, got {v}",
+                    self.field, self.expected
+                )))
+            }
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u32, E> {
+            if v.trim().eq_ignore_ascii_case(self.word) {
+                Ok(u32::MAX)
+            } else {
+                Err(E::custom(format!(
+                    "{} must be {}, got {v:?}",
+                    self.field, self.expected
+                )))
+            }
+        }
+    }
+}
+
+mod servers {
+    use super::count_or_word::{self, Spec};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// The shape in the JSON Schema: an integer, or the word `"infinite"`.
+    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
+    #[serde(untagged)]
+    #[allow(dead_code)] // only its schema is used
+    pub(super) enum Repr {
+        /// Consumers (>= 1).
+        Count(u32),
+        /// A delay station.
+        Word(Word),
+    }
+
+    /// `"infinite"`: a delay station.
+    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    pub(super) enum Word {
+        /// A server for every message: nothing waits.
+        Infinite,
+    }
+
+    pub(super) fn serialize<S: Serializer>(c: &u32, s: S) -> Result<S::Ok, S::Error> {
+        count_or_word::serialize(*c, "infinite", s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        count_or_word::deserialize(
+            d,
+            Spec {
+                field: "consumers",
+                word: "infinite",
+                expected: "a number of consumers (an integer >= 1), or \"infinite\" for a delay station",
+                max: u64::from(u32::MAX - 1),
+            },
+        )
+    }
+}
+
+mod attempts {
+    use super::count_or_word::{self, Spec};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     /// The shape in the JSON Schema: an integer, or the word `"unlimited"`.
     #[derive(Serialize, Deserialize, schemars::JsonSchema)]
@@ -274,58 +398,19 @@ mod attempts {
     }
 
     pub(super) fn serialize<S: Serializer>(m: &u32, s: S) -> Result<S::Ok, S::Error> {
-        if *m == Queue::UNLIMITED_ATTEMPTS {
-            s.serialize_str("unlimited")
-        } else {
-            s.serialize_u32(*m)
-        }
+        count_or_word::serialize(*m, "unlimited", s)
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-        struct V;
-        const EXPECTED: &str =
-            "a number of deliveries >= 1, or \"unlimited\" to retry until success";
-        impl Visitor<'_> for V {
-            type Value = u32;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(EXPECTED)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
-                u32::try_from(v).map_err(|_| {
-                    E::custom(format!(
-                        "max_attempts {v} is too large: the most is {}; write \"unlimited\" to retry until success",
-                        u32::MAX
-                    ))
-                })
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<u32, E> {
-                match u64::try_from(v) {
-                    Ok(v) => self.visit_u64(v),
-                    Err(_) => Err(E::custom(format!(
-                        "max_attempts must be {EXPECTED}, got {v}"
-                    ))),
-                }
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<u32, E> {
-                if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
-                    Ok(v as u32) // exact: an integer in range
-                } else {
-                    Err(E::custom(format!(
-                        "max_attempts must be {EXPECTED}, got {v}"
-                    )))
-                }
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<u32, E> {
-                if v.trim().eq_ignore_ascii_case("unlimited") {
-                    Ok(Queue::UNLIMITED_ATTEMPTS)
-                } else {
-                    Err(E::custom(format!(
-                        "max_attempts must be {EXPECTED}, got {v:?}"
-                    )))
-                }
-            }
-        }
-        d.deserialize_any(V)
+        count_or_word::deserialize(
+            d,
+            Spec {
+                field: "max_attempts",
+                word: "unlimited",
+                expected: "a number of deliveries >= 1, or \"unlimited\" to retry until success",
+                max: u64::from(u32::MAX),
+            },
+        )
     }
 }
 
@@ -335,6 +420,30 @@ impl Queue {
     /// delivered again, nothing is dead-lettered, and a message makes 1/(1 − f)
     /// deliveries on average for failure probability f (which must then be < 1).
     pub const UNLIMITED_ATTEMPTS: u32 = u32::MAX;
+
+    /// `servers` of a delay station (`consumers = "infinite"`): a server for every
+    /// message, so nothing waits and the sojourn is the service time. Its utilisation
+    /// is reported as 0 (the busy share of each of infinitely many consumers) and `L`
+    /// is the mean number in service. Not combined with `capacity`, `prefetch`,
+    /// `crash`, `ack_timeout`, `partitions` or a priority discipline, and never sized.
+    pub const INFINITE_SERVERS: u32 = u32::MAX;
+
+    /// A delay station (see [`Queue::INFINITE_SERVERS`]).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::{Distribution, Queue};
+    /// let q = Queue::delay("network", Distribution::Deterministic { value: 0.005 });
+    /// assert!(q.is_delay());
+    /// ```
+    pub fn delay(name: impl Into<String>, service: Distribution) -> Self {
+        Self::new(name, Self::INFINITE_SERVERS, service)
+    }
+
+    /// Whether it is a delay station (infinitely many consumers).
+    pub fn is_delay(&self) -> bool {
+        self.servers == Self::INFINITE_SERVERS
+    }
 
     /// Whether failed deliveries are retried until success
     /// (`max_attempts` is [`Queue::UNLIMITED_ATTEMPTS`]).

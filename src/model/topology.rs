@@ -200,6 +200,27 @@ impl Names<'_> {
 /// break): at least one, and no more than the capacity.
 pub(crate) fn check_servers(q: &super::Queue, out: &mut Vec<Problem>) {
     let path = format!("queue {:?}", q.name);
+    if q.is_delay() {
+        // A delay station: nothing waits, so nothing that shapes a waiting line or a
+        // consumer applies.
+        let conflicts = [
+            ("capacity", q.capacity.is_some()),
+            ("prefetch", q.prefetch.is_some()),
+            ("crash", q.crash.is_some()),
+            ("ack_timeout", q.ack_timeout.is_some()),
+            ("partitions", q.partitions.is_some()),
+            ("discipline", q.discipline != super::Discipline::Fifo),
+        ];
+        for (field, set) in conflicts {
+            if set {
+                out.push(Problem::new(
+                    format!("{path}.{field}"),
+                    "does not apply to a delay station (consumers = \"infinite\": every message is served at once): remove it, or give a number of consumers",
+                ));
+            }
+        }
+        return;
+    }
     if q.servers == 0 {
         out.push(Problem::new(
             format!("{path}.servers"),

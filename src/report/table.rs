@@ -195,6 +195,7 @@ pub fn num(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
         Some(0.0) => "0".into(),
+        Some(v) if v == f64::INFINITY => "infinite".into(),
         Some(v) if v.abs() >= 1e-4 && v.abs() < 1e7 => {
             let digits = (5 - v.abs().log10().floor() as i32).max(0) as usize;
             let s = format!("{v:.digits$}");
@@ -332,6 +333,14 @@ fn compact_interval(cell: &str) -> String {
     };
     if !(mean.is_finite() && half.is_finite() && half > 0.0) {
         return cell.to_string();
+    }
+    if half <= 1e-12 * mean.abs() {
+        // Rounding noise of equal replications (a deterministic delay): no interval.
+        let shown = format!("{m} ± 0");
+        return match tail {
+            Some(t) => format!("{shown} {t}"),
+            None => shown,
+        };
     }
     let d = half.log10().floor() as i32;
     let shown = if d >= 2 {

@@ -19,7 +19,12 @@ impl Replication {
     /// Schedules the first crash of every consumer of every queue with crashes.
     pub(super) fn schedule_crashes(&mut self) {
         for j in 0..self.queues.len() {
-            let servers = self.queues[j].servers;
+            // Only queues with crashes (their consumers are bounded by validation); a
+            // delay station has u32::MAX "servers".
+            let q = &self.queues[j];
+            let crashes = q.cons.as_ref().is_some_and(|c| c.crash.is_some())
+                || q.part.as_ref().is_some_and(|p| p.group.is_some());
+            let servers = if crashes { q.servers } else { 0 };
             for k in 0..servers {
                 // Unconditionally: arrivals, the backlog and the end are not yet in place.
                 self.schedule_crash(j, k, false);

@@ -72,7 +72,13 @@ impl Replication {
                     l: per_time(a[0] - q.warm_area[0]).max(0.0),
                     lq: per_time(a[1] - q.warm_area[1]).max(0.0),
                     busy_servers: busy,
-                    utilisation: busy / f64::from(q.servers),
+                    // A delay station: the busy share of each of infinitely many
+                    // consumers is 0 (its L is the mean number in service).
+                    utilisation: if q.servers == crate::model::Queue::INFINITE_SERVERS {
+                        0.0
+                    } else {
+                        busy / f64::from(q.servers)
+                    },
                     throughput: per_time((c.completed - w.completed) as f64),
                     admitted,
                     arrived: offers,

@@ -567,10 +567,19 @@ impl QueueReport {
             Metric::Expired => self.p_expire,
             Metric::DeadLetter => self.dead_letter,
             Metric::Consumers => Some(Estimate::exact(
-                f64::from(self.servers),
+                consumers_figure(self.servers),
                 self.utilisation.replications,
             )),
         }
+    }
+}
+
+/// The number of consumers as a figure: infinite for a delay station.
+pub(crate) fn consumers_figure(servers: u32) -> f64 {
+    if servers == crate::model::Queue::INFINITE_SERVERS {
+        f64::INFINITY
+    } else {
+        f64::from(servers)
     }
 }
 

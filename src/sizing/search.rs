@@ -73,9 +73,12 @@ impl<'a> Search<'a> {
                 return Err(SizingError::UnknownQueue(name.clone()));
             }
         }
+        // A delay station (infinitely many consumers) has nothing to size.
         let sizable: Vec<usize> = (0..model.queues.len())
             .filter(|&i| {
-                options.sizable.is_empty() || options.sizable.contains(&model.queues[i].name)
+                !model.queues[i].is_delay()
+                    && (options.sizable.is_empty()
+                        || options.sizable.contains(&model.queues[i].name))
             })
             .collect();
         let mut notes = Vec::new();

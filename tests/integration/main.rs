@@ -15,6 +15,7 @@ mod charts;
 mod cli;
 mod common_helpers;
 mod compare_examples;
+mod delay;
 mod distribution_sampling;
 mod end_to_end;
 mod fuzz;

@@ -65,11 +65,7 @@ fn mmc_tails_and_other_levels_match_the_mpmath_reference() {
         0.00947640441812334,
         1e-9
     );
-    assert_rel!(
-        e.get(metric("p9999")).unwrap(),
-        0.09553327847861466,
-        1e-11
-    );
+    assert_rel!(e.get(metric("p9999")).unwrap(), 0.09553327847861466, 1e-11);
     assert!(
         e.get(metric("wait.P(>50ms)")).is_none(),
         "no waiting time end to end"
@@ -94,16 +90,8 @@ fn hypoexponential_tandem_tails_match_the_mpmath_reference() {
     };
     let s = solve(&m.validate().unwrap()).unwrap();
     let e = &s.end_to_end[0];
-    assert_rel!(
-        e.get(metric("P(>1s)")).unwrap(),
-        0.3064317129741102,
-        1e-9
-    );
-    assert_rel!(
-        e.get(metric("P(>3s)")).unwrap(),
-        0.007189436921825716,
-        1e-9
-    );
+    assert_rel!(e.get(metric("P(>1s)")).unwrap(), 0.3064317129741102, 1e-9);
+    assert_rel!(e.get(metric("P(>3s)")).unwrap(), 0.007189436921825716, 1e-9);
     assert_rel!(e.get(metric("p9995")).unwrap(), 4.345416550403249, 1e-11);
     assert!(
         e.method_of(metric("P(>1s)"))

@@ -131,11 +131,14 @@ pub(crate) fn solve_closed(
             continue;
         }
         let deliveries = deliveries_per_message(q.failure_probability, q.max_attempts);
-        exact &= matches!(q.service, Distribution::Exponential { .. });
-        stations.push(
+        // A delay station is insensitive to its service law (BCMP type 3).
+        exact &= q.is_delay() || matches!(q.service, Distribution::Exponential { .. });
+        let station = if q.is_delay() {
+            Station::delay(q.name.clone(), q.service.mean())
+        } else {
             Station::queueing(q.name.clone(), q.servers, q.service.mean())
-                .with_visits(visits[i] * deliveries),
-        );
+        };
+        stations.push(station.with_visits(visits[i] * deliveries));
         backoff_demand += visits[i] * q.mean_total_backoff();
         index.push(i);
     }
@@ -198,6 +201,9 @@ pub struct ClosedStation {
     pub service_mean: f64,
     /// The method of the whole solution.
     pub method: Method,
+    /// A delay station's service law: nothing waits there and its sojourn is the
+    /// service time, so its distribution is known (`None` for a queueing station).
+    pub delay_service: Option<crate::model::Distribution>,
 }
 
 impl QueueMetrics for ClosedStation {
@@ -214,7 +220,7 @@ impl QueueMetrics for ClosedStation {
         self.figures.utilisation.unwrap_or(0.0)
     }
     fn servers(&self) -> Option<u64> {
-        Some(u64::from(self.servers))
+        (self.servers != crate::model::Queue::INFINITE_SERVERS).then_some(u64::from(self.servers))
     }
     fn mean_number_in_system(&self) -> f64 {
         self.figures.queue_length
@@ -234,5 +240,20 @@ impl QueueMetrics for ClosedStation {
     fn prob_block(&self) -> Option<f64> {
         // Windowed models have no finite buffers (checked by `solve_closed`).
         Some(0.0)
+    }
+    fn prob_wait(&self) -> Option<f64> {
+        self.delay_service.as_ref().map(|_| 0.0)
+    }
+    fn wait_cdf(&self, t: f64) -> Option<f64> {
+        self.delay_service.as_ref().and((t >= 0.0).then_some(1.0))
+    }
+    fn sojourn_cdf(&self, t: f64) -> Option<f64> {
+        self.delay_service.as_ref()?.cdf(t)
+    }
+    fn wait_quantile(&self, _p: f64) -> Option<f64> {
+        self.delay_service.as_ref().map(|_| 0.0)
+    }
+    fn sojourn_quantile(&self, p: f64) -> Option<f64> {
+        self.delay_service.as_ref()?.quantile(p)
     }
 }

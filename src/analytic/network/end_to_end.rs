@@ -239,6 +239,10 @@ struct NodeFacts<'a> {
     reich: bool,
     /// Mean sojourn of this source's priority class at a priority queue.
     class_w: Option<f64>,
+    /// Its sojourn is independent of the other nodes' on a path: `reich`, or a delay
+    /// station with Poisson input (a message's own service time touches no one else,
+    /// and the others leave it as a Poisson stream: Mirasol 1963).
+    independent: bool,
 }
 
 /// End-to-end latency for every source of `model`, given each queue's solved metrics
@@ -286,6 +290,7 @@ pub(crate) fn end_to_end(
                         && matches!(q.service, Distribution::Exponential { .. })
                         && q.failure_probability == 0.0
                         && q.capacity.is_none(),
+                    independent: poisson_input[i] && q.is_delay(),
                     class_w: class_w
                         .get(i)
                         .and_then(|c| c.iter().find(|(p, _)| *p == s.priority))
@@ -644,8 +649,16 @@ fn one_source(
             result.sojourn = Percentiles::from_fn(|p| Some(g.quantile(p, h)));
             result.queried = figures(&|p| Some(g.quantile(p, h)), &|t| Some(g.tail(t, h)));
             result.grid_cell = Some(h);
-            let independent =
-                !fan_out && (members.len() == 1 || members.iter().all(|&i| facts[i].reich));
+            let independent = {
+                // Independent when every node but delay stations is Reich's M/M/1, or
+                // when at most one node is not a delay station.
+                let others: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&i| !facts[i].independent)
+                    .collect();
+                !fan_out && (others.len() <= 1 || others.iter().all(|&i| facts[i].reich))
+            };
             let grid_note = format!(
                 "numerical convolution on a {CELLS}-cell grid, cell {:.3e} s",
                 h
@@ -653,7 +666,7 @@ fn one_source(
             result.sojourn_method = Some(if independent {
                 Method::numerical(
                     format!("exact sojourn distributions combined ({grid_note})"),
-                    "Reich (1957), Ann. Math. Stat. 28: independent sojourns in tandem M/M/1",
+                    "Reich (1957), Ann. Math. Stat. 28: independent sojourns in tandem M/M/1; Mirasol (1963), Oper. Res. 11: M/G/∞ departures are Poisson",
                 )
             } else {
                 Method::approximation(

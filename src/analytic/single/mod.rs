@@ -6,6 +6,7 @@
 pub mod ack_timeout;
 pub mod approx;
 pub mod breakdown;
+pub mod delay;
 pub mod drop_head;
 pub mod erlang;
 pub mod erlang_inverse;
