@@ -61,6 +61,18 @@ pub trait QueueMetrics {
     fn sojourn_cdf(&self, _t: f64) -> Option<f64> {
         None
     }
+    /// Var(N), the variance of the (time-stationary) number in the node.
+    fn var_number(&self) -> Option<f64> {
+        None
+    }
+    /// Var(W), the variance of an admitted message's sojourn.
+    fn var_sojourn(&self) -> Option<f64> {
+        None
+    }
+    /// Var(Wq), the variance of an admitted message's wait.
+    fn var_wait(&self) -> Option<f64> {
+        None
+    }
     /// P(Wq > t) for an admitted message: 1 − [`Self::wait_cdf`] unless a solver knows
     /// the tail directly (more digits far out).
     fn wait_tail(&self, t: f64) -> Option<f64> {
@@ -120,6 +132,9 @@ macro_rules! forward_metrics {
     (@by_kind $f:ident prob_wait) => { $crate::analytic::metrics::forward_metrics!(@opt $f prob_wait); };
     (@by_kind $f:ident prob_block) => { $crate::analytic::metrics::forward_metrics!(@opt $f prob_block); };
     (@by_kind $f:ident prob_expire) => { $crate::analytic::metrics::forward_metrics!(@opt $f prob_expire); };
+    (@by_kind $f:ident var_number) => { $crate::analytic::metrics::forward_metrics!(@opt $f var_number); };
+    (@by_kind $f:ident var_sojourn) => { $crate::analytic::metrics::forward_metrics!(@opt $f var_sojourn); };
+    (@by_kind $f:ident var_wait) => { $crate::analytic::metrics::forward_metrics!(@opt $f var_wait); };
     (@by_kind $f:ident wait_cdf) => { $crate::analytic::metrics::forward_metrics!(@at $f wait_cdf); };
     (@by_kind $f:ident sojourn_cdf) => { $crate::analytic::metrics::forward_metrics!(@at $f sojourn_cdf); };
     (@by_kind $f:ident wait_quantile) => { $crate::analytic::metrics::forward_metrics!(@at $f wait_quantile); };
@@ -240,6 +255,15 @@ pub struct NodeSolution {
     pub sojourn: Option<Percentiles>,
     /// How the distributional figures were obtained.
     pub distribution_method: Option<Method>,
+    /// Var(N), the variance of the number in the node (where known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var_n: Option<f64>,
+    /// Var(W), the variance of the sojourn, seconds² (where known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var_w: Option<f64>,
+    /// Var(Wq), the variance of the wait, seconds² (where known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var_wq: Option<f64>,
     /// The figures the model asked for beyond the standard ones (other percentile
     /// levels, P(W > t), P(Wq > t)), where the distribution is known.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -322,6 +346,9 @@ impl NodeSolution {
             wait,
             sojourn,
             distribution_method,
+            var_n: m.var_number().filter(|v| v.is_finite() && *v >= 0.0),
+            var_w: m.var_sojourn().filter(|v| v.is_finite() && *v >= 0.0),
+            var_wq: m.var_wait().filter(|v| v.is_finite() && *v >= 0.0),
             queried,
         }
     }
@@ -364,6 +391,9 @@ impl NodeSolution {
             Metric::MeanQueueLength => Some(self.lq),
             Metric::MeanSojourn => Some(self.w),
             Metric::MeanWait => Some(self.wq),
+            Metric::VarNumber => self.var_n,
+            Metric::VarSojourn => self.var_w,
+            Metric::VarWait => self.var_wq,
             Metric::SojournPercentile(l) if l.is_standard() => self.sojourn?.get(l),
             Metric::WaitPercentile(l) if l.is_standard() => self.wait?.get(l),
             Metric::SojournPercentile(_)
@@ -544,6 +574,15 @@ impl QueueMetrics for Relabelled {
     }
     fn wait_tail(&self, t: f64) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.wait_tail(t))?
+    }
+    fn var_number(&self) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.var_number())?
+    }
+    fn var_sojourn(&self) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.var_sojourn())?
+    }
+    fn var_wait(&self) -> Option<f64> {
+        self.keep_distribution.then(|| self.inner.var_wait())?
     }
     fn sojourn_tail(&self, t: f64) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.sojourn_tail(t))?

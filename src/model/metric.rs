@@ -245,6 +245,8 @@ impl Ord for Threshold {
 /// | `utilisation` | ρ, busy fraction per consumer | fraction |
 /// | `L`, `Lq` | mean number in the node, waiting | messages |
 /// | `W`, `Wq` | mean sojourn (wait + service), mean wait | seconds |
+/// | `Var(N)` | variance of the number in the node (time-stationary) | messages² |
+/// | `Var(W)`, `Var(Wq)` | variance of the sojourn and of the wait | seconds² |
 /// | `p50` `p95` `p99` `p999` | sojourn percentiles | seconds |
 /// | `wait.p50` ... `wait.p999` | waiting-time percentiles | seconds |
 /// | `p9995`, `wait.p05`, ... | any other percentile level (see [`Level`]), when asked for | seconds |
@@ -275,7 +277,7 @@ impl Ord for Threshold {
 /// assert_eq!(m.to_string(), "wait.p99");
 /// assert_eq!("mean".parse::<Metric>().unwrap().name(), "W");
 /// assert!(m.is_time() && m.is_percentile());
-/// assert_eq!(Metric::QUEUE.len(), 18);
+/// assert_eq!(Metric::QUEUE.len(), 21);
 /// let tail: Metric = "wait.P(> 50ms)".parse().unwrap();
 /// assert_eq!(tail.to_string(), "wait.P(>50ms)");
 /// assert!(!tail.is_time() && tail.is_distributional());
@@ -298,6 +300,12 @@ pub enum Metric {
     MeanSojourn,
     /// Wq, mean wait, seconds (`Wq`).
     MeanWait,
+    /// Var(N), the variance of the number in the node (`Var(N)`).
+    VarNumber,
+    /// Var(W), the variance of the sojourn time, seconds² (`Var(W)`).
+    VarSojourn,
+    /// Var(Wq), the variance of the wait, seconds² (`Var(Wq)`).
+    VarWait,
     /// A sojourn (or end-to-end) percentile, seconds (`p99`).
     SojournPercentile(Level),
     /// A waiting-time percentile, seconds (`wait.p99`).
@@ -335,11 +343,15 @@ pub enum Unit {
     Messages,
     /// A whole number (consumers).
     Count,
+    /// The variance of a number of messages (messages²).
+    SquareMessages,
+    /// The variance of a time (seconds²).
+    SquareSeconds,
 }
 
 impl Metric {
-    /// Every per-queue metric both engines report, in report order (18).
-    pub const QUEUE: [Metric; 18] = [
+    /// Every per-queue metric both engines report, in report order (21).
+    pub const QUEUE: [Metric; 21] = [
         Metric::ArrivalRate,
         Metric::Throughput,
         Metric::Utilisation,
@@ -347,6 +359,9 @@ impl Metric {
         Metric::MeanQueueLength,
         Metric::MeanSojourn,
         Metric::MeanWait,
+        Metric::VarNumber,
+        Metric::VarSojourn,
+        Metric::VarWait,
         Metric::WaitProbability,
         Metric::Blocking,
         Metric::Expired,
@@ -379,6 +394,9 @@ impl Metric {
             Metric::MeanQueueLength => "Lq",
             Metric::MeanSojourn => "W",
             Metric::MeanWait => "Wq",
+            Metric::VarNumber => "Var(N)",
+            Metric::VarSojourn => "Var(W)",
+            Metric::VarWait => "Var(Wq)",
             Metric::SojournPercentile(l) => return Cow::Owned(l.name()),
             Metric::WaitPercentile(l) => return Cow::Owned(format!("wait.{}", l.name())),
             Metric::WaitProbability => "P(wait)",
@@ -408,6 +426,9 @@ impl Metric {
             "Lq" => Metric::MeanQueueLength,
             "W" | "mean" | "sojourn" | "sojourn.mean" => Metric::MeanSojourn,
             "Wq" | "wait" | "wait.mean" => Metric::MeanWait,
+            "Var(N)" | "var_n" => Metric::VarNumber,
+            "Var(W)" | "var_w" | "sojourn.var" => Metric::VarSojourn,
+            "Var(Wq)" | "var_wq" | "wait.var" => Metric::VarWait,
             "P(wait)" | "p_wait" | "wait_probability" => Metric::WaitProbability,
             "P(block)" | "p_block" | "blocking" | "rejection" => Metric::Blocking,
             "P(expire)" | "p_expire" | "expired" | "expiry" => Metric::Expired,
@@ -449,6 +470,8 @@ impl Metric {
             | Metric::SojournPercentile(_)
             | Metric::WaitPercentile(_) => Unit::Seconds,
             Metric::Consumers => Unit::Count,
+            Metric::VarNumber => Unit::SquareMessages,
+            Metric::VarSojourn | Metric::VarWait => Unit::SquareSeconds,
         }
     }
 
@@ -520,7 +543,7 @@ impl fmt::Display for Threshold {
 /// An unknown metric name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown metric {0:?}: use one of arrival_rate, throughput, utilisation, L, Lq, W, Wq, p50, p95, p99, p999 (or any level: p9995), wait.p50 ... wait.p999, P(>50ms), wait.P(>50ms), P(wait), P(block), P(expire), dead_letter, consumers"
+    "unknown metric {0:?}: use one of arrival_rate, throughput, utilisation, L, Lq, W, Wq, Var(N), Var(W), Var(Wq), p50, p95, p99, p999 (or any level: p9995), wait.p50 ... wait.p999, P(>50ms), wait.P(>50ms), P(wait), P(block), P(expire), dead_letter, consumers"
 )]
 pub struct UnknownMetric(pub String);
 
@@ -561,7 +584,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", m.name()));
             assert_eq!(serde_json::from_str::<Metric>(&json).unwrap(), m);
         }
-        assert_eq!(seen.len(), 20);
+        assert_eq!(seen.len(), 23);
     }
 
     #[test]

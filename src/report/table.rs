@@ -223,6 +223,7 @@ pub fn metric_label(m: crate::model::Metric) -> String {
     match m.unit() {
         Unit::Seconds => format!("{m} (s)"),
         Unit::PerSecond => format!("{m} (1/s)"),
+        Unit::SquareSeconds => format!("{m} (s²)"),
         _ => m.to_string(),
     }
 }

@@ -67,10 +67,25 @@ impl Replication {
                 // clamps only undo rounding of the area sums (a saturated queue's
                 // busy/servers came out as 1 + 9e-16).
                 let busy = per_time(a[2] - q.warm_area[2]).clamp(0.0, f64::from(q.servers));
+                let l = per_time(a[0] - q.warm_area[0]).max(0.0);
+                // Variances from the sums of squares (E[X²] − E[X]², never below 0).
+                let completed = c.completed - w.completed;
+                let variance = |sum: f64, sq: f64| {
+                    (completed > 0).then(|| {
+                        let n = completed as f64;
+                        (sq / n - (sum / n) * (sum / n)).max(0.0)
+                    })
+                };
                 QueueRun {
                     name: q.name.clone(),
-                    l: per_time(a[0] - q.warm_area[0]).max(0.0),
+                    l,
                     lq: per_time(a[1] - q.warm_area[1]).max(0.0),
+                    var_n: (per_time(a[3] - q.warm_area[3]) - l * l).max(0.0),
+                    var_w: variance(
+                        c.sojourn_sum - w.sojourn_sum,
+                        c.sojourn_sq_sum - w.sojourn_sq_sum,
+                    ),
+                    var_wq: variance(c.wait_sum - w.wait_sum, c.wait_sq_sum - w.wait_sq_sum),
                     busy_servers: busy,
                     // A delay station: the busy share of each of infinitely many
                     // consumers is 0 (its L is the mean number in service).

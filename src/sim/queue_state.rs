@@ -48,6 +48,10 @@ pub(super) struct Counters {
     pub(super) sojourn_sum: f64,
     /// Σ wait (sojourn − service) of completed messages.
     pub(super) wait_sum: f64,
+    /// Σ sojourn² of completed messages (their variance).
+    pub(super) sojourn_sq_sum: f64,
+    /// Σ wait² of completed messages.
+    pub(super) wait_sq_sum: f64,
     /// Σ age since the root was created, at completion.
     pub(super) age_sum: f64,
 }
@@ -114,12 +118,12 @@ pub(super) struct QueueState {
     /// Messages waiting to enter this full blocking queue, in the order they blocked.
     pub(super) senders: VecDeque<(u32, Sender)>,
     /// ∫ in_node, ∫ (in_node − actively served), ∫ busy.
-    pub(super) levels: TimeIntegral<3>,
+    pub(super) levels: TimeIntegral<4>,
     pub(super) c: Counters,
     /// `c` at the end of warm-up.
     pub(super) warm: Counters,
     /// `levels` at the end of warm-up.
-    pub(super) warm_area: [f64; 3],
+    pub(super) warm_area: [f64; 4],
     pub(super) wait_h: Histogram,
     pub(super) sojourn_h: Histogram,
     pub(super) age_h: Histogram,
@@ -237,7 +241,7 @@ impl QueueState {
             levels: TimeIntegral::default(),
             c: Counters::default(),
             warm: Counters::default(),
-            warm_area: [0.0; 3],
+            warm_area: [0.0; 4],
             wait_h: Histogram::new(),
             sojourn_h: Histogram::new(),
             age_h: Histogram::new(),
@@ -282,6 +286,8 @@ impl QueueState {
         let wait = no_wait_below_rounding(sojourn - msg.served, now);
         self.c.sojourn_sum += sojourn;
         self.c.wait_sum += wait;
+        self.c.sojourn_sq_sum += sojourn * sojourn;
+        self.c.wait_sq_sum += wait * wait;
         self.wait_h.record(wait);
         self.sojourn_h.record(sojourn);
         if !self.age_is_sojourn {
@@ -294,11 +300,12 @@ impl QueueState {
     /// Brings the time-weighted levels up to `now`; call before any level changes.
     #[inline]
     pub(super) fn touch(&mut self, now: f64) {
+        // Via i64: one instruction, where u64 → f64 takes several.
+        let n = self.in_node as i64 as f64;
         self.levels.advance(
             now,
             [
-                // Via i64: one instruction, where u64 → f64 takes several.
-                self.in_node as i64 as f64,
+                n,
                 // Not being served: waiting for a consumer, in redelivery backoff, or
                 // finished and held by a blocked consumer, so that Lq = X·Wq with
                 // Wq = sojourn − service time (Little's law on the same definition).
@@ -308,6 +315,8 @@ impl QueueState {
                 (self.in_node + u64::from(self.blocked_servers) - u64::from(self.busy)) as i64
                     as f64,
                 f64::from(self.busy),
+                // N², for Var(N) = E[N²] − L².
+                n * n,
             ],
         );
     }
@@ -467,8 +476,8 @@ mod tests {
         (q.in_node, q.busy, q.blocked_servers) = (0, 0, 0);
         q.touch(10.0);
         // ∫ in node = 1·2 + 3·1 + 2·2; ∫ not served = 0·2 + 1·1 + 1·2;
-        // ∫ busy = 1·2 + 2·1 + 2·2.
-        assert_eq!(q.levels.area(), [9.0, 3.0, 8.0]);
+        // ∫ busy = 1·2 + 2·1 + 2·2; ∫ in node² = 1·2 + 9·1 + 4·2.
+        assert_eq!(q.levels.area(), [9.0, 3.0, 8.0, 19.0]);
     }
 
     #[test]

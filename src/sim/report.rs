@@ -181,6 +181,15 @@ pub struct QueueRun {
     pub l: f64,
     /// Time-averaged number waiting, Lq.
     pub lq: f64,
+    /// Time-average of N² minus L²: the variance of the number in the node.
+    #[serde(default)]
+    pub var_n: f64,
+    /// Variance of the sojourn of completed messages (E[W²] − E[W]²), seconds².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var_w: Option<f64>,
+    /// Variance of the wait of completed messages, seconds².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var_wq: Option<f64>,
     /// Time-averaged busy servers.
     pub busy_servers: f64,
     /// busy_servers / servers.
@@ -474,6 +483,15 @@ pub struct QueueReport {
     pub l: Estimate,
     /// Lq.
     pub lq: Estimate,
+    /// Var(N), the variance of the number in the node (the mean over replications of
+    /// each one's time-average of N² minus its L²).
+    pub var_n: Estimate,
+    /// Var(W), the variance of the sojourn of completed messages, seconds².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var_w: Option<Estimate>,
+    /// Var(Wq), the variance of the wait of completed messages, seconds².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var_wq: Option<Estimate>,
     /// W, mean sojourn of completed messages, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub w: Option<Estimate>,
@@ -556,6 +574,9 @@ impl QueueReport {
             Metric::MeanQueueLength => Some(self.lq),
             Metric::MeanSojourn => self.w,
             Metric::MeanWait => self.wq,
+            Metric::VarNumber => Some(self.var_n),
+            Metric::VarSojourn => self.var_w,
+            Metric::VarWait => self.var_wq,
             Metric::SojournPercentile(l) if l.is_standard() => self.sojourn?.get(l),
             Metric::WaitPercentile(l) if l.is_standard() => self.wait?.get(l),
             Metric::SojournPercentile(_)
@@ -993,6 +1014,9 @@ impl SimReport {
                     busy_servers: f(|q| q.busy_servers),
                     l: f(|q| q.l),
                     lq: f(|q| q.lq),
+                    var_n: f(|q| q.var_n),
+                    var_w: est(&|r| r.queues[i].var_w),
+                    var_wq: est(&|r| r.queues[i].var_wq),
                     w: sojourn.map(|l| l.mean),
                     wq: wait.map(|l| l.mean),
                     p_wait: fraction(est(&|r| r.queues[i].wait_probability)),

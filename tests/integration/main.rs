@@ -43,3 +43,4 @@ mod sizing;
 mod solve_dispatch;
 mod ttl;
 mod unlimited_retries;
+mod variance;

@@ -72,6 +72,18 @@ impl GInf {
 }
 
 impl QueueMetrics for GInf {
+    /// N ~ Poisson(λE[S]) with Poisson input: Var(N) = λE[S].
+    fn var_number(&self) -> Option<f64> {
+        self.poisson.then(|| self.load())
+    }
+    /// The sojourn is the service time.
+    fn var_sojourn(&self) -> Option<f64> {
+        Some(self.service.variance())
+    }
+    /// Nothing waits.
+    fn var_wait(&self) -> Option<f64> {
+        Some(0.0)
+    }
     fn method(&self) -> Method {
         let input = if self.poisson {
             "Poisson input: N ~ Poisson(λE[S]) whatever the service law (insensitivity)"

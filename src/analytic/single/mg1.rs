@@ -447,6 +447,23 @@ fn embedded_chain(a: &[f64], p0: f64) -> States {
 }
 
 impl QueueMetrics for MG1 {
+    /// Var(N) = λ²·Var(W) + L: N is the number of Poisson arrivals during a sojourn
+    /// (the distributional form of Little's law for FIFO M/G/1).
+    fn var_number(&self) -> Option<f64> {
+        Some(self.lambda * self.lambda * self.var_sojourn()? + self.mean_number_in_system())
+    }
+    /// Var(W) = Var(Wq) + Var(S) (the wait and the own service are independent).
+    fn var_sojourn(&self) -> Option<f64> {
+        Some(self.var_wait()? + self.service.variance())
+    }
+    /// Takács (1962): E[Wq²] = 2·E[Wq]² + λE[S³]/(3(1 − ρ)).
+    fn var_wait(&self) -> Option<f64> {
+        let wq = self.mean_wait();
+        let rho = self.lambda * self.mean;
+        let second =
+            2.0 * wq * wq + self.lambda * self.service.third_moment() / (3.0 * (1.0 - rho));
+        Some((second - wq * wq).max(0.0))
+    }
     fn method(&self) -> Method {
         Method::exact("M/G/1 (Pollaczek–Khinchine)", PK_REFERENCE)
     }

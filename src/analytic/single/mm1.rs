@@ -49,6 +49,22 @@ impl MM1 {
 }
 
 impl QueueMetrics for MM1 {
+    /// Var(N) = ρ/(1 − ρ)².
+    fn var_number(&self) -> Option<f64> {
+        let rho = self.lambda / self.mu;
+        Some(rho / ((1.0 - rho) * (1.0 - rho)))
+    }
+    /// The sojourn is Exp(μ − λ): Var(W) = 1/(μ − λ)².
+    fn var_sojourn(&self) -> Option<f64> {
+        let d = self.mu - self.lambda;
+        Some(1.0 / (d * d))
+    }
+    /// The wait is 0 with probability 1 − ρ, else Exp(μ − λ): Var(Wq) = ρ(2 − ρ)/(μ − λ)².
+    fn var_wait(&self) -> Option<f64> {
+        let rho = self.lambda / self.mu;
+        let d = self.mu - self.lambda;
+        Some(rho * (2.0 - rho) / (d * d))
+    }
     fn method(&self) -> Method {
         Method::exact("M/M/1", "Kleinrock (1975), Queueing Systems Vol. 1, §3.2")
     }

@@ -171,6 +171,42 @@ impl MMc {
 }
 
 impl QueueMetrics for MMc {
+    /// Var(N) = E[N²] − L², E[N²] from the two parts of the law: below c,
+    /// Σ n²π_n = a²·P(N <= c − 3) + a·P(N <= c − 2) (n·π_n = a·π_{n−1}); from c on,
+    /// C·E[(c + X)²] with X geometric of ratio ρ.
+    fn var_number(&self) -> Option<f64> {
+        let (a, c, erlang) = (self.a, self.c as f64, self.erlang_c);
+        let rho = a / c;
+        let pi_c = erlang * (1.0 - rho);
+        let pi_c1 = pi_c * c / a;
+        let pi_c2 = pi_c1 * (c - 1.0) / a;
+        let below_c2 = if self.c >= 2 {
+            (1.0 - erlang - pi_c1).max(0.0)
+        } else {
+            0.0
+        };
+        let below_c3 = if self.c >= 3 {
+            (below_c2 - pi_c2).max(0.0)
+        } else {
+            0.0
+        };
+        let head = a * a * below_c3 + a * below_c2;
+        let x1 = rho / (1.0 - rho);
+        let x2 = rho * (1.0 + rho) / ((1.0 - rho) * (1.0 - rho));
+        let tail = erlang * (c * c + 2.0 * c * x1 + x2);
+        let l = self.mean_number_in_system();
+        Some((head + tail - l * l).max(0.0))
+    }
+    /// Var(W) = Var(Wq) + 1/μ² (the wait and the own service are independent).
+    fn var_sojourn(&self) -> Option<f64> {
+        Some(self.var_wait()? + 1.0 / (self.mu * self.mu))
+    }
+    /// The wait is 0 with probability 1 − C, else Exp(θ), θ = cμ − λ:
+    /// Var(Wq) = C(2 − C)/θ².
+    fn var_wait(&self) -> Option<f64> {
+        let theta = self.c as f64 * self.mu - self.lambda;
+        Some(self.erlang_c * (2.0 - self.erlang_c) / (theta * theta))
+    }
     fn method(&self) -> Method {
         Method::exact(
             "M/M/c (Erlang C)",

@@ -1,0 +1,85 @@
+//! Var(N), Var(W), Var(Wq) in both engines. References outside the code:
+//! `tests/reference/variance_reference.py` (mpmath: sums over the stationary law,
+//! numerical integration, and numerical differentiation of the Pollaczek–Khinchine
+//! transforms).
+
+use kendall::analytic::solve;
+use kendall::model::*;
+use kendall::sim::simulate;
+
+use crate::common;
+use common::build::poisson;
+use common::{assert_covers, assert_rel};
+
+/// One queue fed by Poisson at `rate`.
+fn one(rate: f64, servers: u32, service: Distribution) -> ValidModel {
+    Model::default()
+        .with_source(Source::new("s", poisson(rate), "q"))
+        .with_queue(Queue::new("q", servers, service))
+        .validate()
+        .unwrap()
+}
+
+#[test]
+fn mmc_variances_match_the_stationary_law() {
+    let s = solve(&one(800.0, 10, Distribution::Exponential { mean: 0.01 })).unwrap();
+    let n = &s.nodes[0];
+    assert_rel!(
+        n.get(Metric::VarNumber).unwrap(),
+        23.325_072_302_150_71,
+        1e-12
+    );
+    assert_rel!(
+        n.get(Metric::VarWait).unwrap(),
+        1.627_329_764_467_717e-5,
+        1e-12
+    );
+    assert_rel!(
+        n.get(Metric::VarSojourn).unwrap(),
+        1.162_732_976_446_771_7e-4,
+        1e-12
+    );
+}
+
+#[test]
+fn mg1_variances_match_the_pollaczek_khinchine_transforms() {
+    let s = solve(&one(0.6, 1, Distribution::Erlang { k: 3, mean: 1.0 })).unwrap();
+    let n = &s.nodes[0];
+    assert_rel!(n.get(Metric::VarWait).unwrap(), 19.0 / 9.0, 1e-12);
+    assert_rel!(n.get(Metric::VarSojourn).unwrap(), 22.0 / 9.0, 1e-12);
+    assert_rel!(n.get(Metric::VarNumber).unwrap(), 2.08, 1e-12);
+    // M/M/1 at rho = 0.5: Var(N) = rho/(1 - rho)^2 = 2, Var(W) = 1/(mu - lambda)^2 = 4.
+    let s = solve(&one(0.5, 1, Distribution::Exponential { mean: 1.0 })).unwrap();
+    assert_rel!(s.nodes[0].get(Metric::VarNumber).unwrap(), 2.0, 1e-14);
+    assert_rel!(s.nodes[0].get(Metric::VarSojourn).unwrap(), 4.0, 1e-14);
+    assert_rel!(s.nodes[0].get(Metric::VarWait).unwrap(), 3.0, 1e-14);
+}
+
+#[test]
+fn simulated_variances_cover_the_exact_values() {
+    for (m, label) in [
+        (
+            one(800.0, 10, Distribution::Exponential { mean: 0.01 }),
+            "M/M/10",
+        ),
+        (
+            one(0.6, 1, Distribution::Erlang { k: 3, mean: 1.0 }),
+            "M/E3/1",
+        ),
+    ] {
+        let exact = solve(&m).unwrap();
+        let horizon = if label == "M/E3/1" { 40_000.0 } else { 400.0 };
+        let settings = RunSettings {
+            horizon: Some(horizon),
+            warmup: horizon / 50.0,
+            replications: 12,
+            seed: 11,
+            ..RunSettings::default()
+        };
+        let r = simulate(&m, &settings).unwrap();
+        for metric in [Metric::VarNumber, Metric::VarSojourn, Metric::VarWait] {
+            let want = exact.nodes[0].get(metric).unwrap();
+            assert_covers!(&r.queues[0].get(metric).unwrap(), want, "{label} {metric}");
+        }
+    }
+}
