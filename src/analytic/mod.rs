@@ -4,6 +4,7 @@
 //! [`AnalyticError`]), implements [`QueueMetrics`], and labels its figures with a
 //! [`Method`] saying whether they are exact, numerical or approximations.
 
+mod chain;
 pub(crate) mod closed;
 pub mod ctmc;
 mod error;
@@ -14,6 +15,7 @@ mod retry;
 pub(crate) mod single;
 pub(crate) mod solve;
 
+pub use chain::{ChainDistribution, ChainSolution};
 pub use error::AnalyticError;
 pub use method::{Exactness, Method};
 pub use metrics::{

@@ -24,6 +24,7 @@
 //! M/M/c and M/D/1. Queues with redeliveries report per-message figures
 //! ([`crate::analytic::network::redelivery::PerMessage`]).
 
+use crate::analytic::chain::ChainSolution;
 use crate::analytic::closed::model::{ClosedSolution, ClosedStation, solve_closed};
 use crate::analytic::ctmc::whole_model as model_ctmc;
 use crate::analytic::error::AnalyticError;
@@ -208,6 +209,9 @@ pub struct ModelSolution {
     /// found in each node's and source's `queried` where the distribution is known.
     #[serde(default, skip_serializing_if = "QueriedMetrics::is_empty")]
     pub queried: QueriedMetrics,
+    /// The model's `[[chain]]` blocks, solved (steady state and π(t)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<ChainSolution>,
 }
 
 /// The retry analysis of one retrying source, or why there is none.
@@ -274,7 +278,56 @@ pub enum SolveError {
 /// assert!(q.method.name.starts_with("M/M/c"));
 /// assert!((q.utilisation - 0.8).abs() < 1e-12);
 /// ```
+///
+/// The model's `[[chain]]` blocks are solved too ([`ModelSolution::chains`]).
 pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
+    let model = valid.model();
+    let chains: Vec<ChainSolution> = model.chains.iter().map(ChainSolution::of).collect();
+    let mut solution = if model.sources.is_empty() {
+        // Only chains: every queue (if any) has no traffic.
+        unsolved(
+            model,
+            "no traffic reaches this queue (the model has no source)",
+        )
+    } else {
+        solve_queues(valid)?
+    };
+    solution.chains = chains;
+    Ok(solution)
+}
+
+/// A solution in which every queue is refused with `reason` (and nothing else is
+/// solved).
+fn unsolved(model: &Model, reason: &str) -> ModelSolution {
+    ModelSolution {
+        schema_version: crate::model::SCHEMA_VERSION,
+        model: model.name.clone(),
+        nodes: model
+            .queues
+            .iter()
+            .map(|q| NodeResult {
+                name: q.name.clone(),
+                servers: q.servers,
+                message_rate: 0.0,
+                dead_letter: 0.0,
+                outcome: NodeOutcome::NoMethod {
+                    reason: reason.to_string(),
+                },
+                classes: None,
+                partitions: None,
+            })
+            .collect(),
+        end_to_end: Vec::new(),
+        closed: None,
+        retries: Vec::new(),
+        notes: Vec::new(),
+        queried: QueriedMetrics::default(),
+        chains: Vec::new(),
+    }
+}
+
+/// [`solve`] for the queues, topics and sources.
+fn solve_queues(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
     let (model, topology) = (valid.model(), valid.topology());
     if model.sources.iter().any(|s| s.retry.is_some())
         || model.queues.iter().any(|q| q.slowdown.is_some())
@@ -414,6 +467,7 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         retries: Vec::new(),
         notes: Vec::new(),
         queried,
+        chains: Vec::new(),
     })
 }
 
@@ -626,28 +680,8 @@ fn dead_letter_fraction(q: &crate::model::Queue, message_rate: f64) -> f64 {
 /// A model with a windowed source: a closed network solved by MVA.
 fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, SolveError> {
     let refused = |reason: String| ModelSolution {
-        schema_version: crate::model::SCHEMA_VERSION,
-        model: model.name.clone(),
-        nodes: model
-            .queues
-            .iter()
-            .map(|q| NodeResult {
-                name: q.name.clone(),
-                servers: q.servers,
-                message_rate: 0.0,
-                dead_letter: 0.0,
-                outcome: NodeOutcome::NoMethod {
-                    reason: reason.clone(),
-                },
-                classes: None,
-                partitions: None,
-            })
-            .collect(),
-        end_to_end: vec![],
-        closed: None,
-        retries: Vec::new(),
-        notes: Vec::new(),
         queried: QueriedMetrics::of(&model.queries, &model.slo),
+        ..unsolved(model, &reason)
     };
     let closed = match solve_closed(model, topology) {
         Ok(Some(c)) => c,
@@ -719,6 +753,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
         retries: Vec::new(),
         notes: Vec::new(),
         queried: QueriedMetrics::of(&model.queries, &model.slo),
+        chains: Vec::new(),
     })
 }
 

@@ -21,6 +21,7 @@
 
 mod ack_timeout;
 mod arrival;
+mod chain;
 mod consumer;
 mod distribution;
 mod duration;
@@ -64,6 +65,7 @@ pub(crate) mod test_support {
 pub(crate) use ack_timeout::check_ack_timeout;
 pub(crate) use arrival::stationary;
 pub use arrival::{ArrivalProcess, MAX_MMPP_PHASES, Segment};
+pub use chain::{Chain, MAX_CHAIN_STATES, MAX_CHAIN_TIMES, MAX_CHAIN_TRANSITIONS, Transition};
 pub(crate) use consumer::check_consumers;
 pub use consumer::{Crash, MAX_CONSUMERS, MAX_PREFETCH};
 pub use distribution::{
@@ -127,6 +129,10 @@ pub struct Model {
     /// Service-level objectives for sizing, e.g. `slo = ["end_to_end.p99 < 200ms"]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slo: Vec<Slo>,
+    /// Markov chains given by their states and rates (`[[chain]]`), solved by
+    /// `kendall solve` (steady state and π(t)).
+    #[serde(default, rename = "chain", skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<Chain>,
     /// Distribution figures asked for beyond p50/p95/p99/p999 (`[queries]`): other
     /// percentile levels and tail probabilities P(W > t).
     #[serde(default, skip_serializing_if = "Queries::is_empty")]

@@ -301,6 +301,16 @@ fn check_partitions(q: &super::Queue, path: &str, out: &mut Vec<Problem>) {
 pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
     let mut out = Vec::new();
     model.queries.check(&mut out);
+    let mut chain_names = std::collections::HashSet::new();
+    for c in &model.chains {
+        c.check(&mut out);
+        if !chain_names.insert(c.name.as_str()) {
+            out.push(Problem::new(
+                format!("chain {:?}.name", c.name),
+                "is used twice: chain names must be unique",
+            ));
+        }
+    }
     let mut ids: HashMap<&str, NodeId> = HashMap::new();
     let mut all = Vec::new();
     for (i, q) in model.queues.iter().enumerate() {
@@ -327,10 +337,10 @@ pub(crate) fn validate(model: &Model) -> Result<Topology, ModelError> {
     }
     let names = Names { ids, all };
 
-    if model.sources.is_empty() {
+    if model.sources.is_empty() && model.chains.is_empty() {
         out.push(Problem::new(
             "source",
-            "the model needs at least one [[source]] producing messages",
+            "the model needs at least one [[source]] producing messages (or a [[chain]])",
         ));
     }
     let mut source_names = HashMap::new();

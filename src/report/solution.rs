@@ -2,7 +2,7 @@
 
 use super::table::metric_label;
 use super::table::{Table, num};
-use crate::analytic::ModelSolution;
+use crate::analytic::{ChainDistribution, ChainSolution, ModelSolution};
 use crate::model::Metric;
 
 /// One row per (node, metric): `node, metric, value, method`. Percentile rows name
@@ -68,6 +68,40 @@ pub fn solution_table(s: &ModelSolution) -> Table {
             t.row([node.clone(), m.to_string(), num(e.get(m)), method]);
             if m.unit() == crate::model::Unit::Seconds {
                 t.mark_seconds(Some(1), [2]);
+            }
+        }
+    }
+    for c in &s.chains {
+        let node = format!("chain:{}", c.name);
+        let method = c
+            .steady_state_method
+            .as_ref()
+            .map_or_else(|| c.note.clone().unwrap_or_default(), ToString::to_string);
+        for (label, d) in chain_columns(c) {
+            let at = match d.time {
+                None => String::new(),
+                Some(_) => format!("@{}", label.trim_start_matches("t = ")),
+            };
+            let how = if d.time.is_some() {
+                "CTMC transient, uniformisation [numerical]".to_string()
+            } else {
+                method.clone()
+            };
+            for (state, p) in c.states.iter().zip(&d.pi) {
+                t.row([
+                    node.clone(),
+                    format!("P({state}){at}"),
+                    num(Some(*p)),
+                    how.clone(),
+                ]);
+            }
+            if let Some(r) = d.reward {
+                t.row([
+                    node.clone(),
+                    format!("reward{at}"),
+                    num(Some(r)),
+                    how.clone(),
+                ]);
             }
         }
     }
@@ -199,8 +233,74 @@ pub fn solution_text(s: &ModelSolution) -> String {
     for r in &s.retries {
         out.push_str(&retry_text(r));
     }
+    for c in &s.chains {
+        out.push_str(&chain_text(c));
+    }
     for n in &s.notes {
         out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+/// The columns of a chain's distributions: the steady state, then each time.
+fn chain_columns(c: &ChainSolution) -> Vec<(String, &ChainDistribution)> {
+    c.steady_state
+        .iter()
+        .map(|d| ("steady state".to_string(), d))
+        .chain(c.transient.iter().map(|d| {
+            let t = d.time.unwrap_or(0.0);
+            (
+                format!(
+                    "t = {}",
+                    crate::model::Threshold::new(t).map_or(format!("{t}s"), |t| t.name())
+                ),
+                d,
+            )
+        }))
+        .collect()
+}
+
+/// The section of one `[[chain]]`: each state's probability in the steady state and at
+/// each time, the expected reward, the method and the error bounds.
+fn chain_text(c: &ChainSolution) -> String {
+    let mut out = format!("\nchain {:?}:\n", c.name);
+    let cols = chain_columns(c);
+    if !cols.is_empty() {
+        let mut t = Table::new(
+            std::iter::once("state".to_string()).chain(cols.iter().map(|(h, _)| h.clone())),
+        );
+        for (i, state) in c.states.iter().enumerate() {
+            t.row(
+                std::iter::once(state.clone())
+                    .chain(cols.iter().map(|(_, d)| num(d.pi.get(i).copied()))),
+            );
+        }
+        if cols.iter().any(|(_, d)| d.reward.is_some()) {
+            t.row(
+                std::iter::once("expected reward".to_string())
+                    .chain(cols.iter().map(|(_, d)| num(d.reward))),
+            );
+        }
+        out.push_str(&t.to_text());
+    }
+    if let Some(m) = &c.steady_state_method {
+        let residual = c.steady_state.as_ref().map_or(0.0, |d| d.error_bound);
+        out.push_str(&format!(
+            "  steady state: {m}, residual ‖πQ‖₁ = {residual:.1e}\n"
+        ));
+    }
+    if !c.transient.is_empty() {
+        let worst = c
+            .transient
+            .iter()
+            .map(|d| d.error_bound)
+            .fold(0.0, f64::max);
+        out.push_str(&format!(
+            "  π(t): uniformisation from the initial state, truncation error <= {worst:.1e}\n"
+        ));
+    }
+    if let Some(n) = &c.note {
+        out.push_str(&format!("  note: {n}\n"));
     }
     out
 }

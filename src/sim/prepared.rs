@@ -44,6 +44,14 @@ impl<'m> Prepared<'m> {
         valid: &'m ValidModel,
         settings: &RunSettings,
     ) -> Result<Self, SimError> {
+        if valid.model().sources.is_empty() {
+            return Err(SimError::Settings(crate::model::Problems(vec![
+                crate::model::Problem::new(
+                    "source",
+                    "the model has no [[source]]: nothing to simulate (its [[chain]] blocks are solved by `kendall solve`)",
+                ),
+            ])));
+        }
         Self::with_topology(valid.model(), valid.topology().clone(), settings)
     }
 

@@ -11,6 +11,7 @@ mod common;
 mod ack_timeout;
 mod api_robustness;
 mod approximations;
+mod chain;
 mod charts;
 mod cli;
 mod common_helpers;

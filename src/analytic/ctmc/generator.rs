@@ -130,6 +130,9 @@ pub struct Ctmc {
     /// Exit rates q_i = −q_ii.
     pub(crate) exit: Vec<f64>,
     labels: Option<Vec<String>>,
+    /// Checked irreducible at construction (every constructor but
+    /// [`Ctmc::from_triplets_reducible`]); the steady-state solvers require it.
+    irreducible: bool,
 }
 
 impl Ctmc {
@@ -244,6 +247,16 @@ impl Ctmc {
         I: IntoIterator<Item = (usize, usize, f64)>,
     {
         let entries: Vec<_> = triplets.into_iter().collect();
+        let entries = Self::checked_entries(n, entries, &labels)?;
+        Self::assemble(n, entries, labels)
+    }
+
+    /// Ranges, the diagonal and the rates of off-diagonal triplets checked; zeros dropped.
+    fn checked_entries(
+        n: usize,
+        entries: Vec<(usize, usize, f64)>,
+        labels: &Option<Vec<String>>,
+    ) -> Result<Vec<(usize, usize, f64)>, CtmcError> {
         if n == 0 {
             return Err(CtmcError::Empty);
         }
@@ -259,8 +272,7 @@ impl Ctmc {
                 return Err(CtmcError::DiagonalTriplet { state: i });
             }
         }
-        let entries = Self::validated_entries(n, entries, &labels)?;
-        Self::assemble(n, entries, labels)
+        Self::validated_entries(n, entries, labels)
     }
 
     /// Checks ranges and rates; drops zeros.
@@ -332,6 +344,16 @@ impl Ctmc {
         entries: Vec<(usize, usize, f64)>,
         labels: Option<Vec<String>>,
     ) -> Result<Self, CtmcError> {
+        Self::assemble_as(n, entries, labels, true)
+    }
+
+    /// Builds the chain; checks irreducibility when `irreducible` is asked for.
+    fn assemble_as(
+        n: usize,
+        entries: Vec<(usize, usize, f64)>,
+        labels: Option<Vec<String>>,
+        irreducible: bool,
+    ) -> Result<Self, CtmcError> {
         if let Some(l) = &labels
             && l.len() != n
         {
@@ -350,9 +372,51 @@ impl Ctmc {
             inc,
             exit,
             labels,
+            irreducible,
         };
-        chain.check_irreducible()?;
+        if irreducible {
+            chain.check_irreducible()?;
+        }
         Ok(chain)
+    }
+
+    /// As [`Ctmc::from_triplets_labelled`] without the irreducibility check: a chain
+    /// with absorbing states or several closed classes, for π(t)
+    /// ([`Ctmc::transient`]). Its steady state is asked for in vain: the steady-state
+    /// solvers return the reducibility error naming the classes.
+    ///
+    /// # Errors
+    /// As [`Ctmc::from_triplets_labelled`], but never [`CtmcError::Reducible`].
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::ctmc::Ctmc;
+    /// // From "start": absorbed in "a" at rate 1, in "b" at rate 3.
+    /// let labels = vec!["start".into(), "a".into(), "b".into()];
+    /// let c = Ctmc::from_triplets_reducible(labels, [(0, 1, 1.0), (0, 2, 3.0)]).unwrap();
+    /// let s = c.transient(&[1.0, 0.0, 0.0], 50.0).unwrap();
+    /// assert!((s.pi[1] - 0.25).abs() < 1e-12);
+    /// assert!(c.steady_state().is_err());
+    /// ```
+    pub fn from_triplets_reducible<I>(labels: Vec<String>, triplets: I) -> Result<Self, CtmcError>
+    where
+        I: IntoIterator<Item = (usize, usize, f64)>,
+    {
+        let n = labels.len();
+        let labels = Some(labels);
+        let entries: Vec<_> = triplets.into_iter().collect();
+        let entries = Self::checked_entries(n, entries, &labels)?;
+        Self::assemble_as(n, entries, labels, false)
+    }
+
+    /// The reducibility error when the chain was built without the check and is
+    /// reducible; `Ok` otherwise (the steady-state solvers call it first).
+    pub(crate) fn require_irreducible(&self) -> Result<(), CtmcError> {
+        if self.irreducible {
+            Ok(())
+        } else {
+            self.check_irreducible()
+        }
     }
 
     /// Returns this chain with one label per state (used in error messages and by

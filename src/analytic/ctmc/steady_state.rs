@@ -265,6 +265,7 @@ impl Ctmc {
     /// assert!(ss.is_converged());
     /// ```
     pub fn steady_state_with(&self, opts: &SteadyStateOptions) -> Result<SteadyState, CtmcError> {
+        self.require_irreducible()?;
         if self.n_states() <= AUTO_DENSE_LIMIT {
             self.steady_state_dense()
         } else {
@@ -290,6 +291,7 @@ impl Ctmc {
     /// assert_eq!(ss.stop, StopReason::Direct);
     /// ```
     pub fn steady_state_dense(&self) -> Result<SteadyState, CtmcError> {
+        self.require_irreducible()?;
         let n = self.n_states();
         if n > DENSE_MAX_STATES {
             return Err(CtmcError::TooLargeForDense {
@@ -392,6 +394,7 @@ impl Ctmc {
         &self,
         opts: &SteadyStateOptions,
     ) -> Result<SteadyState, CtmcError> {
+        self.require_irreducible()?;
         self.iterative(opts, None)
     }
 
@@ -434,6 +437,7 @@ impl Ctmc {
         opts: &SteadyStateOptions,
         start: &[f64],
     ) -> Result<SteadyState, CtmcError> {
+        self.require_irreducible()?;
         let n = self.n_states();
         if start.len() != n {
             return Err(CtmcError::InvalidInitial {
