@@ -53,6 +53,11 @@ pub trait QueueMetrics {
     fn prob_n(&self, _n: u64) -> Option<f64> {
         None
     }
+    /// ln P(N = n): finite where P(N = n) itself underflows a double (P0 of M/M/c with
+    /// many consumers). Defaults to the logarithm of [`Self::prob_n`].
+    fn ln_state_probability(&self, n: u64) -> Option<f64> {
+        self.prob_n(n).map(f64::ln)
+    }
     /// P(Wq <= t) for an admitted message.
     fn wait_cdf(&self, _t: f64) -> Option<f64> {
         None
@@ -112,6 +117,7 @@ macro_rules! forward_metrics {
     };
     (@one $f:ident prob_n) => {
         fn prob_n(&self, n: u64) -> Option<f64> { self.$f.prob_n(n) }
+        fn ln_state_probability(&self, n: u64) -> Option<f64> { self.$f.ln_state_probability(n) }
     };
     (@one $f:ident distribution_method) => {
         fn distribution_method(&self) -> Option<$crate::analytic::method::Method> {
@@ -232,8 +238,17 @@ pub struct NodeSolution {
     pub w: f64,
     /// Wq, mean wait, seconds.
     pub wq: f64,
-    /// P0 (absent if unknown).
+    /// P0 (absent if unknown, or if it underflows a double: see `log10_p0`).
     pub p0: Option<f64>,
+    /// log₁₀ P0, wherever the solver knows it in log space: the figure when P0 itself
+    /// is below the smallest double (P0 of M/M/1000 at load 0.9 is about 10⁻³⁹¹).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log10_p0: Option<f64>,
+    /// log₁₀ P(N = n) for n = 0, 1, ... up to `state_offset` (at most 16; the first 16
+    /// when no state could be listed): the states before the listed ones, whose
+    /// probabilities are below 1e-15 or underflow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log10_state_head: Vec<f64>,
     /// Probability of waiting.
     pub p_wait: Option<f64>,
     /// Probability of blocking.
@@ -314,6 +329,13 @@ impl NodeSolution {
                 _ => break,
             }
         }
+        // The states before the list (or the first 16 when nothing could be listed, the
+        // mass sitting beyond the scan): their logarithms.
+        let head = if state_probabilities.is_empty() {
+            16
+        } else {
+            state_offset.min(16)
+        };
         let wait = Percentiles::from_fn(|p| m.wait_quantile(p));
         let sojourn = Percentiles::from_fn(|p| m.sojourn_quantile(p));
         let queried: Vec<Queried> = queried
@@ -338,6 +360,14 @@ impl NodeSolution {
             w: m.mean_sojourn(),
             wq: m.mean_wait(),
             p0: m.prob_empty(),
+            log10_p0: m
+                .ln_state_probability(0)
+                .filter(|l| l.is_finite())
+                .map(|l| l * std::f64::consts::LOG10_E),
+            log10_state_head: (0..head)
+                .map_while(|n| m.ln_state_probability(n).filter(|l| l.is_finite()))
+                .map(|l| l * std::f64::consts::LOG10_E)
+                .collect(),
             p_wait: m.prob_wait(),
             p_block: m.prob_block(),
             p_expire: m.prob_expire(),
@@ -557,6 +587,10 @@ impl QueueMetrics for Relabelled {
     }
     fn prob_n(&self, n: u64) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.prob_n(n))?
+    }
+    fn ln_state_probability(&self, n: u64) -> Option<f64> {
+        self.keep_distribution
+            .then(|| self.inner.ln_state_probability(n))?
     }
     fn wait_cdf(&self, t: f64) -> Option<f64> {
         self.keep_distribution.then(|| self.inner.wait_cdf(t))?

@@ -22,4 +22,4 @@ pub use simulation::{simulation_table, simulation_text, time_series_csv};
 pub use sizing::{sizing_csv, sizing_text};
 pub use solution::{solution_table, solution_text};
 pub use sweep::{GRID_FIGURE, sweep_csv, sweep_grid_text, sweep_text};
-pub use table::{Table, metric_label, num};
+pub use table::{Table, metric_label, num, num_log10};

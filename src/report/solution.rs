@@ -1,7 +1,7 @@
 //! Tables of analytic solutions (`kendall solve`).
 
 use super::table::metric_label;
-use super::table::{Table, num};
+use super::table::{Table, num, num_log10};
 use crate::analytic::{ChainDistribution, ChainSolution, ModelSolution};
 use crate::model::Metric;
 
@@ -45,6 +45,15 @@ pub fn solution_table(s: &ModelSolution) -> Table {
         }
         let method = sol.method.to_string();
         t.row([n.name.clone(), "P0".into(), num(sol.p0), method.clone()]);
+        if let (None, Some(x)) = (sol.p0, sol.log10_p0) {
+            // P0 below the smallest double: its logarithm.
+            t.row([
+                n.name.clone(),
+                "log10(P0)".into(),
+                format!("{x}"),
+                method.clone(),
+            ]);
+        }
         for (k, p) in sol.state_probabilities.iter().enumerate().take(5) {
             t.row([
                 n.name.clone(),
@@ -161,12 +170,37 @@ pub fn solution_text(s: &ModelSolution) -> String {
         {
             row(&mut t, metric_label(m), &|n| n.get(m));
         }
-        row(&mut t, "P0".into(), &|n| n.solution().and_then(|s| s.p0));
-        for k in 0..4 {
-            row(&mut t, format!("P(N={k})"), &|n| {
+        // State probabilities: the listed ones from `state_offset` on; before it, from
+        // their logarithms (10^x where a double cannot hold them).
+        let state = |s: &crate::analytic::NodeSolution, k: usize| -> String {
+            let offset = s.state_offset as usize;
+            let listed = k
+                .checked_sub(offset)
+                .and_then(|i| s.state_probabilities.get(i));
+            match (listed, s.log10_state_head.get(k)) {
+                (Some(p), _) => num(Some(*p)),
+                (None, Some(&x)) => num_log10(x),
+                (None, None) => "-".into(),
+            }
+        };
+        t.row(
+            std::iter::once("P0".to_string()).chain(solved.iter().map(|n| {
                 n.solution()
-                    .and_then(|s| s.state_probabilities.get(k).copied())
-            });
+                    .map_or("-".into(), |s| match (s.p0, s.log10_p0) {
+                        (Some(p), _) => num(Some(p)),
+                        (None, Some(x)) => num_log10(x),
+                        (None, None) => "-".into(),
+                    })
+            })),
+        );
+        for k in 0..4 {
+            t.row(
+                std::iter::once(format!("P(N={k})")).chain(
+                    solved
+                        .iter()
+                        .map(|n| n.solution().map_or("-".into(), |s| state(s, k))),
+                ),
+            );
         }
         out.push_str(&t.to_text());
         out.push_str("\nmethods:\n");

@@ -209,6 +209,25 @@ pub fn num(x: Option<f64>) -> String {
     }
 }
 
+/// A probability given by its base-10 logarithm `x`: as [`num`] while a double holds
+/// 10^x, else `10^-391.23 (underflow)`, the explicit mark that the figure exists but is
+/// below the smallest double.
+///
+/// # Example
+/// ```
+/// use kendall::report::num_log10;
+/// assert_eq!(num_log10(-2.0), "0.01");
+/// assert_eq!(num_log10(-391.234), "10^-391.23 (underflow)");
+/// ```
+pub fn num_log10(x: f64) -> String {
+    let v = 10f64.powf(x);
+    if v >= f64::MIN_POSITIVE {
+        num(Some(v))
+    } else {
+        format!("10^{x:.2} (underflow)")
+    }
+}
+
 /// A metric's name with its unit, for a row label or column header: `W (s)`,
 /// `throughput (1/s)`, `utilisation`.
 ///

@@ -262,3 +262,32 @@ fn cli_reports_the_asked_figures_and_refuses_bad_flags() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("--percentiles"), "{err}");
 }
+
+#[test]
+fn state_probabilities_below_the_smallest_double_are_given_in_log_space() {
+    // M/M/1000 at a = 900: P0 is about 1e-391 (tail_reference.py, mpmath).
+    let m = Model::default()
+        .with_source(Source::new("s", poisson(900.0), "q"))
+        .with_queue(Queue::new("q", 1000, exp(1.0)))
+        .validate()
+        .unwrap();
+    let s = solve(&m).unwrap();
+    let sol = s.nodes[0].solution().unwrap();
+    assert_eq!(sol.p0, None, "P0 underflows a double");
+    assert_rel!(sol.log10_p0.unwrap(), -390.865_052_297_320_06, 1e-13);
+    let want = [
+        -390.865_052_297_320_06,
+        -387.910_809_787_880_7,
+        -385.257_597_274_105_4,
+        -382.780_476_019_385_7,
+    ];
+    for (got, want) in sol.log10_state_head.iter().zip(want) {
+        assert_rel!(*got, want, 1e-13);
+    }
+    // The table marks them as underflow rather than printing 0 or leaving them out.
+    let text = kendall::report::solution_text(&s);
+    assert!(
+        text.contains("P(N=3)              10^-382.78 (underflow)"),
+        "{text}"
+    );
+}

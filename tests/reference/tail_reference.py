@@ -69,3 +69,10 @@ print("Exp(2) + Exp(3):")
 for t in [mpf(1), mpf(3)]:
     print(f"  t = {t}: P(T > t) = {mp.nstr(tail2(t), 20)}")
 print(f"  p9995 = {mp.nstr(quantile(tail2, mpf('0.9995'), 20), 20)}")
+
+# log10 P(N = n) of M/M/1000 at a = 900 (P0 ~ 1e-391, below the smallest double):
+# from the defining sums, exact in mpmath.
+c, a = 1000, mpf(900)
+norm = sum(a**n / factorial(n) for n in range(c)) + a**c / factorial(c) / (1 - a / c)
+print("M/M/1000, a = 900: log10 P(N = n), n = 0..3:",
+      [mp.nstr(mp.log10(a**n / factorial(n) / norm), 20) for n in range(4)])

@@ -72,6 +72,9 @@ impl GInf {
 }
 
 impl QueueMetrics for GInf {
+    fn ln_state_probability(&self, n: u64) -> Option<f64> {
+        self.poisson.then(|| ln_poisson_pmf(n, self.load()))
+    }
     /// N ~ Poisson(λE[S]) with Poisson input: Var(N) = λE[S].
     fn var_number(&self) -> Option<f64> {
         self.poisson.then(|| self.load())

@@ -49,6 +49,11 @@ impl MM1 {
 }
 
 impl QueueMetrics for MM1 {
+    /// ln P(N = n) = ln(1 − ρ) + n ln ρ.
+    fn ln_state_probability(&self, n: u64) -> Option<f64> {
+        let rho = self.lambda / self.mu;
+        Some((-rho).ln_1p() + n as f64 * rho.ln())
+    }
     /// Var(N) = ρ/(1 − ρ)².
     fn var_number(&self) -> Option<f64> {
         let rho = self.lambda / self.mu;

@@ -171,6 +171,9 @@ impl MMc {
 }
 
 impl QueueMetrics for MMc {
+    fn ln_state_probability(&self, n: u64) -> Option<f64> {
+        Some(MMc::ln_prob_n(self, n))
+    }
     /// Var(N) = E[N²] − L², E[N²] from the two parts of the law: below c,
     /// Σ n²π_n = a²·P(N <= c − 3) + a·P(N <= c − 2) (n·π_n = a·π_{n−1}); from c on,
     /// C·E[(c + X)²] with X geometric of ratio ρ.

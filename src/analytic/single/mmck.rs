@@ -518,6 +518,9 @@ impl MMcK {
 }
 
 impl QueueMetrics for MMcK {
+    fn ln_state_probability(&self, n: u64) -> Option<f64> {
+        Some(MMcK::ln_prob_n(self, n))
+    }
     fn method(&self) -> Method {
         Method::exact(
             "M/M/c/K",

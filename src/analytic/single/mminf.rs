@@ -60,6 +60,9 @@ impl MMInf {
 }
 
 impl QueueMetrics for MMInf {
+    fn ln_state_probability(&self, n: u64) -> Option<f64> {
+        Some(MMInf::ln_prob_n(self, n))
+    }
     fn method(&self) -> Method {
         Method::exact("M/M/∞", "Kleinrock (1975), Queueing Systems Vol. 1, §3.4")
     }
