@@ -638,6 +638,19 @@ class Model:
         ``source.<name>.rate``, ``simulation.horizon``, ..."""
         return Model(self._native.with_parameter(path, float(value)))
 
+    def with_queries(
+        self,
+        percentiles: Iterable[float] = (),
+        at: Iterable[float | str] = (),
+    ) -> Model:
+        """The same model asking for more figures of the latency distributions, in
+        both engines (the scenario's ``[queries]``, the CLI's ``--percentiles`` and
+        ``--at``): percentile levels in per cent (``99.95`` is reported as ``p9995`` and
+        ``wait.p9995``) and thresholds t (seconds or ``"50ms"``) for P(W > t) and
+        P(Wq > t) (``P(>50ms)``, ``wait.P(>50ms)``)."""
+        q = {"percentiles": [float(p) for p in percentiles], "at": list(at)}
+        return Model(self._native.with_queries(json.dumps(q)))
+
     def settings(self, **run: Any) -> dict[str, Any]:
         """The run settings a simulation of this model uses with ``run`` applied."""
         return json.loads(self._native.settings(_overrides(**run)))

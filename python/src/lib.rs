@@ -359,6 +359,16 @@ impl PyModel {
         })
     }
 
+    /// The same model asking for more distribution figures: `queries_json` is a
+    /// `[queries]` table as JSON (`{"percentiles": [99.95], "at": ["50ms"]}`).
+    fn with_queries(&self, py: Python<'_>, queries_json: &str) -> PyResult<Self> {
+        let q: kendall::model::Queries = serde_json::from_str(queries_json)
+            .map_err(|e| raise(py, "ValidationError", format!("queries: {e}"), Vec::new()))?;
+        Ok(Self {
+            valid: self.valid.with_queries(&q).map_err(|e| to_py(py, e))?,
+        })
+    }
+
     /// The same model with one parameter set (the paths of `kendall sweep --param`:
     /// `load`, `queue.<name>.consumers`, `source.<name>.rate`, `simulation.horizon`, …).
     fn with_parameter(&self, py: Python<'_>, path: &str, value: f64) -> PyResult<Self> {

@@ -339,3 +339,21 @@ def _has_pandas() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_tail_probabilities_and_other_levels_in_both_engines():
+    lam, mu = 80.0, 100.0
+    m = mm1(lam, 1 / mu).with_queries(percentiles=[99.95], at=["50ms"])
+    q = m.solve().nodes["q"]
+    # M/M/1: W ~ Exp(mu - lambda), Wq is 0 w.p. 1 - rho else Exp(mu - lambda).
+    assert q["P(>50ms)"] == pytest.approx(math.exp(-(mu - lam) * 0.05), rel=1e-9)
+    assert q["wait.P(>50ms)"] == pytest.approx(0.8 * math.exp(-(mu - lam) * 0.05), rel=1e-9)
+    assert q["p9995"] == pytest.approx(math.log(2000) / (mu - lam), rel=1e-9)
+    # Variances: Var(N) = rho / (1 - rho)^2, Var(W) = 1 / (mu - lambda)^2.
+    assert q["Var(N)"] == pytest.approx(0.8 / 0.04, rel=1e-12)
+    assert q["Var(W)"] == pytest.approx(1 / (mu - lam) ** 2, rel=1e-12)
+    sim = m.simulate(horizon=2000, replications=8, seed=3).nodes["q"]
+    f = sim.figure("P(>50ms)")
+    assert f.lower <= math.exp(-(mu - lam) * 0.05) <= f.upper
+    with pytest.raises(kendall.ValidationError):
+        m.with_queries(percentiles=[100])
