@@ -184,7 +184,7 @@ pub struct QueueRun {
     /// Time-average of N² minus L²: the variance of the number in the node.
     #[serde(default)]
     pub var_n: f64,
-    /// Variance of the sojourn of completed messages (E[W²] − E[W]²), seconds².
+    /// Variance of the sojourn of completed messages (E\[W²\] − E\[W\]²), seconds².
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub var_w: Option<f64>,
     /// Variance of the wait of completed messages, seconds².

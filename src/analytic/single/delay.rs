@@ -1,11 +1,11 @@
 //! ·/G/∞: a delay station. Every message finds a free server, so nothing waits and the
 //! sojourn time is the service time itself, whatever the arrivals.
 //!
-//! - W = E[S], Wq = 0, P(wait) = 0, L = λ·E[S] (Little), Lq = 0; the sojourn
+//! - W = E\[S\], Wq = 0, P(wait) = 0, L = λ·E\[S\] (Little), Lq = 0; the sojourn
 //!   distribution is the service distribution and the wait is 0: exact for any arrival
 //!   process and any service law.
-//! - With Poisson input (and in a Jackson or BCMP network), N ~ Poisson(λ·E[S]) for any
-//!   service law (the M/G/∞ insensitivity: Takács 1962): P0 = e^{−λE[S]} and
+//! - With Poisson input (and in a Jackson or BCMP network), N ~ Poisson(λ·E\[S\]) for any
+//!   service law (the M/G/∞ insensitivity: Takács 1962): P0 = e^{−λE\[S\]} and
 //!   P(N = n) in log space. With other input the distribution of N is left unknown.
 //!
 //! Utilisation is 0: the busy share of each of infinitely many servers; L is the mean
@@ -21,7 +21,8 @@ use crate::analytic::metrics::QueueMetrics;
 use crate::analytic::single::special::ln_poisson_pmf;
 use crate::model::Distribution;
 
-/// A delay station (·/G/∞): see the [module documentation](self).
+/// A delay station (·/G/∞): no waiting, the sojourn is the service time; with Poisson
+/// input N ~ Poisson(λE\[S\]) (see the module documentation of `analytic::single::delay`).
 ///
 /// # Errors
 /// [`AnalyticError::InvalidParameter`] for a non-finite or non-positive arrival rate.
@@ -65,7 +66,7 @@ impl GInf {
         })
     }
 
-    /// λ·E[S], the mean number in service.
+    /// λ·E\[S\], the mean number in service.
     fn load(&self) -> f64 {
         self.lambda * self.service.mean()
     }
@@ -75,7 +76,7 @@ impl QueueMetrics for GInf {
     fn ln_state_probability(&self, n: u64) -> Option<f64> {
         self.poisson.then(|| ln_poisson_pmf(n, self.load()))
     }
-    /// N ~ Poisson(λE[S]) with Poisson input: Var(N) = λE[S].
+    /// N ~ Poisson(λE\[S\]) with Poisson input: Var(N) = λE\[S\].
     fn var_number(&self) -> Option<f64> {
         self.poisson.then(|| self.load())
     }

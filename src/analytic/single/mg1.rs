@@ -456,7 +456,7 @@ impl QueueMetrics for MG1 {
     fn var_sojourn(&self) -> Option<f64> {
         Some(self.var_wait()? + self.service.variance())
     }
-    /// Takács (1962): E[Wq²] = 2·E[Wq]² + λE[S³]/(3(1 − ρ)).
+    /// Takács (1962): E\[Wq²\] = 2·E\[Wq\]² + λE\[S³\]/(3(1 − ρ)).
     fn var_wait(&self) -> Option<f64> {
         let wq = self.mean_wait();
         let rho = self.lambda * self.mean;

@@ -174,9 +174,9 @@ impl QueueMetrics for MMc {
     fn ln_state_probability(&self, n: u64) -> Option<f64> {
         Some(MMc::ln_prob_n(self, n))
     }
-    /// Var(N) = E[N²] − L², E[N²] from the two parts of the law: below c,
+    /// Var(N) = E\[N²\] − L², E\[N²\] from the two parts of the law: below c,
     /// Σ n²π_n = a²·P(N <= c − 3) + a·P(N <= c − 2) (n·π_n = a·π_{n−1}); from c on,
-    /// C·E[(c + X)²] with X geometric of ratio ρ.
+    /// C·E\[(c + X)²\] with X geometric of ratio ρ.
     fn var_number(&self) -> Option<f64> {
         let (a, c, erlang) = (self.a, self.c as f64, self.erlang_c);
         let rho = a / c;
