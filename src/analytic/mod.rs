@@ -45,6 +45,7 @@ pub use single::mmc::MMc;
 pub use single::mmck::MMcK;
 pub use single::mminf::MMInf;
 pub use single::mmpp::{MMPP_MAX_WORK, MmppMc};
+pub use single::mmpp_ph1::{MMPP_PH1_MAX_PHASES, MmppPh1};
 pub use single::partitioned::{ConsumerSolution, GroupPauses, PartitionSolution, Partitioned};
 pub use single::priority::{
     ClassMetrics, Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,

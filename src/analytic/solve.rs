@@ -1068,6 +1068,19 @@ pub(crate) fn solve_node(
         if exponential {
             return Ok(SolvedNode::plain(MmppMc::new(&scaled, generator, mu, c)?));
         }
+        // One consumer with phase-type service: MMPP/PH/1 as a QBD, exact means (the
+        // wait's distribution fitted from them, labelled). Falls through when the QBD
+        // cannot be solved (too many phases, ill-conditioned).
+        if c == 1
+            && let Ok(ph1) =
+                crate::analytic::single::mmpp_ph1::MmppPh1::new(&scaled, generator, &q.service)
+        {
+            return Ok(SolvedNode::plain_boxed(with_wait_fit(
+                Box::new(ph1),
+                &q.service,
+                c,
+            )));
+        }
         if peak >= capacity {
             // Bursts above capacity: the backlog they build dominates, and the service
             // law beyond its mean hardly matters (the simulator agrees within its

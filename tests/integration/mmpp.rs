@@ -87,3 +87,32 @@ fn the_regime_decides_the_approximation() {
     assert_eq!(m.exactness, Exactness::Approximation);
     assert!(m.name.contains("bursts below capacity"), "{}", m.name);
 }
+
+#[test]
+fn mmpp_ph1_matches_the_level_reduction_of_the_truncated_chain() {
+    // tests/reference/mmpp_ph1_reference.py: MMPP(2) rates (0.5, 1.2), switches 0.1 and
+    // 0.2 per second, Erlang-2 service of mean 1 s; the CTMC truncated at 1 500 messages
+    // solved by block elimination (no R), 30 digits.
+    let text = r#"
+[[source]]
+name = "api"
+arrival = { type = "mmpp", rates = [0.5, 1.2], generator = [[-0.1, 0.1], [0.2, -0.2]] }
+to = "q"
+[[queue]]
+name = "q"
+consumers = 1
+service = { type = "erlang", k = 2, mean = 1.0 }
+"#;
+    let m: kendall::model::Model = toml::from_str(text).unwrap();
+    let s = kendall::analytic::solve(&m.validate().unwrap()).unwrap();
+    let n = &s.nodes[0];
+    let get = |name: &str| n.get(name.parse().unwrap()).unwrap();
+    crate::common::assert_rel!(get("L"), 3.221_054_065_247_962, 1e-9);
+    crate::common::assert_rel!(get("W"), 4.392_346_452_610_857, 1e-9);
+    crate::common::assert_rel!(get("P(wait)"), 0.775_430_465_609_313_2, 1e-9);
+    crate::common::assert_rel!(get("Var(N)"), 16.533_353_555_724_17, 1e-8);
+    crate::common::assert_rel!(n.solution().unwrap().p0.unwrap(), 4.0 / 15.0, 1e-12);
+    let method = n.method_of(kendall::Metric::MeanNumber).unwrap();
+    assert!(method.name.starts_with("MMPP/PH/1"), "{}", method.name);
+    assert_eq!(method.exactness, kendall::analytic::Exactness::Numerical);
+}

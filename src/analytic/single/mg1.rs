@@ -72,13 +72,17 @@ const PK_REFERENCE: &str =
 
 /// A phase-type representation (α, T) of a service time.
 #[derive(Debug, Clone, PartialEq)]
-struct PhaseType {
-    alpha: RowDVector<f64>,
-    t: DMatrix<f64>,
+pub(crate) struct PhaseType {
+    /// The initial phase law α.
+    pub(crate) alpha: RowDVector<f64>,
+    /// The sub-generator T among the transient phases.
+    pub(crate) t: DMatrix<f64>,
 }
 
 impl PhaseType {
-    fn of(d: &Distribution) -> Option<Self> {
+    /// The representation of `d` when it is phase-type (exponential, Erlang, gamma of a
+    /// whole shape, hyperexponential; at most 32 phases).
+    pub(crate) fn of(d: &Distribution) -> Option<Self> {
         match d {
             Distribution::Exponential { mean } => Some(Self {
                 alpha: RowDVector::from_element(1, 1.0),

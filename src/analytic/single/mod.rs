@@ -17,6 +17,7 @@ pub mod mmc;
 pub mod mmck;
 pub mod mminf;
 pub mod mmpp;
+pub mod mmpp_ph1;
 pub mod partitioned;
 pub mod priority;
 pub(crate) mod special;
