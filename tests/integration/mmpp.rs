@@ -115,4 +115,21 @@ service = { type = "erlang", k = 2, mean = 1.0 }
     let method = n.method_of(kendall::Metric::MeanNumber).unwrap();
     assert!(method.name.starts_with("MMPP/PH/1"), "{}", method.name);
     assert_eq!(method.exactness, kendall::analytic::Exactness::Numerical);
+    // The simulator agrees within its intervals (16 × 20 000 s).
+    let settings = kendall::model::RunSettings {
+        horizon: Some(20_000.0),
+        warmup: 500.0,
+        replications: 16,
+        seed: 9,
+        ..Default::default()
+    };
+    let r = kendall::sim::simulate(&m.validate().unwrap(), &settings).unwrap();
+    for name in ["L", "W", "P(wait)", "Var(N)"] {
+        let metric = name.parse().unwrap();
+        crate::common::assert_covers!(
+            &r.queues[0].get(metric).unwrap(),
+            n.get(metric).unwrap(),
+            "{name}"
+        );
+    }
 }
