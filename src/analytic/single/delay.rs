@@ -39,6 +39,10 @@ use crate::model::Distribution;
 /// // Other input: the means and the sojourn law hold, the law of N is unknown.
 /// let g = GInf::new(200.0, &Distribution::Exponential { mean: 0.005 }, false).unwrap();
 /// assert_eq!(g.prob_n(0), None);
+/// // A load of 10⁵: P0 underflows (None), its logarithm does not.
+/// let big = GInf::new(1e5, &Distribution::Exponential { mean: 1.0 }, true).unwrap();
+/// assert_eq!(big.prob_n(0), None);
+/// assert_eq!(big.ln_state_probability(0), Some(-1e5));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct GInf {
@@ -132,8 +136,12 @@ impl QueueMetrics for GInf {
     fn prob_block(&self) -> Option<f64> {
         Some(0.0)
     }
+    /// Poisson(λE\[S\]) pmf with Poisson input, or `None` where it underflows to 0 (as
+    /// [`MMInf`](crate::analytic::MMInf); the logarithm is
+    /// [`QueueMetrics::ln_state_probability`]).
     fn prob_n(&self, n: u64) -> Option<f64> {
-        self.poisson.then(|| ln_poisson_pmf(n, self.load()).exp())
+        let p = self.ln_state_probability(n)?.exp();
+        (p > 0.0).then_some(p)
     }
     fn wait_cdf(&self, t: f64) -> Option<f64> {
         (t >= 0.0).then_some(1.0)
@@ -141,8 +149,8 @@ impl QueueMetrics for GInf {
     fn sojourn_cdf(&self, t: f64) -> Option<f64> {
         self.service.cdf(t)
     }
-    fn wait_quantile(&self, _p: f64) -> Option<f64> {
-        Some(0.0)
+    fn wait_quantile(&self, p: f64) -> Option<f64> {
+        (p > 0.0 && p < 1.0).then_some(0.0)
     }
     fn sojourn_quantile(&self, p: f64) -> Option<f64> {
         self.service.quantile(p)
