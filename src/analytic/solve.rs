@@ -417,7 +417,7 @@ fn solve_queues(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         )
         .collect();
     // Node figures first: a path of one queue takes that queue's percentiles as they are.
-    let queried = QueriedMetrics::of(&model.queries, &model.slo);
+    let queried = model.queried_metrics();
     let solutions: Vec<Option<NodeSolution>> = refs
         .iter()
         .map(|m| m.map(|m| NodeSolution::asking(m, &queried.queue)))
@@ -426,7 +426,15 @@ fn solve_queues(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         .iter()
         .map(|s| s.as_ref().and_then(|s| s.sojourn))
         .collect();
-    let end_to_end = end_to_end(model, topology, &refs, &sojourns, &poisson, &class_w);
+    let end_to_end = end_to_end(
+        model,
+        topology,
+        &refs,
+        &sojourns,
+        &poisson,
+        &class_w,
+        &queried.end_to_end,
+    );
     let nodes = model
         .queues
         .iter()
@@ -679,8 +687,9 @@ fn dead_letter_fraction(q: &crate::model::Queue, message_rate: f64) -> f64 {
 
 /// A model with a windowed source: a closed network solved by MVA.
 fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, SolveError> {
+    let queried = model.queried_metrics();
     let refused = |reason: String| ModelSolution {
-        queried: QueriedMetrics::of(&model.queries, &model.slo),
+        queried: queried.clone(),
         ..unsolved(model, &reason)
     };
     let closed = match solve_closed(model, topology) {
@@ -712,7 +721,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
                                 method: closed.method.clone(),
                                 delay_service: q.is_delay().then(|| q.service.clone()),
                             },
-                            &QueriedMetrics::of(&model.queries, &model.slo).queue,
+                            &queried.queue,
                         )),
                     },
                     classes: None,
@@ -752,7 +761,7 @@ fn solve_windowed(model: &Model, topology: &Topology) -> Result<ModelSolution, S
         closed: Some(closed),
         retries: Vec::new(),
         notes: Vec::new(),
-        queried: QueriedMetrics::of(&model.queries, &model.slo),
+        queried,
         chains: Vec::new(),
     })
 }

@@ -176,3 +176,11 @@ impl QueriedMetrics {
         self.queue.is_empty()
     }
 }
+
+impl super::Model {
+    /// The figures beyond the standard ones that both engines report for this model
+    /// (its [`Queries`] and its SLOs on such figures; see [`QueriedMetrics`]).
+    pub fn queried_metrics(&self) -> QueriedMetrics {
+        QueriedMetrics::of(&self.queries, &self.slo)
+    }
+}

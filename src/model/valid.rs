@@ -53,7 +53,7 @@ impl ValidModel {
     /// the percentile levels and thresholds of its [`Queries`](super::Queries) and of
     /// its SLOs (see [`QueriedMetrics`](super::QueriedMetrics)).
     pub fn queried_metrics(&self) -> super::QueriedMetrics {
-        super::QueriedMetrics::of(&self.model.queries, &self.model.slo)
+        self.model.queried_metrics()
     }
 
     /// The same model asking for `queries` as well (CLI `--percentiles`, `--at`).

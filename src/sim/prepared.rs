@@ -32,6 +32,8 @@ pub(crate) struct Prepared<'m> {
     /// Every completion takes the general path, even in a plain queue (for testing
     /// that the fast path gives the same results). `false` unless set.
     pub(crate) force_general_path: bool,
+    /// The figures beyond the standard ones the model asks for.
+    pub(crate) queried: crate::model::QueriedMetrics,
 }
 
 impl<'m> Prepared<'m> {
@@ -183,6 +185,7 @@ impl<'m> Prepared<'m> {
             age_is_sojourn,
             settings: settings.clone(),
             force_general_path: false,
+            queried: model.queried_metrics(),
         })
     }
 
@@ -359,7 +362,7 @@ impl<'m> Prepared<'m> {
                     None => Ok(None),
                 })
                 .collect::<Result<_, crate::model::ModelError>>()?,
-            queried: crate::model::QueriedMetrics::of(&model.queries, &model.slo),
+            queried: self.queried.clone(),
         };
         r.init(model)?;
         r.arm(st.warmup)?;

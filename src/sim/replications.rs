@@ -79,6 +79,6 @@ pub(crate) fn run_all(
         replications: 0,
     })?;
     super::warning::diagnose(&mut report, &runs, &prepared.facts());
-    report.queried = crate::model::QueriedMetrics::of(&model.queries, &model.slo);
+    report.queried = prepared.queried.clone();
     Ok(report)
 }

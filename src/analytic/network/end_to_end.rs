@@ -261,7 +261,8 @@ struct NodeFacts<'a> {
 /// `sojourns[i]` are queue i's sojourn percentiles as its node figures report them (a
 /// path of that one queue takes them as they are). `class_w[i]` lists, for a priority queue i, the mean sojourn of each priority class
 /// as `(priority, W)`; a source's messages use their own class's figure there (and have
-/// no percentiles through it).
+/// no percentiles through it). `queried` are the end-to-end figures the model asks for
+/// beyond the standard ones ([`QueriedMetrics::end_to_end`](crate::model::QueriedMetrics)).
 pub(crate) fn end_to_end(
     model: &Model,
     topology: &Topology,
@@ -269,10 +270,10 @@ pub(crate) fn end_to_end(
     sojourns: &[Option<Percentiles>],
     poisson_input: &[bool],
     class_w: &[Vec<(u32, f64)>],
+    queried: &[Metric],
 ) -> Vec<EndToEnd> {
     // The flow's structure, read once for all sources.
     let graph = FlowGraph::new(topology);
-    let queried = crate::model::QueriedMetrics::of(&model.queries, &model.slo);
     model
         .sources
         .iter()
@@ -303,7 +304,7 @@ pub(crate) fn end_to_end(
                 &graph,
                 &facts,
                 (&s.name, Dest::Node(*dest)),
-                &queried.end_to_end,
+                queried,
             )
         })
         .collect()
