@@ -39,13 +39,15 @@ pub use single::erlang_inverse::{
     mmc_max_arrival_rate,
 };
 pub use single::interruption::{Interruptions, MG1Interrupted};
+pub use single::map_ph_c::{
+    MAP_PH_C_LAW_WORK, MAP_PH_C_MAX_PHASES, MAP_PH_C_MAX_WORK, MapPhC, MarkovianArrivals,
+};
 pub use single::mg1::MG1;
 pub use single::mm1::MM1;
 pub use single::mmc::MMc;
 pub use single::mmck::MMcK;
 pub use single::mminf::MMInf;
 pub use single::mmpp::{MMPP_MAX_WORK, MmppMc};
-pub use single::mmpp_ph1::{MMPP_PH1_MAX_PHASES, MmppPh1};
 pub use single::partitioned::{ConsumerSolution, GroupPauses, PartitionSolution, Partitioned};
 pub use single::priority::{
     ClassMetrics, Preemption, PriorityClass, PriorityMG1, PriorityMMc, PrioritySolution,

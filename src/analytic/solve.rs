@@ -39,6 +39,7 @@ use crate::analytic::network::traffic::deliveries_per_message;
 use crate::analytic::retry::{RetrySolution, solve_retry_loop};
 use crate::analytic::single::approx::{GGc, GGcFormula};
 use crate::analytic::single::drop_head::MMcKDropHead;
+use crate::analytic::single::map_ph_c::{MapPhC, MarkovianArrivals};
 use crate::analytic::single::mg1::MG1;
 use crate::analytic::single::mm1::MM1;
 use crate::analytic::single::mmc::MMc;
@@ -772,8 +773,14 @@ pub(crate) enum Input {
     /// A Poisson stream (superposition and splits of Poisson sources and of departures
     /// of M/M/c nodes and delay stations, no feedback).
     Poisson,
-    /// A renewal stream with this inter-arrival SCV (one renewal source, direct).
-    Renewal(f64),
+    /// A renewal stream (one renewal source, direct): solved exactly where its gaps and
+    /// the service are phase-type (PH/PH/c), else as a stream of this inter-arrival SCV.
+    Renewal {
+        /// The source.
+        source: usize,
+        /// Its inter-arrival SCV, for the approximations.
+        scv: f64,
+    },
     /// Part of an open Jackson (BCMP) network with feedback: exponential FIFO servers,
     /// Poisson sources, delays for backoff; per-visit figures are those of M/M/c by the
     /// product form and the arrival theorem, though the stream itself is not Poisson.
@@ -876,7 +883,10 @@ pub(crate) fn classify_inputs(valid: &ValidModel) -> Vec<Input> {
                     source: sources[0],
                     scv,
                 },
-                (Some(scv), _) => Input::Renewal(scv),
+                (Some(scv), _) => Input::Renewal {
+                    source: sources[0],
+                    scv,
+                },
                 (None, _) => fallback(
                     i,
                     "time-varying or trace arrivals have no stationary steady state: use the pointwise stationary approximation (sizing) or simulate",
@@ -964,7 +974,7 @@ pub(crate) fn solve_node(
     let ca2 = match input {
         Input::Unknown(reason) => return no_method(reason.into()),
         Input::Poisson | Input::Jackson => 1.0,
-        Input::Renewal(scv) | Input::Qna(scv) | Input::Mmpp { scv, .. } => scv,
+        Input::Renewal { scv, .. } | Input::Qna(scv) | Input::Mmpp { scv, .. } => scv,
     };
     let markov_input = matches!(input, Input::Poisson | Input::Jackson);
 
@@ -1061,6 +1071,53 @@ pub(crate) fn solve_node(
             "a finite buffer (capacity {k}) is solved exactly only for Poisson input and exponential service (M/M/c/K): simulate"
         ));
     }
+    // Markovian arrivals (Poisson, an MMPP, phase-type renewal gaps; a random share of
+    // one source's stream is the same process thinned) into consumers with a phase-type
+    // service law: MAP/PH/c exactly, as a quasi-birth–death process. Exponential
+    // service keeps its own solvers (M/M/c in closed form, MMPP/M/c for any c); M/PH/1
+    // is M/G/1's. A formula the queue chose (`method`) is used as asked. Falls through
+    // to the approximations beyond the solver's size.
+    let source_process = match input {
+        Input::Mmpp { source, .. } | Input::Renewal { source, .. } => {
+            let arrival = &model.sources[source].arrival;
+            MarkovianArrivals::of(arrival).map(|a| {
+                let share = arrival.mean_rate().map_or(1.0, |m| lambda / m);
+                (a, share)
+            })
+        }
+        _ => None,
+    };
+    let arrivals = match (input, source_process) {
+        (Input::Poisson, _) if !exponential && c > 1 => MarkovianArrivals::poisson(lambda).ok(),
+        (Input::Renewal { .. } | Input::Mmpp { .. }, Some((a, share)))
+            if !(exponential && matches!(input, Input::Mmpp { .. })) =>
+        {
+            // A share above 1 (more than the source sends) is not a thinning.
+            (share <= 1.0 + 1e-12)
+                .then(|| a.thinned(share.min(1.0)).ok())
+                .flatten()
+        }
+        _ => None,
+    };
+    if let Some(arrivals) = arrivals
+        && q.method.is_none()
+        && q.failure_probability == 0.0
+        && crate::analytic::single::mg1::PhaseType::of(&q.service).is_some()
+    {
+        match MapPhC::new(&arrivals, &q.service, c) {
+            Ok(node) => {
+                return Ok(SolvedNode::plain_boxed(
+                    if node.distribution_method().is_some() {
+                        Box::new(node)
+                    } else {
+                        with_wait_fit(Box::new(node), &q.service, c)
+                    },
+                ));
+            }
+            Err(e @ AnalyticError::Unstable { .. }) => return Err(e),
+            Err(_) => {}
+        }
+    }
     if let Input::Mmpp { source, .. } = input
         && q.failure_probability == 0.0
         && let ArrivalProcess::Mmpp { rates, generator } = &model.sources[source].arrival
@@ -1076,19 +1133,6 @@ pub(crate) fn solve_node(
         let peak = scaled.iter().copied().fold(0.0, f64::max);
         if exponential {
             return Ok(SolvedNode::plain(MmppMc::new(&scaled, generator, mu, c)?));
-        }
-        // One consumer with phase-type service: MMPP/PH/1 as a QBD, exact means (the
-        // wait's distribution fitted from them, labelled). Falls through when the QBD
-        // cannot be solved (too many phases, ill-conditioned).
-        if c == 1
-            && let Ok(ph1) =
-                crate::analytic::single::mmpp_ph1::MmppPh1::new(&scaled, generator, &q.service)
-        {
-            return Ok(SolvedNode::plain_boxed(with_wait_fit(
-                Box::new(ph1),
-                &q.service,
-                c,
-            )));
         }
         if peak >= capacity {
             // Bursts above capacity: the backlog they build dominates, and the service
@@ -1130,7 +1174,7 @@ pub(crate) fn solve_node(
     let approx = GGc::new(GGcFormula::of(q), lambda, ca2, mean, q.service.scv(), c)?;
     let why = match input {
         Input::Poisson => "Poisson input, general service, several consumers".to_string(),
-        Input::Renewal(s) => format!("renewal input with SCV {s:.3}"),
+        Input::Renewal { scv, .. } => format!("renewal input with SCV {scv:.3}"),
         Input::Mmpp { scv, .. } => format!(
             "MMPP input with inter-arrival SCV {scv:.3}, bursts below capacity (a two-moment approximation suits them)"
         ),

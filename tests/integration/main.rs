@@ -21,6 +21,7 @@ mod distribution_sampling;
 mod end_to_end;
 mod fuzz;
 mod fuzz_regressions;
+mod map_ph_c;
 mod markovian_identities;
 mod mmpp;
 mod model_ctmc;

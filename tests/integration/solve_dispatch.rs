@@ -91,7 +91,8 @@ fn general_service_several_servers_is_a_labelled_approximation() {
 }
 
 /// A bursty source straight into an exponential queue: MMPP/M/c, exact (numerical);
-/// with general service and bursts the consumers can hold: QNA.
+/// phase-type service: MAP/PH/c, exact; with other service laws and bursts the
+/// consumers can hold: QNA.
 #[test]
 fn bursty_source_is_a_qbd_or_goes_through_qna() {
     let mmpp = || ArrivalProcess::Mmpp {
@@ -109,10 +110,31 @@ fn bursty_source_is_a_qbd_or_goes_through_qna() {
         "{}",
         s.method.name
     );
-    // Erlang-2 service, 4 consumers: 13.3/s of capacity above the 11/s bursts.
+    // Erlang-2 service, 4 consumers: MMPP/PH/4 as a QBD, exact (numerical), its
+    // percentiles too.
     let m = one_queue(
         mmpp(),
         Queue::new("q", 4, Distribution::Erlang { k: 2, mean: 0.3 }),
+    );
+    let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
+        .solution()
+        .cloned()
+        .unwrap();
+    assert_eq!(s.method.exactness, Exactness::Numerical);
+    assert!(s.method.name.starts_with("MMPP/PH/4"), "{}", s.method.name);
+    assert!(s.sojourn.is_some());
+    // Lognormal service (not phase-type), 13.3/s of capacity above the 11/s bursts:
+    // the two-moment approximation.
+    let m = one_queue(
+        mmpp(),
+        Queue::new(
+            "q",
+            4,
+            Distribution::Lognormal {
+                mean: 0.3,
+                scv: 1.0,
+            },
+        ),
     );
     let s = node(&solve(&m.validate().unwrap()).unwrap(), "q")
         .solution()

@@ -225,6 +225,24 @@ impl Qbd {
     }
 }
 
+/// The mass π R^k 1 of the level k above `start` = π in a matrix-geometric law, by
+/// repeated squaring (k can be large: O(log k) products).
+pub(crate) fn level_mass(start: &nalgebra::RowDVector<f64>, r: &DMatrix<f64>, k: u64) -> f64 {
+    let mut power = r.clone();
+    let mut k = k;
+    let mut v = start.clone();
+    while k > 0 {
+        if k & 1 == 1 {
+            v = &v * &power;
+        }
+        k >>= 1;
+        if k > 0 {
+            power = &power * &power;
+        }
+    }
+    v.sum().max(0.0)
+}
+
 /// The stationary row vector θ of an irreducible generator q (θq = 0, θ1 = 1).
 pub(crate) fn stationary(q: &DMatrix<f64>) -> Option<nalgebra::RowDVector<f64>> {
     let m = q.nrows();

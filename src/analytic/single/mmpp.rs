@@ -30,7 +30,7 @@
 use nalgebra::{DMatrix, DVector, RowDVector};
 
 use crate::analytic::ctmc::Qbd;
-use crate::analytic::ctmc::qbd::stationary;
+use crate::analytic::ctmc::qbd::{level_mass, stationary};
 use crate::analytic::error::{AnalyticError, positive};
 use crate::analytic::method::Method;
 use crate::analytic::metrics::{QueueMetrics, invert_cdf};
@@ -43,7 +43,7 @@ pub const MMPP_MAX_WORK: usize = 50_000_000;
 /// singular vector of its smallest singular value): stable where the level-0 balance
 /// nearly cancels (bursts far above capacity), where replacing an equation by the
 /// normalisation loses every digit.
-fn null_row(b: &DMatrix<f64>) -> Option<RowDVector<f64>> {
+pub(crate) fn null_row(b: &DMatrix<f64>) -> Option<RowDVector<f64>> {
     let svd = b.transpose().svd(false, true);
     let v_t = svd.v_t?;
     let (k, _) = svd
@@ -91,6 +91,10 @@ pub struct MmppMc {
     lambda: DVector<f64>,
     l: f64,
     lq: f64,
+    /// E\[N²\].
+    second: f64,
+    /// E\[Wq²\].
+    wait_second: f64,
     p_wait: f64,
     iterations: u32,
     residual: f64,
@@ -217,6 +221,23 @@ impl MmppMc {
             + lq;
         let waiting_mass = pi_c * &inv_ir;
         let p_wait = ((&waiting_mass * &lambda)[(0, 0)] / mean_rate).clamp(0.0, 1.0);
+        // E[N²] = Σ_{n<c} n²π_n1 + Σ_j (c + j)²π_cR^j1, with Σ_j jR^j = R(I − R)⁻² and
+        // Σ_j j²R^j = R(I + R)(I − R)⁻³.
+        let cf = c as f64;
+        let s0 = (pi_c * &inv_ir * &ones)[(0, 0)];
+        let s2 = (pi_c * &r * (&id + &r) * &inv_ir * &inv_ir * &inv_ir * &ones)[(0, 0)];
+        let second = head[..cu]
+            .iter()
+            .enumerate()
+            .map(|(n, p)| (n * n) as f64 * p.sum())
+            .sum::<f64>()
+            + cf * cf * s0
+            + 2.0 * cf * lq
+            + s2;
+        // P(Wq > t) = a·e^{−cμ(I − R)t}·Λ1 with a = π_c(I − R)⁻¹/λ̄, so
+        // E[Wq²] = 2∫t P(Wq > t) dt = 2a(cμ(I − R))⁻²Λ1.
+        let wait_second =
+            2.0 * (&waiting_mass * &inv_ir * &inv_ir * &lambda)[(0, 0)] / (mean_rate * cmu * cmu);
         Ok(Self {
             mu,
             c,
@@ -228,6 +249,8 @@ impl MmppMc {
             lambda,
             l,
             lq,
+            second,
+            wait_second,
             p_wait,
             iterations: sol.iterations,
             residual: sol.residual,
@@ -307,23 +330,25 @@ impl QueueMetrics for MmppMc {
     fn prob_block(&self) -> Option<f64> {
         Some(0.0)
     }
+    /// Var(N) = E\[N²\] − L².
+    fn var_number(&self) -> Option<f64> {
+        Some((self.second - self.l * self.l).max(0.0))
+    }
+    /// Var(Wq) from the wait's matrix-exponential law.
+    fn var_wait(&self) -> Option<f64> {
+        let w = self.mean_wait();
+        Some((self.wait_second - w * w).max(0.0))
+    }
+    /// Var(W) = Var(Wq) + 1/μ² (the own service is independent of the wait).
+    fn var_sojourn(&self) -> Option<f64> {
+        Some(self.var_wait()? + 1.0 / (self.mu * self.mu))
+    }
     fn prob_n(&self, n: u64) -> Option<f64> {
         let c = self.c;
         if n <= c {
             return Some(self.head[n as usize].sum());
         }
-        // π_c R^{n−c} 1 by repeated squaring (n − c can be large).
-        let mut power = self.r.clone();
-        let mut k = n - c;
-        let mut v = self.head[c as usize].clone();
-        while k > 0 {
-            if k & 1 == 1 {
-                v = &v * &power;
-            }
-            power = &power * &power;
-            k >>= 1;
-        }
-        Some(v.sum().max(0.0))
+        Some(level_mass(&self.head[c as usize], &self.r, n - c))
     }
     fn wait_cdf(&self, t: f64) -> Option<f64> {
         (t >= 0.0).then(|| 1.0 - self.wait_tail(t))
