@@ -72,6 +72,7 @@ pub mod analytic;
 mod compare;
 mod diff;
 pub mod model;
+pub mod partial;
 pub mod report;
 pub mod sim;
 mod sizing;
@@ -87,8 +88,8 @@ pub use model::{Level, Metric, Model, ModelError, RunSettings, SCHEMA_VERSION, S
 pub use sim::{SimError, SimReport, simulate};
 pub use sizing::{
     BoundReason, Consumers, Control, CurvePoint, Drain, Headroom, MAX_GREEDY_STEPS, SizingError,
-    SizingNote, SizingOptions, SizingPhase, SizingProgress, SizingResult, SloEvidence, StopReason,
-    Verdict, size, size_with_progress,
+    SizingNote, SizingOptions, SizingPhase, SizingProgress, SizingResult, SizingSimulator,
+    SloEvidence, StopReason, Verdict, size, size_with_progress, size_with_simulator,
 };
 pub use sweep::{
     MAX_SWEEP_POINTS, SWEEP_QUEUE_METRICS, Sweep, SweepAxis, SweepError, SweepOptions, SweepPoint,

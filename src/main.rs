@@ -25,7 +25,8 @@ Exit codes:
   1  runtime failure: I/O (writing the output or a chart), a simulation failed, or a
      search stopped by its --time-limit
   2  invalid input: usage error, unreadable or invalid scenario, bad option value,
-     settings that would need more than simulation.memory_limit
+     settings that would need more than simulation.memory_limit; `merge`: a partial
+     damaged, of another run, or missing or repeated shards
   3  an SLO is not met: `size` found no deployment meeting every SLO (one is beyond
      what any number of consumers can reach, or verification shows it missed);
      the report is still printed when there is one
@@ -83,6 +84,37 @@ struct RunArgs {
 
 fn duration_arg(s: &str) -> std::result::Result<f64, String> {
     parse_duration(s)
+}
+
+/// A `--shard K/N`: shard K (1-based) of N.
+fn shard_arg(s: &str) -> std::result::Result<(u32, u32), String> {
+    let bad = || format!("{s:?}: write the shard as K/N with 1 <= K <= N, e.g. 3/8");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u32 = k.trim().parse().map_err(|_| bad())?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || k > n || n > kendall::partial::MAX_SHARDS {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// Runs shard `(k, n)` of `job` and writes its partial to `out`.
+fn write_shard(
+    job: &kendall::partial::Job,
+    (k, n): (u32, u32),
+    out: &std::path::Path,
+) -> Result<()> {
+    let part = kendall::partial::run_shard(job, k, n, None)?;
+    std::fs::write(out, part.to_json()?)
+        .with_context(|| format!("writing the partial to {}", out.display()))?;
+    eprintln!(
+        "wrote {} (shard {k}/{n}: units {}..{} of {}); merge every shard with `kendall merge`",
+        out.display(),
+        part.range[0],
+        part.range[1],
+        part.units
+    );
+    Ok(())
 }
 
 /// A `--time-limit`: seconds, or none.
@@ -264,6 +296,14 @@ enum Command {
         /// `time_series` sets the buckets (default 1/100 of the run).
         #[arg(long)]
         series: Option<PathBuf>,
+        /// Run only shard K of N (1-based, e.g. 3/8) of the replications and write it as
+        /// a partial (`--out`), for `kendall merge`: a batch scheduler's job array runs
+        /// the shards, one merge gives the report of the whole run, bit for bit.
+        #[arg(long, value_parser = shard_arg, requires = "out")]
+        shard: Option<(u32, u32)>,
+        /// Where to write the shard's partial (.kpart).
+        #[arg(long, requires = "shard")]
+        out: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -316,6 +356,27 @@ enum Command {
         /// An SLO to evaluate on both sides besides the scenarios' own (repeatable).
         #[arg(long = "slo")]
         slos: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Merge the partials of a run split with `--shard` (`simulate` or `sweep
+    /// --simulate`) into its report: the same output, bit for bit, as the run in one
+    /// process. Refuses partials of another model, seed or run, damaged or edited ones,
+    /// and missing or repeated shards.
+    Merge {
+        /// The partials (.kpart) of every shard, in any order.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Write the run's chart, as `simulate --plot` or `sweep --plot` would.
+        #[arg(long)]
+        plot: Option<PathBuf>,
+        /// A simulation's time series as CSV, as `simulate --series`.
+        #[arg(long)]
+        series: Option<PathBuf>,
+        /// A sweep chart's latency axis on a log scale.
+        #[arg(long, requires = "plot")]
+        log_y: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -373,6 +434,14 @@ enum Command {
         /// Draw the chart's latency axis on a log scale (powers of ten).
         #[arg(long, requires = "plot")]
         log_y: bool,
+        /// Run only shard K of N (1-based, e.g. 3/8) of the points' replications (needs --simulate) and write it as
+        /// a partial (`--out`), for `kendall merge`: a batch scheduler's job array runs
+        /// the shards, one merge gives the report of the whole run, bit for bit.
+        #[arg(long, value_parser = shard_arg, requires = "out")]
+        shard: Option<(u32, u32)>,
+        /// Where to write the shard's partial (.kpart).
+        #[arg(long, requires = "shard")]
+        out: Option<PathBuf>,
         #[command(flatten)]
         run: RunArgs,
         /// Output format (table: one line per point, or for two parameters a grid of the
@@ -528,6 +597,14 @@ fn exit_code(e: &anyhow::Error) -> u8 {
         return 2;
     }
     for cause in e.chain() {
+        if let Some(e) = cause.downcast_ref::<kendall::partial::PartialError>() {
+            use kendall::partial::PartialError as P;
+            return match e {
+                P::Sim(s) => sim(s),
+                P::Failed { .. } => 1,
+                _ => 2,
+            };
+        }
         if let Some(e) = cause.downcast_ref::<SizingError>() {
             return match e {
                 SizingError::Stopped { .. } => 1,
@@ -599,6 +676,65 @@ fn emit<T: serde::Serialize>(
     Ok(())
 }
 
+/// Prints a simulation (and writes its chart and time series), as `simulate` does.
+fn print_simulation(
+    report: &kendall::SimReport,
+    model: &Model,
+    plot: Option<&PathBuf>,
+    series: Option<&PathBuf>,
+    format: Format,
+) -> Result<()> {
+    if let (Some(path), Some(ts)) = (series, &report.time_series) {
+        std::fs::write(path, kendall::report::time_series_csv(ts))
+            .with_context(|| format!("writing the time series to {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = plot {
+        let chart = kendall::report::plots::time_series_chart(report, &model.slo)?;
+        kendall::report::chart::render_time_series(&chart, path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    emit(
+        format,
+        report,
+        || simulation_table(report).to_csv(),
+        || {
+            let title = report.model.as_ref().map(|n| format!("{n}: simulation\n"));
+            title.unwrap_or_default() + &simulation_text(report)
+        },
+    )
+}
+
+/// Prints a sweep (and writes its chart), as `sweep` does.
+fn print_sweep(
+    sweep: &kendall::Sweep,
+    model: &Model,
+    plot: Option<&PathBuf>,
+    log_y: bool,
+    format: Format,
+) -> Result<()> {
+    if let Some(path) = plot {
+        if sweep.second.is_some() {
+            let chart = kendall::report::plots::sweep_heatmap(model, sweep, &[])?;
+            kendall::report::chart::render_heatmap(&chart, path)?;
+        } else {
+            let mut chart = kendall::report::plots::sweep_chart(model, sweep);
+            chart.log_y = log_y;
+            kendall::report::chart::render_latency_load(&chart, path)?;
+        }
+        eprintln!("wrote {}", path.display());
+    }
+    emit(
+        format,
+        sweep,
+        || sweep_csv(sweep),
+        || match sweep.second {
+            Some(_) => kendall::report::sweep_grid_text(sweep, &model.slo),
+            None => sweep_text(sweep),
+        },
+    )
+}
+
 fn run(cli: Cli) -> Result<Outcome> {
     let mut outcome = Outcome::Success;
     match cli.command {
@@ -626,6 +762,8 @@ fn run(cli: Cli) -> Result<Outcome> {
             run,
             plot,
             series,
+            shard,
+            out,
             format,
         } => {
             check_plot(plot.as_ref())?;
@@ -635,30 +773,23 @@ fn run(cli: Cli) -> Result<Outcome> {
                 // The chart is drawn from the run's own time series: one run, not two.
                 settings.time_series = Some(kendall::report::plots::default_resolution(&settings));
             }
+            if let (Some(shard), Some(out)) = (shard, &out) {
+                model.clone().validate()?;
+                let job = kendall::partial::Job::Simulate { model, settings };
+                return write_shard(&job, shard, out).map(|()| outcome);
+            }
             let valid = model.validate()?;
             let progress = Progress::new(settings.replications);
             let report = kendall::sim::simulate_with_progress(&valid, &settings, &|d, t| {
                 progress.update(d, t)
             })?;
             progress.finish();
-            if let (Some(path), Some(ts)) = (&series, &report.time_series) {
-                std::fs::write(path, kendall::report::time_series_csv(ts))
-                    .with_context(|| format!("writing the time series to {}", path.display()))?;
-                eprintln!("wrote {}", path.display());
-            }
-            if let Some(path) = &plot {
-                let chart = kendall::report::plots::time_series_chart(&report, &model.slo)?;
-                kendall::report::chart::render_time_series(&chart, path)?;
-                eprintln!("wrote {}", path.display());
-            }
-            emit(
-                format,
+            print_simulation(
                 &report,
-                || simulation_table(&report).to_csv(),
-                || {
-                    let title = report.model.as_ref().map(|n| format!("{n}: simulation\n"));
-                    title.unwrap_or_default() + &simulation_text(&report)
-                },
+                valid.model(),
+                plot.as_ref(),
+                series.as_ref(),
+                format,
             )?;
         }
         Command::Size {
@@ -720,6 +851,8 @@ fn run(cli: Cli) -> Result<Outcome> {
             simulate,
             plot,
             log_y,
+            shard,
+            out,
             run,
             format,
         } => {
@@ -760,31 +893,60 @@ fn run(cli: Cli) -> Result<Outcome> {
                 analytic: true,
                 simulate,
             };
+            if let (Some(shard), Some(out)) = (shard, &out) {
+                if !options.simulate {
+                    return Err(anyhow::anyhow!(
+                        "--shard splits a sweep's simulations: add --simulate (the analytic side runs at merge)"
+                    )
+                    .context(Usage("--shard without --simulate")));
+                }
+                model.clone().validate()?;
+                let job = kendall::partial::Job::Sweep {
+                    model,
+                    settings,
+                    options,
+                };
+                return write_shard(&job, shard, out).map(|()| outcome);
+            }
             let progress = Progress::new(options.points().min(u32::MAX as usize) as u32);
             let sweep = kendall::sweep(&model.validate()?, &settings, &options, &|d, t| {
                 progress.update(d, t)
             })?;
             progress.finish();
-            if let Some(path) = &plot {
-                if sweep.second.is_some() {
-                    let chart = kendall::report::plots::sweep_heatmap(&model, &sweep, &[])?;
-                    kendall::report::chart::render_heatmap(&chart, path)?;
-                } else {
-                    let mut chart = kendall::report::plots::sweep_chart(&model, &sweep);
-                    chart.log_y = log_y;
-                    kendall::report::chart::render_latency_load(&chart, path)?;
-                }
-                eprintln!("wrote {}", path.display());
+            print_sweep(&sweep, &model, plot.as_ref(), log_y, format)?;
+        }
+        Command::Merge {
+            parts,
+            plot,
+            series,
+            log_y,
+            format,
+        } => {
+            check_plot(plot.as_ref())?;
+            let mut texts = Vec::with_capacity(parts.len());
+            for path in &parts {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the partial {}", path.display()))?;
+                texts.push((path.display().to_string(), text));
             }
-            emit(
-                format,
-                &sweep,
-                || sweep_csv(&sweep),
-                || match sweep.second {
-                    Some(_) => kendall::report::sweep_grid_text(&sweep, &model.slo),
-                    None => sweep_text(&sweep),
-                },
-            )?;
+            let named: Vec<(String, &str)> =
+                texts.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
+            let merged = kendall::partial::merge_named(&named)?;
+            // The job is the same in every partial (checked by the merge).
+            let job = kendall::partial::Partial::from_json(&texts[0].1, &texts[0].0)?.job;
+            match (merged, job) {
+                (
+                    kendall::partial::Merged::Simulation(report),
+                    kendall::partial::Job::Simulate { model, .. },
+                ) => print_simulation(&report, &model, plot.as_ref(), series.as_ref(), format)?,
+                (
+                    kendall::partial::Merged::Sweep(sweep),
+                    kendall::partial::Job::Sweep { model, .. },
+                ) => {
+                    print_sweep(&sweep, &model, plot.as_ref(), log_y, format)?;
+                }
+                _ => unreachable!("a merged job is of its partials' kind"),
+            }
         }
         Command::Diff {
             a,

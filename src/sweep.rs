@@ -422,7 +422,7 @@ pub fn sweep(
     options: &SweepOptions,
     progress: &(dyn Fn(u32, u32) + Sync),
 ) -> Result<Sweep, SweepError> {
-    sweep_points(model, settings, options, progress, None)
+    sweep_points(model, settings, options, progress, None, &local)
 }
 
 /// As [`sweep`], and stops early once `stop` is set (from another thread or a signal
@@ -451,17 +451,37 @@ pub fn sweep_with_control(
     progress: &(dyn Fn(u32, u32) + Sync),
     stop: &AtomicBool,
 ) -> Result<Sweep, SweepError> {
-    sweep_points(model, settings, options, progress, Some(stop))
+    let simulate_here = |_: usize, m: &ValidModel, s: &RunSettings| {
+        simulate_with_control(m, s, &|_, _| {}, stop).map_err(|e| e.to_string())
+    };
+    sweep_points(
+        model,
+        settings,
+        options,
+        progress,
+        Some(stop),
+        &simulate_here,
+    )
 }
 
-fn sweep_points(
+/// Simulates the point with index `i` (grid order) on its model and settings: here and
+/// now, or from replications run elsewhere (see [`crate::partial`]); the error's text is
+/// the point's error.
+pub(crate) type PointSimulator<'a> =
+    dyn Fn(usize, &ValidModel, &RunSettings) -> Result<SimReport, String> + Sync + 'a;
+
+/// Simulates a point here, in one go.
+fn local(_: usize, m: &ValidModel, s: &RunSettings) -> Result<SimReport, String> {
+    simulate(m, s).map_err(|e| e.to_string())
+}
+
+/// The checked grid of a sweep, row-major: the first parameter's values outer, the
+/// second's inner.
+fn grid_of(
     model: &ValidModel,
     settings: &RunSettings,
     options: &SweepOptions,
-    progress: &(dyn Fn(u32, u32) + Sync),
-    stop: Option<&AtomicBool>,
-) -> Result<Sweep, SweepError> {
-    let stopped = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+) -> Result<Vec<(f64, Option<f64>)>, SweepError> {
     if options.values.is_empty() {
         return Err(SweepError::NoValues);
     }
@@ -489,20 +509,68 @@ fn sweep_points(
         with_parameter(&m, &options.parameter, options.values[0])?;
         settings_at(&s, &options.parameter, options.values[0])
     })?;
-    // The grid, row-major: the first parameter's values outer, the second's inner.
-    let grid: Vec<(f64, Option<f64>)> = match &options.second {
+    Ok(match &options.second {
         None => options.values.iter().map(|&v| (v, None)).collect(),
         Some(axis) => options
             .values
             .iter()
             .flat_map(|&v| axis.values.iter().map(move |&v2| (v, Some(v2))))
             .collect(),
-    };
+    })
+}
+
+/// The model and settings of the point `(value, value2)`, or why it has none.
+fn point_at(
+    model: &ValidModel,
+    settings: &RunSettings,
+    options: &SweepOptions,
+    value: f64,
+    value2: Option<f64>,
+) -> Result<(ValidModel, RunSettings), SweepError> {
+    let second = options
+        .second
+        .as_ref()
+        .zip(value2)
+        .map(|(a, v2)| (a.parameter.as_str(), v2));
+    let (m, s) = base_at(model, settings, second)?;
+    Ok((
+        with_parameter(&m, &options.parameter, value)?,
+        settings_at(&s, &options.parameter, value)?,
+    ))
+}
+
+/// The simulations a sweep runs, in grid order: each point's model and settings, or
+/// `None` for a point that has none (its error is recorded when the sweep runs).
+///
+/// # Errors
+/// As [`sweep`], for the sweep as a whole.
+pub(crate) fn sweep_jobs(
+    model: &ValidModel,
+    settings: &RunSettings,
+    options: &SweepOptions,
+) -> Result<Vec<Option<(ValidModel, RunSettings)>>, SweepError> {
+    Ok(grid_of(model, settings, options)?
+        .into_iter()
+        .map(|(v, v2)| point_at(model, settings, options, v, v2).ok())
+        .collect())
+}
+
+pub(crate) fn sweep_points(
+    model: &ValidModel,
+    settings: &RunSettings,
+    options: &SweepOptions,
+    progress: &(dyn Fn(u32, u32) + Sync),
+    stop: Option<&AtomicBool>,
+    simulator: &PointSimulator<'_>,
+) -> Result<Sweep, SweepError> {
+    let stopped = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+    let grid = grid_of(model, settings, options)?;
     let total = grid.len() as u32;
     let done = std::sync::atomic::AtomicU32::new(0);
     let points = grid
         .par_iter()
-        .map(|&(value, value2)| {
+        .enumerate()
+        .map(|(i, &(value, value2))| {
             let mut point = SweepPoint {
                 value,
                 value2,
@@ -513,14 +581,9 @@ fn sweep_points(
             if stopped() {
                 return point;
             }
-            let second = options
-                .second
-                .as_ref()
-                .zip(value2)
-                .map(|(a, v2)| (a.parameter.as_str(), v2));
-            match base_at(model, settings, second) {
+            match point_at(model, settings, options, value, value2) {
                 Err(e) => point.error = Some(e.to_string()),
-                Ok((m, s)) => evaluate(&mut point, &m, &s, options, stop),
+                Ok((m, s)) => evaluate(&mut point, i, &m, &s, options, simulator),
             }
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(d, total);
@@ -560,36 +623,26 @@ fn same_parameter(a: &str, b: &str) -> bool {
     canonical(a) == canonical(b)
 }
 
-/// Evaluates one point of the first parameter on `model` and `settings` (the point of a
-/// one-parameter sweep; a two-parameter sweep calls it with the second value set).
+/// Evaluates the point `i` on its own model and settings: solved, and simulated by
+/// `simulator`.
 fn evaluate(
     point: &mut SweepPoint,
+    i: usize,
     model: &ValidModel,
     settings: &RunSettings,
     options: &SweepOptions,
-    stop: Option<&AtomicBool>,
+    simulator: &PointSimulator<'_>,
 ) {
-    let at = with_parameter(model, &options.parameter, point.value)
-        .and_then(|m| Ok((m, settings_at(settings, &options.parameter, point.value)?)));
-    match at {
-        Err(e) => point.error = Some(e.to_string()),
-        Ok((m, settings)) => {
-            if options.analytic {
-                match solve(&m) {
-                    Ok(s) => point.analytic = Some(s),
-                    Err(e) => point.error = Some(e.to_string()),
-                }
-            }
-            if options.simulate {
-                let run = match stop {
-                    None => simulate(&m, &settings),
-                    Some(stop) => simulate_with_control(&m, &settings, &|_, _| {}, stop),
-                };
-                match run {
-                    Ok(r) => point.simulated = Some(r),
-                    Err(e) => point.error = Some(e.to_string()),
-                }
-            }
+    if options.analytic {
+        match solve(model) {
+            Ok(s) => point.analytic = Some(s),
+            Err(e) => point.error = Some(e.to_string()),
+        }
+    }
+    if options.simulate {
+        match simulator(i, model, settings) {
+            Ok(r) => point.simulated = Some(r),
+            Err(e) => point.error = Some(e),
         }
     }
 }

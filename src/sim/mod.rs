@@ -175,6 +175,81 @@ pub fn simulate_with_control(
     replications::run_all(model, settings, progress, Some(stop))
 }
 
+/// Runs replications `range` (a part of `0..settings.replications`) in parallel and
+/// returns their results in replication order: the part of a run one machine does when
+/// the replications are split across several. Replication i depends on (seed, i) only,
+/// so [`report_from_replications`] on the parts put back in order gives the report of
+/// [`simulate`], bit for bit. `stop`, when set, cancels as in [`simulate_with_control`].
+///
+/// # Errors
+/// As [`simulate`] (the error of the lowest failing replication), and
+/// [`SimError::NoSuchReplication`] for a range beyond `settings.replications`.
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, RunSettings, Source};
+/// use kendall::sim::{report_from_replications, simulate_replications};
+/// let model = Model::default()
+///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 1.0 }, "q"))
+///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.5 }))
+///     .validate()
+///     .unwrap();
+/// let settings = RunSettings { horizon: Some(200.0), replications: 4, ..RunSettings::default() };
+/// let mut runs = simulate_replications(&model, &settings, 0..1, None).unwrap();
+/// runs.extend(simulate_replications(&model, &settings, 1..4, None).unwrap());
+/// let merged = report_from_replications(&model, &settings, &runs).unwrap();
+/// assert_eq!(merged, kendall::simulate(&model, &settings).unwrap());
+/// ```
+pub fn simulate_replications(
+    model: &ValidModel,
+    settings: &RunSettings,
+    range: std::ops::Range<u32>,
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<Vec<ReplicationResult>, SimError> {
+    if range.end > settings.replications {
+        return Err(SimError::NoSuchReplication {
+            replication: range.end - 1,
+            replications: settings.replications,
+        });
+    }
+    let prepared = prepared::Prepared::from_valid(model, settings)?;
+    replications::run_range(&prepared, range, &|_, _| {}, stop)
+        .into_iter()
+        .collect()
+}
+
+/// The report of a run from the results of all its replications, `runs[i]` that of
+/// replication i (from [`simulate_replications`], here or on other machines): equal to
+/// [`simulate`]'s report for the same model and settings.
+///
+/// # Errors
+/// [`SimError::NoSuchReplication`] unless `runs` holds replications 0, 1, …,
+/// `settings.replications − 1` in order; the model's own errors as [`simulate`].
+pub fn report_from_replications(
+    model: &ValidModel,
+    settings: &RunSettings,
+    runs: &[ReplicationResult],
+) -> Result<SimReport, SimError> {
+    if let Some((i, r)) = runs
+        .iter()
+        .enumerate()
+        .find(|(i, r)| r.replication as usize != *i)
+    {
+        return Err(SimError::NoSuchReplication {
+            replication: r.replication,
+            replications: i as u32,
+        });
+    }
+    if runs.len() != settings.replications as usize {
+        return Err(SimError::NoSuchReplication {
+            replication: runs.len() as u32,
+            replications: settings.replications,
+        });
+    }
+    let prepared = prepared::Prepared::from_valid(model, settings)?;
+    replications::summarise(model, settings, &prepared, runs)
+}
+
 /// Runs replication `replication` (0-based, below `settings.replications`) alone.
 ///
 /// # Errors

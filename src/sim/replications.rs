@@ -53,23 +53,47 @@ pub(crate) fn run_all(
     progress: &(dyn Fn(u32, u32) + Sync),
     stop: Option<&AtomicBool>,
 ) -> Result<SimReport, SimError> {
-    let model = valid.model();
     let prepared = Prepared::from_valid(valid, settings)?;
-    let total = settings.replications;
+    let runs = run_range(&prepared, 0..settings.replications, progress, stop)
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    summarise(valid, settings, &prepared, &runs)
+}
+
+/// Replications `range` of a prepared run, in parallel, each result in replication
+/// order (replication i depends on (seed, i) only, so any split of the replications
+/// gives the same results).
+pub(crate) fn run_range(
+    prepared: &Prepared<'_>,
+    range: std::ops::Range<u32>,
+    progress: &(dyn Fn(u32, u32) + Sync),
+    stop: Option<&AtomicBool>,
+) -> Vec<Result<ReplicationResult, SimError>> {
+    let total = range.len() as u32;
     let done = AtomicU32::new(0);
-    let runs = (0..total)
+    range
         .into_par_iter()
         .map(|i| {
-            let r = run_one(&prepared, i, stop);
+            let r = run_one(prepared, i, stop);
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(d, total);
             r
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect()
+}
+
+/// The report of a run from its replications' results, in replication order: the
+/// same whether they ran here at once or were merged from parts run elsewhere.
+pub(crate) fn summarise(
+    valid: &ValidModel,
+    settings: &RunSettings,
+    prepared: &Prepared<'_>,
+    runs: &[ReplicationResult],
+) -> Result<SimReport, SimError> {
     let mut report = SimReport::from_runs(
-        model.name.clone(),
+        valid.model().name.clone(),
         &prepared.servers(),
-        &runs,
+        runs,
         settings.seed,
         settings.confidence,
         settings.time_series,
@@ -78,7 +102,7 @@ pub(crate) fn run_all(
         replication: 0,
         replications: 0,
     })?;
-    super::warning::diagnose(&mut report, &runs, &prepared.facts());
+    super::warning::diagnose(&mut report, runs, &prepared.facts());
     report.queried = prepared.queried.clone();
     Ok(report)
 }

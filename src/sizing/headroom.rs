@@ -4,7 +4,6 @@
 use super::search::Search;
 use super::{CurvePoint, Headroom, SizingError};
 use crate::model::{Slo, Target};
-use crate::sim::simulate;
 
 /// Headroom above this multiplier is reported as unbounded.
 const MAX_MULTIPLIER: f64 = 1e6;
@@ -126,7 +125,7 @@ impl Search<'_> {
             let simulated = if self.options.verify && c + 1 >= chosen && c <= chosen + 1 {
                 self.checkpoint(super::SizingPhase::Evidence, &trial)?;
                 self.simulations.set(self.simulations.get() + 1);
-                simulate(&self.real(&trial)?, &self.settings)
+                (self.simulator)(&self.real(&trial)?, &self.settings)
                     .ok()
                     .and_then(|r| super::evaluate::simulated_value(&r, slo))
                     .map(|x| x.0)

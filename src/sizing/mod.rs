@@ -46,8 +46,8 @@ mod search;
 mod verify;
 
 use crate::analytic::{Method, SolveError};
-use crate::model::{ModelError, Slo, ValidModel};
-use crate::sim::{Estimate, SimError};
+use crate::model::{ModelError, RunSettings, Slo, ValidModel};
+use crate::sim::{Estimate, SimError, SimReport};
 pub use bound::BoundReason;
 pub use control::{Control, SizingPhase, SizingProgress, StopReason};
 pub use evaluate::Verdict;
@@ -410,10 +410,56 @@ pub fn size_with_progress(
     options: &SizingOptions,
     progress: &dyn Fn(&SizingProgress<'_>) -> Control,
 ) -> Result<SizingResult, SizingError> {
+    size_with_simulator(valid, slos, options, progress, &|m, s| {
+        crate::sim::simulate(m, s)
+    })
+}
+
+/// Runs one simulation of a sizing search: the model and settings to simulate, the
+/// report back. [`size`] simulates here; another simulator may split the replications
+/// across machines ([`crate::partial`]), and as long as it returns the same report the
+/// sizing result is the same.
+pub type SizingSimulator<'a> =
+    dyn Fn(&ValidModel, &RunSettings) -> Result<SimReport, SimError> + 'a;
+
+/// As [`size_with_progress`], running every simulation of the search (verification,
+/// simulated search, simulated headroom) through `simulator`.
+///
+/// # Errors
+/// As [`size`], and the simulator's errors.
+///
+/// # Example
+/// ```
+/// use kendall::model::{ArrivalProcess, Distribution, Model, Queue, Source};
+/// use kendall::{Control, SizingOptions, size, size_with_simulator};
+/// use std::cell::Cell;
+/// let m = Model::default()
+///     .with_source(Source::new("in", ArrivalProcess::Poisson { rate: 9.0 }, "q"))
+///     .with_queue(Queue::new("q", 1, Distribution::Exponential { mean: 0.1 }))
+///     .validate()
+///     .unwrap();
+/// let slos = vec!["q.p99 < 500ms".parse().unwrap()];
+/// let options = SizingOptions::default();
+/// let calls = Cell::new(0);
+/// let counted = size_with_simulator(&m, &slos, &options, &|_| Control::Continue, &|m, s| {
+///     calls.set(calls.get() + 1);
+///     kendall::simulate(m, s)
+/// })
+/// .unwrap();
+/// assert!(calls.get() >= 1);
+/// assert_eq!(counted, size(&m, &slos, &options).unwrap());
+/// ```
+pub fn size_with_simulator(
+    valid: &ValidModel,
+    slos: &[Slo],
+    options: &SizingOptions,
+    progress: &dyn Fn(&SizingProgress<'_>) -> Control,
+    simulator: &SizingSimulator<'_>,
+) -> Result<SizingResult, SizingError> {
     options.check()?;
     let valid = valid.with_slos(slos)?;
     let all_slos = valid.model().slo.clone();
-    let mut search = Search::new(&valid, &all_slos, options, progress)?;
+    let mut search = Search::new(&valid, &all_slos, options, progress, simulator)?;
     search.bounds()?;
     search.floors()?;
     search.gallop()?;

@@ -47,6 +47,8 @@ pub(crate) struct Search<'a> {
     pub(super) notes: Vec<SizingNote>,
     /// The caller's progress callback.
     progress: &'a dyn Fn(&SizingProgress<'_>) -> Control,
+    /// Runs every simulation of the search (here, or split across machines).
+    pub(super) simulator: &'a super::SizingSimulator<'a>,
     /// When the run started.
     started: Instant,
     /// Simulations started so far.
@@ -63,6 +65,7 @@ impl<'a> Search<'a> {
         slos: &'a [Slo],
         options: &'a SizingOptions,
         progress: &'a dyn Fn(&SizingProgress<'_>) -> Control,
+        simulator: &'a super::SizingSimulator<'a>,
     ) -> Result<Self, SizingError> {
         let model = valid.model();
         if slos.is_empty() {
@@ -101,6 +104,7 @@ impl<'a> Search<'a> {
             sim_report: None,
             notes,
             progress,
+            simulator,
             started: Instant::now(),
             simulations: Cell::new(0),
         })
@@ -640,7 +644,10 @@ mod tests {
             verify: false,
             ..SizingOptions::default()
         };
-        let mut search = Search::new(&valid, &all, &options, &|_| Control::Continue).unwrap();
+        let mut search = Search::new(&valid, &all, &options, &|_| Control::Continue, &|m, s| {
+            crate::sim::simulate(m, s)
+        })
+        .unwrap();
         phases(&mut search).unwrap();
         search.consumers
     }
@@ -697,7 +704,10 @@ mod tests {
             max_consumers: 100,
             ..SizingOptions::default()
         };
-        let mut search = Search::new(&valid, &all, &options, &|_| Control::Continue).unwrap();
+        let mut search = Search::new(&valid, &all, &options, &|_| Control::Continue, &|m, s| {
+            crate::sim::simulate(m, s)
+        })
+        .unwrap();
         let e = search.floors().unwrap_err();
         assert!(matches!(e, SizingError::Infeasible { .. }), "{e}");
     }
@@ -788,7 +798,10 @@ mod tests {
         let valid = m.validate().unwrap().with_slos(&slos).unwrap();
         let all = valid.model().slo.clone();
         let options = SizingOptions::default();
-        let search = Search::new(&valid, &all, &options, &|_| Control::Continue).unwrap();
+        let search = Search::new(&valid, &all, &options, &|_| Control::Continue, &|m, s| {
+            crate::sim::simulate(m, s)
+        })
+        .unwrap();
         let first = search.evals.at(&[12]).unwrap();
         let again = search.evals.at(&[12]).unwrap();
         assert!(Rc::ptr_eq(&first, &again));

@@ -5,7 +5,7 @@ use super::evaluate::{simulated_value, verdict};
 use super::search::Search;
 use super::{SizingError, SizingNote, SizingPhase, Verdict};
 use crate::model::{Slo, Target, ValidModel};
-use crate::sim::{Estimate, SimReport, simulate};
+use crate::sim::{Estimate, SimReport};
 
 /// Most galloping probes of the simulation-only search: the consumers tried grow as
 /// floor + 1, + 2, + 4, ... so 20 probes reach about a million above the floor.
@@ -28,7 +28,7 @@ impl Search<'_> {
         self.checkpoint(phase, consumers)?;
         let model = self.simulated_model(consumers)?;
         self.simulations.set(self.simulations.get() + 1);
-        Ok(simulate(&model, &self.settings)?)
+        Ok((self.simulator)(&model, &self.settings)?)
     }
 
     /// The model the verification simulates for `consumers`: the real one, or with a

@@ -28,6 +28,7 @@ mod model_ctmc;
 mod model_validation;
 mod networks;
 mod overflow;
+mod partial;
 mod partitions;
 mod queries;
 mod rabbit_consumers;
