@@ -116,8 +116,9 @@ pub struct Partial {
     pub units: u64,
     /// The units this partial covers, `[first, end)`.
     pub range: [u64; 2],
-    /// Shard k of n that made it.
-    pub shard: [u32; 2],
+    /// Shard k of n that made it (none for a range run by [`run_units`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<[u32; 2]>,
     /// The units' results, in order.
     pub results: Vec<Unit>,
     /// FNV-1a of the results' JSON, hexadecimal.
@@ -233,6 +234,15 @@ impl Job {
             })
     }
 
+    /// The units of work of the job: the replications of every point it simulates (what
+    /// [`run_shard`] splits into shards).
+    ///
+    /// # Errors
+    /// The job's own errors (an invalid model or sweep).
+    pub fn units(&self) -> Result<u64, PartialError> {
+        Ok(units_per_point(&self.points()?).iter().sum())
+    }
+
     fn seed(&self) -> u64 {
         match self {
             Job::Simulate { settings, .. } | Job::Sweep { settings, .. } => settings.seed,
@@ -271,10 +281,34 @@ pub fn run_shard(
     if !(1..=n).contains(&k) || n > MAX_SHARDS {
         return Err(PartialError::Shard { k, n });
     }
+    let total = job.units()?;
+    let [first, end] = shard_range(total, k, n);
+    let mut p = run_units(job, first, end, stop)?;
+    p.shard = Some([k, n]);
+    Ok(p)
+}
+
+/// Runs units `[first, end)` of `job` (any split: the partials of one job merge as long
+/// as together they cover its units once, whatever their sizes).
+///
+/// # Errors
+/// [`PartialError::Coverage`] for a range beyond the job's units; otherwise as
+/// [`run_shard`].
+pub fn run_units(
+    job: &Job,
+    first: u64,
+    end: u64,
+    stop: Option<&AtomicBool>,
+) -> Result<Partial, PartialError> {
     let points = job.points()?;
     let per_point = units_per_point(&points);
     let total: u64 = per_point.iter().sum();
-    let range = shard_range(total, k, n);
+    if first > end || end > total {
+        return Err(PartialError::Coverage {
+            reason: format!("units {first}..{end} asked of a job of {total} units"),
+        });
+    }
+    let range = [first, end];
     let mut results = Vec::new();
     let mut start = 0u64;
     for (p, (point, count)) in points.iter().zip(&per_point).enumerate() {
@@ -309,7 +343,7 @@ pub fn run_shard(
         job: job.clone(),
         units: total,
         range,
-        shard: [k, n],
+        shard: None,
         results,
         checksum,
     })
@@ -331,7 +365,7 @@ impl Partial {
     /// [`PartialError::Refused`] if a figure cannot be written exactly.
     pub fn to_json(&self) -> Result<String, PartialError> {
         serde_json::to_string(self).map_err(|e| PartialError::Refused {
-            which: format!("shard {}/{}", self.shard[0], self.shard[1]),
+            which: format!("units {}..{}", self.range[0], self.range[1]),
             reason: format!("cannot be written: {e}"),
         })
     }
@@ -455,9 +489,7 @@ pub fn merge_named(parts: &[(String, &str)]) -> Result<Merged, PartialError> {
         if lo < at {
             return Err(PartialError::Coverage {
                 reason: format!(
-                    "{name} (shard {}/{}) repeats units {lo}..{} already given: merge each shard once",
-                    p.shard[0],
-                    p.shard[1],
+                    "{name} repeats units {lo}..{} already given: merge each shard once",
                     at.min(hi)
                 ),
             });

@@ -108,6 +108,14 @@ fn classify(e: &(dyn std::error::Error + 'static)) -> (&'static str, Vec<(String
                 _ => return ("ValidationError", Vec::new()),
             }
         }
+        if let Some(p) = c.downcast_ref::<kendall::partial::PartialError>() {
+            use kendall::partial::PartialError as P;
+            return match p {
+                P::Sim(SimError::Cancelled) => ("CancelledError", Vec::new()),
+                P::Sim(_) | P::Failed { .. } => ("SimulationError", Vec::new()),
+                _ => ("ValidationError", Vec::new()),
+            };
+        }
         if let Some(CompareError::Threshold { .. }) = c.downcast_ref::<CompareError>() {
             return ("ValidationError", Vec::new());
         }
@@ -443,7 +451,10 @@ impl PyModel {
 
     /// The cheapest deployment meeting `slos` (strings in the SLO grammar, added to the
     /// scenario's own), verified by simulation unless `verify` is false.
-    #[pyo3(signature = (slos, overrides=None, queues=Vec::new(), verify=true, time_limit=None, progress=None))]
+    /// `simulator`, when given, runs every simulation of the search: called with the
+    /// job's JSON (a `simulate` job, as `job_units`/`run_shard` take), it returns the
+    /// report's JSON (as `merge` gives it), e.g. from shards run on a Dask cluster.
+    #[pyo3(signature = (slos, overrides=None, queues=Vec::new(), verify=true, time_limit=None, progress=None, simulator=None))]
     #[allow(clippy::too_many_arguments)]
     fn size(
         &self,
@@ -454,6 +465,7 @@ impl PyModel {
         verify: bool,
         time_limit: Option<f64>,
         progress: Option<Bound<'_, PyAny>>,
+        simulator: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyOutcome> {
         let parsed = parse_slos(py, &slos)?;
         let mut model = self.valid.model().clone();
@@ -465,15 +477,38 @@ impl PyModel {
             time_limit,
             ..Default::default()
         };
+        let simulator = simulator.map(Bound::unbind);
         let r = interruptible(py, progress.as_ref(), 0, |stop, done| {
-            kendall::size_with_progress(&valid, &parsed, &options, &|p| {
+            let control = |p: &kendall::SizingProgress<'_>| {
                 done.store(p.analytic_solves + p.simulations, Ordering::Relaxed);
                 if stop.load(Ordering::Relaxed) {
                     kendall::Control::Stop
                 } else {
                     kendall::Control::Continue
                 }
-            })
+            };
+            let elsewhere = |m: &ValidModel, s: &RunSettings| -> Result<SimReport, SimError> {
+                let Some(callable) = &simulator else {
+                    return kendall::simulate(m, s);
+                };
+                let job = kendall::partial::Job::Simulate {
+                    model: m.model().clone(),
+                    settings: s.clone(),
+                };
+                let text =
+                    serde_json::to_string(&job).map_err(|e| SimError::Elsewhere(e.to_string()))?;
+                let report = Python::attach(|py| {
+                    callable
+                        .call1(py, (text,))
+                        .and_then(|r| r.extract::<String>(py))
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(SimError::Elsewhere)?;
+                serde_json::from_str(&report).map_err(|e| {
+                    SimError::Elsewhere(format!("the simulator returned no report: {e}"))
+                })
+            };
+            kendall::size_with_simulator(&valid, &parsed, &options, &control, &elsewhere)
         })?
         .map_err(|e| to_py(py, e))?;
         Ok(PyOutcome::new(Outcome::Sizing(r)))
@@ -518,6 +553,42 @@ impl PyModel {
             Box::new(self.valid.model().clone()),
             r,
         )))
+    }
+
+    /// The job `simulate(overrides)` would run, as JSON: for `run_shard` and `merge`,
+    /// which split it across processes or machines.
+    #[pyo3(signature = (overrides=None))]
+    fn simulate_job(&self, py: Python<'_>, overrides: Option<&str>) -> PyResult<String> {
+        let settings = settings(py, self.valid.model(), overrides)?;
+        json(&kendall::partial::Job::Simulate {
+            model: self.valid.model().clone(),
+            settings,
+        })
+    }
+
+    /// The job `sweep(..., simulate=True)` would run, as JSON (see `simulate_job`).
+    #[pyo3(signature = (parameter, values, overrides=None, parameter2=None, values2=Vec::new()))]
+    fn sweep_job(
+        &self,
+        py: Python<'_>,
+        parameter: String,
+        values: Vec<f64>,
+        overrides: Option<&str>,
+        parameter2: Option<String>,
+        values2: Vec<f64>,
+    ) -> PyResult<String> {
+        let settings = settings(py, self.valid.model(), overrides)?;
+        json(&kendall::partial::Job::Sweep {
+            model: self.valid.model().clone(),
+            settings,
+            options: SweepOptions {
+                parameter,
+                values,
+                second: parameter2.map(|p| kendall::SweepAxis::new(p, values2)),
+                analytic: true,
+                simulate: true,
+            },
+        })
     }
 
     /// Every figure of this model (`self`, "a") and `other` ("b") side by side, and the
@@ -698,6 +769,70 @@ fn schema(py: Python<'_>, output: &str) -> PyResult<String> {
     json(&json_schema(o))
 }
 
+fn parse_job(py: Python<'_>, job: &str) -> PyResult<kendall::partial::Job> {
+    serde_json::from_str(job).map_err(|e| {
+        raise(
+            py,
+            "ValidationError",
+            format!("not a kendall job (from Model.simulate_job or Model.sweep_job): {e}"),
+            Vec::new(),
+        )
+    })
+}
+
+/// The units of work of a job (replications, over every point of a sweep): what
+/// `run_shard` splits.
+#[pyfunction]
+fn job_units(py: Python<'_>, job: &str) -> PyResult<u64> {
+    let job = parse_job(py, job)?;
+    py.detach(|| job.units()).map_err(|e| to_py(py, e))
+}
+
+/// Runs shard `k` of `n` (1-based) of `job` and returns its partial (the `.kpart`
+/// text). Releases the GIL while it runs (all cores, as `simulate`).
+#[pyfunction]
+fn run_shard(py: Python<'_>, job: &str, k: u32, n: u32) -> PyResult<String> {
+    let job = parse_job(py, job)?;
+    py.detach(|| kendall::partial::run_shard(&job, k, n, None).and_then(|p| p.to_json()))
+        .map_err(|e| to_py(py, e))
+}
+
+/// Runs units `[first, end)` of `job` (any split; see `job_units`) and returns its
+/// partial. Releases the GIL while it runs.
+#[pyfunction]
+fn run_units(py: Python<'_>, job: &str, first: u64, end: u64) -> PyResult<String> {
+    let job = parse_job(py, job)?;
+    py.detach(|| kendall::partial::run_units(&job, first, end, None).and_then(|p| p.to_json()))
+        .map_err(|e| to_py(py, e))
+}
+
+/// Merges the partials of one job (any order) into its result: the `Simulation` or
+/// `Sweep` the run in one process gives, bit for bit. Refuses partials of another
+/// model, seed or run, damaged or edited ones, and missing or repeated shards.
+#[pyfunction]
+fn merge(py: Python<'_>, parts: Vec<String>) -> PyResult<PyOutcome> {
+    let named: Vec<(String, &str)> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("#{}", i + 1), t.as_str()))
+        .collect();
+    let merged = py
+        .detach(|| kendall::partial::merge_named(&named))
+        .map_err(|e| to_py(py, e))?;
+    Ok(PyOutcome::new(match merged {
+        kendall::partial::Merged::Simulation(r) => Outcome::Simulation(r),
+        kendall::partial::Merged::Sweep(s) => {
+            let job = kendall::partial::Partial::from_json(&parts[0], "#1")
+                .map_err(|e| to_py(py, e))?
+                .job;
+            let kendall::partial::Job::Sweep { model, .. } = job else {
+                return Err(PyValueError::new_err("a merged sweep's job is a sweep"));
+            };
+            Outcome::Sweep(Box::new(model), s)
+        }
+    }))
+}
+
 /// The version of the kendall crate inside this package.
 #[pyfunction]
 fn version() -> &'static str {
@@ -711,5 +846,9 @@ fn _kendall(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_slo, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(job_units, m)?)?;
+    m.add_function(wrap_pyfunction!(run_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(run_units, m)?)?;
+    m.add_function(wrap_pyfunction!(merge, m)?)?;
     Ok(())
 }

@@ -32,6 +32,10 @@ pub enum SimError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A simulation run elsewhere (a caller's simulator, e.g. shards on a cluster)
+    /// failed; the message says how.
+    #[error("the simulation run elsewhere failed: {0}")]
+    Elsewhere(String),
     /// The caller asked the run to stop (the `stop` flag of
     /// [`simulate_with_control`](super::simulate_with_control)); nothing is reported.
     #[error("the simulation was stopped before it finished")]
