@@ -17,8 +17,8 @@
 //! sweep and the sizing verification).
 //!
 //! A partial is compact JSON (`.kpart`), versioned ([`PARTIAL_FORMAT`],
-//! [`PARTIAL_VERSION`] and the kendall version that wrote it), its results covered by a
-//! 64-bit FNV-1a checksum (damage and edits are caught, not forgery: the checksum is
+//! [`PARTIAL_VERSION`] and the kendall version that wrote it), its units and results
+//! covered by a 64-bit FNV-1a checksum (damage and edits are caught, not forgery: the checksum is
 //! not a signature). Floats are written in the shortest form that reads back to the
 //! same bits, so a merged report is exact.
 //!
@@ -121,7 +121,7 @@ pub struct Partial {
     pub shard: Option<[u32; 2]>,
     /// The units' results, in order.
     pub results: Vec<Unit>,
-    /// FNV-1a of the results' JSON, hexadecimal.
+    /// FNV-1a of the JSON of `units`, `range` and `results`, hexadecimal.
     pub checksum: String,
 }
 
@@ -334,7 +334,7 @@ pub fn run_units(
         }
         start += count;
     }
-    let checksum = checksum(&results)?;
+    let checksum = checksum(total, range, &results)?;
     Ok(Partial {
         format: PARTIAL_FORMAT.into(),
         version: PARTIAL_VERSION,
@@ -349,8 +349,9 @@ pub fn run_units(
     })
 }
 
-fn checksum(results: &[Unit]) -> Result<String, PartialError> {
-    serde_json::to_string(results)
+/// FNV-1a of the units covered and their results (so neither can change alone).
+fn checksum(units: u64, range: [u64; 2], results: &[Unit]) -> Result<String, PartialError> {
+    serde_json::to_string(&(units, range, results))
         .map(|j| fnv1a(j.as_bytes()))
         .map_err(|e| PartialError::Refused {
             which: "results".into(),
@@ -402,7 +403,7 @@ impl Partial {
                 env!("CARGO_PKG_VERSION")
             )));
         }
-        if checksum(&p.results)? != p.checksum {
+        if checksum(p.units, p.range, &p.results)? != p.checksum {
             return Err(refused(
                 "its results do not match their checksum: the file was damaged or edited; run its shard again".into(),
             ));

@@ -30,7 +30,7 @@ pub use solve::{ModelSolution, NodeOutcome, NodeResult, RetryResult, SolveError,
 // Single-queue formulas.
 pub use single::ack_timeout::{AckTimeoutMM1, AckTimeoutQueue};
 pub use single::approx::{GGc, GGcFormula};
-pub use single::breakdown::{BOUNDARY_MASS, MAX_BREAKDOWN_STATES, MMcBreakdown};
+pub use single::breakdown::{MAX_BREAKDOWN_CONSUMERS, MMcBreakdown};
 pub use single::delay::GInf;
 pub use single::drop_head::{MAX_DROP_HEAD_LINE, MMcKDropHead};
 pub use single::erlang::{ERLANG_MAX_STEPS, erlang_b, erlang_c, ln_erlang_b};
@@ -45,7 +45,7 @@ pub use single::map_ph_c::{
 pub use single::mg1::MG1;
 pub use single::mm1::MM1;
 pub use single::mmc::MMc;
-pub use single::mmck::MMcK;
+pub use single::mmck::{MMCK_MAX_VARIANCE_STATES, MMcK};
 pub use single::mminf::MMInf;
 pub use single::mmpp::{MMPP_MAX_WORK, MmppMc};
 pub use single::partitioned::{ConsumerSolution, GroupPauses, PartitionSolution, Partitioned};

@@ -83,3 +83,61 @@ fn simulated_variances_cover_the_exact_values() {
         }
     }
 }
+
+/// M/M/c/K: Var(N) over the finite law, Var(Wq) and Var(W) per admitted message, below
+/// and far above saturation (variance_reference.py: balance equations and the wait's
+/// transform, 20 digits), and simulated.
+#[test]
+#[allow(clippy::excessive_precision)]
+fn mmck_variances_match_the_finite_law_and_simulation() {
+    let finite = |rate: f64, c: u32, k: u64| {
+        Model::default()
+            .with_source(Source::new("s", poisson(rate), "q"))
+            .with_queue(
+                Queue::new("q", c, Distribution::Exponential { mean: 1.0 }).with_capacity(k),
+            )
+            .validate()
+            .unwrap()
+    };
+    for (m, want) in [
+        (
+            finite(2.5, 3, 10),
+            [
+                7.379_914_384_123_864_2,
+                0.768_683_861_370_697_2,
+                1.768_683_861_370_697_2,
+            ],
+        ),
+        (
+            finite(3.0, 2, 40),
+            [
+                5.999_876_974_527_049,
+                10.499_956_827_280_26,
+                11.499_956_827_280_26,
+            ],
+        ),
+    ] {
+        let s = solve(&m).unwrap();
+        let n = &s.nodes[0];
+        for (metric, want) in [Metric::VarNumber, Metric::VarWait, Metric::VarSojourn]
+            .into_iter()
+            .zip(want)
+        {
+            assert_rel!(n.get(metric).unwrap(), want, 1e-10, "{metric}");
+        }
+    }
+    let m = finite(2.5, 3, 10);
+    let exact = solve(&m).unwrap();
+    let settings = RunSettings {
+        horizon: Some(20_000.0),
+        warmup: 200.0,
+        replications: 12,
+        seed: 4,
+        ..RunSettings::default()
+    };
+    let r = simulate(&m, &settings).unwrap();
+    for metric in [Metric::VarNumber, Metric::VarSojourn, Metric::VarWait] {
+        let want = exact.nodes[0].get(metric).unwrap();
+        assert_covers!(&r.queues[0].get(metric).unwrap(), want, "M/M/3/10 {metric}");
+    }
+}

@@ -54,3 +54,24 @@ Nz = lambda z: Wq(lam * (1 - z)) * B(lam * (1 - z))
 n1 = diff(Nz, mpf(1) - mpf("1e-30"), 1)
 n2 = diff(Nz, mpf(1) - mpf("1e-30"), 2)
 print("  L =", mp.nstr(n1, 20), " Var(N) =", mp.nstr(n2 + n1 - n1**2, 20))
+
+# --- M/M/3/10 (finite buffer) and M/M/2/40 above saturation -------------------------
+# The stationary law from the balance equations (birth-death products), normalised;
+# an admitted arrival finding n >= c waits Erlang(n - c + 1, c mu): its LST is
+# (c mu / (c mu + s))^(n - c + 1), and E[Wq^2] is the transform's second derivative.
+for lam, mu, c, K in [(mpf("2.5"), mpf(1), 3, 10), (mpf("3"), mpf(1), 2, 40)]:
+    w = [mpf(1)]
+    for n in range(1, K + 1):
+        w.append(w[-1] * lam / (min(n, c) * mu))
+    Z = sum(w)
+    pi = [x / Z for x in w]
+    EN = sum(n * p for n, p in enumerate(pi))
+    VN = sum((n - EN) ** 2 * p for n, p in enumerate(pi))
+    admit = 1 - pi[K]
+    Wq = lambda s: sum(pi[n] / admit * ((c * mu / (c * mu + s)) ** (n - c + 1) if n >= c else 1)
+                       for n in range(K))
+    m1 = -diff(Wq, mpf(0), 1)
+    m2 = diff(Wq, mpf(0), 2)
+    print(f"M/M/{c}/{K} lambda {lam}: L =", mp.nstr(EN, 20), " Var(N) =", mp.nstr(VN, 20))
+    print("  Wq =", mp.nstr(m1, 20), " Var(Wq) =", mp.nstr(m2 - m1**2, 20),
+          " Var(W) =", mp.nstr(m2 - m1**2 + 1 / mu**2, 20))

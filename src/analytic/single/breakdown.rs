@@ -12,12 +12,16 @@
 //! * (n, u) → (n − 1, u) at rate μ·min(n, u),
 //! * (n, u) → (n, u − 1) at rate u·φ, (n, u) → (n, u + 1) at rate (c − u)·r.
 //!
-//! The level n is unbounded: the chain is truncated at a level N grown until the
-//! probability of the boundary level is below [`BOUNDARY_MASS`] (the truncation is in
-//! the method label), with at most [`MAX_BREAKDOWN_STATES`] states, and solved with
-//! [`Ctmc`]. Figures: L = E[n], busy = E[min(n, u)], Lq = L − busy, W = L/λ and Wq =
-//! W − 1/μ (Little), utilisation busy/c, availability A = r/(φ + r), P(wait) = P(n >= u)
-//! (PASTA). Stable iff λ < c·μ·A.
+//! A quasi-birth–death process (level n, phase u) whose blocks do not depend on n from
+//! level c on (all the consumers up are busy): G and R of the [`Qbd`] (logarithmic
+//! reduction, its steps and residual in the method label), the levels 0..c by linear
+//! level reduction through first-passage matrices (G_{c+1} = G,
+//! M_n = −(L_n + λG_{n+1}), G_n = M_n⁻¹D_n, R_n = λM_n⁻¹), π₀(L₀ + λG₁) = 0, and
+//! π_n = π_c Rⁿ⁻ᶜ above: no truncation, at most [`MAX_BREAKDOWN_CONSUMERS`] consumers
+//! (O(c⁴) work). Figures: L = E[n], busy = E[min(n, u)], Lq = L − busy, W = L/λ and
+//! Wq = W − 1/μ (Little), utilisation busy/c, availability A = r/(φ + r), P(wait) =
+//! P(n >= u) (PASTA), each level sum above c in closed form (Σ_j R^j = (I − R)⁻¹,
+//! Σ_j jR^j = R(I − R)⁻²). Stable iff λ < c·μ·A.
 //!
 //! Waiting and sojourn distributions follow a tagged message through its own absorbing
 //! chain on (p, u), p its position (messages ahead of it, those in service included,
@@ -30,7 +34,7 @@
 //! E\[e^{−sT}\] from position p solve one (c + 1)-phase linear system per position
 //! p <= c; above c every phase is waiting, so H_p = G(s)^{p−c}·H_c with the one-step
 //! passage G(s) = (sI − T)⁻¹·diag(μu), and the stationary levels are matrix-geometric,
-//! π_n = π_c·Rⁿ⁻ᶜ (n >= c, R from the level reduction below), so
+//! π_n = π_c·Rⁿ⁻ᶜ (n >= c), so
 //! Σ_{n>=c} π_n H_{n+1} = π_c·Y·G·H_c with Y = Σ_k R^k G^k, summed by doubling
 //! (S ← S + R^j·S·G^j, 2^j terms at step j). The CDFs are the transforms inverted
 //! numerically (Euler, Abate & Whitt 1995, ~1e-8 absolute) and the percentiles found
@@ -43,25 +47,21 @@
 
 use nalgebra::DMatrix;
 
-use crate::analytic::ctmc::Ctmc;
+use crate::analytic::ctmc::Qbd;
 use crate::analytic::error::{AnalyticError, positive};
 use crate::analytic::method::Method;
 use crate::analytic::metrics::{QueueMetrics, Relabelled, invert_cdf};
 use crate::analytic::single::transform::{self, C};
 
-/// The truncation level N is grown until P(n = N) is below this.
-pub const BOUNDARY_MASS: f64 = 1e-12;
-
-/// The most states (N + 1)(c + 1) the truncated chain may have.
-pub const MAX_BREAKDOWN_STATES: usize = 400_000;
+/// The most consumers of the exact chain: its c + 1 boundary levels of c + 1 phases
+/// cost about (c + 1)⁴ operations (250: 4·10⁹, a few seconds).
+pub const MAX_BREAKDOWN_CONSUMERS: u64 = 250;
 
 /// The most consumers for which the waiting and sojourn distributions are derived.
 pub const MAX_TRANSFORM_CONSUMERS: u64 = 16;
 
-/// The most phases × levels × phases (memory of the stored blocks R_n: 8 bytes each).
-const MAX_BLOCK_ENTRIES: usize = 20_000_000;
-
-/// M/M/c with independent consumer breakdowns, solved as a truncated CTMC.
+/// M/M/c with independent consumer breakdowns, solved exactly as a quasi-birth–death
+/// process.
 ///
 /// # Example
 /// ```
@@ -88,8 +88,7 @@ pub struct MMcBreakdown {
     busy: f64,
     p_wait: f64,
     p_empty: f64,
-    truncation: usize,
-    boundary: f64,
+    iterations: u32,
     residual: f64,
 }
 
@@ -101,8 +100,8 @@ impl MMcBreakdown {
     /// # Errors
     /// [`AnalyticError::InvalidParameter`] for a rate that is not a finite number > 0
     /// or c = 0; [`AnalyticError::UnstableBreakdown`] when λ >= c·μ·A;
-    /// [`AnalyticError::NoMethod`] when the chain needs more than
-    /// [`MAX_BREAKDOWN_STATES`] states or its solver does not converge.
+    /// [`AnalyticError::NoMethod`] beyond [`MAX_BREAKDOWN_CONSUMERS`] consumers or when
+    /// the solver fails.
     pub fn new(lambda: f64, mu: f64, c: u64, phi: f64, r: f64) -> Result<Self, AnalyticError> {
         positive("arrival_rate", lambda)?;
         positive("service_rate", mu)?;
@@ -124,82 +123,31 @@ impl MMcBreakdown {
                 availability,
             });
         }
-        let m = c as usize + 1;
-        let max_levels = (MAX_BREAKDOWN_STATES / m).min(MAX_BLOCK_ENTRIES / (m * m));
-        if max_levels < 2 {
+        if c > MAX_BREAKDOWN_CONSUMERS {
             return Err(too_large(c));
         }
-        // Start above the mean backlog an outage of one mean down-time could build.
-        let mut levels = (4 * m)
-            .max(64)
-            .max((4.0 * lambda / r).min(max_levels as f64) as usize)
-            .min(max_levels);
-        loop {
-            let n_max = levels - 1;
-            let (pi, residual, rate_matrix) = solve_truncated(lambda, mu, c, phi, r, n_max)?;
-            let pi = (pi, residual);
-            let level = |n: usize| pi.0[n * m..(n + 1) * m].iter().sum::<f64>();
-            let boundary = level(n_max);
-            if boundary < BOUNDARY_MASS {
-                let (mut l, mut busy, mut p_wait) = (0.0, 0.0, 0.0);
-                for n in 0..=n_max {
-                    for u in 0..m {
-                        let p = pi.0[n * m + u];
-                        l += n as f64 * p;
-                        busy += n.min(u) as f64 * p;
-                        if n >= u {
-                            p_wait += p;
-                        }
-                    }
-                }
-                let p_empty = level(0);
-                return Ok(Self {
-                    lambda,
-                    mu,
-                    c,
-                    phi,
-                    r,
-                    availability,
-                    head: pi.0[..m * (c as usize + 1)].to_vec(),
-                    rate_matrix,
-                    l,
-                    busy,
-                    p_wait,
-                    p_empty,
-                    truncation: n_max,
-                    boundary,
-                    residual: pi.1,
-                });
-            }
-            if levels >= max_levels {
-                return Err(too_large(c));
-            }
-            // Geometric decay between the middle levels: the level where it falls
-            // below the bound, with a margin; at least double.
-            let (a, b) = (level(levels / 2), level(levels / 2 + 1));
-            let mut next = 2 * levels;
-            if a > 0.0 && b > 0.0 && b < a {
-                let eta = b / a;
-                let need = levels / 2 + ((BOUNDARY_MASS / b).ln() / eta.ln()).ceil() as usize;
-                next = next.max(need + need / 4);
-            }
-            levels = next.min(max_levels);
-        }
+        let q = solve_qbd(lambda, mu, c, phi, r)?;
+        Ok(Self {
+            lambda,
+            mu,
+            c,
+            phi,
+            r,
+            availability,
+            head: q.head,
+            rate_matrix: q.r,
+            l: q.l,
+            busy: q.busy,
+            p_wait: q.p_wait,
+            p_empty: q.p_empty,
+            iterations: q.iterations,
+            residual: q.residual,
+        })
     }
 
     /// The long-run fraction of consumers up, A = r / (φ + r).
     pub fn availability(&self) -> f64 {
         self.availability
-    }
-
-    /// The truncation level N of the chain.
-    pub fn truncation(&self) -> usize {
-        self.truncation
-    }
-
-    /// P(n = N) of the truncated chain (below [`BOUNDARY_MASS`]).
-    pub fn boundary_mass(&self) -> f64 {
-        self.boundary
     }
 }
 
@@ -311,144 +259,148 @@ impl MMcBreakdown {
 fn too_large(c: u64) -> AnalyticError {
     AnalyticError::NoMethod {
         reason: format!(
-            "the consumer-breakdown chain with {c} consumers needs more than {MAX_BREAKDOWN_STATES} states to hold the backlog of an outage (P(n = N) >= {BOUNDARY_MASS:e}): restarts are long against the spare capacity; simulate"
+            "the consumer-breakdown chain with {c} consumers is beyond the exact solver ({MAX_BREAKDOWN_CONSUMERS} consumers, about (c + 1)⁴ operations): simulate"
         ),
     }
 }
 
-/// π of the chain truncated at level `n_max`, its residual ‖πQ‖₁, and R_{c+1}.
-///
-/// The chain is a level-dependent quasi-birth–death process (level n, phase u), so π
-/// is found by linear level reduction: the last level gives π_N = π_{N−1} R_N, and
-/// backwards π_n = π_{n−1} R_n with R_n = λ (−(L_n + R_{n+1} D_{n+1}))⁻¹ (L_n the local
-/// block, D_n the service block); π_0 solves π_0 (L_0 + R_1 D_1) = 0. A direct method,
-/// O(N c³); the generator is built as a [`Ctmc`] (which checks it) and its residual
-/// reported.
-fn solve_truncated(
-    lambda: f64,
-    mu: f64,
-    c: u64,
-    phi: f64,
-    r: f64,
-    n_max: usize,
-) -> Result<(Vec<f64>, f64, DMatrix<f64>), AnalyticError> {
-    use nalgebra::DVector;
+/// The solved chain: π of the levels 0..=c (by phase, flattened), R, and the figures.
+struct Solved {
+    head: Vec<f64>,
+    r: DMatrix<f64>,
+    l: f64,
+    busy: f64,
+    p_wait: f64,
+    p_empty: f64,
+    iterations: u32,
+    residual: f64,
+}
+
+/// The chain as a QBD (see the module docs).
+fn solve_qbd(lambda: f64, mu: f64, c: u64, phi: f64, r: f64) -> Result<Solved, AnalyticError> {
+    use nalgebra::{DVector, RowDVector};
     let m = c as usize + 1;
-    let no = |e: String| AnalyticError::NoMethod {
+    let cu = c as usize;
+    let no = |e: &str| AnalyticError::NoMethod {
         reason: format!("the consumer-breakdown chain could not be solved ({e}): simulate"),
     };
-    // Phase generator (crashes and restarts) without its diagonal.
-    let phase_out = |u: usize| u as f64 * phi + (m - 1 - u) as f64 * r;
+    // Within level n: crashes and restarts, and the diagonal of every rate out.
     let local = |n: usize| {
         let mut b = DMatrix::<f64>::zeros(m, m);
         for u in 0..m {
+            let (down, up) = (u as f64 * phi, (m - 1 - u) as f64 * r);
             if u > 0 {
-                b[(u, u - 1)] = u as f64 * phi;
+                b[(u, u - 1)] = down;
             }
             if u + 1 < m {
-                b[(u, u + 1)] = (m - 1 - u) as f64 * r;
+                b[(u, u + 1)] = up;
             }
-            let up = if n < n_max { lambda } else { 0.0 };
-            b[(u, u)] = -(phase_out(u) + up + mu * n.min(u) as f64);
+            b[(u, u)] = -(down + up + lambda + mu * n.min(u) as f64);
         }
         b
     };
-    let down = |n: usize, x: &mut DMatrix<f64>| {
-        // x · D_n: scale column u by μ min(n, u).
-        for u in 0..m {
-            let d = mu * n.min(u) as f64;
-            for row in 0..m {
-                x[(row, u)] *= d;
+    let service = |n: usize| {
+        DMatrix::from_diagonal(&DVector::from_iterator(
+            m,
+            (0..m).map(|u| mu * n.min(u) as f64),
+        ))
+    };
+    let up = DMatrix::<f64>::identity(m, m) * lambda;
+    let qbd = Qbd::new(up, local(cu), service(cu))?;
+    let sol = qbd.solve().map_err(|e| match e {
+        AnalyticError::Unstable { .. } => no("the levels drift upwards"),
+        other => other,
+    })?;
+    // Level reduction from c down to 1.
+    let mut g_next = sol.g.clone();
+    let mut rs = Vec::with_capacity(cu);
+    for n in (1..=cu).rev() {
+        let m_n = -(local(n) + &g_next * lambda);
+        let inv = m_n.try_inverse().ok_or_else(|| no("a singular level"))?;
+        rs.push(&inv * lambda);
+        let mut g_n = &inv * service(n);
+        for mut row in g_n.row_iter_mut() {
+            let sum = row.sum();
+            if sum > 0.0 {
+                row /= sum;
             }
         }
-    };
-    // R_n for n = 1..=N, stored (bounded: (N + 1)·m states <= MAX_BREAKDOWN_STATES).
-    let mut rs: Vec<DMatrix<f64>> = Vec::with_capacity(n_max);
-    let mut next: Option<DMatrix<f64>> = None; // R_{n+1} D_{n+1}
-    for n in (1..=n_max).rev() {
-        let mut a = local(n);
-        if let Some(rd) = &next {
-            a += rd;
-        }
-        let inv = (-a)
-            .try_inverse()
-            .ok_or_else(|| no(format!("a singular block at level {n}")))?;
-        let rn = inv * lambda;
-        let mut rd = rn.clone();
-        down(n, &mut rd);
-        next = Some(rd);
-        rs.push(rn);
+        g_next = g_n;
     }
     rs.reverse(); // rs[n − 1] = R_n
-    let mut a0 = local(0);
-    if let Some(rd) = &next {
-        a0 += rd;
-    }
-    // x a0 = 0 with Σx = 1: transpose, replace the last equation by the sum.
-    let mut at = a0.transpose();
-    for j in 0..m {
-        at[(m - 1, j)] = 1.0;
-    }
-    let mut rhs = DVector::<f64>::zeros(m);
-    rhs[m - 1] = 1.0;
-    let x0 = at
-        .lu()
-        .solve(&rhs)
-        .ok_or_else(|| no("a singular boundary level".into()))?;
-    let mut pi = Vec::with_capacity((n_max + 1) * m);
-    let mut level: Vec<f64> = x0.iter().map(|v| v.max(0.0)).collect();
-    pi.extend_from_slice(&level);
+    let pi0 = super::mmpp::null_row(&(local(0) + &g_next * lambda))
+        .ok_or_else(|| no("a singular level 0"))?;
+    let mut levels = vec![pi0];
     for rn in &rs {
-        let mut nextl = vec![0.0; m];
-        for (v, out) in nextl.iter_mut().enumerate() {
-            *out = (0..m).map(|u| level[u] * rn[(u, v)]).sum::<f64>().max(0.0);
-        }
-        pi.extend_from_slice(&nextl);
-        level = nextl;
+        let next = levels
+            .last()
+            .map(|p| p * rn)
+            .ok_or_else(|| no("no level"))?;
+        levels.push(next);
     }
-    let total: f64 = pi.iter().sum();
+    let id = DMatrix::<f64>::identity(m, m);
+    let inv = (&id - &sol.r)
+        .try_inverse()
+        .ok_or_else(|| no("I − R is singular"))?;
+    let ones = DVector::from_element(m, 1.0);
+    let ups = DVector::from_iterator(m, (0..m).map(|u| u as f64));
+    let tail = |p: &RowDVector<f64>, v: &DVector<f64>| (p * &inv * v)[(0, 0)];
+    let total = levels[..cu].iter().map(|p| p.sum()).sum::<f64>() + tail(&levels[cu], &ones);
     if !(total.is_finite() && total > 0.0) {
-        return Err(no("the probabilities do not normalise".into()));
+        return Err(no("the probabilities do not normalise"));
     }
-    for p in &mut pi {
+    for p in &mut levels {
         *p /= total;
     }
-    // The generator as a Ctmc: checked, and the residual of π.
-    let idx = |n: usize, u: usize| n * m + u;
-    let mut t = Vec::with_capacity((n_max + 1) * m * 4);
-    for n in 0..=n_max {
+    let pi_c = &levels[cu];
+    // Above c: Σ_{n>=c} n π_n 1 = c·π_c(I − R)⁻¹1 + π_c R(I − R)⁻²1; every consumer up
+    // is busy (min(n, u) = u) and every arrival waits (n >= u).
+    let beyond = tail(pi_c, &ones);
+    let l = levels[..cu]
+        .iter()
+        .enumerate()
+        .map(|(n, p)| n as f64 * p.sum())
+        .sum::<f64>()
+        + c as f64 * beyond
+        + (pi_c * &sol.r * &inv * &inv * &ones)[(0, 0)];
+    let (mut busy, mut p_wait) = (tail(pi_c, &ups), beyond);
+    for (n, p) in levels[..cu].iter().enumerate() {
         for u in 0..m {
-            if n < n_max {
-                t.push((idx(n, u), idx(n + 1, u), lambda));
-            }
-            if n > 0 && u > 0 {
-                t.push((idx(n, u), idx(n - 1, u), mu * n.min(u) as f64));
-            }
-            if u > 0 {
-                t.push((idx(n, u), idx(n, u - 1), u as f64 * phi));
-            }
-            if u + 1 < m {
-                t.push((idx(n, u), idx(n, u + 1), (m - 1 - u) as f64 * r));
+            busy += n.min(u) as f64 * p[u];
+            if n >= u {
+                p_wait += p[u];
             }
         }
     }
-    let chain = Ctmc::from_triplets((n_max + 1) * m, t).map_err(|e| no(e.to_string()))?;
-    let residual = chain
-        .residual(&pi)
-        .ok_or_else(|| no("no residual".into()))?;
-    // R_{c+1}: far from the truncation, the rate of the matrix-geometric levels.
-    let rate = rs[c as usize].clone();
-    Ok((pi, residual, rate))
+    let p_empty = levels[0].sum();
+    for (name, v) in [("L", l), ("busy", busy), ("P(wait)", p_wait)] {
+        if !v.is_finite() || v < -1e-9 {
+            return Err(no(&format!("{name} = {v}")));
+        }
+    }
+    Ok(Solved {
+        head: levels
+            .iter()
+            .flat_map(|p| p.iter().map(|x| x.max(0.0)))
+            .collect(),
+        r: sol.r,
+        l: l.max(0.0),
+        busy: busy.max(0.0),
+        p_wait: p_wait.clamp(0.0, 1.0),
+        p_empty: p_empty.clamp(0.0, 1.0),
+        iterations: sol.iterations,
+        residual: sol.residual,
+    })
 }
 
 impl QueueMetrics for MMcBreakdown {
     fn method(&self) -> Method {
         Method::numerical(
             format!(
-                "M/M/c with consumer crashes: CTMC on (messages, consumers up), truncated at N = {} (P(n = N) = {:.1e} < {BOUNDARY_MASS:e}), residual {:.1e}; availability A = {:.6}",
-                self.truncation, self.boundary, self.residual, self.availability
+                "M/M/c with consumer crashes: CTMC on (messages, consumers up) as a quasi-birth–death process (R by logarithmic reduction, {} steps, residual {:.1e}; levels 0..c by level reduction; no truncation); availability A = {:.6}",
+                self.iterations, self.residual, self.availability
             ),
-            "Mitrani & Avi-Itzhak (1968), Operations Research 16(3): servers with breakdowns; Little's law; PASTA",
+            "Mitrani & Avi-Itzhak (1968), Operations Research 16(3): servers with breakdowns; Neuts (1981); Latouche & Ramaswami (1999); Little's law; PASTA",
         )
     }
     fn arrival_rate(&self) -> f64 {
@@ -627,6 +579,134 @@ pub(crate) fn solve_consumers(
 #[allow(clippy::excessive_precision)] // reference values as mpmath printed them
 mod tests {
     use super::*;
+    use crate::analytic::ctmc::Ctmc;
+
+    // The test oracle: the chain truncated at `n_max` (arrivals refused there), solved
+    // by linear level reduction with no R or G (the method kendall used before the QBD).
+    /// π of the chain truncated at level `n_max`, its residual ‖πQ‖₁, and R_{c+1}.
+    ///
+    /// The chain is a level-dependent quasi-birth–death process (level n, phase u), so π
+    /// is found by linear level reduction: the last level gives π_N = π_{N−1} R_N, and
+    /// backwards π_n = π_{n−1} R_n with R_n = λ (−(L_n + R_{n+1} D_{n+1}))⁻¹ (L_n the local
+    /// block, D_n the service block); π_0 solves π_0 (L_0 + R_1 D_1) = 0. A direct method,
+    /// O(N c³); the generator is built as a [`Ctmc`] (which checks it) and its residual
+    /// reported.
+    fn solve_truncated(
+        lambda: f64,
+        mu: f64,
+        c: u64,
+        phi: f64,
+        r: f64,
+        n_max: usize,
+    ) -> Result<(Vec<f64>, f64, DMatrix<f64>), AnalyticError> {
+        use nalgebra::DVector;
+        let m = c as usize + 1;
+        let no = |e: String| AnalyticError::NoMethod {
+            reason: format!("the consumer-breakdown chain could not be solved ({e}): simulate"),
+        };
+        // Phase generator (crashes and restarts) without its diagonal.
+        let phase_out = |u: usize| u as f64 * phi + (m - 1 - u) as f64 * r;
+        let local = |n: usize| {
+            let mut b = DMatrix::<f64>::zeros(m, m);
+            for u in 0..m {
+                if u > 0 {
+                    b[(u, u - 1)] = u as f64 * phi;
+                }
+                if u + 1 < m {
+                    b[(u, u + 1)] = (m - 1 - u) as f64 * r;
+                }
+                let up = if n < n_max { lambda } else { 0.0 };
+                b[(u, u)] = -(phase_out(u) + up + mu * n.min(u) as f64);
+            }
+            b
+        };
+        let down = |n: usize, x: &mut DMatrix<f64>| {
+            // x · D_n: scale column u by μ min(n, u).
+            for u in 0..m {
+                let d = mu * n.min(u) as f64;
+                for row in 0..m {
+                    x[(row, u)] *= d;
+                }
+            }
+        };
+        // R_n for n = 1..=N, stored (bounded: (N + 1)·m states <= MAX_BREAKDOWN_STATES).
+        let mut rs: Vec<DMatrix<f64>> = Vec::with_capacity(n_max);
+        let mut next: Option<DMatrix<f64>> = None; // R_{n+1} D_{n+1}
+        for n in (1..=n_max).rev() {
+            let mut a = local(n);
+            if let Some(rd) = &next {
+                a += rd;
+            }
+            let inv = (-a)
+                .try_inverse()
+                .ok_or_else(|| no(format!("a singular block at level {n}")))?;
+            let rn = inv * lambda;
+            let mut rd = rn.clone();
+            down(n, &mut rd);
+            next = Some(rd);
+            rs.push(rn);
+        }
+        rs.reverse(); // rs[n − 1] = R_n
+        let mut a0 = local(0);
+        if let Some(rd) = &next {
+            a0 += rd;
+        }
+        // x a0 = 0 with Σx = 1: transpose, replace the last equation by the sum.
+        let mut at = a0.transpose();
+        for j in 0..m {
+            at[(m - 1, j)] = 1.0;
+        }
+        let mut rhs = DVector::<f64>::zeros(m);
+        rhs[m - 1] = 1.0;
+        let x0 = at
+            .lu()
+            .solve(&rhs)
+            .ok_or_else(|| no("a singular boundary level".into()))?;
+        let mut pi = Vec::with_capacity((n_max + 1) * m);
+        let mut level: Vec<f64> = x0.iter().map(|v| v.max(0.0)).collect();
+        pi.extend_from_slice(&level);
+        for rn in &rs {
+            let mut nextl = vec![0.0; m];
+            for (v, out) in nextl.iter_mut().enumerate() {
+                *out = (0..m).map(|u| level[u] * rn[(u, v)]).sum::<f64>().max(0.0);
+            }
+            pi.extend_from_slice(&nextl);
+            level = nextl;
+        }
+        let total: f64 = pi.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Err(no("the probabilities do not normalise".into()));
+        }
+        for p in &mut pi {
+            *p /= total;
+        }
+        // The generator as a Ctmc: checked, and the residual of π.
+        let idx = |n: usize, u: usize| n * m + u;
+        let mut t = Vec::with_capacity((n_max + 1) * m * 4);
+        for n in 0..=n_max {
+            for u in 0..m {
+                if n < n_max {
+                    t.push((idx(n, u), idx(n + 1, u), lambda));
+                }
+                if n > 0 && u > 0 {
+                    t.push((idx(n, u), idx(n - 1, u), mu * n.min(u) as f64));
+                }
+                if u > 0 {
+                    t.push((idx(n, u), idx(n, u - 1), u as f64 * phi));
+                }
+                if u + 1 < m {
+                    t.push((idx(n, u), idx(n, u + 1), (m - 1 - u) as f64 * r));
+                }
+            }
+        }
+        let chain = Ctmc::from_triplets((n_max + 1) * m, t).map_err(|e| no(e.to_string()))?;
+        let residual = chain
+            .residual(&pi)
+            .ok_or_else(|| no("no residual".into()))?;
+        // R_{c+1}: far from the truncation, the rate of the matrix-geometric levels.
+        let rate = rs[c as usize].clone();
+        Ok((pi, residual, rate))
+    }
     use crate::analytic::single::special::poisson_mixture;
 
     /// P(still in the node (or waiting) after k uniformised jumps), k = 0, 1, …, of
@@ -695,7 +775,7 @@ mod tests {
     fn distributions_match_uniformisation() {
         for (c, lambda, mu, phi, r) in [(1u64, 0.5, 1.0, 0.1, 1.0), (3, 2.0, 1.0, 0.05, 0.5)] {
             let q = MMcBreakdown::new(lambda, mu, c, phi, r).unwrap();
-            let (pi, _, _) = solve_truncated(lambda, mu, c, phi, r, q.truncation).unwrap();
+            let (pi, _, _) = solve_truncated(lambda, mu, c, phi, r, 600).unwrap();
             for wait in [false, true] {
                 let (rate, a) = uniformised_tails(&pi, c as usize, mu, phi, r, wait);
                 for t in [0.3, 2.0, 8.0, 30.0] {
@@ -757,16 +837,48 @@ mod tests {
             let q = MMcBreakdown::new(lam, mu, c, phi, r).unwrap();
             let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
             assert!(
-                rel(q.mean_number_in_system(), l) < 1e-7,
+                rel(q.mean_number_in_system(), l) < 1e-10,
                 "c={c}: L {}",
                 q.mean_number_in_system()
             );
-            assert!(rel(q.mean_queue_length(), lq) < 1e-7, "c={c}: Lq");
-            assert!(rel(q.prob_wait().unwrap(), pw) < 1e-7, "c={c}: P(wait)");
+            assert!(rel(q.mean_queue_length(), lq) < 1e-10, "c={c}: Lq");
+            assert!(rel(q.prob_wait().unwrap(), pw) < 1e-10, "c={c}: P(wait)");
             assert!(rel(q.mean_sojourn(), l / lam) < 1e-7);
             assert!(rel(q.utilisation(), lam / (c as f64 * mu)) < 1e-7);
-            assert!(q.boundary_mass() < BOUNDARY_MASS);
         }
+    }
+
+    /// The QBD's levels 0..=c against the chain truncated far out (P(n = N) < 1e-20)
+    /// and solved with no R or G, at 1e-10 (1e-18 absolute for states far below).
+    #[test]
+    fn qbd_matches_the_truncated_chain() {
+        for (c, lambda, mu, phi, r) in [
+            (1u64, 0.5, 1.0, 0.1, 1.0),
+            (3, 2.0, 1.0, 0.05, 0.5),
+            (6, 4.0, 1.0, 0.02, 0.4),
+        ] {
+            let q = MMcBreakdown::new(lambda, mu, c, phi, r).unwrap();
+            let n_max = 2000;
+            let (pi, residual, _) = solve_truncated(lambda, mu, c, phi, r, n_max).unwrap();
+            let m = c as usize + 1;
+            assert!(pi[n_max * m..].iter().sum::<f64>() < 1e-20);
+            assert!(residual < 1e-12, "{residual}");
+            for (i, (a, b)) in q.head.iter().zip(&pi).enumerate() {
+                // Relative 1e-10, or 1e-18 absolute for the states far below the mass.
+                assert!(
+                    (a - b).abs() <= 1e-10 * b + 1e-18,
+                    "c = {c}, state {i}: {a} vs {b}"
+                );
+            }
+            let l: f64 = (0..=n_max)
+                .map(|n| n as f64 * pi[n * m..(n + 1) * m].iter().sum::<f64>())
+                .sum();
+            assert!(
+                (q.mean_number_in_system() - l).abs() < 1e-10 * l,
+                "c = {c}: L"
+            );
+        }
+        assert!(MMcBreakdown::new(10.0, 1.0, MAX_BREAKDOWN_CONSUMERS + 1, 0.01, 1.0).is_err());
     }
 
     #[test]

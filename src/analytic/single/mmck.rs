@@ -99,7 +99,20 @@ pub struct MMcK {
     lq: f64,
 }
 
+/// The most states (K + 1) whose probabilities the variances sum over; beyond it
+/// Var(N), Var(Wq) and Var(W) are not given.
+pub const MMCK_MAX_VARIANCE_STATES: u64 = 2_000_000;
+
 impl MMcK {
+    /// Σ_n f(n) π_n over the states 0..=K (π_n from its logarithm; states whose
+    /// probability underflows add nothing); `None` beyond [`MMCK_MAX_VARIANCE_STATES`].
+    fn state_sum(&self, f: impl Fn(u64) -> f64) -> Option<f64> {
+        if self.k >= MMCK_MAX_VARIANCE_STATES {
+            return None;
+        }
+        Some((0..=self.k).map(|n| f(n) * self.ln_prob_n(n).exp()).sum())
+    }
+
     /// An M/M/c/K queue with arrival rate `arrival_rate` λ, per-server service rate
     /// `service_rate` μ, `servers` c and `capacity` K >= c (messages in service included).
     ///
@@ -573,6 +586,36 @@ impl QueueMetrics for MMcK {
         }
         let p = self.ln_prob_n(n).exp();
         (p > 0.0).then_some(p)
+    }
+    /// Var(N) = Σ (n − L)² π_n over the K + 1 states (`None` beyond
+    /// [`MMCK_MAX_VARIANCE_STATES`]).
+    fn var_number(&self) -> Option<f64> {
+        let l = self.mean_number_in_system();
+        self.state_sum(|n| {
+            let d = n as f64 - l;
+            d * d
+        })
+    }
+    /// Var(Wq) per admitted message: an admitted arrival that finds n >= c waits
+    /// Erlang(n − c + 1, cμ), so E\[Wq²\] = Σ_{n=c}^{K−1} π_n (j + 1)(j + 2)/(cμ)² / (1 − π_K)
+    /// with j = n − c (`None` beyond [`MMCK_MAX_VARIANCE_STATES`]).
+    fn var_wait(&self) -> Option<f64> {
+        let (c, k) = (self.c, self.k);
+        let rate = self.phase_rate();
+        let second = self.state_sum(|n| {
+            if n < c || n >= k {
+                0.0
+            } else {
+                let j = (n - c) as f64;
+                (j + 1.0) * (j + 2.0) / (rate * rate)
+            }
+        })? / self.admit;
+        let w = self.mean_wait();
+        Some((second - w * w).max(0.0))
+    }
+    /// Var(W) = Var(Wq) + 1/μ²: the message's own service is independent of its wait.
+    fn var_sojourn(&self) -> Option<f64> {
+        Some(self.var_wait()? + 1.0 / (self.mu * self.mu))
     }
     fn wait_cdf(&self, t: f64) -> Option<f64> {
         if t.is_nan() || t < 0.0 {
