@@ -115,6 +115,7 @@ fn latency_vs_load() -> LatencyLoadChart {
         y_max: None,
         size: None,
         log_y: false,
+        saturation: None,
     }
 }
 

@@ -4,7 +4,7 @@
 use super::chart::ChartError;
 use super::chart::{
     BandPoint, HeatCell, HeatmapChart, LatencyLoadChart, LoadSeries, SimPoint, SizingChart,
-    SizingPoint, TimePanel, TimeSeries, TimeSeriesChart,
+    SizingPoint, TimePanel, TimeSeries, TimeSeriesChart, UnstableRegion,
 };
 use super::sweep::{CellFigure, grid_cell};
 use crate::model::{Metric, Slo, Target};
@@ -94,7 +94,86 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
         y_max: None,
         size: None,
         log_y: false,
+        saturation: saturation(model, sweep, scale).and_then(|r| {
+            // Close the region at the swept values; none if the sweep never reaches it.
+            let xs = sweep.points.iter().map(|p| p.value * scale);
+            let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                (a.min(x), b.max(x))
+            });
+            let from = r.from.unwrap_or(lo);
+            let to = r.to.unwrap_or(hi);
+            (from < to && from >= lo && to <= hi).then_some(UnstableRegion {
+                from: Some(from),
+                to: Some(to),
+                ..r
+            })
+        }),
     }
+}
+
+/// Where a sweep's system saturates, on the chart's x axis: for `load`, the load at
+/// which the busiest queue without a buffer limit reaches ρ = 1 (utilisation grows in
+/// proportion to the load: v/ρ from any point with an analytic figure); for
+/// `queue.<q>.servers`, the consumers below which that queue is unstable (c·ρ). `None`
+/// for other parameters or without an analytic figure.
+fn saturation(model: &Model, sweep: &Sweep, scale: f64) -> Option<UnstableRegion> {
+    let parts: Vec<&str> = sweep.parameter.split('.').collect();
+    let rho = |n: &crate::analytic::NodeResult| {
+        n.unstable_utilisation()
+            .or_else(|| n.get(Metric::Utilisation))
+            .filter(|r| r.is_finite() && *r > 0.0)
+    };
+    for p in &sweep.points {
+        let Some(a) = &p.analytic else { continue };
+        if p.value2.is_some() || p.value.is_nan() || p.value <= 0.0 {
+            continue;
+        }
+        match parts.as_slice() {
+            ["load"] => {
+                let busiest = a
+                    .nodes
+                    .iter()
+                    .filter(|n| {
+                        model
+                            .queue(&n.name)
+                            .is_some_and(|q| q.capacity.is_none() && !q.is_delay())
+                    })
+                    .filter_map(|n| rho(n).map(|r| (n.name.clone(), r)))
+                    .max_by(|x, y| x.1.total_cmp(&y.1));
+                if let Some((name, r)) = busiest {
+                    let x = p.value / r * scale;
+                    let unit = if scale == 1.0 {
+                        "× the scenario's rates"
+                    } else {
+                        "messages/s"
+                    };
+                    let at = crate::report::num(Some(x));
+                    return Some(UnstableRegion {
+                        from: Some(x),
+                        to: None,
+                        label: format!("unstable beyond {at} {unit}: {name} at ρ = 1"),
+                    });
+                }
+            }
+            ["queue", q, "servers" | "consumers"] => {
+                if let Some(n) = a.nodes.iter().find(|n| n.name == *q)
+                    && let Some(r) = rho(n)
+                {
+                    let c = p.value * r;
+                    return Some(UnstableRegion {
+                        from: None,
+                        to: Some(c),
+                        label: format!(
+                            "unstable at {} consumers or fewer: {q} at ρ ≥ 1",
+                            crate::report::num(Some(c))
+                        ),
+                    });
+                }
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// A two-parameter sweep as a heatmap: x the first parameter, y the second (axis labels

@@ -60,6 +60,7 @@ fn latency_chart() -> LatencyLoadChart {
         y_max: None,
         size: Some((800, 500)),
         log_y: false,
+        saturation: None,
     }
 }
 
@@ -419,6 +420,7 @@ fn points_above_the_axis_do_not_break_drawing() {
         y_max: Some(1.0),
         size: None,
         log_y: false,
+        saturation: None,
     };
     check_svg(
         &latency_load_svg(&chart).unwrap(),
@@ -574,4 +576,57 @@ fn heatmap_errors_name_the_field() {
     chart.log_scale = false;
     let svg = heatmap_svg(&chart).unwrap();
     assert!(svg.contains("no figure") && !svg.contains("SLO not met"));
+}
+
+/// A load sweep's chart shades where the system has no steady state and names the
+/// bottleneck: `single_queue.toml` (M/M/10, 800/s at 10 ms: ρ = 0.8 at load 1) saturates
+/// at 1000 messages/s; a consumers sweep shades 8 consumers or fewer.
+#[test]
+fn sweep_chart_marks_the_unstable_region() {
+    use kendall::{Model, SweepOptions, sweep};
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/single_queue.toml"
+    ))
+    .unwrap();
+    let valid = m.clone().validate().unwrap();
+    let opts = SweepOptions {
+        values: vec![0.5, 0.9, 1.3],
+        ..SweepOptions::default()
+    };
+    let s = sweep(&valid, &m.simulation, &opts, &|_, _| {}).unwrap();
+    let chart = kendall::report::plots::sweep_chart(&m, &s);
+    let region = chart.saturation.clone().unwrap();
+    assert!((region.from.unwrap() - 1000.0).abs() < 1e-9, "{region:?}");
+    assert!((region.to.unwrap() - 1040.0).abs() < 1e-9, "{region:?}");
+    assert_eq!(
+        region.label,
+        "unstable beyond 1000 messages/s: payments at ρ = 1"
+    );
+    check_svg(&latency_load_svg(&chart).unwrap(), &[&region.label]);
+    let opts = SweepOptions {
+        parameter: "queue.payments.servers".into(),
+        values: vec![7.0, 9.0, 12.0],
+        ..SweepOptions::default()
+    };
+    let s = sweep(&valid, &m.simulation, &opts, &|_, _| {}).unwrap();
+    let chart = kendall::report::plots::sweep_chart(&m, &s);
+    let region = chart.saturation.clone().unwrap();
+    assert_eq!(region.from, Some(7.0));
+    assert!((region.to.unwrap() - 8.0).abs() < 1e-9, "{region:?}");
+    // A sweep that stays below saturation marks nothing.
+    let opts = SweepOptions {
+        values: vec![0.5, 0.9],
+        ..SweepOptions::default()
+    };
+    let s = sweep(&valid, &m.simulation, &opts, &|_, _| {}).unwrap();
+    assert!(
+        kendall::report::plots::sweep_chart(&m, &s)
+            .saturation
+            .is_none()
+    );
+    check_svg(
+        &latency_load_svg(&chart).unwrap(),
+        &["unstable at 8 consumers or fewer: payments at ρ ≥ 1"],
+    );
 }

@@ -86,6 +86,7 @@ pub struct LoadSeries {
 ///     y_max: Some(50.0),
 ///     size: None,
 ///     log_y: false,
+///     saturation: None,
 /// };
 /// assert!(latency_load_svg(&chart)?.ends_with("</svg>\n"));
 /// # Ok::<(), kendall::report::chart::ChartError>(())
@@ -113,6 +114,22 @@ pub struct LatencyLoadChart {
     /// near saturation on one chart. Values <= 0 sit at the bottom edge.
     #[serde(default)]
     pub log_y: bool,
+    /// Where the system has no steady state on the x axis: shaded, with its label in
+    /// the legend (e.g. "unstable beyond 1000 messages/s: payments at ρ = 1").
+    #[serde(default)]
+    pub saturation: Option<UnstableRegion>,
+}
+
+/// An x range with no steady state (a queue at ρ >= 1): `from` to `to`, open-ended
+/// where `None`; drawn only where it meets the axis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnstableRegion {
+    /// Start (`None`: from the left edge).
+    pub from: Option<f64>,
+    /// End (`None`: to the right edge).
+    pub to: Option<f64>,
+    /// The legend entry, naming the bottleneck.
+    pub label: String,
 }
 
 /// Draws a [`LatencyLoadChart`] to `path` (`.svg` or `.png`).
@@ -138,6 +155,7 @@ pub struct LatencyLoadChart {
 ///     slo: None,
 ///     y_max: None,
 ///     size: Some((600, 400)),
+///     saturation: None,
 ///     log_y: false,
 /// };
 /// let path = std::env::temp_dir().join("kendall_doc_latency_load.png");
@@ -263,7 +281,14 @@ impl Chart for LatencyLoadChart {
                 .map(|p| p.0)
                 .chain(s.simulated.iter().map(|p| p.x))
         });
-        let (x0, x1) = x_range(xs);
+        // The unstable region's finite ends are on the axis too.
+        let region_ends = self
+            .saturation
+            .iter()
+            .flat_map(|r| [r.from, r.to])
+            .flatten()
+            .filter(|v| v.is_finite());
+        let (x0, x1) = x_range(xs.chain(region_ends));
         let ys = || {
             series.iter().flat_map(|s| {
                 s.analytic
@@ -294,6 +319,20 @@ impl Chart for LatencyLoadChart {
         let decades = self.log_y.then(|| (top - bottom).round() as usize);
         style_mesh_y(&mut chart, &self.x_label, &self.y_label, false, 10, decades)?;
         let mut legend = Legend::new(&chart, (x0, x1), (bottom, top));
+        if let Some(region) = &self.saturation {
+            let from = region.from.filter(|v| v.is_finite()).unwrap_or(x0).max(x0);
+            let to = region.to.filter(|v| v.is_finite()).unwrap_or(x1).min(x1);
+            if from < to {
+                let grey = RGBColor(120, 120, 120);
+                let anno = chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(from, bottom), (to, top)],
+                        grey.mix(0.25).filled(),
+                    )))
+                    .map_err(draw_err)?;
+                legend.entry(anno, region.label.clone(), Key::Region(grey));
+            }
+        }
 
         for (i, s) in series.iter().enumerate() {
             let c = colour(i);

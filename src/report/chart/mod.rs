@@ -44,6 +44,7 @@
 //!     y_max: None,
 //!     size: None,
 //!     log_y: false,
+//!     saturation: None,
 //! };
 //! let path = std::env::temp_dir().join("kendall_doc_chart_module.svg");
 //! render_latency_load(&chart, &path)?;
@@ -69,7 +70,7 @@ mod time_series;
 pub use font::register_fonts;
 pub use heatmap::{HeatCell, HeatmapChart, heatmap_svg, render_heatmap};
 pub use latency_load::{
-    LatencyLoadChart, LoadSeries, SimPoint, latency_load_svg, render_latency_load,
+    LatencyLoadChart, LoadSeries, SimPoint, UnstableRegion, latency_load_svg, render_latency_load,
 };
 pub use sizing::{SizingChart, SizingPoint, render_sizing, sizing_svg};
 pub use time_series::{
