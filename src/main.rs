@@ -931,10 +931,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             }
             let named: Vec<(String, &str)> =
                 texts.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
-            let merged = kendall::partial::merge_named(&named)?;
-            // The job is the same in every partial (checked by the merge).
-            let job = kendall::partial::Partial::from_json(&texts[0].1, &texts[0].0)?.job;
-            match (merged, job) {
+            match kendall::partial::merge_named(&named)? {
                 (
                     kendall::partial::Merged::Simulation(report),
                     kendall::partial::Job::Simulate { model, .. },

@@ -281,9 +281,10 @@ pub fn run_shard(
     if !(1..=n).contains(&k) || n > MAX_SHARDS {
         return Err(PartialError::Shard { k, n });
     }
-    let total = job.units()?;
+    let points = job.points()?;
+    let total = units_per_point(&points).iter().sum();
     let [first, end] = shard_range(total, k, n);
-    let mut p = run_units(job, first, end, stop)?;
+    let mut p = run_range(job, &points, first, end, stop)?;
     p.shard = Some([k, n]);
     Ok(p)
 }
@@ -300,8 +301,18 @@ pub fn run_units(
     end: u64,
     stop: Option<&AtomicBool>,
 ) -> Result<Partial, PartialError> {
-    let points = job.points()?;
-    let per_point = units_per_point(&points);
+    run_range(job, &job.points()?, first, end, stop)
+}
+
+/// Units `[first, end)` of `job`, whose points are `points`.
+fn run_range(
+    job: &Job,
+    points: &[Point],
+    first: u64,
+    end: u64,
+    stop: Option<&AtomicBool>,
+) -> Result<Partial, PartialError> {
+    let per_point = units_per_point(points);
     let total: u64 = per_point.iter().sum();
     if first > end || end > total {
         return Err(PartialError::Coverage {
@@ -429,17 +440,18 @@ pub fn merge(parts: &[String]) -> Result<Merged, PartialError> {
         .enumerate()
         .map(|(i, t)| (format!("#{}", i + 1), t.as_str()))
         .collect();
-    merge_named(&named)
+    merge_named(&named).map(|(merged, _)| merged)
 }
 
-/// As [`merge`], each partial given with its name (a file name) for the errors.
+/// As [`merge`], each partial given with its name (a file name) for the errors; also
+/// returns the job the partials ran (its model, for the report's SLOs and charts).
 ///
 /// # Errors
 /// [`PartialError::Empty`]; [`PartialError::Refused`] for a partial that cannot be read
 /// or checked, or that belongs to another job (another seed, model, settings or grid:
 /// said which); [`PartialError::Coverage`] when units are missing or given twice;
 /// [`PartialError::Failed`] for a simulation whose replication failed.
-pub fn merge_named(parts: &[(String, &str)]) -> Result<Merged, PartialError> {
+pub fn merge_named(parts: &[(String, &str)]) -> Result<(Merged, Job), PartialError> {
     let mut read = Vec::with_capacity(parts.len());
     for (name, text) in parts {
         read.push((name.clone(), Partial::from_json(text, name)?));
@@ -514,32 +526,38 @@ pub fn merge_named(parts: &[(String, &str)]) -> Result<Merged, PartialError> {
             ),
         });
     }
-    let mut by_point: BTreeMap<u32, Vec<Unit>> = BTreeMap::new();
+    // Each point's replications in order (moved out of the partials), or the first
+    // failure among them.
+    type PointRuns = Result<Vec<ReplicationResult>, (u32, String)>;
+    let mut by_point: BTreeMap<u32, PointRuns> = BTreeMap::new();
     for (_, p) in read {
         for u in p.results {
-            by_point.entry(u.point).or_default().push(u);
+            let runs = by_point.entry(u.point).or_insert_with(|| Ok(Vec::new()));
+            match (runs, u.outcome) {
+                (Ok(list), UnitOutcome::Run(r)) => list.push(*r),
+                (runs @ Ok(_), UnitOutcome::Failed(m)) => *runs = Err((u.replication, m)),
+                (Err(_), _) => {}
+            }
         }
     }
     let report_of = |point: usize, model: &ValidModel, settings: &RunSettings| {
-        let units = by_point.get(&(point as u32)).map_or(&[][..], Vec::as_slice);
-        let mut runs = Vec::with_capacity(units.len());
-        for u in units {
-            match &u.outcome {
-                UnitOutcome::Run(r) => runs.push((**r).clone()),
-                UnitOutcome::Failed(m) => return Err((u.replication, m.clone())),
-            }
-        }
-        report_from_replications(model, settings, &runs).map_err(|e| (0, e.to_string()))
+        let runs = match by_point.get(&(point as u32)) {
+            None => &[][..],
+            Some(Ok(runs)) => runs.as_slice(),
+            Some(Err(failure)) => return Err(failure.clone()),
+        };
+        report_from_replications(model, settings, runs).map_err(|e| (0, e.to_string()))
     };
     match &job {
         Job::Simulate { model, settings } => {
             let valid = model.clone().validate()?;
-            report_of(0, &valid, settings)
-                .map(|r| Merged::Simulation(Box::new(r)))
-                .map_err(|(replication, message)| PartialError::Failed {
+            let report = report_of(0, &valid, settings).map_err(|(replication, message)| {
+                PartialError::Failed {
                     replication,
                     message,
-                })
+                }
+            })?;
+            Ok((Merged::Simulation(Box::new(report)), job.clone()))
         }
         Job::Sweep {
             model,
@@ -550,14 +568,8 @@ pub fn merge_named(parts: &[(String, &str)]) -> Result<Merged, PartialError> {
             let sim = |i: usize, m: &ValidModel, s: &RunSettings| {
                 report_of(i, m, s).map_err(|(_, message)| message)
             };
-            Ok(Merged::Sweep(sweep_points(
-                &valid,
-                settings,
-                options,
-                &|_, _| {},
-                None,
-                &sim,
-            )?))
+            let sweep = sweep_points(&valid, settings, options, &|_, _| {}, None, &sim)?;
+            Ok((Merged::Sweep(sweep), job.clone()))
         }
     }
 }

@@ -820,11 +820,8 @@ fn merge(py: Python<'_>, parts: Vec<String>) -> PyResult<PyOutcome> {
         .detach(|| kendall::partial::merge_named(&named))
         .map_err(|e| to_py(py, e))?;
     Ok(PyOutcome::new(match merged {
-        kendall::partial::Merged::Simulation(r) => Outcome::Simulation(r),
-        kendall::partial::Merged::Sweep(s) => {
-            let job = kendall::partial::Partial::from_json(&parts[0], "#1")
-                .map_err(|e| to_py(py, e))?
-                .job;
+        (kendall::partial::Merged::Simulation(r), _) => Outcome::Simulation(r),
+        (kendall::partial::Merged::Sweep(s), job) => {
             let kendall::partial::Job::Sweep { model, .. } = job else {
                 return Err(PyValueError::new_err("a merged sweep's job is a sweep"));
             };

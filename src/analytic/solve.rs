@@ -1077,19 +1077,23 @@ pub(crate) fn solve_node(
     // service keeps its own solvers (M/M/c in closed form, MMPP/M/c for any c); M/PH/1
     // is M/G/1's. A formula the queue chose (`method`) is used as asked. Falls through
     // to the approximations beyond the solver's size.
+    // The share of its one source's messages the queue gets (all, or a random part).
+    let share = match input {
+        Input::Mmpp { source, .. } | Input::Renewal { source, .. } => model.sources[source]
+            .arrival
+            .mean_rate()
+            .map_or(1.0, |m| lambda / m),
+        _ => 1.0,
+    };
     let source_process = match input {
         Input::Mmpp { source, .. } | Input::Renewal { source, .. } => {
-            let arrival = &model.sources[source].arrival;
-            MarkovianArrivals::of(arrival).map(|a| {
-                let share = arrival.mean_rate().map_or(1.0, |m| lambda / m);
-                (a, share)
-            })
+            MarkovianArrivals::of(&model.sources[source].arrival)
         }
         _ => None,
     };
     let arrivals = match (input, source_process) {
         (Input::Poisson, _) if !exponential && c > 1 => MarkovianArrivals::poisson(lambda).ok(),
-        (Input::Renewal { .. } | Input::Mmpp { .. }, Some((a, share)))
+        (Input::Renewal { .. } | Input::Mmpp { .. }, Some(a))
             if !(exponential && matches!(input, Input::Mmpp { .. })) =>
         {
             // A share above 1 (more than the source sends) is not a thinning.
@@ -1122,12 +1126,7 @@ pub(crate) fn solve_node(
         && q.failure_probability == 0.0
         && let ArrivalProcess::Mmpp { rates, generator } = &model.sources[source].arrival
     {
-        // The queue gets all of the source's messages, or a random share of them (an
-        // MMPP thinned at random is the MMPP with its rates scaled).
-        let share = model.sources[source]
-            .arrival
-            .mean_rate()
-            .map_or(1.0, |m| lambda / m);
+        // An MMPP thinned at random is the MMPP with its rates scaled.
         let scaled: Vec<f64> = rates.iter().map(|r| r * share).collect();
         let capacity = c as f64 * mu;
         let peak = scaled.iter().copied().fold(0.0, f64::max);

@@ -20,7 +20,7 @@
 //! The solution carries the iterations, the stopping reason and the residual
 //! ‖A₀ + RA₁ + R²A₂‖∞.
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, RowDVector};
 
 use crate::analytic::error::AnalyticError;
 
@@ -225,9 +225,87 @@ impl Qbd {
     }
 }
 
+/// The non-negative row vector x with x·b = 0 and Σx = 1, by the SVD of bᵀ (the right
+/// singular vector of its smallest singular value): stable where the level-0 balance
+/// nearly cancels (bursts far above capacity), where replacing an equation by the
+/// normalisation loses every digit.
+pub(crate) fn null_row(b: &DMatrix<f64>) -> Option<RowDVector<f64>> {
+    let svd = b.transpose().svd(false, true);
+    let v_t = svd.v_t?;
+    let (k, _) = svd
+        .singular_values
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))?;
+    let x = v_t.row(k).into_owned();
+    let sum = x.sum();
+    if !(sum.is_finite() && sum != 0.0) {
+        return None;
+    }
+    let x = x / sum;
+    x.iter().all(|v| *v > -1e-9).then(|| x.map(|v| v.max(0.0)))
+}
+
+/// The stationary levels 0..=c of a QBD whose blocks depend on the level up to c and
+/// repeat from c on, with R and G of the repeating blocks in `sol`: by linear level
+/// reduction through first-passage matrices (Latouche & Ramaswami 1999, §10.2):
+/// G_{c+1} = G, M_n = −(L_n + U_nG_{n+1}), G_n = M_n⁻¹D_n with its rows renormalised
+/// (stochastic, so rounding does not grow over many levels), R_n = U_{n−1}M_n⁻¹; π₀ the
+/// null vector of L₀ + U₀G₁ ([`null_row`]); π_n = π_{n−1}R_n; all normalised together
+/// with the levels above c, Σ_{j>=0} π_cRʲ1 = π_c(I − R)⁻¹1.
+///
+/// `up(n)` is U_n for n = 0..=c (U_c the repeating block), `local(n)` L_n for 0..=c,
+/// `down(n)` D_n for 1..=c; levels may differ in size below c. Returns π₀ … π_c and
+/// (I − R)⁻¹, or what failed (for the caller's message).
+pub(crate) fn boundary_levels(
+    c: usize,
+    up: impl Fn(usize) -> DMatrix<f64>,
+    local: impl Fn(usize) -> DMatrix<f64>,
+    down: impl Fn(usize) -> DMatrix<f64>,
+    sol: &QbdSolution,
+) -> Result<(Vec<RowDVector<f64>>, DMatrix<f64>), &'static str> {
+    let mut g_next = sol.g.clone();
+    let mut rs = Vec::with_capacity(c);
+    for n in (1..=c).rev() {
+        let m_n = -(local(n) + up(n) * &g_next);
+        let inv = m_n.try_inverse().ok_or("a singular level")?;
+        rs.push(up(n - 1) * &inv);
+        let mut g_n = &inv * down(n);
+        for mut row in g_n.row_iter_mut() {
+            let sum = row.sum();
+            if sum > 0.0 {
+                row /= sum;
+            }
+        }
+        g_next = g_n;
+    }
+    rs.reverse(); // rs[n − 1] = R_n
+    let pi0 = null_row(&(local(0) + up(0) * &g_next)).ok_or("a singular level 0")?;
+    let mut levels = Vec::with_capacity(c + 1);
+    levels.push(pi0);
+    for rn in &rs {
+        let next = &levels[levels.len() - 1] * rn;
+        levels.push(next);
+    }
+    let m = sol.r.nrows();
+    let inv = (DMatrix::<f64>::identity(m, m) - &sol.r)
+        .try_inverse()
+        .ok_or("I − R is singular")?;
+    let ones = nalgebra::DVector::from_element(m, 1.0);
+    let total =
+        levels[..c].iter().map(|p| p.sum()).sum::<f64>() + (&levels[c] * &inv * &ones)[(0, 0)];
+    if !(total.is_finite() && total > 0.0) {
+        return Err("the probabilities do not normalise");
+    }
+    for p in &mut levels {
+        *p /= total;
+    }
+    Ok((levels, inv))
+}
+
 /// The mass π R^k 1 of the level k above `start` = π in a matrix-geometric law, by
 /// repeated squaring (k can be large: O(log k) products).
-pub(crate) fn level_mass(start: &nalgebra::RowDVector<f64>, r: &DMatrix<f64>, k: u64) -> f64 {
+pub(crate) fn level_mass(start: &RowDVector<f64>, r: &DMatrix<f64>, k: u64) -> f64 {
     let mut power = r.clone();
     let mut k = k;
     let mut v = start.clone();

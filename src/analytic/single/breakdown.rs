@@ -48,6 +48,7 @@
 use nalgebra::DMatrix;
 
 use crate::analytic::ctmc::Qbd;
+use crate::analytic::ctmc::qbd::boundary_levels;
 use crate::analytic::error::{AnalyticError, positive};
 use crate::analytic::method::Method;
 use crate::analytic::metrics::{QueueMetrics, Relabelled, invert_cdf};
@@ -306,52 +307,15 @@ fn solve_qbd(lambda: f64, mu: f64, c: u64, phi: f64, r: f64) -> Result<Solved, A
         ))
     };
     let up = DMatrix::<f64>::identity(m, m) * lambda;
-    let qbd = Qbd::new(up, local(cu), service(cu))?;
+    let qbd = Qbd::new(up.clone(), local(cu), service(cu))?;
     let sol = qbd.solve().map_err(|e| match e {
         AnalyticError::Unstable { .. } => no("the levels drift upwards"),
         other => other,
     })?;
-    // Level reduction from c down to 1.
-    let mut g_next = sol.g.clone();
-    let mut rs = Vec::with_capacity(cu);
-    for n in (1..=cu).rev() {
-        let m_n = -(local(n) + &g_next * lambda);
-        let inv = m_n.try_inverse().ok_or_else(|| no("a singular level"))?;
-        rs.push(&inv * lambda);
-        let mut g_n = &inv * service(n);
-        for mut row in g_n.row_iter_mut() {
-            let sum = row.sum();
-            if sum > 0.0 {
-                row /= sum;
-            }
-        }
-        g_next = g_n;
-    }
-    rs.reverse(); // rs[n − 1] = R_n
-    let pi0 = super::mmpp::null_row(&(local(0) + &g_next * lambda))
-        .ok_or_else(|| no("a singular level 0"))?;
-    let mut levels = vec![pi0];
-    for rn in &rs {
-        let next = levels
-            .last()
-            .map(|p| p * rn)
-            .ok_or_else(|| no("no level"))?;
-        levels.push(next);
-    }
-    let id = DMatrix::<f64>::identity(m, m);
-    let inv = (&id - &sol.r)
-        .try_inverse()
-        .ok_or_else(|| no("I − R is singular"))?;
+    let (levels, inv) = boundary_levels(cu, |_| up.clone(), local, service, &sol).map_err(no)?;
     let ones = DVector::from_element(m, 1.0);
     let ups = DVector::from_iterator(m, (0..m).map(|u| u as f64));
     let tail = |p: &RowDVector<f64>, v: &DVector<f64>| (p * &inv * v)[(0, 0)];
-    let total = levels[..cu].iter().map(|p| p.sum()).sum::<f64>() + tail(&levels[cu], &ones);
-    if !(total.is_finite() && total > 0.0) {
-        return Err(no("the probabilities do not normalise"));
-    }
-    for p in &mut levels {
-        *p /= total;
-    }
     let pi_c = &levels[cu];
     // Above c: Σ_{n>=c} n π_n 1 = c·π_c(I − R)⁻¹1 + π_c R(I − R)⁻²1; every consumer up
     // is busy (min(n, u) = u) and every arrival waits (n >= u).

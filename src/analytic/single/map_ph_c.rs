@@ -50,12 +50,11 @@ use std::collections::HashMap;
 use nalgebra::{DMatrix, DVector, RowDVector};
 
 use crate::analytic::ctmc::Qbd;
-use crate::analytic::ctmc::qbd::{level_mass, stationary};
+use crate::analytic::ctmc::qbd::{boundary_levels, level_mass, stationary};
 use crate::analytic::error::AnalyticError;
 use crate::analytic::method::Method;
 use crate::analytic::metrics::{QueueMetrics, invert_cdf};
 use crate::analytic::single::mg1::PhaseType;
-use crate::analytic::single::mmpp::null_row;
 use crate::analytic::single::special::poisson_mixture;
 use crate::model::{ArrivalProcess, Distribution};
 
@@ -307,6 +306,18 @@ struct ServiceBlocks {
     completions: Sparse,
 }
 
+impl ServiceBlocks {
+    /// ν: the largest total service rate of a configuration (minus the smallest
+    /// diagonal entry), the rate that uniformises the configuration chain.
+    fn uniformisation_rate(&self) -> f64 {
+        self.local
+            .iter()
+            .filter(|(i, j, _)| i == j)
+            .map(|(_, _, v)| -v)
+            .fold(0.0, f64::max)
+    }
+}
+
 fn service_blocks(
     ph: &PhaseType,
     configs: &[Vec<u32>],
@@ -393,13 +404,7 @@ impl WaitLaw {
     fn new(view: &[RowDVector<f64>], ph: &PhaseType, blocks: &ServiceBlocks) -> Option<Self> {
         let kc = view.first()?.len();
         let ms = ph.t.nrows();
-        // ν: the largest total service rate of a configuration.
-        let nu = blocks
-            .local
-            .iter()
-            .filter(|(i, j, _)| i == j)
-            .map(|(_, _, v)| -v)
-            .fold(0.0, f64::max);
+        let nu = blocks.uniformisation_rate();
         if !(nu > 0.0 && nu.is_finite()) {
             return None;
         }
@@ -643,47 +648,20 @@ impl MapPhC {
         let fail = |why: &str| AnalyticError::NoMethod {
             reason: format!("the MAP/PH/c boundary could not be solved ({why}): simulate"),
         };
-        // Level reduction from c down to 1; at level c the up block is D1 ⊗ I.
-        let mut g_next = sol.g.clone();
-        let mut rs: Vec<DMatrix<f64>> = Vec::with_capacity(cu);
-        for n in (1..=cu).rev() {
-            let up_n = if n == cu { &up } else { &ups[n] };
-            let m_n = -(&locals[n] + up_n * &g_next);
-            let inv = m_n.try_inverse().ok_or_else(|| fail("a singular level"))?;
-            rs.push(&ups[n - 1] * &inv);
-            let mut g_n = &inv * &downs[n];
-            for mut row in g_n.row_iter_mut() {
-                let sum = row.sum();
-                if sum > 0.0 {
-                    row /= sum;
-                }
-            }
-            g_next = g_n;
-        }
-        rs.reverse(); // rs[n − 1] = R_n
-        let b0 = &locals[0] + &ups[0] * &g_next;
-        let pi0 = null_row(&b0).ok_or_else(|| fail("a singular level 0"))?;
-        let mut pis = vec![pi0];
-        for rn in &rs {
-            let next = pis.last().map(|p| p * rn).ok_or_else(|| fail("no level"))?;
-            pis.push(next);
-        }
+        // Levels 0..=c by level reduction; at level c the up block is D1 ⊗ I.
+        let (pis, inv) = boundary_levels(
+            cu,
+            |n| if n == cu { up.clone() } else { ups[n].clone() },
+            |n| locals[n].clone(),
+            |n| downs[n].clone(),
+            &sol,
+        )
+        .map_err(fail)?;
         let m = kc * ma;
         let id = DMatrix::<f64>::identity(m, m);
         let r = sol.r;
-        let inv = (&id - &r)
-            .try_inverse()
-            .ok_or_else(|| fail("I − R is singular"))?;
         let ones = DVector::from_element(m, 1.0);
         let inv1 = &inv * &ones;
-        let total: f64 =
-            pis[..cu].iter().map(|p| p.sum()).sum::<f64>() + (&pis[cu] * &inv1)[(0, 0)];
-        if !(total.is_finite() && total > 0.0) {
-            return Err(fail("the probabilities do not normalise"));
-        }
-        for p in &mut pis {
-            *p /= total;
-        }
         let pi_c = pis[cu].clone();
         // Σ_j R^j = (I − R)⁻¹, Σ_j jR^j = R(I − R)⁻², Σ_j j²R^j = R(I + R)(I − R)⁻³.
         let s0 = (&pi_c * &inv1)[(0, 0)];
@@ -725,13 +703,8 @@ impl MapPhC {
             (TAIL.ln() / eta.min(1.0 - 1e-16).ln()).max(1.0) + 1.0
         };
         let nnz = (busy.local.len() + busy.completions.len()) as f64;
-        let nu = busy
-            .local
-            .iter()
-            .filter(|(i, j, _)| i == j)
-            .map(|(_, _, v)| -v)
-            .fold(0.0, f64::max);
-        let law_work = levels_needed * nnz * levels_needed * nu * mean_service / cf;
+        let law_work =
+            levels_needed * nnz * levels_needed * busy.uniformisation_rate() * mean_service / cf;
         // One pass over the levels above c: their masses (kept for P(N = n), at most
         // MAX_CACHED_LEVELS) and, when the law is within budget, the arrival's view.
         let want_law = law_work <= MAP_PH_C_LAW_WORK;

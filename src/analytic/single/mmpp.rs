@@ -30,7 +30,7 @@
 use nalgebra::{DMatrix, DVector, RowDVector};
 
 use crate::analytic::ctmc::Qbd;
-use crate::analytic::ctmc::qbd::{level_mass, stationary};
+use crate::analytic::ctmc::qbd::{boundary_levels, level_mass, stationary};
 use crate::analytic::error::{AnalyticError, positive};
 use crate::analytic::method::Method;
 use crate::analytic::metrics::{QueueMetrics, invert_cdf};
@@ -38,27 +38,6 @@ use crate::analytic::metrics::{QueueMetrics, invert_cdf};
 /// The most consumers × phases² the boundary levels may cost (a level reduction of c
 /// levels of m phases is O(c·m³)).
 pub const MMPP_MAX_WORK: usize = 50_000_000;
-
-/// The non-negative row vector x with x·b = 0 and Σx = 1, by the SVD of bᵀ (the right
-/// singular vector of its smallest singular value): stable where the level-0 balance
-/// nearly cancels (bursts far above capacity), where replacing an equation by the
-/// normalisation loses every digit.
-pub(crate) fn null_row(b: &DMatrix<f64>) -> Option<RowDVector<f64>> {
-    let svd = b.transpose().svd(false, true);
-    let v_t = svd.v_t?;
-    let (k, _) = svd
-        .singular_values
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1))?;
-    let x = v_t.row(k).into_owned();
-    let sum = x.sum();
-    if !(sum.is_finite() && sum != 0.0) {
-        return None;
-    }
-    let x = x / sum;
-    x.iter().all(|v| *v > -1e-9).then(|| x.map(|v| v.max(0.0)))
-}
 
 /// MMPP/M/c solved as a QBD (see the module docs).
 ///
@@ -158,58 +137,24 @@ impl MmppMc {
             });
         }
         let sol = qbd.solve()?;
-        let r = sol.r;
+        let r = sol.r.clone();
         let id = DMatrix::<f64>::identity(m, m);
         let fail = |why: &str| AnalyticError::NoMethod {
             reason: format!("the MMPP/M/c boundary could not be solved ({why}): simulate"),
         };
-        // Level reduction down from c through the first-passage matrices: with
-        // G_{c+1} = G, M_n = −(Q − Λ − nμI + ΛG_{n+1}) (a diagonally dominant M-matrix:
-        // its rows sum to nμ), R_n = ΛM_n⁻¹ and G_n = M_n⁻¹·nμ, kept stochastic (rows
-        // renormalised), which stops rounding from growing over many levels where
-        // R_{n+1}·(n + 1)μ would not.
+        // Levels 0..=c by level reduction (`boundary_levels`): U_n = Λ,
+        // L_n = Q − Λ − nμI, D_n = nμI; M_n is a diagonally dominant M-matrix whose rows
+        // sum to nμ.
         let cu = c as usize;
-        let mut rs: Vec<DMatrix<f64>> = Vec::with_capacity(cu);
-        let mut g_next = sol.g.clone();
-        for n in (1..=cu).rev() {
-            let rate = n as f64 * mu;
-            let m_n = -(&q - &lam - &id * rate + &lam * &g_next);
-            let inv = m_n.try_inverse().ok_or_else(|| fail("a singular level"))?;
-            let rn = &lam * &inv;
-            let mut g_n = &inv * rate;
-            for mut row in g_n.row_iter_mut() {
-                let sum = row.sum();
-                if sum > 0.0 {
-                    row /= sum;
-                }
-            }
-            g_next = g_n;
-            rs.push(rn);
-        }
-        rs.reverse(); // rs[n − 1] = R_n
-        let b0 = &q - &lam + &lam * &g_next;
-        let pi0 = null_row(&b0).ok_or_else(|| fail("a singular level 0"))?;
-        let mut head = vec![pi0];
-        for rn in &rs {
-            let next = head
-                .last()
-                .map(|p| p * rn)
-                .ok_or_else(|| fail("no level"))?;
-            head.push(next);
-        }
-        let inv_ir = (&id - &r)
-            .try_inverse()
-            .ok_or_else(|| fail("I − R is singular"))?;
+        let (head, inv_ir) = boundary_levels(
+            cu,
+            |_| lam.clone(),
+            |n| &q - &lam - &id * (n as f64 * mu),
+            |n| &id * (n as f64 * mu),
+            &sol,
+        )
+        .map_err(fail)?;
         let ones = DVector::from_element(m, 1.0);
-        let pi_c = head[cu].clone();
-        let tail_mass = (&pi_c * &inv_ir * &ones)[(0, 0)];
-        let total: f64 = head[..cu].iter().map(|p| p.sum()).sum::<f64>() + tail_mass;
-        if !(total.is_finite() && total > 0.0) {
-            return Err(fail("the probabilities do not normalise"));
-        }
-        for p in &mut head {
-            *p /= total;
-        }
         let pi_c = &head[cu];
         let lq = (pi_c * &r * &inv_ir * &inv_ir * &ones)[(0, 0)];
         let l = head[..cu]
