@@ -1,12 +1,13 @@
-//! Speed of the simulator against the minimal reference loop of `benches/reference.rs`,
-//! robust to a busy machine: each pair of runs (kendall, reference) is repeated and the
+//! Speed of the simulator against the minimal reference loops of `benches/reference.rs`
+//! (the bare one that keeps only counts, and issue 9's, which keeps the means: L, W,
+//! utilisation), robust to a busy machine: each triple of runs is repeated and the
 //! fastest time of each is kept. 200 000 customers per run, one thread.
 //!
 //! Then the speed-up of 8 replications on 2 threads over 1 thread.
 //!
 //! ```text
 //! cargo run --release --example speed [rounds]
-//! valgrind --tool=callgrind target/release/examples/speed profile-fan   # or -mm1, -mm10, -reference-{mm1,mm10,fan}
+//! valgrind --tool=callgrind target/release/examples/speed profile-fan   # or -mm1, -mm10, -reference-{mm1,mm10,fan}, -means-{mm1,mm10,fan}
 //! ```
 use kendall::model::{
     ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic, ValidModel,
@@ -84,16 +85,29 @@ fn main() {
     ];
     if let Some(case) = profile {
         // One kendall run of one case, for a profiler (e.g. valgrind --tool=callgrind).
-        let reference = match case.as_str() {
-            "reference-mm1" => Some((0.9, 1, 1)),
-            "reference-mm10" => Some((9.0, 10, 1)),
-            "reference-fan" => Some((3.6, 4, 3)),
-            _ => None,
+        let (kind, shape) = case.split_once('-').unwrap_or(("", case.as_str()));
+        let params = match shape {
+            "mm1" => (0.9, 1, 1),
+            "mm10" => (9.0, 10, 1),
+            _ => (3.6, 4, 3),
         };
-        if let Some((lambda, c, q)) = reference {
-            let events = reference::reference_run(lambda, c, q, CUSTOMERS);
-            println!("{case}: {events} events");
-            return;
+        let (lambda, c, q) = params;
+        match kind {
+            "reference" => {
+                let events = reference::reference_run(lambda, c, q, CUSTOMERS);
+                println!("{case}: {events} events");
+                return;
+            }
+            "means" => {
+                let (events, means) = reference::reference_means_run(lambda, c, q, CUSTOMERS);
+                println!(
+                    "{case}: {events} events, W {:.4}, utilisation {:.4}",
+                    means.sojourn(0),
+                    means.utilisation(0, c)
+                );
+                return;
+            }
+            _ => {}
         }
         let model = match case.as_str() {
             "mm1" => &mm1,
@@ -103,28 +117,38 @@ fn main() {
         println!("{case}: {} events", kendall_run(model));
         return;
     }
-    println!("case                 kendall cust/s  events/s   reference cust/s  ratio");
+    println!(
+        "case                 kendall cust/s  events/s | bare loop cust/s  ratio | loop with means cust/s  ratio"
+    );
     for (name, model, (lambda, c, q)) in cases {
         let mut kt = (f64::INFINITY, 0);
         let mut rt = (f64::INFINITY, 0);
+        let mut mt = (f64::INFINITY, 0);
         for _ in 0..rounds {
             let k = best(1, || kendall_run(model));
             let r = best(1, || reference::reference_run(lambda, c, q, CUSTOMERS));
-            if k.0 < kt.0 {
-                kt = k;
-            }
-            if r.0 < rt.0 {
-                rt = r;
+            let m = best(1, || {
+                let (events, means) = reference::reference_means_run(lambda, c, q, CUSTOMERS);
+                std::hint::black_box(means);
+                events
+            });
+            for (best, new) in [(&mut kt, k), (&mut rt, r), (&mut mt, m)] {
+                if new.0 < best.0 {
+                    *best = new;
+                }
             }
         }
         let kc = CUSTOMERS as f64 / kt.0;
         let rc = CUSTOMERS as f64 / rt.0;
+        let mc = CUSTOMERS as f64 / mt.0;
         println!(
-            "{name:<20} {:>8.2} M      {:>6.2} M   {:>8.2} M          {:.2}",
+            "{name:<20} {:>8.2} M      {:>6.2} M | {:>8.2} M         {:.2} | {:>8.2} M               {:.2}",
             kc / 1e6,
             kt.1 as f64 / kt.0 / 1e6,
             rc / 1e6,
-            kc / rc
+            kc / rc,
+            mc / 1e6,
+            kc / mc
         );
     }
     let settings = RunSettings {

@@ -377,6 +377,9 @@ enum Command {
         /// A sweep chart's latency axis on a log scale.
         #[arg(long, requires = "plot")]
         log_y: bool,
+        /// The figure of a two-parameter sweep's grid and heatmap, as `sweep --metric`.
+        #[arg(long)]
+        metric: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -427,8 +430,14 @@ enum Command {
         /// Also simulate every point (slower); the analytic side always runs.
         #[arg(long)]
         simulate: bool,
+        /// The figure a two-parameter sweep shows per point (grid table and heatmap),
+        /// written as an SLO's left-hand side: "payments.utilisation", "*.wait.p99",
+        /// "end_to_end:checkout.W", "payments.P(>50ms)" [default: end_to_end.p99, the
+        /// worst source's].
+        #[arg(long)]
+        metric: Option<String>,
         /// Write a latency-against-load chart, or for a two-parameter sweep a heatmap of
-        /// the end-to-end p99 latency (.svg or .png).
+        /// `--metric` (.svg or .png).
         #[arg(long)]
         plot: Option<PathBuf>,
         /// Draw the chart's latency axis on a log scale (powers of ten).
@@ -483,6 +492,35 @@ fn check_plot(plot: Option<&PathBuf>) -> Result<()> {
 }
 
 /// The `--slo` arguments, parsed (a bad one is a usage error).
+/// Reads `--metric` (the default figure when absent).
+fn parse_figure(text: Option<&str>) -> Result<kendall::model::Figure> {
+    text.map_or(Ok(Default::default()), |t| {
+        t.parse()
+            .map_err(|e: String| anyhow::anyhow!("--metric {e}"))
+            .context(Usage("bad --metric"))
+    })
+}
+
+/// Refuses a figure whose queue or source the model does not have, naming the known
+/// ones.
+fn check_figure(figure: &kendall::model::Figure, model: &Model) -> Result<()> {
+    use kendall::model::Target;
+    let known = |names: Vec<&str>| names.join(", ");
+    match &figure.target {
+        Target::Queue(q) if !model.queues.iter().any(|x| &x.name == q) => Err(anyhow::anyhow!(
+            "--metric {figure}: unknown queue {q:?}: known are {}",
+            known(model.queues.iter().map(|x| x.name.as_str()).collect())
+        )
+        .context(Usage("bad --metric"))),
+        Target::Source(s) if !model.sources.iter().any(|x| &x.name == s) => Err(anyhow::anyhow!(
+            "--metric {figure}: unknown source {s:?}: known are {}",
+            known(model.sources.iter().map(|x| x.name.as_str()).collect())
+        )
+        .context(Usage("bad --metric"))),
+        _ => Ok(()),
+    }
+}
+
 fn parse_slos(slos: &[String]) -> Result<Vec<kendall::model::Slo>> {
     slos.iter()
         .map(|s| {
@@ -709,13 +747,14 @@ fn print_simulation(
 fn print_sweep(
     sweep: &kendall::Sweep,
     model: &Model,
+    figure: &kendall::model::Figure,
     plot: Option<&PathBuf>,
     log_y: bool,
     format: Format,
 ) -> Result<()> {
     if let Some(path) = plot {
         if sweep.second.is_some() {
-            let chart = kendall::report::plots::sweep_heatmap(model, sweep, &[])?;
+            let chart = kendall::report::plots::sweep_heatmap(model, sweep, figure, &[])?;
             kendall::report::chart::render_heatmap(&chart, path)?;
         } else {
             let mut chart = kendall::report::plots::sweep_chart(model, sweep);
@@ -729,7 +768,7 @@ fn print_sweep(
         sweep,
         || sweep_csv(sweep),
         || match sweep.second {
-            Some(_) => kendall::report::sweep_grid_text(sweep, &model.slo),
+            Some(_) => kendall::report::sweep_grid_text(sweep, figure, &model.slo),
             None => sweep_text(sweep),
         },
     )
@@ -849,6 +888,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             values2,
             slos,
             simulate,
+            metric,
             plot,
             log_y,
             shard,
@@ -858,6 +898,16 @@ fn run(cli: Cli) -> Result<Outcome> {
         } => {
             check_plot(plot.as_ref())?;
             let mut model = scenario.model()?;
+            if metric.is_some() && param2.is_none() {
+                return Err(anyhow::anyhow!(
+                    "--metric chooses the figure of a two-parameter sweep's grid and heatmap: add --param2 (a one-parameter sweep reports every metric; --format csv)"
+                )
+                .context(Usage("--metric without --param2")));
+            }
+            let figure = parse_figure(metric.as_deref())?;
+            check_figure(&figure, &model)?;
+            // A percentile level or tail threshold no report carries is asked for.
+            model.queries.ask(figure.metric);
             for slo in parse_slos(&slos)? {
                 if !model.slo.contains(&slo) {
                     model.slo.push(slo);
@@ -913,13 +963,14 @@ fn run(cli: Cli) -> Result<Outcome> {
                 progress.update(d, t)
             })?;
             progress.finish();
-            print_sweep(&sweep, &model, plot.as_ref(), log_y, format)?;
+            print_sweep(&sweep, &model, &figure, plot.as_ref(), log_y, format)?;
         }
         Command::Merge {
             parts,
             plot,
             series,
             log_y,
+            metric,
             format,
         } => {
             check_plot(plot.as_ref())?;
@@ -940,7 +991,17 @@ fn run(cli: Cli) -> Result<Outcome> {
                     kendall::partial::Merged::Sweep(sweep),
                     kendall::partial::Job::Sweep { model, .. },
                 ) => {
-                    print_sweep(&sweep, &model, plot.as_ref(), log_y, format)?;
+                    let figure = parse_figure(metric.as_deref())?;
+                    check_figure(&figure, &model)?;
+                    let mut asked = model.queries.clone();
+                    asked.ask(figure.metric);
+                    if asked != model.queries {
+                        return Err(anyhow::anyhow!(
+                            "--metric {figure}: the shards were run without this figure (a percentile level or tail threshold no report carries): run them with the same --metric"
+                        )
+                        .context(Usage("bad --metric")));
+                    }
+                    print_sweep(&sweep, &model, &figure, plot.as_ref(), log_y, format)?;
                 }
                 _ => unreachable!("a merged job is of its partials' kind"),
             }

@@ -486,11 +486,13 @@ class Sweep(Result):
             return None
         return [p["value2"] for p in self.to_dict()["points"]]
 
-    def chart(self, slos: Iterable[str] = ()) -> Chart:
+    def chart(self, slos: Iterable[str] = (), metric: str | None = None) -> Chart:
         """Latency against the swept parameter (analytic lines, simulated intervals), or
-        for a two-parameter sweep a heatmap of the end-to-end p99, hatched where one of
-        the scenario's SLOs or ``slos`` is not met."""
-        return Chart(self._native.svg(list(slos)))
+        for a two-parameter sweep a heatmap of ``metric`` (an SLO's left-hand side such
+        as ``"payments.utilisation"`` or ``"*.wait.p99"``; default the worst source's
+        end-to-end p99), hatched where one of the scenario's SLOs or ``slos`` is not
+        met."""
+        return Chart(self._native.svg(list(slos), metric))
 
 
 class Diff:

@@ -234,6 +234,36 @@ fn settings(py: Python<'_>, model: &Model, overrides: Option<&str>) -> PyResult<
 
 /// SLOs in kendall's grammar; a bad one is a `ValidationError` naming it and how to
 /// write one.
+/// The heatmap's figure (`metric`, default the worst source's end-to-end p99), refused
+/// when the swept model did not ask for it (a percentile level or tail threshold no
+/// report carries).
+fn parse_figure(
+    py: Python<'_>,
+    model: &kendall::Model,
+    metric: Option<&str>,
+) -> PyResult<kendall::model::Figure> {
+    let Some(text) = metric else {
+        return Ok(Default::default());
+    };
+    let figure: kendall::model::Figure = text
+        .parse()
+        .map_err(|e: String| raise(py, "ValidationError", e.clone(), vec![("metric".into(), e)]))?;
+    let mut asked = model.queries.clone();
+    asked.ask(figure.metric);
+    if asked != model.queries {
+        let e = format!(
+            "{figure}: the sweep was run without this figure: ask for it first, e.g. model.with_queries(percentiles=[...], at=[...])"
+        );
+        return Err(raise(
+            py,
+            "ValidationError",
+            e.clone(),
+            vec![("metric".into(), e)],
+        ));
+    }
+    Ok(figure)
+}
+
 fn parse_slos(py: Python<'_>, slos: &[String]) -> PyResult<Vec<Slo>> {
     slos.iter()
         .map(|text| {
@@ -690,13 +720,15 @@ impl PyOutcome {
     /// parameter (sweep) or a heatmap of the p99 (two-parameter sweep), consumers against
     /// the SLO (sizing), or the time series (a simulation run with `time_series`). `slos`
     /// are drawn on the time series and hatch the heatmap where not met.
-    #[pyo3(signature = (slos=Vec::new()))]
-    fn svg(&self, py: Python<'_>, slos: Vec<String>) -> PyResult<String> {
+    #[pyo3(signature = (slos=Vec::new(), metric=None))]
+    fn svg(&self, py: Python<'_>, slos: Vec<String>, metric: Option<String>) -> PyResult<String> {
         use kendall::report::{chart, plots};
         match &self.outcome {
             Outcome::Sweep(model, s) if s.second.is_some() => {
                 let parsed = parse_slos(py, &slos)?;
-                let c = plots::sweep_heatmap(model, s, &parsed).map_err(|e| chart_err(py, e))?;
+                let figure = parse_figure(py, model, metric.as_deref())?;
+                let c = plots::sweep_heatmap(model, s, &figure, &parsed)
+                    .map_err(|e| chart_err(py, e))?;
                 chart::heatmap_svg(&c).map_err(|e| chart_err(py, e))
             }
             Outcome::Sweep(model, s) => {

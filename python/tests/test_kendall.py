@@ -329,6 +329,14 @@ def test_two_parameter_sweep_equals_cli_and_draws_a_heatmap():
         assert list(df.columns[:2]) == ["point", "point2"]
     svg = sw.chart(["end_to_end.p99 < 20ms"]).svg
     assert "SLO not met (hatched)" in svg and "consumers at payments" in svg
+    # Another figure: the utilisation of payments, 800/s x load x 10 ms / consumers.
+    svg = sw.chart(metric="payments.utilisation").svg
+    assert "payments utilisation" in svg and "0.444" in svg  # load 0.5 on 9 consumers
+    with pytest.raises(kendall.ValidationError, match="no known metric"):
+        sw.chart(metric="payments.speed")
+    # A tail threshold the sweep did not ask for: refused, with the way to ask.
+    with pytest.raises(kendall.ValidationError, match="with_queries"):
+        sw.chart(metric="payments.P(>20ms)")
     with pytest.raises(kendall.ValidationError):
         m.sweep(loads=[0.5], parameter2="queue.payments.servers")
 

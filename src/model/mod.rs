@@ -26,6 +26,7 @@ mod consumer;
 mod distribution;
 mod duration;
 mod error;
+mod figure;
 mod ggc_method;
 mod metric;
 mod partitioning;
@@ -73,6 +74,7 @@ pub use distribution::{
 };
 pub use duration::parse_duration;
 pub use error::{ModelError, Problem, Problems};
+pub use figure::Figure;
 pub use ggc_method::GgcMethod;
 pub use metric::{Level, Metric, Threshold, Unit, UnknownMetric};
 pub use partitioning::{

@@ -66,6 +66,37 @@ impl Queries {
         self.percentiles.is_empty() && self.at.is_empty()
     }
 
+    /// Asks for `metric` too, where it is not a figure every report carries: its
+    /// percentile level or tail threshold is added, once.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Metric, model::Queries};
+    /// let mut q = Queries::default();
+    /// q.ask("wait.p9995".parse().unwrap());
+    /// q.ask("p9995".parse().unwrap());
+    /// q.ask("P(>50ms)".parse().unwrap());
+    /// q.ask(Metric::Utilisation); // always reported
+    /// assert_eq!((q.percentiles.len(), q.at.len()), (1, 1));
+    /// assert!((q.percentiles[0] - 99.95).abs() < 1e-12 && q.at[0] == 0.05);
+    /// ```
+    pub fn ask(&mut self, metric: Metric) {
+        match metric {
+            Metric::SojournPercentile(l) | Metric::WaitPercentile(l) if !l.is_standard() => {
+                let asked = |p: &f64| Level::from_percent(*p) == Some(l);
+                if !self.percentiles.iter().any(asked) {
+                    self.percentiles.push(l.p() * 100.0);
+                }
+            }
+            Metric::SojournTail(t) | Metric::WaitTail(t)
+                if !self.at.iter().any(|x| Threshold::new(*x) == Some(t)) =>
+            {
+                self.at.push(t.seconds());
+            }
+            _ => {}
+        }
+    }
+
     /// Checks each entry, pushing one [`Problem`] per rule broken under `queries.`.
     pub fn check(&self, out: &mut Vec<Problem>) {
         for (name, len) in [

@@ -173,26 +173,9 @@ impl std::str::FromStr for Slo {
         };
         let lhs = t[..pos].trim();
         let rhs = t[pos + len..].trim();
-        let unknown = || {
-            format!(
-                "SLO {text:?}: no known metric after the target (use W, Wq, p99, wait.p99, P(wait), utilisation, P(block), dead_letter, consumers, ...): {help}"
-            )
-        };
-        // The leftmost split whose right-hand side is a metric name: `payments.wait.p99`
-        // is (payments, wait.p99); a queue name may itself contain dots.
-        let (target, metric) = lhs
-            .match_indices('.')
-            .find_map(|(i, _)| Metric::from_name(&lhs[i + 1..]).map(|m| (&lhs[..i], m)))
-            .ok_or_else(unknown)?;
-        let target = match target {
-            "end_to_end" => Target::AllSources,
-            "*" => Target::AllQueues,
-            t if t.starts_with("end_to_end:") => {
-                Target::Source(t["end_to_end:".len()..].to_string())
-            }
-            "" => return Err(format!("SLO {text:?}: empty target: {help}")),
-            q => Target::Queue(q.to_string()),
-        };
+        let super::figure::Figure { target, metric } = lhs
+            .parse()
+            .map_err(|e: String| format!("SLO {text:?}: {e}; {help}"))?;
         let limit = if metric.is_time() {
             parse_duration(rhs).map_err(|e| format!("SLO {text:?}: {e}"))?
         } else {
@@ -201,12 +184,6 @@ impl std::str::FromStr for Slo {
         };
         if !limit.is_finite() {
             return Err(format!("SLO {text:?}: the limit must be finite"));
-        }
-        let sources_only = matches!(target, Target::Source(_) | Target::AllSources);
-        if sources_only && !metric.applies_end_to_end() {
-            return Err(format!(
-                "SLO {text:?}: end-to-end SLOs are on the mean (W), a percentile (p99, p9995) or a tail probability (P(>200ms)) of the latency"
-            ));
         }
         Ok(Slo {
             target,

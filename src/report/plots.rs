@@ -6,8 +6,8 @@ use super::chart::{
     BandPoint, HeatCell, HeatmapChart, LatencyLoadChart, LoadSeries, SimPoint, SizingChart,
     SizingPoint, TimePanel, TimeSeries, TimeSeriesChart, UnstableRegion,
 };
-use super::sweep::{CellFigure, grid_cell};
-use crate::model::{Metric, Slo, Target};
+use super::sweep::{CellFigure, GridCell, figure_unit, grid_cell};
+use crate::model::{Figure, Metric, Slo, Target};
 use crate::model::{Model, RunSettings};
 use crate::sim::SimReport;
 use crate::sizing::SizingResult;
@@ -177,10 +177,12 @@ fn saturation(model: &Model, sweep: &Sweep, scale: f64) -> Option<UnstableRegion
 }
 
 /// A two-parameter sweep as a heatmap: x the first parameter, y the second (axis labels
-/// and units from [`parameter_axis`]), each cell the end-to-end p99 latency of the worst
-/// source in ms ([`GRID_FIGURE`](crate::report::GRID_FIGURE), the figure of
-/// [`sweep_grid_text`](crate::report::sweep_grid_text)): simulated (the mean over
-/// replications) when the sweep simulated, else analytic. Cells where one of the SLOs
+/// and units from [`parameter_axis`]), each cell `figure` (the default
+/// [`GRID_FIGURE`](crate::report::GRID_FIGURE) is the end-to-end p99 latency of the
+/// worst source; the figure of [`sweep_grid_text`](crate::report::sweep_grid_text)), in
+/// the unit the colour bar names (times in a readable unit, rates in messages/s,
+/// fractions bare): simulated (the mean over replications) when the sweep simulated,
+/// else analytic. Cells where one of the SLOs
 /// (the model's own and `slos`, evaluated on the same engine's figures) is not met are
 /// hatched; points with a queue at utilisation ≥ 1 (or found overloaded by the
 /// simulation) are "unstable", points without a figure "no figure". The colour scale is
@@ -201,13 +203,18 @@ fn saturation(model: &Model, sweep: &Sweep, scale: f64) -> Option<UnstableRegion
 /// };
 /// let s = sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap();
 /// let slo = "end_to_end.p99 < 50ms".parse().unwrap();
-/// let chart = sweep_heatmap(&m, &s, &[slo]).unwrap();
+/// let chart = sweep_heatmap(&m, &s, &Default::default(), &[slo]).unwrap();
 /// assert_eq!((chart.x_values.len(), chart.y_values.len(), chart.cells.len()), (4, 3, 12));
 /// assert_eq!(chart.y_label, "consumers at payments");
+/// assert_eq!(chart.value_label, "end-to-end latency p99, worst source (ms)");
+/// let util = sweep_heatmap(&m, &s, &"payments.utilisation".parse().unwrap(), &[]).unwrap();
+/// assert_eq!(util.value_label, "payments utilisation");
+/// assert!(util.title.contains("payments utilisation over offered load"));
 /// ```
 pub fn sweep_heatmap(
     model: &Model,
     sweep: &Sweep,
+    figure: &Figure,
     slos: &[Slo],
 ) -> Result<HeatmapChart, ChartError> {
     let axis = sweep.second.as_ref().ok_or_else(|| ChartError::InvalidData {
@@ -223,19 +230,28 @@ pub fn sweep_heatmap(
     let simulated = sweep.points.iter().any(|p| p.simulated.is_some());
     let (what1, x_label, scale1) = parameter_axis(model, &sweep.parameter);
     let (what2, y_label, scale2) = parameter_axis(model, &axis.parameter);
-    let cells: Vec<HeatCell> = sweep
+    let grid: Vec<GridCell> = sweep
         .points
         .iter()
-        .map(|p| {
-            let c = grid_cell(p, simulated, &all);
-            match c.figure {
-                CellFigure::Value(v, _) => HeatCell::Value {
-                    value: v * 1e3,
-                    slo_met: c.slo_met,
-                },
-                CellFigure::Unstable => HeatCell::Unstable,
-                CellFigure::Missing => HeatCell::Missing,
-            }
+        .map(|p| grid_cell(p, simulated, figure, &all))
+        .collect();
+    let max = grid
+        .iter()
+        .filter_map(|c| match c.figure {
+            CellFigure::Value(v, _) => Some(v),
+            _ => None,
+        })
+        .fold(0.0, f64::max);
+    let (unit, scale) = figure_unit(figure, max);
+    let cells: Vec<HeatCell> = grid
+        .iter()
+        .map(|c| match c.figure {
+            CellFigure::Value(v, _) => HeatCell::Value {
+                value: v * scale,
+                slo_met: c.slo_met,
+            },
+            CellFigure::Unstable => HeatCell::Unstable,
+            CellFigure::Missing => HeatCell::Missing,
         })
         .collect();
     let (lo, hi) = cells
@@ -250,12 +266,21 @@ pub fn sweep_heatmap(
     let engine = if simulated { "simulated" } else { "analytic" };
     Ok(HeatmapChart {
         title: format!(
-            "{}: p99 latency over {what1} × {what2} ({engine})",
-            model.name.clone().unwrap_or_else(|| "model".into())
+            "{}: {} over {what1} × {what2} ({engine})",
+            model.name.clone().unwrap_or_else(|| "model".into()),
+            if *figure == Figure::default() {
+                "p99 latency".to_string()
+            } else {
+                figure.describe()
+            }
         ),
         x_label,
         y_label,
-        value_label: "end-to-end p99 latency (ms)".into(),
+        value_label: if unit.is_empty() {
+            figure.describe()
+        } else {
+            format!("{} ({unit})", figure.describe())
+        },
         x_values: sweep.rows().map(|r| r[0].value * scale1).collect(),
         y_values: axis.values.iter().map(|v| v * scale2).collect(),
         cells,

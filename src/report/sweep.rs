@@ -2,7 +2,7 @@
 //! two-parameter sweep a grid of one figure).
 
 use super::table::Table;
-use crate::model::{Level, Metric, Op, Slo, Target};
+use crate::model::{Figure, Metric, Slo, Target, Unit};
 use crate::sim::{Estimate, WarningKind};
 use crate::sweep::{SWEEP_QUEUE_METRICS, Sweep, SweepPoint};
 
@@ -120,7 +120,7 @@ pub fn sweep_csv(s: &Sweep) -> String {
 /// ```
 pub fn sweep_text(s: &Sweep) -> String {
     if s.second.is_some() {
-        return sweep_grid_text(s, &[]);
+        return sweep_grid_text(s, &Figure::default(), &[]);
     }
     use super::simulation::estimate;
     use super::table::num;
@@ -199,7 +199,8 @@ pub fn sweep_text(s: &Sweep) -> String {
     out
 }
 
-/// The figure a two-parameter sweep shows per point: the end-to-end p99 latency of the
+/// The figure a two-parameter sweep shows per point unless asked for another
+/// ([`Figure::default`]; `kendall sweep --metric`): the end-to-end p99 latency of the
 /// worst source (the p99 the one-parameter table shows per source), written as an SLO's
 /// left-hand side.
 ///
@@ -207,6 +208,7 @@ pub fn sweep_text(s: &Sweep) -> String {
 /// ```
 /// let slo: kendall::Slo = format!("{} < 200ms", kendall::report::GRID_FIGURE).parse().unwrap();
 /// assert_eq!(slo.metric, kendall::Metric::SojournPercentile(kendall::Level::P99));
+/// assert_eq!(kendall::model::Figure::default().to_string(), kendall::report::GRID_FIGURE);
 /// ```
 pub const GRID_FIGURE: &str = "end_to_end.p99";
 
@@ -232,20 +234,28 @@ pub(crate) struct GridCell {
     pub(crate) slo_met: Option<bool>,
 }
 
-/// [`GRID_FIGURE`] as the target and metric the SLO evaluation reads (the operator and
-/// limit are not used).
-fn grid_figure() -> Slo {
-    Slo {
-        target: Target::AllSources,
-        metric: Metric::SojournPercentile(Level::P99),
-        op: Op::Less,
-        limit: 0.0,
+/// The unit a grid or heatmap shows `figure` in, when its largest value is `max` (SI
+/// units): `(symbol, per SI unit)`, symbol empty for a fraction or count.
+pub(crate) fn figure_unit(figure: &Figure, max: f64) -> (&'static str, f64) {
+    match figure.metric.unit() {
+        Unit::Seconds => super::table::time_unit(max),
+        Unit::PerSecond => ("messages/s", 1.0),
+        Unit::Messages => ("messages", 1.0),
+        Unit::SquareMessages => ("messages²", 1.0),
+        Unit::SquareSeconds => ("s²", 1.0),
+        Unit::Fraction | Unit::Count => ("", 1.0),
     }
 }
 
-/// The cell of point `p`: the simulated figure when `simulated` (the sweep simulated),
-/// else the analytic one; `slos` evaluated on the same engine's figures.
-pub(crate) fn grid_cell(p: &SweepPoint, simulated: bool, slos: &[Slo]) -> GridCell {
+/// The cell of point `p`: `figure` simulated when `simulated` (the sweep simulated),
+/// else analytic (the largest over its target's queues or sources); `slos` evaluated on
+/// the same engine's figures.
+pub(crate) fn grid_cell(
+    p: &SweepPoint,
+    simulated: bool,
+    figure: &Figure,
+    slos: &[Slo],
+) -> GridCell {
     use crate::sizing::{analytic_value, simulated_value};
     let unstable = p
         .analytic
@@ -263,7 +273,7 @@ pub(crate) fn grid_cell(p: &SweepPoint, simulated: bool, slos: &[Slo]) -> GridCe
             Some((v, None))
         }
     };
-    let figure = match value(&grid_figure()) {
+    let figure = match value(&figure.below(0.0)) {
         _ if unstable => CellFigure::Unstable,
         Some((v, e)) if v.is_finite() => CellFigure::Value(v, e),
         _ => CellFigure::Missing,
@@ -283,9 +293,11 @@ pub(crate) fn grid_cell(p: &SweepPoint, simulated: bool, slos: &[Slo]) -> GridCe
 }
 
 /// The human-readable form of a two-parameter sweep: a grid with one row per value of
-/// the first parameter and one column per value of the second, each cell the end-to-end
-/// p99 latency of the worst source ([`GRID_FIGURE`]), analytic, then simulated (mean ±
-/// confidence half-width) when the sweep simulated; one time unit for the whole grid.
+/// the first parameter and one column per value of the second, each cell `figure` (the
+/// default, [`GRID_FIGURE`], is the end-to-end p99 latency of the worst source; a target
+/// covering several queues or sources shows the largest of theirs), analytic, then
+/// simulated (mean ± confidence half-width) when the sweep simulated; one unit for the
+/// whole grid (times in a readable unit, rates in messages/s, fractions bare).
 /// `unstable` marks points where a queue's utilisation is at least 1, `-` points
 /// without a figure, and `!` after a figure points where one of `slos` is not met (on
 /// the same engine's figures). A one-parameter sweep is shown as [`sweep_text`].
@@ -302,13 +314,17 @@ pub(crate) fn grid_cell(p: &SweepPoint, simulated: bool, slos: &[Slo]) -> GridCe
 /// };
 /// let s = sweep(&m, &m.model().simulation, &opts, &|_, _| {}).unwrap();
 /// let slo = "end_to_end.p99 < 30ms".parse().unwrap();
-/// let text = sweep_grid_text(&s, &[slo]);
+/// let text = sweep_grid_text(&s, &Default::default(), &[slo]);
 /// assert!(text.contains("load \\ queue.payments.servers"));
 /// assert!(text.contains("unstable")); // load 1.3 on 10 consumers: utilisation 1.04
 /// assert!(text.contains("(ms)"));
+/// // Another figure: the utilisation of the queue, a bare fraction.
+/// let text = sweep_grid_text(&s, &"payments.utilisation".parse().unwrap(), &[]);
+/// assert!(text.starts_with("payments.utilisation, analytic"));
+/// assert!(text.contains("0.5 ")); // load 0.5 on 14 consumers... and the rest
 /// ```
-pub fn sweep_grid_text(s: &Sweep, slos: &[Slo]) -> String {
-    use super::table::{num, time_unit};
+pub fn sweep_grid_text(s: &Sweep, figure: &Figure, slos: &[Slo]) -> String {
+    use super::table::num;
     let Some(axis) = &s.second else {
         return sweep_text(s);
     };
@@ -323,7 +339,12 @@ pub fn sweep_grid_text(s: &Sweep, slos: &[Slo]) -> String {
     }
     let cells: Vec<Vec<GridCell>> = engines
         .iter()
-        .map(|&sim| s.points.iter().map(|p| grid_cell(p, sim, slos)).collect())
+        .map(|&sim| {
+            s.points
+                .iter()
+                .map(|p| grid_cell(p, sim, figure, slos))
+                .collect()
+        })
         .collect();
     let max = cells
         .iter()
@@ -333,7 +354,17 @@ pub fn sweep_grid_text(s: &Sweep, slos: &[Slo]) -> String {
             _ => None,
         })
         .fold(0.0, f64::max);
-    let (unit, per_second) = time_unit(max);
+    let (unit, per_second) = figure_unit(figure, max);
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({unit})")
+    };
+    let whose = match figure.target {
+        Target::AllSources => ", worst source",
+        Target::AllQueues => ", worst queue",
+        Target::Queue(_) | Target::Source(_) => "",
+    };
     let mut out = String::new();
     let mut marked = false;
     let mut unstable = false;
@@ -347,7 +378,7 @@ pub fn sweep_grid_text(s: &Sweep, slos: &[Slo]) -> String {
             out.push('\n');
         }
         out.push_str(&format!(
-            "{GRID_FIGURE} ({unit}), worst source, {engine}: rows {}, columns {}\n",
+            "{figure}{unit}{whose}, {engine}: rows {}, columns {}\n",
             s.parameter, axis.parameter
         ));
         let header = std::iter::once(format!("{} \\ {}", s.parameter, axis.parameter))

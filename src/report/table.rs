@@ -272,10 +272,10 @@ impl TimeUnit {
         let mut max = 0.0_f64;
         for cell in cells {
             for token in cell.split_whitespace() {
-                match figure(token) {
-                    Figure::Number(v) if v.is_finite() => max = max.max(v.abs()),
-                    Figure::Number(_) | Figure::Text => {}
-                    Figure::Malformed => return None,
+                match token_kind(token) {
+                    Token::Number(v) if v.is_finite() => max = max.max(v.abs()),
+                    Token::Number(_) | Token::Text => {}
+                    Token::Malformed => return None,
                 }
             }
         }
@@ -318,7 +318,7 @@ pub(crate) fn time_unit(max: f64) -> (&'static str, f64) {
 }
 
 /// What one whitespace-separated token of a cell is.
-enum Figure {
+enum Token {
     Number(f64),
     /// Words, signs, markers: no digits.
     Text,
@@ -326,14 +326,14 @@ enum Figure {
     Malformed,
 }
 
-fn figure(token: &str) -> Figure {
+fn token_kind(token: &str) -> Token {
     let core = token
         .trim_start_matches(['[', '('])
         .trim_end_matches([',', ']', ')']);
     match core.parse::<f64>() {
-        Ok(v) => Figure::Number(v),
-        Err(_) if core.chars().any(|c| c.is_ascii_digit()) => Figure::Malformed,
-        Err(_) => Figure::Text,
+        Ok(v) => Token::Number(v),
+        Err(_) if core.chars().any(|c| c.is_ascii_digit()) => Token::Malformed,
+        Err(_) => Token::Text,
     }
 }
 

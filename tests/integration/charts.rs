@@ -480,7 +480,8 @@ fn heatmap_of_a_two_parameter_sweep_svg_and_png() {
         ..SweepOptions::default()
     };
     let s = sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap();
-    let mut chart = kendall::report::plots::sweep_heatmap(&m, &s, &[]).unwrap();
+    let mut chart =
+        kendall::report::plots::sweep_heatmap(&m, &s, &Default::default(), &[]).unwrap();
     assert_eq!(
         chart.title,
         "payments: p99 latency over offered load × consumers at payments (analytic)"
@@ -509,7 +510,7 @@ fn heatmap_of_a_two_parameter_sweep_svg_and_png() {
             &chart.title,
             "offered load (messages/s; the scenario&apos;s rates = 800)",
             "consumers at payments",
-            "end-to-end p99 latency (ms)",
+            "end-to-end latency p99, worst source (ms)",
             "(log scale)",
             "SLO not met (hatched)",
             "end_to_end.p99 &lt; 200ms",
@@ -530,6 +531,103 @@ fn heatmap_of_a_two_parameter_sweep_svg_and_png() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A heatmap of another figure: each cell is that figure at its point, in the figure's
+/// unit, with the SLOs still hatching the cells where they fail. References from the
+/// scenario's parameters (payments: 800/s × load, 10 ms, c consumers), not from the
+/// solver: utilisation λ·E[S]/c; the ledger's throughput λ; the worst queue's P(wait)
+/// is checked against Erlang C of the busiest queue.
+#[test]
+fn heatmap_of_another_figure_utilisation_throughput_and_the_worst_queue() {
+    use kendall::model::Figure;
+    use kendall::report::chart::{HeatCell, heatmap_svg};
+    use kendall::{Model, SweepAxis, SweepOptions, sweep};
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/payments.toml"
+    ))
+    .unwrap();
+    let loads = [0.5, 0.8, 1.1];
+    let servers = [8.0, 9.0, 12.0];
+    let opts = SweepOptions {
+        values: loads.to_vec(),
+        second: Some(SweepAxis::new("queue.payments.servers", servers.to_vec())),
+        ..SweepOptions::default()
+    };
+    let s = sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap();
+    let value = |c: &HeatCell| match c {
+        HeatCell::Value { value, .. } => Some(*value),
+        _ => None,
+    };
+    let util: Figure = "payments.utilisation".parse().unwrap();
+    let chart = kendall::report::plots::sweep_heatmap(&m, &s, &util, &[]).unwrap();
+    assert_eq!(chart.value_label, "payments utilisation");
+    assert_eq!(
+        chart.title,
+        "payments: payments utilisation over offered load × consumers at payments (analytic)"
+    );
+    for (i, load) in loads.iter().enumerate() {
+        for (k, c) in servers.iter().enumerate() {
+            let cell = &chart.cells[i * servers.len() + k];
+            let rho = 800.0 * load * 0.010 / c;
+            if rho >= 1.0 {
+                assert_eq!(*cell, HeatCell::Unstable, "load {load}, {c} consumers");
+            } else {
+                let v = value(cell).unwrap();
+                assert!(
+                    (v - rho).abs() < 1e-12,
+                    "load {load}, {c}: {v} against {rho}"
+                );
+            }
+        }
+    }
+    // A rate: the ledger's throughput, every message of checkout, in messages/s.
+    let x: Figure = "ledger.throughput".parse().unwrap();
+    let chart = kendall::report::plots::sweep_heatmap(&m, &s, &x, &[]).unwrap();
+    assert_eq!(chart.value_label, "ledger throughput (messages/s)");
+    let v = value(&chart.cells[0]).unwrap();
+    assert!((v - 400.0).abs() < 1e-9, "{v}");
+    // The worst queue's P(wait) at load 0.5 on 12 consumers is the busiest queue's:
+    // the ledger (400/s × 4 ms on 4 listeners, a = 1.6) against payments (a = 4 on 12).
+    // Erlang C by the textbook sum (small c, no recursion of kendall's).
+    let erlang_c = |c: u32, a: f64| {
+        let mut term = 1.0;
+        let mut sum = 1.0;
+        for k in 1..c {
+            term *= a / f64::from(k);
+            sum += term;
+        }
+        let last = term * a / f64::from(c) * f64::from(c) / (f64::from(c) - a);
+        last / (sum + last)
+    };
+    let worst = erlang_c(4, 1.6)
+        .max(erlang_c(12, 4.0))
+        .max(erlang_c(3, 400.0 * 0.003))
+        .max(erlang_c(2, 400.0 * 0.002));
+    let pw: Figure = "*.P(wait)".parse().unwrap();
+    let chart = kendall::report::plots::sweep_heatmap(&m, &s, &pw, &[]).unwrap();
+    assert_eq!(chart.value_label, "P(wait), worst queue");
+    let v = value(&chart.cells[2]).unwrap();
+    assert!((v - worst).abs() < 1e-12, "{v} against {worst}");
+    // The scenario's SLO still hatches: load 1.1 on 9 consumers misses p99 < 200 ms.
+    let chart = kendall::report::plots::sweep_heatmap(&m, &s, &util, &[]).unwrap();
+    assert!(matches!(
+        chart.cells[7],
+        HeatCell::Value {
+            slo_met: Some(false),
+            ..
+        }
+    ));
+    let svg = heatmap_svg(&chart).unwrap();
+    check_svg(
+        &svg,
+        &[
+            &chart.title,
+            "payments utilisation",
+            "SLO not met (hatched)",
+        ],
+    );
+}
+
 /// A heatmap needs two parameters; its data are checked like every chart's.
 #[test]
 fn heatmap_errors_name_the_field() {
@@ -545,7 +643,7 @@ fn heatmap_errors_name_the_field() {
         ..SweepOptions::default()
     };
     let s = sweep(&m.validate().unwrap(), &m.simulation, &opts, &|_, _| {}).unwrap();
-    let e = kendall::report::plots::sweep_heatmap(&m, &s, &[]).unwrap_err();
+    let e = kendall::report::plots::sweep_heatmap(&m, &s, &Default::default(), &[]).unwrap_err();
     assert!(e.to_string().contains("--param2"), "{e}");
     let mut chart = HeatmapChart {
         title: "t".into(),

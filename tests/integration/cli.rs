@@ -255,12 +255,66 @@ fn sweep_over_two_parameters_in_every_format() {
     let drawn = std::fs::read_to_string(&svg).unwrap();
     for t in [
         "consumers at payments",
-        "end-to-end p99 latency (ms)",
+        "end-to-end latency p99, worst source (ms)",
         "SLO not met (hatched)",
         "unstable",
     ] {
         assert!(drawn.contains(t), "{t} missing from the heatmap");
     }
+    // Another figure: --metric, in the grid and on the heatmap.
+    let util = ok(&kendall(
+        &[&grid[..], &["--metric", "payments.utilisation"]].concat(),
+    ));
+    assert!(
+        util.starts_with(
+            "payments.utilisation, analytic: rows load, columns queue.payments.servers"
+        ),
+        "{util}"
+    );
+    // Load 0.5 on 10 consumers: 400/s × 10 ms / 10 = 0.4.
+    let row = util.lines().find(|l| l.starts_with("0.5 ")).unwrap();
+    assert!(row.contains(" 0.4 "), "{row}");
+    let tail = ok(&kendall(
+        &[
+            &grid[..],
+            &[
+                "--metric",
+                "payments.wait.P(>20ms)",
+                "--plot",
+                svg.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    ));
+    assert!(
+        tail.starts_with("payments.wait.P(>20ms), analytic"),
+        "{tail}"
+    );
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("payments wait.P(&gt;20ms)"), "{drawn}");
+    for (args, needle) in [
+        (vec!["--metric", "paymnts.W"], "unknown queue \"paymnts\""),
+        (vec!["--metric", "payments.speed"], "no known metric"),
+        (
+            vec!["--metric", "end_to_end.utilisation"],
+            "end-to-end figures",
+        ),
+    ] {
+        let out = kendall(&[&grid[..], &args[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let out = kendall(&[
+        "sweep",
+        payments.as_str(),
+        "--values",
+        "0.5",
+        "--metric",
+        "payments.W",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add --param2"));
     // The 1-D sweep is unchanged: no second column, no value2.
     let one = ok(&kendall(&[
         "sweep",

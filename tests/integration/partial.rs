@@ -246,6 +246,53 @@ fn cli_shards_merge_to_the_same_output() {
         assert_eq!(code, Some(2));
         assert!(err.contains("missing"), "{err}");
     }
+    // A grid of another figure (a tail threshold no report carries, so the shards must
+    // ask for it): merged with the same --metric, the same grid as one process; merged
+    // from shards that did not ask, refused.
+    let grid = [
+        "sweep",
+        scenario.as_str(),
+        "--simulate",
+        "--values",
+        "0.5,0.9",
+        "--param2",
+        "queue.payments.servers",
+        "--values2",
+        "10,12",
+        "--replications",
+        "2",
+        "--horizon",
+        "20",
+    ];
+    let tail = ["--metric", "payments.P(>20ms)"];
+    let (code, whole, err) = run(&[&grid[..], &tail[..]].concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(whole.contains("payments.P(>20ms), simulated"), "{whole}");
+    for asked in [true, false] {
+        let mut parts = Vec::new();
+        for k in 1..=2 {
+            let path = dir.join(format!("grid-{asked}-{k}.kpart"));
+            let shard = format!("{k}/2");
+            let mut args = grid.to_vec();
+            if asked {
+                args.extend_from_slice(&tail);
+            }
+            args.extend_from_slice(&["--shard", &shard, "--out", path.to_str().unwrap()]);
+            let (code, _, err) = run(&args);
+            assert_eq!(code, Some(0), "{err}");
+            parts.push(path.to_str().unwrap().to_string());
+        }
+        let mut args = vec!["merge", tail[0], tail[1]];
+        args.extend(parts.iter().map(String::as_str));
+        let (code, merged, err) = run(&args);
+        if asked {
+            assert_eq!(code, Some(0), "{err}");
+            assert_eq!(merged, whole);
+        } else {
+            assert_eq!(code, Some(2));
+            assert!(err.contains("the same --metric"), "{err}");
+        }
+    }
     let (code, _, err) = run(&["sweep", &scenario, "--shard", "1/2", "--out", "x.kpart"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("--simulate"), "{err}");
