@@ -7,7 +7,8 @@
 //!
 //! Run: `cargo bench --bench sim`
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use divan::Bencher;
+use divan::counter::ItemsCount;
 use kendall::model::{
     ArrivalProcess, Distribution, Model, Queue, RunSettings, Source, Topic, ValidModel,
 };
@@ -56,43 +57,58 @@ fn kendall_run(model: &ValidModel) -> u64 {
     r.events()
 }
 
-fn benches(c: &mut Criterion) {
-    let mut g = c.benchmark_group("sim");
-    g.sample_size(20);
-    g.throughput(Throughput::Elements(CUSTOMERS));
+fn main() {
     // The means reference computes what it claims: M/M/1 at rho = 0.9 has W = 10 s and
     // utilisation 0.9 (200 000 customers: within a few per cent).
     let (_, means) = reference_means_run(0.9, 1, 1, CUSTOMERS);
     assert!((means.sojourn(0) / 10.0 - 1.0).abs() < 0.2, "{means:?}");
     assert!((means.utilisation(0, 1) - 0.9).abs() < 0.02, "{means:?}");
-    let mm1 = mmc_model(0.9, 1);
-    let mm10 = mmc_model(9.0, 10);
-    let fan = fan_out_model();
-    g.bench_function("kendall_mm1", |b| b.iter(|| black_box(kendall_run(&mm1))));
-    g.bench_function("reference_mm1", |b| {
-        b.iter(|| black_box(reference_run(0.9, 1, 1, CUSTOMERS)))
-    });
-    g.bench_function("reference_means_mm1", |b| {
-        b.iter(|| black_box(reference_means_run(0.9, 1, 1, CUSTOMERS)))
-    });
-    g.bench_function("kendall_mm10", |b| b.iter(|| black_box(kendall_run(&mm10))));
-    g.bench_function("reference_mm10", |b| {
-        b.iter(|| black_box(reference_run(9.0, 10, 1, CUSTOMERS)))
-    });
-    g.bench_function("reference_means_mm10", |b| {
-        b.iter(|| black_box(reference_means_run(9.0, 10, 1, CUSTOMERS)))
-    });
-    g.bench_function("kendall_fan_out", |b| {
-        b.iter(|| black_box(kendall_run(&fan)))
-    });
-    g.bench_function("reference_fan_out", |b| {
-        b.iter(|| black_box(reference_run(3.6, 4, 3, CUSTOMERS)))
-    });
-    g.bench_function("reference_means_fan_out", |b| {
-        b.iter(|| black_box(reference_means_run(3.6, 4, 3, CUSTOMERS)))
-    });
-    g.finish();
+    divan::main();
 }
 
-criterion_group!(sim, benches);
-criterion_main!(sim);
+/// The three workloads: (name, λ, consumers per queue, queues).
+const CASES: [(&str, f64, u32, usize); 3] = [
+    ("mm1", 0.9, 1, 1),
+    ("mm10", 9.0, 10, 1),
+    ("fan_out", 3.6, 4, 3),
+];
+
+fn model(case: &str) -> ValidModel {
+    match case {
+        "mm1" => mmc_model(0.9, 1),
+        "mm10" => mmc_model(9.0, 10),
+        _ => fan_out_model(),
+    }
+}
+
+fn params(case: &str) -> (f64, u32, usize) {
+    let (_, lambda, c, q) = CASES.iter().find(|k| k.0 == case).copied().unwrap();
+    (lambda, c, q)
+}
+
+/// kendall's engine, customers per second.
+#[divan::bench(args = ["mm1", "mm10", "fan_out"], sample_count = 20)]
+fn kendall_engine(bencher: Bencher, case: &str) {
+    let m = model(case);
+    bencher
+        .counter(ItemsCount::new(CUSTOMERS))
+        .bench_local(|| black_box(kendall_run(&m)));
+}
+
+/// The minimal loop that keeps counts only.
+#[divan::bench(args = ["mm1", "mm10", "fan_out"], sample_count = 20)]
+fn reference(bencher: Bencher, case: &str) {
+    let (lambda, c, q) = params(case);
+    bencher
+        .counter(ItemsCount::new(CUSTOMERS))
+        .bench_local(|| black_box(reference_run(lambda, c, q, CUSTOMERS)));
+}
+
+/// The minimal loop that also keeps the means (issue 9's reference).
+#[divan::bench(args = ["mm1", "mm10", "fan_out"], sample_count = 20)]
+fn reference_means(bencher: Bencher, case: &str) {
+    let (lambda, c, q) = params(case);
+    bencher
+        .counter(ItemsCount::new(CUSTOMERS))
+        .bench_local(|| black_box(reference_means_run(lambda, c, q, CUSTOMERS)));
+}
