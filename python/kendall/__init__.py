@@ -19,8 +19,10 @@ Times are seconds (scenario fields also accept "12ms"), rates per second.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,8 +45,8 @@ from .errors import (
 __version__ = version()
 
 Progress = Union[bool, None, Callable[[int, int], Any]]
-"""``None``: a tqdm bar (when tqdm is installed) on runs longer than a second;
-``False``: none; a callable: called as ``progress(done, total)`` as the run goes."""
+"""``None``: a tqdm bar (when tqdm is installed; in a notebook, when ipywidgets is
+too) on runs longer than a second; ``False``: none; a callable: called as ``progress(done, total)`` as the run goes."""
 
 
 def parse_slo(text: str) -> dict[str, Any]:
@@ -531,6 +533,10 @@ def _progress(progress: Progress, label: str) -> Callable[[int, int], None] | No
         return None
     if callable(progress):
         return progress
+    if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is None:
+        # A notebook without ipywidgets: tqdm.auto would warn ("IProgress not found") and
+        # a text bar would end up in the saved outputs. No bar.
+        return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
