@@ -115,13 +115,7 @@ impl std::str::FromStr for Figure {
 
 impl fmt::Display for Figure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let target = match &self.target {
-            Target::Queue(q) => q.clone(),
-            Target::AllQueues => "*".into(),
-            Target::Source(s) => format!("end_to_end:{s}"),
-            Target::AllSources => "end_to_end".into(),
-        };
-        write!(f, "{target}.{}", self.metric.name())
+        write!(f, "{}.{}", self.target, self.metric.name())
     }
 }
 

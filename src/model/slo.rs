@@ -194,14 +194,22 @@ impl std::str::FromStr for Slo {
     }
 }
 
+/// The target as written before the metric: the queue's name, `*`, `end_to_end` or
+/// `end_to_end:<source>`.
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Queue(q) => f.write_str(q),
+            Target::AllQueues => f.write_str("*"),
+            Target::Source(s) => write!(f, "end_to_end:{s}"),
+            Target::AllSources => f.write_str("end_to_end"),
+        }
+    }
+}
+
 impl fmt::Display for Slo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let target = match &self.target {
-            Target::Queue(q) => q.clone(),
-            Target::AllQueues => "*".into(),
-            Target::Source(s) => format!("end_to_end:{s}"),
-            Target::AllSources => "end_to_end".into(),
-        };
+        let target = &self.target;
         let metric = self.metric.name();
         let op = match self.op {
             Op::Less => "<",
