@@ -246,6 +246,7 @@ pub fn sweep_heatmap(
     let cells: Vec<HeatCell> = grid
         .iter()
         .map(|c| match c.figure {
+            CellFigure::Value(v, _) if c.unsettled => HeatCell::Unsettled { value: v * scale },
             CellFigure::Value(v, _) => HeatCell::Value {
                 value: v * scale,
                 slo_met: c.slo_met,
@@ -257,7 +258,7 @@ pub fn sweep_heatmap(
     let (lo, hi) = cells
         .iter()
         .filter_map(|c| match c {
-            HeatCell::Value { value, .. } => Some(*value),
+            HeatCell::Value { value, .. } | HeatCell::Unsettled { value } => Some(*value),
             _ => None,
         })
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {

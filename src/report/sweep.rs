@@ -226,12 +226,15 @@ pub(crate) enum CellFigure {
     Missing,
 }
 
-/// One cell of a two-parameter sweep: its figure and whether every SLO holds there
-/// (`None` without SLOs or when a figure an SLO needs is missing and none fails).
+/// One cell of a two-parameter sweep: its figure, whether every SLO holds there (`None`
+/// without SLOs or when a figure an SLO needs is missing and none fails), and whether a
+/// simulator warning names the figure (the run did not settle for it: overloaded, not
+/// stationary, or a horizon too short for the tail).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct GridCell {
     pub(crate) figure: CellFigure,
     pub(crate) slo_met: Option<bool>,
+    pub(crate) unsettled: bool,
 }
 
 /// The unit a grid or heatmap shows `figure` in, when its largest value is `max` (SI
@@ -273,7 +276,17 @@ pub(crate) fn grid_cell(
             Some((v, None))
         }
     };
-    let figure = match value(&figure.below(0.0)) {
+    let asked = figure.below(0.0);
+    // The node the figure was read from (the worst of the target's), and its warnings.
+    let unsettled = simulated
+        && p.simulated.as_ref().is_some_and(|r| {
+            simulated_value(r, &asked).is_some_and(|(_, node)| {
+                r.warnings
+                    .iter()
+                    .any(|w| w.node == node && w.affects(figure.metric))
+            })
+        });
+    let figure = match value(&asked) {
         _ if unstable => CellFigure::Unstable,
         Some((v, e)) if v.is_finite() => CellFigure::Value(v, e),
         _ => CellFigure::Missing,
@@ -289,7 +302,11 @@ pub(crate) fn grid_cell(
             None => slo_met = None,
         }
     }
-    GridCell { figure, slo_met }
+    GridCell {
+        figure,
+        slo_met,
+        unsettled,
+    }
 }
 
 /// The human-readable form of a two-parameter sweep: a grid with one row per value of
@@ -368,6 +385,7 @@ pub fn sweep_grid_text(s: &Sweep, figure: &Figure, slos: &[Slo]) -> String {
     let mut out = String::new();
     let mut marked = false;
     let mut unstable = false;
+    let mut unsettled = false;
     for (k, &sim) in engines.iter().enumerate() {
         let engine = if sim {
             "simulated, mean ± confidence half-width"
@@ -406,6 +424,10 @@ pub fn sweep_grid_text(s: &Sweep, figure: &Figure, slos: &[Slo]) -> String {
                     marked = true;
                     cell.push_str(" !");
                 }
+                if c.unsettled && matches!(c.figure, CellFigure::Value(..)) {
+                    unsettled = true;
+                    cell.push_str(" ?");
+                }
                 line.push(cell);
             }
             t.row(line);
@@ -434,6 +456,11 @@ pub fn sweep_grid_text(s: &Sweep, figure: &Figure, slos: &[Slo]) -> String {
     }
     if unstable {
         out.push_str("(unstable : a queue's utilisation is at least 1, no steady state)\n");
+    }
+    if unsettled {
+        out.push_str(
+            "(? : the simulation did not settle for this figure (overloaded, not stationary, or too short a horizon for the tail): not a figure to stand behind; --format json names the warning)\n",
+        );
     }
     out.push_str(
         "(- : no figure at that point; --format csv or json for every metric of every node)\n",

@@ -628,6 +628,75 @@ fn heatmap_of_another_figure_utilisation_throughput_and_the_worst_queue() {
     );
 }
 
+/// A simulated grid flags a figure the run did not settle for (a simulator warning names
+/// it): "?" in the table and on the heatmap, with the reason in the footnote and legend;
+/// settled figures are plain values.
+#[test]
+fn simulated_grid_flags_figures_that_did_not_settle() {
+    use kendall::report::chart::{HeatCell, heatmap_svg};
+    use kendall::{Model, RunSettings, SweepAxis, SweepOptions, sweep};
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/payments.toml"
+    ))
+    .unwrap();
+    let opts = SweepOptions {
+        values: vec![0.5, 1.1],
+        second: Some(SweepAxis::new("queue.payments.servers", vec![9.0, 12.0])),
+        simulate: true,
+        ..SweepOptions::default()
+    };
+    // Load 1.1 on 9 consumers is utilisation 0.978: 30 s is far too short to settle.
+    let settings = RunSettings {
+        horizon: Some(30.0),
+        replications: 4,
+        ..m.simulation.clone()
+    };
+    let s = sweep(&m.validate().unwrap(), &settings, &opts, &|_, _| {}).unwrap();
+    let figure = "payments.W".parse().unwrap();
+    let hot = s
+        .points
+        .iter()
+        .position(|p| p.value == 1.1 && p.value2 == Some(9.0))
+        .unwrap();
+    let warned = s.points[hot]
+        .simulated
+        .as_ref()
+        .unwrap()
+        .warnings
+        .iter()
+        .any(|w| w.node == "payments" && w.affects(kendall::Metric::MeanSojourn));
+    assert!(
+        warned,
+        "the run at utilisation 0.978 and 30 s should carry a warning"
+    );
+    let chart = kendall::report::plots::sweep_heatmap(&m, &s, &figure, &[]).unwrap();
+    for (k, cell) in chart.cells.iter().enumerate() {
+        if k == hot {
+            assert!(
+                matches!(cell, HeatCell::Unsettled { value } if *value > 20.0),
+                "{cell:?}"
+            );
+        } else {
+            assert!(matches!(cell, HeatCell::Value { .. }), "{k}: {cell:?}");
+        }
+    }
+    let svg = heatmap_svg(&chart).unwrap();
+    check_svg(&svg, &["? not settled"]);
+    assert_eq!(
+        svg.matches(" ?\n</text>").count(),
+        1,
+        "the unsettled cell's figure"
+    );
+    let text = kendall::report::sweep_grid_text(&s, &figure, &[]);
+    let simulated = text.split("simulated").nth(1).unwrap();
+    assert_eq!(simulated.matches(" ?").count(), 1, "{text}");
+    assert!(
+        text.contains("(? : the simulation did not settle"),
+        "{text}"
+    );
+}
+
 /// A heatmap needs two parameters; its data are checked like every chart's.
 #[test]
 fn heatmap_errors_name_the_field() {

@@ -43,6 +43,12 @@ pub enum HeatCell {
         #[serde(default)]
         slo_met: Option<bool>,
     },
+    /// A simulated figure the run did not settle for (a simulator warning names it):
+    /// coloured like a value, its text marked "?", and named in the legend.
+    Unsettled {
+        /// The figure.
+        value: f64,
+    },
     /// No steady state (a utilisation of at least 1): a grey cell.
     Unstable,
     /// No figure (the point failed, or no method gives one): a light grey cell.
@@ -309,7 +315,7 @@ impl HeatmapChart {
         self.cells
             .iter()
             .filter_map(|c| match c {
-                HeatCell::Value { value, .. } => Some(*value),
+                HeatCell::Value { value, .. } | HeatCell::Unsettled { value } => Some(*value),
                 _ => None,
             })
             .collect()
@@ -333,6 +339,20 @@ impl HeatmapChart {
                 lines.extend(s.lines().map(str::to_string));
             }
             entries.push((Key::Hatched(RGBColor(245, 245, 245), BLACK), lines));
+        }
+        if self
+            .cells
+            .iter()
+            .any(|c| matches!(c, HeatCell::Unsettled { .. }))
+        {
+            entries.push((
+                Key::Swatch(viridis(0.5)),
+                vec![
+                    "? not settled".into(),
+                    "(a simulator warning".into(),
+                    "names the figure)".into(),
+                ],
+            ));
         }
         if self.cells.contains(&HeatCell::Unstable) {
             entries.push((
@@ -458,7 +478,7 @@ impl Chart for HeatmapChart {
             });
         }
         for (i, c) in self.cells.iter().enumerate() {
-            if let HeatCell::Value { value, .. } = c {
+            if let HeatCell::Value { value, .. } | HeatCell::Unsettled { value } = c {
                 finite(|| format!("cells[{i}].value"), *value)?;
                 if self.log_scale && *value <= 0.0 {
                     return Err(ChartError::InvalidData {
@@ -543,6 +563,11 @@ impl Chart for HeatmapChart {
                     let c = viridis(scale.t(value));
                     (c, short(value), slo_met == Some(false))
                 }
+                HeatCell::Unsettled { value } => (
+                    viridis(scale.t(value)),
+                    format!("{} ?", short(value)),
+                    false,
+                ),
                 HeatCell::Unstable => (UNSTABLE, "unstable".to_string(), false),
                 HeatCell::Missing => (MISSING, "–".to_string(), false),
             };
