@@ -19,9 +19,11 @@ Times are seconds (scenario fields also accept "12ms"), rates per second.
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -199,6 +201,13 @@ class Chart:
 
     def _repr_svg_(self) -> str:
         return self.svg
+
+    def __repr__(self) -> str:
+        # The title (the SVG's first text): the same on every run, so a saved notebook
+        # output does not change with a memory address.
+        m = re.search(r"<text[^>]*>\s*(.*?)\s*</text>", self.svg, re.S)
+        title = html.unescape(m.group(1)) if m else "untitled"
+        return f"<kendall.Chart {title!r} (SVG; .save(path) writes it)>"
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Writes the SVG to ``path``."""

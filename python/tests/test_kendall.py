@@ -327,8 +327,11 @@ def test_two_parameter_sweep_equals_cli_and_draws_a_heatmap():
     df = sw.to_pandas() if _has_pandas() else None
     if df is not None:
         assert list(df.columns[:2]) == ["point", "point2"]
-    svg = sw.chart(["end_to_end.p99 < 20ms"]).svg
+    chart = sw.chart(["end_to_end.p99 < 20ms"])
+    svg = chart.svg
     assert "SLO not met (hatched)" in svg and "consumers at payments" in svg
+    # Its repr names it by its title, the same on every run (no memory address).
+    assert repr(chart).startswith("<kendall.Chart 'payments: p99 latency over offered load")
     # Another figure: the utilisation of payments, 800/s x load x 10 ms / consumers.
     svg = sw.chart(metric="payments.utilisation").svg
     assert "payments utilisation" in svg and "0.444" in svg  # load 0.5 on 9 consumers
