@@ -150,6 +150,7 @@ pub fn sweep_text(s: &Sweep) -> String {
     }
     let mut t = Table::new(header);
     let mut errors = String::new();
+    let mut unsettled = false;
     for p in &s.points {
         // The busiest queue: analytic utilisation, else the simulated one.
         let busiest = match (&p.analytic, &p.simulated) {
@@ -175,8 +176,21 @@ pub fn sweep_text(s: &Sweep) -> String {
             row.push(num(a.and_then(|e| e.get(p99))));
             if simulated {
                 let l = p.simulated.as_ref().and_then(|r| r.source(src));
-                row.push(estimate(l.and_then(|e| e.get(Metric::MeanSojourn))));
-                row.push(estimate(l.and_then(|e| e.get(p99))));
+                let node = format!("end_to_end:{src}");
+                for metric in [Metric::MeanSojourn, p99] {
+                    let mut cell = estimate(l.and_then(|e| e.get(metric)));
+                    // A figure the simulator warned about (it did not settle) is marked.
+                    let warned = p.simulated.as_ref().is_some_and(|r| {
+                        r.warnings
+                            .iter()
+                            .any(|w| w.node == node && w.affects(metric))
+                    });
+                    if warned && cell != "-" {
+                        unsettled = true;
+                        cell.push_str(" ?");
+                    }
+                    row.push(cell);
+                }
             }
         }
         t.row(row);
@@ -193,11 +207,17 @@ pub fn sweep_text(s: &Sweep) -> String {
         out.push_str("points not evaluated:\n");
         out.push_str(&errors);
     }
+    if unsettled {
+        out.push_str(UNSETTLED_NOTE);
+    }
     out.push_str(
         "(- : no figure at that point; --format csv or json for every metric of every node)\n",
     );
     out
 }
+
+/// The footnote of a `?` mark in a sweep's table.
+const UNSETTLED_NOTE: &str = "(? : the simulation did not settle for this figure (overloaded, not stationary, or too short a horizon for the tail): not a figure to stand behind; --format json names the warning)\n";
 
 /// The figure a two-parameter sweep shows per point unless asked for another
 /// ([`Figure::default`]; `kendall sweep --metric`): the end-to-end p99 latency of the
@@ -458,9 +478,7 @@ pub fn sweep_grid_text(s: &Sweep, figure: &Figure, slos: &[Slo]) -> String {
         out.push_str("(unstable : a queue's utilisation is at least 1, no steady state)\n");
     }
     if unsettled {
-        out.push_str(
-            "(? : the simulation did not settle for this figure (overloaded, not stationary, or too short a horizon for the tail): not a figure to stand behind; --format json names the warning)\n",
-        );
+        out.push_str(UNSETTLED_NOTE);
     }
     out.push_str(
         "(- : no figure at that point; --format csv or json for every metric of every node)\n",

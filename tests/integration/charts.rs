@@ -697,6 +697,48 @@ fn simulated_grid_flags_figures_that_did_not_settle() {
     );
 }
 
+/// The one-parameter sweep table marks the same way: the simulated end-to-end W and
+/// p99 of a point whose run did not settle carry "?", settled points do not.
+#[test]
+fn simulated_sweep_table_flags_figures_that_did_not_settle() {
+    use kendall::{Model, RunSettings, SweepOptions, sweep};
+    let m = Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/payments.toml"
+    ))
+    .unwrap();
+    let opts = SweepOptions {
+        values: vec![0.5, 1.22],
+        simulate: true,
+        ..SweepOptions::default()
+    };
+    // Load 1.22: payments and risk at utilisation 0.976, 30 s is too short to settle.
+    let settings = RunSettings {
+        horizon: Some(30.0),
+        replications: 4,
+        ..m.simulation.clone()
+    };
+    let s = sweep(&m.validate().unwrap(), &settings, &opts, &|_, _| {}).unwrap();
+    let warned = |k: usize| {
+        s.points[k]
+            .simulated
+            .as_ref()
+            .unwrap()
+            .warnings
+            .iter()
+            .any(|w| w.node == "end_to_end:checkout" && w.affects(kendall::Metric::MeanSojourn))
+    };
+    assert!(!warned(0) && warned(1));
+    let text = kendall::report::sweep_text(&s);
+    let row = |v: &str| text.lines().find(|l| l.starts_with(v)).unwrap().to_string();
+    assert!(!row("0.5 ").contains('?'), "{text}");
+    assert!(row("1.22 ").matches(" ?").count() >= 1, "{text}");
+    assert!(
+        text.contains("(? : the simulation did not settle"),
+        "{text}"
+    );
+}
+
 /// A heatmap needs two parameters; its data are checked like every chart's.
 #[test]
 fn heatmap_errors_name_the_field() {
