@@ -71,9 +71,12 @@ pub struct RetryFixedPoint {
     pub timeout_probability: f64,
     /// Probability that a request succeeds, 1 − p^(R+1).
     pub success_probability: f64,
-    /// Utilisation of the queue per consumer (all its traffic); >= 1 for the overload
-    /// state.
+    /// Utilisation of the queue per consumer (all its traffic): the fraction of time a
+    /// consumer is busy, 1 in the overload state.
     pub utilisation: f64,
+    /// Attempts offered per unit of the capacity left for them, Λ/capacity: above 1 in
+    /// the overload state (by how much the storm exceeds what the queue can serve).
+    pub offered_load: f64,
     /// Mean latency of successful requests (first send → success), seconds; absent in
     /// the overload state (no request succeeds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,6 +293,7 @@ pub fn solve_retry_loop(
             timeout_probability: p,
             success_probability: success,
             utilisation: m.utilisation(),
+            offered_load: x / capacity,
             mean_request_latency: latency,
             stable,
             saturated: false,
@@ -302,7 +306,9 @@ pub fn solve_retry_loop(
             amplification: f64::from(r + 1),
             timeout_probability: 1.0,
             success_probability: 0.0,
-            utilisation: storm_rate / capacity,
+            // Saturated: every consumer busy all the time.
+            utilisation: 1.0,
+            offered_load: storm_rate / capacity,
             mean_request_latency: None,
             stable: true,
             saturated: true,

@@ -367,6 +367,7 @@ fn retry_text(r: &crate::analytic::RetryResult) -> String {
         "P(timeout)",
         "P(success)",
         "utilisation",
+        "offered load",
         "request latency (s)",
     ]);
     for f in &sol.fixed_points {
@@ -382,6 +383,7 @@ fn retry_text(r: &crate::analytic::RetryResult) -> String {
             num(Some(f.timeout_probability)),
             num(Some(f.success_probability)),
             num(Some(f.utilisation)),
+            num(Some(f.offered_load)),
             num(f.mean_request_latency),
         ]);
     }

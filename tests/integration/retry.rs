@@ -41,6 +41,21 @@ fn check(name: &str, sol: &kendall::analytic::RetrySolution, want: &[Row], overl
         overload,
         "{name}"
     );
+    for f in &sol.fixed_points {
+        // A utilisation is a fraction of time (1 in the storm); by how much the storm
+        // exceeds the capacity is the offered load, attempts over capacity.
+        assert!((0.0..=1.0).contains(&f.utilisation), "{name}: {f:?}");
+        assert_rel!(
+            f.offered_load,
+            f.attempt_rate / sol.capacity,
+            1e-15,
+            "{name}"
+        );
+        if f.saturated {
+            assert_eq!(f.utilisation, 1.0, "{name}");
+            assert!(f.offered_load >= 1.0, "{name}: {f:?}");
+        }
+    }
     assert_eq!(sol.method.exactness, Exactness::Approximation);
     assert!(sol.method.name.contains("Poisson retries"));
 }
