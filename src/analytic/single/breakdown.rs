@@ -81,16 +81,8 @@ pub struct MMcBreakdown {
     phi: f64,
     r: f64,
     availability: f64,
-    /// π(n, u) for the levels n <= c (above: π_c·Rⁿ⁻ᶜ).
-    head: Vec<f64>,
-    /// The matrix-geometric rate R of the levels above c.
-    rate_matrix: DMatrix<f64>,
-    l: f64,
-    busy: f64,
-    p_wait: f64,
-    p_empty: f64,
-    iterations: u32,
-    residual: f64,
+    /// The solved chain.
+    solved: Solved,
 }
 
 impl MMcBreakdown {
@@ -127,7 +119,6 @@ impl MMcBreakdown {
         if c > MAX_BREAKDOWN_CONSUMERS {
             return Err(too_large(c));
         }
-        let q = solve_qbd(lambda, mu, c, phi, r)?;
         Ok(Self {
             lambda,
             mu,
@@ -135,14 +126,7 @@ impl MMcBreakdown {
             phi,
             r,
             availability,
-            head: q.head,
-            rate_matrix: q.r,
-            l: q.l,
-            busy: q.busy,
-            p_wait: q.p_wait,
-            p_empty: q.p_empty,
-            iterations: q.iterations,
-            residual: q.residual,
+            solved: solve_qbd(lambda, mu, c, phi, r)?,
         })
     }
 
@@ -202,7 +186,7 @@ impl MMcBreakdown {
                 b[u] = h[u] * (mu * ahead as f64) + if tagged { mu } else { 0.0 };
             }
             h = a.lu().solve(&b)?;
-            let found = &self.head[(p - 1) * m..p * m];
+            let found = &self.solved.head[(p - 1) * m..p * m];
             total += found.iter().zip(h.iter()).map(|(x, y)| y * *x).sum::<C>();
         }
         // Above c: G = (sI − T)⁻¹·diag(μu).
@@ -212,7 +196,7 @@ impl MMcBreakdown {
             g.column_mut(u).iter_mut().for_each(|x| *x *= d);
         }
         // Y = Σ_k R^k G^k by doubling.
-        let mut rk = self.rate_matrix.map(|x| C::new(x, 0.0));
+        let mut rk = self.solved.rate_matrix.map(|x| C::new(x, 0.0));
         let mut gk = g.clone();
         let mut y = DMatrix::<C>::identity(m, m);
         let norm = |x: &DMatrix<C>| {
@@ -235,7 +219,7 @@ impl MMcBreakdown {
         }
         let pi_c = nalgebra::RowDVector::<C>::from_iterator(
             m,
-            self.head[c * m..].iter().map(|x| C::new(*x, 0.0)),
+            self.solved.head[c * m..].iter().map(|x| C::new(*x, 0.0)),
         );
         total += (pi_c * y * g * h)[(0, 0)];
         total.re.is_finite().then_some(total)
@@ -248,7 +232,7 @@ impl MMcBreakdown {
             return None;
         }
         if t == 0.0 {
-            return Some(if wait { 1.0 - self.p_wait } else { 0.0 });
+            return Some(if wait { 1.0 - self.solved.p_wait } else { 0.0 });
         }
         if t.is_infinite() {
             return Some(1.0);
@@ -266,9 +250,12 @@ fn too_large(c: u64) -> AnalyticError {
 }
 
 /// The solved chain: π of the levels 0..=c (by phase, flattened), R, and the figures.
+#[derive(Debug, Clone)]
 struct Solved {
+    /// π(n, u) for the levels n <= c (above: π_c·Rⁿ⁻ᶜ).
     head: Vec<f64>,
-    r: DMatrix<f64>,
+    /// The matrix-geometric rate R of the levels above c.
+    rate_matrix: DMatrix<f64>,
     l: f64,
     busy: f64,
     p_wait: f64,
@@ -347,7 +334,7 @@ fn solve_qbd(lambda: f64, mu: f64, c: u64, phi: f64, r: f64) -> Result<Solved, A
             .iter()
             .flat_map(|p| p.iter().map(|x| x.max(0.0)))
             .collect(),
-        r: sol.r,
+        rate_matrix: sol.r,
         l: l.max(0.0),
         busy: busy.max(0.0),
         p_wait: p_wait.clamp(0.0, 1.0),
@@ -362,7 +349,7 @@ impl QueueMetrics for MMcBreakdown {
         Method::numerical(
             format!(
                 "M/M/c with consumer crashes: CTMC on (messages, consumers up) as a quasi-birth–death process (R by logarithmic reduction, {} steps, residual {:.1e}; levels 0..c by level reduction; no truncation); availability A = {:.6}",
-                self.iterations, self.residual, self.availability
+                self.solved.iterations, self.solved.residual, self.availability
             ),
             "Mitrani & Avi-Itzhak (1968), Operations Research 16(3): servers with breakdowns; Neuts (1981); Latouche & Ramaswami (1999); Little's law; PASTA",
         )
@@ -374,28 +361,28 @@ impl QueueMetrics for MMcBreakdown {
         self.lambda
     }
     fn utilisation(&self) -> f64 {
-        self.busy / self.c as f64
+        self.solved.busy / self.c as f64
     }
     fn servers(&self) -> Option<u64> {
         Some(self.c)
     }
     fn mean_number_in_system(&self) -> f64 {
-        self.l
+        self.solved.l
     }
     fn mean_queue_length(&self) -> f64 {
-        (self.l - self.busy).max(0.0)
+        (self.solved.l - self.solved.busy).max(0.0)
     }
     fn mean_sojourn(&self) -> f64 {
-        self.l / self.lambda
+        self.solved.l / self.lambda
     }
     fn mean_wait(&self) -> f64 {
-        (self.l / self.lambda - 1.0 / self.mu).max(0.0)
+        (self.solved.l / self.lambda - 1.0 / self.mu).max(0.0)
     }
     fn prob_empty(&self) -> Option<f64> {
-        Some(self.p_empty)
+        Some(self.solved.p_empty)
     }
     fn prob_wait(&self) -> Option<f64> {
-        Some(self.p_wait)
+        Some(self.solved.p_wait)
     }
     fn wait_cdf(&self, t: f64) -> Option<f64> {
         self.cdf(t, true)
@@ -827,7 +814,7 @@ mod tests {
             let m = c as usize + 1;
             assert!(pi[n_max * m..].iter().sum::<f64>() < 1e-20);
             assert!(residual < 1e-12, "{residual}");
-            for (i, (a, b)) in q.head.iter().zip(&pi).enumerate() {
+            for (i, (a, b)) in q.solved.head.iter().zip(&pi).enumerate() {
                 // Relative 1e-10, or 1e-18 absolute for the states far below the mass.
                 assert!(
                     (a - b).abs() <= 1e-10 * b + 1e-18,
