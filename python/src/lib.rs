@@ -248,9 +248,7 @@ fn parse_figure(
     let figure: kendall::model::Figure = text
         .parse()
         .map_err(|e: String| raise(py, "ValidationError", e.clone(), vec![("metric".into(), e)]))?;
-    let mut asked = model.queries.clone();
-    asked.ask(figure.metric);
-    if asked != model.queries {
+    if !model.queries.has(figure.metric) {
         let e = format!(
             "{figure}: the sweep was run without this figure: ask for it first, e.g. model.with_queries(percentiles=[...], at=[...])"
         );

@@ -66,7 +66,30 @@ impl Queries {
         self.percentiles.is_empty() && self.at.is_empty()
     }
 
-    /// Asks for `metric` too, where it is not a figure every report carries: its
+    /// Whether reports carry `metric`: a figure every report carries, or a percentile
+    /// level or tail threshold asked for here.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::{Metric, model::Queries};
+    /// let q = Queries { percentiles: vec![99.95], at: vec![] };
+    /// assert!(q.has("wait.p9995".parse().unwrap()) && q.has(Metric::Utilisation));
+    /// assert!(!q.has("P(>50ms)".parse().unwrap()));
+    /// ```
+    pub fn has(&self, metric: Metric) -> bool {
+        match metric {
+            Metric::SojournPercentile(l) | Metric::WaitPercentile(l) if !l.is_standard() => self
+                .percentiles
+                .iter()
+                .any(|p| Level::from_percent(*p) == Some(l)),
+            Metric::SojournTail(t) | Metric::WaitTail(t) => {
+                self.at.iter().any(|x| Threshold::new(*x) == Some(t))
+            }
+            _ => true,
+        }
+    }
+
+    /// Asks for `metric` too, where reports do not carry it yet ([`Queries::has`]): its
     /// percentile level or tail threshold is added, once.
     ///
     /// # Example
@@ -81,18 +104,14 @@ impl Queries {
     /// assert!((q.percentiles[0] - 99.95).abs() < 1e-12 && q.at[0] == 0.05);
     /// ```
     pub fn ask(&mut self, metric: Metric) {
+        if self.has(metric) {
+            return;
+        }
         match metric {
-            Metric::SojournPercentile(l) | Metric::WaitPercentile(l) if !l.is_standard() => {
-                let asked = |p: &f64| Level::from_percent(*p) == Some(l);
-                if !self.percentiles.iter().any(asked) {
-                    self.percentiles.push(l.p() * 100.0);
-                }
+            Metric::SojournPercentile(l) | Metric::WaitPercentile(l) => {
+                self.percentiles.push(l.p() * 100.0);
             }
-            Metric::SojournTail(t) | Metric::WaitTail(t)
-                if !self.at.iter().any(|x| Threshold::new(*x) == Some(t)) =>
-            {
-                self.at.push(t.seconds());
-            }
+            Metric::SojournTail(t) | Metric::WaitTail(t) => self.at.push(t.seconds()),
             _ => {}
         }
     }

@@ -180,11 +180,10 @@ pub fn sweep_text(s: &Sweep) -> String {
                 for metric in [Metric::MeanSojourn, p99] {
                     let mut cell = estimate(l.and_then(|e| e.get(metric)));
                     // A figure the simulator warned about (it did not settle) is marked.
-                    let warned = p.simulated.as_ref().is_some_and(|r| {
-                        r.warnings
-                            .iter()
-                            .any(|w| w.node == node && w.affects(metric))
-                    });
+                    let warned = p
+                        .simulated
+                        .as_ref()
+                        .is_some_and(|r| crate::sizing::unsettled(r, metric, &node).is_some());
                     if warned && cell != "-" {
                         unsettled = true;
                         cell.push_str(" ?");
@@ -279,7 +278,7 @@ pub(crate) fn grid_cell(
     figure: &Figure,
     slos: &[Slo],
 ) -> GridCell {
-    use crate::sizing::{analytic_value, simulated_value};
+    use crate::sizing::{analytic_value, simulated_value, unsettled};
     let unstable = p
         .analytic
         .as_ref()
@@ -287,34 +286,30 @@ pub(crate) fn grid_cell(
         || p.simulated
             .as_ref()
             .is_some_and(|r| r.warnings.iter().any(|w| w.kind == WarningKind::Overloaded));
-    let value = |slo: &Slo| -> Option<(f64, Option<Estimate>)> {
+    // The value, its estimate when simulated, and whether a simulator warning names
+    // it on the node it was read from (the worst of the target's).
+    let value = |slo: &Slo| -> Option<(f64, Option<Estimate>, bool)> {
         if simulated {
-            let (e, _) = simulated_value(p.simulated.as_ref()?, slo)?;
-            Some((e.mean, Some(e)))
+            let r = p.simulated.as_ref()?;
+            let (e, node) = simulated_value(r, slo)?;
+            let warned = unsettled(r, slo.metric, &node).is_some();
+            Some((e.mean, Some(e), warned))
         } else {
             let (v, _) = analytic_value(p.analytic.as_ref()?, slo)?;
-            Some((v, None))
+            Some((v, None, false))
         }
     };
-    let asked = figure.below(0.0);
-    // The node the figure was read from (the worst of the target's), and its warnings.
-    let unsettled = simulated
-        && p.simulated.as_ref().is_some_and(|r| {
-            simulated_value(r, &asked).is_some_and(|(_, node)| {
-                r.warnings
-                    .iter()
-                    .any(|w| w.node == node && w.affects(figure.metric))
-            })
-        });
-    let figure = match value(&asked) {
+    let read = value(&figure.below(0.0));
+    let unsettled = read.is_some_and(|(_, _, warned)| warned);
+    let figure = match read {
         _ if unstable => CellFigure::Unstable,
-        Some((v, e)) if v.is_finite() => CellFigure::Value(v, e),
+        Some((v, e, _)) if v.is_finite() => CellFigure::Value(v, e),
         _ => CellFigure::Missing,
     };
     let mut slo_met = (!slos.is_empty()).then_some(true);
     for slo in slos {
         match value(slo) {
-            Some((v, _)) if !slo.holds(v) => {
+            Some((v, _, _)) if !slo.holds(v) => {
                 slo_met = Some(false);
                 break;
             }

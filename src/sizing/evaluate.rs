@@ -1,7 +1,7 @@
 //! Reading an SLO's achieved value off an analytic solution or a simulation report.
 
 use crate::analytic::{Method, ModelSolution};
-use crate::model::{Slo, Target};
+use crate::model::{Metric, Slo, Target};
 use crate::sim::RELATIVE_ERROR;
 use crate::sim::{Estimate, SimReport};
 use serde::{Deserialize, Serialize};
@@ -25,15 +25,15 @@ pub enum Verdict {
     Unsettled,
 }
 
-/// The message of the first warning in `report` on `target`'s `slo` metric (target
-/// names as [`simulated_value`] gives them: a queue, or `end_to_end:<source>`): each
-/// warning lists the metrics it makes untrustworthy (a short horizon, for instance,
-/// only the tail percentiles).
-pub(crate) fn unsettled(report: &SimReport, slo: &Slo, target: &str) -> Option<String> {
+/// The message of the first warning in `report` on `target`'s `metric` (target names as
+/// [`simulated_value`] gives them: a queue, or `end_to_end:<source>`): each warning
+/// lists the metrics it makes untrustworthy (a short horizon, for instance, only the
+/// tail percentiles).
+pub(crate) fn unsettled(report: &SimReport, metric: Metric, target: &str) -> Option<String> {
     report
         .warnings
         .iter()
-        .find(|w| w.node == target && w.affects(slo.metric))
+        .find(|w| w.node == target && w.affects(metric))
         .map(|w| w.message.clone())
 }
 

@@ -26,7 +26,7 @@ impl Search<'_> {
                 let mut verdict = verdict(s, sim.as_ref().map(|x| &x.0));
                 if verdict != Verdict::Violated
                     && let (Some(r), Some((_, target))) = (&self.sim_report, &sim)
-                    && unsettled(r, s, target).is_some()
+                    && unsettled(r, s.metric, target).is_some()
                 {
                     verdict = Verdict::Unsettled;
                 }

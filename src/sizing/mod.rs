@@ -51,7 +51,7 @@ use crate::sim::{Estimate, SimError, SimReport};
 pub use bound::BoundReason;
 pub use control::{Control, SizingPhase, SizingProgress, StopReason};
 pub use evaluate::Verdict;
-pub(crate) use evaluate::{analytic_value, simulated_value};
+pub(crate) use evaluate::{analytic_value, simulated_value, unsettled};
 pub use note::SizingNote;
 use search::Search;
 use serde::{Deserialize, Serialize};
@@ -473,7 +473,7 @@ pub fn size_with_simulator(
             if let Some(warning) = e
                 .simulated_target
                 .as_deref()
-                .and_then(|t| evaluate::unsettled(report, &e.slo, t))
+                .and_then(|t| evaluate::unsettled(report, e.slo.metric, t))
             {
                 search.notes.push(SizingNote::Unsettled {
                     slo: e.slo.clone(),
