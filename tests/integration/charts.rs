@@ -628,46 +628,64 @@ fn heatmap_of_another_figure_utilisation_throughput_and_the_worst_queue() {
     );
 }
 
-/// A simulated grid flags a figure the run did not settle for (a simulator warning names
-/// it): "?" in the table and on the heatmap, with the reason in the footnote and legend;
-/// settled figures are plain values.
-#[test]
-fn simulated_grid_flags_figures_that_did_not_settle() {
-    use kendall::report::chart::{HeatCell, heatmap_svg};
-    use kendall::{Model, RunSettings, SweepAxis, SweepOptions, sweep};
+/// `examples/payments.toml` swept over `values` (and `second`), simulated for only 4 ×
+/// 30 s: too short to settle near saturation.
+fn payments_at_30s(
+    values: Vec<f64>,
+    second: Option<kendall::SweepAxis>,
+) -> (kendall::Model, kendall::Sweep) {
+    use kendall::{Model, RunSettings, SweepOptions, sweep};
     let m = Model::load(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/payments.toml"
     ))
     .unwrap();
     let opts = SweepOptions {
-        values: vec![0.5, 1.1],
-        second: Some(SweepAxis::new("queue.payments.servers", vec![9.0, 12.0])),
+        values,
+        second,
         simulate: true,
         ..SweepOptions::default()
     };
-    // Load 1.1 on 9 consumers is utilisation 0.978: 30 s is far too short to settle.
     let settings = RunSettings {
         horizon: Some(30.0),
         replications: 4,
         ..m.simulation.clone()
     };
     let s = sweep(&m.validate().unwrap(), &settings, &opts, &|_, _| {}).unwrap();
+    (m, s)
+}
+
+/// Whether point `k`'s simulation warned about the mean sojourn of `node`.
+fn warned_of(s: &kendall::Sweep, k: usize, node: &str) -> bool {
+    s.points[k]
+        .simulated
+        .as_ref()
+        .unwrap()
+        .warnings
+        .iter()
+        .any(|w| w.node == node && w.affects(kendall::Metric::MeanSojourn))
+}
+
+/// A simulated grid flags a figure the run did not settle for (a simulator warning names
+/// it): "?" in the table and on the heatmap, with the reason in the footnote and legend;
+/// settled figures are plain values.
+#[test]
+fn simulated_grid_flags_figures_that_did_not_settle() {
+    use kendall::SweepAxis;
+    use kendall::report::chart::{HeatCell, heatmap_svg};
+    // Load 1.1 on 9 consumers is utilisation 0.978: 30 s is far too short to settle.
+    let (m, s) = payments_at_30s(
+        vec![0.5, 1.1],
+        Some(SweepAxis::new("queue.payments.servers", vec![9.0, 12.0])),
+    );
     let figure = "payments.W".parse().unwrap();
     let hot = s
         .points
         .iter()
         .position(|p| p.value == 1.1 && p.value2 == Some(9.0))
         .unwrap();
-    let warned = s.points[hot]
-        .simulated
-        .as_ref()
-        .unwrap()
-        .warnings
-        .iter()
-        .any(|w| w.node == "payments" && w.affects(kendall::Metric::MeanSojourn));
     assert!(
-        warned,
+        warned_of(&s, hot, "payments"),
         "the run at utilisation 0.978 and 30 s should carry a warning"
     );
     let chart = kendall::report::plots::sweep_heatmap(&m, &s, &figure, &[]).unwrap();
@@ -701,34 +719,10 @@ fn simulated_grid_flags_figures_that_did_not_settle() {
 /// p99 of a point whose run did not settle carry "?", settled points do not.
 #[test]
 fn simulated_sweep_table_flags_figures_that_did_not_settle() {
-    use kendall::{Model, RunSettings, SweepOptions, sweep};
-    let m = Model::load(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/payments.toml"
-    ))
-    .unwrap();
-    let opts = SweepOptions {
-        values: vec![0.5, 1.22],
-        simulate: true,
-        ..SweepOptions::default()
-    };
     // Load 1.22: payments and risk at utilisation 0.976, 30 s is too short to settle.
-    let settings = RunSettings {
-        horizon: Some(30.0),
-        replications: 4,
-        ..m.simulation.clone()
-    };
-    let s = sweep(&m.validate().unwrap(), &settings, &opts, &|_, _| {}).unwrap();
-    let warned = |k: usize| {
-        s.points[k]
-            .simulated
-            .as_ref()
-            .unwrap()
-            .warnings
-            .iter()
-            .any(|w| w.node == "end_to_end:checkout" && w.affects(kendall::Metric::MeanSojourn))
-    };
-    assert!(!warned(0) && warned(1));
+    let (_, s) = payments_at_30s(vec![0.5, 1.22], None);
+    let e2e = "end_to_end:checkout";
+    assert!(!warned_of(&s, 0, e2e) && warned_of(&s, 1, e2e));
     let text = kendall::report::sweep_text(&s);
     let row = |v: &str| text.lines().find(|l| l.starts_with(v)).unwrap().to_string();
     assert!(!row("0.5 ").contains('?'), "{text}");
