@@ -96,6 +96,7 @@ fn latency_vs_load() -> LatencyLoadChart {
                         mean,
                         lower: mean - half,
                         upper: mean + half,
+                        unsettled: false,
                     }
                 })
                 .collect();

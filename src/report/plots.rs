@@ -14,8 +14,9 @@ use crate::sizing::SizingResult;
 use crate::sweep::Sweep;
 
 /// Latency (ms) against the swept parameter: for every source, the analytic end-to-end
-/// mean and p99 as lines and the simulated ones as points with confidence bars; the
-/// model's first end-to-end latency SLO as a dashed line.
+/// mean and p99 as lines and the simulated ones as points with confidence bars (hollow
+/// where a simulator warning names the figure: it did not settle); the model's first
+/// end-to-end latency SLO as a dashed line.
 ///
 /// # Example
 /// ```
@@ -55,17 +56,16 @@ pub fn sweep_chart(model: &Model, sweep: &Sweep) -> LatencyLoadChart {
                         analytic.push((p.value * scale, v * 1e3));
                     }
                 }
-                if let Some(e) = p
-                    .simulated
-                    .as_ref()
-                    .and_then(|r| r.source(&s.name))
-                    .and_then(|x| x.get(metric))
+                if let Some(r) = &p.simulated
+                    && let Some(e) = r.source(&s.name).and_then(|x| x.get(metric))
                 {
+                    let node = format!("end_to_end:{}", s.name);
                     simulated.push(SimPoint {
                         x: p.value * scale,
                         mean: e.mean * 1e3,
                         lower: e.lower.unwrap_or(e.mean).min(e.mean) * 1e3,
                         upper: e.upper.unwrap_or(e.mean).max(e.mean) * 1e3,
+                        unsettled: crate::sizing::unsettled(r, metric, &node).is_some(),
                     });
                 }
             }

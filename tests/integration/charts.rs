@@ -41,6 +41,7 @@ fn latency_chart() -> LatencyLoadChart {
                             mean: w(r),
                             lower: 0.97 * w(r),
                             upper: 1.03 * w(r),
+                            unsettled: false,
                         }
                     })
                     .collect(),
@@ -53,6 +54,7 @@ fn latency_chart() -> LatencyLoadChart {
                     mean: 500.0,
                     lower: 450.0,
                     upper: 550.0,
+                    unsettled: false,
                 }],
             },
         ],
@@ -414,6 +416,7 @@ fn points_above_the_axis_do_not_break_drawing() {
                 mean: 60.0,
                 lower: 55.0,
                 upper: 65.0,
+                unsettled: false,
             }],
         }],
         slo: None,
@@ -720,7 +723,7 @@ fn simulated_grid_flags_figures_that_did_not_settle() {
 #[test]
 fn simulated_sweep_table_flags_figures_that_did_not_settle() {
     // Load 1.22: payments and risk at utilisation 0.976, 30 s is too short to settle.
-    let (_, s) = payments_at_30s(vec![0.5, 1.22], None);
+    let (m, s) = payments_at_30s(vec![0.5, 1.22], None);
     let e2e = "end_to_end:checkout";
     assert!(!warned_of(&s, 0, e2e) && warned_of(&s, 1, e2e));
     let text = kendall::report::sweep_text(&s);
@@ -730,6 +733,37 @@ fn simulated_sweep_table_flags_figures_that_did_not_settle() {
     assert!(
         text.contains("(? : the simulation did not settle"),
         "{text}"
+    );
+    // The latency-against-load chart draws those figures hollow and says why.
+    let chart = kendall::report::plots::sweep_chart(&m, &s);
+    let checkout: Vec<_> = chart
+        .series
+        .iter()
+        .filter(|x| x.name.starts_with("checkout end-to-end"))
+        .collect();
+    assert_eq!(checkout.len(), 2);
+    for series in checkout {
+        let flags: Vec<bool> = series.simulated.iter().map(|p| p.unsettled).collect();
+        assert_eq!(flags, [false, true], "{}", series.name);
+    }
+    let svg = kendall::report::chart::latency_load_svg(&chart).unwrap();
+    assert!(svg.contains("simulation did not settle"), "legend");
+    let settled = kendall::report::chart::LatencyLoadChart {
+        series: chart
+            .series
+            .iter()
+            .cloned()
+            .map(|mut x| {
+                x.simulated.truncate(1);
+                x
+            })
+            .collect(),
+        ..chart.clone()
+    };
+    let svg = kendall::report::chart::latency_load_svg(&settled).unwrap();
+    assert!(
+        !svg.contains("simulation did not settle"),
+        "no legend entry"
     );
 }
 

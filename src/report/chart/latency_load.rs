@@ -30,6 +30,12 @@ pub struct SimPoint {
     pub lower: f64,
     /// Upper confidence bound, `>= mean`.
     pub upper: f64,
+    /// The simulation did not settle for this figure (a warning names it: an
+    /// overloaded queue, a backlog still growing, a horizon too short for the tail):
+    /// drawn as a hollow ring, with a legend entry saying it is not a figure to stand
+    /// behind.
+    #[serde(default)]
+    pub unsettled: bool,
 }
 
 /// One system in a [`LatencyLoadChart`]: an analytic curve and simulated estimates.
@@ -150,7 +156,7 @@ pub struct UnstableRegion {
 ///     series: vec![LoadSeries {
 ///         name: "M/M/1".into(),
 ///         analytic: vec![(0.2, 12.5), (0.5, 20.0), (0.8, 50.0)],
-///         simulated: vec![SimPoint { x: 0.5, mean: 19.8, lower: 19.0, upper: 20.6 }],
+///         simulated: vec![SimPoint { x: 0.5, mean: 19.8, lower: 19.0, upper: 20.6, unsettled: false }],
 ///     }],
 ///     slo: None,
 ///     y_max: None,
@@ -270,6 +276,7 @@ impl Chart for LatencyLoadChart {
                         mean: ty(p.mean),
                         lower: ty(p.lower),
                         upper: ty(p.upper),
+                        unsettled: p.unsettled,
                     })
                     .collect(),
             })
@@ -376,6 +383,16 @@ impl Chart for LatencyLoadChart {
                 &mut chart,
                 "simulated mean ± CI (points, bars)",
                 Key::PointBar(BLACK),
+            )?;
+        }
+        if series
+            .iter()
+            .any(|s| s.simulated.iter().any(|p| p.unsettled))
+        {
+            legend.key_only(
+                &mut chart,
+                "hollow: simulation did not settle, not a figure to stand behind",
+                Key::Ring(BLACK),
             )?;
         }
         legend.draw(

@@ -255,10 +255,15 @@ where
         )
     });
     chart.draw_series(bars).map_err(draw_err)?;
-    let dots = pts
-        .iter()
-        .filter(|p| p.mean <= top)
-        .map(|p| Circle::new((p.x, p.mean), 5, c.filled()));
+    // A figure the simulation did not settle for is a hollow ring.
+    let dots = pts.iter().filter(|p| p.mean <= top).map(|p| {
+        let style = if p.unsettled {
+            c.stroke_width(2)
+        } else {
+            c.filled()
+        };
+        Circle::new((p.x, p.mean), 5, style)
+    });
     chart.draw_series(dots).map_err(draw_err)?;
     draw_off_scale(
         chart,

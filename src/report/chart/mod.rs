@@ -38,7 +38,7 @@
 //!     series: vec![LoadSeries {
 //!         name: "M/M/1, µ = 100/s".into(),
 //!         analytic: (1..=19).map(|i| { let r = i as f64 / 20.0; (r, 10.0 / (1.0 - r)) }).collect(),
-//!         simulated: vec![SimPoint { x: 0.5, mean: 20.3, lower: 19.6, upper: 21.0 }],
+//!         simulated: vec![SimPoint { x: 0.5, mean: 20.3, lower: 19.6, upper: 21.0, unsettled: false }],
 //!     }],
 //!     slo: Some((100.0, "SLO: mean ≤ 100 ms".into())),
 //!     y_max: None,

@@ -174,6 +174,7 @@ impl Chart for SizingChart {
                 mean: p.mean,
                 lower: p.lower,
                 upper: p.upper,
+                unsettled: false,
             })
             .collect();
         // The unstable region shows at least one count below the floor.
