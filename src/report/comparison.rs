@@ -4,6 +4,7 @@ use super::simulation::{WARNING_MARK, estimate};
 use super::table::{Table, num};
 use crate::analytic::Exactness;
 use crate::compare::Comparison;
+use crate::sim::WarningKind;
 
 /// The side-by-side table: node, metric, analytic value, simulated mean ± half-width,
 /// relative error, whether the analytic value is in the interval, and the method as a
@@ -174,8 +175,16 @@ pub fn comparison_summary(c: &Comparison) -> String {
             .collect();
         kinds.sort_unstable();
         kinds.dedup();
+        let few = WarningKind::FewObservations.name();
+        let why = match (kinds.contains(&few), kinds.iter().any(|k| *k != few)) {
+            (true, false) => "rest on too few messages",
+            (true, true) => {
+                "come from a run that did not settle for them or rest on too few messages"
+            }
+            _ => "come from a run that did not settle for them",
+        };
         out.push_str(&format!(
-            "{warned} simulated figures marked{WARNING_MARK} come from a run that did not settle for them ({}): not checked against their intervals nor counted above; see `kendall simulate` for the warnings and what to do\n",
+            "{warned} simulated figures marked{WARNING_MARK} {why} ({}): not checked against their intervals nor counted above; see `kendall simulate` for the warnings and what to do\n",
             kinds.join(", ")
         ));
     }

@@ -91,8 +91,8 @@ pub use report::{
 pub use seeding::stream_seed;
 pub use time_weighted::TimeIntegral;
 pub use warning::{
-    Evidence, GROWTH_SHARE, IN_FLIGHT_SHARE, SHORT_HORIZON_FRACTION, SimWarning, WarningKind,
-    relaxation_time, relaxation_time_with_arrivals,
+    Evidence, GROWTH_SHARE, IN_FLIGHT_SHARE, MIN_TAIL_OBSERVATIONS, SHORT_HORIZON_FRACTION,
+    SimWarning, WarningKind, relaxation_time, relaxation_time_with_arrivals,
 };
 pub use welford::Welford;
 

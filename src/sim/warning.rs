@@ -19,6 +19,14 @@
 //! * [`WarningKind::ShortHorizon`]: the estimated relaxation time τ of the queue is at
 //!   least [`SHORT_HORIZON_FRACTION`] of the measured time per replication (see
 //!   [`relaxation_time`]).
+//! * [`WarningKind::FewObservations`]: a queue or source measured so few messages per
+//!   replication that a percentile level p has fewer than [`MIN_TAIL_OBSERVATIONS`]
+//!   observations above it (n·(1 − p) < 5): that percentile is read off the last few
+//!   messages of each replication, not estimated. It affects only those levels (a
+//!   dead-letter queue that saw one message per run has no p50 to stand behind; a
+//!   100-second run at 50 messages/s has a p99 but no p999). It is added only to a node
+//!   without another warning (those already mark every percentile), and never passed
+//!   on: a quiet dead-letter queue says nothing of its sources' end-to-end figures.
 //!
 //! Each warning names the node, says why in words, carries its evidence and lists the
 //! metrics it affects; a source whose messages pass through a flagged queue gets the
@@ -51,6 +59,15 @@ pub const IN_FLIGHT_SHARE: f64 = 0.25;
 /// biased low with intervals too narrow.
 pub const SHORT_HORIZON_FRACTION: f64 = 0.1;
 
+/// The fewest observations above a percentile level per replication (on average) for
+/// the simulated percentile to count as an estimate (5): with n messages per
+/// replication, level p is flagged when n·(1 − p) < 5, so p999 needs 5 000 messages per
+/// replication, p99 500 and p50 10. The number of observations above the true quantile
+/// is Binomial(n, 1 − p); below the textbook n(1 − p) ≥ 5 of its normal approximation
+/// the per-replication quantile is one of the few largest values of the run (biased,
+/// and its spread across replications says little).
+pub const MIN_TAIL_OBSERVATIONS: f64 = 5.0;
+
 /// Why a figure is marked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -63,11 +80,14 @@ pub enum WarningKind {
     NotStationary,
     /// The horizon is short for the load: percentiles biased low, intervals too narrow.
     ShortHorizon,
+    /// Too few messages measured per replication for the higher percentile levels
+    /// (fewer than [`MIN_TAIL_OBSERVATIONS`] above the level).
+    FewObservations,
 }
 
 impl WarningKind {
     /// The name used in JSON and tables: `overloaded`, `not_stationary`,
-    /// `short_horizon`.
+    /// `short_horizon`, `few_observations`.
     ///
     /// # Example
     /// ```
@@ -78,6 +98,7 @@ impl WarningKind {
             WarningKind::Overloaded => "overloaded",
             WarningKind::NotStationary => "not_stationary",
             WarningKind::ShortHorizon => "short_horizon",
+            WarningKind::FewObservations => "few_observations",
         }
     }
 
@@ -112,6 +133,10 @@ pub struct Evidence {
     /// Estimated relaxation time τ, seconds (see [`relaxation_time`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relaxation_time: Option<f64>,
+    /// Messages measured per replication (the mean over replications): the sample
+    /// behind the node's percentiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observations: Option<f64>,
     /// Measured time per replication, seconds.
     pub measured_time: f64,
 }
@@ -136,7 +161,10 @@ pub struct SimWarning {
 impl SimWarning {
     /// Whether it affects `metric` of its node: one of its `metrics`, or a figure of
     /// the same distribution (another percentile level, a tail probability) when it
-    /// affects that distribution's p99.
+    /// affects that distribution's p99. A [`WarningKind::FewObservations`] warning
+    /// affects exactly the percentile levels p of its distributions with
+    /// `observations`·(1 − p) < [`MIN_TAIL_OBSERVATIONS`] (any level, not only the
+    /// four standard ones).
     ///
     /// # Example
     /// ```
@@ -153,6 +181,17 @@ impl SimWarning {
     /// assert!(!w.affects("wait.P(>50ms)".parse().unwrap()));
     /// ```
     pub fn affects(&self, metric: Metric) -> bool {
+        if self.kind == WarningKind::FewObservations {
+            return match metric {
+                Metric::SojournPercentile(l) | Metric::WaitPercentile(l) => {
+                    let family =
+                        |m: &Metric| std::mem::discriminant(m) == std::mem::discriminant(&metric);
+                    self.metrics.iter().any(family)
+                        && too_few(self.evidence.observations.unwrap_or(0.0), l)
+                }
+                m => self.metrics.contains(&m),
+            };
+        }
         let family = match metric {
             Metric::SojournPercentile(_) | Metric::SojournTail(_) => {
                 Metric::SojournPercentile(crate::model::Level::P99)
@@ -164,6 +203,80 @@ impl SimWarning {
         };
         self.metrics.contains(&metric) || self.metrics.contains(&family)
     }
+}
+
+/// Whether `observations` messages per replication are too few for percentile `level`
+/// (fewer than [`MIN_TAIL_OBSERVATIONS`] above it).
+fn too_few(observations: f64, level: crate::model::Level) -> bool {
+    // A NaN count (never produced) counts as too few.
+    observations * (1.0 - level.p()) < MIN_TAIL_OBSERVATIONS || observations.is_nan()
+}
+
+/// The warning on a node (a queue, or `end_to_end:<source>`) whose percentiles rest on
+/// too few messages, if any level of `metrics` (all of that node's) is affected; `None`
+/// otherwise. `observations` is the mean number of messages measured per replication.
+fn few_observations(
+    node: &str,
+    observations: f64,
+    metrics: &[Metric],
+    measured: f64,
+) -> Option<SimWarning> {
+    let affected: Vec<Metric> = metrics
+        .iter()
+        .copied()
+        .filter(|m| match m {
+            Metric::SojournPercentile(l) | Metric::WaitPercentile(l) => too_few(observations, *l),
+            _ => false,
+        })
+        .collect();
+    // The highest standard level affected sets the advice.
+    let worst = crate::model::Level::ALL
+        .into_iter()
+        .filter(|l| too_few(observations, *l))
+        .collect::<Vec<_>>();
+    let last = worst.last()?;
+    if affected.is_empty() {
+        return None;
+    }
+    let needed = MIN_TAIL_OBSERVATIONS / (1.0 - last.p());
+    let levels = worst
+        .iter()
+        .map(|l| l.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = if node.starts_with("end_to_end:") {
+        node.to_string()
+    } else {
+        format!("queue {node:?}")
+    };
+    let horizon = if observations > 0.0 && measured > 0.0 {
+        format!(
+            "simulate about {} s per replication (now {}) for {}",
+            short(measured * needed / observations),
+            short(measured),
+            last.name()
+        )
+    } else {
+        "send it more traffic or simulate much longer".to_string()
+    };
+    Some(SimWarning {
+        kind: WarningKind::FewObservations,
+        node: node.to_string(),
+        queue: node.to_string(),
+        message: format!(
+            "{what}: only {} messages measured per replication, too few for its {levels} (a level p needs {} observations above it per replication: {} messages for {}), so those percentiles are the last few messages of each run, not estimates: {horizon}; more replications do not remove the bias",
+            short(observations),
+            MIN_TAIL_OBSERVATIONS,
+            short(needed),
+            last.name(),
+        ),
+        evidence: Evidence {
+            observations: Some(observations),
+            measured_time: measured,
+            ..Evidence::default()
+        },
+        metrics: affected,
+    })
 }
 
 /// Messages admitted to a queue in the measured window that did not leave it
@@ -397,6 +510,9 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
     let confidence = report.confidence;
     let measured = report.measured_time.mean;
     let mut all = Vec::new();
+    // Too few observations: per node, never inherited (a quiet dead-letter queue says
+    // nothing about the end-to-end percentiles of the sources that reach it).
+    let mut few = Vec::new();
     for (j, f) in facts.queues.iter().enumerate() {
         let Some(q) = report.queues.get_mut(j) else {
             continue;
@@ -436,6 +552,7 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
             in_flight_share,
             utilisation: Some(rho),
             relaxation_time: None,
+            observations: None,
             measured_time: measured,
         };
         let sure = |e: &Estimate, above: f64| e.lower.unwrap_or(e.mean) >= above;
@@ -562,6 +679,23 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
             q.warnings.push(w.clone());
             all.push((j, w));
         }
+        let observations = runs
+            .iter()
+            .map(|r| {
+                r.queues
+                    .get(j)
+                    .and_then(|x| x.sojourn.as_ref())
+                    .map_or(0.0, |l| l.count as f64)
+            })
+            .sum::<f64>()
+            / runs.len().max(1) as f64;
+        if !runs.is_empty()
+            && q.warnings.is_empty()
+            && let Some(w) = few_observations(&q.name, observations, &Metric::QUEUE, measured)
+        {
+            q.warnings.push(w.clone());
+            few.push(w);
+        }
     }
     let mut source_warnings = Vec::new();
     for (s, src) in report.sources.iter_mut().enumerate() {
@@ -582,6 +716,7 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
                         WarningKind::Overloaded => "overloaded",
                         WarningKind::NotStationary => "not stationary",
                         WarningKind::ShortHorizon => "simulated over a short horizon for its load",
+                        WarningKind::FewObservations => "measured on too few messages",
                     }
                 ),
                 node,
@@ -593,18 +728,41 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
             source_warnings.push(sw);
         }
     }
+    for (s, src) in report.sources.iter_mut().enumerate() {
+        let observations = runs
+            .iter()
+            .map(|r| {
+                r.sources
+                    .get(s)
+                    .and_then(|x| x.latency.as_ref())
+                    .map_or(0.0, |l| l.count as f64)
+            })
+            .sum::<f64>()
+            / runs.len().max(1) as f64;
+        let node = format!("end_to_end:{}", src.name);
+        if !runs.is_empty()
+            && src.warnings.is_empty()
+            && let Some(w) = few_observations(&node, observations, &Metric::END_TO_END, measured)
+        {
+            src.warnings.push(w.clone());
+            source_warnings.push(w);
+        }
+    }
     report.warnings = all
         .into_iter()
         .map(|(_, w)| w)
+        .chain(few)
         .chain(source_warnings)
         .collect();
 }
 
-/// A number in a warning: four significant figures, in scientific notation outside
-/// [1e-3, 1e6) so that a degenerate run (a measured time of 1e-308 s) stays one line.
+/// A number in a warning: four decimals at most (trailing zeros dropped), in scientific
+/// notation outside [1e-3, 1e6) so that a degenerate run (a measured time of 1e-308 s) stays one line.
 fn short(x: f64) -> String {
     if x == 0.0 || (1e-3..1e6).contains(&x.abs()) {
-        format!("{x:.4}")
+        let s = format!("{x:.4}");
+        // Trailing zeros say nothing: 600.0000 reads 600.
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         format!("{x:.3e}")
     }

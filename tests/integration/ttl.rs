@@ -46,8 +46,15 @@ fn check(lambda: f64, mu: f64, c: u32, tau: f64, seed: u64) {
         exact.wait_quantile(0.95).unwrap(),
         "{ctx} wait p95"
     );
-    // No overload warning: the TTL bounds the queue.
-    assert!(s.warnings.is_empty(), "{ctx}: {:?}", s.warnings);
+    // No overload warning: the TTL bounds the queue. (At λ = 0.9 over 3000 s, about
+    // 2 100 messages per replication complete: too few for p999, which is marked.)
+    assert!(
+        s.warnings
+            .iter()
+            .all(|w| w.kind == kendall::sim::WarningKind::FewObservations),
+        "{ctx}: {:?}",
+        s.warnings
+    );
 }
 
 #[test]
