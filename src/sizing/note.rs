@@ -1,6 +1,7 @@
 //! What happened on the way to a sizing answer, as typed notes.
 
-use crate::model::Slo;
+use super::bound::value_text;
+use crate::model::{Metric, Slo};
 use crate::sim::Estimate;
 use serde::{Deserialize, Serialize};
 
@@ -94,14 +95,14 @@ pub enum SizingNote {
     },
 }
 
-/// `mean [lower, upper]` to six decimals, or `-`.
-fn show(e: Option<&Estimate>) -> String {
+/// `mean [lower, upper]` of `metric` in its unit (times in ms or s), or `-`.
+fn show(metric: Metric, e: Option<&Estimate>) -> String {
     e.map_or("-".into(), |e| {
         format!(
-            "{:.6} [{:.6}, {:.6}]",
-            e.mean,
-            e.lower.unwrap_or(e.mean),
-            e.upper.unwrap_or(e.mean)
+            "{} [{}, {}]",
+            value_text(metric, e.mean),
+            value_text(metric, e.lower.unwrap_or(e.mean)),
+            value_text(metric, e.upper.unwrap_or(e.mean))
         )
     })
 }
@@ -124,8 +125,8 @@ impl std::fmt::Display for SizingNote {
             } => write!(
                 f,
                 "simulation disagrees on {slo}: simulated {} (analytic {}); adding a consumer to {queue:?}",
-                show(simulated.as_ref()),
-                analytic.map_or("-".into(), |v| format!("{v:.6}"))
+                show(slo.metric, simulated.as_ref()),
+                analytic.map_or("-".into(), |v| value_text(slo.metric, v))
             ),
             Self::SizedBySimulation {
                 slo,
@@ -135,7 +136,7 @@ impl std::fmt::Display for SizingNote {
             } => write!(
                 f,
                 "{slo} has no analytic figure here: sized {queue:?} by simulation alone ({consumers} consumers: simulated {} before)",
-                show(before.as_ref())
+                show(slo.metric, before.as_ref())
             ),
             Self::NoQueueToGrow { slo } => write!(
                 f,
@@ -232,7 +233,7 @@ mod tests {
         };
         assert_eq!(
             d.to_string(),
-            "simulation disagrees on end_to_end.p99 < 200ms: simulated 0.250000 [0.240000, 0.260000] (analytic 0.190000); adding a consumer to \"ledger\""
+            "simulation disagrees on end_to_end.p99 < 200ms: simulated 250.0000ms [240.0000ms, 260.0000ms] (analytic 190.0000ms); adding a consumer to \"ledger\""
         );
         let s = SizingNote::SizedBySimulation {
             slo: slo(),
