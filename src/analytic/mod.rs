@@ -45,7 +45,7 @@ pub use single::map_ph_c::{
 pub use single::mg1::MG1;
 pub use single::mm1::MM1;
 pub use single::mmc::MMc;
-pub use single::mmck::{MMCK_MAX_VARIANCE_STATES, MMcK};
+pub use single::mmck::MMcK;
 pub use single::mminf::MMInf;
 pub use single::mmpp::{MMPP_MAX_WORK, MmppMc};
 pub use single::partitioned::{ConsumerSolution, GroupPauses, PartitionSolution, Partitioned};

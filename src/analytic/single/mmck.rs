@@ -48,6 +48,7 @@ use crate::analytic::metrics::{QueueMetrics, invert_cdf};
 use crate::analytic::single::erlang::ln_erlang_b_unchecked;
 use crate::analytic::single::special::{
     ln_geom_sum, ln_poisson_pmf, log_add_exp, poisson_mixture, truncated_geometric_mean,
+    truncated_geometric_var,
 };
 
 /// An M/M/c/K queue (finite capacity K, arrivals beyond it rejected).
@@ -97,20 +98,54 @@ pub struct MMcK {
     p_wait: f64,
     /// Lq.
     lq: f64,
+    /// P(N < c) and P(N >= c), each computed from its own sum (no 1 − x).
+    w_head: f64,
+    w_tail: f64,
+    /// P(an admitted arrival does not wait) = 1 − `p_wait`, from its own sum.
+    no_wait: f64,
 }
 
-/// The most states (K + 1) whose probabilities the variances sum over; beyond it
-/// Var(N), Var(Wq) and Var(W) are not given.
-pub const MMCK_MAX_VARIANCE_STATES: u64 = 2_000_000;
-
 impl MMcK {
-    /// Σ_n f(n) π_n over the states 0..=K (π_n from its logarithm; states whose
-    /// probability underflows add nothing); `None` beyond [`MMCK_MAX_VARIANCE_STATES`].
-    fn state_sum(&self, f: impl Fn(u64) -> f64) -> Option<f64> {
-        if self.k >= MMCK_MAX_VARIANCE_STATES {
-            return None;
-        }
-        Some((0..=self.k).map(|n| f(n) * self.ln_prob_n(n).exp()).sum())
+    /// E[c − N | N < c] and Var(N | N < c): the head's law is Poisson(a) restricted to
+    /// 0..c − 1, summed in two passes (mean, then central moment: no E[X²] − E[X]²)
+    /// outwards from min(⌊a⌋, c − 1) with weights relative to it, stopping where a
+    /// weight falls below 10⁻³⁰⁰ of it. O(c).
+    fn head_moments(&self) -> (f64, f64) {
+        let (c, a) = (self.c, self.a);
+        let start = (a.floor() as u64).min(c - 1);
+        let visit = |f: &mut dyn FnMut(u64, f64)| {
+            let (mut n, mut h) = (start, 1.0);
+            f(n, h);
+            while n > 0 {
+                h *= n as f64 / a;
+                n -= 1;
+                if h < 1e-300 {
+                    break;
+                }
+                f(n, h);
+            }
+            let (mut n, mut h) = (start, 1.0);
+            while n + 1 < c {
+                h *= a / (n + 1) as f64;
+                n += 1;
+                if h < 1e-300 {
+                    break;
+                }
+                f(n, h);
+            }
+        };
+        let (mut s0, mut s1) = (0.0, 0.0);
+        visit(&mut |n, h| {
+            s0 += h;
+            s1 += h * (c - n) as f64;
+        });
+        let gap = s1 / s0;
+        let mut s2 = 0.0;
+        visit(&mut |n, h| {
+            let d = (c - n) as f64 - gap;
+            s2 += h * d * d;
+        });
+        (gap, s2 / s0)
     }
 
     /// An M/M/c/K queue with arrival rate `arrival_rate` λ, per-server service rate
@@ -164,6 +199,9 @@ impl MMcK {
         let ln_pi_c = -ln_z - shift;
         let ln_pi_k = mf * x - shift - ln_z;
         let p_wait = (g_wait - ln_admit_rel).exp();
+        let no_wait = (head - ln_admit_rel).exp();
+        let w_head = (head - ln_z).exp();
+        let w_tail = (g_all - ln_z).exp();
         let lq = (g_all - ln_z).exp() * truncated_geometric_mean(x, m);
         // ln(C0·ρ^j) with C0 = π_c/(1 − π_K), anchored at j = 0 (ρ <= 1) or j = m − 1.
         let (ln_c0, c0_anchor) = if x > 0.0 {
@@ -197,6 +235,9 @@ impl MMcK {
             c0_anchor,
             p_wait,
             lq,
+            w_head,
+            w_tail,
+            no_wait,
         })
     }
 
@@ -587,31 +628,40 @@ impl QueueMetrics for MMcK {
         let p = self.ln_prob_n(n).exp();
         (p > 0.0).then_some(p)
     }
-    /// Var(N) = Σ (n − L)² π_n over the K + 1 states (`None` beyond
-    /// [`MMCK_MAX_VARIANCE_STATES`]).
+    /// Var(N) as a mixture of the states below c (weight w_H: Poisson(a) restricted to
+    /// them, summed, O(c)) and those from c on (weight w_T: c plus a truncated
+    /// geometric law on 0..m, its variance in closed form, O(1)):
+    /// Var = w_H·Var_H + w_T·Var_T + w_H·w_T·(mean_T − mean_H)², every term positive, so
+    /// a small variance is not lost in E[N²] − L². The head is skipped where w_H
+    /// underflows (far above saturation). Nothing grows with K.
     fn var_number(&self) -> Option<f64> {
-        let l = self.mean_number_in_system();
-        self.state_sum(|n| {
-            let d = n as f64 - l;
-            d * d
-        })
+        let m = self.m();
+        let var_t = truncated_geometric_var(self.x, m);
+        if self.w_head == 0.0 {
+            return Some(var_t);
+        }
+        let (gap_h, var_h) = self.head_moments();
+        // mean_T − mean_H = (c + E[j]) − (c − gap_H).
+        let gap = gap_h + truncated_geometric_mean(self.x, m);
+        Some(self.w_head * var_h + self.w_tail * var_t + self.w_head * self.w_tail * gap * gap)
     }
-    /// Var(Wq) per admitted message: an admitted arrival that finds n >= c waits
-    /// Erlang(n − c + 1, cμ), so E\[Wq²\] = Σ_{n=c}^{K−1} π_n (j + 1)(j + 2)/(cμ)² / (1 − π_K)
-    /// with j = n − c (`None` beyond [`MMCK_MAX_VARIANCE_STATES`]).
+    /// Var(Wq) per admitted message. An admitted arrival waits J Erlang phases of rate
+    /// cμ, J = 0 with probability 1 − P(wait) and J = 1 + j with j truncated geometric
+    /// on 0..m − 1 otherwise, so Var(Wq) = (E\[J\] + Var(J))/(cμ)² with
+    /// Var(J) = P(wait)·Var(j) + P(wait)·(1 − P(wait))·(1 + E\[j\])² (closed forms, O(1)
+    /// whatever K; every term positive).
     fn var_wait(&self) -> Option<f64> {
-        let (c, k) = (self.c, self.k);
+        let m = self.m();
+        if m == 0 {
+            return Some(0.0);
+        }
         let rate = self.phase_rate();
-        let second = self.state_sum(|n| {
-            if n < c || n >= k {
-                0.0
-            } else {
-                let j = (n - c) as f64;
-                (j + 1.0) * (j + 2.0) / (rate * rate)
-            }
-        })? / self.admit;
-        let w = self.mean_wait();
-        Some((second - w * w).max(0.0))
+        let mean_j = 1.0 + truncated_geometric_mean(self.x, m - 1);
+        let var_j = truncated_geometric_var(self.x, m - 1);
+        let p = self.p_wait;
+        let e = p * mean_j;
+        let v = p * var_j + p * self.no_wait * mean_j * mean_j;
+        Some((e + v) / (rate * rate))
     }
     /// Var(W) = Var(Wq) + 1/μ²: the message's own service is independent of its wait.
     fn var_sojourn(&self) -> Option<f64> {
@@ -1190,6 +1240,123 @@ mod tests {
                     (gs - s).abs() <= 1e-13 * s + 1e-17,
                     "{l} {c} {k} y={y}: {gs} vs {s}"
                 );
+            }
+        }
+    }
+
+    /// The variances against a second method at small K: the state law from the
+    /// birth–death ratios normalised by a plain sum, Var(N) = Σ (n − L)²π_n and E[Wq²] = Σ_{n=c}^{K−1} π_n/(1 − π_K)·
+    /// (j + 1)(j + 2)/(cμ)² summed state by state (two-pass central sums).
+    #[test]
+    fn variances_match_state_sums() {
+        for (l, mu, c, k) in [
+            (5.0, 1.0, 3u64, 10u64),
+            (3.0, 1.0, 1, 5),
+            (1.0, 1.0, 1, 10),
+            (2.0, 1.0, 2, 6),
+            (40.0, 2.0, 20, 60),
+            (0.7, 1.3, 4, 4),
+            (3.0, 1.0, 5, 8),
+            (150.0, 1.0, 100, 130),
+            (1.0, 1.0, 30, 200),
+            (9.0, 1.0, 10, 300),
+            (30.0, 1.0, 10, 150),
+        ] {
+            let q = MMcK::new(l, mu, c, k).unwrap();
+            let mut pi = vec![1.0f64];
+            for n in 1..=k {
+                let prev = *pi.last().unwrap();
+                pi.push(prev * l / (mu * n.min(c) as f64));
+            }
+            let z: f64 = pi.iter().sum();
+            pi.iter_mut().for_each(|p| *p /= z);
+            let mean: f64 = pi.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
+            let var_n: f64 = pi
+                .iter()
+                .enumerate()
+                .map(|(n, p)| (n as f64 - mean).powi(2) * p)
+                .sum();
+            let admit = 1.0 - pi[k as usize];
+            let r = c as f64 * mu;
+            let phases = |n: usize| {
+                if n < c as usize {
+                    0.0
+                } else {
+                    (n - c as usize + 1) as f64
+                }
+            };
+            let ew: f64 = (0..k as usize).map(|n| pi[n] / admit * phases(n) / r).sum();
+            let var_wq: f64 = (0..k as usize)
+                .map(|n| {
+                    let j = phases(n);
+                    // E[(Wq − ew)² | J] = J/r² + (J/r − ew)².
+                    pi[n] / admit * (j / (r * r) + (j / r - ew).powi(2))
+                })
+                .sum();
+            close(q.var_number().unwrap(), var_n, 1e-10);
+            if var_wq > 0.0 {
+                close(q.var_wait().unwrap(), var_wq, 1e-10);
+            } else {
+                assert_eq!(q.var_wait(), Some(0.0));
+            }
+            close(q.var_sojourn().unwrap(), var_wq + 1.0 / (mu * mu), 1e-10);
+        }
+    }
+
+    /// Large K (no variance was given beyond 2·10⁶ states): against
+    /// tests/reference/mmck_variance_reference.py (raw moments at 60 digits).
+    #[test]
+    fn variances_against_mpmath() {
+        for ((l, mu, c, k), want) in [
+            (
+                (1.2e7, 100.0, 100_000u64, 1_000_000_000u64),
+                [30.0, 9.99900025e-6, 0.00010999900025],
+            ),
+            (
+                (3.0, 1.0, 3, 100_000_000),
+                [
+                    833333331481481.67078,
+                    92592596090534.672268,
+                    92592596090535.672268,
+                ],
+            ),
+            (
+                (9.99e6, 100.0, 100_000, 1_000_000),
+                [
+                    1047557.2692800346995,
+                    8.8303156202589021203e-9,
+                    0.0001000088303156202589,
+                ],
+            ),
+            (
+                (8.00000095367431640625, 1.0, 8, 10_000_000),
+                [
+                    7773012546790.3780446,
+                    121453391700.54425234,
+                    121453391701.54425234,
+                ],
+            ),
+            (
+                (2.4, 1.0, 2, 1_000_000_000),
+                [30.000000000000012212, 250000005.75, 250000006.75],
+            ),
+            (
+                (50.0, 1.0, 100, 3_000_000),
+                [
+                    50.000000017281385133,
+                    2.608510962995296819e-13,
+                    1.0000000000002608511,
+                ],
+            ),
+        ] {
+            let q = MMcK::new(l, mu, c, k).unwrap();
+            let got = [
+                q.var_number().unwrap(),
+                q.var_wait().unwrap(),
+                q.var_sojourn().unwrap(),
+            ];
+            for (g, w) in got.iter().zip(want) {
+                close(*g, w, 1e-11);
             }
         }
     }
