@@ -47,8 +47,8 @@ use crate::analytic::method::Method;
 use crate::analytic::metrics::{QueueMetrics, invert_cdf};
 use crate::analytic::single::erlang::ln_erlang_b_unchecked;
 use crate::analytic::single::special::{
-    ln_geom_sum, ln_poisson_pmf, log_add_exp, poisson_mixture, truncated_geometric_mean,
-    truncated_geometric_var,
+    gamma_uniform, ln_geom_sum, ln_poisson_pmf, log_add_exp, phi, phi_u, poisson_mixture,
+    truncated_geometric_mean, truncated_geometric_var,
 };
 
 /// An M/M/c/K queue (finite capacity K, arrivals beyond it rejected).
@@ -403,6 +403,78 @@ impl MMcK {
         Some(((1.0 - self.p_wait) * (-self.mu * t).exp() + p_prime * h).min(1.0))
     }
 
+    /// P(Wq > t) in closed form above saturation (ρ > 1), O(1) whatever K: with
+    /// y = cμt and Q(a, x) = P(Poisson(x) < a),
+    /// P(Wq > t) = Σ_{j<m} C0ρ^j·Q(j + 1, y) = C0ρ^m/(ρ − 1)·[Q(m, y) − ρ^{−m}e^{y(ρ−1)}Q(m, ρy)]
+    /// (swap the sums: Σ_{i<m} pois(i; y)·Σ_{j=i}^{m−1} ρ^j). With λ₁ = y/m, λ₂ = ρλ₁ and
+    /// Temme's form Q(m, λm) = e^{−mφ(λ)}·G(λ)/√(2πm) ([`gamma_uniform`]) the large
+    /// exponents cancel exactly: ρ^{−m}e^{y(ρ−1)}·e^{−mφ(λ₂)} = e^{−mφ(λ₁)}, so
+    /// - λ₁ >= 1: the bracket is e^{−mφ(λ₁)}/√(2πm)·(G(λ₁) − G(λ₂));
+    /// - λ₁ < 1 <= λ₂: it is 1 − e^{−mφ(λ₁)}/√(2πm)·(H(λ₁) + G(λ₂)) (H the P-side form);
+    /// - λ₂ < 1: Q(m, y) − e^{−mΔ}Q(m, ρy) with mΔ = m·[φ(1/ρ) + (ρ − 1)(1 − λ₂)/ρ], a sum
+    ///   of positive parts (never (1 − m) ln ρ + y(ρ − 1) itself).
+    /// `None` (the caller sums the window) where Temme's form is not used (m < 1000, |η|
+    /// > 1.5) or where the difference would lose more than 3 digits (ρ close to 1: about
+    /// log₁₀(ρ/(ρ − 1)) digits are lost); 0 where e^{−mφ(λ₁)} < e^{−800}.
+    fn wait_tail_closed(&self, y: f64) -> Option<f64> {
+        const MAX_LOSS: f64 = 1e3;
+        const NEGLIGIBLE: f64 = 800.0;
+        let m = self.m();
+        if self.x <= 0.0 || m == 0 || !y.is_finite() {
+            return None;
+        }
+        let mf = m as f64;
+        let rm1 = self.x.exp_m1();
+        // λ₁ − 1 and λ₂ − 1 = (λ₁ − 1) + (ρ − 1)λ₁, kept apart from λ (near 1 the
+        // rounding of y/m would cost the digits of λ − 1).
+        let u1 = (y - mf) / mf;
+        let u2 = u1 + rm1 * (y / mf);
+        // ln(C0ρ^m/(ρ − 1)).
+        let ln_front = self.ln_c0_at(m) - rm1.ln();
+        let f1 = phi_u(u1);
+        if u1 >= 0.0 {
+            if mf * f1 > NEGLIGIBLE {
+                return Some(0.0);
+            }
+            let (g1, g2) = (gamma_uniform(mf, u1)?, gamma_uniform(mf, u2)?);
+            let d = g1.scaled - g2.scaled;
+            if !(d > 0.0) || g1.scaled > MAX_LOSS * d {
+                return None;
+            }
+            return Some((ln_front + g1.ln_pre).exp() * d);
+        }
+        // λ₁ < 1: Q(m, y) = 1 − P(m, y).
+        let (p1, pre1) = if mf * f1 > NEGLIGIBLE {
+            (0.0, 0.0)
+        } else {
+            let g1 = gamma_uniform(mf, u1)?;
+            let pre = g1.ln_pre.exp();
+            (pre * g1.scaled, pre)
+        };
+        let q1 = 1.0 - p1;
+        let term2 = if u2 >= 0.0 {
+            if pre1 == 0.0 {
+                0.0
+            } else {
+                pre1 * gamma_uniform(mf, u2)?.scaled
+            }
+        } else {
+            let inv_rho = (-self.x).exp();
+            let delta = phi(inv_rho) - rm1 * u2 * inv_rho;
+            let q2 = if mf * phi_u(u2) > NEGLIGIBLE {
+                1.0
+            } else {
+                gamma_uniform(mf, u2)?.q()
+            };
+            (-mf * delta).exp() * q2
+        };
+        let b = q1 - term2;
+        if !(b > 0.0) || q1 > MAX_LOSS * b {
+            return None;
+        }
+        Some(ln_front.exp() * b)
+    }
+
     /// P(J <= i) = P(J = 0) + Σ_{j<min(i, m)} C0·ρ^j, computed as a sum (no cancellation).
     fn wait_phases_cdf(&self, i: u64) -> f64 {
         let n = i.min(self.m());
@@ -677,6 +749,7 @@ impl QueueMetrics for MMcK {
         }
         let tail = self
             .geometric_limit_tail(t, false)
+            .or_else(|| self.wait_tail_closed(y))
             .unwrap_or_else(|| self.phase_mixture(y, false));
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
@@ -1358,6 +1431,74 @@ mod tests {
             for (g, w) in got.iter().zip(want) {
                 close(*g, w, 1e-11);
             }
+        }
+    }
+
+    /// The closed-form wait tail above saturation against the window sum (the
+    /// uniformised Poisson mixture with every weight from its own closed form, summed by
+    /// the generic `poisson_mixture`: no early exits), tails from 1 down to 1e-300.
+    #[test]
+    fn wait_tail_closed_matches_window_sum() {
+        let mut used = 0;
+        for &c in &[1u64, 2, 10, 100_000] {
+            for &rho in &[1.01f64, 1.2, 3.0] {
+                for &m in &[2_000u64, 100_000, 1_000_000] {
+                    let q = MMcK::new(rho * c as f64, 1.0, c, c + m).unwrap();
+                    let mf = m as f64;
+                    for &f in &[
+                        0.3, 0.7, 0.9, 0.99, 0.999, 0.9999, 1.0, 1.0001, 1.001, 1.003, 1.01, 1.03,
+                        1.1, 1.3, 1.6, 2.5,
+                    ] {
+                        let y = f * mf;
+                        let Some(got) = q.wait_tail_closed(y) else {
+                            continue;
+                        };
+                        let want = crate::analytic::single::special::poisson_mixture(y, m, |i| {
+                            q.wait_phases_tail(i)
+                        });
+                        if want < 1e-300 {
+                            assert!(got < 1e-290, "{c} {rho} {m} {f}: {got} vs {want}");
+                            continue;
+                        }
+                        used += 1;
+                        assert!(
+                            (got - want).abs() <= 1e-12 * want,
+                            "c {c} rho {rho} m {m} y/m {f}: {got} vs {want} (rel {:e})",
+                            (got - want) / want
+                        );
+                    }
+                }
+            }
+        }
+        assert!(used > 200, "{used}");
+    }
+
+    /// K = 10⁹, c = 10⁵, ρ = 1.2: against tests/reference/mmck_wait_tail_large_k.py
+    /// (mpmath's incomplete gamma at 50 digits, at the double y = cμ·t kendall forms:
+    /// the tail's condition number in y is about m·|λ − 1| ≈ 10⁵ here, so the rounding
+    /// of y alone would move it by 1e-11). 2e-12: ρ = 1.2 is exact there, kendall's
+    /// ln ρ is rounded.
+    #[test]
+    fn wait_tail_large_k_against_mpmath() {
+        let q = MMcK::new(1.2e7, 100.0, 100_000, 1_000_000_000).unwrap();
+        for (t, want) in [
+            (99.98, 0.99921755377712869924),
+            (99.985, 0.94306961912580306197),
+            (99.99, 0.49993271310354829916),
+            (99.9905, 0.43711407036175865677),
+            (99.995, 0.05689785388423877436),
+            (100.0, 0.00078210641770782677633),
+            (100.01, 1.2692950176375511999e-10),
+        ] {
+            let y = q.phase_rate() * t;
+            let got = q.wait_tail_closed(y).unwrap();
+            close(got, want, 2e-12);
+            // The CDF is 1 − the tail: 2e-12 relative, or ~1e-16 absolute.
+            let tail = 1.0 - q.wait_cdf(t).unwrap();
+            assert!(
+                (tail - want).abs() <= 2e-12 * want + 3e-16,
+                "{tail} vs {want}"
+            );
         }
     }
 

@@ -253,10 +253,15 @@ pub(crate) fn poisson_mixture(y: f64, support: u64, r: impl Fn(u64) -> f64) -> f
 /// cancel: with u = λ − 1 and t = u/(2 + u), ln λ = 2 atanh t, so
 /// φ = u·t − 2(t³/3 + t⁵/5 + …), every term of one sign (|t| <= 1/3 on [½, 2]).
 pub(crate) fn phi(lambda: f64) -> f64 {
-    if !(0.5..=2.0).contains(&lambda) {
-        return lambda - 1.0 - lambda.ln();
+    phi_u(lambda - 1.0)
+}
+
+/// φ(1 + u), from u itself: λ − 1 is known more precisely than λ near 1 (λ = y/m
+/// rounded keeps only ~12 digits of λ − 1 = 10⁻⁴).
+pub(crate) fn phi_u(u: f64) -> f64 {
+    if !(-0.5..=1.0).contains(&u) {
+        return u - u.ln_1p();
     }
-    let u = lambda - 1.0;
     let t = u / (2.0 + u);
     let t2 = t * t;
     let mut pow = t * t2;
@@ -344,15 +349,16 @@ impl GammaUniform {
     }
 }
 
-/// Temme's uniform expansion of Q(a, x) / P(a, x) (see [`GammaUniform`]); `None` where it
+/// Temme's uniform expansion of Q(a, x) / P(a, x) (see [`GammaUniform`]) at
+/// x = a·(1 + u), u = λ − 1 given directly (see [`phi_u`]); `None` where it
 /// is not used: a below [`TEMME_MIN_A`], |η| beyond the verified range of the table, or
 /// arguments that are not finite and positive. O(1): 7 polynomials of degree 39.
-pub(crate) fn gamma_uniform(a: f64, lambda: f64) -> Option<GammaUniform> {
-    if !(a >= TEMME_MIN_A && a.is_finite() && lambda > 0.0 && lambda.is_finite()) {
+pub(crate) fn gamma_uniform(a: f64, u: f64) -> Option<GammaUniform> {
+    if !(a >= TEMME_MIN_A && a.is_finite() && u > -1.0 && u.is_finite()) {
         return None;
     }
-    let f = phi(lambda);
-    let eta = if lambda >= 1.0 {
+    let f = phi_u(u);
+    let eta = if u >= 0.0 {
         (2.0 * f).sqrt()
     } else {
         -(2.0 * f).sqrt()
@@ -367,7 +373,7 @@ pub(crate) fn gamma_uniform(a: f64, lambda: f64) -> Option<GammaUniform> {
         ak /= a;
     }
     let base = (PI * a / 2.0).sqrt() * erfcx(eta.abs() * (a / 2.0).sqrt());
-    let upper = lambda >= 1.0;
+    let upper = u >= 0.0;
     Some(GammaUniform {
         upper,
         ln_pre: -a * f - 0.5 * (2.0 * PI * a).ln(),
@@ -897,7 +903,7 @@ mod tests {
             (1.000000e+10, 3.0, -9013877126.443914264865727),
         ];
         for (a, r, want) in cases {
-            let g = gamma_uniform(a, r).unwrap();
+            let g = gamma_uniform(a, r - 1.0).unwrap();
             assert_eq!(g.upper, r >= 1.0);
             let got = g.ln_pre + g.scaled.ln();
             let tol = 1e-14 + 4.0 * f64::EPSILON * want.abs();
@@ -919,10 +925,10 @@ mod tests {
             }
         }
         // Declined: a below the threshold, |η| beyond the table, bad arguments.
-        assert!(gamma_uniform(999.0, 1.0).is_none());
-        assert!(gamma_uniform(1e6, 4.0).is_none());
-        assert!(gamma_uniform(1e6, 0.1).is_none());
+        assert!(gamma_uniform(999.0, 0.0).is_none());
+        assert!(gamma_uniform(1e6, 3.0).is_none());
+        assert!(gamma_uniform(1e6, -0.9).is_none());
         assert!(gamma_uniform(1e6, f64::NAN).is_none());
-        assert!(gamma_uniform(f64::INFINITY, 1.0).is_none());
+        assert!(gamma_uniform(f64::INFINITY, 0.0).is_none());
     }
 }
