@@ -17,25 +17,33 @@
 //! Σ_{n<c} aⁿ/n! / (a^c/c!) = c/(a·B(c − 1, a)) comes from the (log-space) Erlang B
 //! recursion, and the geometric part Σ_{j=0}^{m} ρ^j from expm1 ratios that are exact at
 //! ρ = 1 (where the textbook closed forms are 0/0) and never overflow for ρ > 1. The
-//! means use the mean of a truncated geometric law (series near ρ = 1). The cost is O(c)
-//! to build, O(1) per mean and state probability, whatever K is (K = 10⁶ is instant).
+//! means use the mean of a truncated geometric law (series near ρ = 1), the variances its
+//! variance in closed form (a Bernoulli series where the closed form would cancel) and
+//! the mixture of the states below c and from c on (central moments, no E[X²] − E[X]²).
+//! The cost is O(c) to build, O(1) per mean, state probability and Var(Wq), Var(W), and
+//! O(c) for Var(N) (the states below c are summed, skipped where their mass underflows),
+//! whatever K is (K = 10⁹ is instant).
 //!
 //! The waiting- and sojourn-time tails use uniformisation at rate r = cμ: a wait of
 //! J Erlang phases plus a service Exp(μ), which is a Geometric(1/c) number of rate-r
 //! phases, is Erlang(J + G, r) and P(time > t) = Σ_i pois(i; rt)·P(J + G > i). The
 //! weights P(J + G > i) have closed geometric forms, every term is positive (no
-//! cancellation). Cost per CDF evaluation, none of it growing with K except through
-//! where the mass sits:
+//! cancellation). Cost per CDF evaluation:
 //! - ρ < 1 with the truncation provably invisible (its effect bounded by
 //!   P′·(e^{−θt}·B + 2ρ^m) <= 10⁻¹⁷ absolute, see `geometric_limit_tail`): the M/M/c
 //!   closed forms, O(1) (c = 10⁵, K = 10⁶, ρ = 0.999 solves in milliseconds);
+//! - the wait above saturation (ρ > 1, m >= 1000): two incomplete gamma functions in
+//!   Temme's uniform form whose large exponents cancel exactly (`wait_tail_closed`),
+//!   O(1), where that loses at most 3 digits (it loses about log₁₀(ρ/(ρ − 1)), so
+//!   ρ >= ~1.002), and where |η| <= 1.5 (else the tail is below e^{−800} or m is small);
 //! - where a Bernstein bound shows the sum cannot change the double result: O(1);
 //! - otherwise the sum over a window of O(√(rt·ln(rt/10⁻¹⁸))) Poisson terms, a few
 //!   multiplications each (closed forms only at the window's ends, recurrences that
-//!   only add positive terms inside). For ρ > 1 the wait is near (K − c)/(cμ), so this
-//!   is O(√K) per evaluation. A percentile takes about 10–15 evaluations (safeguarded
-//!   regula falsi, [`invert_cdf`]); c = 10⁵, ρ = 1.2: a full `kendall solve` takes
-//!   0.26 s at K = 10⁷, 0.66 s at K = 10⁸ and 1.7 s at K = 10⁹ (2 cores, release).
+//!   only add positive terms inside). This is still O(√K) per evaluation for the
+//!   **sojourn** above saturation (its closed form is derived but not implemented),
+//!   for the wait at 1 < ρ < ~1.002, and near ρ = 1 where the truncation shows (ρ = 1
+//!   exactly included), since the wait is then near (K − c)/(cμ). A percentile takes
+//!   about 10–15 evaluations (safeguarded regula falsi, [`invert_cdf`]).
 //!
 //! References: Gross, Shortle, Thompson & Harris (2008), *Fundamentals of Queueing
 //! Theory* 4th ed., §2.5 (M/M/c/K) and §2.5.1 (waiting times of admitted customers);
@@ -413,9 +421,10 @@ impl MMcK {
     /// - λ₁ < 1 <= λ₂: it is 1 − e^{−mφ(λ₁)}/√(2πm)·(H(λ₁) + G(λ₂)) (H the P-side form);
     /// - λ₂ < 1: Q(m, y) − e^{−mΔ}Q(m, ρy) with mΔ = m·[φ(1/ρ) + (ρ − 1)(1 − λ₂)/ρ], a sum
     ///   of positive parts (never (1 − m) ln ρ + y(ρ − 1) itself).
-    /// `None` (the caller sums the window) where Temme's form is not used (m < 1000, |η|
-    /// > 1.5) or where the difference would lose more than 3 digits (ρ close to 1: about
-    /// log₁₀(ρ/(ρ − 1)) digits are lost); 0 where e^{−mφ(λ₁)} < e^{−800}.
+    ///
+    /// `None` (the caller sums the window) where Temme's form is not used (m < 1000 or
+    /// |η| beyond 1.5) or where the difference would lose more than 3 digits (ρ close
+    /// to 1: about log₁₀(ρ/(ρ − 1)) digits are lost); 0 where e^{−mφ(λ₁)} < e^{−800}.
     fn wait_tail_closed(&self, y: f64) -> Option<f64> {
         const MAX_LOSS: f64 = 1e3;
         const NEGLIGIBLE: f64 = 800.0;
@@ -438,7 +447,7 @@ impl MMcK {
             }
             let (g1, g2) = (gamma_uniform(mf, u1)?, gamma_uniform(mf, u2)?);
             let d = g1.scaled - g2.scaled;
-            if !(d > 0.0) || g1.scaled > MAX_LOSS * d {
+            if d.is_nan() || d <= 0.0 || g1.scaled > MAX_LOSS * d {
                 return None;
             }
             return Some((ln_front + g1.ln_pre).exp() * d);
@@ -469,7 +478,7 @@ impl MMcK {
             (-mf * delta).exp() * q2
         };
         let b = q1 - term2;
-        if !(b > 0.0) || q1 > MAX_LOSS * b {
+        if b.is_nan() || b <= 0.0 || q1 > MAX_LOSS * b {
             return None;
         }
         Some(ln_front.exp() * b)
@@ -704,7 +713,7 @@ impl QueueMetrics for MMcK {
     /// them, summed, O(c)) and those from c on (weight w_T: c plus a truncated
     /// geometric law on 0..m, its variance in closed form, O(1)):
     /// Var = w_H·Var_H + w_T·Var_T + w_H·w_T·(mean_T − mean_H)², every term positive, so
-    /// a small variance is not lost in E[N²] − L². The head is skipped where w_H
+    /// a small variance is not lost in E\[N²\] − L². The head is skipped where w_H
     /// underflows (far above saturation). Nothing grows with K.
     fn var_number(&self) -> Option<f64> {
         let m = self.m();
