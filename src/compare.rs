@@ -86,12 +86,22 @@ impl Comparison {
         self.rows.iter().filter(|r| r.flagged)
     }
 
-    /// The largest relative error among rows of the given exactness.
+    /// The largest relative error among rows of the given exactness that were checked:
+    /// rows the simulator warned about, and rows of a node with fewer than
+    /// [`MIN_COMPARE_SAMPLES`] messages (an interval not checked although the simulation
+    /// gave one), are left out.
     pub fn largest_error(&self, exactness: Exactness) -> Option<&ComparisonRow> {
         self.rows
             .iter()
             .filter(|r| {
-                r.exactness == Some(exactness) && r.relative_error.is_some() && r.warning.is_none()
+                let has_interval = r
+                    .simulated
+                    .is_some_and(|s| s.lower.is_some() && s.upper.is_some());
+                let sparse = has_interval && r.in_interval.is_none();
+                r.exactness == Some(exactness)
+                    && r.relative_error.is_some()
+                    && r.warning.is_none()
+                    && !sparse
             })
             .max_by(|a, b| {
                 let ea = a.relative_error.unwrap_or(0.0).abs();

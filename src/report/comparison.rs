@@ -144,12 +144,14 @@ pub fn comparison_csv(c: &Comparison) -> String {
     t.to_csv()
 }
 
-/// A summary under the table: flagged approximations and the largest errors by kind.
+/// A summary under the table: flagged approximations and the largest errors by kind,
+/// each saying whether the simulation's interval covers the analytic figure.
 pub fn comparison_summary(c: &Comparison) -> String {
+    // The level in per cent to a tenth (0.999 × 100 is not 99.9 in binary).
+    let level = (c.confidence * 1000.0).round() / 10.0;
     let mut out = format!(
-        "\n{} replications, {}% intervals; approximations flagged above {:.0}% relative error\n",
+        "\n{} replications, {level}% intervals; approximations flagged above {:.0}% relative error\n",
         c.replications,
-        c.confidence * 100.0,
         c.threshold * 100.0
     );
     for (kind, label) in [
@@ -158,8 +160,21 @@ pub fn comparison_summary(c: &Comparison) -> String {
         (Exactness::Approximation, "approximation"),
     ] {
         if let Some(r) = c.largest_error(kind) {
+            // Whether the simulation's interval covers the analytic figure: a large
+            // error inside a wide interval is noise, not a disagreement.
+            let verdict = match r.in_interval {
+                Some(true) => format!(
+                    ", inside the simulation's {}% interval",
+                    c.confidence * 100.0
+                ),
+                Some(false) => format!(
+                    ", outside the simulation's {}% interval",
+                    c.confidence * 100.0
+                ),
+                None => String::new(),
+            };
             out.push_str(&format!(
-                "largest error of {label} figures: {:+.2}% ({} {})\n",
+                "largest error of {label} figures: {:+.2}% ({} {}{verdict})\n",
                 100.0 * r.relative_error.unwrap_or(0.0),
                 r.node,
                 r.metric
