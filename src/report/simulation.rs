@@ -277,7 +277,7 @@ client retries (requests: first send until the success of an attempt within its 
     }
     if !r.warnings.is_empty() {
         out.push_str(&format!(
-            "\n{} figures marked{WARNING_MARK} cannot be trusted as steady-state figures:\n",
+            "\n{} figures marked{WARNING_MARK} are not steady-state estimates to stand behind:\n",
             if r.is_stationary() {
                 "WARNING:"
             } else {

@@ -533,7 +533,8 @@ pub struct QueueReport {
     /// Conservation counts summed over replications.
     pub counts: NodeCounts,
     /// Why some of these figures cannot be trusted as steady-state figures (overload,
-    /// a growing backlog, a short horizon), with the metrics each affects.
+    /// a growing backlog, a short horizon, too few messages for a percentile), with the
+    /// metrics each affects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<SimWarning>,
     /// Per partition and per consumer, for a partitioned queue (Kafka-style topic
