@@ -426,20 +426,29 @@ impl MMcK {
     /// |η| beyond 1.5) or where the difference would lose more than 3 digits (ρ close
     /// to 1: about log₁₀(ρ/(ρ − 1)) digits are lost); 0 where e^{−mφ(λ₁)} < e^{−800}.
     fn wait_tail_closed(&self, y: f64) -> Option<f64> {
-        const MAX_LOSS: f64 = 1e3;
-        const NEGLIGIBLE: f64 = 800.0;
         let m = self.m();
-        if self.x <= 0.0 || m == 0 || !y.is_finite() {
+        if self.x <= 0.0 || m == 0 {
             return None;
         }
-        let mf = m as f64;
+        // ln(C0ρ^m/(ρ − 1)).
+        self.gamma_pair_tail(m, y, self.ln_c0_at(m) - self.x.exp_m1().ln())
+    }
+
+    /// e^{ln_front}·[Q(n, y) − ρ^{−n}e^{y(ρ−1)}Q(n, ρy)] for ρ > 1, the bracket of
+    /// [`MMcK::wait_tail_closed`] (n = m there; n = m + 1 for the sojourn at c = 1),
+    /// with the same cases, the same 3-digit limit and the same `None`s.
+    fn gamma_pair_tail(&self, n: u64, y: f64, ln_front: f64) -> Option<f64> {
+        const MAX_LOSS: f64 = 1e3;
+        const NEGLIGIBLE: f64 = 800.0;
+        if self.x <= 0.0 || n == 0 || !y.is_finite() {
+            return None;
+        }
+        let mf = n as f64;
         let rm1 = self.x.exp_m1();
         // λ₁ − 1 and λ₂ − 1 = (λ₁ − 1) + (ρ − 1)λ₁, kept apart from λ (near 1 the
-        // rounding of y/m would cost the digits of λ − 1).
+        // rounding of y/n would cost the digits of λ − 1).
         let u1 = (y - mf) / mf;
         let u2 = u1 + rm1 * (y / mf);
-        // ln(C0ρ^m/(ρ − 1)).
-        let ln_front = self.ln_c0_at(m) - rm1.ln();
         let f1 = phi_u(u1);
         if u1 >= 0.0 {
             if mf * f1 > NEGLIGIBLE {
@@ -482,6 +491,117 @@ impl MMcK {
             return None;
         }
         Some(ln_front.exp() * b)
+    }
+
+    /// P(W > t) in closed form above saturation (ρ > 1), O(1) whatever K, y = cμt.
+    ///
+    /// With r = cμ, P(Erlang(n, r) + Exp(μ) > t) = Q(n, y) + e^{−μt}·sⁿ·P(n, z) for c >= 2
+    /// (s = r/(r − μ) = c/(c − 1), z = y/s; condition on the Erlang part), summed over
+    /// the waits (n = j + 1 with probability C0ρ^j, j < m) plus the atom 1 − P(wait) at
+    /// no wait. With σ = ρs, Σ_{j<m} σ^j·P(j + 1, z) = Σ_{i>=1} pois(i; z)·(σ^{min(i, m)} − 1)/(σ − 1)
+    /// and Σ_{i<m} pois(i; z)·σ^i = e^{z(σ−1)}Q(m, σz), where σz = ρy and
+    /// e^{−μt}e^{z(σ−1)} = e^{y(ρ−1)}, so that P(W > t) is P(Wq > t) plus
+    /// (1 − P(wait))·e^{−μt} plus
+    /// C0·s/(σ − 1)·[e^{y(ρ−1)}Q(m, ρy) + e^{−μt}σ^m·P(m, z) − e^{−μt}].
+    /// For ρ > 1, s/(σ − 1) = c/(c(ρ − 1) + 1) (σ − 1 is never small there).
+    ///
+    /// With F = C0ρ^m, E = e^{−mφ(λ₁)}/√(2πm) and λ₁ = y/m, λ₂ = ρλ₁, λ₃ = λ₁/s, both
+    /// gamma terms carry E exactly, as in [`MMcK::wait_tail_closed`]:
+    /// ρ^{−m}e^{y(ρ−1)}e^{−mφ(λ₂)} = E·√(2πm) = ρ^{−m}e^{−μt}σ^m·e^{−mφ(λ₃)}. So
+    /// P(W > t) = F·[Q(m, y)/(ρ − 1) − A·k_A + B·k_S] − C0·k_S·e^{−μt} + (1 − P(wait))·e^{−μt}
+    /// with k_S = s/(σ − 1), k_A = 1/(ρ − 1) − k_S = 1/((ρ − 1)(c(ρ − 1) + 1)) > 0,
+    /// A = ρ^{−m}e^{y(ρ−1)}Q(m, ρy) (E·G(λ₂) for λ₂ >= 1, e^{−mΔ}Q(m, ρy) below as in
+    /// the wait) and B = ρ^{−m}e^{−μt}σ^m·P(m, z) (E·H(λ₃) for λ₃ < 1, and
+    /// e^{−m[(λ₃ − 1)/(c − 1) + φ(s)]}·P(m, z) from λ₃ = 1 on, both exponents positive).
+    ///
+    /// Five terms of known sign: `None` (the caller sums the window) where their
+    /// magnitudes exceed 10³ times the result (more than 3 digits lost: the A term
+    /// against the first, for ρ near 1 with c(ρ − 1) ≪ 1, as in the wait; for
+    /// c(ρ − 1) >= 1 the A term is small), where Temme's form is not used (m < 1000,
+    /// |η| > 1.5 on a term that is not negligible), or on a NaN. Terms below e^{−800}
+    /// are 0. For c = 1 the service is one more phase at rate r = μ:
+    /// P(W > t) = Σ_{j<=m} C0ρ^{j−1}·Q(j + 1, y), the wait's form with m + 1 phases.
+    fn sojourn_tail_closed(&self, y: f64) -> Option<f64> {
+        const MAX_LOSS: f64 = 1e3;
+        const NEGLIGIBLE: f64 = 800.0;
+        let m = self.m();
+        if self.x <= 0.0 || m == 0 || !y.is_finite() {
+            return None;
+        }
+        let rm1 = self.x.exp_m1();
+        // ln F, F = C0ρ^m.
+        let ln_f = self.ln_c0_at(m);
+        if self.c == 1 {
+            // Σ_{j<=m} C0ρ^{j−1}Q(j + 1, y) = C0ρ^m/(ρ − 1)·[Q(m + 1, y) − …].
+            return self.gamma_pair_tail(m + 1, y, ln_f - rm1.ln());
+        }
+        let mf = m as f64;
+        let cf = self.c as f64;
+        let lam1 = y / mf;
+        // λ − 1 for the three arguments, from u1 (see `gamma_pair_tail`):
+        // λ₂ − 1 = u1 + (ρ − 1)λ₁, λ₃ − 1 = u1 − λ₁/c (λ₃ = λ₁(c − 1)/c).
+        let u1 = (y - mf) / mf;
+        let u2 = u1 + rm1 * lam1;
+        let u3 = u1 - lam1 / cf;
+        let live = |u: f64| mf * phi_u(u) <= NEGLIGIBLE;
+        // E = e^{−mφ(λ₁)}/√(2πm) and Q(m, y).
+        let (e1, q1) = if live(u1) {
+            let g = gamma_uniform(mf, u1)?;
+            (g.ln_pre.exp(), g.q())
+        } else {
+            (0.0, if u1 >= 0.0 { 0.0 } else { 1.0 })
+        };
+        let a_term = if u2 >= 0.0 {
+            if e1 == 0.0 {
+                0.0
+            } else {
+                e1 * gamma_uniform(mf, u2)?.scaled
+            }
+        } else {
+            let inv_rho = (-self.x).exp();
+            let delta = phi(inv_rho) - rm1 * u2 * inv_rho;
+            let q2 = if live(u2) {
+                gamma_uniform(mf, u2)?.q()
+            } else {
+                1.0
+            };
+            (-mf * delta).exp() * q2
+        };
+        let b_term = if u3 < 0.0 {
+            if e1 == 0.0 {
+                0.0
+            } else {
+                e1 * gamma_uniform(mf, u3)?.scaled
+            }
+        } else {
+            let q3 = if live(u3) {
+                gamma_uniform(mf, u3)?.q()
+            } else {
+                0.0
+            };
+            let phi_s = phi_u(1.0 / (cf - 1.0));
+            (-mf * (u3 / (cf - 1.0) + phi_s)).exp() * (1.0 - q3)
+        };
+        let f = ln_f.exp();
+        let k_s = cf / (cf * rm1 + 1.0);
+        let k_a = 1.0 / (rm1 * (cf * rm1 + 1.0));
+        let mu_t = y / cf;
+        let terms = [
+            f * q1 / rm1,
+            -f * a_term * k_a,
+            f * b_term * k_s,
+            -(self.ln_c0_at(0) - mu_t).exp() * k_s,
+            self.no_wait * (-mu_t).exp(),
+        ];
+        let sum: f64 = terms.iter().sum();
+        let size: f64 = terms.iter().map(|v| v.abs()).sum();
+        if size == 0.0 {
+            return Some(0.0);
+        }
+        if !(sum > 0.0 && size <= MAX_LOSS * sum) {
+            return None;
+        }
+        Some(sum.min(1.0))
     }
 
     /// P(J <= i) = P(J = 0) + Σ_{j<min(i, m)} C0·ρ^j, computed as a sum (no cancellation).
@@ -772,6 +892,7 @@ impl QueueMetrics for MMcK {
         }
         let tail = self
             .geometric_limit_tail(t, true)
+            .or_else(|| self.sojourn_tail_closed(y))
             .unwrap_or_else(|| self.phase_mixture(y, true));
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
@@ -1508,6 +1629,141 @@ mod tests {
                 (tail - want).abs() <= 2e-12 * want + 3e-16,
                 "{tail} vs {want}"
             );
+        }
+    }
+
+    /// The closed-form sojourn tail above saturation against the window sum (every
+    /// weight P(J + G > i) from its own closed form, summed by the generic
+    /// `poisson_mixture`: no early exits), at y = cμt from the bulk (y/m = 0.3) to the
+    /// far tail (the service's: y = m + c·L, L up to 570, tails to ~1e-250).
+    #[test]
+    fn sojourn_tail_closed_matches_window_sum() {
+        let (mut used, mut total, mut worst) = (0, 0, 0.0f64);
+        for &c in &[1u64, 2, 10, 100_000] {
+            for &rho in &[1.01f64, 1.2, 3.0] {
+                for &m in &[2_000u64, 100_000, 1_000_000] {
+                    let q = MMcK::new(rho * c as f64, 1.0, c, c + m).unwrap();
+                    let (mf, cf) = (m as f64, c as f64);
+                    let bulk = [
+                        0.3, 0.7, 0.9, 0.99, 0.999, 0.9999, 1.0, 1.0001, 1.001, 1.003, 1.01, 1.03,
+                        1.1, 1.3, 1.6, 2.5,
+                    ]
+                    .map(|f| f * mf);
+                    let service = [1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 570.0].map(|l| mf + cf * l);
+                    for y in bulk.into_iter().chain(service) {
+                        total += 1;
+                        let Some(got) = q.sojourn_tail_closed(y) else {
+                            continue;
+                        };
+                        let want =
+                            crate::analytic::single::special::poisson_mixture(y, u64::MAX, |i| {
+                                q.sojourn_phases_tail(i)
+                            });
+                        if want < 1e-300 {
+                            assert!(got < 1e-290, "{c} {rho} {m} {y}: {got} vs {want}");
+                            continue;
+                        }
+                        used += 1;
+                        let rel = (got - want).abs() / want;
+                        worst = worst.max(rel);
+                        assert!(
+                            rel <= 1e-12,
+                            "c {c} rho {rho} m {m} y {y}: {got} vs {want} (rel {rel:e})"
+                        );
+                    }
+                }
+            }
+        }
+        eprintln!("closed form at {used} of {total} points, worst {worst:e}");
+        assert!(used * 4 > total * 3, "{used} of {total}");
+    }
+
+    /// Where the terms cancel (c(ρ − 1) ≪ 1 and ρ near 1: about log₁₀(ρ/(ρ − 1)) digits
+    /// lost) the closed form declines and the CDF is the window sum's.
+    #[test]
+    fn sojourn_tail_closed_declines_where_digits_would_be_lost() {
+        // ρ = 1 + 10⁻⁵ beyond the mean wait: the A term nearly cancels the first.
+        for (c, m, f) in [
+            (1u64, 100_000u64, 1.01),
+            (1, 1_000_000, 1.01),
+            (2, 100_000, 1.003),
+            (2, 100_000, 1.01),
+            (10, 100_000, 1.003),
+            (10, 1_000_000, 1.01),
+        ] {
+            let q = MMcK::new(1.00001 * c as f64, 1.0, c, c + m).unwrap();
+            let y = f * m as f64;
+            assert!(q.sojourn_tail_closed(y).is_none(), "{c} {m} {f}");
+            let t = y / q.phase_rate();
+            let want = 1.0 - q.phase_mixture(q.phase_rate() * t, true);
+            assert_eq!(q.sojourn_cdf(t).unwrap(), want.clamp(0.0, 1.0));
+        }
+    }
+
+    /// K = 10⁹ above saturation (ρ = 1.2; c = 10⁵ and c = 2): the sojourn tail against
+    /// tests/reference/mmck_sojourn_tail_large_k.py (mpmath's incomplete gamma at 50
+    /// digits, the closed form checked there against the brute-force sum over the waits
+    /// at small K; the same double y = cμt as kendall), from the bulk to ~1e-250. 2e-12
+    /// as for the wait (kendall's ln ρ is rounded). The percentiles equal those
+    /// inverted from the window sum (`phase_mixture`, the previous path) to 1e-12 and
+    /// round-trip through the CDF.
+    #[test]
+    fn sojourn_tail_large_k_against_mpmath() {
+        let big = MMcK::new(1.2e7, 100.0, 100_000, 1_000_000_000).unwrap();
+        let two = MMcK::new(2.4, 1.0, 2, 1_000_000_000).unwrap();
+        let cases: [(&MMcK, &[(f64, f64)]); 2] = [
+            (
+                &big,
+                &[
+                    (99.985, 0.99314971040117654262),
+                    (99.99, 0.89517266310012381204),
+                    (99.995, 0.62887627490316435811),
+                    (99.9974, 0.50040901086335539161),
+                    (100.0, 0.38664668231272672664),
+                    (100.02, 0.052336844853184749414),
+                    (100.06, 0.00095858275090663792714),
+                    (100.2, 7.9708908701617111137e-10),
+                    (101.0, 1.4386273449375713296e-44),
+                    (105.75, 7.3802216796774412026e-251),
+                ],
+            ),
+            (
+                &two,
+                &[
+                    (499970000.0, 0.97110159187915874975),
+                    (499990000.0, 0.73640165538718438896),
+                    (500000000.0, 0.49993271646802750742),
+                    (500010000.0, 0.26349092477264186448),
+                    (500030000.0, 0.028881169184582551533),
+                    (500100000.0, 1.2718966578300035058e-10),
+                    (500300000.0, 1.5083592469677915198e-80),
+                    (500530000.0, 1.8136924709458438494e-246),
+                ],
+            ),
+        ];
+        for (q, points) in cases {
+            for &(t, want) in points {
+                let y = q.phase_rate() * t;
+                let got = q.sojourn_tail_closed(y).unwrap();
+                close(got, want, 2e-12);
+                let tail = 1.0 - q.sojourn_cdf(t).unwrap();
+                assert!(
+                    (tail - want).abs() <= 2e-12 * want + 3e-16,
+                    "{tail} vs {want}"
+                );
+            }
+        }
+        for p in [0.5, 0.95, 0.99, 0.999] {
+            let t = big.sojourn_quantile(p).unwrap();
+            let window = invert_cdf(
+                |t| 1.0 - big.phase_mixture(big.phase_rate() * t, true),
+                p,
+                big.mean_sojourn(),
+            )
+            .unwrap();
+            close(t, window, 1e-12);
+            assert!(big.sojourn_cdf(t).unwrap() >= p);
+            assert!(big.sojourn_cdf(t * (1.0 - 2e-13)).unwrap() < p, "{p}: {t}");
         }
     }
 
