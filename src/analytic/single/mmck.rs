@@ -32,18 +32,23 @@
 //! - ρ < 1 with the truncation provably invisible (its effect bounded by
 //!   P′·(e^{−θt}·B + 2ρ^m) <= 10⁻¹⁷ absolute, see `geometric_limit_tail`): the M/M/c
 //!   closed forms, O(1) (c = 10⁵, K = 10⁶, ρ = 0.999 solves in milliseconds);
-//! - the wait above saturation (ρ > 1, m >= 1000): two incomplete gamma functions in
-//!   Temme's uniform form whose large exponents cancel exactly (`wait_tail_closed`),
-//!   O(1), where that loses at most 3 digits (it loses about log₁₀(ρ/(ρ − 1)), so
-//!   ρ >= ~1.002), and where |η| <= 1.5 (else the tail is below e^{−800} or m is small);
+//! - above saturation (ρ > 1, m >= 1000), the wait and the sojourn: incomplete gamma
+//!   functions in Temme's uniform form whose large exponents cancel exactly
+//!   (`wait_tail_closed`: two terms; `sojourn_tail_closed`: five, the wait's and the
+//!   service's), O(1), where the terms' magnitudes show that at most 3 digits are lost
+//!   (checked at each evaluation; scanning c in {1, 2, 10, 10⁵} and m = 10⁴..10⁹, the
+//!   window was needed only for ρ − 1 <= 10⁻⁴, where the truncation shows) and where
+//!   every term that is not below e^{−800} has |η| <= 1.5 (Temme's table: λ up to
+//!   3.33). That last condition fails near the mean wait (λ = y/m ≈ 1, so ρλ ≈ ρ) for
+//!   ρ above about 3.3 at every K (from ρ ≈ 3 for m of a few thousand);
 //! - where a Bernstein bound shows the sum cannot change the double result: O(1);
 //! - otherwise the sum over a window of O(√(rt·ln(rt/10⁻¹⁸))) Poisson terms, a few
 //!   multiplications each (closed forms only at the window's ends, recurrences that
-//!   only add positive terms inside). This is still O(√K) per evaluation for the
-//!   **sojourn** above saturation (its closed form is derived but not implemented),
-//!   for the wait at 1 < ρ < ~1.002, and near ρ = 1 where the truncation shows (ρ = 1
-//!   exactly included), since the wait is then near (K − c)/(cμ). A percentile takes
-//!   about 10–15 evaluations (safeguarded regula falsi, [`invert_cdf`]).
+//!   only add positive terms inside). This is still O(√K) per evaluation for the wait
+//!   and the sojourn at ρ above about 3.3, at 1 < ρ <= ~1 + 10⁻⁴ where digits would be
+//!   lost, and near ρ = 1 where the truncation shows (ρ = 1 exactly included), since
+//!   the wait is then near (K − c)/(cμ). A percentile takes about 10–15 evaluations
+//!   (safeguarded regula falsi, [`invert_cdf`]).
 //!
 //! References: Gross, Shortle, Thompson & Harris (2008), *Fundamentals of Queueing
 //! Theory* 4th ed., §2.5 (M/M/c/K) and §2.5.1 (waiting times of admitted customers);
