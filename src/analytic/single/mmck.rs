@@ -41,14 +41,17 @@
 //!   every term that is not below e^{−800} has |η| <= 1.5 (Temme's table: λ up to
 //!   3.33). That last condition fails near the mean wait (λ = y/m ≈ 1, so ρλ ≈ ρ) for
 //!   ρ above about 3.3 at every K (from ρ ≈ 3 for m of a few thousand);
+//! - the wait at ρ = 1 exactly (m >= 1000): C0·[(m − y)·Q(m, y) + m·pois(m; y)] with
+//!   both terms in Temme's form (`wait_tail_critical`), O(1); positive terms up to the
+//!   mean wait, and beyond it declined only where the tail is below ~e^{−500};
 //! - where a Bernstein bound shows the sum cannot change the double result: O(1);
 //! - otherwise the sum over a window of O(√(rt·ln(rt/10⁻¹⁸))) Poisson terms, a few
 //!   multiplications each (closed forms only at the window's ends, recurrences that
 //!   only add positive terms inside). This is still O(√K) per evaluation for the wait
-//!   and the sojourn at ρ above about 3.3, at 1 < ρ <= ~1 + 10⁻⁴ where digits would be
-//!   lost, and near ρ = 1 where the truncation shows (ρ = 1 exactly included), since
-//!   the wait is then near (K − c)/(cμ). A percentile takes about 10–15 evaluations
-//!   (safeguarded regula falsi, [`invert_cdf`]).
+//!   and the sojourn at ρ above about 3.3 and at 1 < ρ <= ~1 + 10⁻⁴ where digits would
+//!   be lost, for both just below ρ = 1 where the truncation shows, and for the sojourn
+//!   at ρ = 1 exactly, since the wait is then near (K − c)/(cμ). A percentile takes
+//!   about 10–15 evaluations (safeguarded regula falsi, [`invert_cdf`]).
 //!
 //! References: Gross, Shortle, Thompson & Harris (2008), *Fundamentals of Queueing
 //! Theory* 4th ed., §2.5 (M/M/c/K) and §2.5.1 (waiting times of admitted customers);
@@ -60,7 +63,7 @@ use crate::analytic::method::Method;
 use crate::analytic::metrics::{QueueMetrics, invert_cdf};
 use crate::analytic::single::erlang::ln_erlang_b_unchecked;
 use crate::analytic::single::special::{
-    gamma_uniform, ln_geom_sum, ln_poisson_pmf, log_add_exp, phi, phi_u, poisson_mixture,
+    gamma_uniform, ln_geom_sum, ln_poisson_pmf, log_add_exp, phi, phi_u, poisson_mixture, stirlerr,
     truncated_geometric_mean, truncated_geometric_var,
 };
 
@@ -437,6 +440,44 @@ impl MMcK {
         }
         // ln(C0ρ^m/(ρ − 1)).
         self.gamma_pair_tail(m, y, self.ln_c0_at(m) - self.x.exp_m1().ln())
+    }
+
+    /// P(Wq > t) in closed form at ρ = 1 exactly, O(1) whatever K: with y = cμt,
+    /// Σ_{j<m} Q(j + 1, y) = Σ_{i<m} pois(i; y)·(m − i) = (m − y)·Q(m, y) + y·pois(m − 1; y)
+    /// (E[N·1{N < m}] = y·P(N < m − 1) for N ~ Poisson(y)), so
+    /// P(Wq > t) = C0·[(m − y)·Q(m, y) + m·pois(m; y)]. With u = y/m − 1 and Temme's form
+    /// ([`gamma_uniform`]), pois(m; y) = e^{−mφ(λ)}/√(2πm)·e^{−δ(m)} (δ Stirling's
+    /// remainder) carries the same exponential as Q, so
+    /// - y < m: C0·[(m − y)·(1 − E·H) + m·E·e^{−δ}], E = e^{−mφ(λ)}/√(2πm): two positive
+    ///   terms, no cancellation (E·H = P(m, y) < 1);
+    /// - y >= m: C0·m·E·(e^{−δ} − u·G), which cancels further out (u·G → 1 as mη² grows,
+    ///   about log₁₀(mη²) digits lost): `None` beyond 3 digits (tails below about
+    ///   e^{−500}, where the CDF is 1 to the last bit anyway), as for m < 1000, where
+    ///   Temme's form is not used. Where mφ(λ) > 800: C0·(m − y) below the mean, 0 above.
+    fn wait_tail_critical(&self, y: f64) -> Option<f64> {
+        const MAX_LOSS: f64 = 1e3;
+        const NEGLIGIBLE: f64 = 800.0;
+        let m = self.m();
+        if self.x != 0.0 || m == 0 || !(y >= 0.0 && y.is_finite()) {
+            return None;
+        }
+        let mf = m as f64;
+        let c0 = self.ln_c0_at(0).exp();
+        let u = (y - mf) / mf;
+        if mf * phi_u(u) > NEGLIGIBLE {
+            return Some(if u < 0.0 { c0 * (mf - y) } else { 0.0 });
+        }
+        let g = gamma_uniform(mf, u)?;
+        let e = g.ln_pre.exp();
+        let e_delta = (-stirlerr(m)).exp();
+        if u < 0.0 {
+            return Some(c0 * ((mf - y) * (1.0 - e * g.scaled) + mf * e * e_delta));
+        }
+        let d = e_delta - u * g.scaled;
+        if d.is_nan() || d <= 0.0 || e_delta > MAX_LOSS * d {
+            return None;
+        }
+        Some(c0 * mf * e * d)
     }
 
     /// e^{ln_front}·[Q(n, y) − ρ^{−n}e^{y(ρ−1)}Q(n, ρy)] for ρ > 1, the bracket of
@@ -884,6 +925,7 @@ impl QueueMetrics for MMcK {
         let tail = self
             .geometric_limit_tail(t, false)
             .or_else(|| self.wait_tail_closed(y))
+            .or_else(|| self.wait_tail_critical(y))
             .unwrap_or_else(|| self.phase_mixture(y, false));
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
@@ -1769,6 +1811,121 @@ mod tests {
             close(t, window, 1e-12);
             assert!(big.sojourn_cdf(t).unwrap() >= p);
             assert!(big.sojourn_cdf(t * (1.0 - 2e-13)).unwrap() < p, "{p}: {t}");
+        }
+    }
+
+    /// The closed-form wait tail at ρ = 1 exactly against the window sum (weights from
+    /// their closed form, generic `poisson_mixture`), from the bulk to ~1e-250.
+    #[test]
+    fn wait_tail_critical_matches_window_sum() {
+        let (mut used, mut total, mut worst) = (0, 0, 0.0f64);
+        for &c in &[1u64, 2, 10, 100_000] {
+            for &m in &[2_000u64, 100_000, 1_000_000] {
+                // λ = cμ: ρ = 1 exactly (ln ρ = 0).
+                let q = MMcK::new(c as f64, 1.0, c, c + m).unwrap();
+                assert_eq!(q.x, 0.0);
+                let mf = m as f64;
+                let bulk = [0.01, 0.3, 0.7, 0.9, 0.99, 0.999, 0.9999, 1.0].map(|f| f * mf);
+                let tail = [0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 30.0]
+                    .map(|k| mf + k * mf.sqrt())
+                    .into_iter()
+                    .chain([1.001, 1.01, 1.1, 1.3].map(|f| f * mf));
+                for y in bulk.into_iter().chain(tail) {
+                    total += 1;
+                    let Some(got) = q.wait_tail_critical(y) else {
+                        continue;
+                    };
+                    let want = crate::analytic::single::special::poisson_mixture(y, m, |i| {
+                        q.wait_phases_tail(i)
+                    });
+                    if want < 1e-300 {
+                        assert!(got < 1e-290, "{c} {m} {y}: {got} vs {want}");
+                        continue;
+                    }
+                    used += 1;
+                    let rel = (got - want).abs() / want;
+                    worst = worst.max(rel);
+                    assert!(
+                        rel <= 1e-12,
+                        "c {c} m {m} y {y}: {got} vs {want} (rel {rel:e})"
+                    );
+                }
+            }
+        }
+        eprintln!("closed form at {used} of {total} points, worst {worst:e}");
+        assert!(used * 4 > total * 3, "{used} of {total}");
+        // 36 standard deviations out (tail ~1e-280) u·G cancels e^{−δ} to more than 3
+        // digits: declined, and the CDF is 1 there anyway.
+        let q = MMcK::new(1.0, 1.0, 1, 1_000_001).unwrap();
+        assert!(q.wait_tail_critical(1.036e6).is_none());
+        assert_eq!(q.wait_cdf(1.036e6), Some(1.0));
+        // Off ρ = 1 (by one ulp of λ) it is not used.
+        let q = MMcK::new(100_000f64.next_up(), 1.0, 100_000, 1_100_000).unwrap();
+        assert!(q.wait_tail_critical(1e6).is_none());
+    }
+
+    /// K = 10⁹ at ρ = 1 exactly (c = 10⁵ and c = 1): against
+    /// tests/reference/mmck_wait_tail_rho1_large_k.py (mpmath's incomplete gamma at 50
+    /// digits, the closed form checked there against the brute-force sum at small K;
+    /// the same double y = cμt as kendall), to 1e-13 (ρ = 1 is exact on both sides;
+    /// 2e-14 seen). The window sum, the previous path, is off by up to 3e-11 here
+    /// (10⁵ terms at y = 10⁹), so the wait percentiles equal those inverted from it to
+    /// 1e-10 only; they round-trip through the CDF.
+    #[test]
+    fn wait_tail_critical_large_k_against_mpmath() {
+        let big = MMcK::new(1e7, 100.0, 100_000, 1_000_000_000).unwrap();
+        let one = MMcK::new(1.0, 1.0, 1, 1_000_000_000).unwrap();
+        let cases: [(&MMcK, &[(f64, f64)]); 2] = [
+            (
+                &big,
+                &[
+                    (0.001, 0.99998960296468728348),
+                    (50.0, 0.4999497969997171419),
+                    (99.98, 0.00010001668853438371884),
+                    (99.99, 0.000012616288442946093537),
+                    (99.995, 7.6824644448109368197e-7),
+                    (100.0, 6.7328070873870976332e-9),
+                    (100.01, 6.0702674596382213428e-16),
+                    (100.03, 1.4164444403363139777e-42),
+                    (100.06, 1.1096952436351820759e-114),
+                ],
+            ),
+            (
+                &one,
+                &[
+                    (1000.0, 0.999998999),
+                    (500000000.0, 0.499999999),
+                    (999990000.0, 0.000018240577230097609387),
+                    (1000000000.0, 0.000012615162613254715894),
+                    (1000100000.0, 6.7356040187851033874e-9),
+                    (1000200000.0, 6.0814121913555282177e-16),
+                    (1000400000.0, 1.4273078974926142519e-42),
+                ],
+            ),
+        ];
+        for (q, points) in cases {
+            for &(t, want) in points {
+                let y = q.phase_rate() * t;
+                let got = q.wait_tail_critical(y).unwrap();
+                close(got, want, 1e-13);
+                let tail = 1.0 - q.wait_cdf(t).unwrap();
+                assert!(
+                    (tail - want).abs() <= 1e-13 * want + 3e-16,
+                    "{tail} vs {want}"
+                );
+            }
+        }
+        for p in [0.5, 0.95, 0.99, 0.999] {
+            let t = big.wait_quantile(p).unwrap();
+            let window = invert_cdf(
+                |t| 1.0 - big.phase_mixture(big.phase_rate() * t, false),
+                p,
+                big.mean_wait(),
+            )
+            .unwrap();
+            close(t, window, 1e-10);
+            assert!(big.wait_cdf(t).unwrap() >= p);
+            assert!(big.wait_cdf(t * (1.0 - 2e-13)).unwrap() < p, "{p}: {t}");
         }
     }
 

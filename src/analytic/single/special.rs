@@ -126,7 +126,7 @@ pub(crate) fn truncated_geometric_var(x: f64, m: u64) -> f64 {
 }
 
 /// Loader's Stirling-formula error δ(n) = ln n! − (n + ½) ln n + n − ½ ln 2π.
-fn stirlerr(n: u64) -> f64 {
+pub(crate) fn stirlerr(n: u64) -> f64 {
     const S0: f64 = 1.0 / 12.0;
     const S1: f64 = 1.0 / 360.0;
     const S2: f64 = 1.0 / 1260.0;
