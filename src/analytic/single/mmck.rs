@@ -38,9 +38,12 @@
 //!   service's), O(1), where the terms' magnitudes show that at most 3 digits are lost
 //!   (checked at each evaluation; scanning c in {1, 2, 10, 10⁵} and m = 10⁴..10⁹, the
 //!   window was needed only for ρ − 1 <= 10⁻⁴, where the truncation shows) and where
-//!   every term that is not below e^{−800} has |η| <= 1.5 (Temme's table: λ up to
-//!   3.33). That last condition fails near the mean wait (λ = y/m ≈ 1, so ρλ ≈ ρ) for
-//!   ρ above about 3.3 at every K (from ρ ≈ 3 for m of a few thousand);
+//!   every term that is not below e^{−800} is in range: Temme's table for |η| <= 1.5
+//!   (λ from about 0.3 to 3.33), and above that the upper asymptotic series with the
+//!   same exponent (`gamma_uniform`), so the second term Q(m, ρy) (λ ≈ ρ near the mean
+//!   wait) is O(1) at every ρ > 1 (ρ = 4, 5, 10 tested; c = 10⁵, ρ = 5, K = 10⁹ solves
+//!   in milliseconds). Below λ ≈ 0.3 a term that is not negligible (m of a few
+//!   thousand; for the sojourn at c = 2 the service term at λ₁/2) still declines;
 //! - the wait at ρ = 1 exactly (m >= 1000): C0·[(m − y)·Q(m, y) + m·pois(m; y)] with
 //!   both terms in Temme's form (`wait_tail_critical`), O(1); positive terms up to the
 //!   mean wait, and beyond it declined only where the tail is below ~e^{−500};
@@ -48,8 +51,7 @@
 //! - otherwise the sum over a window of O(√(rt·ln(rt/10⁻¹⁸))) Poisson terms, a few
 //!   multiplications each (closed forms only at the window's ends, recurrences that
 //!   only add positive terms inside). This is still O(√K) per evaluation for the wait
-//!   and the sojourn at ρ above about 3.3 and at 1 < ρ <= ~1 + 10⁻⁴ where digits would
-//!   be lost, for both just below ρ = 1 where the truncation shows, and for the sojourn
+//!   and the sojourn at 1 < ρ <= ~1 + 10⁻⁴ where digits would be lost, for both just below ρ = 1 where the truncation shows, and for the sojourn
 //!   at ρ = 1 exactly, since the wait is then near (K − c)/(cμ). A percentile takes
 //!   about 10–15 evaluations (safeguarded regula falsi, [`invert_cdf`]).
 //!
@@ -430,9 +432,11 @@ impl MMcK {
     /// - λ₂ < 1: Q(m, y) − e^{−mΔ}Q(m, ρy) with mΔ = m·[φ(1/ρ) + (ρ − 1)(1 − λ₂)/ρ], a sum
     ///   of positive parts (never (1 − m) ln ρ + y(ρ − 1) itself).
     ///
-    /// `None` (the caller sums the window) where Temme's form is not used (m < 1000 or
-    /// |η| beyond 1.5) or where the difference would lose more than 3 digits (ρ close
-    /// to 1: about log₁₀(ρ/(ρ − 1)) digits are lost); 0 where e^{−mφ(λ₁)} < e^{−800}.
+    /// `None` (the caller sums the window) where [`gamma_uniform`] declines (m < 1000, or
+    /// η < −1.5: λ below about 0.3, beyond Temme's table on the lower side) or where the
+    /// difference would lose more than 3 digits (ρ close to 1: about log₁₀(ρ/(ρ − 1))
+    /// digits are lost); 0 where e^{−mφ(λ₁)} < e^{−800}. Above the table (λ₂ > 3.33, ρ
+    /// above about 3.3) `gamma_uniform` uses the upper series with the same exponent.
     fn wait_tail_closed(&self, y: f64) -> Option<f64> {
         let m = self.m();
         if self.x <= 0.0 || m == 0 {
@@ -564,7 +568,7 @@ impl MMcK {
     /// magnitudes exceed 10³ times the result (more than 3 digits lost: the A term
     /// against the first, for ρ near 1 with c(ρ − 1) ≪ 1, as in the wait; for
     /// c(ρ − 1) >= 1 the A term is small), where Temme's form is not used (m < 1000,
-    /// |η| > 1.5 on a term that is not negligible), or on a NaN. Terms below e^{−800}
+    /// η < −1.5 on a term that is not negligible), or on a NaN. Terms below e^{−800}
     /// are 0. For c = 1 the service is one more phase at rate r = μ:
     /// P(W > t) = Σ_{j<=m} C0ρ^{j−1}·Q(j + 1, y), the wait's form with m + 1 phases.
     fn sojourn_tail_closed(&self, y: f64) -> Option<f64> {
@@ -1616,9 +1620,9 @@ mod tests {
     /// the generic `poisson_mixture`: no early exits), tails from 1 down to 1e-300.
     #[test]
     fn wait_tail_closed_matches_window_sum() {
-        let mut used = 0;
+        let (mut used, mut used_high) = (0, 0);
         for &c in &[1u64, 2, 10, 100_000] {
-            for &rho in &[1.01f64, 1.2, 3.0] {
+            for &rho in &[1.01f64, 1.2, 3.0, 4.0, 5.0, 10.0] {
                 for &m in &[2_000u64, 100_000, 1_000_000] {
                     let q = MMcK::new(rho * c as f64, 1.0, c, c + m).unwrap();
                     let mf = m as f64;
@@ -1638,6 +1642,9 @@ mod tests {
                             continue;
                         }
                         used += 1;
+                        if rho > 3.5 {
+                            used_high += 1;
+                        }
                         assert!(
                             (got - want).abs() <= 1e-12 * want,
                             "c {c} rho {rho} m {m} y/m {f}: {got} vs {want} (rel {:e})",
@@ -1647,7 +1654,10 @@ mod tests {
                 }
             }
         }
+        eprintln!("wait: closed form at {used} points, {used_high} at rho >= 4");
         assert!(used > 200, "{used}");
+        // ρ in {4, 5, 10}: beyond Temme's table for ρλ, the upper series.
+        assert!(used_high >= 450, "{used_high}");
     }
 
     /// K = 10⁹, c = 10⁵, ρ = 1.2: against tests/reference/mmck_wait_tail_large_k.py
@@ -1685,9 +1695,9 @@ mod tests {
     /// far tail (the service's: y = m + c·L, L up to 570, tails to ~1e-250).
     #[test]
     fn sojourn_tail_closed_matches_window_sum() {
-        let (mut used, mut total, mut worst) = (0, 0, 0.0f64);
+        let (mut used, mut total, mut worst, mut used_high) = (0, 0, 0.0f64, 0);
         for &c in &[1u64, 2, 10, 100_000] {
-            for &rho in &[1.01f64, 1.2, 3.0] {
+            for &rho in &[1.01f64, 1.2, 3.0, 4.0, 5.0, 10.0] {
                 for &m in &[2_000u64, 100_000, 1_000_000] {
                     let q = MMcK::new(rho * c as f64, 1.0, c, c + m).unwrap();
                     let (mf, cf) = (m as f64, c as f64);
@@ -1711,6 +1721,9 @@ mod tests {
                             continue;
                         }
                         used += 1;
+                        if rho > 3.5 {
+                            used_high += 1;
+                        }
                         let rel = (got - want).abs() / want;
                         worst = worst.max(rel);
                         assert!(
@@ -1721,8 +1734,11 @@ mod tests {
                 }
             }
         }
-        eprintln!("closed form at {used} of {total} points, worst {worst:e}");
+        eprintln!(
+            "sojourn: closed form at {used} of {total} points ({used_high} at rho >= 4), worst {worst:e}"
+        );
         assert!(used * 4 > total * 3, "{used} of {total}");
+        assert!(used_high >= 700, "{used_high}");
     }
 
     /// Where the terms cancel (c(ρ − 1) ≪ 1 and ρ near 1: about log₁₀(ρ/(ρ − 1)) digits
@@ -1811,6 +1827,48 @@ mod tests {
             close(t, window, 1e-12);
             assert!(big.sojourn_cdf(t).unwrap() >= p);
             assert!(big.sojourn_cdf(t * (1.0 - 2e-13)).unwrap() < p, "{p}: {t}");
+        }
+    }
+
+    /// K = 10⁹, c = 10⁵, ρ = 5: the second incomplete gamma Q(m, ρy) is beyond Temme's
+    /// table (ρy/m ≈ 5), so the closed forms use the upper series there. Wait and sojourn
+    /// tails against tests/reference/mmck_tail_rho5_large_k.py (mpmath's incomplete
+    /// gamma at 50 digits, the same double y = cμt as kendall), 2e-12 as at ρ = 1.2; the
+    /// closed forms must not decline, and the CDFs give the same tails.
+    #[test]
+    fn tails_rho5_large_k_against_mpmath() {
+        let q = MMcK::new(5e7, 100.0, 100_000, 1_000_000_000).unwrap();
+        for (t, want) in [
+            (99.98, 0.9992179574806476369),
+            (99.985, 0.94308679111606162473),
+            (99.99, 0.49999264049549424126),
+            (99.995, 0.056915016574734900675),
+            (100.0, 0.00078250988580505327798),
+            (100.01, 1.270529493592461908e-10),
+        ] {
+            let y = q.phase_rate() * t;
+            close(q.wait_tail_closed(y).unwrap(), want, 2e-12);
+            let tail = 1.0 - q.wait_cdf(t).unwrap();
+            assert!(
+                (tail - want).abs() <= 2e-12 * want + 3e-16,
+                "{tail} vs {want}"
+            );
+        }
+        for (t, want) in [
+            (99.99, 0.89519143710063212797),
+            (100.0, 0.38666501083526910392),
+            (100.02, 0.052339330847100290901),
+            (100.06, 0.00095862828347347457535),
+            (100.2, 7.9712694865315028705e-10),
+            (101.0, 1.4386956795656192941e-44),
+        ] {
+            let y = q.phase_rate() * t;
+            close(q.sojourn_tail_closed(y).unwrap(), want, 2e-12);
+            let tail = 1.0 - q.sojourn_cdf(t).unwrap();
+            assert!(
+                (tail - want).abs() <= 2e-12 * want + 3e-16,
+                "{tail} vs {want}"
+            );
         }
     }
 

@@ -350,9 +350,11 @@ impl GammaUniform {
 }
 
 /// Temme's uniform expansion of Q(a, x) / P(a, x) (see [`GammaUniform`]) at
-/// x = a·(1 + u), u = λ − 1 given directly (see [`phi_u`]); `None` where it
-/// is not used: a below [`TEMME_MIN_A`], |η| beyond the verified range of the table, or
-/// arguments that are not finite and positive. O(1): 7 polynomials of degree 39.
+/// x = a·(1 + u), u = λ − 1 given directly (see [`phi_u`]); above the table (η > 1.5,
+/// λ > 3.33) the same scaled form from the upper series ([`gamma_upper_series`]);
+/// `None` where it is not used: a below [`TEMME_MIN_A`], η < −1.5 (λ below about 0.3),
+/// or arguments that are not finite and positive. O(1): 7 polynomials of degree 39, or
+/// at most 40 terms of the series.
 pub(crate) fn gamma_uniform(a: f64, u: f64) -> Option<GammaUniform> {
     if !(a >= TEMME_MIN_A && a.is_finite() && u > -1.0 && u.is_finite()) {
         return None;
@@ -364,7 +366,11 @@ pub(crate) fn gamma_uniform(a: f64, u: f64) -> Option<GammaUniform> {
         -(2.0 * f).sqrt()
     };
     if eta.abs() > TEMME_MAX_ETA {
-        return None;
+        return if u > 0.0 {
+            gamma_upper_series(a, u, f)
+        } else {
+            None
+        };
     }
     let mut s = 0.0;
     let mut ak = 1.0;
@@ -378,6 +384,44 @@ pub(crate) fn gamma_uniform(a: f64, u: f64) -> Option<GammaUniform> {
         upper,
         ln_pre: -a * f - 0.5 * (2.0 * PI * a).ln(),
         scaled: if upper { base + s } else { base - s },
+    })
+}
+
+/// The smallest λ = x/a for which [`gamma_upper_series`] is used (it is called only
+/// beyond Temme's table, λ > 3.33; from 3 on its terms shrink by at least 1/3 each).
+const UPPER_SERIES_MIN_LAMBDA: f64 = 3.0;
+
+/// Q(a, x) for x = λa, λ >= 3, in the scaled form of [`GammaUniform`] (`f` = φ(λ)):
+/// Q(a, x) = x^{a−1}e^{−x}/Γ(a)·Σ_{k>=0} (a − 1)(a − 2)…(a − k)/x^k (the asymptotic
+/// series, DLMF 8.11.2; for integer a it ends at k = a − 1 and is exact) and
+/// x^{a−1}e^{−x}/Γ(a) = e^{−aφ(λ)}/(λ·√(2πa)·Γ*(a)), Γ*(a) = e^{δ(a)} Stirling's
+/// correction, so G = Σ/(λ·Γ*(a)) with no large exponent: the exponent is the same
+/// e^{−aφ(λ)} as Temme's, which keeps callers' cancellations exact. The terms are
+/// positive and their ratios (a − k)/x are below 1/λ <= 1/3 and decreasing, so the
+/// remainder after a term t is below t/(1 − 1/λ); summed until t < 10⁻¹⁷ of the sum
+/// (at most 40 terms at λ = 3; a >= 1000, so the series has not turned divergent).
+fn gamma_upper_series(a: f64, u: f64, f: f64) -> Option<GammaUniform> {
+    let lambda = 1.0 + u;
+    if !(lambda >= UPPER_SERIES_MIN_LAMBDA && a >= TEMME_MIN_A) {
+        return None;
+    }
+    let x = a * lambda;
+    let mut term = 1.0;
+    let mut sum = 1.0;
+    let mut k = 1.0;
+    while term > 1e-17 * sum && k < a {
+        term *= (a - k) / x;
+        sum += term;
+        k += 1.0;
+    }
+    // δ(a) = 1/(12a) − 1/(360a³) + 1/(1260a⁵) − …: for a >= 1000 the first two leave
+    // < 10⁻¹⁸.
+    let a2 = a * a;
+    let delta = (1.0 / 12.0 - 1.0 / (360.0 * a2)) / a;
+    Some(GammaUniform {
+        upper: true,
+        ln_pre: -a * f - 0.5 * (2.0 * PI * a).ln(),
+        scaled: sum / (lambda * delta.exp()),
     })
 }
 
@@ -926,9 +970,57 @@ mod tests {
         }
         // Declined: a below the threshold, |η| beyond the table, bad arguments.
         assert!(gamma_uniform(999.0, 0.0).is_none());
-        assert!(gamma_uniform(1e6, 3.0).is_none());
+        // λ = 4 is beyond the table: the upper series (tested below).
+        assert!(gamma_uniform(1e6, 3.0).is_some_and(|g| g.upper));
         assert!(gamma_uniform(1e6, -0.9).is_none());
         assert!(gamma_uniform(1e6, f64::NAN).is_none());
         assert!(gamma_uniform(f64::INFINITY, 0.0).is_none());
+    }
+
+    /// ln Q(a, x) beyond Temme's table, by the upper series (`gamma_upper_series`),
+    /// against mpmath (tests/reference/gamma_upper_series_reference.py, 50 digits), and
+    /// through [`gamma_uniform`] where it takes over (λ > 3.33); at λ = 3 and 3.33 the
+    /// series and Temme's form both apply and must agree. Tolerance as for Temme's form.
+    #[test]
+    fn gamma_upper_series_against_mpmath() {
+        let cases: [(f64, f64, f64); 15] = [
+            (1.000000e+03, 3.0, -906.454506990074468603814),
+            (1.000000e+03, 3.33, -1132.247076489334646550228),
+            (1.000000e+03, 5.0, -2396.321593767206105893312),
+            (1.000000e+03, 10.0, -6703.985154521729913817257),
+            (1.000000e+03, 100.0, -94403.79784357095283538907),
+            (1.000000e+06, 3.0, -901396.2311737163876619442),
+            (1.000000e+06, 3.33, -1127036.36857042402187914),
+            (1.000000e+06, 5.0, -2390571.300554468765266971),
+            (1.000000e+06, 10.0, -6697424.930924550629110255),
+            (1.000000e+06, 100.0, -94394842.23582566448973742),
+            (1.000000e+09, 3.0, -901387723.3056089416759117),
+            (1.000000e+09, 3.33, -1127027708.134087260829602),
+            (1.000000e+09, 5.0, -2390562100.232765438592843),
+            (1.000000e+09, 10.0, -6697414920.483750345202896),
+            (1.000000e+09, 100.0, -94394829829.88759993387002),
+        ];
+        for (a, r, want) in cases {
+            let u = r - 1.0;
+            let tol = 1e-14 + 4.0 * f64::EPSILON * want.abs();
+            let s = gamma_upper_series(a, u, phi_u(u)).unwrap();
+            let g = gamma_uniform(a, u).unwrap();
+            assert!(s.upper && g.upper);
+            for (name, v) in [("series", s), ("gamma_uniform", g)] {
+                let got = v.ln_pre + v.scaled.ln();
+                assert!(
+                    (got - want).abs() <= tol,
+                    "{name}: a = {a:e}, x/a = {r}: {got} vs {want} (diff {:e})",
+                    got - want
+                );
+            }
+            // Same exponent as Temme's, so the scaled parts must agree where both apply.
+            assert_eq!(s.ln_pre, g.ln_pre);
+            if r <= 3.33 {
+                assert!((s.scaled / g.scaled - 1.0).abs() < 1e-14, "a = {a:e}, {r}");
+            }
+        }
+        assert!(gamma_upper_series(1e6, 1.5, phi_u(1.5)).is_none());
+        assert!(gamma_upper_series(999.0, 4.0, phi_u(4.0)).is_none());
     }
 }
