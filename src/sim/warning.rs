@@ -279,6 +279,18 @@ fn few_observations(
     })
 }
 
+/// The mean over replications of a count (a replication without it counts 0); 0 for
+/// no replications.
+fn mean_count(
+    runs: &[ReplicationResult],
+    count: impl Fn(&ReplicationResult) -> Option<u64>,
+) -> f64 {
+    runs.iter()
+        .map(|r| count(r).unwrap_or(0) as f64)
+        .sum::<f64>()
+        / runs.len().max(1) as f64
+}
+
 /// Messages admitted to a queue in the measured window that did not leave it
 /// (served, dead-lettered, expired or pushed out): its backlog growth.
 fn left_behind(x: &super::report::QueueRun) -> f64 {
@@ -679,16 +691,12 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
             q.warnings.push(w.clone());
             all.push((j, w));
         }
-        let observations = runs
-            .iter()
-            .map(|r| {
-                r.queues
-                    .get(j)
-                    .and_then(|x| x.sojourn.as_ref())
-                    .map_or(0.0, |l| l.count as f64)
-            })
-            .sum::<f64>()
-            / runs.len().max(1) as f64;
+        let observations = mean_count(runs, |r| {
+            r.queues
+                .get(j)
+                .and_then(|x| x.sojourn.as_ref())
+                .map(|l| l.count)
+        });
         if !runs.is_empty()
             && q.warnings.is_empty()
             && let Some(w) = few_observations(&q.name, observations, &Metric::QUEUE, measured)
@@ -729,16 +737,12 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         }
     }
     for (s, src) in report.sources.iter_mut().enumerate() {
-        let observations = runs
-            .iter()
-            .map(|r| {
-                r.sources
-                    .get(s)
-                    .and_then(|x| x.latency.as_ref())
-                    .map_or(0.0, |l| l.count as f64)
-            })
-            .sum::<f64>()
-            / runs.len().max(1) as f64;
+        let observations = mean_count(runs, |r| {
+            r.sources
+                .get(s)
+                .and_then(|x| x.latency.as_ref())
+                .map(|l| l.count)
+        });
         let node = format!("end_to_end:{}", src.name);
         if !runs.is_empty()
             && src.warnings.is_empty()
