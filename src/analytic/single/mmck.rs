@@ -69,6 +69,14 @@ use crate::analytic::single::special::{
     truncated_geometric_mean, truncated_geometric_var,
 };
 
+/// The closed-form tails give way to the window sum where their terms exceed the result
+/// by more than this factor (more than 3 digits lost to cancellation).
+const MAX_LOSS: f64 = 1e3;
+
+/// A gamma term whose exponent m·φ(λ) exceeds this is below e^{−800}: it counts as 0
+/// (or its complement as 1) in the closed-form tails.
+const NEGLIGIBLE: f64 = 800.0;
+
 /// An M/M/c/K queue (finite capacity K, arrivals beyond it rejected).
 ///
 /// # Errors
@@ -459,8 +467,6 @@ impl MMcK {
     ///   e^{−500}, where the CDF is 1 to the last bit anyway), as for m < 1000, where
     ///   Temme's form is not used. Where mφ(λ) > 800: C0·(m − y) below the mean, 0 above.
     fn wait_tail_critical(&self, y: f64) -> Option<f64> {
-        const MAX_LOSS: f64 = 1e3;
-        const NEGLIGIBLE: f64 = 800.0;
         let m = self.m();
         if self.x != 0.0 || m == 0 || !(y >= 0.0 && y.is_finite()) {
             return None;
@@ -488,8 +494,6 @@ impl MMcK {
     /// [`MMcK::wait_tail_closed`] (n = m there; n = m + 1 for the sojourn at c = 1),
     /// with the same cases, the same 3-digit limit and the same `None`s.
     fn gamma_pair_tail(&self, n: u64, y: f64, ln_front: f64) -> Option<f64> {
-        const MAX_LOSS: f64 = 1e3;
-        const NEGLIGIBLE: f64 = 800.0;
         if self.x <= 0.0 || n == 0 || !y.is_finite() {
             return None;
         }
@@ -520,27 +524,35 @@ impl MMcK {
             (pre * g1.scaled, pre)
         };
         let q1 = 1.0 - p1;
-        let term2 = if u2 >= 0.0 {
-            if pre1 == 0.0 {
-                0.0
-            } else {
-                pre1 * gamma_uniform(mf, u2)?.scaled
-            }
-        } else {
-            let inv_rho = (-self.x).exp();
-            let delta = phi(inv_rho) - rm1 * u2 * inv_rho;
-            let q2 = if mf * phi_u(u2) > NEGLIGIBLE {
-                1.0
-            } else {
-                gamma_uniform(mf, u2)?.q()
-            };
-            (-mf * delta).exp() * q2
-        };
+        let term2 = self.shifted_gamma_term(mf, pre1, u2)?;
         let b = q1 - term2;
         if b.is_nan() || b <= 0.0 || q1 > MAX_LOSS * b {
             return None;
         }
         Some(ln_front.exp() * b)
+    }
+
+    /// ρ^{−n}e^{y(ρ−1)}·Q(n, ρy) for ρ > 1 in units of E = e^{−nφ(λ₁)}/√(2πn) where its
+    /// exponent cancels against E's, the term the wait and the sojourn forms subtract
+    /// (`nf` = n, `e1` = E, 0 where negligible; `u2` = λ₂ − 1 with λ₂ = ρy/n):
+    /// E·G(λ₂) for λ₂ >= 1 (Temme's scaled form), and e^{−nΔ}·Q(n, ρy) below it with
+    /// nΔ = n·[φ(1/ρ) + (ρ − 1)(1 − λ₂)/ρ] > 0 (never (1 − n) ln ρ + y(ρ − 1) itself).
+    /// `None` where [`gamma_uniform`] declines a term that is not negligible.
+    fn shifted_gamma_term(&self, nf: f64, e1: f64, u2: f64) -> Option<f64> {
+        if u2 >= 0.0 {
+            if e1 == 0.0 {
+                return Some(0.0);
+            }
+            return Some(e1 * gamma_uniform(nf, u2)?.scaled);
+        }
+        let inv_rho = (-self.x).exp();
+        let delta = phi(inv_rho) - self.x.exp_m1() * u2 * inv_rho;
+        let q2 = if nf * phi_u(u2) > NEGLIGIBLE {
+            1.0
+        } else {
+            gamma_uniform(nf, u2)?.q()
+        };
+        Some((-nf * delta).exp() * q2)
     }
 
     /// P(W > t) in closed form above saturation (ρ > 1), O(1) whatever K, y = cμt.
@@ -572,8 +584,6 @@ impl MMcK {
     /// are 0. For c = 1 the service is one more phase at rate r = μ:
     /// P(W > t) = Σ_{j<=m} C0ρ^{j−1}·Q(j + 1, y), the wait's form with m + 1 phases.
     fn sojourn_tail_closed(&self, y: f64) -> Option<f64> {
-        const MAX_LOSS: f64 = 1e3;
-        const NEGLIGIBLE: f64 = 800.0;
         let m = self.m();
         if self.x <= 0.0 || m == 0 || !y.is_finite() {
             return None;
@@ -601,22 +611,7 @@ impl MMcK {
         } else {
             (0.0, if u1 >= 0.0 { 0.0 } else { 1.0 })
         };
-        let a_term = if u2 >= 0.0 {
-            if e1 == 0.0 {
-                0.0
-            } else {
-                e1 * gamma_uniform(mf, u2)?.scaled
-            }
-        } else {
-            let inv_rho = (-self.x).exp();
-            let delta = phi(inv_rho) - rm1 * u2 * inv_rho;
-            let q2 = if live(u2) {
-                gamma_uniform(mf, u2)?.q()
-            } else {
-                1.0
-            };
-            (-mf * delta).exp() * q2
-        };
+        let a_term = self.shifted_gamma_term(mf, e1, u2)?;
         let b_term = if u3 < 0.0 {
             if e1 == 0.0 {
                 0.0
@@ -989,6 +984,58 @@ mod tests {
     }
 
     /// A second method: the birth–death generator solved densely (πQ = 0, Σπ = 1).
+    /// A closed-form tail (`closed`, the wait's or the sojourn's by `sojourn`) at time t
+    /// against a reference value, to `tol` relative, and the CDF it serves: 1 − CDF to
+    /// `tol` relative or ~1e-16 absolute.
+    fn check_tail(
+        q: &MMcK,
+        sojourn: bool,
+        closed: fn(&MMcK, f64) -> Option<f64>,
+        (t, want): (f64, f64),
+        tol: f64,
+    ) {
+        close(closed(q, q.phase_rate() * t).unwrap(), want, tol);
+        let cdf = if sojourn {
+            q.sojourn_cdf(t)
+        } else {
+            q.wait_cdf(t)
+        };
+        let tail = 1.0 - cdf.unwrap();
+        assert!(
+            (tail - want).abs() <= tol * want + 3e-16,
+            "{tail} vs {want}"
+        );
+    }
+
+    /// The wait or sojourn percentiles p50..p999 equal those inverted from the window sum
+    /// (the general path) to `tol`, and round-trip through the CDF.
+    fn quantiles_match_window(q: &MMcK, sojourn: bool, tol: f64) {
+        let cdf = |t: f64| {
+            if sojourn {
+                q.sojourn_cdf(t)
+            } else {
+                q.wait_cdf(t)
+            }
+            .unwrap()
+        };
+        for p in [0.5, 0.95, 0.99, 0.999] {
+            let (t, mean) = if sojourn {
+                (q.sojourn_quantile(p).unwrap(), q.mean_sojourn())
+            } else {
+                (q.wait_quantile(p).unwrap(), q.mean_wait())
+            };
+            let window = invert_cdf(
+                |t| 1.0 - q.phase_mixture(q.phase_rate() * t, sojourn),
+                p,
+                mean,
+            )
+            .unwrap();
+            close(t, window, tol);
+            assert!(cdf(t) >= p);
+            assert!(cdf(t * (1.0 - 2e-13)) < p, "{p}: {t}");
+        }
+    }
+
     fn ctmc_stationary(lambda: f64, mu: f64, c: u64, k: u64) -> Vec<f64> {
         let n = (k + 1) as usize;
         let mut q = DMatrix::<f64>::zeros(n, n);
@@ -1677,15 +1724,7 @@ mod tests {
             (100.0, 0.00078210641770782677633),
             (100.01, 1.2692950176375511999e-10),
         ] {
-            let y = q.phase_rate() * t;
-            let got = q.wait_tail_closed(y).unwrap();
-            close(got, want, 2e-12);
-            // The CDF is 1 − the tail: 2e-12 relative, or ~1e-16 absolute.
-            let tail = 1.0 - q.wait_cdf(t).unwrap();
-            assert!(
-                (tail - want).abs() <= 2e-12 * want + 3e-16,
-                "{tail} vs {want}"
-            );
+            check_tail(&q, false, MMcK::wait_tail_closed, (t, want), 2e-12);
         }
     }
 
@@ -1806,28 +1845,10 @@ mod tests {
         ];
         for (q, points) in cases {
             for &(t, want) in points {
-                let y = q.phase_rate() * t;
-                let got = q.sojourn_tail_closed(y).unwrap();
-                close(got, want, 2e-12);
-                let tail = 1.0 - q.sojourn_cdf(t).unwrap();
-                assert!(
-                    (tail - want).abs() <= 2e-12 * want + 3e-16,
-                    "{tail} vs {want}"
-                );
+                check_tail(q, true, MMcK::sojourn_tail_closed, (t, want), 2e-12);
             }
         }
-        for p in [0.5, 0.95, 0.99, 0.999] {
-            let t = big.sojourn_quantile(p).unwrap();
-            let window = invert_cdf(
-                |t| 1.0 - big.phase_mixture(big.phase_rate() * t, true),
-                p,
-                big.mean_sojourn(),
-            )
-            .unwrap();
-            close(t, window, 1e-12);
-            assert!(big.sojourn_cdf(t).unwrap() >= p);
-            assert!(big.sojourn_cdf(t * (1.0 - 2e-13)).unwrap() < p, "{p}: {t}");
-        }
+        quantiles_match_window(&big, true, 1e-12);
     }
 
     /// K = 10⁹, c = 10⁵, ρ = 5: the second incomplete gamma Q(m, ρy) is beyond Temme's
@@ -1846,13 +1867,7 @@ mod tests {
             (100.0, 0.00078250988580505327798),
             (100.01, 1.270529493592461908e-10),
         ] {
-            let y = q.phase_rate() * t;
-            close(q.wait_tail_closed(y).unwrap(), want, 2e-12);
-            let tail = 1.0 - q.wait_cdf(t).unwrap();
-            assert!(
-                (tail - want).abs() <= 2e-12 * want + 3e-16,
-                "{tail} vs {want}"
-            );
+            check_tail(&q, false, MMcK::wait_tail_closed, (t, want), 2e-12);
         }
         for (t, want) in [
             (99.99, 0.89519143710063212797),
@@ -1862,13 +1877,7 @@ mod tests {
             (100.2, 7.9712694865315028705e-10),
             (101.0, 1.4386956795656192941e-44),
         ] {
-            let y = q.phase_rate() * t;
-            close(q.sojourn_tail_closed(y).unwrap(), want, 2e-12);
-            let tail = 1.0 - q.sojourn_cdf(t).unwrap();
-            assert!(
-                (tail - want).abs() <= 2e-12 * want + 3e-16,
-                "{tail} vs {want}"
-            );
+            check_tail(&q, true, MMcK::sojourn_tail_closed, (t, want), 2e-12);
         }
     }
 
@@ -1963,28 +1972,10 @@ mod tests {
         ];
         for (q, points) in cases {
             for &(t, want) in points {
-                let y = q.phase_rate() * t;
-                let got = q.wait_tail_critical(y).unwrap();
-                close(got, want, 1e-13);
-                let tail = 1.0 - q.wait_cdf(t).unwrap();
-                assert!(
-                    (tail - want).abs() <= 1e-13 * want + 3e-16,
-                    "{tail} vs {want}"
-                );
+                check_tail(q, false, MMcK::wait_tail_critical, (t, want), 1e-13);
             }
         }
-        for p in [0.5, 0.95, 0.99, 0.999] {
-            let t = big.wait_quantile(p).unwrap();
-            let window = invert_cdf(
-                |t| 1.0 - big.phase_mixture(big.phase_rate() * t, false),
-                p,
-                big.mean_wait(),
-            )
-            .unwrap();
-            close(t, window, 1e-10);
-            assert!(big.wait_cdf(t).unwrap() >= p);
-            assert!(big.wait_cdf(t * (1.0 - 2e-13)).unwrap() < p, "{p}: {t}");
-        }
+        quantiles_match_window(&big, false, 1e-10);
     }
 
     #[test]
