@@ -3,7 +3,7 @@
 
 use super::arrivals::ArrivalGen;
 use super::queue_state::{Sender, start_service};
-use super::replication::{Replication, STALL_EVENTS};
+use super::replication::Replication;
 use super::service::Outcome;
 use crate::model::NodeId;
 use rand_distr::{Distribution as _, Exp1};
@@ -43,7 +43,7 @@ impl Replication {
 
     #[inline(always)]
     pub(super) fn on_arrival(&mut self, s: usize) {
-        if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
+        if self.events >= self.stall_check_at {
             self.check_stall();
         }
         if self.arena.msgs.len() as u64 >= self.in_flight_cap {

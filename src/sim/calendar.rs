@@ -75,8 +75,6 @@ pub struct Calendar<E> {
     /// below it; node 1 is the earliest slot. `leaves` is a power of two.
     tree: Vec<u32>,
     leaves: usize,
-    /// Slots holding a pending event.
-    slots_pending: usize,
 }
 
 /// What [`Calendar::pop_next`] found.
@@ -139,7 +137,6 @@ impl<E: Copy> Calendar<E> {
             slot_events,
             tree,
             leaves,
-            slots_pending: 0,
         }
     }
 
@@ -149,16 +146,17 @@ impl<E: Copy> Calendar<E> {
         self.now
     }
 
-    /// Number of pending events.
-    #[inline]
+    /// Number of pending events: O(slots), the slots are counted rather than a count
+    /// kept up to date by every event.
     pub fn len(&self) -> usize {
-        self.len - usize::from(self.hole) + self.slots_pending
+        let slots = self.slot_keys.iter().filter(|&&k| k != SENTINEL).count();
+        self.len - usize::from(self.hole) + slots
     }
 
-    /// Whether no event is pending.
+    /// Whether no event is pending: O(1), the winner tree names the earliest slot.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.len == usize::from(self.hole) && self.slot_keys[self.tree[1] as usize] == SENTINEL
     }
 
     /// Schedules `event` at `time`.
@@ -203,16 +201,17 @@ impl<E: Copy> Calendar<E> {
     /// The key of an event scheduled now at `time`: (time bits, next sequence number).
     #[inline(always)]
     fn key(&mut self, time: f64) -> Result<u128, SimError> {
-        if time.is_nan() || time < self.now {
-            return Err(SimError::PastEvent {
-                now: self.now,
-                time,
-            });
+        // One comparison, false for NaN as for a time before now.
+        if time >= self.now {
+            // Non-negative floats order like their bit patterns (time >= now >= 0).
+            let key = (u128::from(time.to_bits()) << 64) | u128::from(self.seq);
+            self.seq += 1;
+            return Ok(key);
         }
-        // Non-negative floats order like their bit patterns (time >= now >= 0).
-        let key = (u128::from(time.to_bits()) << 64) | u128::from(self.seq);
-        self.seq += 1;
-        Ok(key)
+        Err(SimError::PastEvent {
+            now: self.now,
+            time,
+        })
     }
 
     /// Schedules slot `slot`'s event at `time`, replacing its pending one if any.
@@ -228,9 +227,7 @@ impl<E: Copy> Calendar<E> {
                 slots: self.slot_events.len(),
             });
         }
-        let key = self.key(time)?;
-        self.slots_pending += usize::from(self.slot_keys[slot] == SENTINEL);
-        self.slot_keys[slot] = key;
+        self.slot_keys[slot] = self.key(time)?;
         self.replay(slot);
         Ok(())
     }
@@ -295,7 +292,6 @@ impl<E: Copy> Calendar<E> {
             }
             self.now = time;
             self.slot_keys[slot] = SENTINEL;
-            self.slots_pending -= 1;
             self.replay(slot);
             return Next::Slot(time, slot);
         }

@@ -315,6 +315,7 @@ impl<'m> Prepared<'m> {
             }),
             completions: st.completions,
             finished_roots: 0,
+            roots_mark: st.warmup_completions.filter(|&n| n > 0).unwrap_or(u64::MAX),
             finished_at_warm: 0,
             stopped: false,
             backlog_left: backlog,
@@ -324,8 +325,13 @@ impl<'m> Prepared<'m> {
             series_ticks: 0,
             series_last: 0.0,
             fault: None,
-            stall_guard: horizon.is_none(),
-            last_progress: 0,
+            stall_check_at: if horizon.is_none() {
+                super::replication::STALL_EVENTS + 1
+            } else {
+                u64::MAX
+            },
+            stall_finished: 0,
+            stall_since: 0,
             in_flight_cap: super::memory::in_flight_cap(st.memory_limit),
             bucket_cap: super::memory::bucket_cap(
                 st,

@@ -24,9 +24,10 @@ pub const DEFAULT_HORIZON: f64 = 1000.0;
 pub const WARMUP_HORIZONS: f64 = 10.0;
 
 /// A run without a horizon (stopped by `completions` only) fails with
-/// [`SimError::Stalled`] once this many events pass without any message finishing while
-/// some message is held by a full blocking queue (a blocking deadlock). Heavy-tailed
-/// services without blocking never trip it.
+/// [`SimError::Stalled`] once this many events (at most twice as many: the run looks
+/// every `STALL_EVENTS` events) pass without any message finishing while some message
+/// is held by a full blocking queue (a blocking deadlock). Heavy-tailed services without
+/// blocking never trip it.
 pub const STALL_EVENTS: u64 = 1_000_000;
 
 /// An event of the calendar.
@@ -200,6 +201,10 @@ pub struct Replication {
     pub(super) completions: Option<u64>,
     /// Roots finished with all their descendants.
     pub(super) finished_roots: u64,
+    /// The value of `finished_roots` at which `root_done` hands over to the run control
+    /// ([`Replication::roots_mark_reached`]): the warm-up count before measuring, the
+    /// stopping count after; `u64::MAX` when neither applies. One comparison per root.
+    pub(super) roots_mark: u64,
     pub(super) finished_at_warm: u64,
     pub(super) stopped: bool,
     pub(super) backlog_left: u64,
@@ -212,10 +217,13 @@ pub struct Replication {
     pub(super) series_last: f64,
     /// The first error of the current event, reported by `run_until`.
     pub(super) fault: Option<SimError>,
-    /// No horizon bounds the run: watch for blocking deadlocks.
-    pub(super) stall_guard: bool,
-    /// `events` when a message last finished.
-    pub(super) last_progress: u64,
+    /// The event count at which to look for a blocking deadlock next (`u64::MAX` when a
+    /// horizon bounds the run).
+    pub(super) stall_check_at: u64,
+    /// `finished_roots` at the previous look.
+    pub(super) stall_finished: u64,
+    /// `events` at the previous look.
+    pub(super) stall_since: u64,
     /// Most message slots the arena may hold (from `simulation.memory_limit`).
     pub(super) in_flight_cap: u64,
     /// Most time-series buckets this replication may keep.
@@ -434,18 +442,24 @@ impl Replication {
         }
     }
 
-    /// Called on an arrival after [`STALL_EVENTS`] events without progress: fails the
-    /// run if messages are held by full blocking queues, else restarts the count.
+    /// Called on an arrival once `stall_check_at` is reached, every [`STALL_EVENTS`]
+    /// events: if no message finished since the previous look while messages are held
+    /// by full blocking queues, fails the run; then the next look is set.
     #[cold]
+    #[inline(never)]
     pub(super) fn check_stall(&mut self) {
-        let blocked = self.held > 0 || self.queues.iter().any(|q| q.blocked_servers > 0);
-        if blocked && self.fault.is_none() {
-            self.fault = Some(SimError::Stalled {
-                time: self.now,
-                events: self.events - self.last_progress,
-            });
+        if self.finished_roots == self.stall_finished {
+            let blocked = self.held > 0 || self.queues.iter().any(|q| q.blocked_servers > 0);
+            if blocked && self.fault.is_none() {
+                self.fault = Some(SimError::Stalled {
+                    time: self.now,
+                    events: self.events - self.stall_since,
+                });
+            }
         }
-        self.last_progress = self.events;
+        self.stall_finished = self.finished_roots;
+        self.stall_since = self.events;
+        self.stall_check_at = self.events.saturating_add(STALL_EVENTS + 1);
     }
 
     /// Schedules an event; scheduling in the past is recorded as the run's fault and
@@ -527,17 +541,35 @@ impl Replication {
             }
         }
         self.finished_roots += 1;
-        self.last_progress = self.events;
+        if self.finished_roots >= self.roots_mark {
+            self.roots_mark_reached();
+        }
+    }
+
+    /// `finished_roots` reached `roots_mark`: the stopping count (measuring) or the
+    /// warm-up count.
+    #[cold]
+    #[inline(never)]
+    fn roots_mark_reached(&mut self) {
         if self.measuring {
-            if let Some(n) = self.completions
-                && self.finished_roots - self.finished_at_warm >= n
-            {
-                self.stopped = true;
-            }
-        } else if !self.warm_count_ok && self.finished_roots >= self.warm_count {
+            self.stopped = true;
+        } else {
             self.warm_count_ok = true;
             self.try_warm_up();
         }
+        self.set_roots_mark();
+    }
+
+    /// Sets `roots_mark` from the run control's state.
+    pub(super) fn set_roots_mark(&mut self) {
+        self.roots_mark = if self.measuring {
+            self.completions
+                .map_or(u64::MAX, |n| self.finished_at_warm.saturating_add(n))
+        } else if self.warm_count_ok {
+            u64::MAX
+        } else {
+            self.warm_count
+        };
     }
 
     pub(super) fn try_warm_up(&mut self) {
@@ -548,6 +580,7 @@ impl Replication {
         self.measuring = true;
         self.warm_at = now;
         self.finished_at_warm = self.finished_roots;
+        self.set_roots_mark();
         for q in &mut self.queues {
             q.touch(now);
             q.warm = q.c;

@@ -21,7 +21,7 @@
 
 use super::arena::{NONE, Root};
 use super::histogram::Histogram;
-use super::replication::{Ev, Replication, STALL_EVENTS};
+use super::replication::{Ev, Replication};
 use crate::model::{Jitter, Retry};
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -152,7 +152,7 @@ impl RetryBook {
 impl Replication {
     /// A new request of retrying source `s`: its first attempt, and the next request.
     pub(super) fn on_request(&mut self, s: usize) {
-        if self.stall_guard && self.events - self.last_progress > STALL_EVENTS {
+        if self.events >= self.stall_check_at {
             self.check_stall();
         }
         let now = self.now;
