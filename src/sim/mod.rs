@@ -53,6 +53,7 @@ mod estimate;
 mod expiry;
 mod finish;
 mod histogram;
+mod line;
 mod memory;
 mod overflow;
 mod partition;

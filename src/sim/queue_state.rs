@@ -6,6 +6,7 @@ use super::calendar::Calendar;
 use super::consumer::ConsumerState;
 use super::error::SimError;
 use super::histogram::Histogram;
+use super::line::Line;
 use super::partition::PartitionState;
 use super::rebalance::Group;
 use super::replication::Ev;
@@ -112,7 +113,7 @@ pub(super) struct QueueState {
     pub(super) waiting: u64,
     /// Messages in the node (what K bounds).
     pub(super) in_node: u64,
-    pub(super) lines: Vec<VecDeque<u32>>,
+    pub(super) lines: Vec<Line>,
     /// Messages in service (preemptive queues only), with `Msg::pos` their index.
     pub(super) in_service: Vec<u32>,
     /// Messages waiting to enter this full blocking queue, in the order they blocked.
@@ -235,7 +236,7 @@ impl QueueState {
             blocked_servers: 0,
             waiting: 0,
             in_node: 0,
-            lines: (0..nlines).map(|_| VecDeque::with_capacity(256)).collect(),
+            lines: (0..nlines).map(|_| Line::with_capacity(256)).collect(),
             in_service: Vec::with_capacity(if classed { q.servers as usize } else { 0 }),
             senders: VecDeque::new(),
             levels: TimeIntegral::default(),
@@ -354,7 +355,7 @@ impl QueueState {
     #[inline(always)]
     pub(super) fn next_waiting(&mut self) -> Option<u32> {
         let next = if self.classed {
-            self.lines.iter_mut().find_map(VecDeque::pop_front)
+            self.lines.iter_mut().find_map(Line::pop_front)
         } else {
             self.lines[0].pop_front()
         };

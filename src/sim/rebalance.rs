@@ -21,6 +21,7 @@
 
 use super::arena::{NONE, REPLAY};
 use super::estimate::Estimate;
+use super::line::Line;
 use super::replication::{Ev, Replication};
 use crate::model::{Partitioning, Sampler};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -252,7 +253,7 @@ impl Replication {
         for (p, owner) in part.owner.iter_mut().enumerate() {
             *owner = alive[g.partitioning.consumer_of(p as u32, alive.len() as u32) as usize];
         }
-        let mut waiting: Vec<u32> = q.lines.iter_mut().flat_map(|l| l.drain(..)).collect();
+        let mut waiting: Vec<u32> = q.lines.iter_mut().flat_map(Line::drain).collect();
         waiting.sort_by(|a, b| {
             arena.msgs[*a as usize]
                 .enter
