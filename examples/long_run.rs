@@ -63,8 +63,8 @@ fn main() {
     println!(
         "first queue: L = {:.4} (M/M/1: 9), W = {:.4} (10), p99(W) = {:.3} ({:.3})",
         q.l,
-        q.sojourn.map_or(0.0, |s| s.mean),
-        q.sojourn.map_or(0.0, |s| s.p99),
+        q.sojourn.as_ref().map_or(0.0, |s| s.mean),
+        q.sojourn.as_ref().map_or(0.0, |s| s.p99),
         -(0.01f64).ln() * 10.0
     );
 }

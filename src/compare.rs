@@ -6,16 +6,14 @@
 //! every metric of [`Metric::END_TO_END`]. Each [`ComparisonRow`] holds the analytic value with
 //! its method, the simulated mean with its confidence interval, the relative error
 //! (analytic − simulated) / simulated, and whether the analytic value lies in the
-//! interval. Simulated percentiles come from histograms with relative error at most
-//! [`crate::sim::RELATIVE_ERROR`], so their interval is
-//! widened by that bound before the check.
+//! interval. A simulated percentile's interval already covers the rounding of its
+//! histogram ([`crate::sim::RELATIVE_ERROR`]; see [`Estimate::sectioned`]).
 //!
 //! Rows whose analytic value is an approximation and whose relative error exceeds the
 //! threshold are flagged: that approximation does not hold here, trust the simulation.
 
 use crate::analytic::{Exactness, Method, ModelSolution, SolveError, solve};
 use crate::model::{Metric, RunSettings, ValidModel};
-use crate::sim::RELATIVE_ERROR;
 use crate::sim::{Estimate, SimError, SimReport, SimWarning, WarningKind, simulate_with_progress};
 use serde::{Deserialize, Serialize};
 
@@ -47,8 +45,8 @@ pub struct ComparisonRow {
     pub simulated: Option<Estimate>,
     /// (analytic − simulated mean) / simulated mean.
     pub relative_error: Option<f64>,
-    /// Whether the analytic value lies in the simulated interval (widened by the
-    /// histogram bound for percentiles).
+    /// Whether the analytic value lies in the simulated interval (a percentile's covers
+    /// its histogram's rounding).
     pub in_interval: Option<bool>,
     /// An approximation whose relative error exceeds the threshold.
     pub flagged: bool,
@@ -323,11 +321,6 @@ fn row(
     simulated: Option<Estimate>,
     threshold: f64,
 ) -> ComparisonRow {
-    let widen = if metric.is_percentile() {
-        RELATIVE_ERROR
-    } else {
-        0.0
-    };
     let relative_error = match (analytic, simulated) {
         (Some(a), Some(s)) if s.mean != 0.0 => Some((a - s.mean) / s.mean.abs()),
         (Some(a), Some(s)) if a == 0.0 && s.mean == 0.0 => Some(0.0),
@@ -336,8 +329,6 @@ fn row(
     let in_interval = match (analytic, simulated) {
         (Some(a), Some(s)) => match (s.lower, s.upper) {
             (Some(lo), Some(hi)) => {
-                let lo = lo - widen * lo.abs();
-                let hi = hi + widen * hi.abs();
                 // A tolerance of rounding for exact zeros (e.g. P(block) = 0).
                 Some(a >= lo - 1e-12 && a <= hi + 1e-12)
             }

@@ -171,7 +171,7 @@ mod tests {
         assert!(res.conservation.is_balanced(), "{:?}", res.conservation);
         assert_eq!(res.conservation.expired, 11);
         // Every served message waited at most the TTL.
-        assert!(q.wait.unwrap().p999 <= 1.2 * (1.0 + 1.0 / 128.0));
+        assert!(q.wait.as_ref().unwrap().p999 <= 1.2 * (1.0 + 1.0 / 128.0));
     }
 
     #[test]

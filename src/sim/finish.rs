@@ -27,6 +27,7 @@ impl Replication {
                 p95: h.quantile(0.95).unwrap_or(0.0),
                 p99: h.quantile(0.99).unwrap_or(0.0),
                 p999: h.quantile(0.999).unwrap_or(0.0),
+                buckets: h.buckets(),
             })
         };
         // The queried figures of one histogram: percentiles and tails.
@@ -243,15 +244,15 @@ mod tests {
         assert_eq!(q.throughput, 9.0 / 10.25);
         assert_eq!(q.wait_probability, Some(0.0));
         assert_eq!(q.rejection_probability, Some(0.0));
-        let wait = q.wait.unwrap();
+        let wait = q.wait.as_ref().unwrap();
         assert_eq!((wait.count, wait.mean, wait.p99), (9, 0.0, 0.0));
-        let sojourn = q.sojourn.unwrap();
+        let sojourn = q.sojourn.as_ref().unwrap();
         assert_eq!((sojourn.count, sojourn.mean), (9, 0.5));
         assert_eq!(q.counts.in_node, 1);
         assert_eq!(q.counts.offered, 10);
         let s = &r.sources[0];
         assert_eq!((s.created, s.finished, s.lost), (10, 9, 0));
-        let latency = s.latency.unwrap();
+        let latency = s.latency.as_ref().unwrap();
         assert_eq!((latency.count, latency.mean), (9, 0.5));
     }
 
@@ -286,11 +287,11 @@ mod tests {
         // Busy 4 × 1.5 + 1.25 s.
         assert_eq!(q.l, 7.25 / 10.25);
         assert_eq!(q.busy_servers, 7.25 / 10.25);
-        assert_eq!(q.sojourn.unwrap().mean, 1.5);
+        assert_eq!(q.sojourn.as_ref().unwrap().mean, 1.5);
         assert_eq!(q.counts.offered, 10);
         let s = &r.sources[0];
         assert_eq!((s.created, s.finished, s.lost), (10, 9, 5));
-        let latency = s.latency.unwrap();
+        let latency = s.latency.as_ref().unwrap();
         assert_eq!((latency.count, latency.mean), (4, 1.5));
     }
 
@@ -322,7 +323,7 @@ mod tests {
         assert_eq!((q.arrived, q.completed), (7, 7));
         // Busy on [3.25, 3.5), six services 4 to 9.5, and [10, 10.25).
         assert_eq!(q.l, 3.5 / 7.0);
-        assert_eq!(q.sojourn.unwrap().count, 7);
+        assert_eq!(q.sojourn.as_ref().unwrap().count, 7);
         assert_eq!(r.sources[0].created, 7);
         // Conservation counts the whole run.
         assert_eq!(r.conservation.created, 10);

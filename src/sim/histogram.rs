@@ -55,6 +55,13 @@ pub struct Histogram {
     counts: Box<[u64; BUCKETS_ALL]>,
 }
 
+/// The non-empty buckets of a [`Histogram`]: (bucket index, count) pairs in index
+/// order. What a replication's result keeps of each latency (a few hundred pairs for a
+/// latency spanning a few decades; at most 4097, 64 KiB), so that the replications of a
+/// run, here or merged from elsewhere, pool into one histogram.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Buckets(pub Vec<(u32, u64)>);
+
 /// The serialised form of a [`Histogram`]: its counters as a list.
 #[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct Counts {
@@ -145,6 +152,43 @@ impl Histogram {
     pub fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
             *a += *b;
+        }
+    }
+
+    /// The non-empty buckets, to keep or send: see [`Buckets`].
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::sim::Histogram;
+    /// let mut h = Histogram::new();
+    /// h.record(1.0);
+    /// h.record(1.0);
+    /// h.record(0.0);
+    /// let b = h.buckets();
+    /// assert_eq!(b.0.len(), 2);
+    /// let mut pooled = Histogram::new();
+    /// pooled.add(&b);
+    /// pooled.add(&b);
+    /// assert_eq!(pooled.count(), 6);
+    /// assert_eq!(pooled.quantile(0.5), h.quantile(0.5));
+    /// ```
+    pub fn buckets(&self) -> Buckets {
+        Buckets(
+            self.counts
+                .iter()
+                .enumerate()
+                .filter(|&(_, &c)| c > 0)
+                .map(|(i, &c)| (i as u32, c))
+                .collect(),
+        )
+    }
+
+    /// Adds the counts of `buckets` (see [`Histogram::buckets`]); an index beyond the
+    /// last bucket (a damaged file) counts in the last one, as a value too large does.
+    pub fn add(&mut self, buckets: &Buckets) {
+        for &(i, c) in &buckets.0 {
+            let i = (i as usize).min(BUCKETS_ALL - 1);
+            self.counts[i] = self.counts[i].saturating_add(c);
         }
     }
 

@@ -77,7 +77,7 @@ pub use calendar::Calendar;
 pub use consumer::{ConsumerPoolReport, ConsumerPoolRun};
 pub use error::SimError;
 pub use estimate::Estimate;
-pub use histogram::{Histogram, RELATIVE_ERROR};
+pub use histogram::{Buckets, Histogram, RELATIVE_ERROR};
 pub use memory::{BYTES_PER_MESSAGE, in_flight_cap};
 pub use partition::{
     ConsumerReport, ConsumerRun, PARTITION_HISTOGRAMS, PartitionReport, PartitionRun,

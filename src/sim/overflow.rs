@@ -64,6 +64,6 @@ mod tests {
         assert!(q.counts.is_balanced(), "{:?}", q.counts);
         assert!(res.conservation.is_balanced(), "{:?}", res.conservation);
         // The served messages waited 4.5 − 3 = 1.5 s (3) and 0 (1).
-        assert!((q.wait.unwrap().mean - 0.75).abs() < 1e-12);
+        assert!((q.wait.as_ref().unwrap().mean - 0.75).abs() < 1e-12);
     }
 }

@@ -17,13 +17,14 @@
 
 use super::consumer::{ConsumerPoolReport, ConsumerPoolRun};
 use super::estimate::Estimate;
+use super::histogram::Histogram;
 use super::partition::{PartitionsReport, PartitionsRun};
 use super::warning::SimWarning;
 use crate::model::{Level, Metric, Queried};
 use serde::{Deserialize, Serialize};
 
 /// Mean and percentiles of one latency in one replication, seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LatencySummary {
     /// Number of messages measured.
     pub count: u64,
@@ -37,6 +38,10 @@ pub struct LatencySummary {
     pub p99: f64,
     /// 99.9th percentile.
     pub p999: f64,
+    /// The histogram's non-empty buckets: the replications of a run pool them for its
+    /// percentiles (see [`Estimate::sectioned`]).
+    #[serde(default)]
+    pub buckets: super::histogram::Buckets,
 }
 
 /// Message conservation of one node, counted over the whole run (warm-up included):
@@ -398,8 +403,13 @@ pub struct QueriedEstimate {
 
 /// The estimates of the queried figures the replications measured (each in the order
 /// first met): the mean over replications of each replication's value, with its
-/// interval.
-fn queried_estimates(runs: &[&[Queried]], confidence: f64) -> Vec<QueriedEstimate> {
+/// interval; a percentile by sectioning, from the pooled histogram `pooled(wait)` of
+/// the waits (`true`) or sojourns.
+fn queried_estimates(
+    runs: &[&[Queried]],
+    confidence: f64,
+    pooled: &dyn Fn(bool) -> Histogram,
+) -> Vec<QueriedEstimate> {
     let mut metrics: Vec<Metric> = Vec::new();
     for q in runs.iter().flat_map(|r| r.iter()) {
         if !metrics.contains(&q.metric) {
@@ -417,7 +427,14 @@ fn queried_estimates(runs: &[&[Queried]], confidence: f64) -> Vec<QueriedEstimat
             } else {
                 f64::INFINITY
             };
-            let estimate = Estimate::from_values(values, confidence)?.within(0.0, hi);
+            let estimate = match metric {
+                Metric::WaitPercentile(l) => sectioned(&pooled(true), l.p(), values, confidence),
+                Metric::SojournPercentile(l) => {
+                    sectioned(&pooled(false), l.p(), values, confidence)
+                }
+                _ => Estimate::from_values(values, confidence),
+            }?
+            .within(0.0, hi);
             Some(QueriedEstimate { metric, estimate })
         })
         .collect()
@@ -977,19 +994,28 @@ impl SimReport {
             upper: None,
             replications: 0,
         };
-        let latency = |f: &dyn Fn(&ReplicationResult) -> Option<LatencySummary>| {
-            let xs: Vec<LatencySummary> = runs.iter().filter_map(f).collect();
-            let e = |g: fn(&LatencySummary) -> f64| {
-                Estimate::from_values(xs.iter().map(g), confidence)
-                    .map(|e| e.within(0.0, f64::INFINITY))
+        // A latency's mean over the replications, and its percentiles by sectioning:
+        // the quantile of the pooled histogram, the replications' own quantiles for the
+        // interval (see `Estimate::sectioned`).
+        let latency = |f: &dyn Fn(&ReplicationResult) -> Option<&LatencySummary>| {
+            let xs: Vec<&LatencySummary> = runs.iter().filter_map(f).collect();
+            let pooled = pool(xs.iter().map(|x| &x.buckets));
+            let e = |g: fn(&LatencySummary) -> f64, level: f64| {
+                let sections = xs.iter().map(|x| g(x));
+                let e = if level.is_nan() {
+                    Estimate::from_values(sections, confidence)
+                } else {
+                    sectioned(&pooled, level, sections, confidence)
+                };
+                e.map(|e| e.within(0.0, f64::INFINITY))
             };
             Some(LatencyReport {
                 count: xs.iter().map(|x| x.count).sum(),
-                mean: e(|x| x.mean)?,
-                p50: e(|x| x.p50)?,
-                p95: e(|x| x.p95)?,
-                p99: e(|x| x.p99)?,
-                p999: e(|x| x.p999)?,
+                mean: e(|x| x.mean, f64::NAN)?,
+                p50: e(|x| x.p50, 0.5)?,
+                p95: e(|x| x.p95, 0.95)?,
+                p99: e(|x| x.p99, 0.99)?,
+                p999: e(|x| x.p999, 0.999)?,
             })
         };
         let queues = first
@@ -1000,8 +1026,8 @@ impl SimReport {
                 let mut counts = NodeCounts::default();
                 runs.iter().for_each(|r| counts.add(&r.queues[i].counts));
                 let f = |g: fn(&QueueRun) -> f64| est(&|r| Some(g(&r.queues[i]))).unwrap_or(zero);
-                let wait = latency(&|r| r.queues[i].wait);
-                let sojourn = latency(&|r| r.queues[i].sojourn);
+                let wait = latency(&|r| r.queues[i].wait.as_ref());
+                let sojourn = latency(&|r| r.queues[i].sojourn.as_ref());
                 QueueReport {
                     name: q0.name.clone(),
                     servers: servers.get(i).copied().unwrap_or(1),
@@ -1034,7 +1060,7 @@ impl SimReport {
                     })),
                     wait: wait.as_ref().map(PercentileReport::of),
                     sojourn: sojourn.as_ref().map(PercentileReport::of),
-                    end_to_end: latency(&|r| r.queues[i].end_to_end),
+                    end_to_end: latency(&|r| r.queues[i].end_to_end.as_ref()),
                     redeliveries: f(|q| q.redeliveries as f64),
                     dead_letters: f(|q| q.dead_letters as f64),
                     rejected: f(|q| q.rejected as f64),
@@ -1061,7 +1087,19 @@ impl SimReport {
                             .iter()
                             .map(|r| r.queues[i].queried.as_slice())
                             .collect();
-                        queried_estimates(&per_run, confidence)
+                        queried_estimates(&per_run, confidence, &|wait| {
+                            pool(runs.iter().filter_map(|r| {
+                                let q = &r.queues[i];
+                                Some(
+                                    &if wait {
+                                        q.wait.as_ref()
+                                    } else {
+                                        q.sojourn.as_ref()
+                                    }?
+                                    .buckets,
+                                )
+                            }))
+                        })
                     },
                 }
             })
@@ -1099,10 +1137,10 @@ impl SimReport {
                             (x.attempts > 0).then(|| x.timeouts as f64 / x.attempts as f64)
                         }))
                         .unwrap_or(zero),
-                        latency: latency(&|r| r.sources[i].retry.as_ref()?.latency),
+                        latency: latency(&|r| r.sources[i].retry.as_ref()?.latency.as_ref()),
                     }
                 });
-                let latency = latency(&|r| r.sources[i].latency);
+                let latency = latency(&|r| r.sources[i].latency.as_ref());
                 SourceReport {
                     name: s0.name.clone(),
                     created: est(&|r| Some(r.sources[i].created as f64)).unwrap_or(zero),
@@ -1116,7 +1154,13 @@ impl SimReport {
                             .iter()
                             .map(|r| r.sources[i].queried.as_slice())
                             .collect();
-                        queried_estimates(&per_run, confidence)
+                        // A source's queried percentiles are of its end-to-end latency.
+                        queried_estimates(&per_run, confidence, &|_| {
+                            pool(
+                                runs.iter()
+                                    .filter_map(|r| Some(&r.sources[i].latency.as_ref()?.buckets)),
+                            )
+                        })
                     },
                 }
             })
@@ -1140,5 +1184,27 @@ impl SimReport {
             warnings: Vec::new(),
             queried: crate::model::QueriedMetrics::default(),
         })
+    }
+}
+
+/// The histogram of every replication's messages together.
+fn pool<'a>(buckets: impl Iterator<Item = &'a super::histogram::Buckets>) -> Histogram {
+    let mut h = Histogram::new();
+    buckets.for_each(|b| h.add(b));
+    h
+}
+
+/// The `level` quantile of `pooled` with its sectioning interval from the
+/// replications' own quantiles `sections` (see [`Estimate::sectioned`]); without a pooled
+/// histogram (results from before the buckets were kept), the mean of the sections.
+fn sectioned(
+    pooled: &Histogram,
+    level: f64,
+    sections: impl Iterator<Item = f64>,
+    confidence: f64,
+) -> Option<Estimate> {
+    match pooled.quantile(level) {
+        Some(p) => Estimate::sectioned(p, sections, confidence, p * super::RELATIVE_ERROR),
+        None => Estimate::from_values(sections, confidence),
     }
 }

@@ -2,7 +2,6 @@
 
 use crate::analytic::{Method, ModelSolution};
 use crate::model::{Metric, Slo, Target};
-use crate::sim::RELATIVE_ERROR;
 use crate::sim::{Estimate, SimReport};
 use serde::{Deserialize, Serialize};
 
@@ -132,19 +131,14 @@ pub(crate) fn simulated_value(report: &SimReport, slo: &Slo) -> Option<(Estimate
     worst(slo, values).map(|(_, v)| v)
 }
 
-/// The verdict of a simulated estimate against an SLO; percentile intervals are
-/// widened by the histogram's relative error bound.
+/// The verdict of a simulated estimate against an SLO (a percentile's interval
+/// already covers the rounding of its histogram: see `Estimate::sectioned`).
 pub(crate) fn verdict(slo: &Slo, est: Option<&Estimate>) -> Verdict {
     let Some(e) = est else {
         return Verdict::NotSimulated;
     };
-    let widen = if slo.metric.is_percentile() {
-        RELATIVE_ERROR
-    } else {
-        0.0
-    };
     let (lo, hi) = match (e.lower, e.upper) {
-        (Some(l), Some(h)) => (l - widen * l.abs(), h + widen * h.abs()),
+        (Some(l), Some(h)) => (l, h),
         _ => (e.mean, e.mean),
     };
     let good_lo = slo.holds(lo);

@@ -38,6 +38,7 @@ mod retry;
 mod schema;
 mod sim_engine;
 mod sim_golden;
+mod sim_percentiles;
 mod sim_stationarity;
 mod sim_stop;
 mod sim_vs_theory;

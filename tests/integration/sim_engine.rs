@@ -343,9 +343,9 @@ fn simultaneous_events_keep_order_and_lose_nothing() {
     assert_eq!(r.conservation.created, 999);
     assert_eq!(q.counts.completed, 998);
     assert_eq!(q.counts.in_node, 1);
-    let w = q.wait.unwrap();
+    let w = q.wait.as_ref().unwrap();
     assert_eq!((w.mean, w.p999), (0.0, 0.0));
-    assert_eq!(q.sojourn.unwrap().mean, 1.0);
+    assert_eq!(q.sojourn.as_ref().unwrap().mean, 1.0);
     assert_abs!(q.l, 0.999, CLOSED_FORM, "L");
     assert_eq!(q.lq, 0.0);
 }
@@ -464,7 +464,7 @@ fn trace_replay_and_its_errors() {
     let q = &r.queues[0];
     assert_eq!(q.counts.completed, 4);
     // Waits: 0, 0.5, 1.5 (both at 1.0 queue behind the first), then 0.
-    assert_abs!(q.wait.unwrap().mean, 0.5, CLOSED_FORM, "mean wait");
+    assert_abs!(q.wait.as_ref().unwrap().mean, 0.5, CLOSED_FORM, "mean wait");
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "1.0\n2.0\n1.5\n").unwrap();
     match run_replication(&(model(&bad)).validate().unwrap(), &s, 0) {
@@ -614,11 +614,11 @@ fn priority_timelines_by_hand() {
             ..RunSettings::default()
         };
         let r = run_replication(&model.validate().unwrap(), &s, 0).unwrap();
-        let lat = |i: usize| r.sources[i].latency.unwrap().mean;
+        let lat = |i: usize| r.sources[i].latency.as_ref().unwrap().mean;
         assert_eq!((lat(0), lat(1)), (high, low), "{discipline:?}");
         let q = &r.queues[0];
-        assert_eq!(q.sojourn.unwrap().mean, (high + low) / 2.0);
-        assert_eq!(q.wait.unwrap().mean, (high + low) / 2.0 - 2.0);
+        assert_eq!(q.sojourn.as_ref().unwrap().mean, (high + low) / 2.0);
+        assert_eq!(q.wait.as_ref().unwrap().mean, (high + low) / 2.0 - 2.0);
         // Busy from 0 to 4 of 10 s.
         assert_abs!(
             q.utilisation,
@@ -655,10 +655,10 @@ fn blocked_source_timeline_by_hand() {
     assert_eq!(q.completed, 3);
     assert_eq!(r.conservation.in_flight, 2);
     assert!(r.conservation.is_balanced());
-    assert_eq!(q.sojourn.unwrap().mean, 2.5);
-    assert_eq!(q.wait.unwrap().mean, 0.0);
+    assert_eq!(q.sojourn.as_ref().unwrap().mean, 2.5);
+    assert_eq!(q.wait.as_ref().unwrap().mean, 0.0);
     // End to end: 2.5 (created 1), 4 (created 2), 4 (created 4.5).
-    assert_eq!(r.sources[0].latency.unwrap().mean, 3.5);
+    assert_eq!(r.sources[0].latency.as_ref().unwrap().mean, 3.5);
     assert_abs!(q.l, 0.9, CLOSED_FORM, "L");
     assert_eq!(q.arrived, 5);
     assert_eq!(q.full_probability, Some(4.0 / 5.0));

@@ -40,7 +40,7 @@ fn fingerprint(model: &Model) -> (u64, u64, u64, f64, f64) {
     };
     let r = run_replication(&model.validate().unwrap(), &s, 2).unwrap();
     let q = &r.queues[0];
-    let soj = q.sojourn.unwrap();
+    let soj = q.sojourn.as_ref().unwrap();
     (
         r.events,
         r.conservation.created,

@@ -88,9 +88,11 @@ fn the_overloaded_single_queue_is_flagged_everywhere() {
 }
 
 /// No false alarm on any bundled example with its own settings, and each balances and
-/// keeps Little's law. The one warning is a true one: the redelivery example's
+/// keeps Little's law. The two warnings are true ones: the redelivery example's
 /// dead-letter queue sees under one message per replication, so none of its
-/// percentiles is an estimate (its source's end-to-end figures are not touched).
+/// percentiles is an estimate (its source's end-to-end figures are not touched); the
+/// bursty example's p999 (queue and end to end) has not settled in 1 200 s runs
+/// (`tail_bias`: 15.2 ± 2.5 s there, 21.4 ± 3.5 s with 12 000 s runs).
 #[test]
 fn the_bundled_examples_raise_no_warning() {
     for name in common::EXAMPLES {
@@ -106,6 +108,25 @@ fn the_bundled_examples_raise_no_warning() {
             );
             assert!(w.evidence.observations.unwrap() < 5.0, "{w:?}");
             assert!(r.sources.iter().all(|s| s.warnings.is_empty()));
+        } else if name == "bursty" {
+            let found: Vec<(WarningKind, &str)> = r
+                .warnings
+                .iter()
+                .map(|w| (w.kind, w.node.as_str()))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    (WarningKind::TailBias, "settlement"),
+                    (WarningKind::TailBias, "end_to_end:merchant-api")
+                ],
+                "{:#?}",
+                r.warnings
+            );
+            for w in &r.warnings {
+                assert!(w.affects("p999".parse().unwrap()), "{w:?}");
+                assert!(!w.affects("p99".parse().unwrap()), "{w:?}");
+            }
         } else {
             assert!(r.warnings.is_empty(), "{name}: {:#?}", r.warnings);
             assert!(!simulation_text(&r).contains(" !"), "{name}");
