@@ -55,6 +55,50 @@ fn mg1_variances_match_the_pollaczek_khinchine_transforms() {
     assert_rel!(s.nodes[0].get(Metric::VarWait).unwrap(), 3.0, 1e-14);
 }
 
+/// Service laws whose percentiles come from the fitted wait (gamma of shape 2.5,
+/// lognormal, uniform) keep the exact Takács variances of M/G/1 (they were not given):
+/// Var(Wq) = λE[S³]/(3(1 − ρ)) + (λE[S²]/(2(1 − ρ)))², Var(W) = Var(Wq) + Var(S), with
+/// the moments written out here from each law's definition.
+#[test]
+fn mg1_variances_for_every_service_law() {
+    let (lambda, m) = (80.0f64, 0.01f64);
+    let gamma = (2.5, m * m * (1.0 + 1.0 / 2.5), m.powi(3) * 3.5 * 4.5 / 6.25);
+    // Lognormal of mean m, SCV 2: E[S^k] = m^k (1 + scv)^(k(k−1)/2).
+    let logn = (3.0, m * m * 3.0, m.powi(3) * 27.0);
+    // Uniform on [0.005, 0.015]: E[S²] = (a² + ab + b²)/3, E[S³] = (a + b)(a² + b²)/4.
+    let (a, b) = (0.005f64, 0.015f64);
+    let uni = (
+        0.0,
+        (a * a + a * b + b * b) / 3.0,
+        (a + b) * (a * a + b * b) / 4.0,
+    );
+    for (service, (_, s2, s3)) in [
+        (
+            Distribution::Gamma {
+                shape: 2.5,
+                mean: m,
+            },
+            gamma,
+        ),
+        (Distribution::Lognormal { mean: m, scv: 2.0 }, logn),
+        (Distribution::Uniform { min: a, max: b }, uni),
+    ] {
+        let rho = lambda * m;
+        let wq = lambda * s2 / (2.0 * (1.0 - rho));
+        let var_wq = lambda * s3 / (3.0 * (1.0 - rho)) + wq * wq;
+        let var_w = var_wq + s2 - m * m;
+        let s = solve(&one(lambda, 1, service.clone())).unwrap();
+        let n = &s.nodes[0];
+        assert_rel!(n.get(Metric::VarWait).unwrap(), var_wq, 1e-12);
+        assert_rel!(n.get(Metric::VarSojourn).unwrap(), var_w, 1e-12);
+        assert_rel!(
+            n.get(Metric::VarNumber).unwrap(),
+            lambda * lambda * var_w + lambda * (wq + m),
+            1e-12
+        );
+    }
+}
+
 #[test]
 fn simulated_variances_cover_the_exact_values() {
     for (m, label) in [

@@ -141,7 +141,7 @@ impl QueueMetrics for WaitFit {
         inner:
         method, arrival_rate, throughput, utilisation, servers, mean_number_in_system,
         mean_queue_length, mean_sojourn, mean_wait, prob_wait, prob_empty, prob_block,
-        prob_n, var_number
+        prob_n, var_number, var_sojourn, var_wait
     );
     fn wait_cdf(&self, t: f64) -> Option<f64> {
         if t.is_nan() {
