@@ -364,7 +364,11 @@ impl MMcK {
         let e = (1.0 - self.p_wait) * (fi * ln_q).exp();
         let big_m = i.min(self.m());
         let s = if big_m >= 1 {
-            let ratio = (self.a / (cf - 1.0)).ln(); // ln(ρ/q)
+            // ln(ρ/q) = ln ρ − ln q from the two logs, not ln(a/(c − 1)): near ρ = 1 with
+            // c large it is about 1/c, and rounding a/(c − 1) would put an absolute error
+            // of ~10⁻¹⁶ into it, multiplied by up to m in the geometric sum (c = 10⁵,
+            // m = 10⁶, ρ = 1: 4e-12 relative on P(J + G > i)).
+            let ratio = self.x - ln_q;
             // Anchor the geometric sum at its largest term.
             let ln = if ratio > 0.0 {
                 self.ln_c0_at(big_m - 1) + (fi - big_m as f64) * ln_q + ln_geom_sum(-ratio, big_m)
