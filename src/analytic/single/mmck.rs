@@ -47,13 +47,21 @@
 //! - the wait at ρ = 1 exactly (m >= 1000): C0·[(m − y)·Q(m, y) + m·pois(m; y)] with
 //!   both terms in Temme's form (`wait_tail_critical`), O(1); positive terms up to the
 //!   mean wait, and beyond it declined only where the tail is below ~e^{−500};
+//! - the sojourn at ρ = 1 exactly (m >= 1000): the wait's form plus
+//!   (1 − P(wait))·e^{−μt} + C0·c·[Q(m, y) + e^{−μt}s^m·P(m, y/s) − e^{−μt}],
+//!   s = c/(c − 1) (c = 1: the wait's form with m + 1 phases), every gamma term in
+//!   Temme's form with the wait's exponential (`sojourn_tail_critical`), O(1); the window
+//!   sum is the fallback only where the terms' magnitudes show more than 3 digits lost
+//!   (m ≪ c near the mean wait, loss about c/(m + √c); and far beyond the mean wait,
+//!   tails below ~1e-140, as for the wait);
 //! - where a Bernstein bound shows the sum cannot change the double result: O(1);
 //! - otherwise the sum over a window of O(√(rt·ln(rt/10⁻¹⁸))) Poisson terms, a few
 //!   multiplications each (closed forms only at the window's ends, recurrences that
 //!   only add positive terms inside). This is still O(√K) per evaluation for the wait
-//!   and the sojourn at 1 < ρ <= ~1 + 10⁻⁴ where digits would be lost, for both just below ρ = 1 where the truncation shows, and for the sojourn
-//!   at ρ = 1 exactly, since the wait is then near (K − c)/(cμ). A percentile takes
-//!   about 10–15 evaluations (safeguarded regula falsi, [`invert_cdf`]).
+//!   and the sojourn at 1 < ρ <= ~1 + 10⁻⁴ where digits would be lost, and for both
+//!   just below ρ = 1 where the truncation shows, since the wait is then near
+//!   (K − c)/(cμ). A percentile takes about 10–15 evaluations (safeguarded regula
+//!   falsi, [`invert_cdf`]).
 //!
 //! References: Gross, Shortle, Thompson & Harris (2008), *Fundamentals of Queueing
 //! Theory* 4th ed., §2.5 (M/M/c/K) and §2.5.1 (waiting times of admitted customers);
@@ -471,11 +479,16 @@ impl MMcK {
     ///   e^{−500}, where the CDF is 1 to the last bit anyway), as for m < 1000, where
     ///   Temme's form is not used. Where mφ(λ) > 800: C0·(m − y) below the mean, 0 above.
     fn wait_tail_critical(&self, y: f64) -> Option<f64> {
-        let m = self.m();
-        if self.x != 0.0 || m == 0 || !(y >= 0.0 && y.is_finite()) {
+        self.critical_phases_tail(self.m(), y)
+    }
+
+    /// C0·Σ_{j<n} Q(j + 1, y) at ρ = 1 exactly: [`MMcK::wait_tail_critical`] with n
+    /// phases (n = m there; n = m + 1 for the sojourn at c = 1), same cases and `None`s.
+    fn critical_phases_tail(&self, n: u64, y: f64) -> Option<f64> {
+        if self.x != 0.0 || n == 0 || !(y >= 0.0 && y.is_finite()) {
             return None;
         }
-        let mf = m as f64;
+        let mf = n as f64;
         let c0 = self.ln_c0_at(0).exp();
         let u = (y - mf) / mf;
         if mf * phi_u(u) > NEGLIGIBLE {
@@ -483,7 +496,7 @@ impl MMcK {
         }
         let g = gamma_uniform(mf, u)?;
         let e = g.ln_pre.exp();
-        let e_delta = (-stirlerr(m)).exp();
+        let e_delta = (-stirlerr(n)).exp();
         if u < 0.0 {
             return Some(c0 * ((mf - y) * (1.0 - e * g.scaled) + mf * e * e_delta));
         }
@@ -644,6 +657,108 @@ impl MMcK {
         ];
         let sum: f64 = terms.iter().sum();
         let size: f64 = terms.iter().map(|v| v.abs()).sum();
+        if size == 0.0 {
+            return Some(0.0);
+        }
+        if !(sum > 0.0 && size <= MAX_LOSS * sum) {
+            return None;
+        }
+        Some(sum.min(1.0))
+    }
+
+    /// P(W > t) in closed form at ρ = 1 exactly, O(1) whatever K, y = cμt. For c >= 2,
+    /// the form of [`MMcK::sojourn_tail_closed`] at ρ = 1 (σ = s = c/(c − 1),
+    /// s/(σ − 1) = c, z = y/s, e^{−μt}e^{z(s−1)} = 1):
+    /// P(W > t) = P(Wq > t) + (1 − P(wait))·e^{−μt} + C0·c·[Q(m, y) + e^{−μt}s^m·P(m, z) − e^{−μt}],
+    /// the bracket being e^{−μt}·Σ_i pois(i; z)·(s^{min(i, m)} − 1) >= 0, with P(Wq > t)
+    /// as in [`MMcK::wait_tail_critical`]. With E = e^{−mφ(λ₁)}/√(2πm), λ₁ = y/m and
+    /// λ₃ = λ₁/s, e^{−μt}s^m·e^{−mφ(λ₃)} = e^{−mφ(λ₁)} exactly, so every gamma term
+    /// carries E and the bracket is written per region so that no term is much larger
+    /// than it needs to be:
+    /// - λ₁ < 1: (1 − e^{−μt}) (as −expm1) − E·H(λ₁) + E·H(λ₃);
+    /// - λ₃ < 1 <= λ₁: E·G(λ₁) + E·H(λ₃) − e^{−μt};
+    /// - λ₃ >= 1: e^{−μt}(s^m − 1) − E·G(λ₃) + E·G(λ₁) (e^{−μt}s^m·Q(m, z) = E·G(λ₃)),
+    ///   e^{−μt}s^m = e^{−m[(λ₃ − 1)/(c − 1) + φ(s)]}, both exponents positive.
+    ///
+    /// Products E·G are formed as one exponential (never set to 0 because E alone
+    /// underflows). The wait enters as its two parts (positive below the mean wait,
+    /// C0·m·E·(e^{−δ} − u·G) above it). Six or seven terms of known sign: `None` (the
+    /// caller sums the window) where their magnitudes exceed 10³ times the result (m ≪ c
+    /// near y = m, where the bracket is O(m/c) against terms of order 1: the loss is
+    /// about c/(m + √c); or the wait's parts far beyond the mean wait, as for the wait),
+    /// where Temme's form is not used (m < 1000, or λ₁ below about 0.3 with E not
+    /// negligible), or on a NaN. For c = 1 the service is one more phase at rate μ:
+    /// C0·Σ_{j<=m} Q(j + 1, y), the wait's form with n = m + 1 phases (P(no wait) = C0
+    /// there), C0·[(n − y)Q(n, y) + n·pois(n; y)].
+    fn sojourn_tail_critical(&self, y: f64) -> Option<f64> {
+        let m = self.m();
+        if self.x != 0.0 || m == 0 || !(y >= 0.0 && y.is_finite()) {
+            return None;
+        }
+        if self.c == 1 {
+            return self.critical_phases_tail(m + 1, y);
+        }
+        let mf = m as f64;
+        let cf = self.c as f64;
+        let c0 = self.ln_c0_at(0).exp();
+        let cc = c0 * cf; // C0·c
+        let mu_t = y / cf;
+        let e_mu = (-mu_t).exp();
+        let lam1 = y / mf;
+        // λ₁ − 1 and λ₃ − 1 = (λ₁ − 1) − λ₁/c, kept apart from λ (see `gamma_pair_tail`).
+        let u1 = (y - mf) / mf;
+        let u3 = u1 - lam1 / cf;
+        let e_delta = (-stirlerr(m)).exp();
+        let ln_e = -mf * phi_u(u1) - 0.5 * (2.0 * std::f64::consts::PI * mf).ln();
+        // Terms in units of E (`in_e`, summed before E's one exponential, so that its
+        // rounding, ~|ln E|·ε, is not amplified by their cancellation) and plain ones.
+        let mut in_e = [0.0f64; 4];
+        let mut plain = [0.0f64; 3];
+        plain[0] = self.no_wait * e_mu;
+        if u1 < 0.0 {
+            // P(m, y) = E·H(λ₁) and e^{−μt}s^m·P(m, z) = E·H(λ₃) (λ₃ < λ₁ < 1), both
+            // below E·O(√m): 0 where E is negligible.
+            let (h1, h3) = if mf * phi_u(u1) > NEGLIGIBLE {
+                (0.0, 0.0)
+            } else {
+                (gamma_uniform(mf, u1)?.scaled, gamma_uniform(mf, u3)?.scaled)
+            };
+            let p1 = (ln_e + h1.ln()).exp();
+            plain[1] = c0 * (mf - y) * (1.0 - p1);
+            plain[2] = -cc * (-mu_t).exp_m1();
+            in_e[0] = c0 * mf * e_delta;
+            in_e[1] = -cc * h1;
+            in_e[2] = cc * h3;
+        } else {
+            // Q(m, y) = E·G(λ₁); gamma_uniform does not decline for λ >= 1 (m >= 1000).
+            let g1 = gamma_uniform(mf, u1)?.scaled;
+            in_e[0] = c0 * mf * e_delta;
+            in_e[1] = -c0 * mf * u1 * g1;
+            in_e[2] = cc * g1;
+            if u3 < 0.0 {
+                in_e[3] = cc * gamma_uniform(mf, u3)?.scaled;
+                plain[1] = -cc * e_mu;
+            } else {
+                // e^{−μt}(s^m − 1) − e^{−μt}s^m·Q(m, z), one exponential for both.
+                let ln_sm = mf * (1.0 / (cf - 1.0)).ln_1p(); // ln s^m
+                let phi_s = phi_u(1.0 / (cf - 1.0));
+                let e_mu_sm = (-mf * (u3 / (cf - 1.0) + phi_s)).exp(); // e^{−μt}s^m
+                let q3 = gamma_uniform(mf, u3)?.q();
+                plain[1] = cc * e_mu_sm * -(-ln_sm).exp_m1();
+                plain[2] = -cc * e_mu_sm * q3;
+            }
+        }
+        let sum_e: f64 = in_e.iter().sum();
+        let size_e: f64 = in_e.iter().map(|v| v.abs()).sum();
+        let with_e = |v: f64| {
+            if v == 0.0 {
+                0.0
+            } else {
+                v.signum() * (ln_e + v.abs().ln()).exp()
+            }
+        };
+        let sum = with_e(sum_e) + plain.iter().sum::<f64>();
+        let size = with_e(size_e) + plain.iter().map(|v| v.abs()).sum::<f64>();
         if size == 0.0 {
             return Some(0.0);
         }
@@ -943,6 +1058,7 @@ impl QueueMetrics for MMcK {
         let tail = self
             .geometric_limit_tail(t, true)
             .or_else(|| self.sojourn_tail_closed(y))
+            .or_else(|| self.sojourn_tail_critical(y))
             .unwrap_or_else(|| self.phase_mixture(y, true));
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
@@ -1732,17 +1848,26 @@ mod tests {
         }
     }
 
-    /// The closed-form sojourn tail above saturation against the window sum (every
-    /// weight P(J + G > i) from its own closed form, summed by the generic
-    /// `poisson_mixture`: no early exits), at y = cμt from the bulk (y/m = 0.3) to the
-    /// far tail (the service's: y = m + c·L, L up to 570, tails to ~1e-250).
+    /// The closed-form sojourn tail above saturation (and at ρ = 1 exactly,
+    /// `sojourn_tail_critical`) against the window sum (every weight P(J + G > i) from
+    /// its own closed form, summed by the generic `poisson_mixture`: no early exits), at
+    /// y = cμt from the bulk (y/m = 0.3) to the far tail (the service's: y = m + c·L, L
+    /// up to 570, tails to ~1e-250).
     #[test]
     fn sojourn_tail_closed_matches_window_sum() {
         let (mut used, mut total, mut worst, mut used_high) = (0, 0, 0.0f64, 0);
+        let (mut used_1, mut total_1, mut worst_1) = (0, 0, 0.0f64);
         for &c in &[1u64, 2, 10, 100_000] {
-            for &rho in &[1.01f64, 1.2, 3.0, 4.0, 5.0, 10.0] {
+            for &rho in &[1.0f64, 1.01, 1.2, 3.0, 4.0, 5.0, 10.0] {
+                let closed = if rho == 1.0 {
+                    MMcK::sojourn_tail_critical
+                } else {
+                    MMcK::sojourn_tail_closed
+                };
                 for &m in &[2_000u64, 100_000, 1_000_000] {
+                    // λ = ρcμ: ρ = 1 exactly (ln ρ = 0) at ρ = 1.
                     let q = MMcK::new(rho * c as f64, 1.0, c, c + m).unwrap();
+                    assert_eq!(q.x == 0.0, rho == 1.0);
                     let (mf, cf) = (m as f64, c as f64);
                     let bulk = [
                         0.3, 0.7, 0.9, 0.99, 0.999, 0.9999, 1.0, 1.0001, 1.001, 1.003, 1.01, 1.03,
@@ -1752,7 +1877,10 @@ mod tests {
                     let service = [1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 570.0].map(|l| mf + cf * l);
                     for y in bulk.into_iter().chain(service) {
                         total += 1;
-                        let Some(got) = q.sojourn_tail_closed(y) else {
+                        if rho == 1.0 {
+                            total_1 += 1;
+                        }
+                        let Some(got) = closed(&q, y) else {
                             continue;
                         };
                         let want =
@@ -1769,6 +1897,10 @@ mod tests {
                         }
                         let rel = (got - want).abs() / want;
                         worst = worst.max(rel);
+                        if rho == 1.0 {
+                            used_1 += 1;
+                            worst_1 = worst_1.max(rel);
+                        }
                         assert!(
                             rel <= 1e-12,
                             "c {c} rho {rho} m {m} y {y}: {got} vs {want} (rel {rel:e})"
@@ -1778,10 +1910,12 @@ mod tests {
             }
         }
         eprintln!(
-            "sojourn: closed form at {used} of {total} points ({used_high} at rho >= 4), worst {worst:e}"
+            "sojourn: closed form at {used} of {total} points ({used_high} at rho >= 4), worst {worst:e}; \
+             at rho = 1 exactly {used_1} of {total_1}, worst {worst_1:e}"
         );
         assert!(used * 4 > total * 3, "{used} of {total}");
         assert!(used_high >= 700, "{used_high}");
+        assert!(used_1 * 10 > total_1 * 9, "rho = 1: {used_1} of {total_1}");
     }
 
     /// Where the terms cancel (c(ρ − 1) ≪ 1 and ρ near 1: about log₁₀(ρ/(ρ − 1)) digits
@@ -1980,6 +2114,68 @@ mod tests {
             }
         }
         quantiles_match_window(&big, false, 1e-10);
+    }
+
+    /// K = 10⁹ at ρ = 1 exactly (c = 10⁵ and c = 2): the sojourn tail against
+    /// tests/reference/mmck_sojourn_tail_rho1_large_k.py (mpmath's incomplete gamma at
+    /// 50 digits, the closed form checked there against the brute-force sum over the
+    /// waits at small K; the same double y = cμt as kendall), from the bulk to ~1e-222,
+    /// to 2e-12 (5e-14 seen); the closed form must not decline at these points (for
+    /// c = 2 it does from ~25 standard deviations beyond the mean wait, tails ~1e-147,
+    /// where the wait's two parts cancel). The percentiles round-trip through the CDF
+    /// and equal those inverted from the window sum (`phase_mixture`, the previous path)
+    /// to 1e-10 only, as for the wait: its ~10⁵ terms at y ~ 10⁹ are off by a few 1e-12
+    /// (at the p50s, mpmath's tail is 0.5 − 1.2e-15 (c = 10⁵) and 0.5 − 1.3e-15 (c = 2)
+    /// at kendall's, 0.5 + 2.4e-12 and 0.5 − 2.0e-12 at the window sum's).
+    #[test]
+    fn sojourn_tail_critical_large_k_against_mpmath() {
+        let big = MMcK::new(1e7, 100.0, 100_000, 1_000_000_000).unwrap();
+        let two = MMcK::new(2.0, 1.0, 2, 1_000_000_000).unwrap();
+        let cases: [(&MMcK, &[(f64, f64)]); 2] = [
+            (
+                &big,
+                &[
+                    (0.001, 0.99999947852189867702),
+                    (50.0, 0.50004980696110936377),
+                    (99.9, 0.0010000996139222187275),
+                    (99.98, 0.0002000204296452454427),
+                    (99.99, 0.00010214444831556890449),
+                    (99.995, 0.000063664998595021034525),
+                    (100.0, 0.000038677182092680757009),
+                    (100.01, 0.000014228758004987317599),
+                    (100.03, 1.9256529947142069739e-6),
+                    (100.1, 1.7559682377959314653e-9),
+                    (100.5, 7.4599751351972182767e-27),
+                    (101.0, 1.438842590782624176e-48),
+                    (105.0, 2.7556275843240934709e-222),
+                ],
+            ),
+            (
+                &two,
+                &[
+                    (1000.0, 0.99999800049999900025),
+                    (250000000.0, 0.50000000025000000013),
+                    (499970000.0, 0.000060351926195783455474),
+                    (499990000.0, 0.000025057869543561502897),
+                    (500000000.0, 0.000012615662627972988922),
+                    (500010000.0, 5.0580072513080315813e-6),
+                    (500030000.0, 3.5200957998412856611e-7),
+                    (500100000.0, 6.0826856538267621996e-16),
+                    (500300000.0, 2.5091731734714589859e-86),
+                ],
+            ),
+        ];
+        let mut worst = 0.0f64;
+        for (q, points) in cases {
+            for &(t, want) in points {
+                let got = q.sojourn_tail_critical(q.phase_rate() * t).unwrap();
+                worst = worst.max((got - want).abs() / want);
+                check_tail(q, true, MMcK::sojourn_tail_critical, (t, want), 2e-12);
+            }
+        }
+        eprintln!("sojourn at rho = 1, K = 1e9 against mpmath: worst {worst:e}");
+        quantiles_match_window(&big, true, 1e-10);
+        quantiles_match_window(&two, true, 1e-10);
     }
 
     #[test]
