@@ -44,6 +44,36 @@ pub struct LatencySummary {
     pub buckets: super::histogram::Buckets,
 }
 
+impl LatencySummary {
+    /// The percentile at a standard `level` (`None` for another level).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::model::Level;
+    /// use kendall::sim::LatencySummary;
+    /// let s = LatencySummary {
+    ///     count: 10,
+    ///     mean: 1.0,
+    ///     p50: 0.8,
+    ///     p95: 2.0,
+    ///     p99: 3.0,
+    ///     p999: 4.0,
+    ///     buckets: Default::default(),
+    /// };
+    /// assert_eq!(s.get(Level::P99), Some(3.0));
+    /// assert_eq!(s.get("p9995".parse().unwrap()), None);
+    /// ```
+    pub fn get(&self, level: Level) -> Option<f64> {
+        match level {
+            Level::P50 => Some(self.p50),
+            Level::P95 => Some(self.p95),
+            Level::P99 => Some(self.p99),
+            Level::P999 => Some(self.p999),
+            _ => None,
+        }
+    }
+}
+
 /// Message conservation of one node, counted over the whole run (warm-up included):
 /// `offered + copies = completed + dead_lettered + expired + dropped + rejected +
 /// duplicates + in_node`.
@@ -403,12 +433,13 @@ pub struct QueriedEstimate {
 
 /// The estimates of the queried figures the replications measured (each in the order
 /// first met): the mean over replications of each replication's value, with its
-/// interval; a percentile by sectioning, from the pooled histogram `pooled(wait)` of
-/// the waits (`true`) or sojourns.
+/// interval; a wait or sojourn percentile by sectioning, from the pooled histogram of
+/// the waits or the sojourns.
 fn queried_estimates(
     runs: &[&[Queried]],
     confidence: f64,
-    pooled: &dyn Fn(bool) -> Histogram,
+    wait: &Histogram,
+    sojourn: &Histogram,
 ) -> Vec<QueriedEstimate> {
     let mut metrics: Vec<Metric> = Vec::new();
     for q in runs.iter().flat_map(|r| r.iter()) {
@@ -428,10 +459,8 @@ fn queried_estimates(
                 f64::INFINITY
             };
             let estimate = match metric {
-                Metric::WaitPercentile(l) => sectioned(&pooled(true), l.p(), values, confidence),
-                Metric::SojournPercentile(l) => {
-                    sectioned(&pooled(false), l.p(), values, confidence)
-                }
+                Metric::WaitPercentile(l) => sectioned(wait, l.p(), values, confidence),
+                Metric::SojournPercentile(l) => sectioned(sojourn, l.p(), values, confidence),
                 _ => Estimate::from_values(values, confidence),
             }?
             .within(0.0, hi);
@@ -994,29 +1023,8 @@ impl SimReport {
             upper: None,
             replications: 0,
         };
-        // A latency's mean over the replications, and its percentiles by sectioning:
-        // the quantile of the pooled histogram, the replications' own quantiles for the
-        // interval (see `Estimate::sectioned`).
         let latency = |f: &dyn Fn(&ReplicationResult) -> Option<&LatencySummary>| {
-            let xs: Vec<&LatencySummary> = runs.iter().filter_map(f).collect();
-            let pooled = pool(xs.iter().map(|x| &x.buckets));
-            let e = |g: fn(&LatencySummary) -> f64, level: f64| {
-                let sections = xs.iter().map(|x| g(x));
-                let e = if level.is_nan() {
-                    Estimate::from_values(sections, confidence)
-                } else {
-                    sectioned(&pooled, level, sections, confidence)
-                };
-                e.map(|e| e.within(0.0, f64::INFINITY))
-            };
-            Some(LatencyReport {
-                count: xs.iter().map(|x| x.count).sum(),
-                mean: e(|x| x.mean, f64::NAN)?,
-                p50: e(|x| x.p50, 0.5)?,
-                p95: e(|x| x.p95, 0.95)?,
-                p99: e(|x| x.p99, 0.99)?,
-                p999: e(|x| x.p999, 0.999)?,
-            })
+            Pooled::new(runs.iter().filter_map(f))
         };
         let queues = first
             .queues
@@ -1027,7 +1035,9 @@ impl SimReport {
                 runs.iter().for_each(|r| counts.add(&r.queues[i].counts));
                 let f = |g: fn(&QueueRun) -> f64| est(&|r| Some(g(&r.queues[i]))).unwrap_or(zero);
                 let wait = latency(&|r| r.queues[i].wait.as_ref());
+                let wait_report = wait.report(confidence);
                 let sojourn = latency(&|r| r.queues[i].sojourn.as_ref());
+                let sojourn_report = sojourn.report(confidence);
                 QueueReport {
                     name: q0.name.clone(),
                     servers: servers.get(i).copied().unwrap_or(1),
@@ -1044,8 +1054,8 @@ impl SimReport {
                     var_n: f(|q| q.var_n),
                     var_w: est(&|r| r.queues[i].var_w),
                     var_wq: est(&|r| r.queues[i].var_wq),
-                    w: sojourn.map(|l| l.mean),
-                    wq: wait.map(|l| l.mean),
+                    w: sojourn_report.map(|l| l.mean),
+                    wq: wait_report.map(|l| l.mean),
                     p_wait: fraction(est(&|r| r.queues[i].wait_probability)),
                     p_block: fraction(est(&|r| r.queues[i].full_probability)),
                     p_reject: fraction(est(&|r| r.queues[i].rejection_probability)),
@@ -1058,9 +1068,9 @@ impl SimReport {
                         let expired = q.expired?;
                         (q.admitted > 0).then(|| expired as f64 / q.admitted as f64)
                     })),
-                    wait: wait.as_ref().map(PercentileReport::of),
-                    sojourn: sojourn.as_ref().map(PercentileReport::of),
-                    end_to_end: latency(&|r| r.queues[i].end_to_end.as_ref()),
+                    wait: wait_report.as_ref().map(PercentileReport::of),
+                    sojourn: sojourn_report.as_ref().map(PercentileReport::of),
+                    end_to_end: latency(&|r| r.queues[i].end_to_end.as_ref()).report(confidence),
                     redeliveries: f(|q| q.redeliveries as f64),
                     dead_letters: f(|q| q.dead_letters as f64),
                     rejected: f(|q| q.rejected as f64),
@@ -1087,19 +1097,7 @@ impl SimReport {
                             .iter()
                             .map(|r| r.queues[i].queried.as_slice())
                             .collect();
-                        queried_estimates(&per_run, confidence, &|wait| {
-                            pool(runs.iter().filter_map(|r| {
-                                let q = &r.queues[i];
-                                Some(
-                                    &if wait {
-                                        q.wait.as_ref()
-                                    } else {
-                                        q.sojourn.as_ref()
-                                    }?
-                                    .buckets,
-                                )
-                            }))
-                        })
+                        queried_estimates(&per_run, confidence, &wait.histogram, &sojourn.histogram)
                     },
                 }
             })
@@ -1137,10 +1135,12 @@ impl SimReport {
                             (x.attempts > 0).then(|| x.timeouts as f64 / x.attempts as f64)
                         }))
                         .unwrap_or(zero),
-                        latency: latency(&|r| r.sources[i].retry.as_ref()?.latency.as_ref()),
+                        latency: latency(&|r| r.sources[i].retry.as_ref()?.latency.as_ref())
+                            .report(confidence),
                     }
                 });
-                let latency = latency(&|r| r.sources[i].latency.as_ref());
+                let pooled = latency(&|r| r.sources[i].latency.as_ref());
+                let latency = pooled.report(confidence);
                 SourceReport {
                     name: s0.name.clone(),
                     created: est(&|r| Some(r.sources[i].created as f64)).unwrap_or(zero),
@@ -1154,13 +1154,14 @@ impl SimReport {
                             .iter()
                             .map(|r| r.sources[i].queried.as_slice())
                             .collect();
-                        // A source's queried percentiles are of its end-to-end latency.
-                        queried_estimates(&per_run, confidence, &|_| {
-                            pool(
-                                runs.iter()
-                                    .filter_map(|r| Some(&r.sources[i].latency.as_ref()?.buckets)),
-                            )
-                        })
+                        // A source's queried percentiles are of its end-to-end latency (it
+                        // has no wait).
+                        queried_estimates(
+                            &per_run,
+                            confidence,
+                            &pooled.histogram,
+                            &pooled.histogram,
+                        )
                     },
                 }
             })
@@ -1187,11 +1188,43 @@ impl SimReport {
     }
 }
 
-/// The histogram of every replication's messages together.
-fn pool<'a>(buckets: impl Iterator<Item = &'a super::histogram::Buckets>) -> Histogram {
-    let mut h = Histogram::new();
-    buckets.for_each(|b| h.add(b));
-    h
+/// One latency across the replications: each replication's summary, and the
+/// histogram of all their messages pooled (its buckets added once, read by the standard
+/// and the queried percentiles alike).
+struct Pooled<'a> {
+    runs: Vec<&'a LatencySummary>,
+    histogram: Histogram,
+}
+
+impl<'a> Pooled<'a> {
+    fn new(runs: impl Iterator<Item = &'a LatencySummary>) -> Self {
+        let runs: Vec<&LatencySummary> = runs.collect();
+        let mut histogram = Histogram::new();
+        runs.iter().for_each(|x| histogram.add(&x.buckets));
+        Self { runs, histogram }
+    }
+
+    /// The mean over the replications, and the percentiles by sectioning: the quantile
+    /// of the pooled histogram, the replications' own quantiles for the interval (see
+    /// [`Estimate::sectioned`]). `None` without a replication that measured it.
+    fn report(&self, confidence: f64) -> Option<LatencyReport> {
+        let positive = |e: Option<Estimate>| e.map(|e| e.within(0.0, f64::INFINITY));
+        let percentile = |level: Level| {
+            let sections = self.runs.iter().filter_map(|x| x.get(level));
+            positive(sectioned(&self.histogram, level.p(), sections, confidence))
+        };
+        Some(LatencyReport {
+            count: self.runs.iter().map(|x| x.count).sum(),
+            mean: positive(Estimate::from_values(
+                self.runs.iter().map(|x| x.mean),
+                confidence,
+            ))?,
+            p50: percentile(Level::P50)?,
+            p95: percentile(Level::P95)?,
+            p99: percentile(Level::P99)?,
+            p999: percentile(Level::P999)?,
+        })
+    }
 }
 
 /// The `level` quantile of `pooled` with its sectioning interval from the

@@ -749,7 +749,7 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
                             .filter_map(|r| {
                                 let x = r.queues.get(j)?;
                                 let s = if wait { &x.wait } else { &x.sojourn };
-                                Some(level_of(s.as_ref()?, l))
+                                s.as_ref()?.get(l)
                             })
                             .collect()
                     })
@@ -813,7 +813,7 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
         {
             let found: Vec<Gap> = gap(Metric::SojournPercentile, pooled, confidence, |l| {
                 runs.iter()
-                    .filter_map(|r| Some(level_of(r.sources.get(s)?.latency.as_ref()?, l)))
+                    .filter_map(|r| r.sources.get(s)?.latency.as_ref()?.get(l))
                     .collect()
             })
             .into_iter()
@@ -836,16 +836,6 @@ pub(crate) fn diagnose(report: &mut SimReport, runs: &[ReplicationResult], facts
 /// from the pooled one (see [`WarningKind::TailBias`]): the metric, the replications'
 /// mean quantile, the pooled quantile.
 type Gap = (Metric, f64, f64);
-
-/// The value of `level` in one replication's summary.
-fn level_of(s: &super::report::LatencySummary, level: Level) -> f64 {
-    match level {
-        Level::P50 => s.p50,
-        Level::P95 => s.p95,
-        Level::P99 => s.p99,
-        _ => s.p999,
-    }
-}
 
 /// The lowest standard level of a latency (`family`) at which the replications' own
 /// quantiles `sections(level)` differ from the pooled ones of `pooled` by more than their
