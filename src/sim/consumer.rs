@@ -14,9 +14,10 @@
 
 use super::arena::Msg;
 use super::estimate::Estimate;
-use super::histogram::Histogram;
+use super::histogram::{Buckets, Histogram};
 use super::queue_state::start_service;
 use super::replication::Replication;
+use super::report::pooled_percentile;
 use crate::model::Sampler;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
@@ -270,9 +271,11 @@ impl ConsumerState {
             incident_completed: ni,
             incident_w: (ni > 0).then(|| (c.incident_sum - w.incident_sum) / ni as f64),
             incident_p99: self.incident_h.quantile(0.99),
+            incident_buckets: self.incident_h.buckets(),
             other_completed: no,
             other_w: (no > 0).then(|| (c.other_sum - w.other_sum) / no as f64),
             other_p99: self.other_h.quantile(0.99),
+            other_buckets: self.other_h.buckets(),
         }
     }
 }
@@ -504,12 +507,19 @@ pub struct ConsumerPoolRun {
     pub incident_w: Option<f64>,
     /// Their 99th percentile sojourn, seconds.
     pub incident_p99: Option<f64>,
+    /// The non-empty buckets of their sojourn histogram, pooled across replications
+    /// for the report's p99.
+    #[serde(default, skip_serializing_if = "Buckets::is_empty")]
+    pub incident_buckets: Buckets,
     /// Completed messages that arrived outside incidents.
     pub other_completed: u64,
     /// Their mean sojourn, seconds.
     pub other_w: Option<f64>,
     /// Their 99th percentile sojourn, seconds.
     pub other_p99: Option<f64>,
+    /// The non-empty buckets of their sojourn histogram (see `incident_buckets`).
+    #[serde(default, skip_serializing_if = "Buckets::is_empty")]
+    pub other_buckets: Buckets,
 }
 
 /// The consumers of a prefetch/crash queue across replications.
@@ -609,9 +619,17 @@ impl ConsumerPoolReport {
             backlog_peak: est(&|r| Some(r.backlog_peak as f64)).unwrap_or(zero),
             drain_time: est(&|r| r.drain_time),
             incident_w: est(&|r| r.incident_w),
-            incident_p99: est(&|r| r.incident_p99),
+            incident_p99: pooled_percentile(
+                runs.iter().map(|r| (r.incident_p99, &r.incident_buckets)),
+                0.99,
+                confidence,
+            ),
             other_w: est(&|r| r.other_w),
-            other_p99: est(&|r| r.other_p99),
+            other_p99: pooled_percentile(
+                runs.iter().map(|r| (r.other_p99, &r.other_buckets)),
+                0.99,
+                confidence,
+            ),
         })
     }
 }

@@ -62,6 +62,22 @@ pub struct Histogram {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Buckets(pub Vec<(u32, u64)>);
 
+impl Buckets {
+    /// Whether no bucket holds a value (nothing recorded, or not kept).
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::sim::{Buckets, Histogram};
+    /// assert!(Buckets::default().is_empty());
+    /// let mut h = Histogram::new();
+    /// h.record(0.5);
+    /// assert!(!h.buckets().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// The serialised form of a [`Histogram`]: its counters as a list.
 #[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct Counts {

@@ -15,9 +15,10 @@
 
 use super::arena::{Msg, NONE, REPLAY};
 use super::estimate::Estimate;
-use super::histogram::Histogram;
+use super::histogram::{Buckets, Histogram};
 use super::queue_state::start_service;
 use super::rebalance::{Group, GroupReport, GroupRun};
+use super::report::pooled_percentile;
 use crate::model::{Keys, Partitioning, partition_of};
 use rand::RngExt;
 use rand_distr::{Distribution as _, Zipf};
@@ -307,6 +308,7 @@ impl PartitionState {
                     throughput: per_time(completed as f64),
                     w: (completed > 0).then(|| (c.sojourn_sum - w.sojourn_sum) / completed as f64),
                     p99: self.hist.get(p).and_then(|h| quantile(h, 0.99)),
+                    buckets: self.hist.get(p).map(Histogram::buckets).unwrap_or_default(),
                     mean_lag: per_time(self.lag[p].area),
                     max_lag: self.lag[p].max,
                 }
@@ -331,7 +333,8 @@ impl PartitionState {
                     completed,
                     utilisation: per_time(self.consumer_busy[k].area).clamp(0.0, 1.0),
                     w: (completed > 0).then(|| sum / completed as f64),
-                    p99: h.and_then(|h| quantile(&h, 0.99)),
+                    p99: h.as_ref().and_then(|h| quantile(h, 0.99)),
+                    buckets: h.as_ref().map(Histogram::buckets).unwrap_or_default(),
                 }
             })
             .collect();
@@ -363,6 +366,10 @@ pub struct PartitionRun {
     /// 99th percentile of the sojourn, seconds (partitioned queues with at most
     /// [`PARTITION_HISTOGRAMS`] partitions).
     pub p99: Option<f64>,
+    /// The non-empty buckets of its sojourn histogram, pooled across replications for
+    /// the report's p99 (empty beyond [`PARTITION_HISTOGRAMS`] partitions).
+    #[serde(default, skip_serializing_if = "Buckets::is_empty")]
+    pub buckets: Buckets,
     /// Time-averaged lag: its messages in the node (waiting or in service).
     pub mean_lag: f64,
     /// Largest lag seen after warm-up.
@@ -384,6 +391,10 @@ pub struct ConsumerRun {
     pub w: Option<f64>,
     /// 99th percentile of its messages' sojourn, seconds.
     pub p99: Option<f64>,
+    /// The non-empty buckets of its messages' sojourn histogram (see
+    /// [`PartitionRun::buckets`]).
+    #[serde(default, skip_serializing_if = "Buckets::is_empty")]
+    pub buckets: Buckets,
 }
 
 /// The partitions and consumers of a partitioned queue in one replication.
@@ -497,7 +508,12 @@ impl PartitionsReport {
                     .unwrap_or(zero),
                     throughput: est(&|r, _| Some(r.partitions[i].throughput)).unwrap_or(zero),
                     w: est(&|r, _| r.partitions[i].w),
-                    p99: est(&|r, _| r.partitions[i].p99),
+                    p99: pooled_percentile(
+                        runs.iter()
+                            .map(|(r, _)| (r.partitions[i].p99, &r.partitions[i].buckets)),
+                        0.99,
+                        confidence,
+                    ),
                     mean_lag: est(&|r, _| Some(r.partitions[i].mean_lag)).unwrap_or(zero),
                     max_lag: est(&|r, _| Some(r.partitions[i].max_lag as f64)).unwrap_or(zero),
                 }
@@ -514,7 +530,12 @@ impl PartitionsReport {
                     utilisation: fraction(est(&|r, _| Some(r.consumers[k].utilisation)))
                         .unwrap_or(zero),
                     w: est(&|r, _| r.consumers[k].w),
-                    p99: est(&|r, _| r.consumers[k].p99),
+                    p99: pooled_percentile(
+                        runs.iter()
+                            .map(|(r, _)| (r.consumers[k].p99, &r.consumers[k].buckets)),
+                        0.99,
+                        confidence,
+                    ),
                 }
             })
             .collect();

@@ -10,7 +10,7 @@
 //! of an M/M/50 fell in one histogram bucket and the interval printed "± 0".
 
 use kendall::model::{Level, Metric, RunSettings};
-use kendall::sim::{RELATIVE_ERROR, SimReport, WarningKind, simulate};
+use kendall::sim::{Histogram, RELATIVE_ERROR, SimReport, WarningKind, simulate};
 
 use crate::common;
 use common::build::{mmc_model, settings};
@@ -154,4 +154,95 @@ fn tail_bias_marks_the_unsettled_tail_and_only_it() {
         let r = run(80.0, 100.0, 1, 1000.0, 10, seed);
         assert!(tail_bias(&r).is_empty(), "seed {seed}: {:?}", r.warnings);
     }
+}
+
+/// The p99 of each partition and consumer of a consumer group is pooled as the queue's
+/// own percentiles are: the quantile of every replication's messages together, with the
+/// sectioning interval (it was the mean of the replications' own p99). One partition
+/// owned by one consumer is an M/M/1 queue; at load 0.95 its exact sojourn p99 is
+/// ln(100)/(μ − λ) = 0.921 s.
+#[test]
+fn partition_and_consumer_p99_pool_the_replications() {
+    use kendall::model::{ArrivalProcess, Assignment, Distribution, Keys, Model, Queue, Source};
+    let model = Model::default()
+        .with_source(Source::new(
+            "in",
+            ArrivalProcess::Poisson { rate: 95.0 },
+            "t",
+        ))
+        .with_queue(
+            Queue::new("t", 1, Distribution::Exponential { mean: 0.01 }).with_partitions(
+                1,
+                Keys::Uniform { keys: 1 },
+                Assignment::Range,
+            ),
+        )
+        .validate()
+        .unwrap();
+    let st = RunSettings {
+        confidence: 0.95,
+        ..settings(2000.0, 50.0, 10, 3)
+    };
+    let report = simulate(&model, &st).unwrap();
+    let (mut partition, mut consumer) = (Histogram::new(), Histogram::new());
+    let mut own = Vec::new();
+    for r in 0..st.replications {
+        let run = kendall::sim::run_replication(&model, &st, r).unwrap();
+        let p = run.queues[0].partitions.as_ref().unwrap();
+        partition.add(&p.partitions[0].buckets);
+        consumer.add(&p.consumers[0].buckets);
+        own.push(p.partitions[0].p99.unwrap());
+    }
+    let exact = 100f64.ln() / 5.0;
+    let p = report.queues[0].partitions.as_ref().unwrap();
+    for (name, e, pooled) in [
+        ("partition", p.partitions[0].p99.unwrap(), &partition),
+        ("consumer", p.consumers[0].p99.unwrap(), &consumer),
+    ] {
+        assert_eq!(e.mean, pooled.quantile(0.99).unwrap(), "{name}");
+        assert!(
+            e.covers(exact),
+            "{name}: {} [{:?}, {:?}] vs exact {exact}",
+            e.mean,
+            e.lower,
+            e.upper
+        );
+        assert!(e.half_width.unwrap() >= e.mean * RELATIVE_ERROR);
+    }
+    // The point is the pooled quantile, not the replications' mean.
+    let mean = own.iter().sum::<f64>() / own.len() as f64;
+    assert_ne!(mean, p.partitions[0].p99.unwrap().mean);
+}
+
+/// The RabbitMQ example's p99 of the messages that arrived during and outside consumer
+/// incidents is the pooled quantile of all replications' messages.
+#[test]
+fn incident_p99_pools_the_replications() {
+    let model = kendall::model::Model::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/rabbitmq_crash.toml"
+    ))
+    .unwrap()
+    .validate()
+    .unwrap();
+    let st = model.model().simulation.clone();
+    let report = simulate(&model, &st).unwrap();
+    let mut checked = 0;
+    for (j, q) in report.queues.iter().enumerate() {
+        let Some(c) = &q.consumers else { continue };
+        let (mut incident, mut other) = (Histogram::new(), Histogram::new());
+        for r in 0..st.replications {
+            let run = kendall::sim::run_replication(&model, &st, r).unwrap();
+            let cr = run.queues[j].consumers.as_ref().unwrap();
+            incident.add(&cr.incident_buckets);
+            other.add(&cr.other_buckets);
+        }
+        for (e, pooled) in [(c.incident_p99, &incident), (c.other_p99, &other)] {
+            if let Some(e) = e {
+                assert_eq!(Some(e.mean), pooled.quantile(0.99), "{}", q.name);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 2, "{checked}");
 }
