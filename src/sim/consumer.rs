@@ -620,13 +620,15 @@ impl ConsumerPoolReport {
             drain_time: est(&|r| r.drain_time),
             incident_w: est(&|r| r.incident_w),
             incident_p99: pooled_percentile(
-                runs.iter().map(|r| (r.incident_p99, &r.incident_buckets)),
+                runs.iter().filter_map(|r| r.incident_p99),
+                runs.iter().map(|r| &r.incident_buckets),
                 0.99,
                 confidence,
             ),
             other_w: est(&|r| r.other_w),
             other_p99: pooled_percentile(
-                runs.iter().map(|r| (r.other_p99, &r.other_buckets)),
+                runs.iter().filter_map(|r| r.other_p99),
+                runs.iter().map(|r| &r.other_buckets),
                 0.99,
                 confidence,
             ),

@@ -333,8 +333,7 @@ impl PartitionState {
                     completed,
                     utilisation: per_time(self.consumer_busy[k].area).clamp(0.0, 1.0),
                     w: (completed > 0).then(|| sum / completed as f64),
-                    p99: h.as_ref().and_then(|h| quantile(h, 0.99)),
-                    buckets: h.as_ref().map(Histogram::buckets).unwrap_or_default(),
+                    p99: h.and_then(|h| quantile(&h, 0.99)),
                 }
             })
             .collect();
@@ -367,7 +366,9 @@ pub struct PartitionRun {
     /// [`PARTITION_HISTOGRAMS`] partitions).
     pub p99: Option<f64>,
     /// The non-empty buckets of its sojourn histogram, pooled across replications for
-    /// the report's p99 (empty beyond [`PARTITION_HISTOGRAMS`] partitions).
+    /// the report's p99 of the partition and of its owner (empty beyond
+    /// [`PARTITION_HISTOGRAMS`] partitions; at most 4 097 pairs, 64 KiB, and typically a
+    /// few hundred, so a replication keeps at most P × 64 KiB of them).
     #[serde(default, skip_serializing_if = "Buckets::is_empty")]
     pub buckets: Buckets,
     /// Time-averaged lag: its messages in the node (waiting or in service).
@@ -391,10 +392,6 @@ pub struct ConsumerRun {
     pub w: Option<f64>,
     /// 99th percentile of its messages' sojourn, seconds.
     pub p99: Option<f64>,
-    /// The non-empty buckets of its messages' sojourn histogram (see
-    /// [`PartitionRun::buckets`]).
-    #[serde(default, skip_serializing_if = "Buckets::is_empty")]
-    pub buckets: Buckets,
 }
 
 /// The partitions and consumers of a partitioned queue in one replication.
@@ -509,8 +506,8 @@ impl PartitionsReport {
                     throughput: est(&|r, _| Some(r.partitions[i].throughput)).unwrap_or(zero),
                     w: est(&|r, _| r.partitions[i].w),
                     p99: pooled_percentile(
-                        runs.iter()
-                            .map(|(r, _)| (r.partitions[i].p99, &r.partitions[i].buckets)),
+                        runs.iter().filter_map(|(r, _)| r.partitions[i].p99),
+                        runs.iter().map(|(r, _)| &r.partitions[i].buckets),
                         0.99,
                         confidence,
                     ),
@@ -530,9 +527,15 @@ impl PartitionsReport {
                     utilisation: fraction(est(&|r, _| Some(r.consumers[k].utilisation)))
                         .unwrap_or(zero),
                     w: est(&|r, _| r.consumers[k].w),
+                    // Its messages are those of the partitions it owned in each run.
                     p99: pooled_percentile(
-                        runs.iter()
-                            .map(|(r, _)| (r.consumers[k].p99, &r.consumers[k].buckets)),
+                        runs.iter().filter_map(|(r, _)| r.consumers[k].p99),
+                        runs.iter().flat_map(|(r, _)| {
+                            r.partitions
+                                .iter()
+                                .filter(|p| p.consumer as usize == k)
+                                .map(|p| &p.buckets)
+                        }),
                         0.99,
                         confidence,
                     ),

@@ -1227,22 +1227,19 @@ impl<'a> Pooled<'a> {
     }
 }
 
-/// The `level` quantile of the messages of every replication pooled, with its sectioning
-/// interval from the replications' own quantiles (see [`Estimate::sectioned`]): one
-/// `(own quantile, buckets)` pair per replication. For the figures kept beside the
-/// standard latencies (per partition, per consumer, during incidents); `None` without a
-/// replication that measured it.
+/// The `level` quantile of the messages of every replication pooled (`buckets`: the
+/// histograms of all replications, in any grouping), with its sectioning interval from
+/// the replications' own quantiles `sections` (see [`Estimate::sectioned`]). For the
+/// figures kept beside the standard latencies (per partition, per consumer, during
+/// incidents); `None` without a replication that measured it.
 pub(super) fn pooled_percentile<'a>(
-    runs: impl IntoIterator<Item = (Option<f64>, &'a super::Buckets)>,
+    sections: impl IntoIterator<Item = f64>,
+    buckets: impl IntoIterator<Item = &'a super::Buckets>,
     level: f64,
     confidence: f64,
 ) -> Option<Estimate> {
     let mut pooled = Histogram::new();
-    let mut sections = Vec::new();
-    for (own, buckets) in runs {
-        pooled.add(buckets);
-        sections.extend(own);
-    }
+    buckets.into_iter().for_each(|b| pooled.add(b));
     sectioned(&pooled, level, sections.into_iter(), confidence)
         .map(|e| e.within(0.0, f64::INFINITY))
 }

@@ -487,3 +487,40 @@ fn partition_lag_over_time_adds_up_to_the_queue_length() {
     let csv = kendall::report::time_series_csv(ts);
     assert!(csv.contains("\nt/p0,lag,"), "{}", &csv[..200]);
 }
+
+/// Each consumer's simulated p99 is the quantile of the messages of the partitions it
+/// owns, all replications pooled (the consumer keeps no histogram of its own).
+#[test]
+fn consumer_p99_pools_its_partitions_across_replications() {
+    let m = example();
+    let st = settings(20.0, 3, 5);
+    let r = simulate(&m, &st).unwrap();
+    let runs: Vec<_> = (0..st.replications)
+        .map(|i| kendall::sim::run_replication(&m, &st, i).unwrap())
+        .collect();
+    let p = r.queues[0].partitions.as_ref().unwrap();
+    assert!(p.consumers.len() > 1);
+    for c in &p.consumers {
+        let mut h = kendall::sim::Histogram::new();
+        let mut owned = 0;
+        for run in &runs {
+            for x in &run.queues[0].partitions.as_ref().unwrap().partitions {
+                if x.consumer == c.consumer {
+                    h.add(&x.buckets);
+                    owned += 1;
+                }
+            }
+        }
+        assert!(
+            owned > runs.len(),
+            "consumer {} owns one partition",
+            c.consumer
+        );
+        assert_eq!(
+            c.p99.unwrap().mean,
+            h.quantile(0.99).unwrap(),
+            "consumer {}",
+            c.consumer
+        );
+    }
+}

@@ -190,7 +190,10 @@ fn partition_and_consumer_p99_pool_the_replications() {
         let run = kendall::sim::run_replication(&model, &st, r).unwrap();
         let p = run.queues[0].partitions.as_ref().unwrap();
         partition.add(&p.partitions[0].buckets);
-        consumer.add(&p.consumers[0].buckets);
+        // The consumer's messages are those of the partitions it owns.
+        for x in p.partitions.iter().filter(|x| x.consumer == 0) {
+            consumer.add(&x.buckets);
+        }
         own.push(p.partitions[0].p99.unwrap());
     }
     let exact = 100f64.ln() / 5.0;
