@@ -249,6 +249,14 @@ pub struct NodeSolution {
     /// probabilities are below 1e-15 or underflow.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log10_state_head: Vec<f64>,
+    /// P(N = n) for the same n as `log10_state_head` (n = 0, 1, ...), as plain
+    /// probabilities: `null` where the figure is below the smallest double (its
+    /// logarithm is then the only form of it). With `state_probabilities` from
+    /// `state_offset` on, this gives every P(N = n) the tables print: P(N = n) is
+    /// `state_head[n]` for n below the length of this list, `state_probabilities[n −
+    /// state_offset]` from `state_offset` on (see [`NodeSolution::state_probability`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_head: Vec<Option<f64>>,
     /// Probability of waiting.
     pub p_wait: Option<f64>,
     /// Probability of blocking.
@@ -262,7 +270,8 @@ pub struct NodeSolution {
     /// The n of the first entry of `state_probabilities`: the states before it each have
     /// P(N = n) below 1e-15, too small to matter or to hold in a double (many consumers:
     /// P0 of M/M/1000 at load 0.9 is about e⁻⁹⁰⁰). 0 when the list starts at n = 0.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    /// Always written, so that a reader never takes `state_probabilities[0]` for P0.
+    #[serde(default)]
     pub state_offset: u64,
     /// Percentiles of the wait, seconds.
     pub wait: Option<Percentiles>,
@@ -336,6 +345,21 @@ impl NodeSolution {
         } else {
             state_offset.min(16)
         };
+        let log10_state_head: Vec<f64> = (0..head)
+            .map_while(|n| m.ln_state_probability(n).filter(|l| l.is_finite()))
+            .map(|l| l * std::f64::consts::LOG10_E)
+            .collect();
+        // The same states as plain probabilities, where a double holds them: the
+        // solver's own figure, else from the logarithm.
+        let state_head = log10_state_head
+            .iter()
+            .zip(0..)
+            .map(|(&x, n)| {
+                m.prob_n(n)
+                    .filter(|p| p.is_finite() && *p >= f64::MIN_POSITIVE)
+                    .or_else(|| Some(10f64.powf(x)).filter(|p| *p >= f64::MIN_POSITIVE))
+            })
+            .collect();
         let wait = Percentiles::from_fn(|p| m.wait_quantile(p));
         let sojourn = Percentiles::from_fn(|p| m.sojourn_quantile(p));
         let queried: Vec<Queried> = queried
@@ -364,10 +388,8 @@ impl NodeSolution {
                 .ln_state_probability(0)
                 .filter(|l| l.is_finite())
                 .map(|l| l * std::f64::consts::LOG10_E),
-            log10_state_head: (0..head)
-                .map_while(|n| m.ln_state_probability(n).filter(|l| l.is_finite()))
-                .map(|l| l * std::f64::consts::LOG10_E)
-                .collect(),
+            log10_state_head,
+            state_head,
             p_wait: m.prob_wait(),
             p_block: m.prob_block(),
             p_expire: m.prob_expire(),
@@ -391,10 +413,6 @@ pub(crate) fn queried_value(queried: &[Queried], metric: Metric) -> Option<f64> 
 
 /// The most leading states [`NodeSolution::from_metrics`] skips (1e6).
 pub const MAX_STATE_SCAN: u64 = 1_000_000;
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
 
 impl NodeSolution {
     /// The value of `metric`, if this solution knows it. `P(block)` is 0 for a node
@@ -436,6 +454,51 @@ impl NodeSolution {
             Metric::Consumers => self.servers.map(|c| c as f64),
             Metric::DeadLetter => None,
         }
+    }
+
+    /// P(N = n) as this solution gives it: from `state_probabilities` at and after
+    /// `state_offset`, from `state_head` before it; `None` where the state is not listed
+    /// or its probability is below the smallest double (then see
+    /// [`Self::log10_state_probability`]). Every report (text, CSV, JSON) gives the
+    /// same figure.
+    ///
+    /// # Example
+    /// ```
+    /// use kendall::analytic::{MMc, NodeSolution};
+    /// // M/M/60 at a = 50: P(N = n) < 1e-15 for n < 6, so the list starts at n = 6 and
+    /// // the states before it are in the head: P(N = 0) = P0 ≈ 1.9e-22.
+    /// let s = NodeSolution::from_metrics(&MMc::new(50.0, 1.0, 60).unwrap());
+    /// assert_eq!(s.state_offset, 6);
+    /// let p0 = s.state_probability(0).unwrap();
+    /// assert!((p0 / s.p0.unwrap() - 1.0).abs() < 1e-12 && p0 < 1e-21);
+    /// assert_eq!(s.state_probability(6), Some(s.state_probabilities[0]));
+    /// ```
+    pub fn state_probability(&self, n: u64) -> Option<f64> {
+        let listed = n
+            .checked_sub(self.state_offset)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.state_probabilities.get(i).copied());
+        let head = || {
+            usize::try_from(n)
+                .ok()
+                .and_then(|i| self.state_head.get(i).copied().flatten())
+        };
+        listed.or_else(head)
+    }
+
+    /// log₁₀ P(N = n) for a state before the listed ones (`log10_state_head`): the form
+    /// of a probability below the smallest double. `None` for the listed states (see
+    /// [`Self::state_probability`]) and states not known.
+    pub fn log10_state_probability(&self, n: u64) -> Option<f64> {
+        if n.checked_sub(self.state_offset)
+            .and_then(|i| usize::try_from(i).ok())
+            .is_some_and(|i| i < self.state_probabilities.len())
+        {
+            return None;
+        }
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| self.log10_state_head.get(i).copied())
     }
 
     /// The method behind `metric`: [`Self::distribution_method`] for percentiles and

@@ -5,8 +5,14 @@ use super::table::{Table, num, num_log10};
 use crate::analytic::{ChainDistribution, ChainSolution, ModelSolution};
 use crate::model::Metric;
 
+/// The states n whose P(N = n) the text table prints: 0, 1, 2, 3.
+const TABLE_STATES: u64 = 4;
+
 /// One row per (node, metric): `node, metric, value, method`. Percentile rows name
 /// the distribution's method. Refused nodes get one `refused` row with the reason.
+/// State rows: `P(N=n)` for the states before the listed ones that the text table
+/// prints (n = 0..3; with a `log10(P(N=n))` row where the probability is below the
+/// smallest double), then the first five listed states from `state_offset` on.
 ///
 /// # Example
 /// ```
@@ -53,6 +59,20 @@ pub fn solution_table(s: &ModelSolution) -> Table {
                 format!("{x}"),
                 method.clone(),
             ]);
+        }
+        // The states before the listed ones that the text table prints (P(N=0..3)), each
+        // with its logarithm where a double cannot hold it; then the first listed ones.
+        for k in 0..sol.state_offset.min(TABLE_STATES) {
+            let p = sol.state_probability(k);
+            t.row([n.name.clone(), format!("P(N={k})"), num(p), method.clone()]);
+            if let (None, Some(x)) = (p, sol.log10_state_probability(k)) {
+                t.row([
+                    n.name.clone(),
+                    format!("log10(P(N={k}))"),
+                    format!("{x}"),
+                    method.clone(),
+                ]);
+            }
         }
         for (k, p) in sol.state_probabilities.iter().enumerate().take(5) {
             t.row([
@@ -170,16 +190,12 @@ pub fn solution_text(s: &ModelSolution) -> String {
         {
             row(&mut t, metric_label(m), &|n| n.get(m));
         }
-        // State probabilities: the listed ones from `state_offset` on; before it, from
-        // their logarithms (10^x where a double cannot hold them).
-        let state = |s: &crate::analytic::NodeSolution, k: usize| -> String {
-            let offset = s.state_offset as usize;
-            let listed = k
-                .checked_sub(offset)
-                .and_then(|i| s.state_probabilities.get(i));
-            match (listed, s.log10_state_head.get(k)) {
-                (Some(p), _) => num(Some(*p)),
-                (None, Some(&x)) => num_log10(x),
+        // State probabilities: as the JSON gives them (the listed ones from
+        // `state_offset` on, the head before it), 10^x where a double cannot hold them.
+        let state = |s: &crate::analytic::NodeSolution, k: u64| -> String {
+            match (s.state_probability(k), s.log10_state_probability(k)) {
+                (Some(p), _) => num(Some(p)),
+                (None, Some(x)) => num_log10(x),
                 (None, None) => "-".into(),
             }
         };
@@ -193,7 +209,7 @@ pub fn solution_text(s: &ModelSolution) -> String {
                     })
             })),
         );
-        for k in 0..4 {
+        for k in 0..TABLE_STATES {
             t.row(
                 std::iter::once(format!("P(N={k})")).chain(
                     solved

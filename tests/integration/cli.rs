@@ -760,3 +760,93 @@ fn diff_shows_changes_and_flipped_slos() {
     let bad = kendall(&["diff", q.as_str(), q.as_str(), "--load-b=-2"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `kendall solve` on M/M/60 at a = λ/μ = 50 (ρ = 5/6): P(N = n) < 1e-15 for n < 6, so
+/// the list of state probabilities starts at n = 6. The text table prints P(N = 0..3);
+/// the JSON and the CSV must carry the same figures (they used to give them only as
+/// logarithms under another name, or not at all). Expected values from the Erlang
+/// product form, summed here term by term: P0 = [Σ_{k<c} aᵏ/k! + aᶜ/c!·1/(1 − ρ)]⁻¹,
+/// P(N = n) = P0·aⁿ/n! for n < c.
+#[test]
+fn solve_gives_the_leading_state_probabilities_in_every_format() {
+    let (a, c) = (50.0f64, 60u32);
+    let mut terms = vec![1.0f64]; // aᵏ/k!, k = 0..=c
+    for k in 1..=c {
+        terms.push(terms[k as usize - 1] * a / f64::from(k));
+    }
+    let rho = a / f64::from(c);
+    let below: f64 = terms[..c as usize].iter().sum();
+    let p0 = 1.0 / (below + terms[c as usize] / (1.0 - rho));
+    let p = |n: usize| p0 * terms[n];
+    let offset = (0..).find(|&n| p(n) >= 1e-15).unwrap();
+    assert_eq!(offset, 6, "P(N=5) = {:e}, P(N=6) = {:e}", p(5), p(6));
+    assert!((1.87e-22..1.88e-22).contains(&p(0)), "{:e}", p(0));
+
+    let path = tmp("mmc60.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[source]]
+name = "s"
+arrival = { type = "poisson", rate = 50.0 }
+to = "q"
+
+[[queue]]
+name = "q"
+consumers = 60
+service = { type = "exponential", mean = "1s" }
+"#,
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let rel = |got: f64, want: f64| (got / want - 1.0).abs();
+
+    // JSON: the offset is written, and P(N = n) is state_head[n] before it,
+    // state_probabilities[n − offset] from it on.
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&kendall(&["solve", path, "--format", "json"]))).unwrap();
+    let sol = &json["nodes"][0]["solution"];
+    assert_eq!(sol["state_offset"], 6, "{sol}");
+    let head = sol["state_head"].as_array().unwrap();
+    let listed = sol["state_probabilities"].as_array().unwrap();
+    assert_eq!(head.len(), 6);
+    for n in 0..10 {
+        let got = if n < head.len() {
+            head[n].as_f64()
+        } else {
+            listed[n - 6].as_f64()
+        }
+        .unwrap();
+        assert!(rel(got, p(n)) < 1e-12, "P(N={n}): {got:e}, want {:e}", p(n));
+    }
+    // The state list of a queue with no offset still says so.
+    let json: serde_json::Value = serde_json::from_str(&ok(&kendall(&[
+        "solve",
+        example("single_queue.toml").as_str(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(json["nodes"][0]["solution"]["state_offset"], 0);
+
+    // Text and CSV print the same four figures (6 significant digits).
+    let text = ok(&kendall(&["solve", path]));
+    let csv = ok(&kendall(&["solve", path, "--format", "csv"]));
+    for n in 0..4 {
+        let label = format!("P(N={n})");
+        let in_text: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(&label))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{label} in {text}"));
+        let in_csv: f64 = csv
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("q,{label},")))
+            .and_then(|v| v.split(',').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("{label} in {csv}"));
+        assert!(rel(in_text, p(n)) < 1e-5, "{label}: text {in_text:e}");
+        assert!(rel(in_csv, p(n)) < 1e-5, "{label}: csv {in_csv:e}");
+    }
+    // The CSV still lists the first states of the list under their own n.
+    assert!(csv.contains("q,P(N=6),"), "{csv}");
+}

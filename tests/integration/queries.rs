@@ -284,6 +284,19 @@ fn state_probabilities_below_the_smallest_double_are_given_in_log_space() {
     for (got, want) in sol.log10_state_head.iter().zip(want) {
         assert_rel!(*got, want, 1e-13);
     }
+    // As plain probabilities they are below the smallest double: null in JSON, their
+    // logarithm the figure.
+    assert_eq!(sol.state_head.len(), sol.log10_state_head.len());
+    assert!(sol.state_head.iter().all(Option::is_none));
+    for (n, want) in want.into_iter().enumerate() {
+        assert_eq!(sol.state_probability(n as u64), None);
+        assert_rel!(sol.log10_state_probability(n as u64).unwrap(), want, 1e-13);
+    }
+    let csv = kendall::report::solution_table(&s).to_csv();
+    assert!(
+        csv.contains("q,P(N=3),-,") && csv.contains("q,log10(P(N=3)),-382.78"),
+        "{csv}"
+    );
     // The table marks them as underflow rather than printing 0 or leaving them out.
     let text = kendall::report::solution_text(&s);
     assert!(
