@@ -1,6 +1,6 @@
 //! The common face of every single-node solver and the flat record it produces.
 
-use crate::analytic::method::Method;
+use crate::analytic::method::{Exactness, Method};
 pub use crate::model::Queried;
 use crate::model::{Level, Metric};
 use serde::{Deserialize, Serialize};
@@ -259,8 +259,16 @@ pub struct NodeSolution {
     pub state_head: Vec<Option<f64>>,
     /// Probability of waiting.
     pub p_wait: Option<f64>,
-    /// Probability of blocking.
+    /// Probability of blocking: `None` where the method does not give it (a queue with
+    /// a capacity limit whose method has no blocking figure). [`solve`](crate::solve)
+    /// gives 0 for every queue without a capacity limit, exactly: nothing is ever
+    /// blocked there, whatever the method of the other figures (see `p_block_method`).
     pub p_block: Option<f64>,
+    /// The method of `p_block` when it is not [`Self::method`]: for a queue without a
+    /// capacity limit whose method gives no blocking figure, or is not exact, P(block)
+    /// is 0 by construction, labelled exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_block_method: Option<Method>,
     /// Probability an admitted message expires unserved (a queue with a `ttl`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_expire: Option<f64>,
@@ -392,6 +400,7 @@ impl NodeSolution {
             state_head,
             p_wait: m.prob_wait(),
             p_block: m.prob_block(),
+            p_block_method: None,
             p_expire: m.prob_expire(),
             state_probabilities,
             state_offset,
@@ -415,10 +424,11 @@ pub(crate) fn queried_value(queried: &[Queried], metric: Metric) -> Option<f64> 
 pub const MAX_STATE_SCAN: u64 = 1_000_000;
 
 impl NodeSolution {
-    /// The value of `metric`, if this solution knows it. `P(block)` is 0 for a node
-    /// without a capacity limit (every solution of a finite node states it);
-    /// [`Metric::DeadLetter`] is known per node ([`NodeResult::get`](crate::analytic::NodeResult::get)),
-    /// not here.
+    /// The value of `metric`, if this solution knows it: `None` for a figure the method
+    /// does not give (never a made-up 0: an SLO on it is then decided by simulation).
+    /// `P(block)` is `p_block` ([`solve`](crate::solve) gives 0 for every queue without
+    /// a capacity limit); [`Metric::DeadLetter`] is known per node
+    /// ([`NodeResult::get`](crate::analytic::NodeResult::get)), not here.
     ///
     /// # Example
     /// ```
@@ -449,7 +459,7 @@ impl NodeSolution {
             | Metric::SojournTail(_)
             | Metric::WaitTail(_) => queried_value(&self.queried, metric),
             Metric::WaitProbability => self.p_wait,
-            Metric::Blocking => Some(self.p_block.unwrap_or(0.0)),
+            Metric::Blocking => self.p_block,
             Metric::Expired => self.p_expire,
             Metric::Consumers => self.servers.map(|c| c as f64),
             Metric::DeadLetter => None,
@@ -502,11 +512,26 @@ impl NodeSolution {
     }
 
     /// The method behind `metric`: [`Self::distribution_method`] for percentiles and
-    /// tail probabilities, [`Self::method`] otherwise.
+    /// tail probabilities, `p_block_method` (where set) for P(block), [`Self::method`]
+    /// otherwise.
     pub fn method_of(&self, metric: Metric) -> &Method {
-        match (&self.distribution_method, metric.is_distributional()) {
-            (Some(d), true) => d,
+        match (&self.distribution_method, metric) {
+            (Some(d), m) if m.is_distributional() => d,
+            (_, Metric::Blocking) => self.p_block_method.as_ref().unwrap_or(&self.method),
             _ => &self.method,
+        }
+    }
+
+    /// Sets P(block) to 0, labelled exact, for a queue without a capacity limit (no
+    /// arrival is ever blocked there) where the method gives no blocking figure or is
+    /// not exact; an exact method's own 0 is kept.
+    pub(crate) fn no_capacity_limit(&mut self) {
+        if self.p_block.is_none() || self.method.exactness != Exactness::Exact {
+            self.p_block = Some(0.0);
+            self.p_block_method = Some(Method::exact(
+                "no capacity limit: no arrival is ever blocked",
+                "the scenario: the queue has no capacity, so every arrival is admitted",
+            ));
         }
     }
 }

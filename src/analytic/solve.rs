@@ -294,6 +294,14 @@ pub fn solve(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         solve_queues(valid)?
     };
     solution.chains = chains;
+    // A queue without a capacity limit blocks nothing, whatever the method of its other
+    // figures (a G/G/c approximation has no blocking figure of its own).
+    for (q, n) in model.queues.iter().zip(&mut solution.nodes) {
+        if let (None, NodeOutcome::Solved { solution }) = (q.capacity, &mut n.outcome) {
+            debug_assert_eq!(q.name, n.name);
+            solution.no_capacity_limit();
+        }
+    }
     Ok(solution)
 }
 

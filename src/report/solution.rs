@@ -39,12 +39,15 @@ pub fn solution_table(s: &ModelSolution) -> Table {
             .chain([Metric::Consumers, Metric::DeadLetter])
             .chain(s.queried.queue.iter().copied())
         {
-            let method = match n.method_of(m) {
-                Some(method) if n.get(m).is_some() => method.to_string(),
+            let value = n.get(m);
+            let method = match (n.method_of(m), value) {
+                (Some(method), Some(_)) => method.to_string(),
                 _ if m.is_distributional() => unknown.to_string(),
-                _ => "exact: from the deployment and failure settings".to_string(),
+                // Consumers and dead-lettering: known without a method.
+                (None, Some(_)) => "exact: from the deployment and failure settings".to_string(),
+                (_, None) => "not given by this method".to_string(),
             };
-            t.row([n.name.clone(), m.to_string(), num(n.get(m)), method]);
+            t.row([n.name.clone(), m.to_string(), num(value), method]);
             if m.unit() == crate::model::Unit::Seconds {
                 t.mark_seconds(Some(1), [2]);
             }
@@ -226,6 +229,9 @@ pub fn solution_text(s: &ModelSolution) -> String {
                 "  {}: {} ({})\n",
                 n.name, sol.method, sol.method.reference
             ));
+            if let Some(b) = &sol.p_block_method {
+                out.push_str(&format!("    P(block): {b}\n"));
+            }
             match &sol.distribution_method {
                 Some(d) if d != &sol.method => {
                     out.push_str(&format!("    percentiles: {d} ({})\n", d.reference))

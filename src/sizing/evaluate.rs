@@ -149,3 +149,36 @@ pub(crate) fn verdict(slo: &Slo, est: Option<&Estimate>) -> Verdict {
         _ => Verdict::Undecided,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytic::NodeOutcome;
+    use crate::model::test_support::one_queue;
+    use crate::model::{Distribution, Queue};
+
+    /// An SLO on P(block) of a finite queue whose method gave no blocking figure has no
+    /// analytic value (the SLO is then decided by simulation), never a 0 that passes:
+    /// `NodeSolution::get` used to read a missing P(block) as 0.
+    #[test]
+    fn an_slo_on_a_blocking_figure_the_method_does_not_give_has_no_analytic_value() {
+        // M/M/2/4 with λ = 1, μ = 2 (a = 1/2): p_n ∝ aⁿ/n! for n <= 2, a²/2·(a/2)ⁿ⁻²
+        // above: 1, 1/2, 1/8, 1/32, 1/128, so P(block) = p₄ = (1/128)/(213/128) = 1/213.
+        let m =
+            one_queue(Queue::new("q", 2, Distribution::Exponential { mean: 0.5 }).with_capacity(4))
+                .validate()
+                .unwrap();
+        let mut s = crate::solve(&m).unwrap();
+        let slo: Slo = "q.p_block < 0.01".parse().unwrap();
+        let (v, method) = analytic_value(&s, &slo).unwrap();
+        assert!((v - 1.0 / 213.0).abs() < 1e-15, "{v}");
+        assert_eq!(method.unwrap().exactness, crate::analytic::Exactness::Exact);
+        // The same queue under a method without a blocking figure.
+        let NodeOutcome::Solved { solution } = &mut s.nodes[0].outcome else {
+            panic!("solved")
+        };
+        solution.p_block = None;
+        assert_eq!(s.nodes[0].get(Metric::Blocking), None);
+        assert_eq!(analytic_value(&s, &slo), None);
+    }
+}

@@ -2,7 +2,7 @@
 //! prints the same figures as JSON.
 
 use kendall::analytic::Exactness;
-use kendall::analytic::{ModelSolution, NodeResult, solve};
+use kendall::analytic::{ModelSolution, NodeOutcome, NodeResult, solve};
 use kendall::model::*;
 
 use crate::common;
@@ -382,4 +382,112 @@ fn state_probabilities_of_many_consumers_start_where_the_mass_is() {
     }
     let covered: f64 = s.state_probabilities.iter().sum();
     assert!(covered > 1.0 - 1e-6, "{covered}");
+}
+
+/// A G/G/c approximation (Whitt 1993: Poisson input, lognormal service, 50 consumers)
+/// has no blocking figure of its own. The queue has no capacity limit, so P(block) is 0
+/// by construction: every output says 0, labelled exact (the text table printed 0 and
+/// the JSON null, under the approximation's label).
+#[test]
+fn blocking_without_a_capacity_limit_is_an_exact_zero_in_every_output() {
+    let m = one_queue(
+        poisson(45.0),
+        Queue::new(
+            "q",
+            50,
+            Distribution::Lognormal {
+                mean: 1.0,
+                scv: 2.0,
+            },
+        ),
+    )
+    .validate()
+    .unwrap();
+    let s = solve(&m).unwrap();
+    let n = node(&s, "q");
+    let sol = n.solution().unwrap();
+    assert_eq!(
+        sol.method.exactness,
+        Exactness::Approximation,
+        "{}",
+        sol.method
+    );
+    assert_eq!(sol.p_block, Some(0.0));
+    assert_eq!(n.get(Metric::Blocking), Some(0.0));
+    assert_eq!(
+        n.method_of(Metric::Blocking).unwrap().exactness,
+        Exactness::Exact
+    );
+    // The other figures keep the approximation's label.
+    assert_eq!(
+        n.method_of(Metric::MeanWait).unwrap().exactness,
+        Exactness::Approximation
+    );
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["nodes"][0]["solution"]["p_block"], 0.0);
+    assert_eq!(
+        json["nodes"][0]["solution"]["p_block_method"]["exactness"],
+        "exact"
+    );
+    let text = kendall::report::solution_text(&s);
+    let row = text.lines().find(|l| l.starts_with("P(block)")).unwrap();
+    assert_eq!(row.split_whitespace().last(), Some("0"), "{text}");
+    assert!(text.contains("P(block): no capacity limit"), "{text}");
+    let csv = kendall::report::solution_table(&s).to_csv();
+    assert!(
+        csv.contains("q,P(block),0,no capacity limit: no arrival is ever blocked [exact]"),
+        "{csv}"
+    );
+    let tidy = kendall::report::tidy::solution_rows(&s);
+    let b = tidy.iter().find(|r| r.metric == "P(block)").unwrap();
+    assert_eq!(
+        (b.value, b.exactness.as_deref()),
+        (Some(0.0), Some("exact"))
+    );
+    // compare pairs it with the simulated 0 as an exact figure.
+    let settings = RunSettings {
+        horizon: Some(40.0),
+        warmup: 5.0,
+        replications: 2,
+        ..RunSettings::default()
+    };
+    let sim = kendall::simulate(&m, &settings).unwrap();
+    let rows = kendall::compare_reports(&s, &sim, kendall::DEFAULT_FLAG_THRESHOLD);
+    let r = rows
+        .iter()
+        .find(|r| r.node == "q" && r.metric == Metric::Blocking)
+        .unwrap();
+    assert_eq!(r.analytic, Some(0.0));
+    assert_eq!(r.exactness, Some(Exactness::Exact));
+    assert_eq!(r.simulated.map(|e| e.mean), Some(0.0));
+}
+
+/// A finite queue whose method gives no P(block) shows it as unknown everywhere: "-"
+/// in the tables, null in JSON, no analytic value in compare (never a 0 that an SLO
+/// would pass on). No solver leaves it out today (a finite buffer without a blocking
+/// figure is refused), so the solution is edited to stand for one.
+#[test]
+fn a_blocking_figure_the_method_does_not_give_is_unknown_in_every_output() {
+    let m = one_queue(poisson(2.0), Queue::new("q", 1, exp(1.0)).with_capacity(3))
+        .validate()
+        .unwrap();
+    let mut s = solve(&m).unwrap();
+    let NodeOutcome::Solved { solution } = &mut s.nodes[0].outcome else {
+        panic!("M/M/1/3 is solved")
+    };
+    // M/M/1/3 at a = 2: P(block) = a³/(1 + a + a² + a³) = 8/15.
+    assert_rel!(solution.p_block.unwrap(), 8.0 / 15.0, CLOSED_FORM);
+    solution.p_block = None;
+    let n = &s.nodes[0];
+    assert_eq!(n.get(Metric::Blocking), None);
+    let json = serde_json::to_value(&s).unwrap();
+    assert!(json["nodes"][0]["solution"]["p_block"].is_null());
+    let text = kendall::report::solution_text(&s);
+    let row = text.lines().find(|l| l.starts_with("P(block)")).unwrap();
+    assert_eq!(row.split_whitespace().last(), Some("-"), "{text}");
+    let csv = kendall::report::solution_table(&s).to_csv();
+    assert!(
+        csv.contains("q,P(block),-,not given by this method"),
+        "{csv}"
+    );
 }
