@@ -68,6 +68,43 @@ fn two_identical_mm1_listeners_use_the_exact_fork_join_mean() {
     assert_abs!(e.w.unwrap(), 2.875, CLOSED_FORM);
 }
 
+/// Two listeners with the same exponential service are not the identical-M/M/1
+/// fork-join when one has traffic of its own, or when their consumers crash: the
+/// Flatto–Hahn mean (28.75 ms at λ = 50/s, μ = 100/s) was used for both, below a
+/// branch's own mean sojourn. The mean of the maximum is at least each branch's mean.
+#[test]
+fn the_fork_join_formula_is_only_for_identical_mm1_listeners_fed_by_the_topic() {
+    let fork = || {
+        Model::default()
+            .with_source(Source::new("s", poisson(50.0), "t"))
+            .with_topic(Topic::new("t", ["a", "b"]))
+    };
+    // b also takes 40/s straight from another source: an M/M/1 at λ = 90, μ = 100, so
+    // its mean sojourn is 1/(100 − 90) = 0.1 s.
+    let m = fork()
+        .with_source(Source::new("direct", poisson(40.0), "b"))
+        .with_queue(Queue::new("a", 1, exp(0.01)))
+        .with_queue(Queue::new("b", 1, exp(0.01)));
+    let sol = solve(&m.validate().unwrap()).unwrap();
+    let e = sol.source("s").unwrap();
+    assert!(e.w.unwrap() >= 0.1, "{:?}", e.w);
+    assert!(!e.w_method.as_ref().unwrap().name.contains("Flatto"));
+
+    // Both listeners' consumers crash (up 2 s, down 0.5 s on average): not M/M/1.
+    let crash = Crash::new(exp(2.0), exp(0.5));
+    let m = fork()
+        .with_queue(Queue::new("a", 1, exp(0.01)).with_crash(crash.clone()))
+        .with_queue(Queue::new("b", 1, exp(0.01)).with_crash(crash));
+    let sol = solve(&m.validate().unwrap()).unwrap();
+    let e = sol.source("s").unwrap();
+    for q in ["a", "b"] {
+        let w = sol.node(q).unwrap().solution().unwrap().w;
+        assert!(w > 0.02, "{q}: W = {w} is no M/M/1's 1/(μ − λ) = 0.02 s");
+        assert!(e.w.unwrap() >= w, "end to end {:?} < W({q}) = {w}", e.w);
+    }
+    assert!(!e.w_method.as_ref().unwrap().name.contains("Flatto"));
+}
+
 #[test]
 fn feedback_and_redelivery_means_follow_visit_counts() {
     // Feedback 0.5: two visits on average, each an M/M/1 visit at lambda = 2, mu = 4.

@@ -347,12 +347,7 @@ fn reich_tandem(
         let q = &model.queues[i];
         let f = &facts[i];
         let m = f.metrics?;
-        let plain = f.reich
-            && f.class_w.is_none()
-            && q.ttl.is_none()
-            && q.partitions.is_none()
-            && !q.has_consumer_model()
-            && q.discipline == crate::model::Discipline::Fifo;
+        let plain = plain_reich(q, f);
         let w = m.mean_sojourn();
         let exponential = [1.0, 3.0].iter().all(|&k| {
             m.sojourn_cdf(k * w)
@@ -376,6 +371,77 @@ fn reich_tandem(
         }
     }
     (rates.len() >= 2 && rates.len() == members.len()).then_some(rates)
+}
+
+/// Queue `q` (with facts `f`) is Reich's M/M/1 (Poisson input, one exponential
+/// consumer, no failures or capacity) with no other feature: no priority class, TTL,
+/// partitions or consumer model (prefetch, crashes, ack timeout), FIFO.
+fn plain_reich(q: &crate::model::Queue, f: &NodeFacts) -> bool {
+    f.reich
+        && f.class_w.is_none()
+        && q.ttl.is_none()
+        && q.partitions.is_none()
+        && !q.has_consumer_model()
+        && q.discipline == crate::model::Discipline::Fifo
+}
+
+/// Whether `a` and `b` agree to 1e-12 relative.
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+}
+
+/// (λ, μ) of queue `i` when it is a plain M/M/1 ([`plain_reich`]) whose solved mean
+/// sojourn is that of M/M/1, 1/(μ − λ); else `None`.
+fn plain_mm1(model: &Model, facts: &[NodeFacts], i: usize) -> Option<(f64, f64)> {
+    let (q, f) = (&model.queues[i], &facts[i]);
+    let m = f.metrics?;
+    let (lambda, mu) = (m.arrival_rate(), 1.0 / q.service.mean());
+    let mm1 = plain_reich(q, f)
+        && lambda > 0.0
+        && lambda < mu
+        && close(m.mean_sojourn() * (mu - lambda), 1.0);
+    mm1.then_some((lambda, mu))
+}
+
+/// Whether queue `j`'s only input is topic `t`'s copies: no source sends to it, no queue
+/// routes or dead-letters to it, and it subscribes to no other topic.
+fn fed_only_by_topic(topology: &Topology, t: usize, j: usize) -> bool {
+    let to_j = Dest::Node(NodeId::Queue(j));
+    !topology.source_dest.contains(&NodeId::Queue(j))
+        && topology.routes.iter().flatten().all(|(_, d)| *d != to_j)
+        && !topology.dead_letter.contains(&to_j)
+        && topology
+            .subscribers
+            .iter()
+            .enumerate()
+            .all(|(u, subs)| u == t || !subs.contains(&j))
+}
+
+/// The common (λ, μ) of topic `t`'s subscribers when they are identical plain M/M/1
+/// listeners ([`plain_mm1`]) that route only to exit and receive nothing but this
+/// topic's copies, so that every event forks into the same arrival at each: the case
+/// the fork-join formulas ([`homogeneous_mm1`]) describe. `None` otherwise (a
+/// listener with crashes, or with traffic of its own, is not that case).
+fn identical_mm1_leaves(
+    model: &Model,
+    topology: &Topology,
+    facts: &[NodeFacts],
+    t: usize,
+) -> Option<(f64, f64)> {
+    let mut common: Option<(f64, f64)> = None;
+    for &j in &topology.subscribers[t] {
+        let (lambda, mu) = plain_mm1(model, facts, j)?;
+        let leaf =
+            matches!(branches(model, topology, j).as_slice(), [(p, Dest::Exit)] if *p == 1.0);
+        if !leaf || !fed_only_by_topic(topology, t, j) {
+            return None;
+        }
+        match common {
+            Some((l, m)) if !(close(l, lambda) && close(m, mu)) => return None,
+            _ => common = Some((lambda, mu)),
+        }
+    }
+    common
 }
 
 /// P(T > t) of the sum of independent exponentials of `rates`: α·e^{St}·1 with S
@@ -737,27 +803,15 @@ fn time_from(
                     )
                 })
                 .collect::<Option<_>>()?;
-            // Identical M/M/1 leaves: the fork-join formulas.
-            let leaf_mm1 = |j: usize| {
-                facts[j].reich && matches!(topology.routes[j].as_slice(), [(_, Dest::Exit)])
-            };
-            let first = &model.queues[subs[0]];
-            let same = subs.iter().all(|&j| {
-                let q = &model.queues[j];
-                leaf_mm1(j) && q.service == first.service
-            });
             let grids: Option<Vec<Grid>> = parts.iter().map(|(_, g)| g.clone()).collect();
             let max_grid = grids.map(|g| Grid::max_of(&g));
-            if same && subs.len() >= 2 {
-                let m = facts[subs[0]].metrics.expect("checked");
-                if let Ok(fj) = homogeneous_mm1(
-                    subs.len() as u32,
-                    m.arrival_rate(),
-                    1.0 / first.service.mean(),
-                ) {
-                    *homogeneous = true;
-                    return Some((fj.mean_response, max_grid));
-                }
+            // Identical M/M/1 leaves fed by this topic alone: the fork-join formulas.
+            if subs.len() >= 2
+                && let Some((lambda, mu)) = identical_mm1_leaves(model, topology, facts, t)
+                && let Ok(fj) = homogeneous_mm1(subs.len() as u32, lambda, mu)
+            {
+                *homogeneous = true;
+                return Some((fj.mean_response, max_grid));
             }
             let mean = max_grid.as_ref().map(|g| g.mean(h))?;
             Some((mean, max_grid))
