@@ -68,6 +68,71 @@ fn two_identical_mm1_listeners_use_the_exact_fork_join_mean() {
     assert_abs!(e.w.unwrap(), 2.875, CLOSED_FORM);
 }
 
+/// One Poisson source (λ = 50/s) publishing to a topic with two identical listeners of
+/// one exponential consumer each (μ = 100/s): the end-to-end mean is the Flatto–Hahn
+/// mean of the two-branch M/M/1 fork-join, (12 − ρ)/8 · 1/(μ − λ), labelled exact; the
+/// percentiles (branches joined as if independent) stay an approximation. Behind an
+/// M/M/1 queue (μ₀ = 200/s, whose departures are Poisson: Burke) the mean adds that
+/// queue's 1/(μ₀ − λ), still exact. Three listeners (Nelson–Tantawi) stay approximate.
+#[test]
+fn the_two_listener_fork_join_mean_is_labelled_exact() {
+    use kendall::analytic::Exactness;
+    let (lambda, mu, mu0) = (50.0f64, 100.0f64, 200.0f64);
+    let rho = lambda / mu;
+    let flatto_hahn = (12.0 - rho) / 8.0 / (mu - lambda);
+    assert!((flatto_hahn - 0.02875).abs() < 1e-15);
+    let listeners = |m: Model, names: &[&str]| {
+        names
+            .iter()
+            .fold(m, |m, n| m.with_queue(Queue::new(*n, 1, exp(1.0 / mu))))
+    };
+
+    let m = listeners(
+        Model::default()
+            .with_source(Source::new("s", poisson(lambda), "t"))
+            .with_topic(Topic::new("t", ["a", "b"])),
+        &["a", "b"],
+    );
+    let sol = solve(&m.validate().unwrap()).unwrap();
+    let e = sol.source("s").unwrap();
+    assert_rel!(e.w.unwrap(), flatto_hahn, CLOSED_FORM);
+    let w_method = e.w_method.as_ref().unwrap();
+    assert_eq!(w_method.exactness, Exactness::Exact, "{w_method}");
+    assert!(w_method.name.contains("Flatto"), "{w_method}");
+    assert_eq!(
+        e.sojourn_method.as_ref().unwrap().exactness,
+        Exactness::Approximation
+    );
+    let text = kendall::report::solution_text(&sol);
+    assert!(text.contains("(Flatto–Hahn) [exact]"), "{text}");
+
+    // Behind an M/M/1 queue that routes to the topic.
+    let m = listeners(
+        Model::default()
+            .with_source(Source::new("s", poisson(lambda), "in"))
+            .with_queue(Queue::new("in", 1, exp(1.0 / mu0)).with_route(Route::To("t".into())))
+            .with_topic(Topic::new("t", ["a", "b"])),
+        &["a", "b"],
+    );
+    let e = solve(&m.validate().unwrap()).unwrap().end_to_end[0].clone();
+    assert_rel!(
+        e.w.unwrap(),
+        1.0 / (mu0 - lambda) + flatto_hahn,
+        CLOSED_FORM
+    );
+    assert_eq!(e.w_method.unwrap().exactness, Exactness::Exact);
+
+    // Three listeners: the Nelson–Tantawi approximation.
+    let m = listeners(
+        Model::default()
+            .with_source(Source::new("s", poisson(lambda), "t"))
+            .with_topic(Topic::new("t", ["a", "b", "c"])),
+        &["a", "b", "c"],
+    );
+    let e = solve(&m.validate().unwrap()).unwrap().end_to_end[0].clone();
+    assert_eq!(e.w_method.unwrap().exactness, Exactness::Approximation);
+}
+
 /// Two listeners with the same exponential service are not the identical-M/M/1
 /// fork-join when one has traffic of its own, or when their consumers crash: the
 /// Flatto–Hahn mean (28.75 ms at λ = 50/s, μ = 100/s) was used for both, below a

@@ -10,10 +10,11 @@
 //! **Means.** Without fan-out the mean is the visit-weighted sum of the nodes' mean
 //! sojourns (linearity of expectation: exact whenever the node means are, cycles
 //! included, by solving m = τ + P m). With fan-out the mean of the maximum needs the
-//! joint law: for identical M/M/1 leaf listeners it is exact at K = 2
-//! (Flatto–Hahn / Nelson–Tantawi) and the Nelson–Tantawi approximation beyond; otherwise
-//! the maximum of *independent* branches is used, an upper bound since the branches
-//! share arrivals (labelled approximation).
+//! joint law: for identical plain M/M/1 leaf listeners fed by the topic alone it is
+//! exact at K = 2 (Flatto–Hahn / Nelson–Tantawi), and W is labelled as exact as the
+//! node means when every join on the paths is that case; beyond K = 2 it is the
+//! Nelson–Tantawi approximation; otherwise the maximum of *independent* branches is
+//! used, an upper bound since the branches share arrivals (labelled approximation).
 //!
 //! **Percentiles** come from the distributions of the nodes' sojourn times, combined on
 //! a grid of 4096 cells (convolution for successive nodes, mixture for routes, product
@@ -666,16 +667,8 @@ fn one_source(
     let horizon = entries.iter().map(|&e| longest[e]).fold(0.0, f64::max);
     let h = horizon / CELLS as f64;
     let mut memo: Memo = vec![None; model.queues.len()];
-    let mut homogeneous_used = false;
-    let total = time_from(
-        model,
-        topology,
-        facts,
-        start,
-        h,
-        &mut memo,
-        &mut homogeneous_used,
-    );
+    let mut joins = Joins::default();
+    let total = time_from(model, topology, facts, start, h, &mut memo, &mut joins);
     let Some((mean, grid)) = total else {
         result.note =
             Some("end-to-end latency could not be formed from the nodes' figures: simulate".into());
@@ -684,7 +677,17 @@ fn one_source(
     result.w = Some(mean);
     result.w_method = Some(if !fan_out {
         label(weakest, "sum of per-node mean sojourns along the routes")
-    } else if homogeneous_used {
+    } else if joins.exact > 0 && joins.approximate == 0 && joins.independent == 0 {
+        // Every join is two identical M/M/1 listeners fed by a Poisson stream: the
+        // mean is a sum of node means and exact fork-join means (linearity of
+        // expectation), as exact as the node means are. Only the mean: the
+        // percentiles still join the branches as independent.
+        labelled(
+            weakest,
+            "sum of per-node mean sojourns along the routes, each topic join of two identical M/M/1 listeners by its exact mean (12 − ρ)/8 · 1/(μ − λ) (Flatto–Hahn)",
+            "Flatto & Hahn (1984), SIAM J. Appl. Math. 44(5); Nelson & Tantawi (1988), IEEE Trans. Computers 37(6), eq. (3); linearity of expectation over the routes",
+        )
+    } else if joins.exact + joins.approximate > 0 {
         Method::approximation(
             "fork-join of identical M/M/1 listeners (Flatto–Hahn exact for 2, Nelson–Tantawi beyond); other joins as independent branches",
             "Nelson & Tantawi (1988), IEEE Trans. Computers 37(6)",
@@ -753,7 +756,11 @@ fn one_source(
 }
 
 fn label(weakest: Exactness, what: &str) -> Method {
-    let reference = "linearity of expectation over the routes";
+    labelled(weakest, what, "linearity of expectation over the routes")
+}
+
+/// `what` with `reference`, as exact as the weakest node figure it is built on.
+fn labelled(weakest: Exactness, what: &str, reference: &str) -> Method {
     match weakest {
         Exactness::Exact => Method::exact(what, reference),
         Exactness::Numerical => Method::numerical(what, reference),
@@ -765,6 +772,18 @@ fn label(weakest: Exactness, what: &str) -> Method {
 
 type Memo = Vec<Option<Option<(f64, Option<Grid>)>>>;
 
+/// How the topic joins on a source's paths were formed, counted as
+/// [`time_from`] meets them.
+#[derive(Debug, Default)]
+struct Joins {
+    /// By an exact mean: two identical M/M/1 listeners (Flatto–Hahn).
+    exact: u32,
+    /// By the Nelson–Tantawi approximation: more identical M/M/1 listeners.
+    approximate: u32,
+    /// As the maximum of independent branches (an upper bound).
+    independent: u32,
+}
+
 /// Mean and (if known) grid distribution of the time from arriving at `dest` until
 /// everything is done.
 #[allow(clippy::too_many_arguments)]
@@ -775,7 +794,7 @@ fn time_from(
     dest: Dest,
     h: f64,
     memo: &mut Memo,
-    homogeneous: &mut bool,
+    joins: &mut Joins,
 ) -> Option<(f64, Option<Grid>)> {
     match dest {
         Dest::Exit => Some((0.0, Some(Grid::atom_zero()))),
@@ -783,7 +802,7 @@ fn time_from(
             if let Some(done) = &memo[i] {
                 return done.clone();
             }
-            let value = queue_time(model, topology, facts, i, h, memo, homogeneous);
+            let value = queue_time(model, topology, facts, i, h, memo, joins);
             memo[i] = Some(value.clone());
             value
         }
@@ -799,7 +818,7 @@ fn time_from(
                         Dest::Node(NodeId::Queue(j)),
                         h,
                         memo,
-                        homogeneous,
+                        joins,
                     )
                 })
                 .collect::<Option<_>>()?;
@@ -810,10 +829,14 @@ fn time_from(
                 && let Some((lambda, mu)) = identical_mm1_leaves(model, topology, facts, t)
                 && let Ok(fj) = homogeneous_mm1(subs.len() as u32, lambda, mu)
             {
-                *homogeneous = true;
+                match fj.method.exactness {
+                    Exactness::Exact => joins.exact += 1,
+                    _ => joins.approximate += 1,
+                }
                 return Some((fj.mean_response, max_grid));
             }
             let mean = max_grid.as_ref().map(|g| g.mean(h))?;
+            joins.independent += 1;
             Some((mean, max_grid))
         }
     }
@@ -827,7 +850,7 @@ fn queue_time(
     i: usize,
     h: f64,
     memo: &mut Memo,
-    homogeneous: &mut bool,
+    joins: &mut Joins,
 ) -> Option<(f64, Option<Grid>)> {
     let m = facts[i].metrics?;
     let here_mean = mean_time_at(facts, m, i);
@@ -842,7 +865,7 @@ fn queue_time(
     let mut after_parts = Vec::new();
     let mut grid_known = here.is_some();
     for (p, d) in branches(model, topology, i) {
-        let (mean, grid) = time_from(model, topology, facts, d, h, memo, homogeneous)?;
+        let (mean, grid) = time_from(model, topology, facts, d, h, memo, joins)?;
         after_mean += p * mean;
         match grid {
             Some(g) => after_parts.push((p, g)),
