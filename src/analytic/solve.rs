@@ -364,8 +364,8 @@ fn solve_queues(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
     };
     let solved: Vec<Result<SolvedNode, AnalyticError>> = (0..model.queues.len())
         .map(|i| {
-            if let Some((nodes, _)) = &chain {
-                return Ok(SolvedNode::plain(nodes[i].clone()));
+            if let Some(c) = &chain {
+                return Ok(SolvedNode::plain(c.nodes[i].clone()));
             }
             if let Some(reason) = &unknown[i] {
                 return Err(AnalyticError::NoMethod {
@@ -435,7 +435,7 @@ fn solve_queues(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         .iter()
         .map(|s| s.as_ref().and_then(|s| s.sojourn))
         .collect();
-    let end_to_end = end_to_end(
+    let mut end_to_end = end_to_end(
         model,
         topology,
         &refs,
@@ -444,6 +444,9 @@ fn solve_queues(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         &class_w,
         &queried.end_to_end,
     );
+    if let Some(c) = &chain {
+        add_source_hold(&mut end_to_end, &c.source_hold);
+    }
     let nodes = model
         .queues
         .iter()
@@ -486,6 +489,33 @@ fn solve_queues(valid: &ValidModel) -> Result<ModelSolution, SolveError> {
         queried,
         chains: Vec::new(),
     })
+}
+
+/// Adds to each source's end-to-end mean the time its messages wait at the source for a
+/// full `block` queue (from the whole model's chain): the latency runs from creation.
+/// The percentiles, built from the nodes' sojourns alone, would miss it: they are
+/// withdrawn for a source that holds.
+fn add_source_hold(end_to_end: &mut [EndToEnd], hold: &[f64]) {
+    for (e, &h) in end_to_end.iter_mut().zip(hold) {
+        if h <= 0.0 {
+            continue;
+        }
+        if let (Some(w), Some(m)) = (&mut e.w, &mut e.w_method) {
+            *w += h;
+            m.name = format!(
+                "{} plus the mean time a message waits at its source for a full blocking queue (P(holding)/X from the chain)",
+                m.name
+            );
+        }
+        if e.sojourn.is_some() || !e.queried.is_empty() {
+            e.sojourn = None;
+            e.sojourn_method = None;
+            e.queried.clear();
+            e.note = Some(
+                "the source holds messages for a full blocking queue, a wait the nodes' distributions do not include: simulate for percentiles".into(),
+            );
+        }
+    }
 }
 
 /// Offered rates into every queue (and per priority class) with the losses of full

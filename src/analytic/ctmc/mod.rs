@@ -42,4 +42,4 @@ pub use steady_state::{
     StopReason,
 };
 pub use transient::{DEFAULT_TRANSIENT_EPSILON, PoissonWeights, TransientSolution};
-pub use whole_model::{CtmcNode, MAX_STATES, solve_model_ctmc};
+pub use whole_model::{CtmcNode, MAX_STATES, ModelChain, solve_model_ctmc};

@@ -28,6 +28,22 @@ use std::collections::HashMap;
 /// Largest state space the builder accepts.
 pub const MAX_STATES: usize = 2_000_000;
 
+/// The solved chain of a whole model: its queues' figures, the sources' holding times
+/// and the solver's residual.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelChain {
+    /// Per queue, in model order.
+    pub nodes: Vec<CtmcNode>,
+    /// Per source, in model order: the mean time a created message is held by its source
+    /// because the `block` queue it is sent to is full, seconds, over all the source's
+    /// messages (P(holding)/X by Little's law, X = λ·P(not holding) the rate of
+    /// created messages); 0 for a source that never holds. Part of the end-to-end
+    /// latency, which runs from creation.
+    pub source_hold: Vec<f64>,
+    /// Residual of the steady-state solution.
+    pub residual: f64,
+}
+
 /// Per-queue figures from the exact chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CtmcNode {
@@ -297,12 +313,15 @@ pub fn applies(model: &Model) -> Result<(), AnalyticError> {
 ///     .with_source(Source::new("s", ArrivalProcess::Poisson { rate: 0.5 }, "a"))
 ///     .with_queue(Queue::new("a", 1, Distribution::Exponential { mean: 1.0 }).with_capacity(3).with_route(Route::To("b".into())))
 ///     .with_queue(second);
-/// let (nodes, residual) = solve_model_ctmc(&m.validate().unwrap()).unwrap();
-/// assert!(residual < 1e-10);
+/// let chain = solve_model_ctmc(&m.validate().unwrap()).unwrap();
+/// assert!(chain.residual < 1e-10);
 /// // Flow conservation: what the first queue admits, the second serves.
+/// let nodes = &chain.nodes;
 /// assert!((nodes[0].throughput() - nodes[1].throughput()).abs() < 1e-9);
+/// // The first queue rejects when full: its source never holds a message.
+/// assert_eq!(chain.source_hold, vec![0.0]);
 /// ```
-pub fn solve_model_ctmc(valid: &ValidModel) -> Result<(Vec<CtmcNode>, f64), AnalyticError> {
+pub fn solve_model_ctmc(valid: &ValidModel) -> Result<ModelChain, AnalyticError> {
     let (model, topology) = (valid.model(), valid.topology());
     applies(model)?;
     let no = |reason: String| AnalyticError::NoMethod { reason };
@@ -547,7 +566,30 @@ pub fn solve_model_ctmc(valid: &ValidModel) -> Result<(Vec<CtmcNode>, f64), Anal
             dist,
         });
     }
-    Ok((nodes, ss.residual))
+    let source_hold = model
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(s, src)| {
+            let held: f64 = states
+                .iter()
+                .zip(&ss.pi)
+                .filter(|(x, _)| x[2 * nq + s] == 1)
+                .map(|(_, p)| p)
+                .sum();
+            let created = src.arrival.mean_rate().unwrap_or(0.0) * (1.0 - held);
+            if held > 0.0 && created > 0.0 {
+                held / created
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    Ok(ModelChain {
+        nodes,
+        source_hold,
+        residual: ss.residual,
+    })
 }
 
 /// A starting guess for the iterative solver: each queue's count distributed as its own
