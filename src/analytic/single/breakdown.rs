@@ -19,17 +19,35 @@
 //! M_n = −(L_n + λG_{n+1}), G_n = M_n⁻¹D_n, R_n = λM_n⁻¹), π₀(L₀ + λG₁) = 0, and
 //! π_n = π_c Rⁿ⁻ᶜ above: no truncation, at most [`MAX_BREAKDOWN_CONSUMERS`] consumers
 //! (O(c⁴) work). Figures: L = E[n], busy = E[min(n, u)], Lq = L − busy, W = L/λ and
-//! Wq = W − 1/μ (Little), utilisation busy/c, availability A = r/(φ + r), P(wait) =
-//! P(n >= u) (PASTA), each level sum above c in closed form (Σ_j R^j = (I − R)⁻¹,
-//! Σ_j jR^j = R(I − R)⁻²). Stable iff λ < c·μ·A.
+//! Wq = W − 1/μ (Little), utilisation busy/c, availability A = r/(φ + r), each level
+//! sum above c in closed form (Σ_j R^j = (I − R)⁻¹, Σ_j jR^j = R(I − R)⁻²). Stable iff
+//! λ < c·μ·A.
 //!
-//! Waiting and sojourn distributions follow a tagged message through its own absorbing
+//! **Wait** means the time a message spends in the node not being served: its sojourn
+//! less the service of all its attempts, a crashed attempt's elapsed service included
+//! (the simulator records the same). With exponential service the service received
+//! over all attempts is Exp(μ) (memorylessness), so E\[wait\] = W − 1/μ, and Lq = L −
+//! busy (messages not in active service, requeued ones included) = λ·Wq since busy =
+//! λ/μ. P(wait) = P(wait > 0) also counts a message that started at once but whose
+//! consumer crashed while no other consumer up was idle.
+//!
+//! Waiting and sojourn distributions follow a tagged message through an absorbing
 //! chain on (p, u), p its position (messages ahead of it, those in service included,
 //! plus itself; later arrivals never overtake it) and u the consumers up: the first
-//! min(p, u) positions are in service (a crashed consumer's message returns to the
-//! head, so the order holds); a message ahead completes at rate μ·(min(p, u) − [p <= u])
-//! (p → p − 1), the tagged one at μ when p <= u (done; for the wait: done when p <= u
-//! first holds), and u moves as above. It starts from what an arrival finds,
+//! min(p, u) positions are in service; a message ahead completes at rate
+//! μ·(min(p, u) − [p <= u]) (p → p − 1), the tagged one at μ when p <= u (done), and u
+//! moves as above. For one consumer this is the documented discipline exactly. For
+//! several it is an **approximation**: a crash there pre-empts the last-positioned
+//! message in service, whereas the documented (and simulated) discipline requeues the
+//! crashed consumer's own message while the others keep theirs. Same count process, so
+//! the same means, but a different distribution (an audit's exact chain on (messages
+//! ahead, consumers up, messages in the node) puts the sojourn p50..p999 of λ = 1.5,
+//! c = 3, μ = 1, up 2 s, down 1 s at 1.9970 / 8.0046 / 12.048 / 17.789 s against this
+//! chain's 2.0292 / 7.9076 / 11.918 / 17.647: −1.6% … +1.1%; the error shrinks as
+//! crashes become rare against service). So for c > 1 the percentiles are labelled
+//! approximations and P(wait) is not reported (`simulate` gives it). The wait counts
+//! time in the waiting states only (p > u): the service states are censored, their
+//! rows carry no s in the transform. It starts from what an arrival finds,
 //! (n + 1, u) with probability π(n, u) (PASTA). In transforms: the vectors H_p(s) of
 //! E\[e^{−sT}\] from position p solve one (c + 1)-phase linear system per position
 //! p <= c; above c every phase is waiting, so H_p = G(s)^{p−c}·H_c with the one-step
@@ -39,7 +57,9 @@
 //! (S ← S + R^j·S·G^j, 2^j terms at step j). The CDFs are the transforms inverted
 //! numerically (Euler, Abate & Whitt 1995, ~1e-8 absolute) and the percentiles found
 //! by root finding; for at most [`MAX_TRANSFORM_CONSUMERS`] consumers (the cost grows
-//! as c⁴ per point). Checked against uniformisation of the same chain in the tests.
+//! as c⁴ per point). P(wait = 0) is the wait transform as s → ∞ (waiting states 0).
+//! Checked against uniformisation of the same chain, and for one consumer against the
+//! independent reference `tests/reference/crash_wait_reference.py`, in the tests.
 //!
 //! Reference: Mitrani & Avi-Itzhak (1968), "A many-server queue with service
 //! interruptions", Operations Research 16(3); Neuts (1981), matrix-geometric solutions
@@ -83,6 +103,9 @@ pub struct MMcBreakdown {
     availability: f64,
     /// The solved chain.
     solved: Solved,
+    /// P(wait = 0) of an arriving message from the tagged chain (at most
+    /// [`MAX_TRANSFORM_CONSUMERS`] consumers; exact for one consumer only).
+    no_wait: Option<f64>,
 }
 
 impl MMcBreakdown {
@@ -119,7 +142,7 @@ impl MMcBreakdown {
         if c > MAX_BREAKDOWN_CONSUMERS {
             return Err(too_large(c));
         }
-        Ok(Self {
+        let mut q = Self {
             lambda,
             mu,
             c,
@@ -127,7 +150,12 @@ impl MMcBreakdown {
             r,
             availability,
             solved: solve_qbd(lambda, mu, c, phi, r)?,
-        })
+            no_wait: None,
+        };
+        if c <= MAX_TRANSFORM_CONSUMERS {
+            q.no_wait = q.no_wait_probability();
+        }
+        Ok(q)
     }
 
     /// The long-run fraction of consumers up, A = r / (φ + r).
@@ -147,6 +175,19 @@ impl MMcBreakdown {
     /// E\[e^{−sT}\] of the sojourn T (or of the wait, `wait`) of an arriving message:
     /// see the module docs. `None` if a system is singular or Y does not converge.
     fn transform(&self, s: C, wait: bool) -> Option<C> {
+        self.transform_at(s, wait, false)
+    }
+
+    /// P(wait = 0) of an arriving message in the positional chain: the wait transform
+    /// as s → ∞ (a waiting state contributes 0, the service states none of the time).
+    fn no_wait_probability(&self) -> Option<f64> {
+        let p = self.transform_at(C::new(0.0, 0.0), true, true)?.re;
+        (p.is_finite() && (-1e-9..=1.0 + 1e-9).contains(&p)).then(|| p.clamp(0.0, 1.0))
+    }
+
+    /// [`Self::transform`]; with `at_infinity` (for the wait) the limit s → ∞ of the
+    /// waiting states (`s` unused), i.e. P(wait = 0).
+    fn transform_at(&self, s: C, wait: bool, at_infinity: bool) -> Option<C> {
         let c = self.c as usize;
         let m = c + 1;
         let zero = C::new(0.0, 0.0);
@@ -175,12 +216,17 @@ impl MMcBreakdown {
             let mut b = nalgebra::DVector::<C>::zeros(m);
             for u in 0..m {
                 let tagged = p <= u;
-                if wait && tagged {
-                    // In service already: the wait is over.
+                if wait && !tagged && at_infinity {
+                    // Waiting: as s → ∞ nothing of it is left.
                     a.row_mut(u).fill(zero);
                     a[(u, u)] = one;
-                    b[u] = one;
+                    b[u] = zero;
                     continue;
+                }
+                if wait && tagged {
+                    // In service: its time is not wait (censored), so no s here; a
+                    // crash may send it back to waiting.
+                    a[(u, u)] -= s;
                 }
                 let ahead = p.min(u) - usize::from(tagged);
                 b[u] = h[u] * (mu * ahead as f64) + if tagged { mu } else { 0.0 };
@@ -188,6 +234,10 @@ impl MMcBreakdown {
             h = a.lu().solve(&b)?;
             let found = &self.solved.head[(p - 1) * m..p * m];
             total += found.iter().zip(h.iter()).map(|(x, y)| y * *x).sum::<C>();
+        }
+        if at_infinity {
+            // Every position above c waits.
+            return total.re.is_finite().then_some(total);
         }
         // Above c: G = (sI − T)⁻¹·diag(μu).
         let mut g = system(&|u| mu * u as f64).try_inverse()?;
@@ -232,7 +282,7 @@ impl MMcBreakdown {
             return None;
         }
         if t == 0.0 {
-            return Some(if wait { 1.0 - self.solved.p_wait } else { 0.0 });
+            return if wait { self.no_wait } else { Some(0.0) };
         }
         if t.is_infinite() {
             return Some(1.0);
@@ -258,7 +308,6 @@ struct Solved {
     rate_matrix: DMatrix<f64>,
     l: f64,
     busy: f64,
-    p_wait: f64,
     p_empty: f64,
     iterations: u32,
     residual: f64,
@@ -314,17 +363,14 @@ fn solve_qbd(lambda: f64, mu: f64, c: u64, phi: f64, r: f64) -> Result<Solved, A
         .sum::<f64>()
         + c as f64 * beyond
         + (pi_c * &sol.r * &inv * &inv * &ones)[(0, 0)];
-    let (mut busy, mut p_wait) = (tail(pi_c, &ups), beyond);
+    let mut busy = tail(pi_c, &ups);
     for (n, p) in levels[..cu].iter().enumerate() {
         for u in 0..m {
             busy += n.min(u) as f64 * p[u];
-            if n >= u {
-                p_wait += p[u];
-            }
         }
     }
     let p_empty = levels[0].sum();
-    for (name, v) in [("L", l), ("busy", busy), ("P(wait)", p_wait)] {
+    for (name, v) in [("L", l), ("busy", busy)] {
         if !v.is_finite() || v < -1e-9 {
             return Err(no(&format!("{name} = {v}")));
         }
@@ -337,7 +383,6 @@ fn solve_qbd(lambda: f64, mu: f64, c: u64, phi: f64, r: f64) -> Result<Solved, A
         rate_matrix: sol.r,
         l: l.max(0.0),
         busy: busy.max(0.0),
-        p_wait: p_wait.clamp(0.0, 1.0),
         p_empty: p_empty.clamp(0.0, 1.0),
         iterations: sol.iterations,
         residual: sol.residual,
@@ -348,8 +393,15 @@ impl QueueMetrics for MMcBreakdown {
     fn method(&self) -> Method {
         Method::numerical(
             format!(
-                "M/M/c with consumer crashes: CTMC on (messages, consumers up) as a quasi-birth–death process (R by logarithmic reduction, {} steps, residual {:.1e}; levels 0..c by level reduction; no truncation); availability A = {:.6}",
-                self.solved.iterations, self.solved.residual, self.availability
+                "M/M/c with consumer crashes: CTMC on (messages, consumers up) as a quasi-birth–death process (R by logarithmic reduction, {} steps, residual {:.1e}; levels 0..c by level reduction; no truncation); availability A = {:.6}; Wq = W − 1/μ is the mean time not in service (a crashed attempt counts as service){}",
+                self.solved.iterations,
+                self.solved.residual,
+                self.availability,
+                if self.c == 1 {
+                    "; P(wait) = P(any time not in service), from the tagged chain"
+                } else {
+                    "; P(wait) not derived for several consumers (the tagged chain of the documented discipline is not solved here): `simulate` gives it"
+                }
             ),
             "Mitrani & Avi-Itzhak (1968), Operations Research 16(3): servers with breakdowns; Neuts (1981); Latouche & Ramaswami (1999); Little's law; PASTA",
         )
@@ -382,7 +434,11 @@ impl QueueMetrics for MMcBreakdown {
         Some(self.solved.p_empty)
     }
     fn prob_wait(&self) -> Option<f64> {
-        Some(self.solved.p_wait)
+        // Exact for one consumer only; for several the positional chain's figure is an
+        // approximation, and P(wait) carries the (numerical) label of the means.
+        (self.c == 1)
+            .then(|| 1.0 - self.no_wait.unwrap_or(f64::NAN))
+            .filter(|p| p.is_finite())
     }
     fn wait_cdf(&self, t: f64) -> Option<f64> {
         self.cdf(t, true)
@@ -403,11 +459,19 @@ impl QueueMetrics for MMcBreakdown {
         )
     }
     fn distribution_method(&self) -> Option<Method> {
+        const REFS: &str = "Mitrani & Avi-Itzhak (1968); Neuts (1981), Matrix-Geometric Solutions; Abate & Whitt (1995), ORSA J. Computing 7(1)";
         (self.c <= MAX_TRANSFORM_CONSUMERS).then(|| {
-            Method::numerical(
-                "tagged message's absorbing chain on (position, consumers up) from what it finds (PASTA): transforms per position, matrix-geometric above c, inverted numerically (Euler, ~1e-8 absolute)",
-                "Mitrani & Avi-Itzhak (1968); Neuts (1981), Matrix-Geometric Solutions; Abate & Whitt (1995), ORSA J. Computing 7(1)",
-            )
+            if self.c == 1 {
+                Method::numerical(
+                    "tagged message's absorbing chain on (position, consumer up) from what it finds (PASTA), exact for one consumer; the wait is its time not in service (the service states censored): transforms per position, matrix-geometric above c, inverted numerically (Euler, ~1e-8 absolute)",
+                    REFS,
+                )
+            } else {
+                Method::approximation(
+                    "tagged message's chain on (position, consumers up) that keeps the first min(position, up) messages in service, so a crash pre-empts the last of them rather than the crashed consumer's own message: right mean, approximate distribution (sojourn percentiles within about 2% of the exact chain when up-times are a few service times, closer when crashes are rare); the wait is its time not in service; transforms inverted numerically (Euler); `simulate` for the documented discipline",
+                    REFS,
+                )
+            }
         })
     }
 }
@@ -531,6 +595,7 @@ pub(crate) fn solve_consumers(
 mod tests {
     use super::*;
     use crate::analytic::ctmc::Ctmc;
+    use crate::analytic::method::Exactness;
 
     // The test oracle: the chain truncated at `n_max` (arrivals refused there), solved
     // by linear level reduction with no R or G (the method kendall used before the QBD).
@@ -727,7 +792,10 @@ mod tests {
         for (c, lambda, mu, phi, r) in [(1u64, 0.5, 1.0, 0.1, 1.0), (3, 2.0, 1.0, 0.05, 0.5)] {
             let q = MMcBreakdown::new(lambda, mu, c, phi, r).unwrap();
             let (pi, _, _) = solve_truncated(lambda, mu, c, phi, r, 600).unwrap();
-            for wait in [false, true] {
+            // The sojourn only: the oracle's wait ends at the first start of service,
+            // kendall's is the time not in service (checked below against its own
+            // reference).
+            for wait in [false] {
                 let (rate, a) = uniformised_tails(&pi, c as usize, mu, phi, r, wait);
                 for t in [0.3, 2.0, 8.0, 30.0] {
                     let oracle = poisson_mixture(rate * t, a.len() as u64, |k| a[k as usize]);
@@ -745,6 +813,71 @@ mod tests {
         // Beyond the consumer limit: no distribution, said so.
         let big = MMcBreakdown::new(10.0, 1.0, MAX_TRANSFORM_CONSUMERS + 1, 0.01, 1.0).unwrap();
         assert!(big.sojourn_quantile(0.99).is_none() && big.distribution_method().is_none());
+    }
+
+    /// The wait (time not in service) against tests/reference/crash_wait_reference.py:
+    /// for c = 1 its exact tagged chain (documented discipline: waiting states
+    /// (ahead, up, in system), service states (up, in system), truncated at 200, its
+    /// waiting time by censoring the service states, expm_multiply and Brent); for
+    /// c = 3 (λ 1.5, μ 1, up 2 s, down 1 s) the same censoring of kendall's positional
+    /// chain (the approximation), with the exact chain's figures in comments.
+    #[test]
+    fn wait_is_the_time_not_in_service() {
+        let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+        // c = 1: exact. P(wait) = 1 − π(0, 1)·μ/(μ + φ) = 1 − (1 − 0.5909…)/1.1.
+        let q = MMcBreakdown::new(0.5, 1.0, 1, 0.1, 1.0).unwrap();
+        assert!(rel(q.prob_wait().unwrap(), 0.6280991735537188) < 1e-9);
+        for (t, f) in [
+            (0.3, 0.4438081876467558),
+            (2.0, 0.7122720878945481),
+            (8.0, 0.9683549169192788),
+            (30.0, 0.999989502840319),
+        ] {
+            assert!((q.wait_cdf(t).unwrap() - f).abs() < 1e-7, "t = {t}");
+        }
+        for (p, x) in [
+            (0.5, 0.5670359156206043),
+            (0.95, 6.745901971091573),
+            (0.99, 11.162037104462703),
+            (0.999, 17.48552712608613),
+        ] {
+            // ~1e-8 absolute on the CDF: a few 1e-6 relative at p999 (low density).
+            assert!(rel(q.wait_quantile(p).unwrap(), x) < 1e-5, "p = {p}");
+        }
+        for (p, x) in [(0.5, 1.7894027243842316), (0.99, 12.502251008026601)] {
+            assert!(rel(q.sojourn_quantile(p).unwrap(), x) < 1e-6, "p = {p}");
+        }
+        assert_eq!(
+            q.distribution_method().unwrap().exactness,
+            Exactness::Numerical
+        );
+        // c = 3: no P(wait) (not derived for the documented discipline; exact
+        // 0.7593360595648903, the positional chain's 0.7550971357960282), the
+        // percentiles labelled approximations.
+        let q = MMcBreakdown::new(1.5, 1.0, 3, 0.5, 1.0).unwrap();
+        assert!(q.prob_wait().is_none());
+        assert_eq!(
+            q.distribution_method().unwrap().exactness,
+            Exactness::Approximation
+        );
+        assert_eq!(q.method().exactness, Exactness::Numerical);
+        assert!((1.0 - q.wait_cdf(0.0).unwrap() - 0.7550971357960282).abs() < 1e-9);
+        for (p, x) in [
+            (0.5, 0.8819403147694521),  // exact 0.8716575409820615
+            (0.99, 10.571418035684644), // exact 10.588616560345208
+        ] {
+            assert!(rel(q.wait_quantile(p).unwrap(), x) < 1e-6, "p = {p}");
+        }
+        // Its mean is W − 1/μ = Wq: −d/ds of the transform at 0.
+        let h = 1e-6;
+        let mean = (1.0 - q.transform(C::new(h, 0.0), true).unwrap().re) / h;
+        assert!(
+            rel(mean, q.mean_wait()) < 1e-4,
+            "{mean} vs {}",
+            q.mean_wait()
+        );
+        // Little: Lq (not in active service) = λ·Wq.
+        assert!(rel(q.mean_queue_length(), 1.5 * q.mean_wait()) < 1e-9);
     }
 
     /// Values from tests/reference/breakdown_reference.py (matrix-geometric, mpmath,
@@ -793,7 +926,16 @@ mod tests {
                 q.mean_number_in_system()
             );
             assert!(rel(q.mean_queue_length(), lq) < 1e-10, "c={c}: Lq");
-            assert!(rel(q.prob_wait().unwrap(), pw) < 1e-10, "c={c}: P(wait)");
+            // P(an arrival finds every consumer up busy): no longer P(wait) (the wait
+            // is the time not in service, a crash included; see the test above).
+            let found_busy = 1.0 - q.no_wait.unwrap();
+            if c == 1 {
+                // P(wait = 0) = π(0, 1)·μ/(μ + φ): served at once, and no crash first.
+                assert!(rel(1.0 - (1.0 - pw) * mu / (mu + phi), found_busy) < 1e-10);
+            } else {
+                assert!(q.prob_wait().is_none());
+                assert!(found_busy >= pw - 1e-12, "c={c}");
+            }
             assert!(rel(q.mean_sojourn(), l / lam) < 1e-7);
             assert!(rel(q.utilisation(), lam / (c as f64 * mu)) < 1e-7);
         }
