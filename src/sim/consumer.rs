@@ -412,8 +412,11 @@ impl Replication {
                 // Finished and blocked on the next queue: no work to redo.
                 keep = cs.held[k].pop_front();
             } else {
-                // Its partial work is lost: the pending completion becomes void.
+                // Its partial work is lost: the pending completion becomes void. The
+                // attempt's elapsed service still counts as service, not wait (the
+                // wait is the time not being served, as in the analytic figures).
                 msg.generation = msg.generation.wrapping_add(1);
+                msg.served += now - msg.start;
                 q.busy -= 1;
                 cs.serving[k] = false;
                 cs.c.restarted += 1;

@@ -152,6 +152,8 @@ impl Replication {
             // again first (the oldest of its partition).
             let msg = &mut self.arena.msgs[m as usize];
             msg.generation = msg.generation.wrapping_add(1);
+            // The elapsed attempt counts as service, not wait (time not being served).
+            msg.served += now - msg.start;
             g.c.restarted += 1;
             q.touch(now);
             q.busy -= 1;
