@@ -73,8 +73,8 @@ use crate::analytic::method::Method;
 use crate::analytic::metrics::{QueueMetrics, invert_cdf};
 use crate::analytic::single::erlang::ln_erlang_b_unchecked;
 use crate::analytic::single::special::{
-    gamma_uniform, ln_geom_sum, ln_poisson_pmf, log_add_exp, phi, phi_u, poisson_mixture, stirlerr,
-    truncated_geometric_mean, truncated_geometric_var,
+    TEMME_MIN_A, gamma_uniform, gauss_kronrod_31, ln_geom_sum, ln_poisson_pmf, log_add_exp, phi,
+    phi_u, poisson_mixture, stirlerr, truncated_geometric_mean, truncated_geometric_var,
 };
 
 /// The closed-form tails give way to the window sum where their terms exceed the result
@@ -768,6 +768,208 @@ impl MMcK {
         Some(sum.min(1.0))
     }
 
+    /// P(Wq > t) (`sojourn` false) or P(W > t) (true) as one integral over the phase time,
+    /// O(1) whatever K, for any ρ (used where the closed forms decline: ρ near 1, where
+    /// they would lose digits or the truncation at K shows). With y = cμt, δ = ρ − 1 and
+    /// f(s) = C0·e^{δs}·Q(m, ρs) the density of the wait in phases (s = cμu; Σ_{j<m}
+    /// (ρs)^j/j! = e^{ρs}Q(m, ρs) sums the Erlang densities),
+    /// P(Wq > t) = ∫_y^∞ f(s) ds and, the service being an independent Exp(μ),
+    /// P(W > t) = (1 − P(wait))·e^{−y/c} + ∫_0^∞ f(s)·e^{min(0, (s − y)/c)} ds.
+    /// Every integrand is positive (no cancellation) and log-concave (Q(m, ·) is the
+    /// survival function of a log-concave law; the other factors are exponentials of
+    /// concave functions).
+    ///
+    /// - Below s* (m·φ(ρs*/m) = 40, λ₂ = ρs/m about 1 − 9/√m), P(m, ρs) < 10⁻¹⁸: Q = 1
+    ///   there and the integral of the exponentials is closed (expm1, exact at δ = 0).
+    /// - From s* on: 31-point Gauss–Kronrod panels, marched outwards from the mode (where
+    ///   d ln f/ds = δ − ρ·h(ρs) is 0, or −1/c left of the sojourn's kink at y; h the
+    ///   hazard of Gamma(m, 1), from the same Temme form, a few Newton steps on ln h). A
+    ///   panel's width keeps the log-integrand's variation over it below 14 (slope·w +
+    ///   curvature·w²/2, the curvature bounded by 1.1ρ²/m) and its width below 4 over √
+    ///   of that curvature (about 4√m/ρ); it ends at the kink. A march stops where
+    ///   log-concavity bounds the rest (by g(b)/|slope at b|) below 10⁻¹⁷ of the sum, or
+    ///   at s*. At most 48 panels (1 500 evaluations); typically 5–8.
+    ///
+    /// The integrand is scaled in log space, every exponent formed without large terms
+    /// that cancel: relative to ln(C0ρ^m) (`ln_c0_at(m)`), f(s) = e^{−mφ(λ₁)}·G(λ₂)/√(2πm)
+    /// for λ₂ >= 1 (λ₁ = s/m: the exponents of C0, e^{δs} and Temme's form of Q cancel
+    /// exactly, as in [`MMcK::wait_tail_closed`]) and e^{−m[φ(1/ρ) + (ρ − 1)(1 − λ₂)/ρ]}·
+    /// (1 − P(m, ρs)) below (ρ > 1; m[φ(ρ) + δ(λ₁ − 1)] for ρ <= 1), so that at K = 10¹³,
+    /// where ρ^m can be e^{1000}, nothing over- or underflows.
+    ///
+    /// `None` (the caller sums the window) for m < 1000 (Temme's form is not used), where
+    /// a panel or the whole does not meet its error estimate (Σ|Kronrod − Gauss|, the
+    /// embedded 15-point rule's error, plus the truncation bounds, above 10⁻¹³ of the
+    /// result), or beyond 48 panels.
+    fn tail_integral(&self, y: f64, sojourn: bool) -> Option<f64> {
+        /// Largest predicted variation of the log-integrand over one panel.
+        const SPAN: f64 = 12.0;
+        /// Largest panel width, over √(curvature bound).
+        const WIDTH: f64 = 4.0;
+        /// A march stops where the bound on the rest is below this share of the sum.
+        const TRUNCATE: f64 = 1e-17;
+        /// A panel is halved where |Kronrod − Gauss| exceeds this share of the sum.
+        const PANEL_TOL: f64 = 1e-14;
+        /// The result is returned only if the error estimate is below this share of it…
+        const ACCEPT: f64 = 1e-13;
+        /// … or below e^{FLOOR} = 10⁻³⁰⁵ in the tail (tails below 10⁻³⁰⁰ are not needed
+        /// to 1e-13: a CDF is 1 there).
+        const FLOOR: f64 = -702.0;
+        const MAX_PANELS: usize = 48;
+        let m = self.m();
+        let mf = m as f64;
+        // Below saturation with m·|ln ρ| > 2000 the tails are M/M/c's to 10⁻¹⁷
+        // (`geometric_limit_tail`; from about 100 on) and the exponents here would carry
+        // rounding of ~ε·m·|ln ρ|.
+        if !(mf >= TEMME_MIN_A && y >= 0.0 && y.is_finite() && mf * self.x >= -2000.0) {
+            return None;
+        }
+        let ig = CriticalIntegrand::new(self);
+        let (rho, delta) = (ig.rho, ig.delta);
+        let inv_c = 1.0 / self.c as f64;
+        // s* − m, where λ₂ = 1 + u*.
+        let d_star = mf * (plateau_edge(mf) - delta) / rho;
+        let d_y = y - mf;
+        // Closed-form pieces below s*: ∫_a^b e^{ln f(s) + extra} with Q = 1, extra the
+        // sojourn's (s − y)/c where it applies (slope κ in all).
+        let segment = |a: f64, b: f64, kappa: f64, extra_b: f64| {
+            let len = b - a;
+            if len <= 0.0 {
+                return f64::NEG_INFINITY;
+            }
+            let ln_int = if kappa == 0.0 {
+                len.ln()
+            } else if kappa > 0.0 {
+                (-(-kappa * len).exp_m1() / kappa).ln()
+            } else {
+                -kappa * len + (-(kappa * len).exp_m1() / -kappa).ln()
+            };
+            ig.ln_plateau(b) + extra_b + ln_int
+        };
+        let mut ln_plateau = f64::NEG_INFINITY;
+        if sojourn {
+            let top = d_y.min(d_star);
+            ln_plateau = segment(-mf, top, delta + inv_c, (top - d_y) * inv_c);
+        }
+        if d_y < d_star {
+            ln_plateau = log_add_exp(ln_plateau, segment(d_y, d_star, delta, 0.0));
+        }
+        let lo = if sojourn { d_star } else { d_y.max(d_star) };
+        // The sojourn's factor e^{(s − y)/c} below y, where y is inside the quadrature.
+        let kink = sojourn && d_y > lo;
+        let below = |d: f64| kink && d < d_y;
+        let extra = |d: f64| if below(d) { (d - d_y) * inv_c } else { 0.0 };
+        let (d0, p0) = if kink {
+            let py = ig.at(d_y)?;
+            if py.slope + inv_c <= 0.0 {
+                ig.mode((delta + inv_c) / rho, lo, d_y)?
+            } else if py.slope >= 0.0 {
+                ig.mode(delta / rho, d_y, f64::INFINITY)?
+            } else {
+                (d_y, py)
+            }
+        } else {
+            ig.mode(delta / rho, lo, f64::INFINITY)?
+        };
+        let scale = (p0.ln_f + extra(d0)).max(ln_plateau);
+        let plateau = (ln_plateau - scale).exp();
+        // The width over which |slope|·w + curvature·w²/2 = SPAN (and at most WIDTH/√
+        // curvature), the curvature of ln f in s bounded from λ₂ = ρs/m at the panel's
+        // lower end (the smallest on it): ρ²·h′(ρs) <= 1.1ρ²/(m·max(1, λ₂)²).
+        let width = |slope: f64, lowest: f64| {
+            let lam2 = 1.0 + lowest / mf + delta * (1.0 + lowest / mf);
+            let curvature = 1.1 * rho * rho / (mf * lam2.max(1.0).powi(2));
+            let s = slope.abs();
+            (2.0 * SPAN / ((s * s + 2.0 * curvature * SPAN).sqrt() + s))
+                .min(WIDTH / curvature.sqrt())
+        };
+        let (mut sum, mut err, mut panels) = (0.0f64, 0.0f64, 0usize);
+        // ln of one unit of `sum` in the tail: errors below e^{FLOOR} there do not count.
+        let unit = self.ln_c0_at(m) + scale;
+        // One panel from `a` (log-integrand `level` there) towards `end`, of width `w` at
+        // most, halved until it meets its tolerance: |Kronrod − Gauss| within PANEL_TOL
+        // of the sum, or within the rounding of the log-integrand's exponent (up to
+        // 2ε·|ln f|, which |Kronrod − Gauss| sees as noise: 1e-13 for tails of 1e-200),
+        // or below e^{FLOOR} in the tail. (other end, Kronrod value, |Kronrod − Gauss|).
+        let mut deepest = 0.0f64;
+        let mut panel = |a: f64, level: f64, mut w: f64, end: f64, sum: f64| {
+            deepest = deepest.max(level.abs());
+            let tol = PANEL_TOL.max(2.0 * f64::EPSILON * (level.abs() + SPAN));
+            loop {
+                panels += 1;
+                if panels > MAX_PANELS {
+                    return None;
+                }
+                let b = if end > a {
+                    (a + w).min(end)
+                } else {
+                    (a - w).max(end)
+                };
+                let (k, g) = gauss_kronrod_31(a.min(b), a.max(b), |d| {
+                    Some((ig.at(d)?.ln_f + extra(d) - scale).exp())
+                })?;
+                let e = (k - g).abs();
+                if e <= tol * (sum + plateau + k) || unit + e.ln() < FLOOR {
+                    return Some((b, k, e));
+                }
+                w = 0.5 * (b - a).abs();
+            }
+        };
+        // Upwards from the mode (to the kink first, if below it).
+        let (mut a, mut pa) = (d0, p0);
+        loop {
+            let slope = pa.slope + if below(a) { inv_c } else { 0.0 };
+            let end = if below(a) { d_y } else { f64::INFINITY };
+            let (b, k, e) = panel(a, pa.ln_f, width(slope, a), end, sum)?;
+            sum += k;
+            err += e;
+            let pb = ig.at(b)?;
+            let slope_b = pb.slope + if below(b) { inv_c } else { 0.0 };
+            if slope_b < 0.0 {
+                let rest = (pb.ln_f + extra(b) - scale).exp() / -slope_b;
+                if rest <= TRUNCATE * (sum + plateau) {
+                    err += rest;
+                    break;
+                }
+            }
+            (a, pa) = (b, pb);
+        }
+        // Downwards from the mode to s* (or y), the kink first if above it.
+        let (mut a, mut pa) = (d0, p0);
+        while a > lo {
+            let slope = pa.slope + if kink && a <= d_y { inv_c } else { 0.0 };
+            let end = if kink && a > d_y { d_y } else { lo };
+            // The curvature bound at the far end a − w, then the width it allows.
+            let w = width(slope, a - width(slope, a));
+            let (b, k, e) = panel(a, pa.ln_f, w, end, sum)?;
+            sum += k;
+            err += e;
+            if b <= lo {
+                break;
+            }
+            let pb = ig.at(b)?;
+            let slope_b = pb.slope + if kink && b <= d_y { inv_c } else { 0.0 };
+            if slope_b > 0.0 {
+                let rest = (pb.ln_f + extra(b) - scale).exp() / slope_b;
+                if rest <= TRUNCATE * (sum + plateau) {
+                    err += rest;
+                    break;
+                }
+            }
+            (a, pa) = (b, pb);
+        }
+        let total = sum + plateau;
+        let accept = ACCEPT.max(16.0 * f64::EPSILON * (deepest + SPAN));
+        if !(total > 0.0 && (err <= accept * total || unit + err.ln() < FLOOR)) {
+            return None;
+        }
+        let mut tail = (self.ln_c0_at(m) + scale + total.ln()).exp();
+        if sojourn {
+            tail += self.no_wait * (-y * inv_c).exp();
+        }
+        Some(tail.min(1.0))
+    }
+
     /// P(J <= i) = P(J = 0) + Σ_{j<min(i, m)} C0·ρ^j, computed as a sum (no cancellation).
     fn wait_phases_cdf(&self, i: u64) -> f64 {
         let n = i.min(self.m());
@@ -936,6 +1138,154 @@ impl MMcK {
     }
 }
 
+/// m·φ(λ₂) below which the lower gamma P(m, ρs) counts as 0 in [`MMcK::tail_integral`]:
+/// there P(m, ρs) <= e^{−40}/(|η|√(2πm)) < 10⁻¹⁸ of Q = 1 − P.
+const PLATEAU_EXPONENT: f64 = 40.0;
+
+/// λ − 1 < 0 with m·φ(λ) = [`PLATEAU_EXPONENT`] (Newton from −√(2·40/m), where φ > u²/2:
+/// monotone, φ being convex and decreasing there).
+fn plateau_edge(mf: f64) -> f64 {
+    let target = PLATEAU_EXPONENT / mf;
+    let mut u = -(2.0 * target).sqrt();
+    for _ in 0..60 {
+        let step = (phi_u(u) - target) * (1.0 + u) / u;
+        u -= step;
+        if step.abs() <= 1e-15 * u.abs() {
+            break;
+        }
+    }
+    u
+}
+
+/// The integrand of [`MMcK::tail_integral`] at one phase time s (given as s − m).
+#[derive(Debug, Clone, Copy)]
+struct IntegrandPoint {
+    /// ln f(s) − ln(C0ρ^m), f(s) = C0·e^{δs}·Q(m, ρs).
+    ln_f: f64,
+    /// d ln f/ds = δ − ρ·h(ρs).
+    slope: f64,
+    /// h(v) = pdf/Q of Gamma(m, 1) at v = ρs, and dh/dv = h·(h − (1 + m(λ₂ − 1))/v).
+    hazard: f64,
+    hazard_slope: f64,
+}
+
+/// The wait's density in phases, f(s) = C0·e^{δs}·Q(m, ρs), relative to C0ρ^m, in the
+/// forms of [`MMcK::tail_integral`].
+struct CriticalIntegrand {
+    mf: f64,
+    rho: f64,
+    /// δ = ρ − 1.
+    delta: f64,
+    /// φ(1/ρ) for ρ > 1, φ(ρ) otherwise.
+    phi_ref: f64,
+    above: bool,
+    /// ½ ln(2πm).
+    half_ln: f64,
+    /// e^{−δ(m)}, Stirling's correction: pdf(v) = e^{ln_pre}·e^{−δ(m)}/λ₂.
+    inv_gamma_star: f64,
+}
+
+impl CriticalIntegrand {
+    fn new(q: &MMcK) -> Self {
+        let m = q.m();
+        let mf = m as f64;
+        let above = q.x > 0.0;
+        let delta = q.x.exp_m1();
+        CriticalIntegrand {
+            mf,
+            rho: q.x.exp(),
+            delta,
+            phi_ref: if above {
+                phi_u((-q.x).exp_m1())
+            } else {
+                phi_u(delta)
+            },
+            above,
+            half_ln: 0.5 * (2.0 * std::f64::consts::PI * mf).ln(),
+            inv_gamma_star: (-stirlerr(m)).exp(),
+        }
+    }
+
+    /// ln f − ln(C0ρ^m) where Q(m, ρs) = 1 (below s*), at s = m + d.
+    fn ln_plateau(&self, d: f64) -> f64 {
+        let mf = self.mf;
+        let u1 = d / mf;
+        if self.above {
+            let u2 = u1 + self.delta * (1.0 + u1);
+            -mf * (self.phi_ref - self.delta / self.rho * u2)
+        } else {
+            mf * self.phi_ref + mf * self.delta * u1
+        }
+    }
+
+    /// The integrand at s = m + d; `None` where Temme's form declines (not from s* on).
+    fn at(&self, d: f64) -> Option<IntegrandPoint> {
+        #[cfg(test)]
+        tests::EVALS.with(|n| n.set(n.get() + 1));
+        let mf = self.mf;
+        let u1 = d / mf;
+        let u2 = u1 + self.delta * (1.0 + u1);
+        let lam2 = 1.0 + u2;
+        let g = gamma_uniform(mf, u2)?;
+        let (ln_f, hazard) = if u2 >= 0.0 {
+            (
+                -mf * phi_u(u1) - self.half_ln + g.scaled.ln(),
+                self.inv_gamma_star / (lam2 * g.scaled),
+            )
+        } else {
+            let pre = g.ln_pre.exp();
+            let p = pre * g.scaled;
+            (
+                self.ln_plateau(d) + (-p).ln_1p(),
+                pre * self.inv_gamma_star / lam2 / (1.0 - p),
+            )
+        };
+        let hazard_slope = hazard * (hazard - (1.0 + mf * u2) / (mf * lam2));
+        Some(IntegrandPoint {
+            ln_f,
+            slope: self.delta - self.rho * hazard,
+            hazard,
+            hazard_slope,
+        })
+    }
+
+    /// A point near the mode of the integrand on [lo, hi] (as s − m) where d ln f/ds is
+    /// δ − ρτ (τ = δ/ρ: 0; τ = (δ + 1/c)/ρ: −1/c), i.e. h(ρs) = τ: `lo` for τ <= 0 (h > 0),
+    /// else Newton on ln h (increasing) from the normal approximation (h ≈ ψ(z)/√m,
+    /// ψ(z) ≈ z + 1/z for z large, ≈ the normal density for z ≪ 0), to within 0.1√m/ρ
+    /// or 8 steps, clamped to [lo, hi]. Only the start of the march: any point will do.
+    fn mode(&self, tau: f64, lo: f64, hi: f64) -> Option<(f64, IntegrandPoint)> {
+        if tau <= 0.0 || tau.is_nan() {
+            return Some((lo, self.at(lo)?));
+        }
+        let (mf, rho) = (self.mf, self.rho);
+        let sigma = mf.sqrt();
+        let k = tau * sigma;
+        let z = if k >= 1.0 {
+            k - 1.0 / k
+        } else if k * (2.0 * std::f64::consts::PI).sqrt() < 1.0 {
+            -(-2.0 * (k * (2.0 * std::f64::consts::PI).sqrt()).ln()).sqrt()
+        } else {
+            0.0
+        };
+        let mut d = ((z * sigma - self.delta * mf) / rho).clamp(lo, hi);
+        let mut p = self.at(d)?;
+        for _ in 0..8 {
+            let step = -(p.hazard.ln() - tau.ln()) * p.hazard / p.hazard_slope / rho;
+            if !step.is_finite() {
+                break;
+            }
+            let next = (d + step).clamp(lo, hi);
+            if (next - d).abs() <= 0.1 * sigma / rho {
+                break;
+            }
+            d = next;
+            p = self.at(d)?;
+        }
+        Some((d, p))
+    }
+}
+
 impl QueueMetrics for MMcK {
     fn ln_state_probability(&self, n: u64) -> Option<f64> {
         Some(MMcK::ln_prob_n(self, n))
@@ -1044,6 +1394,7 @@ impl QueueMetrics for MMcK {
             .geometric_limit_tail(t, false)
             .or_else(|| self.wait_tail_closed(y))
             .or_else(|| self.wait_tail_critical(y))
+            .or_else(|| self.tail_integral(y, false))
             .unwrap_or_else(|| self.phase_mixture(y, false));
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
@@ -1059,6 +1410,7 @@ impl QueueMetrics for MMcK {
             .geometric_limit_tail(t, true)
             .or_else(|| self.sojourn_tail_closed(y))
             .or_else(|| self.sojourn_tail_critical(y))
+            .or_else(|| self.tail_integral(y, true))
             .unwrap_or_else(|| self.phase_mixture(y, true));
         Some((1.0 - tail).clamp(0.0, 1.0))
     }
@@ -1094,6 +1446,11 @@ mod tests {
     use super::*;
     use crate::analytic::single::erlang::erlang_b;
     use nalgebra::{DMatrix, DVector};
+
+    thread_local! {
+        /// Evaluations of the integrand of `tail_integral` on this thread.
+        pub(super) static EVALS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
 
     fn close(a: f64, b: f64, rel: f64) {
         assert!(
@@ -1919,7 +2276,8 @@ mod tests {
     }
 
     /// Where the terms cancel (c(ρ − 1) ≪ 1 and ρ near 1: about log₁₀(ρ/(ρ − 1)) digits
-    /// lost) the closed form declines and the CDF is the window sum's.
+    /// lost) the closed form declines and the CDF is the integral's (`tail_integral`),
+    /// which equals the window sum (the path before it) to 1e-12.
     #[test]
     fn sojourn_tail_closed_declines_where_digits_would_be_lost() {
         // ρ = 1 + 10⁻⁵ beyond the mean wait: the A term nearly cancels the first.
@@ -1935,8 +2293,10 @@ mod tests {
             let y = f * m as f64;
             assert!(q.sojourn_tail_closed(y).is_none(), "{c} {m} {f}");
             let t = y / q.phase_rate();
-            let want = 1.0 - q.phase_mixture(q.phase_rate() * t, true);
-            assert_eq!(q.sojourn_cdf(t).unwrap(), want.clamp(0.0, 1.0));
+            let got = q.tail_integral(y, true).unwrap();
+            let want = poisson_mixture(y, u64::MAX, |i| q.sojourn_phases_tail(i));
+            close(got, want, 1e-12);
+            assert_eq!(q.sojourn_cdf(t).unwrap(), (1.0 - got).clamp(0.0, 1.0));
         }
     }
 
@@ -2176,6 +2536,128 @@ mod tests {
         eprintln!("sojourn at rho = 1, K = 1e9 against mpmath: worst {worst:e}");
         quantiles_match_window(&big, true, 1e-10);
         quantiles_match_window(&two, true, 1e-10);
+    }
+
+    /// `tail_integral` (wait and sojourn) against the window sum (the uniformised Poisson
+    /// mixture with every weight from its own closed form, generic `poisson_mixture`: a
+    /// second method, no recurrences) over c × m × ρ and y = cμt from the bulk (y/m =
+    /// 0.01) to tails of 1e-200: y/m in {0.01, 0.3, 0.7, 0.9, 0.99, 0.999},
+    /// m + k√m for k from −5 to 30, k/|δ| for a geometric wait (m|δ| > 10, ρ < 1),
+    /// `extra` (as multiples of m) and for the sojourn m + c·L (L from 1 to 300). Returns,
+    /// per ρ, the points compared (tails >= 1e-200) and the worst relative error; panics
+    /// if the integral declines or is off by more than 1e-12.
+    fn integral_against_window(
+        cs: &[u64],
+        ms: &[u64],
+        rhos: &[f64],
+        extra: &[f64],
+    ) -> Vec<(u64, f64)> {
+        let mut by_rho = vec![(0u64, 0.0f64); rhos.len()];
+        let (mut evals_max, mut evals_sum, mut points) = (0u64, 0u64, 0u64);
+        for &c in cs {
+            for &m in ms {
+                for (ir, &rho) in rhos.iter().enumerate() {
+                    let q = MMcK::new(rho * c as f64, 1.0, c, c + m).unwrap();
+                    let (mf, cf) = (m as f64, c as f64);
+                    if q.x * mf < -2000.0 {
+                        // M/M/c's tails to 1e-17 (`geometric_limit_tail`): not used.
+                        assert!(q.tail_integral(mf, false).is_none());
+                        continue;
+                    }
+                    let d = q.x.exp_m1();
+                    let mut ys: Vec<f64> = [0.01, 0.3, 0.7, 0.9, 0.99, 0.999]
+                        .iter()
+                        .chain(extra)
+                        .map(|f| f * mf)
+                        .collect();
+                    let ks = [
+                        -5.0, -3.0, -1.0, 0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 30.0,
+                    ];
+                    ys.extend(ks.iter().map(|k| mf + k * mf.sqrt()));
+                    if d * mf < -10.0 {
+                        ys.extend([1.0, 10.0, 100.0, 300.0].iter().map(|k| k / -d));
+                    }
+                    for sojourn in [false, true] {
+                        let service = [1.0, 3.0, 10.0, 30.0, 100.0, 300.0].map(|l| mf + cf * l);
+                        let ys = ys.iter().chain(if sojourn { &service[..] } else { &[] });
+                        for &y in ys {
+                            let want = if sojourn {
+                                poisson_mixture(y, u64::MAX, |i| q.sojourn_phases_tail(i))
+                            } else {
+                                poisson_mixture(y, m, |i| q.wait_phases_tail(i))
+                            };
+                            EVALS.with(|n| n.set(0));
+                            let got = q.tail_integral(y, sojourn);
+                            let evals = EVALS.with(|n| n.get());
+                            let what = format!("c {c} m {m} rho {rho} y {y} sojourn {sojourn}");
+                            let got = got.unwrap_or_else(|| panic!("{what}: declined"));
+                            if want < 1e-200 {
+                                assert!(got < 1e-190, "{what}: {got} vs {want}");
+                                continue;
+                            }
+                            let rel = (got - want).abs() / want;
+                            assert!(rel <= 1e-12, "{what}: {got} vs {want} (rel {rel:e})");
+                            by_rho[ir].0 += 1;
+                            by_rho[ir].1 = by_rho[ir].1.max(rel);
+                            points += 1;
+                            evals_sum += evals;
+                            evals_max = evals_max.max(evals);
+                        }
+                    }
+                }
+            }
+        }
+        for (rho, (n, w)) in rhos.iter().zip(&by_rho) {
+            eprintln!("rho {rho}: {n} points, worst {w:e}");
+        }
+        eprintln!(
+            "integrand evaluations: mean {}, max {evals_max}",
+            evals_sum / points.max(1)
+        );
+        by_rho
+    }
+
+    /// The near-critical corners the integral is for: ρ − 1 from −1e-3 to 1e-4, c in
+    /// {1, 2, 10, 10⁵}, m in {2 000, 10⁵, 10⁶}, wait and sojourn, tails from ~1 to 1e-200,
+    /// against the window sum to 1e-12 (4.5e-13 seen, at tails of 1e-72..1e-142 where
+    /// the window's own terms carry the rounding of their exponents: at c = 1, m = 2 000,
+    /// ρ = 0.999, y = m + 20√m, mpmath (the sum over the waits at 40 digits) gives
+    /// 4.17951677471832776e-73, the integral 4.1795167747183013e-73, the window
+    /// 4.1795167747200677e-73).
+    #[test]
+    fn tail_integral_matches_window_sum() {
+        let rhos = [
+            1.0 - 1e-3,
+            1.0 - 1e-5,
+            1.0 - 1e-8,
+            1.0 - 1e-12,
+            1.0 + 1e-12,
+            1.0 + 1e-8,
+            1.0 + 1e-5,
+            1.0 + 1e-4,
+        ];
+        let by_rho = integral_against_window(
+            &[1, 2, 10, 100_000],
+            &[2_000, 100_000, 1_000_000],
+            &rhos,
+            &[],
+        );
+        assert!(by_rho.iter().all(|&(n, _)| n >= 400), "{by_rho:?}");
+    }
+
+    /// The integral is exact for any ρ (it is used wherever the closed forms decline):
+    /// away from ρ = 1 too, below saturation where m·|ln ρ| <= 2 000 (beyond, it declines:
+    /// M/M/c's tails hold there to 1e-17) and above saturation up to
+    /// ρ = 10 (where the second gamma is beyond Temme's table), wait and sojourn, to 1e-12.
+    #[test]
+    fn tail_integral_matches_window_sum_away_from_critical() {
+        let by_rho = integral_against_window(
+            &[1, 10, 100_000],
+            &[2_000, 100_000],
+            &[0.9, 0.99, 1.01, 1.2, 3.0, 10.0],
+            &[0.5, 1.05, 1.2, 1.5, 3.0],
+        );
+        assert!(by_rho.iter().all(|&(n, _)| n >= 100), "{by_rho:?}");
     }
 
     #[test]
