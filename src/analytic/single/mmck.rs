@@ -37,7 +37,7 @@
 //!   (`wait_tail_closed`: two terms; `sojourn_tail_closed`: five, the wait's and the
 //!   service's), O(1), where the terms' magnitudes show that at most 3 digits are lost
 //!   (checked at each evaluation; scanning c in {1, 2, 10, 10⁵} and m = 10⁴..10⁹, the
-//!   window was needed only for ρ − 1 <= 10⁻⁴, where the truncation shows) and where
+//!   integral below was needed only for ρ − 1 <= 10⁻⁴, where the truncation shows) and where
 //!   every term that is not below e^{−800} is in range: Temme's table for |η| <= 1.5
 //!   (λ from about 0.3 to 3.33), and above that the upper asymptotic series with the
 //!   same exponent (`gamma_uniform`), so the second term Q(m, ρy) (λ ≈ ρ near the mean
@@ -50,18 +50,33 @@
 //! - the sojourn at ρ = 1 exactly (m >= 1000): the wait's form plus
 //!   (1 − P(wait))·e^{−μt} + C0·c·[Q(m, y) + e^{−μt}s^m·P(m, y/s) − e^{−μt}],
 //!   s = c/(c − 1) (c = 1: the wait's form with m + 1 phases), every gamma term in
-//!   Temme's form with the wait's exponential (`sojourn_tail_critical`), O(1); the window
-//!   sum is the fallback only where the terms' magnitudes show more than 3 digits lost
-//!   (m ≪ c near the mean wait, loss about c/(m + √c); and far beyond the mean wait,
-//!   tails below ~1e-140, as for the wait);
-//! - where a Bernstein bound shows the sum cannot change the double result: O(1);
-//! - otherwise the sum over a window of O(√(rt·ln(rt/10⁻¹⁸))) Poisson terms, a few
-//!   multiplications each (closed forms only at the window's ends, recurrences that
-//!   only add positive terms inside). This is still O(√K) per evaluation for the wait
-//!   and the sojourn at 1 < ρ <= ~1 + 10⁻⁴ where digits would be lost, and for both
-//!   just below ρ = 1 where the truncation shows, since the wait is then near
-//!   (K − c)/(cμ). A percentile takes about 10–15 evaluations (safeguarded regula
-//!   falsi, [`invert_cdf`]).
+//!   Temme's form with the wait's exponential (`sojourn_tail_critical`), O(1); the
+//!   integral below is the fallback only where the terms' magnitudes show more than 3
+//!   digits lost (m ≪ c near the mean wait, loss about c/(m + √c); and far beyond the
+//!   mean wait, tails below ~1e-140, as for the wait);
+//! - wherever the forms above decline (m >= 1000): at 1 < ρ <= ~1 + 10⁻⁴, where they
+//!   would lose digits, just below ρ = 1, where the truncation shows (m·|ln ρ| up to
+//!   about 100), and in their far tails, the wait and the sojourn as one integral of
+//!   the wait's density in phases, f(s) = C0·e^{(ρ−1)s}·Q(m, ρs), from y on for the wait
+//!   and against the service's e^{min(0, (s − y)/c)} for the sojourn (`tail_integral`):
+//!   a positive, log-concave integrand, no cancellation at any ρ; in closed form below
+//!   the point s* from which Q(m, ρs) differs from 1 by more than 10⁻¹⁸, 31-point
+//!   Gauss–Kronrod panels above it (marched out from the mode, sized to the local slope
+//!   and curvature; at most 48), each evaluation one Temme form with the large exponents
+//!   cancelled as in the closed forms. O(1): about 130 evaluations (at most 1 500), some
+//!   0.1 ms, whatever K (c = 10⁵, ρ = 1 − 10⁻¹², K = 10¹³ solves in 0.02 s; the window
+//!   sum took 32 s); equal to the window sum to 5e-13 from the bulk to tails of 1e-200
+//!   (c in {1, 2, 10, 10⁵}, m up to 10⁶, ρ − 1 from −10⁻³ to 10⁻⁴, and ρ from 0.9 to 10;
+//!   the window's own rounding) and to mpmath at K = 10⁹ and 10¹³ to 2e-14;
+//! - otherwise (m < 1000, a window of at most a few thousand terms, or where the
+//!   integral's error estimate is not met, which the tests never saw) the sum over a
+//!   window of O(√(rt·ln(rt/10⁻¹⁸))) Poisson terms, a few multiplications each (closed
+//!   forms only at the window's ends, recurrences that only add positive terms
+//!   inside), or O(1) where a Bernstein bound shows the sum cannot change the double
+//!   result.
+//!
+//! A percentile takes about 10–15 evaluations (safeguarded regula falsi,
+//! [`invert_cdf`]).
 //!
 //! References: Gross, Shortle, Thompson & Harris (2008), *Fundamentals of Queueing
 //! Theory* 4th ed., §2.5 (M/M/c/K) and §2.5.1 (waiting times of admitted customers);
@@ -452,7 +467,8 @@ impl MMcK {
     /// - λ₂ < 1: Q(m, y) − e^{−mΔ}Q(m, ρy) with mΔ = m·[φ(1/ρ) + (ρ − 1)(1 − λ₂)/ρ], a sum
     ///   of positive parts (never (1 − m) ln ρ + y(ρ − 1) itself).
     ///
-    /// `None` (the caller sums the window) where [`gamma_uniform`] declines (m < 1000, or
+    /// `None` (the caller falls back to the integral, `tail_integral`, then to the
+    /// window sum) where [`gamma_uniform`] declines (m < 1000, or
     /// η < −1.5: λ below about 0.3, beyond Temme's table on the lower side) or where the
     /// difference would lose more than 3 digits (ρ close to 1: about log₁₀(ρ/(ρ − 1))
     /// digits are lost); 0 where e^{−mφ(λ₁)} < e^{−800}. Above the table (λ₂ > 3.33, ρ
@@ -593,7 +609,7 @@ impl MMcK {
     /// the wait) and B = ρ^{−m}e^{−μt}σ^m·P(m, z) (E·H(λ₃) for λ₃ < 1, and
     /// e^{−m[(λ₃ − 1)/(c − 1) + φ(s)]}·P(m, z) from λ₃ = 1 on, both exponents positive).
     ///
-    /// Five terms of known sign: `None` (the caller sums the window) where their
+    /// Five terms of known sign: `None` (the caller falls back to `tail_integral`) where their
     /// magnitudes exceed 10³ times the result (more than 3 digits lost: the A term
     /// against the first, for ρ near 1 with c(ρ − 1) ≪ 1, as in the wait; for
     /// c(ρ − 1) >= 1 the A term is small), where Temme's form is not used (m < 1000,
@@ -683,7 +699,7 @@ impl MMcK {
     /// Products E·G are formed as one exponential (never set to 0 because E alone
     /// underflows). The wait enters as its two parts (positive below the mean wait,
     /// C0·m·E·(e^{−δ} − u·G) above it). Six or seven terms of known sign: `None` (the
-    /// caller sums the window) where their magnitudes exceed 10³ times the result (m ≪ c
+    /// caller falls back to `tail_integral`) where their magnitudes exceed 10³ times the result (m ≪ c
     /// near y = m, where the bracket is O(m/c) against terms of order 1: the loss is
     /// about c/(m + √c); or the wait's parts far beyond the mean wait, as for the wait),
     /// where Temme's form is not used (m < 1000, or λ₁ below about 0.3 with E not
@@ -768,44 +784,70 @@ impl MMcK {
         Some(sum.min(1.0))
     }
 
-    /// P(Wq > t) (`sojourn` false) or P(W > t) (true) as one integral over the phase time,
-    /// O(1) whatever K, for any ρ (used where the closed forms decline: ρ near 1, where
-    /// they would lose digits or the truncation at K shows). With y = cμt, δ = ρ − 1 and
-    /// f(s) = C0·e^{δs}·Q(m, ρs) the density of the wait in phases (s = cμu; Σ_{j<m}
-    /// (ρs)^j/j! = e^{ρs}Q(m, ρs) sums the Erlang densities),
+    /// P(Wq > t) (`sojourn` false) or P(W > t) (true) as one integral over the phase
+    /// time, O(1) whatever K, exact for any ρ; used where the closed forms decline (ρ near
+    /// 1, where they would lose digits or the truncation at K shows; their far tails).
+    /// With y = cμt, δ = ρ − 1 and f(s) = C0·e^{δs}·Q(m, ρs) the density of the wait in
+    /// phases of rate cμ (Σ_{j<m} (ρs)^j/j! = e^{ρs}·Q(m, ρs) sums the Erlang densities
+    /// C0ρ^j·s^j e^{−s}/j!),
     /// P(Wq > t) = ∫_y^∞ f(s) ds and, the service being an independent Exp(μ),
-    /// P(W > t) = (1 − P(wait))·e^{−y/c} + ∫_0^∞ f(s)·e^{min(0, (s − y)/c)} ds.
-    /// Every integrand is positive (no cancellation) and log-concave (Q(m, ·) is the
-    /// survival function of a log-concave law; the other factors are exponentials of
-    /// concave functions).
+    /// P(W > t) = (1 − P(wait))·e^{−y/c} + ∫_0^∞ f(s)·e^{min(0, (s − y)/c)} ds
+    /// (P(Wq > t) plus the waits u < t whose service outlasts t − u). Both integrands are
+    /// positive (no cancellation at any ρ) and log-concave (Q(m, ·) is the survival
+    /// function of a log-concave law, the other factors exponentials of concave
+    /// functions), with the sojourn's kink at s = y.
     ///
-    /// - Below s* (m·φ(ρs*/m) = 40, λ₂ = ρs/m about 1 − 9/√m), P(m, ρs) < 10⁻¹⁸: Q = 1
-    ///   there and the integral of the exponentials is closed (expm1, exact at δ = 0).
-    /// - From s* on: 31-point Gauss–Kronrod panels, marched outwards from the mode (where
-    ///   d ln f/ds = δ − ρ·h(ρs) is 0, or −1/c left of the sojourn's kink at y; h the
-    ///   hazard of Gamma(m, 1), from the same Temme form, a few Newton steps on ln h). A
-    ///   panel's width keeps the log-integrand's variation over it below 14 (slope·w +
-    ///   curvature·w²/2, the curvature bounded by 1.1ρ²/m) and its width below 4 over √
-    ///   of that curvature (about 4√m/ρ); it ends at the kink. A march stops where
-    ///   log-concavity bounds the rest (by g(b)/|slope at b|) below 10⁻¹⁷ of the sum, or
-    ///   at s*. At most 48 panels (1 500 evaluations); typically 5–8.
+    /// - Below s*, where m·φ(ρs*/m) = 40 (ρs*/m about 1 − 9/√m), P(m, ρs) < 10⁻¹⁸: Q = 1
+    ///   there and the integral of the exponentials is closed (expm1: no loss as the
+    ///   rate δ, or δ + 1/c under the sojourn's factor, goes to 0).
+    /// - From s* on: 31-point Gauss–Kronrod panels ([`gauss_kronrod_31`]), marched out
+    ///   from a point near the mode (where d ln f/ds = δ − ρ·h(ρs) is 0, or −1/c left of
+    ///   the kink, h the hazard of Gamma(m, 1) from the same Temme form: Newton on ln h,
+    ///   which is increasing, at most 8 steps, from its normal approximation) in both
+    ///   directions. A panel's predicted log-variation, |slope|·w + curvature·w²/2, is at
+    ///   most 20, its width at most 5/√curvature, with the curvature of ln f bounded by
+    ///   1.1ρ²/(m·max(1, λ₂)²) at the panel's lowest λ₂ = ρs/m (ρ²·h′, h′ <= 1.1/m and
+    ///   decaying as 1/λ² above the mean); panels end at the kink. A panel is halved
+    ///   until |Kronrod − Gauss| is within 10⁻¹⁴ of the sum (or of the exponents'
+    ///   rounding, 2ε·|ln f|: noise to that difference, 2e-13 at tails of 1e-200). A
+    ///   march stops where log-concavity bounds what is left beyond the panel's end b,
+    ///   by g(b)/|d ln g/ds at b|, below 10⁻¹⁷ of the sum, or at s*. About 4–7 panels,
+    ///   130 evaluations on average (233 at most seen), at most 48 panels; panels a
+    ///   third as variable and half as wide change the result by < 4e-15 (or the
+    ///   exponents' rounding), so it is converged.
     ///
     /// The integrand is scaled in log space, every exponent formed without large terms
-    /// that cancel: relative to ln(C0ρ^m) (`ln_c0_at(m)`), f(s) = e^{−mφ(λ₁)}·G(λ₂)/√(2πm)
-    /// for λ₂ >= 1 (λ₁ = s/m: the exponents of C0, e^{δs} and Temme's form of Q cancel
-    /// exactly, as in [`MMcK::wait_tail_closed`]) and e^{−m[φ(1/ρ) + (ρ − 1)(1 − λ₂)/ρ]}·
-    /// (1 − P(m, ρs)) below (ρ > 1; m[φ(ρ) + δ(λ₁ − 1)] for ρ <= 1), so that at K = 10¹³,
-    /// where ρ^m can be e^{1000}, nothing over- or underflows.
+    /// that cancel: relative to C0ρ^m (`ln_c0_at(m)`), f(s) = e^{−mφ(λ₁)}·G(λ₂)/√(2πm)
+    /// for λ₂ >= 1 (λ₁ = s/m: the exponents of C0ρ^m, e^{δs} and Temme's form of Q cancel
+    /// exactly, as in [`MMcK::wait_tail_closed`]) and below it e^{−m[φ(1/ρ) + δ(1 − λ₂)/ρ]}
+    /// (ρ > 1; m[φ(ρ) + δ(λ₁ − 1)] for ρ <= 1) times 1 − P(m, ρs), so that at K = 10¹³,
+    /// where ρ^m can be e^{1000}, nothing over- or underflows; the nodes are offsets
+    /// s − m, exact to their own ulp.
     ///
-    /// `None` (the caller sums the window) for m < 1000 (Temme's form is not used), where
-    /// a panel or the whole does not meet its error estimate (Σ|Kronrod − Gauss|, the
-    /// embedded 15-point rule's error, plus the truncation bounds, above 10⁻¹³ of the
-    /// result), or beyond 48 panels.
+    /// `None` (the caller sums the window) for m < 1000 (Temme's form is not used), for
+    /// ρ < 1 with m·|ln ρ| > 2 000 (there the M/M/c forms hold to 10⁻¹⁷, and the
+    /// exponents here would carry ε·m·|ln ρ|), where Temme's form declines at a node, or
+    /// where the error estimate (Σ|Kronrod − Gauss|, the embedded 15-point rule's error,
+    /// so generous for the Kronrod value returned, plus the truncation bounds) exceeds
+    /// 10⁻¹³ of the result (or 16ε·|ln f|, or 10⁻³⁰⁵ in absolute terms: a CDF is 1
+    /// there), or beyond 48 panels.
     fn tail_integral(&self, y: f64, sojourn: bool) -> Option<f64> {
         /// Largest predicted variation of the log-integrand over one panel.
-        const SPAN: f64 = 12.0;
+        const SPAN: f64 = 20.0;
         /// Largest panel width, over √(curvature bound).
-        const WIDTH: f64 = 4.0;
+        const WIDTH: f64 = 5.0;
+        self.tail_integral_panels(y, sojourn, SPAN, WIDTH)
+    }
+
+    /// [`MMcK::tail_integral`] with panels of log-variation `span` and width
+    /// `width`/√curvature at most (a test compares finer panels).
+    fn tail_integral_panels(
+        &self,
+        y: f64,
+        sojourn: bool,
+        span: f64,
+        width_cap: f64,
+    ) -> Option<f64> {
         /// A march stops where the bound on the rest is below this share of the sum.
         const TRUNCATE: f64 = 1e-17;
         /// A panel is halved where |Kronrod − Gauss| exceeds this share of the sum.
@@ -880,8 +922,8 @@ impl MMcK {
             let lam2 = 1.0 + lowest / mf + delta * (1.0 + lowest / mf);
             let curvature = 1.1 * rho * rho / (mf * lam2.max(1.0).powi(2));
             let s = slope.abs();
-            (2.0 * SPAN / ((s * s + 2.0 * curvature * SPAN).sqrt() + s))
-                .min(WIDTH / curvature.sqrt())
+            (2.0 * span / ((s * s + 2.0 * curvature * span).sqrt() + s))
+                .min(width_cap / curvature.sqrt())
         };
         let (mut sum, mut err, mut panels) = (0.0f64, 0.0f64, 0usize);
         // ln of one unit of `sum` in the tail: errors below e^{FLOOR} there do not count.
@@ -894,7 +936,7 @@ impl MMcK {
         let mut deepest = 0.0f64;
         let mut panel = |a: f64, level: f64, mut w: f64, end: f64, sum: f64| {
             deepest = deepest.max(level.abs());
-            let tol = PANEL_TOL.max(2.0 * f64::EPSILON * (level.abs() + SPAN));
+            let tol = PANEL_TOL.max(2.0 * f64::EPSILON * (level.abs() + span));
             loop {
                 panels += 1;
                 if panels > MAX_PANELS {
@@ -959,13 +1001,13 @@ impl MMcK {
             (a, pa) = (b, pb);
         }
         let total = sum + plateau;
-        let accept = ACCEPT.max(16.0 * f64::EPSILON * (deepest + SPAN));
+        let accept = ACCEPT.max(16.0 * f64::EPSILON * (deepest + span));
         if !(total > 0.0 && (err <= accept * total || unit + err.ln() < FLOOR)) {
             return None;
         }
         let mut tail = (self.ln_c0_at(m) + scale + total.ln()).exp();
         if sojourn {
-            tail += self.no_wait * (-y * inv_c).exp();
+            tail += self.no_wait * (-y / self.c as f64).exp();
         }
         Some(tail.min(1.0))
     }
@@ -2538,6 +2580,379 @@ mod tests {
         quantiles_match_window(&two, true, 1e-10);
     }
 
+    /// Near ρ = 1 at K = 10⁹ and 10¹³ (c = 10⁵ with μ = 100, and c = 2; ρ = 1 − 10⁻¹²,
+    /// 1 − 10⁻⁸, 1 + 10⁻⁶): wait and sojourn tails against
+    /// tests/reference/mmck_tail_near_critical_large_k.py (mpmath at 50 digits, the closed
+    /// forms with its own incomplete gamma, checked there against the sums over the waits
+    /// at small K; kendall's rounded ln ρ and the same double y = cμt), from the bulk to
+    /// tails of 1e-34: `tail_integral` to 1e-13 (2e-14 seen), the CDFs' tails to 2e-12
+    /// or 3e-16 absolute. (Not ρ = 1 − 10⁻⁸ at
+    /// K = 10¹³, which the script prints too: m·|ln ρ| = 10⁵ there, the integral declines
+    /// and the CDFs are M/M/c's, which take θ = cμ − λ as it is, exact in doubles, where
+    /// the other forms take ρ from the rounded ln(λ/(cμ)): δ differs by ~1e-8 relative,
+    /// the tails by about θt·1e-8.)
+    /// The percentiles at c = 10⁵, ρ = 1 − 10⁻¹², K = 10⁹ equal those inverted from the
+    /// window sum (the previous path, off by a few 1e-12 at y ~ 10⁹) to 1e-10.
+    #[test]
+    fn tail_integral_large_k_against_mpmath() {
+        #[allow(clippy::type_complexity)]
+        let cases: [((f64, f64, u64, u64), &[(f64, f64, f64)]); 10] = [
+            (
+                (9999999.99999, 100.0, 100_000, 1_000_000_000),
+                &[
+                    (49.995, 0.49987480332230965319, 0.49997481328951691484),
+                    (
+                        99.89001,
+                        0.00099950019309025027323,
+                        0.0010994602683271788716,
+                    ),
+                    (
+                        99.9836757609,
+                        0.000063485417279472709681,
+                        0.00016320325829325271423,
+                    ),
+                    (99.99, 0.000012609981667529046324, 0.00010209339561046301271),
+                    (
+                        99.9994863586,
+                        1.2083769529201059365e-8,
+                        0.00004069487568114307765,
+                    ),
+                    (
+                        100.021621195,
+                        2.3883742521222452019e-29,
+                        4.4488502497463948143e-6,
+                    ),
+                ],
+            ),
+            (
+                (9999999.99999, 100.0, 100_000, 10_000_000_000_000),
+                &[
+                    (
+                        499999.995,
+                        0.0066898968212610113225,
+                        0.0066898974948468025532,
+                    ),
+                    (
+                        998999.99001,
+                        4.5593287938692150257e-7,
+                        4.5593746155288864547e-7,
+                    ),
+                    (
+                        999999.357544,
+                        2.8813716884549987089e-10,
+                        2.9257783749623757118e-10,
+                    ),
+                    (
+                        999999.99,
+                        5.7231926549472519483e-11,
+                        5.9557391152102328203e-11,
+                    ),
+                    (
+                        1000000.93868,
+                        5.4825694723122932704e-14,
+                        6.1651426342543113399e-14,
+                    ),
+                    (
+                        1000003.15228,
+                        1.0723273072015949397e-34,
+                        1.5791155006983567289e-34,
+                    ),
+                ],
+            ),
+            (
+                (1.999999999998, 1.0, 2, 1_000_000_000),
+                &[
+                    (249999999.5, 0.49987500201813147041, 0.49987500401813138808),
+                    (
+                        499499999.001,
+                        0.00099950059312992679122,
+                        0.00099950259213211553219,
+                    ),
+                    (
+                        499968376.223,
+                        0.000063482269092930853933,
+                        0.000063484222625970443298,
+                    ),
+                    (
+                        499999999.0,
+                        0.000012609356212109605918,
+                        0.000012610355754260902599,
+                    ),
+                    (
+                        500047433.165,
+                        1.2083169196771646428e-8,
+                        1.2085868950785429613e-8,
+                    ),
+                    (
+                        500158112.883,
+                        2.3882510045901862451e-29,
+                        2.3897913290585983361e-29,
+                    ),
+                ],
+            ),
+            (
+                (1.999999999998, 1.0, 2, 10_000_000_000_000),
+                &[
+                    (
+                        2500000000000.0,
+                        0.0066935862966441824124,
+                        0.0066935862966576601109,
+                    ),
+                    (
+                        4995000000000.0,
+                        4.5638840547835670765e-7,
+                        4.5638840557009152764e-7,
+                    ),
+                    (
+                        4999996837720.0,
+                        2.8842511762612689794e-10,
+                        2.8842520638256198855e-10,
+                    ),
+                    (
+                        5000000000000.0,
+                        5.7289093566434710493e-11,
+                        5.7289138977577152632e-11,
+                    ),
+                    (
+                        5000004743420.0,
+                        5.4877930001413707484e-14,
+                        5.4878052601493987819e-14,
+                    ),
+                    (
+                        5000015811390.0,
+                        1.0734621047837714658e-34,
+                        1.0734690259478649613e-34,
+                    ),
+                ],
+            ),
+            (
+                (9999999.9, 100.0, 100_000, 1_000_000_000),
+                &[
+                    (49.995, 0.0066961494589845156462, 0.0067028978039857723284),
+                    (99.89001, 4.56708726476572311e-7, 5.0265862310419867175e-7),
+                    (
+                        99.9836757609,
+                        2.8875274070769417199e-8,
+                        7.4286708502209196293e-8,
+                    ),
+                    (99.99, 5.7343198090485618942e-9, 4.6464807822580551269e-8),
+                    (
+                        99.9994863586,
+                        5.4944014161518423891e-12,
+                        1.8520623508583948344e-8,
+                    ),
+                    (
+                        100.021621195,
+                        1.0859182425980488701e-32,
+                        2.0247138511456253586e-9,
+                    ),
+                ],
+            ),
+            (
+                (1.99999998, 1.0, 2, 1_000_000_000),
+                &[
+                    (
+                        249999999.5,
+                        0.0066928507255985864933,
+                        0.0066928508603636441114,
+                    ),
+                    (
+                        499499999.001,
+                        4.5629984643945650159e-7,
+                        4.5630076360521008346e-7,
+                    ),
+                    (
+                        499968376.223,
+                        2.8847966705485763062e-8,
+                        2.8848854668829172786e-8,
+                    ),
+                    (
+                        499999999.0,
+                        5.7288967407758983028e-9,
+                        5.7293508943245869803e-9,
+                    ),
+                    (
+                        500047433.165,
+                        5.4892047686000642488e-12,
+                        5.4904312334228798304e-12,
+                    ),
+                    (
+                        500158112.883,
+                        1.084889084287043086e-32,
+                        1.0855887936876693509e-32,
+                    ),
+                ],
+            ),
+            (
+                (10000010.0, 100.0, 100_000, 1_000_000_000),
+                &[
+                    (99.69, 0.95018803436844238482, 0.9547163948800635016),
+                    (99.89, 0.63193659161097395516, 0.66539690146201935221),
+                    (99.99, 0.012369195699811214256, 0.092625852911791937915),
+                    (
+                        99.9994863586,
+                        0.000011987660834694105598,
+                        0.037010062965872394014,
+                    ),
+                    (
+                        100.021621195,
+                        2.3820076572126409857e-26,
+                        0.0040460287293992240349,
+                    ),
+                ],
+            ),
+            (
+                (10000010.0, 100.0, 100_000, 10_000_000_000_000),
+                &[
+                    (
+                        999999.041317,
+                        0.99374751312436544638,
+                        0.99420483002467428181,
+                    ),
+                    (999999.673772, 0.7452372069423630404, 0.75464793403556181603),
+                    (999999.99, 0.38383681899227563736, 0.39554283933235399012),
+                    (
+                        1000000.93868,
+                        0.00064834361123362831978,
+                        0.00072618520108394922484,
+                    ),
+                    (
+                        1000003.15228,
+                        1.8071387896897851339e-24,
+                        2.6584149421373714672e-24,
+                    ),
+                ],
+            ),
+            (
+                (2.000002, 1.0, 2, 1_000_000_000),
+                &[
+                    (498499999.0, 0.95018803187789551372, 0.95018813150163250226),
+                    (499499999.0, 0.63193657320818341061, 0.63193730933356468292),
+                    (
+                        499999999.0,
+                        0.012369802104864995999,
+                        0.012370777405362313677,
+                    ),
+                    (
+                        500047433.165,
+                        0.000011988254274141548481,
+                        0.000011990931396563982021,
+                    ),
+                    (
+                        500158112.883,
+                        2.3821216274455451667e-26,
+                        2.3836579549943393194e-26,
+                    ),
+                ],
+            ),
+            (
+                (2.000002, 1.0, 2, 10_000_000_000_000),
+                &[
+                    (
+                        4999995256580.0,
+                        0.99374755216990992866,
+                        0.99374756197501706425,
+                    ),
+                    (
+                        4999998418860.0,
+                        0.74523701374741011963,
+                        0.74523720596284839293,
+                    ),
+                    (
+                        5000000000000.0,
+                        0.38383658716568279114,
+                        0.38383681949195968369,
+                    ),
+                    (
+                        5000004743420.0,
+                        0.00064831417946357262369,
+                        0.0006483155826162698247,
+                    ),
+                    (
+                        5000015811390.0,
+                        1.8072443517281964427e-24,
+                        1.8072559783629154387e-24,
+                    ),
+                ],
+            ),
+        ];
+        let (mut worst, mut points) = (0.0f64, 0);
+        for ((lambda, mu, c, k), rows) in cases {
+            let q = MMcK::new(lambda, mu, c, k).unwrap();
+            for &(t, wait, sojourn) in rows {
+                let y = q.phase_rate() * t;
+                for (soj, want) in [(false, wait), (true, sojourn)] {
+                    let what = format!("lambda {lambda} c {c} K {k} t {t} sojourn {soj}");
+                    let got = q
+                        .tail_integral(y, soj)
+                        .unwrap_or_else(|| panic!("{what}: declined"));
+                    let rel = (got - want).abs() / want;
+                    assert!(rel <= 1e-13, "{what}: {got} vs {want} (rel {rel:e})");
+                    worst = worst.max(rel);
+                    points += 1;
+                    let cdf = if soj { q.sojourn_cdf(t) } else { q.wait_cdf(t) }.unwrap();
+                    let tail = 1.0 - cdf;
+                    assert!(
+                        (tail - want).abs() <= 2e-12 * want + 3e-16,
+                        "{what}: CDF tail {tail} vs {want}"
+                    );
+                }
+            }
+        }
+        eprintln!("integral against mpmath: {points} points, worst {worst:e}");
+        let big = MMcK::new(9_999_999.999_99, 100.0, 100_000, 1_000_000_000).unwrap();
+        quantiles_match_window(&big, false, 1e-10);
+        quantiles_match_window(&big, true, 1e-10);
+    }
+
+    /// The panel sizing of `tail_integral` rests on the hazard h of Gamma(m, 1): h′(v) <=
+    /// 1.1/(m·max(1, v/m)²) (it is about 1/m near the mean, (m − 1)/v² far above it, and
+    /// vanishes far below), h increasing (log-concavity). Checked on a grid of v from
+    /// s* (m·φ(v/m) = 40 below the mean) to 50m, for m from 10³ to 10¹³, where the
+    /// slopes agree with the difference quotients of ln Q.
+    #[test]
+    fn gamma_hazard_bounds_for_panel_sizing() {
+        for m in [1_000u64, 2_000, 100_000, 1_000_000_000, 10_000_000_000_000] {
+            let mf = m as f64;
+            // ρ = 1 exactly: λ₂ = λ₁ = s/m, d ln f/ds = −h(s).
+            let q = MMcK::new(1.0, 1.0, 1, m + 1).unwrap();
+            assert_eq!(q.x, 0.0);
+            let ig = CriticalIntegrand::new(&q);
+            let lo = mf * plateau_edge(mf);
+            let mut last = 0.0f64;
+            let n = 400;
+            for i in 0..=n {
+                // Dense near the mean, then out to 50m.
+                let f = f64::from(i) / f64::from(n);
+                let d = if f < 0.5 {
+                    lo * (1.0 - 2.0 * f)
+                } else {
+                    (2.0 * f - 1.0).powi(3) * 49.0 * mf + (2.0 * f - 1.0) * 40.0 * mf.sqrt()
+                };
+                let p = ig.at(d).unwrap();
+                let lam = 1.0 + d / mf;
+                let bound = 1.1 / (mf * lam.max(1.0).powi(2));
+                // h′ = h·(h − (m − 1)/v + 1): the difference carries ~ε·h² of rounding.
+                assert!(
+                    p.hazard_slope <= bound + 4.0 * f64::EPSILON * p.hazard * p.hazard,
+                    "m {m} lambda {lam}: h' = {:e} > {bound:e}",
+                    p.hazard_slope
+                );
+                assert!(p.hazard >= last, "m {m} lambda {lam}: h decreasing");
+                last = p.hazard;
+                // The slope against a central difference of ln f.
+                let step = 1e-3 * mf.sqrt();
+                let (a, b) = (ig.at(d - step).unwrap(), ig.at(d + step).unwrap());
+                let quotient = (b.ln_f - a.ln_f) / (2.0 * step);
+                assert!(
+                    (quotient - p.slope).abs() <= 1e-4 * p.slope.abs() + 1e-9 / mf.sqrt(),
+                    "m {m} lambda {lam}: slope {} vs {quotient}",
+                    p.slope
+                );
+            }
+        }
+    }
+
     /// `tail_integral` (wait and sojourn) against the window sum (the uniformised Poisson
     /// mixture with every weight from its own closed form, generic `poisson_mixture`: a
     /// second method, no recurrences) over c × m × ρ and y = cμt from the bulk (y/m =
@@ -2554,6 +2969,7 @@ mod tests {
     ) -> Vec<(u64, f64)> {
         let mut by_rho = vec![(0u64, 0.0f64); rhos.len()];
         let (mut evals_max, mut evals_sum, mut points) = (0u64, 0u64, 0u64);
+        let mut worst_self = 0.0f64;
         for &c in cs {
             for &m in ms {
                 for (ir, &rho) in rhos.iter().enumerate() {
@@ -2597,6 +3013,15 @@ mod tests {
                             }
                             let rel = (got - want).abs() / want;
                             assert!(rel <= 1e-12, "{what}: {got} vs {want} (rel {rel:e})");
+                            // Panels of a third of the log-variation and half the width.
+                            let fine = q.tail_integral_panels(y, sojourn, 20.0 / 3.0, 2.5).unwrap();
+                            let self_rel = (got - fine).abs() / fine;
+                            let noise = 8.0 * f64::EPSILON * got.ln().abs();
+                            assert!(
+                                self_rel <= 1e-14_f64.max(noise),
+                                "{what}: {got} vs finer panels {fine} (rel {self_rel:e})"
+                            );
+                            worst_self = worst_self.max(self_rel / 1e-14_f64.max(noise));
                             by_rho[ir].0 += 1;
                             by_rho[ir].1 = by_rho[ir].1.max(rel);
                             points += 1;
@@ -2611,7 +3036,7 @@ mod tests {
             eprintln!("rho {rho}: {n} points, worst {w:e}");
         }
         eprintln!(
-            "integrand evaluations: mean {}, max {evals_max}",
+            "integrand evaluations: mean {}, max {evals_max}; against finer panels, worst {worst_self:.2} of the tolerance",
             evals_sum / points.max(1)
         );
         by_rho
